@@ -1,0 +1,152 @@
+"""Atomic output writing, checksums and provenance.
+
+* Every output is written to a temporary file in the same folder and moved into place
+  with ``os.replace``, so a failed or killed run never leaves a half-written file.
+* Processed tables are Parquet with a JSON *provenance sidecar* (``<name>.provenance.json``)
+  recording inputs and their SHA-256, parameters, code version and row count.
+* ``ReportStage`` collects a run's report files in a hidden staging folder and publishes
+  them together at the end; on failure nothing is published and the previous report stays.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+
+from . import __version__
+from .config import PROJECT_ROOT
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+_CODE_VERSION: str | None = None
+
+
+def code_version() -> str:
+    """Package version plus the git commit (and '+dirty') when run from a checkout."""
+    global _CODE_VERSION
+    if _CODE_VERSION is None:
+        version = __version__
+        try:
+            out = subprocess.run(["git", "-C", str(PROJECT_ROOT), "describe", "--always", "--dirty"],
+                                 capture_output=True, text=True, timeout=5)
+            if out.returncode == 0 and out.stdout.strip():
+                version = f"{__version__}+{out.stdout.strip()}"
+        except (OSError, subprocess.SubprocessError):
+            pass  # not a git checkout (installed package): the package version alone is honest
+        _CODE_VERSION = version
+    return _CODE_VERSION
+
+
+@contextmanager
+def atomic_path(target: str | Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``target``; move it into place only on success."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_text(target: str | Path, text: str) -> Path:
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(target)
+
+
+def write_json(target: str | Path, obj) -> Path:
+    return write_text(target, json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False,
+                                         default=_json_default) + "\n")
+
+
+def _json_default(o):
+    if isinstance(o, (pd.Timestamp, datetime)):
+        return o.isoformat()
+    if hasattr(o, "item"):  # numpy scalars
+        return o.item()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o)}")
+
+
+def input_record(path: str | Path, base: Path | None = None) -> dict:
+    p = Path(path)
+    name = str(p.resolve().relative_to(base)) if base and p.resolve().is_relative_to(base) else p.name
+    return {"path": name, "sha256": sha256_file(p), "bytes": p.stat().st_size}
+
+
+def write_table(df: pd.DataFrame, target: str | Path, *, inputs: list[str | Path] = (),
+                params: dict | None = None, base: Path | None = None) -> Path:
+    """Write ``df`` to Parquet atomically with a provenance sidecar next to it.
+
+    The sidecar ``<stem>.provenance.json`` holds: table, rows, columns, inputs (path,
+    sha256, bytes), params, code_version, created_at.
+    """
+    target = Path(target)
+    with atomic_path(target) as tmp:
+        df.to_parquet(tmp, index=False)
+    sidecar = {
+        "table": target.stem,
+        "rows": int(len(df)),
+        "columns": [str(c) for c in df.columns],
+        "inputs": [input_record(p, base) for p in inputs],
+        "params": params or {},
+        "code_version": code_version(),
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    write_json(target.with_name(target.stem + ".provenance.json"), sidecar)
+    return target
+
+
+class ReportStage:
+    """Stage a run's report files and publish them together.
+
+    >>> with ReportStage(out_dir) as stage:      # doctest: +SKIP
+    ...     stage.path("annual_2026.html").write_text(html)
+    On normal exit every staged file is moved into ``out_dir`` (each with os.replace);
+    on an exception the staging folder is removed and ``out_dir`` is left untouched.
+    """
+
+    def __init__(self, out_dir: str | Path):
+        self.out_dir = Path(out_dir)
+        self.staging = self.out_dir.parent / f".staging-{self.out_dir.name}-{uuid.uuid4().hex[:8]}"
+
+    def __enter__(self) -> "ReportStage":
+        self.staging.mkdir(parents=True, exist_ok=False)
+        return self
+
+    def path(self, name: str) -> Path:
+        return self.staging / name
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        try:
+            if exc_type is None:
+                self.out_dir.mkdir(parents=True, exist_ok=True)
+                for f in sorted(self.staging.iterdir()):
+                    os.replace(f, self.out_dir / f.name)
+        finally:
+            shutil.rmtree(self.staging, ignore_errors=True)
+        return False
