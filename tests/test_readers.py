@@ -1,0 +1,92 @@
+"""Hand-worked checks of the shared low-level readers."""
+
+import datetime as dt
+import unicodedata
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import Workbook
+
+from parlib.errors import InputFormatError, StructuralError
+from parlib.readers import (find_header_row, flatten_header, fold, is_pii_header, map_columns,
+                            normalise_text, parse_datetimes, parse_numbers, read_cells, scrub_text)
+
+
+def test_fold_keeps_d_and_matches_spellings():
+    assert fold("Số điện thoại") == "so dien thoai"
+    assert fold(" ĐIỂM  tối đa ") == "diem toi da"
+    nfd = unicodedata.normalize("NFD", "Điểm tự đánh giá")
+    assert normalise_text(nfd) == "Điểm tự đánh giá"
+
+
+def test_parse_numbers_decimal_comma_and_bad_text():
+    vals, bad = parse_numbers(pd.Series(["1,5", "0.25", 2, None, " ", "abc", "1.234,5"], dtype=object))
+    assert vals.tolist()[:3] == [1.5, 0.25, 2.0]
+    assert np.isnan(vals[3]) and np.isnan(vals[4]) and np.isnan(vals[5])
+    assert vals[6] == 1234.5
+    assert bad.tolist() == [False, False, False, False, False, True, False]
+
+
+def test_parse_datetimes_mixed_styles():
+    s = pd.Series([dt.datetime(2026, 2, 13, 15, 30), "13/02/2026 15:30", "13/02/2026", 46066.5,
+                   None, "31/02/2026", "01/01/1900"], dtype=object)
+    out, bad = parse_datetimes(s)
+    assert out[0] == pd.Timestamp("2026-02-13 15:30")
+    assert out[1] == pd.Timestamp("2026-02-13 15:30")
+    assert out[2] == pd.Timestamp("2026-02-13")
+    # Excel serial 46066 = 2026-02-13 (days since 1899-12-30); .5 = noon
+    assert out[3] == pd.Timestamp("2026-02-13 12:00")
+    assert pd.isna(out[4]) and not bad[4]
+    assert bad[5] and bad[6]
+
+
+def test_two_row_header_flattening():
+    cells = pd.DataFrame([["Mã", "Điểm thẩm định", None, "Lý do"],
+                          [None, "Lần 1", "Cuối cùng", None]], dtype=object)
+    assert flatten_header(cells, 0, 2) == ["Mã", "Điểm thẩm định / Lần 1", "Điểm thẩm định / Cuối cùng", "Lý do"]
+
+
+def test_find_header_and_missing_columns_named(tmp_path):
+    cells = pd.DataFrame([["DANH SÁCH HỒ SƠ", None], [None, None], ["STT", " SỐ HỒ SƠ "]], dtype=object)
+    assert find_header_row(cells, ["Số hồ sơ"]) == 2
+    with pytest.raises(StructuralError) as e:
+        map_columns(["STT", "Số hồ sơ"], {"dossier_id": ["Số hồ sơ"], "due_at": ["Ngày hẹn trả"]},
+                    required=["dossier_id", "due_at"], file="a.xlsx", sheet="S", header_row=2)
+    assert "Ngày hẹn trả" in str(e.value) and "a.xlsx" in str(e.value)
+
+
+def test_read_cells_errors(tmp_path):
+    empty = tmp_path / "empty.xlsx"
+    empty.write_bytes(b"")
+    with pytest.raises(InputFormatError, match="rỗng"):
+        read_cells(empty)
+    fake = tmp_path / "fake.xlsx"
+    fake.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(InputFormatError) as e:
+        read_cells(fake)
+    assert "fake.xlsx" in str(e.value) and "CSV" in str(e.value)
+    ole = tmp_path / "locked.xlsx"
+    ole.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100)
+    with pytest.raises(InputFormatError, match="mật khẩu"):
+        read_cells(ole)
+    wb = Workbook()
+    wb.active.title = "A"
+    wb.active["A1"] = "x"
+    p = tmp_path / "ok.xlsx"
+    wb.save(p)
+    grid, name = read_cells(p)
+    assert name == "A" and grid.iloc[0, 0] == "x"
+    with pytest.raises(StructuralError) as e:
+        read_cells(p, "Bảng điểm")
+    assert "Bảng điểm" in str(e.value) and "A" in str(e.value)
+
+
+def test_pii_headers_and_scrub():
+    for h in ["Họ tên người nộp", "SĐT", "So CCCD", "Địa chỉ liên hệ", "E-mail", "Số điện thoại"]:
+        assert is_pii_header(h), h
+    for h in ["Số hồ sơ", "Ngày tiếp nhận", "Đơn vị xử lý", "Mã TTHC"]:
+        assert not is_pii_header(h), h
+    assert scrub_text("Gọi 0912 345 678 hoặc a.b@x.vn") == "Gọi [đã ẩn] hoặc [đã ẩn]"
+    assert scrub_text("CCCD 066123456789 xin trả lời") == "CCCD [đã ẩn] xin trả lời"
+    assert scrub_text("Hồ sơ 15 ngày") == "Hồ sơ 15 ngày"
