@@ -1,0 +1,145 @@
+"""Implementation of the ``parlib`` subcommands (see ``parlib.cli``).
+
+Each command checks its inputs in-process first (so a structural problem stops the run
+with a Vietnamese message before any notebook starts), then renders its report(s).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from .config import PROJECT_ROOT, Paths
+from .errors import ConfigError
+from .report import ReportSpec, log, render
+
+
+def _latest_year_with(dir_: Path, pattern: str) -> int | None:
+    years = []
+    for p in dir_.glob("*"):
+        m = re.fullmatch(pattern, p.name)
+        if m:
+            years.append(int(m.group(1)))
+    return max(years) if years else None
+
+
+def annual_spec(year: int, base: int | None) -> ReportSpec:
+    return ReportSpec(notebook="annual.ipynb", period=str(year), stem=f"annual_{year}",
+                      title=f"Phân tích Chỉ số CCHC (PAR INDEX) năm {year}",
+                      params={"year": year, "base_year": base or 0})
+
+
+def _default_base(paths: Paths, year: int) -> int | None:
+    base = year - 1
+    fw = paths.framework / f"framework_{base}.csv"
+    cw = paths.raw / "crosswalk" / f"crosswalk_{base}_{year}.csv"
+    sheet = paths.scoresheets / f"bang_diem_{base}.xlsx"
+    return base if (fw.exists() and cw.exists() and sheet.exists()) else None
+
+
+def cmd_annual(args, paths: Paths) -> int:
+    from . import annual
+
+    base = args.base if args.base else _default_base(paths, args.year)
+    log(f"[1/2] Kiểm tra dữ liệu năm {args.year} …")
+    annual.preflight(args.year, paths, base_year=base)
+    log("[2/2] Lập báo cáo năm …")
+    res = render(annual_spec(args.year, base), paths)
+    _done(res)
+    return 0
+
+
+def cmd_compare(args, paths: Paths) -> int:
+    from . import annual
+
+    log(f"[1/2] Kiểm tra dữ liệu năm {args.base} và {args.year} …")
+    annual.preflight(args.year, paths, base_year=args.base)
+    annual.preflight(args.base, paths)
+    log("[2/2] Lập báo cáo so sánh …")
+    spec = ReportSpec(notebook="compare.ipynb", period=str(args.year), stem=f"compare_{args.base}_{args.year}",
+                      title=f"So sánh Chỉ số CCHC năm {args.year} với năm {args.base}",
+                      params={"year": args.year, "base_year": args.base})
+    _done(render(spec, paths))
+    return 0
+
+
+def quarterly_spec(year: int, quarter: int) -> ReportSpec:
+    from .vnformat import quarter_label
+
+    return ReportSpec(notebook="quarterly.ipynb", period=f"{year}-Q{quarter}", stem=f"quarterly_{year}_Q{quarter}",
+                      title=f"Theo dõi CCHC và SIPAS {quarter_label(year, quarter)}",
+                      params={"year": year, "quarter": quarter})
+
+
+def cmd_quarterly(args, paths: Paths) -> int:
+    from . import quarterly
+
+    log(f"[1/2] Kiểm tra dữ liệu quý {args.quarter}/{args.year} …")
+    quarterly.preflight(args.year, args.quarter, paths)
+    log("[2/2] Lập báo cáo quý …")
+    _done(render(quarterly_spec(args.year, args.quarter), paths))
+    return 0
+
+
+def cmd_validate(args, paths: Paths) -> int:
+    from .validate import validate_path
+
+    return validate_path(Path(args.path), paths)
+
+
+def cmd_generate(args, paths: Paths) -> int:
+    from .generate.annual import generate_annual
+
+    log("Tạo bảng điểm mẫu và bảng kết quả toàn tỉnh (dữ liệu minh họa) …")
+    generate_annual(paths.data)
+    if not args.annual_only:
+        from .generate.operational import generate
+
+        scenario = Path(args.scenario) if args.scenario else PROJECT_ROOT / "scenarios" / "default.toml"
+        log(f"Tạo dữ liệu nghiệp vụ mẫu từ kịch bản {scenario} …")
+        generate(scenario, paths.data)
+    log(f"Đã ghi dữ liệu mẫu vào {paths.raw}")
+    return 0
+
+
+def latest_quarter(paths: Paths) -> tuple[int, int] | None:
+    found = []
+    for p in (paths.raw / "dossiers").glob("ho_so_*_Q*.xlsx"):
+        m = re.fullmatch(r"ho_so_(\d{4})_Q([1-4])\.xlsx", p.name)
+        if m:
+            found.append((int(m.group(1)), int(m.group(2))))
+    return max(found) if found else None
+
+
+def cmd_all(args, paths: Paths) -> int:
+    """The default reports: the latest annual scoresheet and the latest quarter."""
+    from . import annual
+
+    year = _latest_year_with(paths.scoresheets, r"bang_diem_(\d{4})\.xlsx")
+    if year is None:
+        raise ConfigError(f"Không tìm thấy bảng điểm nào (bang_diem_<năm>.xlsx) trong {paths.scoresheets}.")
+    base = _default_base(paths, year)
+    specs = []
+    log(f"[1/3] Kiểm tra dữ liệu năm {year} …")
+    annual.preflight(year, paths, base_year=base)
+    specs.append(annual_spec(year, base))
+    lq = latest_quarter(paths)
+    if lq is not None and (PROJECT_ROOT / "notebooks" / "quarterly.ipynb").exists():
+        from . import quarterly
+
+        log(f"[2/3] Kiểm tra dữ liệu quý {lq[1]}/{lq[0]} …")
+        quarterly.preflight(lq[0], lq[1], paths)
+        specs.append(quarterly_spec(*lq))
+    log(f"[3/3] Lập {len(specs)} báo cáo …")
+    for spec in specs:
+        _done(render(spec, paths))
+    return 0
+
+
+def _done(res) -> None:
+    html = [f for f in res.files if f.suffix == ".html"]
+    log(f"  ✓ {res.spec.title}: {html[0] if html else res.out_dir}")
+    if res.warnings:
+        log(f"  ! {len(res.warnings)} cảnh báo kỹ thuật đã được ghi trong manifest.json")
+    sys.stderr.flush()
