@@ -1,0 +1,149 @@
+"""Sections of the annual report that combine several outputs, and the report's files.
+
+Each function displays one whole section (so a notebook cell is a single call) or writes
+the report's Excel workbook and ``summary.json``. All text from input files goes through
+``parlib.display`` (HTML-escaped) and ``parlib.xlsx`` (formula-neutralised).
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from .annual import AnnualResult, summary_json
+from .display import banner, bullets, output_path, paragraph, show, table
+from .io import sha256_file, write_json
+from .issues import SEVERITY_VI, ledger_summary
+from .narrative import to_vietnamese_table
+from .vnformat import fmt_int, fmt_points
+
+ILLUSTRATIVE_VI = ("DỮ LIỆU MINH HỌA — bộ tiêu chí và bảng điểm trong báo cáo này là dữ liệu tổng hợp dùng để "
+                   "trình diễn, không phải số liệu chính thức của Sở Xây dựng tỉnh Đắk Lắk.")
+
+
+def title_section(res: AnnualResult) -> str:
+    unit = res.summary.get("unit_name") or "Sở Xây dựng"
+    parts = [f"<h1>Phân tích Chỉ số cải cách hành chính năm {res.year}</h1>",
+             f"<p><strong>{html.escape(unit)}</strong> — báo cáo phân tích điểm PAR INDEX: điểm bị mất ở đâu, "
+             "do khâu nào, đơn vị nào chủ trì.</p>"]
+    if res.is_illustrative:
+        parts.append(banner(ILLUSTRATIVE_VI))
+    return "".join(parts)
+
+
+def comparison_section(res: AnnualResult) -> None:
+    """The year-over-year section (nothing when no base year was given)."""
+    if res.comparison is None:
+        return
+    from .comparison import show_comparison
+
+    show_comparison(res.comparison)
+
+
+def issues_display(issues: pd.DataFrame) -> pd.DataFrame:
+    if issues.empty:
+        return pd.DataFrame(columns=["Mức độ", "Tệp", "Trang", "Ô", "Mã", "Giá trị", "Nội dung"])
+    order = {"error": 0, "warning": 1, "info": 2}
+    df = issues.assign(_o=issues["severity"].map(order)).sort_values(["_o", "source", "row"], kind="stable")
+    return pd.DataFrame({
+        "Mức độ": df["severity"].map(SEVERITY_VI), "Tệp": df["source"], "Trang": df["sheet"], "Ô": df["cell"],
+        "Mã": df["code"], "Giá trị": df["value"], "Nội dung": df["message"]})
+
+
+def ledger_display(ledger: pd.DataFrame) -> pd.DataFrame:
+    s = ledger_summary(ledger)
+    return pd.DataFrame({"Tệp": s["source"], "Trang": s["sheet"], "Số dòng đọc": s["read"].map(fmt_int),
+                         "Dùng": s["used"].map(fmt_int), "Bỏ qua": s["skipped"].map(fmt_int),
+                         "Loại (có lý do)": s["rejected"].map(fmt_int)})
+
+
+def data_quality_section(res: AnnualResult) -> None:
+    led = ledger_summary(res.ledger)
+    ok = bool((led["read"] == led["used"] + led["skipped"] + led["rejected"]).all()) if not led.empty else True
+    show(table(ledger_display(res.ledger), caption="Kiểm đếm dòng dữ liệu"))
+    show(paragraph("Đối chiếu: số dòng đọc = dùng + bỏ qua + loại — " + ("khớp." if ok else "KHÔNG KHỚP."),
+                   muted=True))
+    if res.issues.empty:
+        show(paragraph("Không phát hiện vấn đề nào về nội dung."))
+        return
+    counts = res.issues["severity"].value_counts()
+    show(paragraph("Số vấn đề: " + ", ".join(f"{SEVERITY_VI[k].lower()} {int(counts[k])}"
+                                            for k in ("error", "warning", "info") if k in counts) + "."))
+    show(table(issues_display(res.issues), max_rows=80))
+
+
+def methods_section(res: AnnualResult) -> None:
+    s = res.summary
+    lines = [
+        "Chỉ số = tổng điểm đạt được ÷ tổng điểm tối đa × 100. Tổng điểm = tổng điểm thẩm định cuối cùng của các "
+        "tiêu chí thành phần (và tiêu chí không có tiêu chí thành phần) + điểm thưởng − điểm trừ; điểm của lĩnh vực "
+        "và tiêu chí được cộng lại từ các tiêu chí thành phần, không lấy từ dòng cộng của bảng điểm (dòng cộng chỉ "
+        "dùng để đối chiếu).",
+        "Điểm bị mất = điểm tối đa − điểm thẩm định cuối cùng, tách theo khâu như mục 5; tổng các khâu bằng đúng "
+        "tổng điểm bị mất.",
+        "Xếp loại theo ngưỡng trong data/raw/config/bands.csv (so sánh chỉ số chưa làm tròn).",
+        f"Bộ tiêu chí năm {res.year}: {res.framework.source.name}"
+        + (" (minh họa)." if res.framework.is_illustrative else "."),
+    ]
+    if res.printed_total is not None and s.get("total_points") is not None:
+        lines.append(f"Tổng điểm in trên bảng điểm: {fmt_points(res.printed_total)}; tổng điểm tính lại: "
+                     f"{fmt_points(s['total_points'])}.")
+    show(bullets(lines, css=""))
+    rows = [{"Tệp đầu vào": p.name, "SHA-256 (12 ký tự đầu)": sha256_file(p)[:12]} for p in res.inputs if p.exists()]
+    show(table(pd.DataFrame(rows), caption="Tệp đầu vào (đối chiếu với manifest.json)"))
+
+
+def excel_sheets(res: AnnualResult) -> dict[str, pd.DataFrame]:
+    vt = to_vietnamese_table
+    sheets = {
+        "Lĩnh vực": vt(res.fields, "field"),
+        "Pareto": vt(res.pareto, "pareto"),
+        "Đơn vị chủ trì": vt(res.offices, "office"),
+        "Theo khâu": vt(res.stages, "stage"),
+        "Mất nhiều nhất": vt(res.top, "top"),
+        "Vấn đề dữ liệu": issues_display(res.issues),
+        "Kiểm đếm dòng": ledger_display(res.ledger),
+    }
+    if res.comparison is not None:
+        sheets.update(res.comparison.excel_sheets())
+    return sheets
+
+
+def write_outputs(res: AnnualResult, output_dir: str) -> None:
+    """Write ``annual_<year>.xlsx`` and ``summary.json`` into ``output_dir`` (no-op when empty)."""
+    from .xlsx import write_excel_tables
+
+    xlsx = output_path(output_dir, f"annual_{res.year}.xlsx")
+    if xlsx is None:
+        return
+    notes = [f"Phân tích Chỉ số CCHC năm {res.year} — các bảng chính (tiêu đề tiếng Việt)."]
+    if res.is_illustrative:
+        notes.insert(0, ILLUSTRATIVE_VI)
+    write_excel_tables(excel_sheets(res), xlsx, notes=notes)
+    write_json(output_path(output_dir, "summary.json"), summary_json(res))
+
+
+def compare_title_section(res: AnnualResult) -> str:
+    comp = res.comparison
+    parts = [f"<h1>So sánh Chỉ số cải cách hành chính năm {comp.year} với năm {comp.base_year}</h1>"]
+    if res.is_illustrative:
+        parts.append(banner(ILLUSTRATIVE_VI))
+    return "".join(parts)
+
+
+def write_compare_outputs(res: AnnualResult, output_dir: str) -> None:
+    """Write ``compare_<base>_<year>.xlsx`` and ``summary.json`` (the comparison block)."""
+    from .xlsx import write_excel_tables
+
+    comp = res.comparison
+    xlsx = output_path(output_dir, f"compare_{comp.base_year}_{comp.year}.xlsx")
+    if xlsx is None:
+        return
+    notes = [f"So sánh Chỉ số CCHC năm {comp.year} với năm {comp.base_year}."]
+    if res.is_illustrative:
+        notes.insert(0, ILLUSTRATIVE_VI)
+    write_excel_tables(comp.excel_sheets(), xlsx, notes=notes)
+    write_json(output_path(output_dir, "summary.json"),
+               {"schema_version": 1, "report": "compare", "is_illustrative": res.is_illustrative,
+                "comparison": comp.summary_json()})

@@ -1,0 +1,117 @@
+"""Write the report notebooks in notebooks/ from the cell lists below.
+
+The notebooks are thin (parameters, Vietnamese narrative, one parlib call per cell); this
+script keeps their structure reviewable in one place. Run ``.venv/bin/python
+tools/make_notebooks.py`` after editing; analysts may also edit the .ipynb files directly
+(then update this script to match, or stop using it).
+
+Cell markers: ("md", text) markdown; ("code", src, tags) code. Tags: ``parameters``;
+``remove_cell`` (hidden in the HTML report: imports, computations, file writing).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+NB_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+HIDE = ["remove_cell"]
+
+SETUP = ("code", "%matplotlib inline\nfrom parlib.display import setup_notebook\nsetup_notebook()", HIDE)
+
+ANNUAL = [
+    SETUP,
+    ("code", "year: int = 2026  # năm đánh giá (bảng điểm data/raw/scoresheet/bang_diem_<năm>.xlsx)\n"
+             "base_year: int = 0  # năm so sánh; 0 = không so sánh\n"
+             "data_dir: str = \"\"  # thư mục dữ liệu; \"\" = data/ của dự án\n"
+             "output_dir: str = \"\"  # nơi ghi Excel và summary.json; \"\" = không ghi (chạy thử trong JupyterLab)",
+     ["parameters", "remove_cell"]),
+    ("code", "from parlib import annual, narrative, plots_annual\n"
+             "from parlib.config import Paths\n"
+             "from parlib.display import banner, bullets, figure, paragraph, show, table\n"
+             "from parlib.reporting_annual import (comparison_section, data_quality_section, methods_section,\n"
+             "                                     title_section, write_outputs)\n"
+             "vt = narrative.to_vietnamese_table\n"
+             "res = annual.build(year, Paths.from_args(data_dir or None), base_year=base_year or None)", HIDE),
+    ("code", "show(title_section(res))", []),
+    ("md", "## 1. Kết luận chính\n\nCác nhận định dưới đây được sinh tự động từ số liệu của bảng điểm; "
+           "mọi con số đều truy được về tệp và dòng gốc (xem mục «Chất lượng dữ liệu» và «Phương pháp»)."),
+    ("code", "show(bullets(narrative.annual_conclusions(res.summary, res.fields, res.top, res.stages, res.pareto)))", []),
+    ("md", "## 2. Điểm theo lĩnh vực"),
+    ("code", "figure(plots_annual.plot_fields(res.fields))", []),
+    ("code", "show(table(vt(res.fields, 'field')))", []),
+    ("md", "## 3. Điểm bị mất tập trung ở đâu\n\nBiểu đồ Pareto xếp các tiêu chí thành phần theo số điểm bị mất, "
+           "từ nhiều đến ít; đường lũy kế cho biết bao nhiêu tiêu chí chiếm 80 % số điểm bị mất."),
+    ("code", "figure(plots_annual.plot_pareto(res.pareto))", []),
+    ("code", "show(table(vt(res.pareto, 'pareto'), max_rows=25))", []),
+    ("md", "## 4. Điểm bị mất theo đơn vị chủ trì\n\nĐơn vị chủ trì theo phân công trong bộ tiêu chí "
+           "(nguyên tắc «06 rõ»); đơn vị phối hợp được liệt kê kèm theo."),
+    ("code", "figure(plots_annual.plot_loss_by_office(res.offices))", []),
+    ("code", "show(table(vt(res.offices, 'office')))", []),
+    ("md", "## 5. Tự đánh giá và thẩm định\n\nĐiểm bị mất được tách theo khâu: *chưa tự chấm đủ* (điểm tối đa − "
+           "điểm tự đánh giá), *bị trừ khi thẩm định lần 1* (tự đánh giá − thẩm định lần 1), *gỡ lại sau giải trình* "
+           "(thẩm định cuối cùng − lần 1) và phần *đo lường* (điều tra xã hội học, chỉ số 766, số liệu thống kê)."),
+    ("code", "figure(plots_annual.plot_stage_gap(res.fields))", []),
+    ("code", "show(table(vt(res.stages, 'stage')))", []),
+    ("code", "show(table(vt(res.top, 'top'), caption='Các tiêu chí thành phần mất nhiều điểm nhất'))", []),
+    ("code", "comparison_section(res)", []),
+    ("md", "## Chất lượng dữ liệu\n\nMọi dòng của bảng điểm đều được tính: dùng, bỏ qua (tiêu đề, dòng trống, "
+           "dòng cộng, dòng phương án chấm) hoặc loại (có lý do). Các vấn đề về nội dung được liệt kê dưới đây, "
+           "kèm tệp, trang và ô Excel để kiểm tra lại."),
+    ("code", "data_quality_section(res)", []),
+    ("md", "## Phương pháp"),
+    ("code", "methods_section(res)", []),
+    ("code", "write_outputs(res, output_dir)", HIDE),
+]
+
+COMPARE = [
+    SETUP,
+    ("code", "year: int = 2026  # năm so sánh\n"
+             "base_year: int = 2025  # năm gốc\n"
+             "data_dir: str = \"\"  # thư mục dữ liệu; \"\" = data/ của dự án\n"
+             "output_dir: str = \"\"  # nơi ghi Excel và summary.json; \"\" = không ghi",
+     ["parameters", "remove_cell"]),
+    ("code", "from parlib import annual\n"
+             "from parlib.config import Paths\n"
+             "from parlib.display import show\n"
+             "from parlib.reporting_annual import (comparison_section, compare_title_section, data_quality_section,\n"
+             "                                     write_compare_outputs)\n"
+             "res = annual.build(year, Paths.from_args(data_dir or None), base_year=base_year)", HIDE),
+    ("code", "show(compare_title_section(res))", []),
+    ("code", "comparison_section(res)", []),
+    ("md", "## Chất lượng dữ liệu (năm so sánh)"),
+    ("code", "data_quality_section(res)", []),
+    ("code", "write_compare_outputs(res, output_dir)", HIDE),
+]
+
+
+def build(cells: list[tuple], title: str) -> nbformat.NotebookNode:
+    nb = new_notebook()
+    for spec in cells:
+        if spec[0] == "md":
+            nb.cells.append(new_markdown_cell(spec[1]))
+        else:
+            c = new_code_cell(spec[1])
+            if spec[2]:
+                c.metadata["tags"] = list(spec[2])
+            nb.cells.append(c)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.metadata["title"] = title
+    for i, c in enumerate(nb.cells):
+        c["id"] = f"cell-{i:02d}"
+    return nb
+
+
+def main() -> None:
+    notebooks = {"annual.ipynb": (ANNUAL, "Phân tích Chỉ số CCHC (PAR INDEX) năm"),
+                 "compare.ipynb": (COMPARE, "So sánh Chỉ số CCHC giữa hai năm")}
+    for name, (cells, title) in notebooks.items():
+        nbformat.write(build(cells, title), str(NB_DIR / name))
+        print("wrote", NB_DIR / name)
+
+
+if __name__ == "__main__":
+    main()
