@@ -1,0 +1,132 @@
+"""Themes of the free-text survey comments (``Góp ý``), from an editable keyword table.
+
+``data/raw/config/comment_themes.csv`` (columns ``theme, keyword``; one row per keyword) is
+maintained by the analyst. Matching rules:
+
+* text and keywords are NFC-normalised and case-folded; **diacritics are significant**
+  ("phí" never matches "phi" or "phía");
+* a keyword matches whole words or a whole phrase only (no letter or digit on either side;
+  spaces inside a phrase match any run of whitespace);
+* a comment may carry several themes; a comment with none is counted under
+  ``NO_THEME`` so every comment is accounted for.
+
+Comments are scrubbed of phones, e-mails and ID numbers (``parlib.readers.scrub_text``) again
+before anything is returned, so examples are safe to print even from unscrubbed input.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import Problem, StructuralError
+from .readers import normalise_text, read_cells, scrub_text
+
+NO_THEME = "(chưa phân loại)"
+KEYS = ["respondent_key", "year", "quarter", "channel"]
+
+
+def load_comment_themes(path: str | Path) -> pd.DataFrame:
+    """Read the theme table. Returns theme, keyword (NFC, case-folded), theme_order (first
+    appearance). Raises StructuralError naming missing columns and blank cells."""
+    cells, _ = read_cells(path)
+    name = Path(path).name
+    headers = [normalise_text(h) or "" for h in cells.iloc[0].tolist()]
+    missing = [c for c in ("theme", "keyword") if c not in headers]
+    if missing:
+        raise StructuralError("Bảng chủ đề góp ý thiếu cột.", [
+            Problem("thiếu cột bắt buộc", file=name, column=c) for c in missing])
+    df = pd.DataFrame(cells.iloc[1:].to_numpy(), columns=headers)[["theme", "keyword"]].map(normalise_text)
+    df = df.dropna(how="all").reset_index(drop=True)
+    problems = [Problem("ô trống", file=name, row=int(i) + 2, column=c)
+                for c in ("theme", "keyword") for i in df.index[df[c].isna()]]
+    if problems:
+        raise StructuralError("Bảng chủ đề góp ý có ô trống.", problems)
+    df["keyword"] = df["keyword"].str.casefold()
+    df = df.drop_duplicates(["theme", "keyword"]).reset_index(drop=True)
+    df["theme_order"] = df["theme"].map({t: i for i, t in enumerate(dict.fromkeys(df["theme"]))})
+    return df.astype({"theme": "str", "keyword": "str"})
+
+
+def theme_patterns(themes: pd.DataFrame) -> dict[str, re.Pattern]:
+    """One compiled pattern per theme (in table order) matching any of its keywords as whole
+    words/phrases on NFC, case-folded text."""
+    out = {}
+    for theme, g in themes.groupby("theme", sort=False):
+        alts = sorted({r"\s+".join(re.escape(w) for w in k.split()) for k in g["keyword"]}, key=len, reverse=True)
+        out[theme] = re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)")
+    return out
+
+
+def clean_comments(responses: pd.DataFrame) -> pd.DataFrame:
+    """Non-empty comments: KEYS + comment (NFC, whitespace collapsed, scrubbed)."""
+    c = responses[KEYS + ["comment"]].copy()
+    c["comment"] = c["comment"].map(lambda v: scrub_text(normalise_text(v)) if isinstance(v, str) else None)
+    c = c[c["comment"].notna() & (c["comment"].str.len() > 0)]
+    return c.reset_index(drop=True)
+
+
+def tag_comments(responses: pd.DataFrame, themes: pd.DataFrame) -> pd.DataFrame:
+    """One row per comment × matched theme (``NO_THEME`` when none matched).
+
+    Columns: respondent_key, year, quarter, channel, theme, comment (scrubbed).
+    """
+    pats = theme_patterns(themes)
+    c = clean_comments(responses)
+    rows = []
+    for rec in c.to_dict("records"):
+        text = rec["comment"].casefold()
+        hit = [t for t, p in pats.items() if p.search(text)] or [NO_THEME]
+        rows.extend(dict(rec, theme=t) for t in hit)
+    return pd.DataFrame(rows, columns=KEYS + ["theme", "comment"])
+
+
+def theme_counts(responses: pd.DataFrame, themes: pd.DataFrame) -> pd.DataFrame:
+    """Comments per theme per quarter, every theme listed (0 when absent), ``NO_THEME`` last.
+
+    Columns: year, quarter, theme, n_comments (comments with the theme), n_total (non-empty
+    comments of the quarter), share_pct (n_comments ÷ n_total × 100; shares add up to more
+    than 100 because a comment may have several themes).
+    """
+    tagged = tag_comments(responses, themes)
+    totals = clean_comments(responses).groupby(["year", "quarter"]).size().rename("n_total")
+    order = list(dict.fromkeys(themes["theme"])) + [NO_THEME]
+    if totals.empty:
+        return pd.DataFrame(columns=["year", "quarter", "theme", "n_comments", "n_total", "share_pct"])
+    grid = pd.MultiIndex.from_product([totals.index.tolist(), order], names=["period", "theme"])
+    counts = tagged.groupby(["year", "quarter", "theme"]).size()
+    out = pd.DataFrame([(y, q, t, int(counts.get((y, q, t), 0)), int(totals[(y, q)]))
+                        for (y, q), t in grid], columns=["year", "quarter", "theme", "n_comments", "n_total"])
+    out["share_pct"] = 100 * out["n_comments"] / out["n_total"]
+    return out
+
+
+def shorten(text: str, max_chars: int = 160) -> str:
+    """Cut ``text`` at a word boundary to at most ``max_chars`` characters, adding '…'."""
+    if len(text) <= max_chars:
+        return text
+    cut = text[:max_chars - 1]
+    if " " in cut:
+        cut = cut[:cut.rindex(" ")]
+    return cut.rstrip(" ,;.:") + "…"
+
+
+def theme_examples(responses: pd.DataFrame, themes: pd.DataFrame, *, year: int | None = None,
+                   quarter: int | None = None, n: int = 3, max_chars: int = 160) -> pd.DataFrame:
+    """Up to ``n`` example comments per theme (scrubbed, shortened, first in file order,
+    duplicates removed) for a year / quarter or all data.
+
+    Columns: theme, year, quarter, example.
+    """
+    t = tag_comments(responses, themes)
+    if year is not None:
+        t = t[t["year"] == year]
+    if quarter is not None:
+        t = t[t["quarter"] == quarter]
+    t = t.assign(example=t["comment"].map(lambda s: shorten(s, max_chars)))
+    t = t.drop_duplicates(["theme", "example"])
+    order = {th: i for i, th in enumerate(list(dict.fromkeys(themes["theme"])) + [NO_THEME])}
+    t = t.assign(_o=t["theme"].map(order)).sort_values("_o", kind="stable")
+    return t.groupby("theme", sort=False).head(n)[["theme", "year", "quarter", "example"]].reset_index(drop=True)

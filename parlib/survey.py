@@ -1,0 +1,490 @@
+"""Satisfaction survey (SIPAS-style): ingestion, indices, changes and the sample-size rule.
+
+Input contract: docs/data-contracts.md, "Satisfaction survey" (sheet ``Phiếu khảo sát``, one
+row per respondent, one column per item code of ``survey_items.csv``, ``Hài lòng chung``,
+``Kênh``, ``Lĩnh vực``, ``Góp ý``; PII columns are dropped at ingestion and never stored).
+
+Rules implemented (see the domain brief §3):
+
+* Answers are integers on a Likert scale, **default 1–5**, and an answer is "satisfied" when it
+  is ≥ ``satisfied_min`` (**default 4**: hài lòng + rất hài lòng). Neither the scale nor the
+  top-two rule was confirmed by an official source, so both live in ``SurveyConfig``.
+* A blank or out-of-scale answer (text such as "không rõ", 0, 6, 7, 3.5) becomes *missing for
+  that item only*; the respondent is kept and the cell goes to the issues table (file, sheet,
+  Excel cell, row, column). A row without a single valid answer is rejected (ledger + issue).
+* % satisfied = satisfied answers ÷ valid answers, with a Wilson interval and a small-sample
+  flag (``parlib.stats.add_rate``).
+* Headline overall index = the ``Hài lòng chung`` question. Headline *factor* index =
+  respondent level: a respondent is satisfied with a factor when the mean of his/her valid
+  answers to the factor's items is ≥ ``satisfied_min``; n = respondents. It is the headline
+  because respondents are the independent units, so its Wilson interval and the change tests
+  are honest. The *pooled* index (satisfied item answers ÷ all valid item answers of the
+  factor, respondents × items pooled, closer to published SIPAS tables) is reported next to
+  it (``pooled_*`` columns) but never tested: answers of one respondent are correlated and a
+  pooled interval would be too narrow.
+* Ministry sample-size rule n = N ÷ (1 + N·e²), e = 5 %, rounded up.
+* SIPAS points = SIPAS % ÷ 10 in the provincial PAR INDEX (``sipas_points``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import Problem, StructuralError
+from .issues import IssueLog, Ledger, excel_cell, issues_frame
+from .readers import (find_header_row, flatten_header, fold, map_columns, normalise_text,
+                      parse_datetimes, parse_numbers, pii_columns, read_cells, scrub_text)
+from .stats import SMALL_SAMPLE_N, add_rate, adjust_pvalues, two_proportion_test
+from .vnformat import quarter_label
+
+SHEET = "Phiếu khảo sát"
+ITEM_COLUMNS = ["item_code", "factor_code", "factor_name", "item_text"]
+OVERALL_NAME = "Hài lòng chung"
+ALL_SEGMENT = "Tất cả"
+CHANNELS = {"truc tiep": "Trực tiếp", "truc tuyen": "Trực tuyến", "buu chinh": "Bưu chính",
+            "buu chinh cong ich": "Bưu chính", "1": "Trực tiếp", "2": "Trực tuyến", "3": "Bưu chính"}
+VERDICT_UP = "tăng có ý nghĩa"
+VERDICT_DOWN = "giảm có ý nghĩa"
+VERDICT_NOISE = "chưa phân biệt được với dao động ngẫu nhiên"
+VERDICT_NO_BASE = "không có dữ liệu kỳ so sánh"
+_SPEC = {"response_id": ["Mã phiếu", "Số phiếu"], "surveyed_at": ["Ngày khảo sát"],
+         "channel": ["Kênh", "Kênh khảo sát"], "field_name": ["Lĩnh vực"],
+         "overall": ["Hài lòng chung", "Mức độ hài lòng chung"], "comment": ["Góp ý", "Ý kiến góp ý"]}
+_IGNORED_HEADERS = {"stt"}
+_FILE_RE = re.compile(r"khao_sat_(\d{4})_Q([1-4])", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SurveyConfig:
+    """Likert scale and the "satisfied" rule. Defaults: 1–5, satisfied = 4 or 5 (hài lòng + rất
+    hài lòng). Neither was confirmed by an official source (domain brief §3): keep them
+    configurable. ``small_n``: below it a rate is flagged as a small sample; ``alpha``: level
+    of the Wilson intervals and of the change tests."""
+
+    scale_min: int = 1
+    scale_max: int = 5
+    satisfied_min: int = 4
+    small_n: int = SMALL_SAMPLE_N
+    alpha: float = 0.05
+
+    def __post_init__(self):
+        if not self.scale_min < self.satisfied_min <= self.scale_max:
+            raise ValueError("need scale_min < satisfied_min <= scale_max")
+
+
+@dataclass
+class SurveyData:
+    """Result of reading survey files.
+
+    responses: respondent_key, source, sheet, row, year, quarter, response_id, surveyed_at,
+        channel, field_name, overall (float, NaN = missing), comment (NFC, scrubbed).
+    answers: respondent_key, year, quarter, channel, field_name, factor_code, item_code,
+        answer (float, NaN = blank or out of scale); one row per respondent × item present.
+    issues / ledger: the contract tables of ``parlib.issues``.
+    """
+
+    responses: pd.DataFrame
+    answers: pd.DataFrame
+    issues: pd.DataFrame = field(default_factory=issues_frame)
+    ledger: pd.DataFrame = field(default_factory=lambda: Ledger().to_frame())
+
+
+# ---------------------------------------------------------------- configuration
+
+def load_survey_items(path: str | Path) -> pd.DataFrame:
+    """Read ``survey_items.csv`` (item_code, factor_code, factor_name, item_text; extra columns
+    kept). Codes are text, NFC; order of the file is kept (``item_order``, ``factor_order``).
+
+    Raises StructuralError naming every missing column, blank cell, duplicate item code and
+    factor code with two names.
+    """
+    cells, _ = read_cells(path)
+    name = Path(path).name
+    cells = cells[~cells.iloc[:, 0].astype(str).str.startswith("#")].reset_index(drop=True)
+    headers = [normalise_text(h) or "" for h in cells.iloc[0].tolist()]
+    missing = [c for c in ITEM_COLUMNS if c not in headers]
+    if missing:
+        raise StructuralError("Bảng câu hỏi khảo sát thiếu cột.", [
+            Problem("thiếu cột bắt buộc", file=name, column=c) for c in missing])
+    df = pd.DataFrame(cells.iloc[1:].to_numpy(), columns=headers).map(normalise_text)
+    df = df.dropna(how="all").reset_index(drop=True)
+    problems = []
+    for c in ITEM_COLUMNS:
+        for i in df.index[df[c].isna()]:
+            problems.append(Problem("ô trống", file=name, row=int(i) + 2, column=c))
+    for code in df.loc[df["item_code"].duplicated(), "item_code"].dropna().unique():
+        problems.append(Problem(f"mã câu hỏi «{code}» bị trùng", file=name, column="item_code"))
+    names = df.dropna(subset=["factor_code"]).groupby("factor_code")["factor_name"].nunique()
+    for code in names.index[names > 1]:
+        problems.append(Problem(f"yếu tố «{code}» có nhiều tên khác nhau", file=name, column="factor_name"))
+    if problems:
+        raise StructuralError("Bảng câu hỏi khảo sát không hợp lệ.", problems)
+    df = df.astype({c: "str" for c in ITEM_COLUMNS})
+    df["item_order"] = np.arange(len(df))
+    df["factor_order"] = df["factor_code"].map({f: i for i, f in enumerate(dict.fromkeys(df["factor_code"]))})
+    return df
+
+
+# ---------------------------------------------------------------- reading
+
+def read_survey(path: str | Path, items: pd.DataFrame, config: SurveyConfig = SurveyConfig(), *,
+                year: int | None = None, quarter: int | None = None,
+                display_name: str | None = None) -> SurveyData:
+    """Read one survey workbook. The period comes from ``year``/``quarter`` or the file name
+    ``khao_sat_<year>_Q<q>.xlsx``. PII columns (``Họ tên``, ``Số điện thoại``…) are never read
+    into the output; comments are NFC-normalised and scrubbed (phones, e-mails, IDs).
+
+    Raises StructuralError (no header row, missing ``Hài lòng chung``, no item column matching
+    ``items``, period unknown) and the reader's InputFormatError.
+    """
+    path = Path(path)
+    source = display_name or path.name
+    if year is None or quarter is None:
+        m = _FILE_RE.search(path.name)
+        if not m:
+            raise StructuralError("Không xác định được kỳ khảo sát.", [Problem(
+                "tên tệp phải có dạng khao_sat_<năm>_Q<quý>.xlsx (hoặc truyền năm, quý)", file=source)])
+        year, quarter = year or int(m.group(1)), quarter or int(m.group(2))
+    cells, sheet = read_cells(path, SHEET, display_name=source)
+    h = find_header_row(cells, ["Mã phiếu", "Hài lòng chung", "Kênh"])
+    if h is None:
+        raise StructuralError("Không tìm thấy dòng tiêu đề.", [Problem(
+            "không có ô «Mã phiếu», «Kênh» hay «Hài lòng chung» trong 30 dòng đầu", file=source, sheet=sheet)])
+    headers = flatten_header(cells, h, 1)
+    pii = set(pii_columns(headers))
+    safe_headers = [("" if j in pii else x) for j, x in enumerate(headers)]
+    mapping, extras = map_columns(safe_headers, _SPEC, required=["overall"], file=source, sheet=sheet,
+                                  header_row=h)
+    folded = {fold(x): j for j, x in reversed(list(enumerate(safe_headers))) if x}
+    item_cols = {c: folded[fold(c)] for c in items["item_code"] if fold(c) in folded}
+    if not item_cols:
+        raise StructuralError("Không có cột câu hỏi nào khớp bảng câu hỏi.", [Problem(
+            "không cột nào có tiêu đề là mã câu hỏi trong survey_items.csv", file=source, sheet=sheet,
+            row=h + 1)])
+    log, ledger = IssueLog(), Ledger()
+    loc = {"source": source, "sheet": sheet}
+    for code in items["item_code"]:
+        if code not in item_cols:
+            log.add("survey_item_missing", "Tệp không có cột cho câu hỏi này; câu hỏi bị bỏ qua ở kỳ này.",
+                    column=code, code=code, row=h + 1, **loc)
+    used_cols = set(mapping.values()) | set(item_cols.values()) | pii
+    for j, x in enumerate(headers):
+        if j not in used_cols and x and fold(x) not in _IGNORED_HEADERS:
+            log.add("survey_unknown_column", "Cột không thuộc mẫu phiếu; bỏ qua.", severity="info",
+                    column=x, cell=excel_cell(h + 1, j + 1), row=h + 1, **loc)
+
+    body = cells.iloc[h + 1:]
+    nonpii = [j for j in range(cells.shape[1]) if j not in pii]
+    blank_row = body[nonpii].map(_is_blank).all(axis=1)
+    ledger.add(source, "skipped", int(blank_row.sum()), "dòng trống", sheet=sheet)
+    body = body[~blank_row]
+    rows = (body.index.to_numpy() + 1).astype(int)  # Excel row numbers
+
+    answer_cols = dict(item_cols, **{OVERALL_NAME: mapping["overall"]})
+    values, flags = {}, {}
+    for code, j in answer_cols.items():
+        num, bad_text = parse_numbers(body[j])
+        raw_blank = body[j].map(_is_blank).to_numpy(dtype=bool)
+        ok = num.notna().to_numpy() & (num.to_numpy() % 1 == 0) & num.between(config.scale_min, config.scale_max).to_numpy()
+        values[code] = np.where(ok, num.to_numpy(), np.nan)
+        flags[code] = (raw_blank, ~ok & ~raw_blank, body[j].tolist(), j)
+    any_valid = np.column_stack([~np.isnan(v) for v in values.values()]).any(axis=1)
+    for code, (blank, bad, raw, j) in flags.items():
+        header = headers[j]
+        for i in np.flatnonzero(bad):
+            log.add("survey_answer_out_of_scale",
+                    f"Câu trả lời ngoài thang đo {config.scale_min}–{config.scale_max}: tính là thiếu cho câu "
+                    "hỏi này, phiếu vẫn được giữ.", cell=excel_cell(rows[i], j + 1), row=int(rows[i]),
+                    column=header, code=code, value=scrub_text(_id_text(raw[i])), **loc)
+        for i in np.flatnonzero(blank & any_valid):
+            log.add("survey_answer_blank", "Câu trả lời để trống: tính là thiếu cho câu hỏi này, phiếu vẫn "
+                    "được giữ.", severity="info", cell=excel_cell(rows[i], j + 1), row=int(rows[i]),
+                    column=header, code=code, **loc)
+    for i in np.flatnonzero(~any_valid):
+        log.add("survey_response_empty", "Phiếu không có câu trả lời hợp lệ nào; không đưa vào tính toán.",
+                row=int(rows[i]), cell=f"A{rows[i]}", **loc)
+    ledger.add(source, "rejected", int((~any_valid).sum()), "phiếu không có câu trả lời hợp lệ", sheet=sheet)
+    ledger.add(source, "used", int(any_valid.sum()), sheet=sheet)
+
+    def col(name):
+        return body[mapping[name]] if name in mapping else pd.Series([None] * len(body), index=body.index)
+
+    resp = pd.DataFrame({
+        "respondent_key": [f"{source}:{r}" for r in rows], "source": source, "sheet": sheet, "row": rows,
+        "year": int(year), "quarter": int(quarter),
+        "response_id": col("response_id").map(_id_text).astype("str").to_numpy(),
+        "surveyed_at": parse_datetimes(col("surveyed_at"))[0].to_numpy(),
+        "channel": _channels(col("channel"), rows, log, loc, mapping.get("channel"), headers),
+        "field_name": col("field_name").map(normalise_text).to_numpy(),
+        "overall": values[OVERALL_NAME],
+        "comment": col("comment").map(lambda v: scrub_text(normalise_text(v)) or None).to_numpy(),
+    })
+    _check_dates_and_ids(resp, col("surveyed_at"), mapping, headers, log, loc)
+    meta = items.set_index("item_code")["factor_code"]
+    long = [resp[["respondent_key", "year", "quarter", "channel", "field_name"]].assign(
+        factor_code=meta[code], item_code=code, answer=values[code]) for code in item_cols]
+    keep = resp.index[any_valid]
+    answers = pd.concat(long, ignore_index=False).loc[keep].reset_index(drop=True)
+    resp = resp.loc[keep].reset_index(drop=True)
+    for c in ("field_name", "comment", "channel"):
+        resp[c] = resp[c].astype("str")
+    return SurveyData(resp, answers, log.to_frame(), ledger.to_frame())
+
+
+def _is_blank(v) -> bool:
+    return v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip())
+
+
+def _id_text(v) -> str | None:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return normalise_text(v)
+
+
+def _channels(raw: pd.Series, rows, log, loc, j, headers) -> np.ndarray:
+    out = []
+    for i, v in enumerate(raw.tolist()):
+        text = _id_text(v)
+        if text is None:
+            out.append(None)
+            if j is not None:
+                log.add("survey_channel_blank", "Không ghi kênh khảo sát; phiếu chỉ được tính vào số liệu chung.",
+                        severity="info", cell=excel_cell(rows[i], j + 1), row=int(rows[i]), column=headers[j], **loc)
+            continue
+        canon = CHANNELS.get(fold(text))
+        if canon is None:
+            log.add("survey_channel_unknown", "Kênh không thuộc danh mục (Trực tiếp, Trực tuyến, Bưu chính); "
+                    "giữ nguyên giá trị.", cell=excel_cell(rows[i], j + 1), row=int(rows[i]), column=headers[j],
+                    value=text, **loc)
+        out.append(canon or text)
+    return np.array(out, dtype=object)
+
+
+def _check_dates_and_ids(resp, raw_dates, mapping, headers, log, loc) -> None:
+    if "surveyed_at" in mapping:
+        j = mapping["surveyed_at"]
+        _, bad = parse_datetimes(raw_dates)
+        q_of = resp["surveyed_at"].dt.quarter
+        y_of = resp["surveyed_at"].dt.year
+        outside = resp["surveyed_at"].notna() & ((q_of != resp["quarter"]) | (y_of != resp["year"]))
+        for i in np.flatnonzero(bad.to_numpy()):
+            r = int(resp["row"].iat[i])
+            log.add("survey_date_invalid", "Ngày khảo sát không đọc được.", cell=excel_cell(r, j + 1), row=r,
+                    column=headers[j], value=raw_dates.iat[i], **loc)
+        for i in np.flatnonzero(outside.to_numpy()):
+            r = int(resp["row"].iat[i])
+            log.add("survey_date_outside_quarter", "Ngày khảo sát nằm ngoài quý của tệp; phiếu vẫn tính vào quý "
+                    "của tệp.", cell=excel_cell(r, j + 1), row=r, column=headers[j],
+                    value=resp["surveyed_at"].iat[i], **loc)
+    dup = resp["response_id"].notna() & resp["response_id"].duplicated(keep=False)
+    for i in np.flatnonzero(dup.to_numpy()):
+        r = int(resp["row"].iat[i])
+        log.add("survey_duplicate_id", "Mã phiếu bị trùng trong tệp; cả hai phiếu đều được giữ.", row=r,
+                cell=excel_cell(r, mapping["response_id"] + 1), column=headers[mapping["response_id"]],
+                code=resp["response_id"].iat[i], **loc)
+
+
+def read_surveys(paths: list[str | Path] | str | Path, items: pd.DataFrame,
+                 config: SurveyConfig = SurveyConfig(), *, base: str | Path | None = None) -> SurveyData:
+    """Read several survey files (a list, or a folder: every ``khao_sat_*_Q*.xlsx`` in it) and
+    stack them. A later file of the same period is *added*, not replaced (distinct respondents).
+    ``base`` (e.g. the data folder): file names in the outputs are relative to it."""
+    if isinstance(paths, (str, Path)) and Path(paths).is_dir():
+        paths = sorted(p for p in Path(paths).glob("khao_sat_*_Q*.xlsx") if not p.name.startswith("~$"))
+
+    def shown(p):
+        p = Path(p).resolve()
+        return str(p.relative_to(Path(base).resolve())) if base and p.is_relative_to(Path(base).resolve()) else p.name
+    parts = [read_survey(p, items, config, display_name=shown(p)) for p in paths]
+    if not parts:
+        raise StructuralError("Không có tệp khảo sát nào.", [Problem("không tìm thấy tệp khao_sat_<năm>_Q<quý>.xlsx")])
+    return SurveyData(pd.concat([p.responses for p in parts], ignore_index=True),
+                      pd.concat([p.answers for p in parts], ignore_index=True),
+                      issues_frame(pd.concat([p.issues for p in parts]).to_dict("records")),
+                      pd.concat([p.ledger for p in parts], ignore_index=True))
+
+
+# ---------------------------------------------------------------- indices
+
+def satisfaction_observations(survey: SurveyData, items: pd.DataFrame,
+                              config: SurveyConfig = SurveyConfig()) -> pd.DataFrame:
+    """One row per independent observation: respondent × (overall | factor | item).
+
+    Columns: respondent_key, year, quarter, channel, field_name, level ('overall' | 'factor' |
+    'item'), code ('' for overall), score (answer, or the respondent's factor mean), is_satisfied.
+    Missing answers give no row (factor: mean over the respondent's valid items, ≥ 1 needed).
+    """
+    keys = ["respondent_key", "year", "quarter", "channel", "field_name"]
+    r = survey.responses
+    overall = r.loc[r["overall"].notna(), keys + ["overall"]].rename(columns={"overall": "score"})
+    overall = overall.assign(level="overall", code="")
+    a = survey.answers.dropna(subset=["answer"])
+    item = a[keys + ["item_code", "answer"]].rename(columns={"item_code": "code", "answer": "score"})
+    item = item.assign(level="item")
+    fac = (a.groupby(keys + ["factor_code"], dropna=False, sort=False)["answer"].mean().reset_index()
+           .rename(columns={"factor_code": "code", "answer": "score"}).assign(level="factor"))
+    obs = pd.concat([overall, fac, item], ignore_index=True)
+    obs["is_satisfied"] = obs["score"] >= config.satisfied_min
+    return obs[keys + ["level", "code", "score", "is_satisfied"]]
+
+
+def _names(items: pd.DataFrame) -> pd.DataFrame:
+    f = items.drop_duplicates("factor_code")
+    return pd.concat([
+        pd.DataFrame({"level": ["overall"], "code": [""], "name": [OVERALL_NAME], "factor_code": [""], "order": [0]}),
+        pd.DataFrame({"level": "factor", "code": f["factor_code"], "name": f["factor_name"],
+                      "factor_code": f["factor_code"], "order": 1 + f["factor_order"]}),
+        pd.DataFrame({"level": "item", "code": items["item_code"], "name": items["item_text"],
+                      "factor_code": items["factor_code"], "order": 1000 + items["item_order"]}),
+    ], ignore_index=True)
+
+
+def _with_periods(obs: pd.DataFrame) -> pd.DataFrame:
+    """Stack quarter rows and year-to-date rows (quarters 1..q of the year) with period_kind."""
+    parts = [obs.assign(period_kind="quarter")]
+    for (y, q) in obs[["year", "quarter"]].drop_duplicates().itertuples(index=False):
+        ytd = obs[(obs["year"] == y) & (obs["quarter"] <= q)]
+        parts.append(ytd.assign(quarter=q, period_kind="ytd"))
+    return pd.concat(parts, ignore_index=True)
+
+
+def satisfaction_table(survey: SurveyData, items: pd.DataFrame, config: SurveyConfig = SurveyConfig(),
+                       segments: tuple[str, ...] = ("channel", "field_name")) -> pd.DataFrame:
+    """Indices per period (each quarter and year to date), level, code and segment.
+
+    Columns: period_kind ('quarter' | 'ytd'), year, quarter, period_label, level, code, name,
+    factor_code, segment_kind ('all' | 'channel' | 'field_name'), segment, k, n, pct,
+    ci_low_pct, ci_high_pct, is_small_sample (Wilson, 0–100), pooled_k, pooled_n, pooled_pct
+    (factors only: item answers pooled; NaN elsewhere). Respondents without a segment value
+    count in 'all' only.
+    """
+    obs = _with_periods(satisfaction_observations(survey, items, config))
+    pooled_src = survey.answers.dropna(subset=["answer"]).rename(columns={"factor_code": "code"})
+    pooled_src = _with_periods(pooled_src.assign(level="factor", is_satisfied=pooled_src["answer"] >= config.satisfied_min))
+    keys = ["period_kind", "year", "quarter", "level", "code"]
+    out = []
+    for seg in ("all",) + tuple(segments):
+        group = keys + ([] if seg == "all" else [seg])
+        for src, prefix in ((obs, ""), (pooled_src, "pooled_")):
+            g = src.groupby(group, sort=False)["is_satisfied"].agg(["sum", "count"]).reset_index()
+            g = g.rename(columns={"sum": f"{prefix}k", "count": f"{prefix}n", seg: "segment"})
+            if prefix:
+                merged = merged.merge(g, on=group if seg == "all" else keys + ["segment"], how="left")
+            else:
+                merged = g
+        merged["segment_kind"] = seg
+        if seg == "all":
+            merged["segment"] = ALL_SEGMENT
+        out.append(merged)
+    t = pd.concat(out, ignore_index=True)
+    t = add_rate(t, small_n=config.small_n, alpha=config.alpha)
+    t["pooled_pct"] = np.where(t["pooled_n"] > 0, 100 * t["pooled_k"] / t["pooled_n"].where(t["pooled_n"] > 0), np.nan)
+    t = t.merge(_names(items), on=["level", "code"], how="left")
+    t["period_label"] = [_period_label(k, y, q) for k, y, q in zip(t["period_kind"], t["year"], t["quarter"])]
+    seg_order = {s: i for i, s in enumerate(("all",) + tuple(segments))}
+    t = t.assign(_s=t["segment_kind"].map(seg_order)).sort_values(
+        ["period_kind", "year", "quarter", "order", "_s", "segment"], kind="stable")
+    cols = ["period_kind", "year", "quarter", "period_label", "level", "code", "name", "factor_code",
+            "segment_kind", "segment", "k", "n", "pct", "ci_low_pct", "ci_high_pct", "is_small_sample",
+            "pooled_k", "pooled_n", "pooled_pct"]
+    t = t[cols].reset_index(drop=True)
+    return t.astype({"k": "int64", "n": "int64", "segment": "str"})
+
+
+def _period_label(kind: str, year: int, quarter: int) -> str:
+    label = quarter_label(int(year), int(quarter))
+    return label if kind == "quarter" else f"Từ đầu năm đến hết {label[0].lower()}{label[1:]}"
+
+
+def satisfaction_pct(table: pd.DataFrame, year: int, quarter: int, period_kind: str = "ytd") -> float:
+    """The headline % satisfied (overall question, all respondents) for the projection's
+    ``satisfaction_pct`` KPI; year to date by default. NaN when there is no answer."""
+    row = table[(table["period_kind"] == period_kind) & (table["year"] == year) & (table["quarter"] == quarter)
+                & (table["level"] == "overall") & (table["segment_kind"] == "all")]
+    return float(row["pct"].iloc[0]) if len(row) else float("nan")
+
+
+def sipas_points(pct, max_points: float = 10):
+    """SIPAS points = SIPAS % ÷ 100 × max_points (÷ 10 with the default 10 points); clipped to
+    [0, max_points]; NaN stays NaN. Works on scalars and arrays."""
+    out = np.clip(np.asarray(pct, dtype=float) / 100 * max_points, 0, max_points)
+    return float(out) if out.ndim == 0 else out
+
+
+# ---------------------------------------------------------------- sample size
+
+def required_sample_size(population: int, margin: float = 0.05) -> int:
+    """Ministry rule n = N ÷ (1 + N·e²), rounded up (exact arithmetic, so 400 → 200, not 201).
+    ``required_sample_size(2000) == 334`` (2000 ÷ 6 = 333,33)."""
+    if population < 0:
+        raise ValueError("population must be >= 0")
+    n = Fraction(int(population)) / (1 + int(population) * Fraction(str(margin)) ** 2)
+    return math.ceil(n)
+
+
+def sample_size_check(survey: SurveyData, dossier_count: int, *, year: int, quarter: int,
+                      margin: float = 0.05) -> pd.DataFrame:
+    """One row: year, quarter, dossier_count (N, a parameter), required_n, actual_n (responses
+    used in the quarter), is_sufficient (actual_n ≥ required_n)."""
+    r = survey.responses
+    actual = int(((r["year"] == year) & (r["quarter"] == quarter)).sum())
+    req = required_sample_size(dossier_count, margin)
+    return pd.DataFrame({"year": [year], "quarter": [quarter], "dossier_count": [int(dossier_count)],
+                         "required_n": [req], "actual_n": [actual], "is_sufficient": [actual >= req]})
+
+
+# ---------------------------------------------------------------- changes
+
+def change_tests(m: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
+    """Copy of ``m`` (columns k, n, base_k, base_n; base_n 0 = no base) with pct, base_pct,
+    change_pp (percentage points), z, p_value (two-proportion z-test), p_adjusted (Holm across
+    ALL rows: the family), is_significant (p_adjusted < alpha) and verdict_vi."""
+    m = m.copy()
+    m["base_k"] = m["base_k"].fillna(0).astype("int64")
+    m["base_n"] = m["base_n"].fillna(0).astype("int64")
+    m["pct"] = 100 * m["k"] / m["n"].where(m["n"] > 0)
+    m["base_pct"] = 100 * m["base_k"] / m["base_n"].where(m["base_n"] > 0)
+    m["change_pp"] = m["pct"] - m["base_pct"]
+    z, p = two_proportion_test(m["k"], m["n"], m["base_k"], m["base_n"])
+    m["z"], m["p_value"] = z, p
+    m["p_adjusted"] = adjust_pvalues(p, "holm")
+    m["is_significant"] = m["p_adjusted"] < alpha
+    m["verdict_vi"] = np.select(
+        [m["base_n"] == 0, m["is_significant"] & (m["change_pp"] > 0), m["is_significant"] & (m["change_pp"] < 0)],
+        [VERDICT_NO_BASE, VERDICT_UP, VERDICT_DOWN], VERDICT_NOISE)
+    return m
+
+
+def satisfaction_changes(table: pd.DataFrame, year: int, quarter: int, *, segment_kind: str = "all",
+                         alpha: float = 0.05) -> pd.DataFrame:
+    """Quarter ``year``/``quarter`` against the previous quarter and the same quarter last year,
+    for overall, every factor and every item (and every segment of ``segment_kind``). One Holm
+    family: all rows of the returned table (both comparisons).
+
+    Columns: comparison ('previous_quarter' | 'same_quarter_last_year'), comparison_label,
+    base_year, base_quarter, level, code, name, segment_kind, segment, k, n, pct, base_k,
+    base_n, base_pct, change_pp, z, p_value, p_adjusted, is_significant, verdict_vi.
+    """
+    q = table[(table["period_kind"] == "quarter") & (table["segment_kind"] == segment_kind)]
+    cur = q[(q["year"] == year) & (q["quarter"] == quarter)]
+    prev = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    on = ["level", "code", "segment_kind", "segment"]
+    parts = []
+    for comp, (by, bq), label in (("previous_quarter", prev, "quý trước"),
+                                  ("same_quarter_last_year", (year - 1, quarter), "cùng kỳ năm trước")):
+        base = q[(q["year"] == by) & (q["quarter"] == bq)][on + ["k", "n"]]
+        parts.append(cur[on + ["name", "k", "n"]].merge(
+            base.rename(columns={"k": "base_k", "n": "base_n"}), on=on, how="left").assign(
+            comparison=comp, comparison_label=label, base_year=by, base_quarter=bq))
+    out = change_tests(pd.concat(parts, ignore_index=True), alpha=alpha)
+    cols = ["comparison", "comparison_label", "base_year", "base_quarter", "level", "code", "name",
+            "segment_kind", "segment", "k", "n", "pct", "base_k", "base_n", "base_pct", "change_pp", "z",
+            "p_value", "p_adjusted", "is_significant", "verdict_vi"]
+    return out[cols]
