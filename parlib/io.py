@@ -37,6 +37,8 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
 
 
 _CODE_VERSION: str | None = None
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 def code_version() -> str:
@@ -65,6 +67,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp creates 0600; outputs are shared files
         os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():
