@@ -28,7 +28,8 @@ class Comparison:
     summary: dict
     sentences: list[str]
     province: dict | None = None
-    issues: pd.DataFrame = field(default_factory=pd.DataFrame)
+    base_issues: pd.DataFrame = field(default_factory=pd.DataFrame)
+    base_ledger: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def decreases(self, n: int = TOP_DECREASES) -> pd.DataFrame:
         d = self.decomposition
@@ -111,7 +112,8 @@ def build_comparison(base, target, paths: Paths) -> Comparison:
 
     cw = load_crosswalk(crosswalk_path(paths, base.year, target.year), base.framework, target.framework)
     table_, summary = decompose_change(base.scores, target.scores, cw, target.framework, base.framework)
-    comp = Comparison(base.year, target.year, table_, summary, compare_sentences(summary, table_))
+    comp = Comparison(base.year, target.year, table_, summary, compare_sentences(summary, table_),
+                      base_issues=base.issues, base_ledger=base.ledger)
     comp.province = _province(paths, base, target)
     return comp
 

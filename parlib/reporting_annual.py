@@ -58,19 +58,30 @@ def ledger_display(ledger: pd.DataFrame) -> pd.DataFrame:
                          "Loại (có lý do)": s["rejected"].map(fmt_int)})
 
 
+def all_issues(res: AnnualResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(issues, ledger) of the year's inputs and, when comparing, of the base year's."""
+    issues, ledger = res.issues, res.ledger
+    if res.comparison is not None:
+        issues = pd.concat([issues, res.comparison.base_issues], ignore_index=True)
+        ledger = pd.concat([ledger, res.comparison.base_ledger], ignore_index=True)
+    return issues, ledger
+
+
 def data_quality_section(res: AnnualResult) -> None:
-    led = ledger_summary(res.ledger)
+    """Row accounting and content issues (see ``all_issues``)."""
+    issues, ledger = all_issues(res)
+    led = ledger_summary(ledger)
     ok = bool((led["read"] == led["used"] + led["skipped"] + led["rejected"]).all()) if not led.empty else True
-    show(table(ledger_display(res.ledger), caption="Kiểm đếm dòng dữ liệu"))
+    show(table(ledger_display(ledger), caption="Kiểm đếm dòng dữ liệu"))
     show(paragraph("Đối chiếu: số dòng đọc = dùng + bỏ qua + loại — " + ("khớp." if ok else "KHÔNG KHỚP."),
                    muted=True))
-    if res.issues.empty:
+    if issues.empty:
         show(paragraph("Không phát hiện vấn đề nào về nội dung."))
         return
-    counts = res.issues["severity"].value_counts()
+    counts = issues["severity"].value_counts()
     show(paragraph("Số vấn đề: " + ", ".join(f"{SEVERITY_VI[k].lower()} {int(counts[k])}"
                                             for k in ("error", "warning", "info") if k in counts) + "."))
-    show(table(issues_display(res.issues), max_rows=80))
+    show(table(issues_display(issues), max_rows=80))
 
 
 def methods_section(res: AnnualResult) -> None:
@@ -96,14 +107,15 @@ def methods_section(res: AnnualResult) -> None:
 
 def excel_sheets(res: AnnualResult) -> dict[str, pd.DataFrame]:
     vt = to_vietnamese_table
+    issues, ledger = all_issues(res)
     sheets = {
         "Lĩnh vực": vt(res.fields, "field"),
         "Pareto": vt(res.pareto, "pareto"),
         "Đơn vị chủ trì": vt(res.offices, "office"),
         "Theo khâu": vt(res.stages, "stage"),
         "Mất nhiều nhất": vt(res.top, "top"),
-        "Vấn đề dữ liệu": issues_display(res.issues),
-        "Kiểm đếm dòng": ledger_display(res.ledger),
+        "Vấn đề dữ liệu": issues_display(issues),
+        "Kiểm đếm dòng": ledger_display(ledger),
     }
     if res.comparison is not None:
         sheets.update(res.comparison.excel_sheets())

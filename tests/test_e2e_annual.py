@@ -54,7 +54,8 @@ def test_html_is_self_contained_vietnamese_and_has_no_code(annual_run):
     assert "<title>Phân tích Chỉ số CCHC (PAR INDEX) năm 2026</title>" in html
     assert "Kết luận chính" in html and "DỮ LIỆU MINH HỌA" in html
     # no code, prompts, tracebacks or warnings
-    for bad in ["from parlib", "import ", "setup_notebook", "Traceback", "Warning", "In&nbsp;[", "jp-InputPrompt"]:
+    for bad in ["from parlib", "import ", "setup_notebook", "Traceback", "Warning", "In&nbsp;[",
+                'class="jp-InputArea', 'class="jp-InputPrompt', "highlight hl-ipython3"]:
         assert bad not in html, bad
     # no external script or stylesheet (CDN) request
     assert not re.search(r'<script[^>]+src=', html)

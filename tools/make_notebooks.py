@@ -24,9 +24,9 @@ SETUP = ("code", "%matplotlib inline\nfrom parlib.display import setup_notebook\
 ANNUAL = [
     SETUP,
     ("code", "year: int = 2026  # năm đánh giá (bảng điểm data/raw/scoresheet/bang_diem_<năm>.xlsx)\n"
-             "base_year: int = 0  # năm so sánh; 0 = không so sánh\n"
-             "data_dir: str = \"\"  # thư mục dữ liệu; \"\" = data/ của dự án\n"
-             "output_dir: str = \"\"  # nơi ghi Excel và summary.json; \"\" = không ghi (chạy thử trong JupyterLab)",
+             "base_year: int = 0  # năm so sánh (0: không so sánh)\n"
+             "data_dir: str = \"\"  # thư mục dữ liệu (để trống: data/ của dự án)\n"
+             "output_dir: str = \"\"  # nơi ghi Excel và summary.json (để trống: không ghi, chạy thử trong JupyterLab)",
      ["parameters", "remove_cell"]),
     ("code", "from parlib import annual, narrative, plots_annual\n"
              "from parlib.config import Paths\n"
@@ -70,8 +70,8 @@ COMPARE = [
     SETUP,
     ("code", "year: int = 2026  # năm so sánh\n"
              "base_year: int = 2025  # năm gốc\n"
-             "data_dir: str = \"\"  # thư mục dữ liệu; \"\" = data/ của dự án\n"
-             "output_dir: str = \"\"  # nơi ghi Excel và summary.json; \"\" = không ghi",
+             "data_dir: str = \"\"  # thư mục dữ liệu (để trống: data/ của dự án)\n"
+             "output_dir: str = \"\"  # nơi ghi Excel và summary.json (để trống: không ghi)",
      ["parameters", "remove_cell"]),
     ("code", "from parlib import annual\n"
              "from parlib.config import Paths\n"

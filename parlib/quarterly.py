@@ -1,0 +1,433 @@
+"""The quarterly monitoring analysis: every table of the quarterly report.
+
+``build(year, quarter, paths)`` reads the operational exports (dossiers, feedback, survey,
+766 scores, task status), computes the KPIs with their intervals, the targets' status,
+control charts, the satisfaction analysis and the points at risk, writes the processed
+tables, and returns a ``QuarterlyResult`` that the notebook only displays.
+
+Periods: the quarter itself, the year to date (1 January → end of the quarter) and, for
+comparisons and trends, everything from the earliest export on. Nothing is claimed for a
+period without data: a KPI with a zero denominator is NaN ("không áp dụng").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .calendar import WorkCalendar, load_calendar
+from .config import Paths
+from .errors import ConfigError
+from .io import write_table
+from .issues import issues_frame
+from .vnformat import quarter_label
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class Period:
+    year: int
+    quarter: int
+
+    @property
+    def start(self) -> pd.Timestamp:
+        return pd.Timestamp(self.year, 3 * self.quarter - 2, 1)
+
+    @property
+    def end(self) -> pd.Timestamp:
+        """Last instant of the quarter (end of its last day)."""
+        return (self.start + pd.offsets.QuarterEnd(0)).normalize() + pd.Timedelta(hours=23, minutes=59, seconds=59)
+
+    @property
+    def year_start(self) -> pd.Timestamp:
+        return pd.Timestamp(self.year, 1, 1)
+
+    @property
+    def label(self) -> str:
+        return quarter_label(self.year, self.quarter)
+
+    @property
+    def key(self) -> str:
+        return f"{self.year}-Q{self.quarter}"
+
+
+@dataclass
+class QuarterlyResult:
+    period: Period
+    calendar: WorkCalendar
+    procedures: pd.DataFrame
+    dossiers: pd.DataFrame
+    classified: pd.DataFrame
+    kpis: pd.DataFrame            # long: kpi, period_kind, group columns, k, n, pct, CI ...
+    status: pd.DataFrame          # targets' status for the quarter and YTD
+    monthly: pd.DataFrame         # monthly KPI series (trend, p-chart input)
+    p_chart: pd.DataFrame
+    funnel_offices: pd.DataFrame
+    feedback: pd.DataFrame
+    feedback_kpis: pd.DataFrame
+    index766: pd.DataFrame
+    index766_quarter: pd.DataFrame
+    tasks: pd.DataFrame
+    task_progress: pd.DataFrame
+    tasks_kpi: pd.DataFrame
+    survey: object | None
+    survey_table: pd.DataFrame | None
+    survey_changes: pd.DataFrame | None
+    drivers: object | None
+    segment_changes: pd.DataFrame | None
+    comments: pd.DataFrame | None
+    theme_counts: pd.DataFrame | None
+    projection: pd.DataFrame
+    issues: pd.DataFrame
+    ledger: pd.DataFrame
+    inputs: list[Path]
+    framework: object | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def is_illustrative(self) -> bool:
+        return bool(self.extra.get("is_illustrative", True))
+
+
+# ---------------------------------------------------------------- inputs
+
+def _files(folder: Path, pattern: str, upto: tuple[int, int] | None = None) -> list[Path]:
+    out = []
+    for p in sorted(folder.glob("*")):
+        m = re.fullmatch(pattern, p.name)
+        if not m:
+            continue
+        if upto is not None:
+            y = int(m.group(1))
+            q = int(m.group(2)) if m.lastindex and m.lastindex >= 2 else 4
+            if (y, q) > upto:
+                continue
+        out.append(p)
+    return out
+
+
+def input_files(paths: Paths, period: Period) -> dict[str, list[Path]]:
+    """The raw files a quarterly run reads (exports up to the quarter, all earlier years)."""
+    upto = (period.year, period.quarter)
+    raw = paths.raw
+    return {
+        "dossiers": _files(raw / "dossiers", r"ho_so_(\d{4})_Q([1-4])\.(?:xlsx|csv)", upto),
+        "feedback": _files(raw / "feedback", r"pakn_(\d{4})\.xlsx", (period.year, 4)),
+        "survey": _files(raw / "survey", r"khao_sat_(\d{4})_Q([1-4])\.xlsx", upto),
+        "index766": _files(raw / "index766", r"chi_so_766_(\d{4})\.xlsx", (period.year, 4)),
+        "task_status": _files(raw / "tasks", rf"tien_do_({period.year})_Q([1-4])\.xlsx", upto),
+        "tasks": [p for p in [raw / "tasks" / f"nhiem_vu_{period.year}.csv"] if p.exists()],
+    }
+
+
+def preflight(year: int, quarter: int, paths: Paths) -> None:
+    """Structural checks of a quarterly run: calendar covers the period, exports exist."""
+    period = Period(year, quarter)
+    cal = load_calendar(paths)
+    cal.check_years([year], purpose=f"báo cáo {period.label}")
+    files = input_files(paths, period)
+    this_q = [p for p in files["dossiers"] if f"ho_so_{year}_Q{quarter}." in p.name]
+    if not this_q:
+        raise ConfigError(f"Không có tệp hồ sơ TTHC của {period.label}: cần "
+                          f"{paths.rel(paths.raw / 'dossiers')}/ho_so_{year}_Q{quarter}.xlsx.")
+    if not (paths.config / "procedures.csv").exists():
+        raise ConfigError(f"Thiếu danh mục thủ tục {paths.rel(paths.config / 'procedures.csv')}.")
+
+
+# ---------------------------------------------------------------- build
+
+def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = True) -> QuarterlyResult:
+    """The whole quarterly analysis (see the module docstring)."""
+    from . import kpi as kpimod
+    from .dossiers import load_procedures, read_dossier_exports
+    from .feedback import feedback_kpis, read_feedback
+    from .index766 import index766_totals, group_points, read_766
+    from .spc import funnel, p_chart
+    from .tasks import read_tasks, task_progress, tasks_kpi
+
+    paths = paths or Paths()
+    period = Period(year, quarter)
+    cal = load_calendar(paths)
+    files = input_files(paths, period)
+    procedures = load_procedures(paths.config / "procedures.csv")
+
+    issues, ledgers = [], []
+
+    d = read_dossier_exports(files["dossiers"], procedures, cal, data_dir=paths.data)
+    issues.append(d.issues)
+    ledgers.append(d.ledger)
+    classified = kpimod.classify_dossiers(d.dossiers, cal, period.end)
+    kpis = quarter_kpis(classified, period)
+    monthly = kpis.loc[kpis["period_kind"] == "month"]
+    targets = load_targets(paths)
+
+    fb, fb_issues, fb_ledger = read_feedback(files["feedback"], cal) if files["feedback"] else (
+        pd.DataFrame(), issues_frame(), pd.DataFrame())
+    issues.append(fb_issues)
+    ledgers.append(fb_ledger)
+    fbk = _feedback_all(fb, cal, period) if not fb.empty else pd.DataFrame()
+
+    s766, i766, l766 = read_766(files["index766"]) if files["index766"] else (pd.DataFrame(), issues_frame(),
+                                                                              pd.DataFrame())
+    issues.append(i766)
+    ledgers.append(l766)
+    through = f"{year}-{3 * quarter:02d}"
+    g766 = group_points(s766, "quarter", through) if not s766.empty else pd.DataFrame()
+    t766 = index766_totals(s766, "quarter", through) if not s766.empty else pd.DataFrame()
+
+    if files["tasks"]:
+        tasks, t_issues, t_ledger = read_tasks(files["tasks"][0], files["task_status"])
+        issues.append(t_issues)
+        ledgers.append(t_ledger)
+        progress = task_progress(tasks, period.end.normalize())
+        tkpi = tasks_kpi(progress)
+    else:
+        tasks = progress = tkpi = pd.DataFrame()
+
+    survey_parts = _survey(paths, files["survey"], period, classified)
+    if survey_parts.get("issues") is not None:
+        issues.append(survey_parts["issues"])
+        ledgers.append(survey_parts["ledger"])
+
+    on_time_month = monthly.loc[(monthly["kpi"] == "on_time_pct") & (monthly["group"] == "Tất cả")]
+    chart = p_chart(on_time_month.rename(columns={"period": "period"}), period="period", k="k", n="n")
+    offices_q = kpis.loc[(kpis["kpi"] == "on_time_pct") & (kpis["period_kind"] == "quarter")
+                         & (kpis["period"] == period.key) & (kpis["dimension"] == "office_name")]
+    fun = funnel(offices_q.rename(columns={"group": "group"})[["group", "k", "n"]]) if not offices_q.empty \
+        else pd.DataFrame()
+
+    kpi_values = ytd_kpi_values(kpis, fbk, survey_parts, tkpi, t766, period)
+    status = target_status(kpis, fbk, survey_parts, tkpi, targets, period)
+    fw, projection = _projection(paths, year, kpi_values)
+
+    res = QuarterlyResult(
+        period=period, calendar=cal, procedures=procedures, dossiers=d.dossiers, classified=classified,
+        kpis=kpis, status=status, monthly=monthly, p_chart=chart, funnel_offices=fun,
+        feedback=fb, feedback_kpis=fbk, index766=s766, index766_quarter=g766 if not g766.empty else t766,
+        tasks=tasks, task_progress=progress, tasks_kpi=tkpi,
+        survey=survey_parts.get("survey"), survey_table=survey_parts.get("table"),
+        survey_changes=survey_parts.get("changes"), drivers=survey_parts.get("drivers"),
+        segment_changes=survey_parts.get("segments"), comments=survey_parts.get("comments"),
+        theme_counts=survey_parts.get("themes"), projection=projection,
+        issues=_concat_issues(issues), ledger=_concat(ledgers),
+        inputs=[p for group in files.values() for p in group] + [paths.config / "procedures.csv",
+                                                                 paths.config / "holidays.csv",
+                                                                 paths.config / "targets.csv"],
+        framework=fw,
+        extra={"kpi_values": kpi_values, "index766_totals": t766,
+               "is_illustrative": _is_illustrative(fw, procedures)},
+    )
+    if write:
+        _write_processed(res, paths)
+    return res
+
+
+def _is_illustrative(fw, procedures: pd.DataFrame) -> bool:
+    """Illustrative when the framework or the procedures catalogue says so (the bundled
+    sample); a real catalogue has ``is_illustrative`` false or no such column."""
+    flag = bool(fw is not None and fw.is_illustrative)
+    if "is_illustrative" in procedures.columns:
+        flag = flag or bool(procedures["is_illustrative"].astype(str).str.lower().isin(["true", "1"]).any())
+    return flag
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if f is not None and not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["source", "sheet", "status", "reason", "rows"])
+
+
+def _concat_issues(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    recs = []
+    for f in frames:
+        if f is not None and not f.empty:
+            recs.extend(f.to_dict("records"))
+    return issues_frame(recs)
+
+
+# ---------------------------------------------------------------- KPIs
+
+DIMENSIONS = ["office_name", "field_name", "procedure_name", "channel"]
+
+
+def quarter_kpis(classified: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Dossier KPIs of the quarter, the year to date and every month/quarter of the data.
+
+    Long format from ``parlib.kpi.dossier_kpis``: kpi, period_kind ('month' | 'quarter' |
+    'ytd'), period, dimension ('all' or a column of DIMENSIONS), group ('Tất cả' or the
+    group's value), k, n, pct, ci_low_pct, ci_high_pct, is_small_sample.
+    """
+    from .kpi import dossier_kpis
+
+    return dossier_kpis(classified, period_end=period.end, year=period.year, quarter=period.quarter,
+                        dimensions=DIMENSIONS)
+
+
+def _feedback_all(fb: pd.DataFrame, cal: WorkCalendar, period: Period) -> pd.DataFrame:
+    from .feedback import feedback_kpis
+
+    parts = []
+    for by in ("quarter", "month", "ytd", "office"):
+        k = feedback_kpis(fb, cal, period.end, by=by)
+        k = k.assign(by=by)
+        parts.append(k)
+    return pd.concat(parts, ignore_index=True)
+
+
+def load_targets(paths: Paths) -> pd.DataFrame:
+    p = paths.config / "targets.csv"
+    if not p.exists():
+        raise ConfigError(f"Thiếu tệp mục tiêu {paths.rel(p)}.")
+    return pd.read_csv(p, dtype={"kpi": str, "label": str}, encoding="utf-8-sig")
+
+
+def _survey(paths: Paths, files: list[Path], period: Period, classified: pd.DataFrame) -> dict:
+    """Satisfaction analysis of the quarter (empty dict when there is no survey)."""
+    if not files:
+        return {}
+    from .comments import load_comment_themes, tag_comments, theme_counts
+    from .drivers import factor_changes_by_segment, key_drivers
+    from .survey import (SurveyConfig, load_survey_items, read_surveys, sample_size_check, satisfaction_changes,
+                         satisfaction_table)
+
+    cfg = SurveyConfig()
+    items = load_survey_items(paths.config / "survey_items.csv")
+    data = read_surveys(files, items, cfg, base=paths.data)
+    table = satisfaction_table(data, items, cfg)
+    changes = satisfaction_changes(table, period.year, period.quarter)
+    drivers = key_drivers(data, items, cfg, year=period.year, quarter=period.quarter, ytd=True)
+    segments = factor_changes_by_segment(data, items, cfg, year=period.year, quarter=period.quarter,
+                                         segment="channel")
+    themes_tbl = load_comment_themes(paths.config / "comment_themes.csv")
+    comments = tag_comments(data.responses, themes_tbl)
+    counts = theme_counts(comments, themes_tbl)
+    in_q = classified["received_at"].between(period.start, period.end) if not classified.empty else None
+    n_dossiers = int(in_q.sum()) if in_q is not None else 0
+    sample = sample_size_check(data, n_dossiers, year=period.year, quarter=period.quarter)
+    return {"survey": data, "items": items, "table": table, "changes": changes, "drivers": drivers,
+            "segments": segments, "comments": comments, "themes": counts, "themes_table": themes_tbl,
+            "sample": sample, "issues": data.issues, "ledger": data.ledger, "config": cfg}
+
+
+def _pick(kpis: pd.DataFrame, kpi: str, kind: str, period_key: str | None = None) -> pd.Series | None:
+    sel = kpis.loc[(kpis["kpi"] == kpi) & (kpis["period_kind"] == kind) & (kpis["dimension"] == "all")]
+    if period_key is not None:
+        sel = sel.loc[sel["period"] == period_key]
+    return None if sel.empty else sel.iloc[-1]
+
+
+def ytd_kpi_values(kpis, fbk, survey_parts, tkpi, t766, period: Period) -> dict[str, float]:
+    """Year-to-date KPI values (0–100) by KPI id, for the projection of points at risk."""
+    vals: dict[str, float] = {}
+    for k in kpis["kpi"].unique():
+        row = _pick(kpis, k, "ytd")
+        if row is not None:
+            vals[k] = float(row["pct"])
+    if fbk is not None and not fbk.empty:
+        sel = fbk.loc[(fbk["by"] == "ytd") & (fbk["kpi"].astype(str).str.contains("on_time"))]
+        if not sel.empty:
+            vals["feedback_on_time_pct"] = float(sel.iloc[-1]["pct"])
+    if survey_parts.get("table") is not None:
+        from .survey import satisfaction_pct
+
+        vals["satisfaction_pct"] = float(satisfaction_pct(survey_parts["table"], period.year, period.quarter, "ytd"))
+    if tkpi is not None and not tkpi.empty:
+        vals["tasks_on_time_pct"] = float(tkpi.iloc[0]["pct"])
+    if t766 is not None and not t766.empty and "total_points" in t766.columns:
+        vals["index766_points"] = float(t766["total_points"].iloc[-1])
+    return vals
+
+
+def target_status(kpis, fbk, survey_parts, tkpi, targets, period: Period) -> pd.DataFrame:
+    """Status of every plan target for the quarter and the year to date."""
+    from .kpi import kpi_status
+
+    rows = []
+    for kind, key in (("quarter", period.key), ("ytd", None)):
+        sub = kpis.loc[(kpis["period_kind"] == kind) & (kpis["dimension"] == "all")]
+        if key is not None:
+            sub = sub.loc[sub["period"] == key]
+        rows.append(sub.assign(period_kind=kind))
+    if fbk is not None and not fbk.empty:
+        for kind in ("quarter", "ytd"):
+            sel = fbk.loc[(fbk["by"] == kind) & fbk["kpi"].astype(str).str.contains("on_time")]
+            if kind == "quarter" and "period" in sel.columns:
+                sel = sel.loc[sel["period"].astype(str) == period.key]
+            if not sel.empty:
+                r = sel.iloc[[-1]]
+                rows.append(pd.DataFrame({"kpi": ["feedback_on_time_pct"], "period_kind": [kind],
+                                          "period": [period.key if kind == "quarter" else f"{period.year}-YTD"],
+                                          "dimension": ["all"], "group": ["Tất cả"], "k": r["k"].to_numpy(),
+                                          "n": r["n"].to_numpy(), "pct": r["pct"].to_numpy(),
+                                          "ci_low_pct": r["ci_low_pct"].to_numpy(),
+                                          "ci_high_pct": r["ci_high_pct"].to_numpy(),
+                                          "is_small_sample": r["is_small_sample"].to_numpy()}))
+    if survey_parts.get("table") is not None:
+        t = survey_parts["table"]
+        for kind in ("quarter", "ytd"):
+            sel = t.loc[(t["level"] == "overall") & (t["segment_kind"] == "all") & (t["period_kind"] == kind)
+                        & (t["year"] == period.year) & (t["quarter"] == period.quarter)]
+            if not sel.empty:
+                r = sel.iloc[[0]]
+                rows.append(pd.DataFrame({"kpi": ["satisfaction_pct"], "period_kind": [kind],
+                                          "period": [period.key], "dimension": ["all"], "group": ["Tất cả"],
+                                          "k": r["k"].to_numpy(), "n": r["n"].to_numpy(), "pct": r["pct"].to_numpy(),
+                                          "ci_low_pct": r["ci_low_pct"].to_numpy(),
+                                          "ci_high_pct": r["ci_high_pct"].to_numpy(),
+                                          "is_small_sample": r["is_small_sample"].to_numpy()}))
+    if tkpi is not None and not tkpi.empty:
+        r = tkpi.iloc[[0]]
+        rows.append(pd.DataFrame({"kpi": ["tasks_on_time_pct"], "period_kind": ["ytd"], "period": [period.key],
+                                  "dimension": ["all"], "group": ["Tất cả"], "k": r["k"].to_numpy(),
+                                  "n": r["n"].to_numpy(), "pct": r["pct"].to_numpy(),
+                                  "ci_low_pct": r["ci_low_pct"].to_numpy(), "ci_high_pct": r["ci_high_pct"].to_numpy(),
+                                  "is_small_sample": r["is_small_sample"].to_numpy()}))
+    allk = pd.concat([r for r in rows if not r.empty], ignore_index=True)
+    return kpi_status(allk, targets)
+
+
+def _projection(paths: Paths, year: int, kpi_values: dict[str, float]):
+    from .framework import find_framework, load_framework
+    from .projection import project_points
+
+    try:
+        fw_path = find_framework(paths.framework, year)
+    except ConfigError:
+        return None, pd.DataFrame()
+    fw = load_framework(fw_path)
+    return fw, project_points(fw.nodes, kpi_values)
+
+
+def _write_processed(res: QuarterlyResult, paths: Paths) -> None:
+    params = {"year": res.period.year, "quarter": res.period.quarter}
+    inputs = [p for p in res.inputs if p.exists()]
+    out = paths.processed
+    key = f"{res.period.year}_Q{res.period.quarter}"
+    tables = {
+        f"dossiers_{key}": res.classified,
+        f"kpis_{key}": res.kpis,
+        f"kpi_status_{key}": res.status,
+        f"feedback_kpis_{key}": res.feedback_kpis,
+        f"points_at_risk_{key}": res.projection,
+        f"issues_quarterly_{key}": res.issues,
+        f"ledger_quarterly_{key}": res.ledger,
+    }
+    if res.survey_table is not None:
+        tables[f"satisfaction_{key}"] = res.survey_table
+    for name, df in tables.items():
+        if df is not None:
+            write_table(_parquet_safe(df), out / f"{name}.parquet", inputs=inputs, params=params, base=paths.data)
+
+
+def _parquet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """Object columns holding mixed Python values are written as text."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object:
+            out[c] = out[c].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+    return out
