@@ -55,7 +55,7 @@ def test_html_is_self_contained_vietnamese_and_has_no_code(annual_run):
     assert "Kết luận chính" in html and "DỮ LIỆU MINH HỌA" in html
     # no code, prompts, tracebacks or warnings
     for bad in ["from parlib", "import ", "setup_notebook", "Traceback", "Warning", "In&nbsp;[",
-                'class="jp-InputArea', 'class="jp-InputPrompt', "highlight hl-ipython3"]:
+                'class="jp-InputPrompt', "highlight hl-ipython3", "jp-CodeMirrorEditor"]:
         assert bad not in html, bad
     # no external script or stylesheet (CDN) request
     assert not re.search(r'<script[^>]+src=', html)
