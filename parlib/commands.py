@@ -57,7 +57,8 @@ def cmd_compare(args, paths: Paths) -> int:
     annual.preflight(args.year, paths, base_year=args.base)
     annual.preflight(args.base, paths)
     log("[2/2] Lập báo cáo so sánh …")
-    spec = ReportSpec(notebook="compare.ipynb", period=str(args.year), stem=f"compare_{args.base}_{args.year}",
+    spec = ReportSpec(notebook="compare.ipynb", period=f"{args.year}-vs-{args.base}",
+                      stem=f"compare_{args.base}_{args.year}",
                       title=f"So sánh Chỉ số CCHC năm {args.year} với năm {args.base}",
                       params={"year": args.year, "base_year": args.base})
     _done(render(spec, paths))
