@@ -63,7 +63,7 @@ class QuarterlyResult:
     procedures: pd.DataFrame
     dossiers: pd.DataFrame
     classified: pd.DataFrame
-    kpis: pd.DataFrame            # long: kpi, period_kind, group columns, k, n, pct, CI ...
+    kpis: pd.DataFrame            # parlib.kpi.kpi_table: month/quarter/ytd × dimension × kpi
     status: pd.DataFrame          # targets' status for the quarter and YTD
     monthly: pd.DataFrame         # monthly KPI series (trend, p-chart input)
     p_chart: pd.DataFrame
@@ -144,6 +144,7 @@ def preflight(year: int, quarter: int, paths: Paths) -> None:
 def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = True) -> QuarterlyResult:
     """The whole quarterly analysis (see the module docstring)."""
     from . import kpi as kpimod
+    from .kpi import kpi_status
     from .dossiers import load_procedures, read_dossier_exports
     from .feedback import feedback_kpis, read_feedback
     from .index766 import index766_totals, group_points, read_766
@@ -161,9 +162,9 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
     d = read_dossier_exports(files["dossiers"], procedures, cal, data_dir=paths.data)
     issues.append(d.issues)
     ledgers.append(d.ledger)
-    classified = kpimod.classify_dossiers(d.dossiers, cal, period.end)
-    kpis = quarter_kpis(classified, period)
-    monthly = kpis.loc[kpis["period_kind"] == "month"]
+    classified = kpimod.classify_dossiers(d.dossiers, cal, period.end, period_start=period.start)
+    kpis = kpimod.kpi_table(d.dossiers, cal, year, quarter, procedures=procedures)
+    monthly = monthly_series(d.dossiers, cal, period, procedures)
     targets = load_targets(paths)
 
     fb, fb_issues, fb_ledger = read_feedback(files["feedback"], cal) if files["feedback"] else (
@@ -194,15 +195,15 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
         issues.append(survey_parts["issues"])
         ledgers.append(survey_parts["ledger"])
 
-    on_time_month = monthly.loc[(monthly["kpi"] == "on_time_pct") & (monthly["group"] == "Tất cả")]
-    chart = p_chart(on_time_month.rename(columns={"period": "period"}), period="period", k="k", n="n")
-    offices_q = kpis.loc[(kpis["kpi"] == "on_time_pct") & (kpis["period_kind"] == "quarter")
-                         & (kpis["period"] == period.key) & (kpis["dimension"] == "office_name")]
-    fun = funnel(offices_q.rename(columns={"group": "group"})[["group", "k", "n"]]) if not offices_q.empty \
-        else pd.DataFrame()
+    on_time_month = monthly.loc[(monthly["kpi"] == "on_time_pct") & (monthly["dimension"] == "all")]
+    chart = p_chart(on_time_month, period="period", k="k", n="n")
+    offices_q = kpis.loc[(kpis["kpi"] == "on_time_pct") & (kpis["period_type"] == "quarter")
+                         & (kpis["dimension"] == "office")]
+    fun = funnel(offices_q[["group", "k", "n"]].loc[offices_q["n"] > 0]) if not offices_q.empty else pd.DataFrame()
 
-    kpi_values = ytd_kpi_values(kpis, fbk, survey_parts, tkpi, t766, period)
-    status = target_status(kpis, fbk, survey_parts, tkpi, targets, period)
+    headline = headline_kpis(kpis, fbk, survey_parts, tkpi, period)
+    status = kpi_status(headline, targets)
+    kpi_values = ytd_kpi_values(headline, t766.loc[t766["year"] == year] if not t766.empty else t766)
     fw, projection = _projection(paths, year, kpi_values)
 
     res = QuarterlyResult(
@@ -252,20 +253,23 @@ def _concat_issues(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- KPIs
 
-DIMENSIONS = ["office_name", "field_name", "procedure_name", "channel"]
+def monthly_series(dossiers: pd.DataFrame, cal: WorkCalendar, period: Period,
+                   procedures: pd.DataFrame) -> pd.DataFrame:
+    """Monthly dossier KPIs from the first month of data to the end of the quarter
+    (dimension 'all' and 'office'), for trends and control charts. ``period`` holds the
+    month's first day (Timestamp), ``period_label`` its Vietnamese label."""
+    from .kpi import kpi_table
 
-
-def quarter_kpis(classified: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """Dossier KPIs of the quarter, the year to date and every month/quarter of the data.
-
-    Long format from ``parlib.kpi.dossier_kpis``: kpi, period_kind ('month' | 'quarter' |
-    'ytd'), period, dimension ('all' or a column of DIMENSIONS), group ('Tất cả' or the
-    group's value), k, n, pct, ci_low_pct, ci_high_pct, is_small_sample.
-    """
-    from .kpi import dossier_kpis
-
-    return dossier_kpis(classified, period_end=period.end, year=period.year, quarter=period.quarter,
-                        dimensions=DIMENSIONS)
+    first = dossiers["received_at"].min()
+    years = range(int(first.year) if pd.notna(first) else period.year, period.year + 1)
+    parts = []
+    for y in years:
+        q = period.quarter if y == period.year else 4
+        t = kpi_table(dossiers, cal, y, q, procedures=procedures,
+                      dimensions={"all": [], "office": ["office_name"]})
+        parts.append(t.loc[t["period_type"] == "month"])
+    out = pd.concat(parts, ignore_index=True)
+    return out.rename(columns={"period": "period_label"}).assign(period=lambda d: d["period_start"])
 
 
 def _feedback_all(fb: pd.DataFrame, cal: WorkCalendar, period: Period) -> pd.DataFrame:
@@ -314,81 +318,62 @@ def _survey(paths: Paths, files: list[Path], period: Period, classified: pd.Data
             "sample": sample, "issues": data.issues, "ledger": data.ledger, "config": cfg}
 
 
-def _pick(kpis: pd.DataFrame, kpi: str, kind: str, period_key: str | None = None) -> pd.Series | None:
-    sel = kpis.loc[(kpis["kpi"] == kpi) & (kpis["period_kind"] == kind) & (kpis["dimension"] == "all")]
-    if period_key is not None:
-        sel = sel.loc[sel["period"] == period_key]
+def _pick(kpis: pd.DataFrame, kpi: str, kind: str) -> pd.Series | None:
+    sel = kpis.loc[(kpis["kpi"] == kpi) & (kpis["period_type"] == kind) & (kpis["dimension"] == "all")]
     return None if sel.empty else sel.iloc[-1]
 
 
-def ytd_kpi_values(kpis, fbk, survey_parts, tkpi, t766, period: Period) -> dict[str, float]:
-    """Year-to-date KPI values (0–100) by KPI id, for the projection of points at risk."""
-    vals: dict[str, float] = {}
-    for k in kpis["kpi"].unique():
-        row = _pick(kpis, k, "ytd")
-        if row is not None:
-            vals[k] = float(row["pct"])
-    if fbk is not None and not fbk.empty:
-        sel = fbk.loc[(fbk["by"] == "ytd") & (fbk["kpi"].astype(str).str.contains("on_time"))]
-        if not sel.empty:
-            vals["feedback_on_time_pct"] = float(sel.iloc[-1]["pct"])
-    if survey_parts.get("table") is not None:
-        from .survey import satisfaction_pct
-
-        vals["satisfaction_pct"] = float(satisfaction_pct(survey_parts["table"], period.year, period.quarter, "ytd"))
-    if tkpi is not None and not tkpi.empty:
-        vals["tasks_on_time_pct"] = float(tkpi.iloc[0]["pct"])
-    if t766 is not None and not t766.empty and "total_points" in t766.columns:
-        vals["index766_points"] = float(t766["total_points"].iloc[-1])
-    return vals
+STATUS_COLUMNS = ["kpi", "period_type", "period", "dimension", "group", "label", "k", "n", "pct", "ci_low_pct",
+                  "ci_high_pct", "is_small_sample"]
 
 
-def target_status(kpis, fbk, survey_parts, tkpi, targets, period: Period) -> pd.DataFrame:
-    """Status of every plan target for the quarter and the year to date."""
-    from .kpi import kpi_status
+def _as_status_rows(df: pd.DataFrame, kpi: str, period_type: str, period_label: str, label: str) -> pd.DataFrame:
+    """Rows of another module's KPI table in the shape of ``kpi_table`` (for kpi_status)."""
+    return pd.DataFrame({"kpi": kpi, "period_type": period_type, "period": period_label, "dimension": "all",
+                         "group": "", "label": label, "k": df["k"].astype("int64").to_numpy(),
+                         "n": df["n"].astype("int64").to_numpy(), "pct": df["pct"].to_numpy(),
+                         "ci_low_pct": df["ci_low_pct"].to_numpy(), "ci_high_pct": df["ci_high_pct"].to_numpy(),
+                         "is_small_sample": df["is_small_sample"].to_numpy()})
 
-    rows = []
-    for kind, key in (("quarter", period.key), ("ytd", None)):
-        sub = kpis.loc[(kpis["period_kind"] == kind) & (kpis["dimension"] == "all")]
-        if key is not None:
-            sub = sub.loc[sub["period"] == key]
-        rows.append(sub.assign(period_kind=kind))
+
+def headline_kpis(kpis, fbk, survey_parts, tkpi, period: Period) -> pd.DataFrame:
+    """One row per KPI × (quarter, ytd) for the whole department, from every source."""
+    rows = [kpis.loc[kpis["period_type"].isin(["quarter", "ytd"]) & (kpis["dimension"] == "all"),
+                     [c for c in STATUS_COLUMNS if c in kpis.columns]]]
+    ytd_label = kpis.loc[kpis["period_type"] == "ytd", "period"].iloc[0] if (kpis["period_type"] == "ytd").any() \
+        else str(period.year)
+    labels = {"quarter": period.label, "ytd": ytd_label}
     if fbk is not None and not fbk.empty:
         for kind in ("quarter", "ytd"):
-            sel = fbk.loc[(fbk["by"] == kind) & fbk["kpi"].astype(str).str.contains("on_time")]
-            if kind == "quarter" and "period" in sel.columns:
+            sel = fbk.loc[(fbk["by"] == kind) & (fbk["kpi"] == "feedback_on_time_pct")]
+            if kind == "quarter":
                 sel = sel.loc[sel["period"].astype(str) == period.key]
             if not sel.empty:
-                r = sel.iloc[[-1]]
-                rows.append(pd.DataFrame({"kpi": ["feedback_on_time_pct"], "period_kind": [kind],
-                                          "period": [period.key if kind == "quarter" else f"{period.year}-YTD"],
-                                          "dimension": ["all"], "group": ["Tất cả"], "k": r["k"].to_numpy(),
-                                          "n": r["n"].to_numpy(), "pct": r["pct"].to_numpy(),
-                                          "ci_low_pct": r["ci_low_pct"].to_numpy(),
-                                          "ci_high_pct": r["ci_high_pct"].to_numpy(),
-                                          "is_small_sample": r["is_small_sample"].to_numpy()}))
-    if survey_parts.get("table") is not None:
-        t = survey_parts["table"]
+                rows.append(_as_status_rows(sel.iloc[[-1]], "feedback_on_time_pct", kind, labels[kind],
+                                            "Tỷ lệ phản ánh, kiến nghị xử lý đúng hạn"))
+    t = survey_parts.get("table")
+    if t is not None:
         for kind in ("quarter", "ytd"):
             sel = t.loc[(t["level"] == "overall") & (t["segment_kind"] == "all") & (t["period_kind"] == kind)
                         & (t["year"] == period.year) & (t["quarter"] == period.quarter)]
             if not sel.empty:
-                r = sel.iloc[[0]]
-                rows.append(pd.DataFrame({"kpi": ["satisfaction_pct"], "period_kind": [kind],
-                                          "period": [period.key], "dimension": ["all"], "group": ["Tất cả"],
-                                          "k": r["k"].to_numpy(), "n": r["n"].to_numpy(), "pct": r["pct"].to_numpy(),
-                                          "ci_low_pct": r["ci_low_pct"].to_numpy(),
-                                          "ci_high_pct": r["ci_high_pct"].to_numpy(),
-                                          "is_small_sample": r["is_small_sample"].to_numpy()}))
+                rows.append(_as_status_rows(sel.iloc[[0]], "satisfaction_pct", kind, labels[kind],
+                                            "Tỷ lệ người dân, tổ chức hài lòng (khảo sát của Sở)"))
     if tkpi is not None and not tkpi.empty:
-        r = tkpi.iloc[[0]]
-        rows.append(pd.DataFrame({"kpi": ["tasks_on_time_pct"], "period_kind": ["ytd"], "period": [period.key],
-                                  "dimension": ["all"], "group": ["Tất cả"], "k": r["k"].to_numpy(),
-                                  "n": r["n"].to_numpy(), "pct": r["pct"].to_numpy(),
-                                  "ci_low_pct": r["ci_low_pct"].to_numpy(), "ci_high_pct": r["ci_high_pct"].to_numpy(),
-                                  "is_small_sample": r["is_small_sample"].to_numpy()}))
-    allk = pd.concat([r for r in rows if not r.empty], ignore_index=True)
-    return kpi_status(allk, targets)
+        rows.append(_as_status_rows(tkpi.iloc[[0]], "tasks_on_time_pct", "ytd", labels["ytd"],
+                                    "Tỷ lệ nhiệm vụ của Kế hoạch hoàn thành đúng tiến độ"))
+    return pd.concat([r for r in rows if not r.empty], ignore_index=True)
+
+
+def ytd_kpi_values(headline: pd.DataFrame, t766: pd.DataFrame) -> dict[str, float]:
+    """Year-to-date KPI values (0–100) by KPI id, for the projection of points at risk."""
+    ytd = headline.loc[headline["period_type"] == "ytd"]
+    vals = {k: float(v) for k, v in zip(ytd["kpi"], ytd["pct"])}
+    if t766 is not None and not t766.empty:
+        complete = t766.loc[t766["is_complete"]]
+        if not complete.empty:
+            vals["index766_points"] = float(complete["pct"].mean())
+    return vals
 
 
 def _projection(paths: Paths, year: int, kpi_values: dict[str, float]):
