@@ -65,6 +65,10 @@ KPI_NOUNS = {
     "digitised_pct": "hồ sơ được số hóa", "e_result_pct": "hồ sơ có kết quả điện tử",
     "online_payment_pct": "hồ sơ thanh toán trực tuyến",
     "system_updated_pct": "hồ sơ cập nhật đầy đủ trên hệ thống",
+    # KPIs of other sources that share the target machinery (parlib.quarterly.headline_kpis)
+    "feedback_on_time_pct": "phản ánh, kiến nghị xử lý đúng hạn",
+    "satisfaction_pct": "người trả lời hài lòng",
+    "tasks_on_time_pct": "nhiệm vụ hoàn thành đúng tiến độ",
 }
 STATUS_VI = {"met": "Đạt", "at_risk": "Có nguy cơ", "missed": "Không đạt", "not_applicable": "Không áp dụng"}
 NOT_APPLICABLE = "không áp dụng"

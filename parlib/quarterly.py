@@ -63,7 +63,7 @@ class QuarterlyResult:
     procedures: pd.DataFrame
     dossiers: pd.DataFrame
     classified: pd.DataFrame
-    kpis: pd.DataFrame            # parlib.kpi.kpi_table: month/quarter/ytd × dimension × kpi
+    kpis: pd.DataFrame            # parlib.kpi.kpi_table: month/quarter/ytd (+ history) × dimension × kpi
     status: pd.DataFrame          # targets' status for the quarter and YTD
     monthly: pd.DataFrame         # monthly KPI series (trend, p-chart input)
     p_chart: pd.DataFrame
@@ -163,8 +163,11 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
     issues.append(d.issues)
     ledgers.append(d.ledger)
     classified = kpimod.classify_dossiers(d.dossiers, cal, period.end, period_start=period.start)
-    kpis = kpimod.kpi_table(d.dossiers, cal, year, quarter, procedures=procedures)
-    monthly = monthly_series(d.dossiers, cal, period, procedures)
+    first = d.dossiers["received_at"].min()
+    kpis = kpimod.kpi_table(d.dossiers, cal, year, quarter, procedures=procedures,
+                            history_from=int(first.year) if pd.notna(first) else year,
+                            history_dimensions=["office_name"])
+    monthly = kpis.loc[kpis["period_kind"] == "month"]
     targets = load_targets(paths)
 
     fb, fb_issues, fb_ledger = read_feedback(files["feedback"], cal) if files["feedback"] else (
@@ -196,15 +199,15 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
         ledgers.append(survey_parts["ledger"])
 
     on_time_month = monthly.loc[(monthly["kpi"] == "on_time_pct") & (monthly["dimension"] == "all")]
-    chart = p_chart(on_time_month, period="period", k="k", n="n")
-    offices_q = kpis.loc[(kpis["kpi"] == "on_time_pct") & (kpis["period_type"] == "quarter")
-                         & (kpis["dimension"] == "office")]
+    chart = on_time_chart(on_time_month, period)
+    offices_q = kpis.loc[(kpis["kpi"] == "on_time_pct") & (kpis["period_kind"] == "quarter")
+                         & (kpis["period"] == period.key) & (kpis["dimension"] == "office_name")]
     fun = funnel(offices_q[["group", "k", "n"]].loc[offices_q["n"] > 0]) if not offices_q.empty else pd.DataFrame()
 
     headline = headline_kpis(kpis, fbk, survey_parts, tkpi, period)
     status = kpi_status(headline, targets)
     kpi_values = ytd_kpi_values(headline, t766.loc[t766["year"] == year] if not t766.empty else t766)
-    fw, projection = _projection(paths, year, kpi_values)
+    fw, projection = _projection(paths, year, kpi_values, targets)
 
     res = QuarterlyResult(
         period=period, calendar=cal, procedures=procedures, dossiers=d.dossiers, classified=classified,
@@ -221,6 +224,8 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
                                                                  paths.config / "targets.csv"],
         framework=fw,
         extra={"kpi_values": kpi_values, "index766_totals": t766,
+               "sample": survey_parts.get("sample"), "theme_examples": survey_parts.get("examples"),
+               "satisfaction_summary": _satisfaction_summary(survey_parts, period),
                "is_illustrative": _is_illustrative(fw, procedures)},
     )
     if write:
@@ -253,23 +258,16 @@ def _concat_issues(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- KPIs
 
-def monthly_series(dossiers: pd.DataFrame, cal: WorkCalendar, period: Period,
-                   procedures: pd.DataFrame) -> pd.DataFrame:
-    """Monthly dossier KPIs from the first month of data to the end of the quarter
-    (dimension 'all' and 'office'), for trends and control charts. ``period`` holds the
-    month's first day (Timestamp), ``period_label`` its Vietnamese label."""
-    from .kpi import kpi_table
+def on_time_chart(on_time_month: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Laney p′ chart of the monthly on-time rate. The centre line comes from the previous
+    year's months when there are any (phase I: the reference the year is judged against),
+    else from every month shown."""
+    from .spc import p_chart
 
-    first = dossiers["received_at"].min()
-    years = range(int(first.year) if pd.notna(first) else period.year, period.year + 1)
-    parts = []
-    for y in years:
-        q = period.quarter if y == period.year else 4
-        t = kpi_table(dossiers, cal, y, q, procedures=procedures,
-                      dimensions={"all": [], "office": ["office_name"]})
-        parts.append(t.loc[t["period_type"] == "month"])
-    out = pd.concat(parts, ignore_index=True)
-    return out.rename(columns={"period": "period_label"}).assign(period=lambda d: d["period_start"])
+    m = on_time_month.sort_values("period_start")
+    prev = m.loc[(m["period_start"].dt.year == period.year - 1) & (m["n"] > 0), "period"]
+    baseline = list(prev.astype(str)) if len(prev) >= 6 else None
+    return p_chart(m, period="period", k="k", n="n", baseline=baseline, laney=True)
 
 
 def _feedback_all(fb: pd.DataFrame, cal: WorkCalendar, period: Period) -> pd.DataFrame:
@@ -294,7 +292,7 @@ def _survey(paths: Paths, files: list[Path], period: Period, classified: pd.Data
     """Satisfaction analysis of the quarter (empty dict when there is no survey)."""
     if not files:
         return {}
-    from .comments import load_comment_themes, tag_comments, theme_counts
+    from .comments import load_comment_themes, tag_comments, theme_counts, theme_examples
     from .drivers import factor_changes_by_segment, key_drivers
     from .survey import (SurveyConfig, load_survey_items, read_surveys, sample_size_check, satisfaction_changes,
                          satisfaction_table)
@@ -313,24 +311,44 @@ def _survey(paths: Paths, files: list[Path], period: Period, classified: pd.Data
     in_q = classified["received_at"].between(period.start, period.end) if not classified.empty else None
     n_dossiers = int(in_q.sum()) if in_q is not None else 0
     sample = sample_size_check(data, n_dossiers, year=period.year, quarter=period.quarter)
-    return {"survey": data, "items": items, "table": table, "changes": changes, "drivers": drivers,
+    examples = theme_examples(comments, themes_tbl, year=period.year, quarter=period.quarter, n=2)
+    return {"examples": examples, "survey": data, "items": items, "table": table, "changes": changes, "drivers": drivers,
             "segments": segments, "comments": comments, "themes": counts, "themes_table": themes_tbl,
             "sample": sample, "issues": data.issues, "ledger": data.ledger, "config": cfg}
 
 
-def _pick(kpis: pd.DataFrame, kpi: str, kind: str) -> pd.Series | None:
-    sel = kpis.loc[(kpis["kpi"] == kpi) & (kpis["period_type"] == kind) & (kpis["dimension"] == "all")]
-    return None if sel.empty else sel.iloc[-1]
+def _satisfaction_summary(parts: dict, period: Period) -> dict | None:
+    """The satisfaction block of summary.json: overall and per factor for the quarter and YTD."""
+    t = parts.get("table")
+    if t is None:
+        return None
+    r2 = lambda x: None if pd.isna(x) else round(float(x), 2)  # noqa: E731
+    sel = t.loc[(t["segment_kind"] == "all") & (t["year"] == period.year) & (t["quarter"] == period.quarter)
+                & t["level"].isin(["overall", "factor"])]
+    out: dict = {"overall": {}, "factors": {}}
+    for r in sel.to_dict("records"):
+        block = {"k": int(r["k"]), "n": int(r["n"]), "pct": r2(r["pct"]), "ci_low_pct": r2(r["ci_low_pct"]),
+                 "ci_high_pct": r2(r["ci_high_pct"]), "is_small_sample": bool(r["is_small_sample"])}
+        if r["level"] == "overall":
+            out["overall"][r["period_kind"]] = block
+        else:
+            out["factors"].setdefault(str(r["code"]), {"name": r.get("name")})[r["period_kind"]] = block
+    from .survey import sipas_points
+
+    ytd = out["overall"].get("ytd")
+    out["sipas_points_projected"] = r2(sipas_points(ytd["pct"])) if ytd and ytd["pct"] is not None else None
+    return out
 
 
-STATUS_COLUMNS = ["kpi", "period_type", "period", "dimension", "group", "label", "k", "n", "pct", "ci_low_pct",
+STATUS_COLUMNS = ["kpi", "period_kind", "period", "dimension", "group", "label", "k", "n", "pct", "ci_low_pct",
                   "ci_high_pct", "is_small_sample"]
 
 
-def _as_status_rows(df: pd.DataFrame, kpi: str, period_type: str, period_label: str, label: str) -> pd.DataFrame:
+def _as_status_rows(df: pd.DataFrame, kpi: str, period_kind: str, period_key: str, period_label: str,
+                    label: str) -> pd.DataFrame:
     """Rows of another module's KPI table in the shape of ``kpi_table`` (for kpi_status)."""
-    return pd.DataFrame({"kpi": kpi, "period_type": period_type, "period": period_label, "dimension": "all",
-                         "group": "", "label": label, "k": df["k"].astype("int64").to_numpy(),
+    return pd.DataFrame({"kpi": kpi, "period_kind": period_kind, "period": period_key,
+                         "period_label": period_label, "dimension": "all", "group": "Tất cả", "label": label, "k": df["k"].astype("int64").to_numpy(),
                          "n": df["n"].astype("int64").to_numpy(), "pct": df["pct"].to_numpy(),
                          "ci_low_pct": df["ci_low_pct"].to_numpy(), "ci_high_pct": df["ci_high_pct"].to_numpy(),
                          "is_small_sample": df["is_small_sample"].to_numpy()})
@@ -338,18 +356,19 @@ def _as_status_rows(df: pd.DataFrame, kpi: str, period_type: str, period_label: 
 
 def headline_kpis(kpis, fbk, survey_parts, tkpi, period: Period) -> pd.DataFrame:
     """One row per KPI × (quarter, ytd) for the whole department, from every source."""
-    rows = [kpis.loc[kpis["period_type"].isin(["quarter", "ytd"]) & (kpis["dimension"] == "all"),
-                     [c for c in STATUS_COLUMNS if c in kpis.columns]]]
-    ytd_label = kpis.loc[kpis["period_type"] == "ytd", "period"].iloc[0] if (kpis["period_type"] == "ytd").any() \
-        else str(period.year)
-    labels = {"quarter": period.label, "ytd": ytd_label}
+    keys = {"quarter": period.key, "ytd": f"{period.year}-YTD"}
+    own = kpis.loc[(kpis["dimension"] == "all") & (((kpis["period_kind"] == "quarter") & (kpis["period"] == keys["quarter"]))
+                                                   | ((kpis["period_kind"] == "ytd") & (kpis["period"] == keys["ytd"])))]
+    rows = [own[[c for c in STATUS_COLUMNS + ["period_label"] if c in own.columns]]]
+    ytd_rows = own.loc[own["period_kind"] == "ytd", "period_label"]
+    labels = {"quarter": period.label, "ytd": ytd_rows.iloc[0] if not ytd_rows.empty else f"năm {period.year}"}
     if fbk is not None and not fbk.empty:
         for kind in ("quarter", "ytd"):
             sel = fbk.loc[(fbk["by"] == kind) & (fbk["kpi"] == "feedback_on_time_pct")]
             if kind == "quarter":
                 sel = sel.loc[sel["period"].astype(str) == period.key]
             if not sel.empty:
-                rows.append(_as_status_rows(sel.iloc[[-1]], "feedback_on_time_pct", kind, labels[kind],
+                rows.append(_as_status_rows(sel.iloc[[-1]], "feedback_on_time_pct", kind, keys[kind], labels[kind],
                                             "Tỷ lệ phản ánh, kiến nghị xử lý đúng hạn"))
     t = survey_parts.get("table")
     if t is not None:
@@ -357,17 +376,17 @@ def headline_kpis(kpis, fbk, survey_parts, tkpi, period: Period) -> pd.DataFrame
             sel = t.loc[(t["level"] == "overall") & (t["segment_kind"] == "all") & (t["period_kind"] == kind)
                         & (t["year"] == period.year) & (t["quarter"] == period.quarter)]
             if not sel.empty:
-                rows.append(_as_status_rows(sel.iloc[[0]], "satisfaction_pct", kind, labels[kind],
+                rows.append(_as_status_rows(sel.iloc[[0]], "satisfaction_pct", kind, keys[kind], labels[kind],
                                             "Tỷ lệ người dân, tổ chức hài lòng (khảo sát của Sở)"))
     if tkpi is not None and not tkpi.empty:
-        rows.append(_as_status_rows(tkpi.iloc[[0]], "tasks_on_time_pct", "ytd", labels["ytd"],
+        rows.append(_as_status_rows(tkpi.iloc[[0]], "tasks_on_time_pct", "ytd", keys["ytd"], labels["ytd"],
                                     "Tỷ lệ nhiệm vụ của Kế hoạch hoàn thành đúng tiến độ"))
     return pd.concat([r for r in rows if not r.empty], ignore_index=True)
 
 
 def ytd_kpi_values(headline: pd.DataFrame, t766: pd.DataFrame) -> dict[str, float]:
     """Year-to-date KPI values (0–100) by KPI id, for the projection of points at risk."""
-    ytd = headline.loc[headline["period_type"] == "ytd"]
+    ytd = headline.loc[headline["period_kind"] == "ytd"]
     vals = {k: float(v) for k, v in zip(ytd["kpi"], ytd["pct"])}
     if t766 is not None and not t766.empty:
         complete = t766.loc[t766["is_complete"]]
@@ -376,7 +395,7 @@ def ytd_kpi_values(headline: pd.DataFrame, t766: pd.DataFrame) -> dict[str, floa
     return vals
 
 
-def _projection(paths: Paths, year: int, kpi_values: dict[str, float]):
+def _projection(paths: Paths, year: int, kpi_values: dict[str, float], targets: pd.DataFrame):
     from .framework import find_framework, load_framework
     from .projection import project_points
 
@@ -385,7 +404,9 @@ def _projection(paths: Paths, year: int, kpi_values: dict[str, float]):
     except ConfigError:
         return None, pd.DataFrame()
     fw = load_framework(fw_path)
-    return fw, project_points(fw.nodes, kpi_values)
+    goals = {k: float(v) for k, v in zip(targets["kpi"], pd.to_numeric(targets["target_pct"], errors="coerce"))
+             if pd.notna(v)}
+    return fw, project_points(fw.nodes, kpi_values, goals)
 
 
 def _write_processed(res: QuarterlyResult, paths: Paths) -> None:

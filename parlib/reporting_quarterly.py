@@ -47,8 +47,8 @@ def title_section(res: QuarterlyResult) -> str:
 
 def traffic_lights(res: QuarterlyResult) -> str:
     """One line per plan target: coloured status, value with interval, and the gap."""
-    s = res.status.loc[res.status["period_type"] == "quarter"]
-    ytd = res.status.loc[res.status["period_type"] == "ytd"].set_index("kpi")
+    s = res.status.loc[res.status["period_kind"] == "quarter"]
+    ytd = res.status.loc[res.status["period_kind"] == "ytd"].set_index("kpi")
     lines = []
     for r in s.itertuples(index=False):
         dot, colour = STATUS_DOT[r.status]
@@ -56,7 +56,8 @@ def traffic_lights(res: QuarterlyResult) -> str:
         y = ""
         if r.kpi in ytd.index:
             yr = ytd.loc[r.kpi]
-            y = f"; lũy kế {html.escape(str(yr['period']))}: {fmt_pct(yr['pct'])} — {html.escape(str(yr['status_vi']))}"
+            y = (f"; lũy kế {html.escape(str(yr['period_label']))}: {fmt_pct(yr['pct'])} — "
+                 f"{html.escape(str(yr['status_vi']))}")
         noise = " Mức chênh còn trong phạm vi dao động ngẫu nhiên." if r.is_within_noise else ""
         lines.append(f'<li><span style="color:{colour};font-size:18px">{dot}</span> '
                      f"<strong>{html.escape(str(r.status_vi))}</strong> — {html.escape(str(r.label))}: {val}{y}. "
@@ -67,7 +68,7 @@ def traffic_lights(res: QuarterlyResult) -> str:
         dot, colour = STATUS_DOT[r.status]
         lines.append(f'<li><span style="color:{colour};font-size:18px">{dot}</span> '
                      f"<strong>{html.escape(str(r.status_vi))}</strong> — {html.escape(str(r.label))} "
-                     f"(lũy kế {html.escape(str(r.period))}): {fmt_pct(r.pct)} ({fmt_int(r.k)}/{fmt_int(r.n)}). "
+                     f"(lũy kế {html.escape(str(r.period_label))}): {fmt_pct(r.pct)} ({fmt_int(r.k)}/{fmt_int(r.n)}). "
                      f"{html.escape(str(r.gap_text))}</li>")
     return '<ul class="par-conclusions" style="list-style:none;padding-left:4px">' + "".join(lines) + "</ul>"
 
@@ -75,21 +76,34 @@ def traffic_lights(res: QuarterlyResult) -> str:
 def key_findings(res: QuarterlyResult) -> list[str]:
     """Sentences on what moved and where (offices beyond noise, control-chart signals,
     points at risk), generated from the numbers."""
+    from .spc import signal_episodes
+
     out = []
-    sig = res.p_chart.loc[res.p_chart["signal"]] if "signal" in res.p_chart.columns else pd.DataFrame()
-    if not sig.empty:
-        start = pd.Timestamp(sig["run_start"].dropna().min()) if "run_start" in sig.columns and \
-            sig["run_start"].notna().any() else pd.Timestamp(sig["period"].min())
-        out.append(f"Biểu đồ kiểm soát tỷ lệ hồ sơ đúng hạn có tín hiệu bất thường ({len(sig)} tháng), bắt đầu từ "
-                   f"tháng {start.month}/{start.year}: đây là thay đổi thực sự, không phải dao động ngẫu nhiên.")
+    eps = signal_episodes(res.p_chart) if "signal" in res.p_chart.columns else pd.DataFrame()
+    below = []
+    for e in eps.itertuples(index=False):
+        months = res.p_chart.loc[res.p_chart["run_start"].astype(str) == str(e.run_start)]
+        direction = "giảm" if (months["pct"] < months["center_pct"]).mean() >= 0.5 else "tăng"
+        start = pd.Timestamp(e.run_start)
+        below.append(f"{direction} bất thường từ tháng {start.month}/{start.year} ({e.months} tháng có tín hiệu)")
+    if below:
+        out.append("Biểu đồ kiểm soát tỷ lệ hồ sơ đúng hạn (so với mức của năm trước): " + "; ".join(below)
+                   + ". Đây là những thay đổi vượt phạm vi dao động ngẫu nhiên.")
     else:
         out.append("Biểu đồ kiểm soát tỷ lệ hồ sơ đúng hạn không có tín hiệu bất thường: các biến động theo tháng "
                    "nằm trong phạm vi dao động ngẫu nhiên.")
-    for kpi, noun in (("on_time_pct", "tỷ lệ hồ sơ đúng hạn"), ("apology_pct", "tỷ lệ hồ sơ trễ hạn có xin lỗi")):
-        ch = office_changes(res, kpi)
+    seen = set()
+    for kpi, noun, scope in (("on_time_pct", "tỷ lệ hồ sơ đúng hạn", "quarter"),
+                             ("apology_pct", "tỷ lệ hồ sơ trễ hạn có xin lỗi", "quarter"),
+                             ("on_time_pct", "tỷ lệ hồ sơ đúng hạn", "ytd"),
+                             ("apology_pct", "tỷ lệ hồ sơ trễ hạn có xin lỗi", "ytd")):
+        ch = office_changes(res, kpi, scope)
         worse = ch.loc[ch["is_significant"] & (ch["change_pp"] < 0)]
         for r in worse.head(2).itertuples(index=False):
-            out.append(f"{r.office_name}: {noun} {res.period.label} là {fmt_pct(r.pct_now)} "
+            if (kpi, r.office_name) in seen:
+                continue
+            seen.add((kpi, r.office_name))
+            out.append(f"{r.office_name}: {noun} {r.scope_label} là {fmt_pct(r.pct_now)} "
                        f"({fmt_int(r.k_now)}/{fmt_int(r.n_now)}), giảm {fmt_num(-r.change_pp, 1)} điểm % so với "
                        f"{r.baseline_label} ({fmt_pct(r.pct_before)}) — giảm có ý nghĩa thống kê.")
     pr = res.projection
@@ -112,7 +126,7 @@ def conclusions_section(res: QuarterlyResult) -> None:
 # ---------------------------------------------------------------- KPI cards and trends
 
 def _status_of(res, kpi: str, kind: str = "quarter"):
-    s = res.status.loc[(res.status["kpi"] == kpi) & (res.status["period_type"] == kind)]
+    s = res.status.loc[(res.status["kpi"] == kpi) & (res.status["period_kind"] == kind)]
     return None if s.empty else s.iloc[0]
 
 
@@ -127,7 +141,8 @@ def kpi_cards(res: QuarterlyResult) -> str:
         items.append(card(label, fmt_pct(r["pct"]) if r["n"] else "–",
                           f"{fmt_int(r['k'])}/{fmt_int(r['n'])}; mục tiêu {fmt_pct(r['target_pct'], 0)}",
                           r["status"]))
-    q = res.kpis.loc[(res.kpis["period_type"] == "quarter") & (res.kpis["dimension"] == "all")].set_index("kpi")
+    q = res.kpis.loc[(res.kpis["period_kind"] == "quarter") & (res.kpis["period"] == res.period.key)
+                     & (res.kpis["dimension"] == "all")].set_index("kpi")
     for kpi, label in (("online_pct", "Nộp trực tuyến"), ("digitised_pct", "Số hóa hồ sơ")):
         if kpi in q.index:
             r = q.loc[kpi]
@@ -148,7 +163,7 @@ def trends_section(res: QuarterlyResult) -> None:
     for kpi, label, target in (("on_time_pct", "Tỷ lệ hồ sơ đúng hạn", 98.0),
                                ("apology_pct", "Tỷ lệ hồ sơ trễ hạn có xin lỗi", 100.0),
                                ("online_pct", "Tỷ lệ hồ sơ nộp trực tuyến", None)):
-        sel = m.loc[m["kpi"] == kpi].sort_values("period")
+        sel = m.loc[m["kpi"] == kpi].sort_values("period_start")
         if not sel.empty:
             figure(plot_kpi_trend(sel, label, target))
 
@@ -163,13 +178,17 @@ def control_section(res: QuarterlyResult) -> None:
 
 # ---------------------------------------------------------------- offices and procedures
 
-def office_changes(res: QuarterlyResult, kpi: str) -> pd.DataFrame:
-    """Each office's rate in the quarter vs the same quarter last year (two-proportion test,
-    Holm across offices). Columns: office_name, k_now, n_now, pct_now, k_before, n_before,
-    pct_before, change_pp, p_value, p_adjusted, is_significant, baseline_label."""
-    m = res.monthly.loc[(res.monthly["dimension"] == "office") & (res.monthly["kpi"] == kpi)]
+def office_changes(res: QuarterlyResult, kpi: str, scope: str = "quarter") -> pd.DataFrame:
+    """Each office's rate in the quarter (``scope='quarter'``) or the year to date
+    (``'ytd'``) vs the same months last year (two-proportion test, Holm across offices).
+    Monthly counts are summed, so a dossier open across months counts in each month it was
+    judged (the 766 monthly scope). Columns: office_name, k_now, n_now, pct_now, k_before,
+    n_before, pct_before, change_pp, p_value, p_adjusted, is_significant, baseline_label,
+    scope_label."""
+    m = res.monthly.loc[(res.monthly["dimension"] == "office_name") & (res.monthly["kpi"] == kpi)]
     p = res.period
-    q_months = range(3 * p.quarter - 2, 3 * p.quarter + 1)
+    first = 1 if scope == "ytd" else 3 * p.quarter - 2
+    q_months = range(first, 3 * p.quarter + 1)
     ps = pd.to_datetime(m["period_start"])
     now = m.loc[(ps.dt.year == p.year) & ps.dt.month.isin(q_months)]
     before = m.loc[(ps.dt.year == p.year - 1) & ps.dt.month.isin(q_months)]
@@ -188,13 +207,14 @@ def office_changes(res: QuarterlyResult, kpi: str) -> pd.DataFrame:
     df["p_adjusted"] = adjust_pvalues(pv)
     df["is_significant"] = df["p_adjusted"] < 0.05
     df["baseline_label"] = f"cùng kỳ năm {p.year - 1}"
+    df["scope_label"] = p.label if scope == "quarter" else f"{3 * p.quarter} tháng đầu năm {p.year}"
     return df.sort_values("change_pp", kind="stable").reset_index(drop=True)
 
 
 def _office_table(ch: pd.DataFrame, year: int) -> pd.DataFrame:
     return pd.DataFrame({
         "Phòng": ch["office_name"],
-        f"Quý này ({year})": [f"{fmt_pct(p)} ({fmt_int(k)}/{fmt_int(n)})" if n else "không áp dụng"
+        f"Năm {year}": [f"{fmt_pct(p)} ({fmt_int(k)}/{fmt_int(n)})" if n else "không áp dụng"
                               for p, k, n in zip(ch["pct_now"], ch["k_now"], ch["n_now"])],
         f"Cùng kỳ {year - 1}": [f"{fmt_pct(p)} ({fmt_int(k)}/{fmt_int(n)})" if n else "không áp dụng"
                                for p, k, n in zip(ch["pct_before"], ch["k_before"], ch["n_before"])],
@@ -207,10 +227,16 @@ def _office_table(ch: pd.DataFrame, year: int) -> pd.DataFrame:
 def offices_section(res: QuarterlyResult) -> None:
     y = res.period.year
     show(table(_office_table(office_changes(res, "on_time_pct"), y),
-               caption="Tỷ lệ hồ sơ đúng hạn theo phòng, so với cùng kỳ năm trước"))
+               caption=f"Tỷ lệ hồ sơ đúng hạn theo phòng, {res.period.label}, so với cùng kỳ năm trước"))
+    show(table(_office_table(office_changes(res, "on_time_pct", "ytd"), y),
+               caption=f"Tỷ lệ hồ sơ đúng hạn theo phòng, lũy kế {3 * res.period.quarter} tháng, so với cùng kỳ"))
     show(table(_office_table(office_changes(res, "apology_pct"), y),
                caption="Tỷ lệ hồ sơ trễ hạn có văn bản xin lỗi theo phòng, so với cùng kỳ năm trước"))
-    proc = res.kpis.loc[(res.kpis["period_type"] == "quarter") & (res.kpis["dimension"] == "procedure")
+    show(table(_office_table(office_changes(res, "apology_pct", "ytd"), y),
+               caption=f"Tỷ lệ hồ sơ trễ hạn có văn bản xin lỗi theo phòng, lũy kế {3 * res.period.quarter} tháng, "
+                       "so với cùng kỳ"))
+    proc = res.kpis.loc[(res.kpis["period_kind"] == "quarter") & (res.kpis["period"] == res.period.key)
+                        & (res.kpis["dimension"] == "procedure_code")
                         & (res.kpis["kpi"] == "on_time_pct") & (res.kpis["n"] > 0)].copy()
     proc["late"] = proc["n"] - proc["k"]
     proc = proc.sort_values(["late", "n"], ascending=[False, False]).head(10)
@@ -234,15 +260,41 @@ def points_section(res: QuarterlyResult) -> None:
     show(paragraph(f"{len(pr)} tiêu chí thành phần gắn với chỉ tiêu đo được (tối đa {fmt_points(total_max)}); với số "
                    f"liệu lũy kế đến hết {res.period.label}, dự kiến đạt {fmt_points(total_proj)}, có nguy cơ mất "
                    f"{fmt_points(pr['points_at_risk'].sum(skipna=True))}."))
+    from .kpi import KPI_LABELS
+
+    labels = {**KPI_LABELS, **KPI_EXTRA_LABELS}
     show(table(pd.DataFrame({
-        "Mã": pr["code"], "Tiêu chí thành phần": pr["name"], "Chỉ tiêu": pr["kpi"],
-        "Giá trị lũy kế": pr["value_pct"].map(fmt_pct),
-        "Cách tính điểm": pr["rule"].astype(str) + " " + pr["rule_params"].astype(str),
-        "Điểm tối đa": pr["max_points"].map(fmt_num), "Điểm dự kiến": pr["projected_points"].map(fmt_num),
+        "Mã": pr["code"], "Tiêu chí thành phần": pr["name"],
+        "Chỉ tiêu đo": pr["kpi"].map(labels).fillna(pr["kpi"]),
+        "Lũy kế": pr["value_pct"].map(fmt_pct),
+        "Cách chấm": [rule_vi(r, p) for r, p in zip(pr["rule"], pr["rule_params"])],
+        "Tối đa": pr["max_points"].map(fmt_num), "Dự kiến": pr["projected_points"].map(fmt_num),
         "Có nguy cơ mất": pr["points_at_risk"].map(fmt_num),
         "Lấy lại nếu đạt mục tiêu KH": pr["recoverable_points"].map(fmt_num),
         "Đơn vị chủ trì": pr["owner_office"],
     })))
+
+
+KPI_EXTRA_LABELS = {
+    "feedback_on_time_pct": "Tỷ lệ PAKN xử lý đúng hạn", "satisfaction_pct": "Tỷ lệ hài lòng (khảo sát của Sở)",
+    "tasks_on_time_pct": "Tỷ lệ nhiệm vụ đúng tiến độ", "index766_points": "Điểm Bộ chỉ số 766",
+}
+
+
+def rule_vi(rule, params) -> str:
+    """Vietnamese description of a framework scoring rule: 'linear' '98' -> 'tỷ lệ thuận, đủ điểm từ 98 %'."""
+    rule, params = str(rule or "").strip().lower(), str(params or "").strip()
+    if rule == "linear":
+        return f"tỷ lệ thuận, đủ điểm từ {fmt_pct(float(params), 0)}"
+    if rule == "binary":
+        return f"đủ điểm khi đạt {fmt_pct(float(params), 0)}, không đạt: 0"
+    if rule == "bands":
+        parts = []
+        for band in params.split("|"):
+            t, f = band.split(":")
+            parts.append(f"≥ {fmt_pct(float(t), 0)}: {fmt_num(float(f) * 100, 0)} % điểm")
+        return "; ".join(parts)
+    return rule
 
 
 # ---------------------------------------------------------------- satisfaction
@@ -273,7 +325,8 @@ def satisfaction_section(res: QuarterlyResult) -> None:
         figure(plot_comment_themes(res.theme_counts, year=y, quarter=q))
     ex = res.extra.get("theme_examples")
     if ex is not None and not ex.empty:
-        show(table(ex, caption="Một số ý kiến tiêu biểu (đã ẩn thông tin cá nhân)"))
+        show(table(pd.DataFrame({"Chủ đề": ex["theme"], "Ý kiến": ex["example"]}),
+                   caption=f"Một số ý kiến tiêu biểu {res.period.label} (đã ẩn thông tin cá nhân)"))
     if sample is not None and not sample.empty:
         r = sample.iloc[0]
         show(paragraph(f"Cỡ mẫu: {fmt_int(r['actual_n'])} phiếu trong quý; theo công thức n = N ÷ (1 + N·e²) với "
@@ -282,15 +335,13 @@ def satisfaction_section(res: QuarterlyResult) -> None:
 
 
 def _segment_table(seg: pd.DataFrame) -> pd.DataFrame:
-    cols = seg.columns
-    name = seg["factor_name"] if "factor_name" in cols else seg.get("code", "")
+    """Display of ``parlib.drivers.factor_changes_by_segment`` rows."""
     return pd.DataFrame({
-        "Yếu tố": name,
-        "Kênh": seg["segment"] if "segment" in cols else "",
-        "Kỳ này": seg["pct"].map(fmt_pct) if "pct" in cols else "",
-        "Kỳ so sánh": seg["pct_base"].map(fmt_pct) if "pct_base" in cols else "",
-        "Thay đổi (điểm %)": seg["change_pp"].map(lambda v: fmt_num(v, 1, sign=True)) if "change_pp" in cols else "",
-        "Kết luận": seg["verdict_vi"] if "verdict_vi" in cols else "",
+        "Yếu tố": seg["name"], "Kênh": seg["segment"],
+        "Kỳ này": [f"{fmt_pct(p)} (n = {fmt_int(n)})" for p, n in zip(seg["pct"], seg["n"])],
+        "Kỳ so sánh": [f"{fmt_pct(p)} (n = {fmt_int(n)})" for p, n in zip(seg["base_pct"], seg["base_n"])],
+        "Thay đổi (điểm %)": seg["change_pp"].map(lambda v: fmt_num(v, 1, sign=True)),
+        "Kết luận (Holm)": seg["verdict_vi"],
     })
 
 
@@ -405,8 +456,8 @@ def summary_json(res: QuarterlyResult) -> dict:
 
     kpis: dict = {}
     for row in res.status.to_dict("records"):
-        kpis.setdefault(row["kpi"], {})[row["period_type"]] = block(row)
-    q = res.status.loc[(res.status["kpi"] == "on_time_pct") & (res.status["period_type"] == "quarter")]
+        kpis.setdefault(row["kpi"], {})[row["period_kind"]] = block(row)
+    q = res.status.loc[(res.status["kpi"] == "on_time_pct") & (res.status["period_kind"] == "quarter")]
     pr = res.projection
     led = ledger_summary(res.ledger)
     counts = res.issues["severity"].value_counts() if not res.issues.empty else pd.Series(dtype=int)
@@ -441,7 +492,7 @@ def summary_json(res: QuarterlyResult) -> dict:
 def excel_sheets(res: QuarterlyResult) -> dict[str, pd.DataFrame]:
     st = res.status
     sheets = {
-        "Chỉ tiêu": pd.DataFrame({"Chỉ tiêu": st["label"], "Kỳ": st["period"], "Đạt": st["k"], "Tổng": st["n"],
+        "Chỉ tiêu": pd.DataFrame({"Chỉ tiêu": st["label"], "Kỳ": st["period_label"], "Đạt": st["k"], "Tổng": st["n"],
                                   "Tỷ lệ (%)": st["pct"].round(2), "Mục tiêu (%)": st["target_pct"],
                                   "Tình trạng": st["status_vi"], "Khoảng cách": st["gap_text"]}),
         "Phòng - đúng hạn": _office_table(office_changes(res, "on_time_pct"), res.period.year),

@@ -8,6 +8,14 @@ p-chart (:func:`p_chart`)
     with 2. Every point gets a standardised score ``z_i = (p_i − p̄) / σ_i`` so that the run
     rules work on months of different sizes.
 
+Laney p′ chart (``laney=True``, used by the reports)
+    With thousands of dossiers a month the binomial σ_i is tiny and real month-to-month
+    variation (mix, holidays) puts nearly every month outside p-chart limits
+    (overdispersion). Laney (2002) widens the limits by σ_z, the spread of the z-scores
+    between consecutive months: ``σ_z = mean|z_i − z_{i−1}| / 1.128`` over the baseline
+    months, limits ``p̄ ± 3·σ_i·σ_z``. We use ``max(σ_z, 1)`` so that the limits are never
+    narrower than the binomial ones (no extra alarms from underdispersed data).
+
 Run rules (a subset of Western Electric / Nelson; the rule ids are stable)
     ``beyond_3sigma``   one point beyond the 3σ limits (WE 1, Nelson 1);
     ``run_8_same_side`` 8 or more points in a row on the same side of the centre line
@@ -57,7 +65,7 @@ FLAGS_VI = {
 # ---------------------------------------------------------------- p-chart
 
 def p_chart(df: pd.DataFrame, *, period: str = "period", k: str = "k", n: str = "n",
-            baseline=None) -> pd.DataFrame:
+            baseline=None, laney: bool = False) -> pd.DataFrame:
     """p-chart of monthly counts with run-rule signals (rules in the module docstring).
 
     ``df``: one row per month in time order, with ``period`` (label), ``k`` and ``n``.
@@ -67,7 +75,8 @@ def p_chart(df: pd.DataFrame, *, period: str = "period", k: str = "k", n: str = 
     Returns a copy of the three input columns plus ``pct``, ``center_pct``, ``sigma_pct``,
     ``lcl_pct``, ``ucl_pct``, ``lower_2s_pct``, ``upper_2s_pct``, ``z``, ``in_baseline``,
     ``signal`` (bool), ``rules`` (``;``-joined rule ids, '' when none), ``rules_vi`` and
-    ``run_start`` (period label of the earliest run the month belongs to; None if no signal).
+    ``run_start`` (period label of the earliest run the month belongs to; None if no signal)
+    and ``sigma_z`` (the Laney factor applied; 1.0 for a plain p-chart).
     """
     out = df[[period, k, n]].copy().reset_index(drop=True)
     kk = out[k].to_numpy(dtype=float)
@@ -94,6 +103,14 @@ def p_chart(df: pd.DataFrame, *, period: str = "period", k: str = "k", n: str = 
                      np.sign(p - pbar) * np.inf)
     z = np.where(has & (p == pbar), 0.0, z)
     z = np.where(has, z, np.nan)
+    sigma_z = 1.0
+    if laney:
+        zb = z[in_base & has]
+        zb = zb[np.isfinite(zb)]
+        if len(zb) >= 2:
+            sigma_z = max(float(np.mean(np.abs(np.diff(zb)))) / 1.128, 1.0)
+        sigma = sigma * sigma_z
+        z = z / sigma_z
     out["pct"] = p * 100
     out["center_pct"] = pbar * 100
     out["sigma_pct"] = sigma * 100
@@ -103,6 +120,7 @@ def p_chart(df: pd.DataFrame, *, period: str = "period", k: str = "k", n: str = 
     out["upper_2s_pct"] = np.clip(pbar + 2 * sigma, 0, 1) * 100
     out["z"] = z
     out["in_baseline"] = in_base
+    out["sigma_z"] = sigma_z
     sig = run_rules(z, p)
     out["signal"] = sig["signal"].to_numpy()
     out["rules"] = sig["rules"].to_numpy()

@@ -115,3 +115,26 @@ def test_funnel_limits_by_hand_and_flags():
     assert funnel(g)["overall_pct"].iloc[0] == pytest.approx(89.8)
     with pytest.raises(ValueError):
         funnel(g, 90)  # percent given instead of a 0–1 rate
+
+
+def test_laney_widens_limits_by_the_moving_range_of_z():
+    # p̄ = (90+80+90+80)/400 = 0.85; σ_i = sqrt(.85·.15/100) = 0.0357071; z = ±1.40028
+    # moving ranges |Δz| = 2.80056 each → σ_z = 2.80056 / 1.128 = 2.48277
+    # Laney limits: 0.85 ± 3·0.0357071·2.48277 → UCL 1.115 clipped to 100 %, LCL 58,40 %
+    from parlib.spc import p_chart
+
+    df = pd.DataFrame({"period": ["a", "b", "c", "d"], "k": [90, 80, 90, 80], "n": [100] * 4})
+    plain = p_chart(df)
+    lan = p_chart(df, laney=True)
+    assert abs(lan["sigma_z"].iloc[0] - 2.48277) < 1e-4
+    assert abs(lan["lcl_pct"].iloc[0] - (0.85 - 3 * 0.0357071 * 2.48277) * 100) < 1e-3
+    assert plain["sigma_z"].iloc[0] == 1.0
+    assert abs(lan["z"].iloc[0] - 1.40028 / 2.48277) < 1e-4
+
+
+def test_laney_never_narrows_limits():
+    # identical months: moving range 0 → σ_z would be 0; it is floored at 1 (plain p-chart)
+    from parlib.spc import p_chart
+
+    df = pd.DataFrame({"period": list("abcd"), "k": [85] * 4, "n": [100] * 4})
+    assert p_chart(df, laney=True)["sigma_z"].iloc[0] == 1.0

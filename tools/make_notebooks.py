@@ -86,6 +86,51 @@ COMPARE = [
     ("code", "write_compare_outputs(res, output_dir)", HIDE),
 ]
 
+QUARTERLY = [
+    SETUP,
+    ("code", "year: int = 2026  # năm\n"
+             "quarter: int = 3  # quý (1 đến 4)\n"
+             "data_dir: str = \"\"  # thư mục dữ liệu (để trống: data/ của dự án)\n"
+             "output_dir: str = \"\"  # nơi ghi Excel và summary.json (để trống: không ghi)",
+     ["parameters", "remove_cell"]),
+    ("code", "from parlib import quarterly\n"
+             "from parlib import reporting_quarterly as rq\n"
+             "from parlib.config import Paths\n"
+             "from parlib.display import show\n"
+             "res = quarterly.build(year, quarter, Paths.from_args(data_dir or None))", HIDE),
+    ("code", "show(rq.title_section(res))", []),
+    ("md", "## 1. Kết luận chính\n\nMỗi chỉ tiêu của Kế hoạch một dòng: ● xanh — đạt; ● vàng — có nguy cơ (thiếu dưới "
+           "1 điểm %); ● đỏ — không đạt. Các nhận định sau đó được sinh tự động từ số liệu."),
+    ("code", "rq.conclusions_section(res)", []),
+    ("md", "## 2. Các chỉ tiêu chính trong quý"),
+    ("code", "show(rq.kpi_cards(res))", []),
+    ("md", "## 3. Diễn biến theo tháng\n\nĐường là tỷ lệ của từng tháng, dải màu là khoảng tin cậy 95 %, đường gạch "
+           "chấm là mục tiêu của Kế hoạch."),
+    ("code", "rq.trends_section(res)", []),
+    ("md", "## 4. Thay đổi thực sự hay dao động ngẫu nhiên?\n\nBiểu đồ kiểm soát so mỗi tháng với mức của năm trước; "
+           "điểm được đánh dấu là tín hiệu thay đổi thực sự. Biểu đồ phễu so các phòng với tỷ lệ chung: phòng nằm ngoài "
+           "phễu khác biệt vượt mức dao động ngẫu nhiên."),
+    ("code", "rq.control_section(res)", []),
+    ("md", "## 5. Phòng và thủ tục cần chú ý"),
+    ("code", "rq.offices_section(res)", []),
+    ("md", "## 6. Điểm PAR INDEX có nguy cơ bị mất\n\nCác tiêu chí thành phần gắn với chỉ tiêu đo được, chấm theo quy "
+           "tắc của bộ tiêu chí từ số liệu lũy kế đến hết quý."),
+    ("code", "rq.points_section(res)", []),
+    ("md", "## 7. Mức độ hài lòng của người dân, tổ chức"),
+    ("code", "rq.satisfaction_section(res)", []),
+    ("md", "## 8. Phản ánh, kiến nghị"),
+    ("code", "rq.feedback_section(res)", []),
+    ("md", "## 9. Bộ chỉ số phục vụ người dân, doanh nghiệp (766)"),
+    ("code", "rq.index766_section(res)", []),
+    ("md", "## 10. Tiến độ các nhiệm vụ của Kế hoạch"),
+    ("code", "rq.tasks_section(res)", []),
+    ("md", "## Chất lượng dữ liệu\n\nMọi dòng của các tệp đầu vào đều được tính: dùng, bỏ qua hoặc loại (có lý do)."),
+    ("code", "rq.data_quality_section(res)", []),
+    ("md", "## Phương pháp"),
+    ("code", "rq.methods_section(res)", []),
+    ("code", "rq.write_outputs(res, output_dir)", HIDE),
+]
+
 
 def build(cells: list[tuple], title: str) -> nbformat.NotebookNode:
     nb = new_notebook()
@@ -107,7 +152,8 @@ def build(cells: list[tuple], title: str) -> nbformat.NotebookNode:
 
 def main() -> None:
     notebooks = {"annual.ipynb": (ANNUAL, "Phân tích Chỉ số CCHC (PAR INDEX) năm"),
-                 "compare.ipynb": (COMPARE, "So sánh Chỉ số CCHC giữa hai năm")}
+                 "compare.ipynb": (COMPARE, "So sánh Chỉ số CCHC giữa hai năm"),
+                 "quarterly.ipynb": (QUARTERLY, "Theo dõi CCHC và SIPAS hằng quý")}
     for name, (cells, title) in notebooks.items():
         nbformat.write(build(cells, title), str(NB_DIR / name))
         print("wrote", NB_DIR / name)
