@@ -194,7 +194,8 @@ def office_changes(res: QuarterlyResult, kpi: str, scope: str = "quarter") -> pd
     before = m.loc[(ps.dt.year == p.year - 1) & ps.dt.month.isin(q_months)]
     a = now.groupby("group")[["k", "n"]].sum()
     b = before.groupby("group")[["k", "n"]].sum()
-    df = a.join(b, lsuffix="_now", rsuffix="_before", how="outer").fillna(0).astype("int64").reset_index()
+    df = (a.add_suffix("_now").join(b.add_suffix("_before"), how="outer").fillna(0).astype("int64")
+          .reset_index())
     df = df.rename(columns={"group": "office_name"})
     df = df.loc[df["office_name"].astype(str) != ""]
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -1,0 +1,101 @@
+"""End-to-end: the quarterly report on the bundled sample, and what it finds.
+
+The planted effects of the sample are checked from the analysis output (never from the
+scenario file): (a) the Q3 2026 overdue surge at one office, (b) the 2026 fall of apology
+coverage at another office, (e) the online-share trend that must raise no alarm.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+
+import pytest
+
+from parlib import quarterly
+from parlib import reporting_quarterly as rq
+from parlib.cli import main
+from parlib.config import PROJECT_ROOT, Paths
+
+pytestmark = pytest.mark.slow
+
+QLXD = "Phòng Quản lý hoạt động xây dựng"
+NBDS = "Phòng Quản lý nhà và Thị trường bất động sản"
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("quarterly")
+    shutil.copytree(PROJECT_ROOT / "data" / "raw", base / "data" / "raw")
+    code = main(["quarterly", "--year", "2026", "--quarter", "3", "--data", str(base / "data"),
+                 "--out", str(base / "reports")])
+    return code, base
+
+
+@pytest.fixture(scope="module")
+def result():
+    return quarterly.build(2026, 3, Paths(), write=False)
+
+
+def test_report_files_and_html(run):
+    code, base = run
+    assert code == 0
+    out = base / "reports" / "2026-Q3"
+    for name in ["quarterly_2026_Q3.html", "quarterly_2026_Q3.ipynb", "quarterly_2026_Q3.xlsx",
+                 "quarterly_2026_Q3.manifest.json", "summary.json"]:
+        assert (out / name).exists(), name
+    html = (out / "quarterly_2026_Q3.html").read_text(encoding="utf-8")
+    assert "<title>Theo dõi CCHC và SIPAS Quý III/2026</title>" in html
+    assert re.search(r'<html[^>]*lang="vi"', html)
+    assert "DỮ LIỆU MINH HỌA" in html
+    assert not re.search(r'class="[^"]*(jp-InputPrompt|jp-CodeMirrorEditor|highlight)', html)
+    assert not re.search(r'<script[^>]+src=', html)
+    for bad in ["Traceback", "Warning", "from parlib"]:
+        assert bad not in html
+    sizes = [len(base64.b64decode(b)) for b in re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)]
+    assert len(sizes) >= 8 and max(sizes) > 10_000
+    m = json.loads((out / "quarterly_2026_Q3.manifest.json").read_text(encoding="utf-8"))
+    assert m["warnings"] == []
+
+
+def test_summary_json_has_kpis_with_intervals(run):
+    s = json.loads((run[1] / "reports" / "2026-Q3" / "summary.json").read_text(encoding="utf-8"))
+    r = s["on_time_rate"]
+    assert r["denominator"] > 1000 and 0 <= r["numerator"] <= r["denominator"]
+    assert abs(r["pct"] - 100 * r["numerator"] / r["denominator"]) < 0.006
+    assert r["ci_low_pct"] < r["pct"] < r["ci_high_pct"]
+    assert r["target_pct"] == 98 and r["status"] in {"met", "at_risk", "missed"}
+    for kpi in ["on_time_pct", "apology_pct", "feedback_on_time_pct", "satisfaction_pct"]:
+        assert set(s["kpis"][kpi]) == {"quarter", "ytd"}
+    pr = s["points_at_risk"]
+    assert abs(pr["total"] - sum(n["points_at_risk"] for n in pr["nodes"])) < 0.011
+    assert s["rows"]["read"] == s["rows"]["used"] + s["rows"]["rejected"] + s["rows"]["skipped"]
+    assert s["satisfaction"]["overall"]["quarter"]["n"] > 100
+
+
+def test_finds_the_q3_surge_office_and_dates_it(result):
+    ch = rq.office_changes(result, "on_time_pct", "quarter")
+    worst = ch.loc[ch["is_significant"] & (ch["change_pp"] < 0)].sort_values("change_pp")
+    assert worst.iloc[0]["office_name"] == QLXD
+    # the other offices hold: none of them is a significant decrease in the quarter
+    assert set(worst["office_name"]) == {QLXD}
+    eps = result.p_chart.loc[result.p_chart["signal"], "run_start"].astype(str)
+    assert "2026-08" in set(eps)
+
+
+def test_finds_the_apology_fall_office(result):
+    ch = rq.office_changes(result, "apology_pct", "ytd")
+    worse = ch.loc[ch["is_significant"] & (ch["change_pp"] < 0)]
+    assert list(worse["office_name"]) == [NBDS]
+
+
+def test_no_alarm_for_the_online_trend(result):
+    # no finding about a change attributes anything to the online channel (the points-at-risk
+    # sentence may name the online-filing sub-criterion: that is a level, not a change)
+    changes = [f.lower() for f in rq.key_findings(result) if not f.startswith("Với số liệu lũy kế")]
+    assert not any("trực tuyến" in f for f in changes)
+    seg = result.segment_changes
+    online = seg.loc[(seg["segment"] == "Trực tuyến") & (seg["year"] == 2026)]
+    assert not online["is_significant"].any()
