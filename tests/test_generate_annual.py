@@ -102,7 +102,9 @@ def test_story_2026_vs_2025(sheets):
     for kpi in ("on_time_pct", "apology_pct", "satisfaction_pct"):
         code = fw.index[fw["kpi"] == kpi][0]
         assert KPI_VALUES[2026][kpi] < KPI_VALUES[2025][kpi]
-        assert b.at[code, "final_points"] < a.at[code, "final_points"], kpi
+        # compared in % of maximum: 3.3.2 (on time) is re-maximised between the years (3 -> 3,5)
+        assert (b.at[code, "final_points"] / b.at[code, "max_points"]
+                < a.at[code, "final_points"] / a.at[code, "max_points"]), kpi
     sipas = [c for c in fw.index if fw.at[c, "method"] == "survey" and fw.at[c, "parent_code"]
              and "SIPAS" in fw.at[fw.at[c, "parent_code"], "name"]]
     assert len(sipas) == 5 and all(b.at[c, "final_points"] < a.at[c, "final_points"] for c in sipas)
