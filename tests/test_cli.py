@@ -1,0 +1,75 @@
+"""The `parlib` command: validate every kind of raw file, clear Vietnamese failures, exit codes."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from parlib.cli import main
+from parlib.config import PROJECT_ROOT
+
+RAW = PROJECT_ROOT / "data" / "raw"
+
+
+@pytest.mark.parametrize("rel, expected_exit", [
+    ("framework/framework_2026.csv", 0),
+    ("crosswalk/crosswalk_2025_2026.csv", 0),
+    ("scoresheet/bang_diem_2025.xlsx", 1),   # the deliberate total mismatch is an error row
+    ("scoresheet/bang_diem_2026.xlsx", 1),   # the deliberate parent-sum mismatch
+    ("province/ket_qua_par_index_2026.xlsx", 0),
+    ("dossiers/ho_so_2025_Q3.xlsx", 1),      # the planted malformed rows are rejected as errors
+    ("feedback/pakn_2026.xlsx", 0),
+    ("survey/khao_sat_2026_Q3.xlsx", 0),
+    ("index766/chi_so_766_2026.xlsx", 0),
+    ("tasks/tien_do_2026_Q3.xlsx", 0),
+])
+def test_validate_every_kind_of_bundled_file(rel, expected_exit, capsys):
+    code = main(["validate", str(RAW / rel)])
+    out = capsys.readouterr().out
+    assert code == expected_exit, out
+    assert out.startswith(f"Tệp: {rel.split('/')[1]}")
+    assert "Số dòng đọc:" in out
+
+
+def test_validate_names_the_problem_cell(capsys):
+    main(["validate", str(RAW / "scoresheet" / "bang_diem_2025.xlsx")])
+    out = capsys.readouterr().out
+    assert "[Lỗi]" in out and "ô F" in out and "Tổng cộng" in out
+
+
+def test_unknown_file_name_is_a_clear_error(tmp_path, capsys):
+    p = tmp_path / "bao_cao.xlsx"
+    p.write_bytes(b"x")
+    assert main(["validate", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert "Không nhận ra loại tệp" in err and "bao_cao.xlsx" in err and "Traceback" not in err
+
+
+def test_csv_renamed_xlsx_is_named_in_vietnamese(tmp_path, capsys):
+    data = tmp_path / "data"
+    shutil.copytree(RAW / "config", data / "raw" / "config")
+    shutil.copytree(RAW / "framework", data / "raw" / "framework")
+    bad = data / "raw" / "scoresheet" / "bang_diem_2026.xlsx"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("STT,Nội dung\n1,abc\n", encoding="utf-8")
+    assert main(["validate", str(bad), "--data", str(data)]) == 2
+    err = capsys.readouterr().err
+    assert "không phải là tệp Excel" in err and "bang_diem_2026.xlsx" in err
+
+
+def test_annual_on_missing_data_fails_cleanly_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "reports"
+    code = main(["annual", "--year", "2026", "--data", str(tmp_path / "empty"), "--out", str(out)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "Không tìm thấy bộ tiêu chí năm 2026" in err and "Traceback" not in err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_quarterly_for_a_year_without_holiday_schedule_is_reported(tmp_path, capsys):
+    data = tmp_path / "data"
+    shutil.copytree(RAW / "config", data / "raw" / "config")
+    code = main(["quarterly", "--year", "2027", "--quarter", "1", "--data", str(data), "--out", str(tmp_path / "r")])
+    assert code == 2
+    assert "2027" in capsys.readouterr().err
