@@ -73,3 +73,20 @@ def test_quarterly_for_a_year_without_holiday_schedule_is_reported(tmp_path, cap
     code = main(["quarterly", "--year", "2027", "--quarter", "1", "--data", str(data), "--out", str(tmp_path / "r")])
     assert code == 2
     assert "2027" in capsys.readouterr().err
+
+
+def test_framework_whose_maxima_do_not_add_up_stops_the_annual_run(tmp_path, capsys):
+    data = tmp_path / "data"
+    shutil.copytree(RAW, data / "raw")
+    fw = data / "raw" / "framework" / "framework_2026.csv"
+    lines = fw.read_text(encoding="utf-8-sig").splitlines()
+    # 3.3.3 has max 1 (a leaf): make it 1.5 so 3.3, field 3 and the total no longer add up
+    idx = next(i for i, l in enumerate(lines) if l.startswith("3.3.3,"))
+    lines[idx] = lines[idx].replace("quá hạn,1,statistics", "quá hạn,1.5,statistics")
+    fw.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "reports"
+    assert main(["annual", "--year", "2026", "--data", str(data), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "Bộ tiêu chí không hợp lệ" in err and "framework_2026.csv" in err and "3.3" in err
+    assert not out.exists() or not any(out.iterdir())
+    assert not (data / "processed").exists() or not any((data / "processed").glob("*.parquet"))

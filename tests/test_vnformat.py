@@ -1,0 +1,43 @@
+"""Vietnamese number formatting, worked by hand."""
+
+import math
+
+import pandas as pd
+
+from parlib.vnformat import fmt_date, fmt_int, fmt_num, fmt_pct, fmt_points, fmt_pp, quarter_label
+
+
+def test_decimal_comma_and_thousands_dot():
+    assert fmt_num(85.25) == "85,25"
+    assert fmt_num(1234567.891) == "1.234.567,89"
+    assert fmt_int(15234) == "15.234"
+    assert fmt_num(0.5, 1) == "0,5"
+
+
+def test_rounding_is_half_up_on_the_written_decimal():
+    # 0.125 is stored as 0.125 exactly; 2.675 is stored as 2.67499999…, but an analyst
+    # rounding the written value expects 2,68
+    assert fmt_num(0.125) == "0,13"
+    assert fmt_num(2.675) == "2,68"
+    assert fmt_num(-0.001) == "0,00"  # never '-0,00'
+
+
+def test_units_and_signs():
+    assert fmt_pct(98.3) == "98,3 %"
+    assert fmt_pct(100, 0) == "100 %"
+    assert fmt_points(85.25) == "85,25 điểm"
+    assert fmt_num(-3.456, 2, sign=True) == "-3,46"
+    assert fmt_num(0.75, 2, sign=True) == "+0,75"
+    assert fmt_pp(-2.5) == "-2,5 điểm %"
+
+
+def test_missing_is_a_dash_never_zero():
+    for x in (None, math.nan, pd.NA, pd.NaT):
+        assert fmt_num(x) == "–" and fmt_pct(x) == "–" and fmt_points(x) == "–"
+    assert fmt_date(None) == "–"
+    assert fmt_date(pd.Timestamp("2026-02-16")) == "16/02/2026"
+
+
+def test_quarter_label():
+    assert quarter_label(2026, 3) == "Quý III/2026"
+    assert quarter_label(2025, 4) == "Quý IV/2025"
