@@ -204,6 +204,7 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
                          & (kpis["period"] == period.key) & (kpis["dimension"] == "office_name")]
     fun = funnel(offices_q[["group", "k", "n"]].loc[offices_q["n"] > 0]) if not offices_q.empty else pd.DataFrame()
 
+    proc_time = kpimod.processing_time(classified, cal, ["office_name"])
     headline = headline_kpis(kpis, fbk, survey_parts, tkpi, period)
     status = kpi_status(headline, targets)
     kpi_values = ytd_kpi_values(headline, t766.loc[t766["year"] == year] if not t766.empty else t766)
@@ -223,7 +224,8 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
                                                                  paths.config / "holidays.csv",
                                                                  paths.config / "targets.csv"],
         framework=fw,
-        extra={"kpi_values": kpi_values, "index766_totals": t766,
+        extra={"kpi_values": kpi_values, "index766_totals": t766, "processing_time": proc_time,
+               "index766_projection": project_766_groups(kpi_values),
                "sample": survey_parts.get("sample"), "theme_examples": survey_parts.get("examples"),
                "satisfaction_summary": _satisfaction_summary(survey_parts, period),
                "is_illustrative": _is_illustrative(fw, procedures)},
@@ -231,6 +233,33 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
     if write:
         _write_processed(res, paths)
     return res
+
+
+# Main dossier indicator of each 766 group that the department's own exports can measure, with
+# the full-points threshold of index766_indicator_formulas.csv (None: points = rate × max).
+# An estimate: a group has several indicators and the portal's own data; groups 1 and 5 are
+# not estimated (publication data and citizen ratings are not in the exports).
+GROUP_766_PROXIES = [
+    ("2", "Tiến độ giải quyết", 20.0, "on_time_pct", None),
+    ("3", "Dịch vụ công trực tuyến", 12.0, "online_pct", 50.0),
+    ("4", "Thanh toán trực tuyến", 10.0, "online_payment_pct", None),
+    ("6", "Số hóa hồ sơ", 22.0, "digitised_pct", 80.0),
+]
+
+
+def project_766_groups(kpi_values: dict[str, float]) -> pd.DataFrame:
+    """Estimated 766 group points from the year-to-date dossier KPIs (see GROUP_766_PROXIES).
+
+    Columns: group_code, group_name, max_points, kpi, value_pct, threshold_pct, points."""
+    from .index766 import indicator_points
+
+    rows = []
+    for code, name, mx, kpi, thr in GROUP_766_PROXIES:
+        v = kpi_values.get(kpi, np.nan)
+        pts = indicator_points(v, mx, thr if thr is not None else 100.0)
+        rows.append({"group_code": code, "group_name": name, "max_points": mx, "kpi": kpi, "value_pct": v,
+                     "threshold_pct": thr if thr is not None else 100.0, "points": float(pts)})
+    return pd.DataFrame(rows)
 
 
 def _is_illustrative(fw, procedures: pd.DataFrame) -> bool:

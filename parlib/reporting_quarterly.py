@@ -241,6 +241,14 @@ def offices_section(res: QuarterlyResult) -> None:
                         & (res.kpis["kpi"] == "on_time_pct") & (res.kpis["n"] > 0)].copy()
     proc["late"] = proc["n"] - proc["k"]
     proc = proc.sort_values(["late", "n"], ascending=[False, False]).head(10)
+    pt = res.extra.get("processing_time")
+    if pt is not None and not pt.empty:
+        show(table(pd.DataFrame({
+            "Phòng": pt["office_name"], "Đơn vị thời hạn": pt["unit_label"], "Số hồ sơ hoàn thành": pt["n"].map(fmt_int),
+            "Thời gian trung bình": pt["mean_time"].map(lambda v: fmt_num(v, 1)),
+            "Trung vị": pt["median_time"].map(lambda v: fmt_num(v, 1)),
+            "Thời hạn trung bình theo quy định": pt["mean_deadline"].map(lambda v: fmt_num(v, 1))}),
+            caption=f"Thời gian giải quyết trung bình (đã trừ thời gian chờ bổ sung), {res.period.label}"))
     show(table(pd.DataFrame({
         "Mã TTHC": proc["group"], "Thủ tục": proc["group_name"],
         "Số hồ sơ": proc["n"].map(fmt_int), "Trễ hạn": proc["late"].map(fmt_int),
@@ -356,6 +364,15 @@ def index766_section(res: QuarterlyResult) -> None:
         return
     figure(plot_766_groups(res.index766.loc[res.index766["year"] >= res.period.year - 1]))
     t = res.extra["index766_totals"]
+    pj = res.extra.get("index766_projection")
+    if pj is not None and not pj.empty:
+        show(table(pd.DataFrame({
+            "Nhóm": pj["group_code"] + ". " + pj["group_name"], "Điểm tối đa": pj["max_points"].map(fmt_num),
+            "Chỉ tiêu chính (lũy kế)": pj["value_pct"].map(fmt_pct),
+            "Ngưỡng đủ điểm": pj["threshold_pct"].map(lambda v: fmt_pct(v, 0)),
+            "Điểm ước tính": pj["points"].map(fmt_num)}),
+            caption="Ước tính điểm một số nhóm 766 từ số liệu hồ sơ của Sở (mỗi nhóm theo chỉ tiêu chính; "
+                    "điểm chính thức do Cổng DVCQG tính)"))
     show(table(pd.DataFrame({"Quý": t["period"], "Điểm 766 (trung bình tháng)": t["points"].map(fmt_num),
                              "Số tháng": t["n_months"].map(fmt_int),
                              "Đủ nhóm và tháng": np.where(t["is_complete"], "có", "không")}),
