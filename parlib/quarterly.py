@@ -125,6 +125,20 @@ def input_files(paths: Paths, period: Period) -> dict[str, list[Path]]:
     }
 
 
+def latest_quarter_of(year: int, paths: Paths) -> int | None:
+    """The last quarter of ``year`` with a dossier export, or None."""
+    qs = [int(m.group(1)) for p in (paths.raw / "dossiers").glob(f"ho_so_{year}_Q*.*")
+          if (m := re.fullmatch(rf"ho_so_{year}_Q([1-4])\.(?:xlsx|csv)", p.name))]
+    return max(qs) if qs else None
+
+
+def build_latest(year: int, paths: Paths) -> "QuarterlyResult | None":
+    """The quarterly analysis of the latest quarter of ``year`` with exports (None if none):
+    the operational evidence behind the annual root-cause analysis."""
+    q = latest_quarter_of(year, paths)
+    return None if q is None else build(year, q, paths, write=False)
+
+
 def preflight(year: int, quarter: int, paths: Paths) -> None:
     """Structural checks of a quarterly run: calendar covers the period, exports exist."""
     period = Period(year, quarter)

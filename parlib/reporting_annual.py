@@ -122,8 +122,10 @@ def excel_sheets(res: AnnualResult) -> dict[str, pd.DataFrame]:
     return sheets
 
 
-def write_outputs(res: AnnualResult, output_dir: str) -> None:
-    """Write ``annual_<year>.xlsx`` and ``summary.json`` into ``output_dir`` (no-op when empty)."""
+def write_outputs(res: AnnualResult, output_dir: str, rc=None) -> None:
+    """Write ``annual_<year>.xlsx`` and ``summary.json`` into ``output_dir`` (no-op when empty);
+    ``rc`` (parlib.rootcause.RootCauseResult) adds the ranked causes to both."""
+    from .rootcause_text import table_vi
     from .xlsx import write_excel_tables
 
     xlsx = output_path(output_dir, f"annual_{res.year}.xlsx")
@@ -132,8 +134,13 @@ def write_outputs(res: AnnualResult, output_dir: str) -> None:
     notes = [f"Phân tích Chỉ số CCHC năm {res.year} — các bảng chính (tiêu đề tiếng Việt)."]
     if res.is_illustrative:
         notes.insert(0, ILLUSTRATIVE_VI)
-    write_excel_tables(excel_sheets(res), xlsx, notes=notes)
-    write_json(output_path(output_dir, "summary.json"), summary_json(res))
+    sheets = excel_sheets(res)
+    summary = summary_json(res)
+    if rc is not None:
+        sheets["Nguyên nhân"] = table_vi(rc)
+        summary["root_causes"] = rc.summary_json()
+    write_excel_tables(sheets, xlsx, notes=notes)
+    write_json(output_path(output_dir, "summary.json"), summary)
 
 
 def compare_title_section(res: AnnualResult) -> str:

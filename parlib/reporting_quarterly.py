@@ -501,9 +501,6 @@ def summary_json(res: QuarterlyResult) -> dict:
     sat = res.extra.get("satisfaction_summary")
     if sat:
         out["satisfaction"] = sat
-    rc = res.extra.get("root_causes_summary")
-    if rc is not None:
-        out["root_causes"] = rc
     return out
 
 
@@ -522,7 +519,10 @@ def excel_sheets(res: QuarterlyResult) -> dict[str, pd.DataFrame]:
     return sheets
 
 
-def write_outputs(res: QuarterlyResult, output_dir: str) -> None:
+def write_outputs(res: QuarterlyResult, output_dir: str, rc=None) -> None:
+    """Write ``quarterly_<y>_Q<q>.xlsx`` and ``summary.json`` (no-op without ``output_dir``);
+    ``rc`` (parlib.rootcause.RootCauseResult) adds the ranked causes to both."""
+    from .rootcause_text import table_vi
     from .xlsx import write_excel_tables
 
     xlsx = output_path(output_dir, f"quarterly_{res.period.year}_Q{res.period.quarter}.xlsx")
@@ -531,5 +531,10 @@ def write_outputs(res: QuarterlyResult, output_dir: str) -> None:
     notes = [f"Theo dõi CCHC và SIPAS {res.period.label} — các bảng chính."]
     if res.is_illustrative:
         notes.insert(0, ILLUSTRATIVE_VI)
-    write_excel_tables(excel_sheets(res), xlsx, notes=notes)
-    write_json(output_path(output_dir, "summary.json"), summary_json(res))
+    sheets = excel_sheets(res)
+    summary = summary_json(res)
+    if rc is not None:
+        sheets["Nguyên nhân"] = table_vi(rc)
+        summary["root_causes"] = rc.summary_json()
+    write_excel_tables(sheets, xlsx, notes=notes)
+    write_json(output_path(output_dir, "summary.json"), summary)

@@ -28,13 +28,17 @@ ANNUAL = [
              "data_dir: str = \"\"  # thư mục dữ liệu (để trống: data/ của dự án)\n"
              "output_dir: str = \"\"  # nơi ghi Excel và summary.json (để trống: không ghi, chạy thử trong JupyterLab)",
      ["parameters", "remove_cell"]),
-    ("code", "from parlib import annual, narrative, plots_annual\n"
+    ("code", "from parlib import annual, narrative, plots_annual, quarterly\n"
              "from parlib.config import Paths\n"
+             "from parlib.rootcause import build_root_causes\n"
+             "from parlib.rootcause_text import show_root_causes\n"
              "from parlib.display import banner, bullets, figure, paragraph, show, table\n"
              "from parlib.reporting_annual import (comparison_section, data_quality_section, methods_section,\n"
              "                                     title_section, write_outputs)\n"
              "vt = narrative.to_vietnamese_table\n"
-             "res = annual.build(year, Paths.from_args(data_dir or None), base_year=base_year or None)", HIDE),
+             "paths = Paths.from_args(data_dir or None)\n"
+             "res = annual.build(year, paths, base_year=base_year or None)\n"
+             "rc = build_root_causes(annual=res, quarterly=quarterly.build_latest(year, paths), paths=paths)", HIDE),
     ("code", "show(title_section(res))", []),
     ("md", "## 1. Kết luận chính\n\nCác nhận định dưới đây được sinh tự động từ số liệu của bảng điểm; "
            "mọi con số đều truy được về tệp và dòng gốc (xem mục «Chất lượng dữ liệu» và «Phương pháp»)."),
@@ -57,13 +61,18 @@ ANNUAL = [
     ("code", "show(table(vt(res.stages, 'stage')))", []),
     ("code", "show(table(vt(res.top, 'top'), caption='Các tiêu chí thành phần mất nhiều điểm nhất'))", []),
     ("code", "comparison_section(res)", []),
+    ("md", "## Nguyên nhân giảm điểm và đề xuất khắc phục\n\nMỗi nguyên nhân là một chuỗi bằng chứng: tiêu chí nào giảm, "
+           "ở khâu nào, chỉ tiêu nào gắn với nó thay đổi ra sao (có vượt mức dao động ngẫu nhiên không), do cơ cấu hồ sơ hay "
+           "do cách xử lý, phòng nào, nhiệm vụ nào của Kế hoạch, và việc cần làm. Xếp theo số điểm giải thích được; mối "
+           "liên hệ thống kê là tương quan, chưa phải bằng chứng nhân quả."),
+    ("code", "show_root_causes(rc)", []),
     ("md", "## Chất lượng dữ liệu\n\nMọi dòng của bảng điểm đều được tính: dùng, bỏ qua (tiêu đề, dòng trống, "
            "dòng cộng, dòng phương án chấm) hoặc loại (có lý do). Các vấn đề về nội dung được liệt kê dưới đây, "
            "kèm tệp, trang và ô Excel để kiểm tra lại."),
     ("code", "data_quality_section(res)", []),
     ("md", "## Phương pháp"),
     ("code", "methods_section(res)", []),
-    ("code", "write_outputs(res, output_dir)", HIDE),
+    ("code", "write_outputs(res, output_dir, rc)", HIDE),
 ]
 
 COMPARE = [
@@ -97,7 +106,11 @@ QUARTERLY = [
              "from parlib import reporting_quarterly as rq\n"
              "from parlib.config import Paths\n"
              "from parlib.display import show\n"
-             "res = quarterly.build(year, quarter, Paths.from_args(data_dir or None))", HIDE),
+             "from parlib.rootcause import build_root_causes\n"
+             "from parlib.rootcause_text import show_root_causes\n"
+             "paths = Paths.from_args(data_dir or None)\n"
+             "res = quarterly.build(year, quarter, paths)\n"
+             "rc = build_root_causes(quarterly=res, paths=paths)", HIDE),
     ("code", "show(rq.title_section(res))", []),
     ("md", "## 1. Kết luận chính\n\nMỗi chỉ tiêu của Kế hoạch một dòng: ● xanh — đạt; ● vàng — có nguy cơ (thiếu dưới "
            "1 điểm %); ● đỏ — không đạt. Các nhận định sau đó được sinh tự động từ số liệu."),
@@ -124,11 +137,15 @@ QUARTERLY = [
     ("code", "rq.index766_section(res)", []),
     ("md", "## 10. Tiến độ các nhiệm vụ của Kế hoạch"),
     ("code", "rq.tasks_section(res)", []),
+    ("md", "## 11. Nguyên nhân và đề xuất khắc phục\n\nCác tiêu chí thành phần có nguy cơ mất điểm: chỉ tiêu nào, "
+           "phòng nào, từ khi nào, do cơ cấu hồ sơ hay do cách xử lý, và việc cần làm — xếp theo số điểm giải thích được. "
+           "Mối liên hệ thống kê là tương quan, chưa phải bằng chứng nhân quả."),
+    ("code", "show_root_causes(rc)", []),
     ("md", "## Chất lượng dữ liệu\n\nMọi dòng của các tệp đầu vào đều được tính: dùng, bỏ qua hoặc loại (có lý do)."),
     ("code", "rq.data_quality_section(res)", []),
     ("md", "## Phương pháp"),
     ("code", "rq.methods_section(res)", []),
-    ("code", "rq.write_outputs(res, output_dir)", HIDE),
+    ("code", "rq.write_outputs(res, output_dir, rc)", HIDE),
 ]
 
 
