@@ -19,7 +19,6 @@ import argparse
 import sys
 import time
 import traceback
-from pathlib import Path
 
 from .config import Paths
 from .errors import ParlibError

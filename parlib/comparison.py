@@ -15,7 +15,7 @@ from .compare import compare_province, compare_sentences, decompose_change, fiel
 from .config import Paths
 from .crosswalk import RELATION_VI, load_crosswalk
 from .display import bullets, figure, paragraph, show, table
-from .vnformat import fmt_int, fmt_num, fmt_pct, fmt_points
+from .vnformat import fmt_int, fmt_num
 
 TOP_DECREASES = 10
 

@@ -9,16 +9,15 @@ default DejaVu Sans font has every Vietnamese glyph.
 
 from __future__ import annotations
 
-import textwrap
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
 
 from parlib.vnformat import fmt_num, fmt_pct
+from . import plotting
 
-WIDTH = 8.5
+WIDTH = plotting.WIDTH
 COLORS = {"bar": "#3b6ea8", "line": "#c0392b", "ref": "#7f7f7f"}
 STAGE_PARTS = [  # (label, colour) of the stacked stage chart
     ("Tự đánh giá chưa đạt tối đa", "#f0ad4e"),
@@ -28,24 +27,10 @@ STAGE_PARTS = [  # (label, colour) of the stacked stage chart
 ]
 
 
-def num_formatter(decimals: int = 1, suffix: str = "") -> FuncFormatter:
-    """Tick formatter with a decimal comma: 2.5 → '2,5' (suffix e.g. ' %')."""
-    return FuncFormatter(lambda x, _pos: f"{fmt_num(x, decimals)}{suffix}")
-
-
-def _wrap(s, width: int = 34) -> str:
-    return "\n".join(textwrap.wrap(str(s), width)) or str(s)
-
-
-def _figure(height: float) -> tuple[Figure, object]:
-    fig = Figure(figsize=(WIDTH, max(2.5, height)), layout="constrained")
-    return fig, fig.add_subplot()
-
-
-def _empty(fig: Figure, ax, message: str) -> Figure:
-    ax.set_axis_off()
-    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=12, transform=ax.transAxes)
-    return fig
+num_formatter = plotting.num_formatter
+_wrap = plotting.wrap
+_figure = plotting.new_figure
+_empty = plotting.empty_figure
 
 
 def plot_pareto(pareto_df: pd.DataFrame, max_bars: int = 25, share_pct: float = 80.0) -> Figure:

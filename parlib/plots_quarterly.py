@@ -22,8 +22,9 @@ from .index766 import group_points
 from .spc import FLAGS_VI, funnel_curve, signal_episodes
 from .tasks import DONE, NOT_UPDATED, ON_TRACK
 from .vnformat import fmt_num, quarter_label
+from . import plotting
 
-WIDTH = 8.5
+WIDTH = plotting.WIDTH
 C = {"main": "#3b6ea8", "limit": "#c0392b", "center": "#555555", "target": "#2e8b57",
      "band": "#a9c4e4", "signal": "#d62728", "muted": "#9e9e9e"}
 FLAG_COLORS = {"below_998": "#b2182b", "below_95": "#ef8a62", "within": "#3b6ea8",
@@ -41,14 +42,10 @@ def _tick(x, _pos=None) -> str:
 
 
 def _figure(height: float = 4.2) -> tuple[Figure, object]:
-    fig = Figure(figsize=(WIDTH, height), layout="constrained")
-    return fig, fig.add_subplot()
+    return plotting.new_figure(height)
 
 
-def _empty(fig: Figure, ax, message: str) -> Figure:
-    ax.set_axis_off()
-    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=12, transform=ax.transAxes)
-    return fig
+_empty = plotting.empty_figure
 
 
 def _legend(fig: Figure, handles, ncol: int = 3) -> None:

@@ -9,40 +9,30 @@ other cells are 89 %. Inputs are the tables of ``parlib.survey``, ``parlib.drive
 
 from __future__ import annotations
 
-import textwrap
 
 import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+from matplotlib.ticker import FixedLocator, NullLocator
 
 from .comments import NO_THEME
 from .drivers import STATUS_OK, DriverResult
 from .vnformat import fmt_num, quarter_label
+from . import plotting
 
-WIDTH = 8.5
+WIDTH = plotting.WIDTH
 COLORS = ["#3b6ea8", "#e07b39", "#5a9e5a", "#8e6bb0", "#b5585b", "#7f7f7f"]
 TARGET_COLOR = "#c0392b"
 
 
-def _fmt(decimals: int = 0, suffix: str = "") -> FuncFormatter:
-    return FuncFormatter(lambda x, _pos: f"{fmt_num(x, decimals)}{suffix}")
+_fmt = plotting.num_formatter
+_figure = plotting.new_figure
+_empty = plotting.empty_figure
 
 
 def _wrap(s, width: int = 38) -> str:
-    return "\n".join(textwrap.wrap(str(s), width)) or str(s)
-
-
-def _figure(height: float) -> tuple[Figure, object]:
-    fig = Figure(figsize=(WIDTH, max(2.5, height)), layout="constrained")
-    return fig, fig.add_subplot()
-
-
-def _empty(fig: Figure, ax, message: str) -> Figure:
-    ax.set_axis_off()
-    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=12, transform=ax.transAxes, wrap=True)
-    return fig
+    return plotting.wrap(s, width)
 
 
 def _rows(table, level, code, segment_kind, period_kind):

@@ -160,9 +160,9 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
     from . import kpi as kpimod
     from .kpi import kpi_status
     from .dossiers import load_procedures, read_dossier_exports
-    from .feedback import feedback_kpis, read_feedback
+    from .feedback import read_feedback
     from .index766 import index766_totals, group_points, read_766
-    from .spc import funnel, p_chart
+    from .spc import funnel
     from .tasks import read_tasks, task_progress, tasks_kpi
 
     paths = paths or Paths()

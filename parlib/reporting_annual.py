@@ -12,11 +12,11 @@ import html
 import pandas as pd
 
 from .annual import AnnualResult, summary_json
-from .display import banner, bullets, output_path, paragraph, show, table
-from .io import sha256_file, write_json
-from .issues import SEVERITY_VI, ledger_summary
+from .display import banner, bullets, show, table
+from .io import sha256_file
+from .reporting_common import issues_display, ledger_display, show_data_quality, write_report_files
 from .narrative import to_vietnamese_table
-from .vnformat import fmt_int, fmt_points
+from .vnformat import fmt_points
 
 ILLUSTRATIVE_VI = ("DỮ LIỆU MINH HỌA — bộ tiêu chí và bảng điểm trong báo cáo này là dữ liệu tổng hợp dùng để "
                    "trình diễn, không phải số liệu chính thức của Sở Xây dựng tỉnh Đắk Lắk.")
@@ -41,23 +41,6 @@ def comparison_section(res: AnnualResult) -> None:
     show_comparison(res.comparison)
 
 
-def issues_display(issues: pd.DataFrame) -> pd.DataFrame:
-    if issues.empty:
-        return pd.DataFrame(columns=["Mức độ", "Tệp", "Trang", "Ô", "Mã", "Giá trị", "Nội dung"])
-    order = {"error": 0, "warning": 1, "info": 2}
-    df = issues.assign(_o=issues["severity"].map(order)).sort_values(["_o", "source", "row"], kind="stable")
-    return pd.DataFrame({
-        "Mức độ": df["severity"].map(SEVERITY_VI), "Tệp": df["source"], "Trang": df["sheet"], "Ô": df["cell"],
-        "Mã": df["code"], "Giá trị": df["value"], "Nội dung": df["message"]})
-
-
-def ledger_display(ledger: pd.DataFrame) -> pd.DataFrame:
-    s = ledger_summary(ledger)
-    return pd.DataFrame({"Tệp": s["source"], "Trang": s["sheet"], "Số dòng đọc": s["read"].map(fmt_int),
-                         "Dùng": s["used"].map(fmt_int), "Bỏ qua": s["skipped"].map(fmt_int),
-                         "Loại (có lý do)": s["rejected"].map(fmt_int)})
-
-
 def all_issues(res: AnnualResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(issues, ledger) of the year's inputs and, when comparing, of the base year's."""
     issues, ledger = res.issues, res.ledger
@@ -69,19 +52,7 @@ def all_issues(res: AnnualResult) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def data_quality_section(res: AnnualResult) -> None:
     """Row accounting and content issues (see ``all_issues``)."""
-    issues, ledger = all_issues(res)
-    led = ledger_summary(ledger)
-    ok = bool((led["read"] == led["used"] + led["skipped"] + led["rejected"]).all()) if not led.empty else True
-    show(table(ledger_display(ledger), caption="Kiểm đếm dòng dữ liệu"))
-    show(paragraph("Đối chiếu: số dòng đọc = dùng + bỏ qua + loại — " + ("khớp." if ok else "KHÔNG KHỚP."),
-                   muted=True))
-    if issues.empty:
-        show(paragraph("Không phát hiện vấn đề nào về nội dung."))
-        return
-    counts = issues["severity"].value_counts()
-    show(paragraph("Số vấn đề: " + ", ".join(f"{SEVERITY_VI[k].lower()} {int(counts[k])}"
-                                            for k in ("error", "warning", "info") if k in counts) + "."))
-    show(table(issues_display(issues), max_rows=80))
+    show_data_quality(*all_issues(res))
 
 
 def methods_section(res: AnnualResult) -> None:
@@ -125,22 +96,10 @@ def excel_sheets(res: AnnualResult) -> dict[str, pd.DataFrame]:
 def write_outputs(res: AnnualResult, output_dir: str, rc=None) -> None:
     """Write ``annual_<year>.xlsx`` and ``summary.json`` into ``output_dir`` (no-op when empty);
     ``rc`` (parlib.rootcause.RootCauseResult) adds the ranked causes to both."""
-    from .rootcause_text import table_vi
-    from .xlsx import write_excel_tables
-
-    xlsx = output_path(output_dir, f"annual_{res.year}.xlsx")
-    if xlsx is None:
-        return
     notes = [f"Phân tích Chỉ số CCHC năm {res.year} — các bảng chính (tiêu đề tiếng Việt)."]
     if res.is_illustrative:
         notes.insert(0, ILLUSTRATIVE_VI)
-    sheets = excel_sheets(res)
-    summary = summary_json(res)
-    if rc is not None:
-        sheets["Nguyên nhân"] = table_vi(rc)
-        summary["root_causes"] = rc.summary_json()
-    write_excel_tables(sheets, xlsx, notes=notes)
-    write_json(output_path(output_dir, "summary.json"), summary)
+    write_report_files(output_dir, f"annual_{res.year}.xlsx", excel_sheets(res), summary_json(res), notes, rc)
 
 
 def compare_title_section(res: AnnualResult) -> str:
@@ -153,16 +112,10 @@ def compare_title_section(res: AnnualResult) -> str:
 
 def write_compare_outputs(res: AnnualResult, output_dir: str) -> None:
     """Write ``compare_<base>_<year>.xlsx`` and ``summary.json`` (the comparison block)."""
-    from .xlsx import write_excel_tables
-
     comp = res.comparison
-    xlsx = output_path(output_dir, f"compare_{comp.base_year}_{comp.year}.xlsx")
-    if xlsx is None:
-        return
     notes = [f"So sánh Chỉ số CCHC năm {comp.year} với năm {comp.base_year}."]
     if res.is_illustrative:
         notes.insert(0, ILLUSTRATIVE_VI)
-    write_excel_tables(comp.excel_sheets(), xlsx, notes=notes)
-    write_json(output_path(output_dir, "summary.json"),
-               {"schema_version": 1, "report": "compare", "is_illustrative": res.is_illustrative,
-                "comparison": comp.summary_json()})
+    write_report_files(output_dir, f"compare_{comp.base_year}_{comp.year}.xlsx", comp.excel_sheets(),
+                       {"schema_version": 1, "report": "compare", "is_illustrative": res.is_illustrative,
+                        "comparison": comp.summary_json()}, notes)

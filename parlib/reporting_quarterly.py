@@ -11,11 +11,10 @@ import html
 import numpy as np
 import pandas as pd
 
-from .display import banner, bullets, card, cards, figure, output_path, paragraph, show, table
-from .io import write_json
-from .issues import SEVERITY_VI, ledger_summary
+from .display import banner, bullets, card, cards, figure, paragraph, show, table
+from .issues import ledger_summary
 from .quarterly import SCHEMA_VERSION, QuarterlyResult
-from .reporting_annual import issues_display, ledger_display
+from .reporting_common import issues_display, ledger_display, show_data_quality, write_report_files
 from .stats import adjust_pvalues, two_proportion_test
 from .vnformat import fmt_int, fmt_num, fmt_pct, fmt_points
 
@@ -428,19 +427,7 @@ def _late_office_vi(df: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- data quality, methods, files
 
 def data_quality_section(res: QuarterlyResult) -> None:
-    led = ledger_summary(res.ledger)
-    ok = bool((led["read"] == led["used"] + led["skipped"] + led["rejected"]).all()) if not led.empty else True
-    show(table(ledger_display(res.ledger), caption="Kiểm đếm dòng dữ liệu theo tệp"))
-    show(paragraph("Đối chiếu: số dòng đọc = dùng + bỏ qua + loại — " + ("khớp." if ok else "KHÔNG KHỚP."),
-                   muted=True))
-    if res.issues.empty:
-        show(paragraph("Không phát hiện vấn đề nào về nội dung."))
-        return
-    counts = res.issues["severity"].value_counts()
-    show(paragraph("Số vấn đề: " + ", ".join(f"{SEVERITY_VI[k].lower()} {int(counts[k])}"
-                                            for k in ("error", "warning", "info") if k in counts)
-                   + ". Bảng dưới đây liệt kê tối đa 80 dòng; danh sách đầy đủ trong tệp Excel kèm theo."))
-    show(table(issues_display(res.issues), max_rows=80))
+    show_data_quality(res.issues, res.ledger)
 
 
 def methods_section(res: QuarterlyResult) -> None:
@@ -522,19 +509,8 @@ def excel_sheets(res: QuarterlyResult) -> dict[str, pd.DataFrame]:
 def write_outputs(res: QuarterlyResult, output_dir: str, rc=None) -> None:
     """Write ``quarterly_<y>_Q<q>.xlsx`` and ``summary.json`` (no-op without ``output_dir``);
     ``rc`` (parlib.rootcause.RootCauseResult) adds the ranked causes to both."""
-    from .rootcause_text import table_vi
-    from .xlsx import write_excel_tables
-
-    xlsx = output_path(output_dir, f"quarterly_{res.period.year}_Q{res.period.quarter}.xlsx")
-    if xlsx is None:
-        return
     notes = [f"Theo dõi CCHC và SIPAS {res.period.label} — các bảng chính."]
     if res.is_illustrative:
         notes.insert(0, ILLUSTRATIVE_VI)
-    sheets = excel_sheets(res)
-    summary = summary_json(res)
-    if rc is not None:
-        sheets["Nguyên nhân"] = table_vi(rc)
-        summary["root_causes"] = rc.summary_json()
-    write_excel_tables(sheets, xlsx, notes=notes)
-    write_json(output_path(output_dir, "summary.json"), summary)
+    write_report_files(output_dir, f"quarterly_{res.period.year}_Q{res.period.quarter}.xlsx", excel_sheets(res),
+                       summary_json(res), notes, rc)
