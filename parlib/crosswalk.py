@@ -24,7 +24,7 @@ import pandas as pd
 
 from .errors import InputFormatError, Problem, StructuralError
 from .framework import Framework
-from .readers import fold, normalise_text
+from .readers import fold, normalise_text, read_csv_table, scrub_text
 
 RELATIONS = ("same", "renamed", "remaximised", "split", "merged", "new", "dropped")
 RELATION_VI = {
@@ -36,17 +36,15 @@ TOLERANCE = 1e-6
 
 
 def read_crosswalk_table(path: str | Path) -> pd.DataFrame:
-    """Read the crosswalk CSV as text (NFC, '' for blanks) plus ``row`` (1-based CSV line).
+    """Read the crosswalk CSV as text (NFC, '' for blanks; ``note`` scrubbed of phones, e-mails and
+    ID numbers) plus ``row`` (1-based CSV line).
 
     Raises InputFormatError (missing / empty file) or StructuralError (missing columns).
     """
     path = Path(path)
     if not path.exists():
         raise InputFormatError("Không tìm thấy bảng đối chiếu tiêu chí.", [Problem("tệp không tồn tại", file=path.name)])
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", comment=None)
-    except pd.errors.EmptyDataError as exc:
-        raise InputFormatError("Bảng đối chiếu tiêu chí rỗng.", [Problem("tệp không có dòng nào", file=path.name)]) from exc
+    df = read_csv_table(path)  # typed errors for an empty, undecodable or malformed file
     df.columns = [fold(c).replace(" ", "_") for c in df.columns]
     missing = [c for c in COLUMNS[:3] if c not in df.columns]
     if missing:
@@ -57,6 +55,7 @@ def read_crosswalk_table(path: str | Path) -> pd.DataFrame:
     out = df[COLUMNS].copy()
     for c in COLUMNS:
         out[c] = out[c].map(lambda v: normalise_text(v) or "").astype(str)
+    out["note"] = out["note"].map(scrub_text)  # free text: no phone, e-mail or ID number in any output
     out["relation"] = out["relation"].str.lower()
     out["row"] = range(2, len(out) + 2)
     blank = (out[COLUMNS[:3]] == "").all(axis=1)

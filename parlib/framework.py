@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigError, InputFormatError, Problem, StructuralError
-from .readers import fold, normalise_text
+from .readers import fold, normalise_text, read_csv_table
 
 COLUMNS = ["code", "parent_code", "level", "name", "max_points", "method", "kpi", "rule",
            "rule_params", "owner_office", "partner_offices", "plan_tasks"]
@@ -240,8 +240,9 @@ def validate_framework(nodes: pd.DataFrame, total_points: float, file: str = "",
     maxima = df["max_points"].map(lambda v: v if isinstance(v, (int, float)) and not isinstance(v, bool)
                                   else _parse_number(str(v) if v is not None else ""))
     maxima = maxima.map(lambda v: np.nan if v is None else float(v))
-    levels = df["level"].fillna("").astype(str).map(
-        lambda v: v if v in LEVELS else _normalise_choice(v, _LEVEL_ALIASES))
+    # a plain list of objects: an unknown level must stay None (a str Series would turn it into NaN)
+    levels = pd.Series([v if v in LEVELS else _normalise_choice(v, _LEVEL_ALIASES)
+                        for v in df["level"].fillna("").astype(str)], index=df.index, dtype=object)
 
     counts = df["code"].value_counts()
     level_of: dict[str, str | None] = {}
@@ -392,7 +393,10 @@ def find_framework(framework_dir: str | Path, year: int) -> Path:
 
 def load_offices(path: str | Path) -> list[str]:
     """Office names (``office_name`` column, NFC) of ``offices.csv``."""
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    df = read_csv_table(path)
+    if "office_name" not in df.columns:
+        raise StructuralError("Danh mục đơn vị không hợp lệ.", [Problem(
+            "không tìm thấy cột «office_name»", file=Path(path).name, column="office_name")])
     return [unicodedata.normalize("NFC", s).strip() for s in df["office_name"] if s.strip()]
 
 

@@ -6,6 +6,9 @@
   recording inputs and their SHA-256, parameters, code version and row count.
 * ``ReportStage`` collects a run's report files in a hidden staging folder and publishes
   them together at the end; on failure nothing is published and the previous report stays.
+* A run killed outright (SIGKILL, power cut) cannot clean up: its hidden temporary files
+  carry its process id (``.<name>.<pid>.<random>.part``, ``.staging-<period>-<pid>-<random>``)
+  and the next write to the same place removes those whose process no longer exists.
 """
 
 from __future__ import annotations
@@ -57,12 +60,44 @@ def code_version() -> str:
     return _CODE_VERSION
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # another user's process (or an absurd number): never touch its files
+    return True
+
+
+def _remove_orphans(folder: Path, prefix: str, suffix: str = "") -> None:
+    """Remove ``<prefix><pid>.<rest><suffix>`` / ``<prefix><pid>-<rest>`` entries of ``folder``
+    left by a process that no longer exists (a killed run)."""
+    if not folder.is_dir():
+        return
+    for p in folder.iterdir():
+        name = p.name
+        if not (name.startswith(prefix) and name.endswith(suffix)):
+            continue
+        head = name[len(prefix):].split(".", 1)[0].split("-", 1)[0]
+        if not head.isdigit() or int(head) == os.getpid() or _pid_alive(int(head)):
+            continue
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+
+
 @contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``target``; move it into place only on success."""
+    """Yield a temporary path next to ``target``; move it into place only on success.
+
+    The temporary file is hidden and named ``.<name>.<pid>.<random>.part``; leftovers of a
+    killed process for the same target are removed first."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    _remove_orphans(target.parent, f".{target.name}.", ".part")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".part", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -131,13 +166,15 @@ class ReportStage:
     ...     stage.path("annual_2026.html").write_text(html)
     On normal exit every staged file is moved into ``out_dir`` (each with os.replace);
     on an exception the staging folder is removed and ``out_dir`` is left untouched.
+    Staging folders of killed runs (their process id is in the name) are removed on entry.
     """
 
     def __init__(self, out_dir: str | Path):
         self.out_dir = Path(out_dir)
-        self.staging = self.out_dir.parent / f".staging-{self.out_dir.name}-{uuid.uuid4().hex[:8]}"
+        self.staging = self.out_dir.parent / f".staging-{self.out_dir.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
     def __enter__(self) -> "ReportStage":
+        _remove_orphans(self.out_dir.parent, f".staging-{self.out_dir.name}-")
         self.staging.mkdir(parents=True, exist_ok=False)
         return self
 

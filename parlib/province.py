@@ -37,6 +37,7 @@ _FIELD_RE = re.compile(r"^linh vuc\s*(\d+)\b")
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
 _SUMMARY_KEYS = ("tong", "tong cong", "trung binh", "binh quan", "trung vi", "cao nhat", "thap nhat")
 TOL = 0.011
+MAX_RANK = 10_000  # a rank beyond any plausible number of units is a typo, not a rank
 
 
 def province_path(raw_dir: str | Path, year: int) -> Path:
@@ -162,15 +163,16 @@ def _is_blank(v) -> bool:
 
 
 def _parse_rank(v, r, j, headers, issues: IssueLog, name: str, sheet: str):
-    """A rank cell: int ≥ 1, or <NA> when blank; '3 (đồng hạng)' gives 3; other text <NA> + issue."""
+    """A rank cell: int in 1..MAX_RANK, or <NA> when blank; '3 (đồng hạng)' gives 3; other text
+    or an absurd number: <NA> + issue."""
     if _is_blank(v):
         return pd.NA
     if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-        if float(v).is_integer() and v >= 1:
+        if np.isfinite(v) and float(v).is_integer() and 1 <= v <= MAX_RANK:
             return int(v)
     else:
-        m = re.match(r"^\s*(\d+)\b", str(v))
-        if m and int(m.group(1)) >= 1:
+        m = re.match(r"^\s*(\d{1,6})\b", str(v))
+        if m and 1 <= int(m.group(1)) <= MAX_RANK:
             return int(m.group(1))
     issues.add("province_bad_rank", f"Thứ hạng «{v}» không hợp lệ; để trống.", source=name, sheet=sheet,
                cell=excel_cell(r["_row"], j + 1), row=r["_row"], column=headers[j], code=r["unit_name"], value=v)

@@ -111,6 +111,35 @@ def read_cells(path: str | Path, sheet: str | None = None, *, display_name: str 
     return grid, names[idx]
 
 
+def read_csv_table(path: str | Path, *, display_name: str | None = None) -> pd.DataFrame:
+    """A CSV file with a header row as a frame of text cells ('' for blanks), for the
+    analyst's configuration tables.
+
+    Decoding and errors as ``read_cells`` (UTF-8 with or without BOM, then Windows-1258;
+    InputFormatError naming the file for a missing, empty, undecodable or malformed file).
+    Header names are stripped; a repeated header gets a suffix (``name.1``) so that a column
+    lookup never returns two columns.
+    """
+    path = Path(path)
+    name = display_name or path.name
+    if not path.exists():
+        raise InputFormatError("Không tìm thấy tệp dữ liệu.", [Problem("tệp không tồn tại", file=name)])
+    if path.stat().st_size == 0:
+        raise InputFormatError("Tệp dữ liệu rỗng.", [Problem("tệp có dung lượng 0 byte", file=name)])
+    cells = _read_csv_cells(path, name)
+    def text(v) -> str:
+        return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+
+    header, seen = [], {}
+    for v in cells.iloc[0].tolist():
+        h = text(v).strip()
+        k = seen.get(h, 0)
+        seen[h] = k + 1
+        header.append(h if k == 0 else f"{h}.{k}")
+    body = cells.iloc[1:].map(text)
+    return pd.DataFrame(body.to_numpy(dtype=object), columns=header).astype(str).reset_index(drop=True)
+
+
 def _looks_like_text(path: Path) -> bool:
     sample = path.read_bytes()[:2048]
     try:
@@ -212,29 +241,36 @@ def map_columns(headers: list[str], spec: dict[str, list[str]], *, required: lis
 # ---------------------------------------------------------------- values
 
 _NUM_RE = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+MAX_ABS_NUMBER = 1e15  # Excel keeps 15 significant digits; anything larger is a typo or garbage
 
 
 def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(float Series, bad mask). Blank -> NaN (not bad); '1,5' and '1.5' -> 1.5;
-    '1.234,5' (thousands dot + decimal comma) -> 1234.5; other text -> NaN and bad=True."""
+    '1.234,5' (thousands dot + decimal comma) -> 1234.5; other text -> NaN and bad=True.
+    Infinite numbers and magnitudes >= MAX_ABS_NUMBER (1e15) are bad too: they cannot be a
+    score, a count or a fee, and would overflow integer columns and number formatting."""
     out = np.full(len(values), np.nan)
     bad = np.zeros(len(values), dtype=bool)
     for i, v in enumerate(values.tolist()):
-        if v is None or (isinstance(v, float) and np.isnan(v)):
+        if v is None or (isinstance(v, (float, np.floating)) and np.isnan(v)):
             continue
         if isinstance(v, bool):
             bad[i] = True
             continue
         if isinstance(v, (int, float, np.integer, np.floating)):
-            out[i] = float(v)
-            continue
-        s = (normalise_text(v) or "").replace(" ", "")
-        if s == "":
-            continue
-        if re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+(,\d+)?", s):
-            s = s.replace(".", "")
-        if _NUM_RE.match(s):
-            out[i] = float(s.replace(",", "."))
+            x = float(v) if abs(v) < MAX_ABS_NUMBER else np.inf
+        else:
+            s = (normalise_text(v) or "").replace(" ", "")
+            if s == "":
+                continue
+            if re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+(,\d+)?", s):
+                s = s.replace(".", "")
+            if not _NUM_RE.match(s):
+                bad[i] = True
+                continue
+            x = float(s.replace(",", "."))
+        if np.isfinite(x) and abs(x) < MAX_ABS_NUMBER:
+            out[i] = x
         else:
             bad[i] = True
     return pd.Series(out, index=values.index, dtype="float64"), pd.Series(bad, index=values.index)

@@ -20,6 +20,9 @@ Content rules (issue ``rule`` ids): ``score_above_max``, ``negative_score``,
 ``self_below_final`` (info), ``duplicate_code``, ``code_unrecognised``,
 ``code_stored_as_number``, ``uncoded_row_with_score``, ``extra_column`` (info),
 ``year_mismatch``, ``unit_name_missing``.
+
+Free text (``explanation``, ``reason``) is scrubbed of phone numbers, e-mail addresses and ID
+numbers (``parlib.readers.scrub_text``) on the way in.
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ import pandas as pd
 from .errors import ConfigError, InputFormatError, Problem, StructuralError
 from .framework import Framework, find_framework, load_framework, rollup
 from .issues import IssueLog, Ledger, excel_cell
-from .readers import find_header_row, flatten_header, fold, map_columns, normalise_text, parse_numbers, read_cells
+from .readers import (find_header_row, flatten_header, fold, map_columns, normalise_text, parse_numbers, read_cells,
+                      read_csv_table, scrub_text)
 from .vnformat import fmt_num
 
 LOGICAL_COLUMNS = ["code", "name", "max_points", "self_points", "appraisal1_points", "explanation",
@@ -99,8 +103,7 @@ def load_layouts(path: str | Path) -> Layouts:
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"Không tìm thấy tệp cấu hình bố cục bảng điểm «{path}».")
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    df.columns = [str(c).strip() for c in df.columns]
+    df = read_csv_table(path)
     years = [c for c in df.columns if re.fullmatch(r"\d{4}", c)]
     probs: list[str] = []
     if "item" not in df.columns or not years:
@@ -382,6 +385,8 @@ def _record(r: int, kind: str, code: str, i, raw: dict, nums: dict, bad: dict) -
     rec = {"row": r, "kind": kind, "code": code}
     for c in ("name", "explanation", "reason"):
         rec[c] = normalise_text(raw[c][i]) or ""
+        if c != "name":  # free text: phones, e-mails and ID numbers never reach an output
+            rec[c] = scrub_text(rec[c])
     for c in NUMERIC_COLUMNS:
         rec[c] = float(nums[c][i])
         rec[f"{c}_bad"] = bool(bad[c][i])

@@ -180,6 +180,7 @@ def read_survey(path: str | Path, items: pd.DataFrame, config: SurveyConfig = Su
             log.add("survey_unknown_column", "Cột không thuộc mẫu phiếu; bỏ qua.", severity="info",
                     column=x, cell=excel_cell(h + 1, j + 1), row=h + 1, **loc)
 
+    ledger.add(source, "skipped", h + 1, "dòng tiêu đề", sheet=sheet)
     body = cells.iloc[h + 1:]
     nonpii = [j for j in range(cells.shape[1]) if j not in pii]
     blank_row = body[nonpii].map(_is_blank).all(axis=1)

@@ -63,7 +63,7 @@ OUT_COLUMNS = TASK_COLUMNS + UPDATE_COLUMNS[1:]
 
 def _task_no(v) -> int | None:
     s = normalise_text(v)
-    if s and re.fullmatch(r"\d+(\.0+)?", s):
+    if s and re.fullmatch(r"\d{1,6}(\.0+)?", s):  # more digits cannot be a task number (and overflow int64)
         return int(float(s))
     return None
 

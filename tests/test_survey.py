@@ -83,8 +83,9 @@ def test_reader_keeps_respondents_and_logs_bad_cells(survey):
     # only F5 (P04 skipped TC1.2); the all-blank row 7 is rejected with one issue instead
     assert blank["cell"].tolist() == ["F5"]
     assert iss.loc[iss["rule"] == "survey_response_empty", "row"].tolist() == [7]
-    led = survey.ledger.set_index("status")["rows"]
-    assert led["used"] == 4 and led["rejected"] == 1 and led["skipped"] == 1
+    led = survey.ledger.groupby("status")["rows"].sum()
+    # skipped: the header row (row 1) + the blank row; read = 1 + 6 rows = used + rejected + skipped
+    assert led["used"] == 4 and led["rejected"] == 1 and led["skipped"] == 2
     a = survey.answers.set_index(["respondent_key", "item_code"])["answer"]
     assert np.isnan(a[("khao_sat_2026_Q1.xlsx:4", "TC1.1")])      # "không rõ" -> missing
     assert a[("khao_sat_2026_Q1.xlsx:4", "TC1.2")] == 5           # the rest of P03 is kept

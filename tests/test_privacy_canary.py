@@ -1,0 +1,156 @@
+"""Private data never reaches an output.
+
+* Unit level (fast): personal-data headers are recognised under many spellings; every reader
+  drops those columns, also columns added with spellings no sample uses; free text is scrubbed.
+* Canary (slow): unique values are planted in every personal-data column of the sample (and in
+  extra columns named «SĐT liên hệ», «Họ và tên công dân», «E-mail», «CMND/CCCD số», «Nơi cư
+  trú»), and phones, e-mails and ID numbers in every free-text field (PAKN content, survey
+  comments, task notes, scoresheet explanations and reasons, crosswalk notes). The annual and
+  quarterly reports are run through the CLI, then EVERY file written (Parquet, HTML, Excel,
+  JSON, executed notebooks, the parse cache) and the CLI's stdout/stderr are searched for the
+  canaries. Phone numbers are searched with their separators removed too.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import random
+import re
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import _robustness as R
+from parlib.readers import is_pii_header, scrub_text
+
+
+# ---------------------------------------------------------------- unit level
+
+@pytest.mark.parametrize("header", [
+    "Họ tên", "Họ và tên", "HỌ VÀ TÊN CÔNG DÂN", "Ho ten nguoi nop", "Người gửi", "Tên người nộp",
+    "Số điện thoại", "SĐT", "SĐT liên hệ", "Điện thoại di động", "So DT", "Số CCCD", "CMND/CCCD số",
+    "Căn cước công dân", "Số định danh cá nhân", "Địa chỉ", "Địa chỉ liên hệ", "Nơi cư trú", "Email",
+    "E-mail", "Thư điện tử", "Full name", "Phone", "Address",
+])
+def test_personal_data_headers_recognised(header):
+    assert is_pii_header(header)
+
+
+@pytest.mark.parametrize("header", ["Số hồ sơ", "Đơn vị xử lý", "Ngày tiếp nhận", "Mã TTHC", "Góp ý", "Nội dung",
+                                    "Lĩnh vực", "Kênh nộp", "Trạng thái", "Hài lòng chung", "Ghi chú"])
+def test_ordinary_headers_not_taken_for_personal_data(header):
+    assert not is_pii_header(header)
+
+
+def test_scrub_text_examples():
+    # hand-written: each secret is replaced by the marker, the rest is untouched
+    assert scrub_text(R.CANARY_TEXT) == "Liên hệ [đã ẩn] hoặc [đã ẩn], CCCD [đã ẩn], ĐT [đã ẩn]."
+    assert scrub_text("Nghị định 61/2018/NĐ-CP, 15 ngày") == "Nghị định 61/2018/NĐ-CP, 15 ngày"
+
+
+def _dump(out: R.Outcome) -> str:
+    parts = [df.astype(str).to_csv() + " ".join(map(str, df.columns))
+             for df in (out.frame, out.issues, out.ledger) if df is not None]
+    return " ".join(parts)
+
+
+def _leaks(text: str) -> list[str]:
+    joined = re.sub(r"(?<=\d)[ .\-](?=\d)", "", text).casefold()
+    return [n for n in R.CANARY_NEEDLES if n.casefold() in joined]
+
+
+@pytest.mark.parametrize("kind", ["dossiers", "feedback", "survey", "task_status", "scoresheet"])
+def test_readers_drop_personal_columns_and_scrub_free_text(kind, tmp_path):
+    """Every reader, on its seed with canaries in every cell of the personal-data columns and
+    of extra columns under unexpected spellings, and in its free-text column."""
+    seed = R.SEEDS[kind]
+    rows = R.seed_rows(seed)
+    h = seed.header
+    free = {"feedback": "Nội dung", "survey": "Góp ý", "task_status": "Ghi chú",
+            "scoresheet": "Nội dung giải trình"}.get(kind)
+    width = len(rows[h])
+    rows[h] = rows[h] + [name for name, _ in R.EXTRA_PII_COLUMNS]
+    for i in range(h + 1, len(rows)):
+        rows[i] = rows[i] + [None] * (width - len(rows[i])) + [v for _, v in R.EXTRA_PII_COLUMNS]
+        for j, head in enumerate(rows[h][:width]):
+            if isinstance(head, str) and is_pii_header(head):
+                rows[i][j] = random.Random(i * 31 + j).choice(list(R.CANARIES.values()))
+            elif head == free:
+                rows[i][j] = f"Ý kiến. {R.CANARY_TEXT}"
+    out = R._read(kind, R.write_seed(seed, rows, tmp_path), R.Context())
+    assert out.frame is not None and len(out.frame) > 0
+    assert _leaks(_dump(out)) == []
+
+
+# ---------------------------------------------------------------- canary, end to end
+
+def _texts(p: Path):
+    """Every piece of text a file holds, decoded the way a reader of that file would see it."""
+    if p.suffix == ".parquet":
+        df = pd.read_parquet(p)
+        yield df.astype(str).to_csv()
+        yield " ".join(map(str, df.columns))
+    elif p.suffix == ".xlsx":
+        with zipfile.ZipFile(p) as z:
+            for n in z.namelist():
+                yield html.unescape(z.read(n).decode("utf-8", "replace"))
+    elif p.suffix in (".json", ".ipynb"):
+        yield p.read_text(encoding="utf-8")
+
+        def walk(o):
+            if isinstance(o, str):
+                yield html.unescape(o)
+            elif isinstance(o, dict):
+                for k, v in o.items():
+                    yield str(k)
+                    yield from walk(v)
+            elif isinstance(o, list):
+                for v in o:
+                    yield from walk(v)
+        yield from walk(json.loads(p.read_text(encoding="utf-8")))
+    else:
+        yield html.unescape(p.read_bytes().decode("utf-8", "replace"))
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    return R.planted_reports(tmp_path_factory)
+
+
+@pytest.mark.slow
+def test_reports_ran_on_planted_data(planted):
+    for name, run in planted["runs"].items():
+        assert run.returncode == 0, f"{name}: {run.stderr[-3000:]}"
+
+
+@pytest.mark.slow
+def test_no_canary_in_any_output_file_or_log(planted):
+    out, data = planted["out"], planted["data"]
+    files = [p for root in (out, data / "processed") for p in sorted(root.rglob("*")) if p.is_file()]
+    kinds = sorted({p.suffix for p in files})
+    assert {".html", ".xlsx", ".parquet", ".json", ".ipynb"} <= set(kinds), kinds
+    found = []
+    for p in files:
+        for text in _texts(p):
+            for n in _leaks(text):
+                found.append(f"{p.relative_to(out.parent)}: «{n}»")
+    for name, run in planted["runs"].items():
+        for stream, text in (("stdout", run.stdout), ("stderr", run.stderr)):
+            found += [f"{name} {stream}: «{n}»" for n in _leaks(text)]
+    R.record_figures(canary_values=len(R.CANARY_NEEDLES), canary_output_files_scanned=len(files),
+                     canary_output_kinds=kinds, canary_reports=sorted(planted["runs"]),
+                     canary_planted_in=planted["where"]["pii"] + planted["where"]["free_text"])
+    assert found == [], "personal data reached an output:\n" + "\n".join(sorted(set(found)))
+
+
+@pytest.mark.slow
+def test_quarterly_report_covered(planted):
+    from parlib.config import NOTEBOOKS_DIR
+
+    if not (NOTEBOOKS_DIR / "quarterly.ipynb").exists():
+        pytest.skip("notebooks/quarterly.ipynb does not exist yet: the quarterly canary scan cannot run")
+    assert "quarterly" in planted["runs"]
+    assert (planted["out"] / "2026-Q3" / "quarterly_2026_Q3.html").exists()
