@@ -19,6 +19,7 @@ from .errors import ConfigError, Problem, StructuralError
 from .framework import Framework, find_framework, load_framework, load_offices
 from .io import write_table
 from .issues import IssueLog, issues_frame, ledger_summary
+from .readers import parse_numbers, read_csv_table
 
 SCHEMA_VERSION = 1
 
@@ -64,12 +65,18 @@ def load_bands(paths: Paths) -> pd.DataFrame:
     p = paths.config / "bands.csv"
     if not p.exists():
         raise ConfigError(f"Thiếu tệp xếp loại {p} (cột band_name, min_pct).")
-    bands = pd.read_csv(p, dtype={"band_name": str}, encoding="utf-8-sig")
+    bands = read_csv_table(p, display_name=paths.rel(p))
     missing = [c for c in ("band_name", "min_pct") if c not in bands.columns]
     if missing:
         raise StructuralError("Tệp xếp loại không hợp lệ.", [
             Problem(f"thiếu cột «{c}»", file=paths.rel(p), column=c) for c in missing])
-    return bands
+    pct, bad = parse_numbers(bands["min_pct"].astype(object))
+    bad = bad | pct.isna()
+    if bad.any():
+        raise StructuralError("Tệp xếp loại không hợp lệ.", [
+            Problem(f"ngưỡng «{v}» không phải là số", file=paths.rel(p), row=int(i) + 2, column="min_pct")
+            for i, v in bands.loc[bad, "min_pct"].items()])
+    return bands.assign(min_pct=pct)
 
 
 def _load_framework(paths: Paths, year: int) -> Framework:

@@ -55,6 +55,7 @@ import pandas as pd
 
 from parlib.config import Paths
 from parlib.errors import ConfigError, Problem, StructuralError
+from parlib.readers import read_csv_table
 
 REQUIRED_COLUMNS = ("year", "start_date", "end_date", "holiday", "kind")
 MAKEUP_KIND = "working_saturday"
@@ -137,7 +138,7 @@ class WorkCalendar:
         path = Path(path)
         if not path.is_file():
             raise ConfigError(f"Không tìm thấy tệp lịch nghỉ «{path}».")
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        frame = read_csv_table(path)
         missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
         if missing:
             raise StructuralError(f"Tệp lịch nghỉ «{path.name}» thiếu cột bắt buộc:",

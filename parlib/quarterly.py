@@ -328,7 +328,9 @@ def load_targets(paths: Paths) -> pd.DataFrame:
     p = paths.config / "targets.csv"
     if not p.exists():
         raise ConfigError(f"Thiếu tệp mục tiêu {paths.rel(p)}.")
-    return pd.read_csv(p, dtype={"kpi": str, "label": str}, encoding="utf-8-sig")
+    from .readers import read_csv_table
+
+    return read_csv_table(p, display_name=paths.rel(p))
 
 
 def _survey(paths: Paths, files: list[Path], period: Period, classified: pd.DataFrame) -> dict:
