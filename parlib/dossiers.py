@@ -41,7 +41,7 @@ from .config import Paths
 from .errors import ConfigError, Problem, StructuralError
 from .issues import ISSUE_COLUMNS, IssueLog, Ledger, excel_cell, issues_frame
 from .kpi import CONSISTENCY_RULES, END_COLUMNS, consistency_flags
-from .readers import (find_header_row, flatten_header, fold, map_columns, normalise_text,
+from .readers import (find_header_row, read_csv_table, flatten_header, fold, map_columns, normalise_text,
                       parse_datetimes, parse_numbers, pii_columns, read_cells)
 
 SHEET = "Danh sách hồ sơ"
@@ -115,8 +115,7 @@ def load_procedures(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"Không tìm thấy danh mục thủ tục «{path}».")
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    raw.columns = [str(c).strip() for c in raw.columns]
+    raw = read_csv_table(path)
     name = path.name
     missing = [c for c in PROCEDURE_COLUMNS if c not in raw.columns]
     if missing:
@@ -243,10 +242,25 @@ def _dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def _numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """parse_numbers with a vectorised fast path for columns of numeric cells only."""
-    if pd.api.types.infer_dtype(s, skipna=True) not in ("integer", "floating", "mixed-integer-float", "empty"):
+    """parse_numbers with vectorised fast paths for columns of numeric cells only and for text
+    cells of plain digits (a CSV export); any other cell goes through parse_numbers."""
+    kind = pd.api.types.infer_dtype(s, skipna=True)
+    if kind == "string":
+        # '0'…'999999999999999' (< 1e15, parse_numbers' limit): the same float parse_numbers gives
+        digits = s.str.fullmatch(r"[0-9]{1,15}").fillna(False).astype(bool)
+        out = pd.Series(np.nan, index=s.index, dtype="float64")
+        bad = pd.Series(False, index=s.index)
+        out[digits] = pd.to_numeric(s[digits]).astype("float64")
+        rest = ~digits & s.notna()
+        if rest.any():
+            out[rest], bad[rest] = parse_numbers(s[rest])
+        return out, bad
+    if kind not in ("integer", "floating", "mixed-integer-float", "empty"):
         return parse_numbers(s)
-    return pd.to_numeric(s, errors="coerce").astype("float64"), pd.Series(False, index=s.index)
+    num = pd.to_numeric(s, errors="coerce").astype("float64")
+    # same limits as parse_numbers: infinities and magnitudes >= 1e15 are bad cells, not numbers
+    bad = s.notna() & (~np.isfinite(num) | (num.abs() >= 1e15))
+    return num.mask(bad), bad
 
 
 def _codes(s: pd.Series) -> pd.Series:
@@ -352,11 +366,13 @@ def _parse(raw: pd.DataFrame, colmaps: dict, issues: list[pd.DataFrame]) -> tupl
 # ---------------------------------------------------------------- the reader
 
 def read_dossier_exports(files, procedures: pd.DataFrame, calendar: WorkCalendar, *,
-                         data_dir: str | Path | None = None) -> DossierResult:
+                         data_dir: str | Path | None = None, cache_dir: str | Path | None = None) -> DossierResult:
     """Read, validate, de-duplicate and enrich the dossier exports ``files``.
 
     ``procedures`` comes from :func:`load_procedures`; ``data_dir`` (optional) makes the
-    ``source`` of issues and ledger relative to the data folder.
+    ``source`` of issues and ledger relative to the data folder. ``cache_dir`` (optional, e.g.
+    ``data/processed/.cache``): each file's parsed rows are kept there (``parlib.cache``) and
+    reused while the file's bytes are unchanged; the result is identical with or without it.
     Returns a :class:`DossierResult`; ``dossiers`` has OUTPUT_COLUMNS, sorted by dossier_id:
     the contract's code names (no personal data), ``status_code`` (English code of the status),
     the procedure's deadline, flags and fee from the catalogue, ``in_catalogue``,
@@ -367,17 +383,25 @@ def read_dossier_exports(files, procedures: pd.DataFrame, calendar: WorkCalendar
     paths = sorted({Path(f) for f in files}, key=_file_key)
     rel = Paths(Path(data_dir).resolve()).rel if data_dir else (lambda p: Path(p).name)
     problems: list[Problem] = []
-    issues: list[pd.DataFrame] = []
-    ledger = Ledger()
-    frames = [_read_one(p, rel(p), i, problems, issues, ledger) for i, p in enumerate(paths)]
+    parsed = []
+    for i, p in enumerate(paths):
+        try:
+            parsed.append(_parsed_file(p, rel(p), cache_dir))
+        except StructuralError as exc:
+            problems.extend(exc.problems)
     if problems:
         raise StructuralError("Tệp xuất hồ sơ TTHC không đúng cấu trúc.", problems)
-    raws = [f for f in frames if f is not None and len(f)]
-    colmaps = {f["source_file"].iloc[0]: f.attrs["cols"] for f in raws}
+    # reassembled in the order of a one-pass read: every file's notes, then every file's rows
+    issues: list[pd.DataFrame] = [part["notes"] for part in parsed]
+    ledger = Ledger()
+    for part in parsed:
+        ledger.records.extend(part["ledger"].to_dict("records"))
+    raws = [(i, part) for i, part in enumerate(parsed) if len(part["rows"])]
+    colmaps = {part["rows"]["source_file"].iloc[0]: part["rows"].attrs["cols"] for _i, part in raws}
     if not raws:
         return DossierResult(pd.DataFrame(columns=OUTPUT_COLUMNS), _finish_issues(issues), ledger.to_frame())
-    all_rows = pd.concat([typed.assign(_reason=reason) for typed, reason in
-                          (_parse(raw, colmaps, issues) for raw in raws)], ignore_index=True)
+    issues += [part["issues"] for _i, part in raws]
+    all_rows = pd.concat([part["rows"].assign(file_rank=i) for i, part in raws], ignore_index=True)
     counts = all_rows.groupby(["source_file", "sheet", "_reason"], sort=True).size()
     for (src, sheet, why), n in counts.items():
         if why == "skip":
@@ -394,6 +418,41 @@ def read_dossier_exports(files, procedures: pd.DataFrame, calendar: WorkCalendar
     return DossierResult(out[OUTPUT_COLUMNS], _finish_issues(issues), ledger.to_frame())
 
 
+def _parse_file(path: Path, source: str) -> dict[str, pd.DataFrame]:
+    """One export read and parsed on its own (what the parse cache stores): ``rows`` (typed
+    rows, ``_reason`` as in :func:`_parse`, ``attrs["cols"]``), ``notes`` (header issues),
+    ``issues`` (row issues), ``ledger`` (header and blank rows). Raises StructuralError."""
+    problems: list[Problem] = []
+    notes: list[pd.DataFrame] = []
+    ledger = Ledger()
+    raw = _read_one(path, source, 0, problems, notes, ledger)
+    if problems:
+        raise StructuralError("Tệp xuất hồ sơ TTHC không đúng cấu trúc.", problems)
+    row_issues: list[pd.DataFrame] = []
+    if raw is not None and len(raw):
+        typed, reason = _parse(raw, {source: raw.attrs["cols"]}, row_issues)
+        rows = typed.assign(_reason=reason.astype("str"))
+        rows.attrs = {"cols": raw.attrs["cols"]}
+    else:
+        rows = pd.DataFrame()
+    return {"rows": rows, "notes": _concat_issues(notes), "issues": _concat_issues(row_issues),
+            "ledger": ledger.to_frame()}
+
+
+def _parsed_file(path: Path, source: str, cache_dir) -> dict[str, pd.DataFrame]:
+    """:func:`_parse_file`, through the parse cache when ``cache_dir`` is given."""
+    if cache_dir is None:
+        return _parse_file(path, source)
+    from .cache import cached
+
+    return cached("dossiers", path, lambda p: _parse_file(p, source), cache_dir=cache_dir, extra=source)
+
+
+def _concat_issues(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else issues_frame()
+
+
 def _finish_issues(parts: list[pd.DataFrame]) -> pd.DataFrame:
     if not (parts := [p for p in parts if len(p)]):
         return issues_frame()
@@ -405,15 +464,20 @@ def _finish_issues(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _deduplicate(df: pd.DataFrame, issues: list, ledger: Ledger, colmaps: dict) -> pd.DataFrame:
-    """Keep one record per dossier number (module docstring); superseded rows -> skipped."""
-    df = df.assign(_rank=df["status_code"].map(STATUS_RANK).fillna(0), _last=df[EVENT_COLUMNS].max(axis=1))
+    """Keep one record per dossier number (module docstring); superseded rows -> skipped.
+    Only the rows whose number repeats are ranked (the caller sorts the result by number)."""
+    repeated = df["dossier_id"].duplicated(keep=False)
+    sub = df[repeated]
+    sub = sub.assign(_rank=sub["status_code"].map(STATUS_RANK).fillna(0), _last=sub[EVENT_COLUMNS].max(axis=1))
     order = ["dossier_id", "file_rank", "_rank", "_last", *DATE_COLUMNS, "status", "procedure_code",
              "source_file", "source_row"]
-    df = df.sort_values(order, kind="stable", na_position="first")
-    loser = df.duplicated("dossier_id", keep="last")
+    sub = sub.sort_values(order, kind="stable", na_position="first")
+    sub_loser = sub.duplicated("dossier_id", keep="last")
+    loser = pd.Series(False, index=df.index)
+    loser[sub_loser.index[sub_loser.to_numpy()]] = True
     if loser.any():
-        winner = df.drop_duplicates("dossier_id", keep="last").set_index("dossier_id")
-        lost = df[loser]
+        winner = sub.drop_duplicates("dossier_id", keep="last").set_index("dossier_id")
+        lost = sub[sub_loser]
         w_file = lost["dossier_id"].map(winner["source_file"])
         w_row = lost["dossier_id"].map(winner["source_row"]).astype(str)
         msg = ("Hồ sơ xuất hiện nhiều lần; dùng bản ghi mới hơn ở tệp «" + w_file + "» dòng " + w_row + ".")
@@ -422,7 +486,7 @@ def _deduplicate(df: pd.DataFrame, issues: list, ledger: Ledger, colmaps: dict) 
     for (src, sheet, dup), n in df.groupby(["source_file", "sheet", loser.rename("dup")]).size().items():
         ledger.add(src, "skipped" if dup else "used", int(n), "hồ sơ trùng, đã dùng bản ghi mới hơn" if dup
                    else "", sheet)
-    return df[~loser].drop(columns=["_rank", "_last"])
+    return df[~loser]
 
 
 def _enrich(df: pd.DataFrame, procedures: pd.DataFrame, calendar: WorkCalendar, issues: list,

@@ -31,7 +31,19 @@ from . import __version__
 from .config import PROJECT_ROOT
 
 
+_HASHES: dict[tuple, str] = {}
+
+
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    """SHA-256 of a file; remembered per (path, size, mtime) so a run hashes each input once."""
+    st = os.stat(path)
+    key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _HASHES:
+        _HASHES[key] = _sha256(path, chunk)
+    return _HASHES[key]
+
+
+def _sha256(path: str | Path, chunk: int) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while block := f.read(chunk):

@@ -77,6 +77,11 @@ DIMENSIONS = ["office_name", "field_name", "procedure_code", "channel"]
 _DAY = pd.Timedelta(days=1)
 END_COLUMNS = ["finished_at", "returned_at", "stopped_at"]
 STOP_CODES = ("stopped", "rejected", "withdrawn")
+# every column classify_dossiers, consistency_flags and _indicators read
+_KPI_INPUTS = ["received_at", "due_at", "expected_due_at", "supplement_requested_at", "supplement_completed_at",
+               *END_COLUMNS, "deadline_unit", "supplement_count", "snapshot_at", "apology_at", "reschedule_count",
+               "status_code", "is_digitised", "has_e_result", "is_paid_online", "has_paper_result", "fee_vnd",
+               "channel"]
 
 
 def _days(s: pd.Series) -> np.ndarray:
@@ -261,15 +266,24 @@ def dossier_kpis(classified: pd.DataFrame, by: list[str] | None = None, period: 
     Returns columns: [period], *by, kpi, label, k, n, pct, ci_low_pct, ci_high_pct,
     is_small_sample, pct_text (Vietnamese; "không áp dụng" when n == 0).
     """
-    by = list(by or [])
-    ind = _indicators(classified)
     names = [k for k in KPI_LABELS if kpis is None or k in kpis]
-    wide = pd.DataFrame({f"k|{k}": ind[k][0].astype(np.int64) for k in names}, index=classified.index)
-    for k in names:
-        wide[f"n|{k}"] = ind[k][1].astype(np.int64)
+    return _kpis_from_wide(_wide(classified, names), classified, list(by or []), names, groups, period)
+
+
+def _wide(classified: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Per dossier: ``k|<kpi>`` and ``n|<kpi>`` (0/1 int64) for the KPIs ``names``."""
+    ind = _indicators(classified)
+    cols = {f"k|{k}": ind[k][0].astype(np.int64) for k in names}
+    cols.update({f"n|{k}": ind[k][1].astype(np.int64) for k in names})
+    return pd.DataFrame(cols, index=classified.index)
+
+
+def _kpis_from_wide(wide: pd.DataFrame, classified: pd.DataFrame, by: list[str], names: list[str],
+                    groups: pd.DataFrame | None, period: str | None) -> pd.DataFrame:
+    """The body of :func:`dossier_kpis` once the indicators are known (kpi_table computes them
+    once per period and groups them by each dimension)."""
     if by:
-        wide[by] = classified[by]
-        agg = wide.groupby(by, dropna=False, sort=True).sum()
+        agg = wide.assign(**{b: classified[b] for b in by}).groupby(by, dropna=False, sort=True).sum()
         if groups is not None:
             full = pd.MultiIndex.from_frame(groups[by].drop_duplicates()) if len(by) > 1 else \
                 pd.Index(groups[by[0]].drop_duplicates(), name=by[0])
@@ -277,13 +291,14 @@ def dossier_kpis(classified: pd.DataFrame, by: list[str] | None = None, period: 
         agg = agg.reset_index()
     else:
         agg = wide.sum().to_frame().T
-    parts = []
-    for k in names:
-        part = agg[by].copy()
-        part["kpi"], part["label"] = k, KPI_LABELS[k]
-        part["k"], part["n"] = agg[f"k|{k}"].astype(np.int64), agg[f"n|{k}"].astype(np.int64)
-        parts.append(part)
-    out = add_rate(pd.concat(parts, ignore_index=True))
+    # long format, KPI-major: the groups of the first KPI, then those of the second …
+    n_groups = len(agg)
+    out = agg[by].take(np.tile(np.arange(n_groups), len(names))).reset_index(drop=True)
+    out["kpi"] = pd.array(np.repeat(names, n_groups).tolist(), dtype="str")
+    out["label"] = pd.array([KPI_LABELS[k] for k in names for _ in range(n_groups)], dtype="str")
+    out["k"] = np.concatenate([agg[f"k|{k}"].to_numpy(dtype=np.int64) for k in names]) if names else []
+    out["n"] = np.concatenate([agg[f"n|{k}"].to_numpy(dtype=np.int64) for k in names]) if names else []
+    out = add_rate(out)
     out["pct_text"] = [fmt_pct(p) if n > 0 else NOT_APPLICABLE for p, n in zip(out["pct"], out["n"])]
     if period is not None:
         out.insert(0, "period", period)
@@ -325,14 +340,20 @@ def kpi_table(dossiers: pd.DataFrame, calendar: WorkCalendar, year: int, quarter
              if procedures is not None else pd.Series(dtype="str"))
     names = names.combine_first(dossiers.drop_duplicates("procedure_code").set_index("procedure_code")
                                 ["procedure_name"])
+    # Speed (same results): classify only the columns the KPIs read, and compute the indicators
+    # once per period for all its dimensions.
+    slim = dossiers[[c for c in dict.fromkeys([*_KPI_INPUTS, *dims, *(history_dimensions or [])])
+                     if c in dossiers.columns]]
+    kpi_names = list(KPI_LABELS)
     parts = []
     for kind, key, label, start, end in _periods(year, quarter, history_from):
-        c = classify_dossiers(dossiers, calendar, end, period_start=start)
+        c = classify_dossiers(slim, calendar, end, period_start=start)
+        wide = _wide(c, kpi_names)
         cols = dims if start.year == year else (history_dimensions or [])
         for dim in ["all", *cols]:
             by = [] if dim == "all" else [dim]
             groups = procedures[by] if by and procedures is not None and dim in procedures.columns else None
-            t = dossier_kpis(c, by, groups=groups)
+            t = _kpis_from_wide(wide, c, by, kpi_names, groups, None)
             group = t[dim].astype("string").fillna("").astype(str) if by else pd.Series("Tất cả", index=t.index)
             t = t.drop(columns=by)
             head = {"period_kind": kind, "period": key, "period_label": label, "period_start": start,

@@ -173,7 +173,9 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
 
     issues, ledgers = [], []
 
-    d = read_dossier_exports(files["dossiers"], procedures, cal, data_dir=paths.data)
+    # parsed copies of unchanged exports are reused (parlib.cache; identical results)
+    d = read_dossier_exports(files["dossiers"], procedures, cal, data_dir=paths.data,
+                             cache_dir=paths.processed / ".cache")
     issues.append(d.issues)
     ledgers.append(d.ledger)
     classified = kpimod.classify_dossiers(d.dossiers, cal, period.end, period_start=period.start)

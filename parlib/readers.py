@@ -107,7 +107,7 @@ def read_cells(path: str | Path, sheet: str | None = None, *, display_name: str 
             f"trang tính bị hỏng ({type(exc).__name__})", file=name, sheet=names[idx])]) from exc
     width = max((len(r) for r in rows), default=0)
     grid = pd.DataFrame([list(r) + [""] * (width - len(r)) for r in rows], dtype=object)
-    grid = grid.map(lambda v: None if (isinstance(v, str) and v == "") else v)
+    grid = grid.where(grid.ne(""), None)  # empty cells -> None (vectorised; Excel gives '')
     return grid, names[idx]
 
 
@@ -154,7 +154,7 @@ def _read_csv_cells(path: Path, name: str) -> pd.DataFrame:
     for enc in ("utf-8-sig", "cp1258"):
         try:
             df = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, encoding=enc)
-            return df.astype(object).map(lambda v: None if v == "" else v)
+            return df.astype(object).where(df.ne(""), None)
         except UnicodeDecodeError as exc:
             last = exc
         except pd.errors.EmptyDataError as exc:

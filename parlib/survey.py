@@ -183,7 +183,7 @@ def read_survey(path: str | Path, items: pd.DataFrame, config: SurveyConfig = Su
     ledger.add(source, "skipped", h + 1, "dòng tiêu đề", sheet=sheet)
     body = cells.iloc[h + 1:]
     nonpii = [j for j in range(cells.shape[1]) if j not in pii]
-    blank_row = body[nonpii].map(_is_blank).all(axis=1)
+    blank_row = _blank_mask(body[nonpii]).all(axis=1)
     ledger.add(source, "skipped", int(blank_row.sum()), "dòng trống", sheet=sheet)
     body = body[~blank_row]
     rows = (body.index.to_numpy() + 1).astype(int)  # Excel row numbers
@@ -192,7 +192,7 @@ def read_survey(path: str | Path, items: pd.DataFrame, config: SurveyConfig = Su
     values, flags = {}, {}
     for code, j in answer_cols.items():
         num, bad_text = parse_numbers(body[j])
-        raw_blank = body[j].map(_is_blank).to_numpy(dtype=bool)
+        raw_blank = _blank_mask(body[[j]])[j].to_numpy(dtype=bool)
         ok = num.notna().to_numpy() & (num.to_numpy() % 1 == 0) & num.between(config.scale_min, config.scale_max).to_numpy()
         values[code] = np.where(ok, num.to_numpy(), np.nan)
         flags[code] = (raw_blank, ~ok & ~raw_blank, body[j].tolist(), j)
@@ -239,8 +239,10 @@ def read_survey(path: str | Path, items: pd.DataFrame, config: SurveyConfig = Su
     return SurveyData(resp, answers, log.to_frame(), ledger.to_frame())
 
 
-def _is_blank(v) -> bool:
-    return v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip())
+def _blank_mask(frame: pd.DataFrame) -> pd.DataFrame:
+    """True where a raw cell is blank: None, NaN or whitespace-only text (vectorised)."""
+    text = frame.apply(lambda c: c.astype("string").str.strip().eq("").fillna(False).astype(bool))
+    return frame.isna() | text
 
 
 def _id_text(v) -> str | None:

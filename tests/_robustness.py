@@ -565,11 +565,6 @@ class CaseFailure(AssertionError):
 # that fails in any OTHER way still fails.
 _CSV_ESCAPE = r"unhandled (UnicodeDecodeError|EmptyDataError|ParserError)"
 KNOWN_BUGS = {
-    "procedures": (_CSV_ESCAPE, "parlib.dossiers.load_procedures reads the CSV with pd.read_csv: undecodable, "
-                   "empty or malformed files escape as UnicodeDecodeError/EmptyDataError/ParserError"),
-    "dossiers": (r"unhandled TypeError: cannot safely cast non-equivalent float64 to int64",
-                 "parlib.dossiers._numbers: the all-numeric fast path does not flag 1e308/1e20 counts, and "
-                 "_parse's .astype('Int64') of the count columns overflows"),
 }
 
 

@@ -1,0 +1,315 @@
+"""One benchmark stage, run in a fresh process: ``python bench/stages.py STAGE --root DIR``.
+
+Prints one JSON line: ``{"stage", "seconds", ...}`` where ``seconds`` is the timed operation
+only (inputs the stage needs are loaded before the clock starts, outputs written after it
+stops unless writing is the stage). The parent (bench/run.py) measures the process's wall time
+and peak memory around it. ``--root`` is ``<work>/<scale>`` (bench/gen.py's layout);
+``<root>/state/`` holds what stages hand to each other (classified dossiers, executed notebook).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+YEAR, QUARTER = 2026, 3
+STAGES: dict = {}
+
+
+def stage(fn):
+    STAGES[fn.__name__] = fn
+    return fn
+
+
+def _paths(root: Path):
+    from parlib.config import Paths
+
+    return Paths(root / "data", root / "reports")
+
+
+def _period():
+    from parlib.quarterly import Period
+
+    return Period(YEAR, QUARTER)
+
+
+def _dossier_inputs(root: Path):
+    from parlib.calendar import load_calendar
+    from parlib.dossiers import load_procedures
+    from parlib.quarterly import input_files
+
+    paths = _paths(root)
+    return (input_files(paths, _period())["dossiers"], load_procedures(paths.config / "procedures.csv"),
+            load_calendar(paths), paths)
+
+
+def _clear_cache(root: Path) -> None:
+    shutil.rmtree(root / "data" / "processed" / ".cache", ignore_errors=True)
+
+
+def _timed(fn):
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+# ---------------------------------------------------------------- parsing the raw export
+
+@stage
+def parse_xlsx_calamine(root: Path) -> dict:
+    """The last quarter's .xlsx through parlib.readers.read_cells (calamine + cell grid)."""
+    from parlib.readers import read_cells
+
+    s, (cells, _) = _timed(lambda: read_cells(root / "parse" / f"ho_so_{YEAR}_Q{QUARTER}.xlsx", "Danh sách hồ sơ"))
+    return {"seconds": s, "rows": len(cells)}
+
+
+@stage
+def parse_xlsx_calamine_raw(root: Path) -> dict:
+    """calamine alone: the sheet as Python lists, no DataFrame."""
+    from python_calamine import CalamineWorkbook
+
+    def run():
+        wb = CalamineWorkbook.from_path(str(root / "parse" / f"ho_so_{YEAR}_Q{QUARTER}.xlsx"))
+        return wb.get_sheet_by_name("Danh sách hồ sơ").to_python(skip_empty_area=False)
+
+    s, rows = _timed(run)
+    return {"seconds": s, "rows": len(rows)}
+
+
+@stage
+def parse_xlsx_openpyxl(root: Path) -> dict:
+    """openpyxl read-only mode, values only (the alternative reader)."""
+    import openpyxl
+
+    def run():
+        wb = openpyxl.load_workbook(root / "parse" / f"ho_so_{YEAR}_Q{QUARTER}.xlsx", read_only=True,
+                                    data_only=True)
+        rows = list(wb["Danh sách hồ sơ"].iter_rows(values_only=True))
+        wb.close()
+        return rows
+
+    s, rows = _timed(run)
+    return {"seconds": s, "rows": len(rows)}
+
+
+@stage
+def parse_csv(root: Path) -> dict:
+    """The same export as CSV through parlib.readers.read_cells."""
+    from parlib.readers import read_cells
+
+    s, (cells, _) = _timed(lambda: read_cells(root / "parse" / f"ho_so_{YEAR}_Q{QUARTER}.csv"))
+    return {"seconds": s, "rows": len(cells)}
+
+
+# ---------------------------------------------------------------- ingestion, KPIs, models
+
+def _read(root: Path, cache: bool):
+    import inspect
+
+    from parlib.dossiers import read_dossier_exports
+
+    files, procs, cal, paths = _dossier_inputs(root)
+    kwargs = {"data_dir": paths.data}
+    if "cache_dir" in inspect.signature(read_dossier_exports).parameters:
+        kwargs["cache_dir"] = (paths.processed / ".cache") if cache else None
+    elif cache:
+        return None, {"skipped": "read_dossier_exports has no cache_dir parameter"}
+    if cache:  # warm the cache outside the clock (a hit when it is warm already)
+        read_dossier_exports(files, procs, cal, **kwargs)
+    s, res = _timed(lambda: read_dossier_exports(files, procs, cal, **kwargs))
+    return res, {"seconds": s, "rows": len(res.dossiers), "issues": len(res.issues), "files": len(files)}
+
+
+@stage
+def read_dossiers(root: Path) -> dict:
+    """All quarterly exports: parse, validate, de-duplicate, recompute due dates (no cache).
+    Also writes ``state/dossiers.parquet`` (after the clock) for the later stages."""
+    _clear_cache(root)
+    res, out = _read(root, cache=False)
+    state = root / "state"
+    state.mkdir(exist_ok=True)
+    res.dossiers.to_parquet(state / "dossiers.parquet", index=False)
+    return out
+
+
+@stage
+def read_dossiers_cached(root: Path) -> dict:
+    """The same with every file's parsed copy in the parse cache (a re-run, inputs unchanged)."""
+    _res, out = _read(root, cache=True)
+    return out
+
+
+@stage
+def parquet_read(root: Path) -> dict:
+    """Floor of data access: the same dossiers read back from Parquet."""
+    import pandas as pd
+
+    s, df = _timed(lambda: pd.read_parquet(root / "state" / "dossiers.parquet"))
+    return {"seconds": s, "rows": len(df)}
+
+
+@stage
+def classify_kpis(root: Path) -> dict:
+    """766 classification of the quarter and the whole KPI table (months, quarters, YTD,
+    history by office), as quarterly.build computes them."""
+    import pandas as pd
+
+    from parlib import kpi
+
+    _files, procs, cal, _paths_ = _dossier_inputs(root)
+    d = pd.read_parquet(root / "state" / "dossiers.parquet")
+    period = _period()
+
+    def run():
+        c = kpi.classify_dossiers(d, cal, period.end, period_start=period.start)
+        t = kpi.kpi_table(d, cal, YEAR, QUARTER, procedures=procs, history_from=int(d["received_at"].min().year),
+                          history_dimensions=["office_name"])
+        return c, t
+
+    s, (c, t) = _timed(run)
+    return {"seconds": s, "rows": len(c), "kpi_rows": len(t)}
+
+
+@stage
+def model(root: Path) -> dict:
+    """Binomial GLM of lateness on aggregated counts (office × field × channel × month) for the
+    year to date: classification is done before the clock."""
+    import pandas as pd
+
+    from parlib import kpi
+    from parlib.outcome_model import aggregate_outcomes, fit_outcome_glm
+
+    _files, _procs, cal, _paths_ = _dossier_inputs(root)
+    d = pd.read_parquet(root / "state" / "dossiers.parquet")
+    period = _period()
+    c = kpi.classify_dossiers(d, cal, period.end, period_start=period.year_start)
+    s, (cells, fit) = _timed(lambda: (lambda cells: (cells, fit_outcome_glm(cells)))(aggregate_outcomes(c)))
+    return {"seconds": s, "rows": len(c), "cells": len(cells), "status": fit.status}
+
+
+@stage
+def projection(root: Path) -> dict:
+    """Points at risk from the year-to-date KPI values (framework of the year)."""
+    from parlib import quarterly
+
+    paths = _paths(root)
+    targets = quarterly.load_targets(paths)
+    values = {k: 90.0 for k in targets["kpi"]}
+    s, (_fw, proj) = _timed(lambda: quarterly._projection(paths, YEAR, values, targets))
+    return {"seconds": s, "rows": len(proj)}
+
+
+@stage
+def survey(root: Path) -> dict:
+    """Satisfaction analysis of the quarter (read, indices, changes, drivers, comments)."""
+    import pandas as pd
+
+    from parlib import quarterly
+
+    paths = _paths(root)
+    files = quarterly.input_files(paths, _period())["survey"]
+    s, parts = _timed(lambda: quarterly._survey(paths, files, _period(), pd.DataFrame()))
+    return {"seconds": s, "rows": int(len(parts["survey"].responses)) if parts else 0}
+
+
+@stage
+def build(root: Path) -> dict:
+    """quarterly.build end to end in one process (no notebook), processed tables written;
+    parse cache cleared first (a first run)."""
+    from parlib import quarterly
+
+    _clear_cache(root)
+    s, res = _timed(lambda: quarterly.build(YEAR, QUARTER, _paths(root)))
+    return {"seconds": s, "rows": len(res.dossiers)}
+
+
+@stage
+def build_cached(root: Path) -> dict:
+    """quarterly.build with every dossier export's parsed copy taken from the parse cache
+    (warmed by read_dossiers_cached; a fresh process, so peak memory is the cached run's).
+    The reader is called with ``cache_dir=data/processed/.cache`` — what quarterly.build does
+    once the cache is wired there (if it already does, this is the same call)."""
+    import functools
+
+    from parlib import dossiers, quarterly
+
+    paths = _paths(root)
+    dossiers.read_dossier_exports = functools.partial(dossiers.read_dossier_exports,
+                                                      cache_dir=paths.processed / ".cache")
+    from parlib.cache import STATS
+
+    s, res = _timed(lambda: quarterly.build(YEAR, QUARTER, paths))
+    # misses > 0: a parlib source file changed since the cache was warmed (the key covers the code)
+    return {"seconds": s, "rows": len(res.dossiers), "cache_hits": STATS["hits"], "cache_misses": STATS["misses"]}
+
+
+# ---------------------------------------------------------------- notebooks
+
+@stage
+def notebook_execute(root: Path) -> dict:
+    """papermill execution of notebooks/quarterly.ipynb (build + every section) via
+    parlib.report.execute; the executed notebook is kept in state/ for html_export."""
+    from parlib.report import ReportSpec, execute
+
+    from parlib.commands import quarterly_spec
+
+    base = quarterly_spec(YEAR, QUARTER)
+    state = root / "state"
+    state.mkdir(exist_ok=True)
+    out_dir = state / "nb_out"
+    out_dir.mkdir(exist_ok=True)
+    params = dict(base.params, data_dir=str(root / "data"), output_dir=str(out_dir))
+    spec = ReportSpec(base.notebook, base.period, base.stem, base.title, params)
+    s, _ = _timed(lambda: execute(spec, state / "quarterly_executed.ipynb"))
+    return {"seconds": s}
+
+
+@stage
+def html_export(root: Path) -> dict:
+    """nbconvert export of the executed notebook to the offline HTML report."""
+    from parlib.report import export_html
+
+    state = root / "state"
+    s, warnings = _timed(lambda: export_html(state / "quarterly_executed.ipynb", state / "quarterly.html",
+                                             "Theo dõi CCHC"))
+    return {"seconds": s, "html_bytes": (state / "quarterly.html").stat().st_size}
+
+
+@stage
+def floor_notebook(root: Path) -> dict:
+    """Floor: bench/floor.ipynb (the quarterly notebook's setup and imports, no analysis)
+    executed through parlib.report.execute and exported with export_html, like a report."""
+    from parlib.report import ReportSpec, execute, export_html
+
+    state = root / "state"
+    state.mkdir(exist_ok=True)
+    spec = ReportSpec(str(BENCH_DIR / "floor.ipynb"), "floor", "floor", "floor", {"year": YEAR, "quarter": QUARTER})
+
+    def run():
+        execute(spec, state / "floor_executed.ipynb")
+        export_html(state / "floor_executed.ipynb", state / "floor.html", "floor")
+
+    s, _ = _timed(run)
+    return {"seconds": s}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("stage", choices=sorted(STAGES))
+    p.add_argument("--root", required=True, type=Path)
+    a = p.parse_args(argv)
+    t0 = time.perf_counter()
+    out = STAGES[a.stage](a.root.resolve())
+    out = {"stage": a.stage, **out, "in_process_s": time.perf_counter() - t0}
+    print("BENCH-RESULT " + json.dumps(out), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

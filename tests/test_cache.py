@@ -1,0 +1,213 @@
+"""Parse cache (parlib.cache): hit, miss after a change, identical results, damaged copies.
+
+Every test counts the reader's calls: 1 call after two ``cached`` calls = the second was a hit.
+"""
+
+import json
+
+import pandas as pd
+import pytest
+
+from parlib.cache import cache_key, cached
+from parlib.dossiers import load_procedures
+from parlib.io import sha256_file
+
+PROCEDURES = ("procedure_code,procedure_name,field_name,office_name,deadline_value,deadline_unit,after_15h,"
+              "online_level,fee_vnd,has_paper_result,difficulty\n"
+              "1.000005,Thủ tục 5 ngày,Xây dựng,Phòng A,5,working_days,false,toàn trình,150000,true,normal\n"
+              "1.000002,Thủ tục liên thông,Nhà ở,Phòng B,2,working_days,true,một phần,,false,fast\n")
+
+
+class Counting:
+    """A reader that counts its calls and returns a typed frame built from the file's lines."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, path):
+        self.calls += 1
+        lines = path.read_text(encoding="utf-8").splitlines()
+        n = len(lines)
+        return pd.DataFrame({
+            "text": pd.array(lines, dtype="str"),
+            "when": pd.Series(pd.to_datetime(["2026-02-13 15:30"] * n)).astype("datetime64[us]"),
+            "count": pd.array([len(x) if x else None for x in lines], dtype="Int64"),
+            "flag": pd.array([x.startswith("a") if x else None for x in lines], dtype="boolean"),
+        })
+
+
+@pytest.fixture
+def src(tmp_path):
+    p = tmp_path / "raw" / "export.csv"
+    p.parent.mkdir()
+    p.write_text("alpha\nbeta\n\nađ\n", encoding="utf-8")
+    return p
+
+
+def test_second_call_is_a_hit_with_an_equal_frame(src, tmp_path):
+    reader = Counting()
+    first = cached("test", src, reader, cache_dir=tmp_path / "cache")
+    second = cached("test", src, reader, cache_dir=tmp_path / "cache")
+    assert reader.calls == 1
+    pd.testing.assert_frame_equal(first, second, check_exact=True)
+    # 4 lines: 'alpha' 5 chars, 'beta' 4, '' -> <NA>, 'ađ' 2
+    assert second["count"].tolist()[:2] == [5, 4] and second["count"].isna().tolist() == [False, False, True, False]
+    assert str(second["when"].dtype) == "datetime64[us]"
+
+
+def test_changed_bytes_are_a_miss_and_the_stale_copy_is_removed(src, tmp_path):
+    reader = Counting()
+    cache_dir = tmp_path / "cache"
+    cached("test", src, reader, cache_dir=cache_dir)
+    src.write_text("alpha\nbeta\ngamma\n", encoding="utf-8")
+    out = cached("test", src, reader, cache_dir=cache_dir)
+    assert reader.calls == 2
+    assert out["text"].tolist() == ["alpha", "beta", "gamma"]
+    assert len(list((cache_dir / "test").glob("*.json"))) == 1  # the old copy was pruned
+    cached("test", src, reader, cache_dir=cache_dir)
+    assert reader.calls == 2
+
+
+def test_key_depends_on_kind_extra_and_reader(src, tmp_path):
+    sha = sha256_file(src)
+    reader = Counting()
+    base = cache_key("test", sha, reader)
+    assert cache_key("test", sha, reader) == base
+    assert cache_key("other", sha, reader) != base
+    assert cache_key("test", sha, reader, extra="raw/export.csv") != base
+    assert cache_key("test", sha, load_procedures) != base
+    cached("test", src, reader, cache_dir=tmp_path / "c")
+    cached("test", src, reader, cache_dir=tmp_path / "c", extra="another display name")
+    assert reader.calls == 2
+
+
+def test_identical_results_direct_and_from_cache_with_a_parlib_reader(tmp_path):
+    path = tmp_path / "procedures.csv"
+    path.write_text(PROCEDURES, encoding="utf-8")
+    direct = load_procedures(path)
+    first = cached("procedures", path, load_procedures, cache_dir=tmp_path / "cache")
+    again = cached("procedures", path, load_procedures, cache_dir=tmp_path / "cache")
+    for got in (first, again):
+        pd.testing.assert_frame_equal(got, direct, check_exact=True)
+    # blank fee -> 0.0 (load_procedures rule), still after the round trip
+    assert again.loc[again["procedure_code"] == "1.000002", "fee_vnd"].item() == 0.0
+
+
+def test_dict_of_frames_and_attrs_round_trip(src, tmp_path):
+    calls = []
+
+    def reader(path):
+        calls.append(path)
+        a = Counting()(path)
+        a.attrs["cols"] = {"dossier_id": 2}
+        return {"rows": a, "tail": a.iloc[2:]}
+
+    first = cached("multi", src, reader, cache_dir=tmp_path / "c")
+    second = cached("multi", src, reader, cache_dir=tmp_path / "c")
+    assert len(calls) == 1 and list(second) == ["rows", "tail"]
+    assert second["rows"].attrs == {"cols": {"dossier_id": 2}}
+    pd.testing.assert_frame_equal(second["tail"], first["tail"])
+    assert second["tail"].index.tolist() == [2, 3]
+
+
+@pytest.mark.parametrize("damage", ["truncate_part", "garbage_index", "delete_part", "wrong_rows"])
+def test_damaged_copy_is_parsed_again_not_a_crash(src, tmp_path, damage, capsys):
+    reader = Counting()
+    cache_dir = tmp_path / "cache"
+    expected = cached("test", src, reader, cache_dir=cache_dir)
+    index = next((cache_dir / "test").glob("*.json"))
+    part = next((cache_dir / "test").glob("*.parquet"))
+    if damage == "truncate_part":
+        part.write_bytes(part.read_bytes()[:40])
+    elif damage == "garbage_index":
+        index.write_text("{not json", encoding="utf-8")
+    elif damage == "delete_part":
+        part.unlink()
+    else:
+        meta = json.loads(index.read_text(encoding="utf-8"))
+        meta["parts"][0]["rows"] = 99
+        index.write_text(json.dumps(meta), encoding="utf-8")
+    got = cached("test", src, reader, cache_dir=cache_dir)
+    assert reader.calls == 2
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    cached("test", src, reader, cache_dir=cache_dir)  # the re-parse repaired the copy
+    assert reader.calls == 2
+
+
+def test_mutating_the_result_never_touches_the_cache(src, tmp_path):
+    reader = Counting()
+    cached("test", src, reader, cache_dir=tmp_path / "c")
+    hit = cached("test", src, reader, cache_dir=tmp_path / "c")
+    hit.loc[0, "text"] = "changed"
+    assert cached("test", src, reader, cache_dir=tmp_path / "c").loc[0, "text"] == "alpha"
+
+
+def test_file_changing_during_the_parse_is_not_stored(src, tmp_path):
+    calls = []
+
+    def reader(path):
+        calls.append(1)
+        out = Counting()(path)
+        path.write_text("rewritten while reading\n", encoding="utf-8")
+        return out
+
+    cached("test", src, reader, cache_dir=tmp_path / "c")
+    assert not list((tmp_path / "c" / "test").glob("*.json"))
+
+
+def test_unstorable_frame_is_returned_uncached(src, tmp_path, capsys):
+    calls = []
+
+    def reader(path):
+        calls.append(1)
+        return pd.DataFrame({"mixed": pd.Series([1, "a", 2.5], dtype=object)})
+
+    out = cached("test", src, reader, cache_dir=tmp_path / "c")
+    assert out["mixed"].tolist() == [1, "a", 2.5]
+    cached("test", src, reader, cache_dir=tmp_path / "c")
+    assert len(calls) == 2
+    assert not list((tmp_path / "c" / "test").glob("*"))  # no orphan part left behind
+
+
+def test_reader_errors_propagate_and_are_not_cached(src, tmp_path):
+    def reader(path):
+        raise ValueError("bad file")
+
+    with pytest.raises(ValueError, match="bad file"):
+        cached("test", src, reader, cache_dir=tmp_path / "c")
+    with pytest.raises(TypeError):
+        cached("test", src, lambda p: [1, 2], cache_dir=tmp_path / "c")
+
+
+def test_dossier_exports_identical_with_and_without_the_parse_cache(tmp_path):
+    """The bundled sample's two 2025-Q3/Q4 exports (one writes dates as text, duplicates carried
+    over between them): the reader gives the same three tables without the cache, with a cold
+    cache (parse + store) and with a warm one (every file from the cache)."""
+    from parlib.calendar import load_calendar
+    from parlib.config import Paths
+    from parlib.dossiers import read_dossier_exports
+
+    paths = Paths()
+    files = [paths.raw / "dossiers" / f"ho_so_2025_Q{q}.xlsx" for q in (3, 4)]
+    procs = load_procedures(paths.config / "procedures.csv")
+    cal = load_calendar(paths)
+    direct = read_dossier_exports(files, procs, cal, data_dir=paths.data)
+    cold = read_dossier_exports(files, procs, cal, data_dir=paths.data, cache_dir=tmp_path / "cache")
+    assert len(list((tmp_path / "cache" / "dossiers").glob("*.json"))) == 2  # one copy per file
+    warm = read_dossier_exports(files, procs, cal, data_dir=paths.data, cache_dir=tmp_path / "cache")
+    for got in (cold, warm):
+        for table in ("dossiers", "issues", "ledger"):
+            pd.testing.assert_frame_equal(getattr(got, table), getattr(direct, table), check_exact=True)
+    assert len(direct.dossiers) > 1000 and (direct.ledger["status"] == "skipped").any()
+
+
+def test_code_fingerprint_covers_the_reader_module_and_its_parlib_imports():
+    from parlib.cache import _closure, code_fingerprint
+
+    names = {p.name for p in _closure("parlib.dossiers")}
+    # dossiers imports readers, kpi (which imports stats, vnformat), calendar, issues, errors
+    assert {"dossiers.py", "readers.py", "kpi.py", "stats.py", "calendar.py", "issues.py", "errors.py"} <= names
+    assert "survey.py" not in names and "quarterly.py" not in names
+    assert code_fingerprint("parlib.dossiers") != code_fingerprint("parlib.survey")
+    # a reader outside parlib (this test module): the whole package is its code
+    assert code_fingerprint("tests.test_cache") == code_fingerprint(None)
