@@ -66,10 +66,7 @@ def read_cells(path: str | Path, sheet: str | None = None, *, display_name: str 
     """
     path = Path(path)
     name = display_name or path.name
-    if not path.exists():
-        raise InputFormatError("Không tìm thấy tệp dữ liệu.", [Problem("tệp không tồn tại", file=name)])
-    if path.stat().st_size == 0:
-        raise InputFormatError("Tệp dữ liệu rỗng.", [Problem("tệp có dung lượng 0 byte", file=name)])
+    _require_nonempty_file(path, name)
     if path.suffix.lower() == ".csv":
         return _read_csv_cells(path, name), ""
     head = path.read_bytes()[:8]
@@ -122,10 +119,7 @@ def read_csv_table(path: str | Path, *, display_name: str | None = None) -> pd.D
     """
     path = Path(path)
     name = display_name or path.name
-    if not path.exists():
-        raise InputFormatError("Không tìm thấy tệp dữ liệu.", [Problem("tệp không tồn tại", file=name)])
-    if path.stat().st_size == 0:
-        raise InputFormatError("Tệp dữ liệu rỗng.", [Problem("tệp có dung lượng 0 byte", file=name)])
+    _require_nonempty_file(path, name)
     cells = _read_csv_cells(path, name)
     def text(v) -> str:
         return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
@@ -138,6 +132,14 @@ def read_csv_table(path: str | Path, *, display_name: str | None = None) -> pd.D
         header.append(h if k == 0 else f"{h}.{k}")
     body = cells.iloc[1:].map(text)
     return pd.DataFrame(body.to_numpy(dtype=object), columns=header).astype(str).reset_index(drop=True)
+
+
+def _require_nonempty_file(path: Path, name: str) -> None:
+    """InputFormatError (Vietnamese) for a missing or zero-byte file."""
+    if not path.exists():
+        raise InputFormatError("Không tìm thấy tệp dữ liệu.", [Problem("tệp không tồn tại", file=name)])
+    if path.stat().st_size == 0:
+        raise InputFormatError("Tệp dữ liệu rỗng.", [Problem("tệp có dung lượng 0 byte", file=name)])
 
 
 def _looks_like_text(path: Path) -> bool:

@@ -18,7 +18,7 @@ import math
 
 import pandas as pd
 
-from .vnformat import MISSING, fmt_int, fmt_num, fmt_pct
+from .vnformat import MISSING, fmt_int, fmt_num, fmt_pct, is_missing
 
 FACTOR_VI = {"office_name": "phòng", "field_name": "lĩnh vực", "channel": "kênh nộp",
              "workload_z": "khối lượng hồ sơ tiếp nhận trong tháng (mỗi độ lệch chuẩn)",
@@ -31,13 +31,7 @@ VERDICT_SHORT = {"mix": "Do cơ cấu hồ sơ", "performance": "Do chất lư�
 SURVEY_KEYS = {"satisfaction_pct"}
 
 
-def _missing(x) -> bool:
-    if x is None or x is pd.NA or x is pd.NaT:
-        return True
-    try:
-        return bool(math.isnan(x))
-    except (TypeError, ValueError):
-        return False
+_missing = is_missing
 
 
 def _has(x) -> bool:

@@ -16,7 +16,8 @@ import pandas as pd
 MISSING = "–"
 
 
-def _is_missing(x) -> bool:
+def is_missing(x) -> bool:
+    """True for None, NA, NaT and NaN (the values shown as an en dash)."""
     if x is None or x is pd.NA or x is pd.NaT:
         return True
     try:
@@ -31,7 +32,7 @@ def fmt_num(x, decimals: int = 2, *, sign: bool = False) -> str:
     Rounding is half away from zero on the decimal value as written (0.125 -> '0,13'),
     which is what an analyst rounding by hand expects.
     """
-    if _is_missing(x):
+    if is_missing(x):
         return MISSING
     from decimal import ROUND_HALF_UP, Decimal
 
@@ -54,28 +55,28 @@ def fmt_int(x) -> str:
 
 def fmt_pct(x, decimals: int = 1, *, sign: bool = False) -> str:
     """A percentage already on the 0–100 scale: ``fmt_pct(98.3) == '98,3 %'``."""
-    if _is_missing(x):
+    if is_missing(x):
         return MISSING
     return f"{fmt_num(x, decimals, sign=sign)} %"
 
 
 def fmt_points(x, decimals: int = 2, *, sign: bool = False) -> str:
     """Points: ``fmt_points(85.25) == '85,25 điểm'``."""
-    if _is_missing(x):
+    if is_missing(x):
         return MISSING
     return f"{fmt_num(x, decimals, sign=sign)} điểm"
 
 
 def fmt_pp(x, decimals: int = 1) -> str:
     """A change in percentage points, signed: ``fmt_pp(-2.5) == '-2,5 điểm %'``."""
-    if _is_missing(x):
+    if is_missing(x):
         return MISSING
     return f"{fmt_num(x, decimals, sign=True)} điểm %"
 
 
 def fmt_date(d) -> str:
     """``dd/mm/yyyy``; missing -> en dash."""
-    if _is_missing(d):
+    if is_missing(d):
         return MISSING
     if isinstance(d, (pd.Timestamp, datetime, date)):
         return d.strftime("%d/%m/%Y")
