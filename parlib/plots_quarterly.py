@@ -48,6 +48,13 @@ def _figure(height: float = 4.2) -> tuple[Figure, object]:
 _empty = plotting.empty_figure
 
 
+def _target_line(ax, handles: list, target_pct: float | None) -> None:
+    """Dash-dot target line and its legend entry (nothing when there is no target)."""
+    if target_pct is not None:
+        ax.axhline(target_pct, color=C["target"], ls="-.", lw=1.2)
+        handles.append(Line2D([], [], color=C["target"], ls="-.", label=f"Chỉ tiêu {_tick(target_pct)} %"))
+
+
 def _legend(fig: Figure, handles, ncol: int = 3) -> None:
     """Legend below the plot (outside the data, so it never hides a point)."""
     fig.legend(handles=handles, loc="outside lower center", ncol=ncol, fontsize=8, frameon=False)
@@ -94,9 +101,7 @@ def plot_p_chart(chart_df: pd.DataFrame, title: str, target_pct: float | None = 
                 ax.axvline(pos, color=C["signal"], ls=":", lw=1)
                 ax.annotate(f"bắt đầu {start}", (pos, 0.0), xycoords=("data", "axes fraction"),
                             xytext=(3, 4), textcoords="offset points", fontsize=8, color=C["signal"])
-    if target_pct is not None:
-        ax.axhline(target_pct, color=C["target"], ls="-.", lw=1.2)
-        handles.append(Line2D([], [], color=C["target"], ls="-.", label=f"Chỉ tiêu {_tick(target_pct)} %"))
+    _target_line(ax, handles, target_pct)
     _period_axis(ax, chart_df[period].tolist())
     _pct_axis(ax)
     ax.set_xlabel("Tháng")
@@ -155,9 +160,7 @@ def plot_kpi_trend(monthly_df: pd.DataFrame, kpi_label: str, target_pct: float |
     ax.plot(x, monthly_df["pct"].to_numpy(dtype=float), color=C["main"], marker="o", lw=1.8)
     handles = [Line2D([], [], color=C["main"], marker="o", label=kpi_label),
                Patch(color=C["band"], alpha=0.5, label="Khoảng tin cậy 95 %")]
-    if target_pct is not None:
-        ax.axhline(target_pct, color=C["target"], ls="-.", lw=1.2)
-        handles.append(Line2D([], [], color=C["target"], ls="-.", label=f"Chỉ tiêu {_tick(target_pct)} %"))
+    _target_line(ax, handles, target_pct)
     _period_axis(ax, monthly_df[period].tolist())
     _pct_axis(ax)
     ax.set_xlabel("Kỳ")

@@ -570,7 +570,7 @@ def _mix_segment(dq, src) -> dict:
 
 
 def _shortfall_rows(node, src, year, quarter, shortfall, at_risk, parts) -> None:
-    code, kpi = str(node["code"]), src.kpi
+    kpi = src.kpi
     goal = full_points_threshold(node) / 100
     bw, nw = _windows(src, year, quarter, "ytd")
     now, base = src.counts(nw, [src.coarse]), src.counts(bw, [src.coarse])
