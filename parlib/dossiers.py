@@ -38,7 +38,7 @@ import pandas as pd
 
 from .calendar import UNITS, WorkCalendar
 from .config import Paths
-from .errors import ConfigError, Problem, StructuralError
+from .errors import ConfigError, ParlibError, Problem, StructuralError
 from .issues import ISSUE_COLUMNS, IssueLog, Ledger, excel_cell, issues_frame
 from .kpi import CONSISTENCY_RULES, END_COLUMNS, consistency_flags
 from .readers import (find_header_row, read_csv_table, flatten_header, fold, map_columns, normalise_text,
@@ -241,28 +241,6 @@ def _dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return out.where(~wrong), bad | wrong
 
 
-def _numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """parse_numbers with vectorised fast paths for columns of numeric cells only and for text
-    cells of plain digits (a CSV export); any other cell goes through parse_numbers."""
-    kind = pd.api.types.infer_dtype(s, skipna=True)
-    if kind == "string":
-        # '0'…'999999999999999' (< 1e15, parse_numbers' limit): the same float parse_numbers gives
-        digits = s.str.fullmatch(r"[0-9]{1,15}").fillna(False).astype(bool)
-        out = pd.Series(np.nan, index=s.index, dtype="float64")
-        bad = pd.Series(False, index=s.index)
-        out[digits] = pd.to_numeric(s[digits]).astype("float64")
-        rest = ~digits & s.notna()
-        if rest.any():
-            out[rest], bad[rest] = parse_numbers(s[rest])
-        return out, bad
-    if kind not in ("integer", "floating", "mixed-integer-float", "empty"):
-        return parse_numbers(s)
-    num = pd.to_numeric(s, errors="coerce").astype("float64")
-    # same limits as parse_numbers: infinities and magnitudes >= 1e15 are bad cells, not numbers
-    bad = s.notna() & (~np.isfinite(num) | (num.abs() >= 1e15))
-    return num.mask(bad), bad
-
-
 def _codes(s: pd.Series) -> pd.Series:
     """Procedure codes as text; a number such as 1.00972 typed in a cell -> '1.009720'."""
     num = _map_unique(s, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
@@ -329,7 +307,7 @@ def _parse(raw: pd.DataFrame, colmaps: dict, issues: list[pd.DataFrame]) -> tupl
     reject(df["received_at"].isna(), "thiếu ngày tiếp nhận", "received_at")
     for c in COUNT_COLUMNS:
         if c in raw:
-            num, bad = _numbers(raw[c])
+            num, bad = parse_numbers(raw[c])
             wrong = bad | (num < 0) | (num.notna() & (num != np.floor(num)))
             reject(wrong, f"giá trị không hợp lệ ở cột «{HEADERS[c][0]}»", c)
             df[c] = num.where(~bad & (num >= 0), 0).fillna(0).round().astype("Int64")
@@ -401,7 +379,8 @@ def read_dossier_exports(files, procedures: pd.DataFrame, calendar: WorkCalendar
     if not raws:
         return DossierResult(pd.DataFrame(columns=OUTPUT_COLUMNS), _finish_issues(issues), ledger.to_frame())
     issues += [part["issues"] for _i, part in raws]
-    all_rows = pd.concat([part["rows"].assign(file_rank=i) for i, part in raws], ignore_index=True)
+    all_rows = pd.concat([part.pop("rows").assign(file_rank=i) for i, part in raws], ignore_index=True)
+    del raws, parsed  # memory: at a million rows each copy of the table costs about a gigabyte
     counts = all_rows.groupby(["source_file", "sheet", "_reason"], sort=True).size()
     for (src, sheet, why), n in counts.items():
         if why == "skip":
@@ -411,11 +390,16 @@ def read_dossier_exports(files, procedures: pd.DataFrame, calendar: WorkCalendar
     used = all_rows[all_rows["_reason"] == ""].drop(columns="_reason")
     latest = all_rows.groupby("source_file")[EVENT_COLUMNS].max().max(axis=1)
     cutoff = pd.Series({rel(f): _file_cutoff(f) for f in paths}, dtype="datetime64[us]").fillna(latest)
+    del all_rows
     used["snapshot_at"] = used["source_file"].map(cutoff).astype("datetime64[us]")
     used = _enrich(_deduplicate(used, issues, ledger, colmaps), procedures, calendar, issues, colmaps)
     issues.append(consistency_issues(used, colmaps))
+    used = used[OUTPUT_COLUMNS]
     out = used.sort_values(["dossier_id"], kind="stable").reset_index(drop=True)
-    return DossierResult(out[OUTPUT_COLUMNS], _finish_issues(issues), ledger.to_frame())
+    # One file's column map (the cell references above) means nothing for the merged table, and
+    # pandas deep-copies attrs on every operation downstream: drop it.
+    out.attrs = {}
+    return DossierResult(out, _finish_issues(issues), ledger.to_frame())
 
 
 def _parse_file(path: Path, source: str) -> dict[str, pd.DataFrame]:
@@ -437,6 +421,21 @@ def _parse_file(path: Path, source: str) -> dict[str, pd.DataFrame]:
         rows = pd.DataFrame()
     return {"rows": rows, "notes": _concat_issues(notes), "issues": _concat_issues(row_issues),
             "ledger": ledger.to_frame()}
+
+
+def warm_parse_cache(files, cache_dir: str | Path, *, data_dir: str | Path | None = None) -> list[Path]:
+    """Parse each export into the parse cache (only the per-file parse of
+    :func:`read_dossier_exports`, with the same keys), so that a later read takes every file
+    from the cache. Returns the files that could not be parsed: their problems are reported,
+    with every other file's, by :func:`read_dossier_exports`, which parses them again."""
+    rel = Paths(Path(data_dir).resolve()).rel if data_dir else (lambda p: Path(p).name)
+    failed = []
+    for p in sorted({Path(f) for f in files}, key=_file_key):
+        try:
+            _parsed_file(p, rel(p), cache_dir)
+        except ParlibError:
+            failed.append(p)
+    return failed
 
 
 def _parsed_file(path: Path, source: str, cache_dir) -> dict[str, pd.DataFrame]:
@@ -525,10 +524,11 @@ def _enrich(df: pd.DataFrame, procedures: pd.DataFrame, calendar: WorkCalendar, 
     df["due_mismatch"] = pd.array(np.where(both, differs, False), dtype="boolean")
     df.loc[~both, "due_mismatch"] = pd.NA
     mism = df["due_mismatch"].fillna(False).astype(bool)
-    shown = pd.Series(np.where(hours, _fmt(expected, True), _fmt(expected)), index=df.index)
+    sub, exp_m, hrs = df[mism], expected[mism], hours[mism].to_numpy(dtype=bool)  # format only what is shown
+    shown = pd.Series(np.where(hrs, _fmt(exp_m, True), _fmt(exp_m)), index=sub.index)
     msg = "Ngày hẹn trả trên hệ thống khác ngày hẹn tính lại theo thời hạn của thủ tục (" + shown + ")."
-    issues.append(_issues(df.assign(due_at=_fmt(df["due_at"], True)), mism, "warning", "due_date_mismatch",
-                          "due_at", msg, colmaps=colmaps))
+    issues.append(_issues(sub.assign(due_at=_fmt(sub["due_at"], True)), np.ones(len(sub), dtype=bool), "warning",
+                          "due_date_mismatch", "due_at", msg, colmaps=colmaps))
     issues.append(_issues(df, df["due_at"].isna(), "warning", "missing_due_date", "due_at",
                           "Thiếu ngày hẹn trả; dùng ngày hẹn tính lại theo thời hạn của thủ tục.",
                           value="", colmaps=colmaps))

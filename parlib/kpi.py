@@ -345,9 +345,18 @@ def kpi_table(dossiers: pd.DataFrame, calendar: WorkCalendar, year: int, quarter
     slim = dossiers[[c for c in dict.fromkeys([*_KPI_INPUTS, *dims, *(history_dimensions or [])])
                      if c in dossiers.columns]]
     kpi_names = list(KPI_LABELS)
+    # Each dossier's end of processing and receipt day, computed once: a period classifies only
+    # the rows in its scope (the same rule as classify_dossiers, which keeps every one of them).
+    received = slim["received_at"].to_numpy(dtype="datetime64[us]")
+    ended = slim[END_COLUMNS].min(axis=1).to_numpy(dtype="datetime64[us]")
+    open_ = np.isnat(ended)
     parts = []
     for kind, key, label, start, end in _periods(year, quarter, history_from):
-        c = classify_dossiers(slim, calendar, end, period_start=start)
+        end_excl = (pd.Timestamp(end).normalize() + _DAY).to_datetime64()
+        first = pd.Timestamp(start).normalize().to_datetime64()
+        before_end = received < end_excl
+        scope = before_end & (open_ | (ended >= first) | (received >= first))
+        c = classify_dossiers(slim[scope], calendar, end, period_start=start)
         wide = _wide(c, kpi_names)
         cols = dims if start.year == year else (history_dimensions or [])
         for dim in ["all", *cols]:

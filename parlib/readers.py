@@ -246,6 +246,14 @@ _NUM_RE = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 MAX_ABS_NUMBER = 1e15  # Excel keeps 15 significant digits; anything larger is a typo or garbage
 
 
+def _ints_as_float(a: np.ndarray) -> np.ndarray:
+    """Python ints to float; an int too large for float becomes inf (then judged bad)."""
+    try:
+        return a.astype(np.float64)
+    except OverflowError:
+        return np.array([float(v) if abs(v) < MAX_ABS_NUMBER else np.inf for v in a], dtype=np.float64)
+
+
 def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(float Series, bad mask). Blank -> NaN (not bad); '1,5' and '1.5' -> 1.5;
     '1.234,5' (thousands dot + decimal comma) -> 1234.5; other text -> NaN and bad=True.
@@ -253,7 +261,27 @@ def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     score, a count or a fee, and would overflow integer columns and number formatting."""
     out = np.full(len(values), np.nan)
     bad = np.zeros(len(values), dtype=bool)
-    for i, v in enumerate(values.tolist()):
+    raw = values.to_numpy(dtype=object)
+    # Fast path (same results): Python floats and ints, and text of plain ASCII digits, which
+    # is what a clean export holds; everything else (and any doubt) goes through the loop.
+    types = np.array([type(v) for v in raw], dtype=object)
+    done = np.zeros(len(raw), dtype=bool)
+    for t in (float, int):
+        m = types == t
+        if m.any():
+            x = raw[m].astype(np.float64) if t is float else _ints_as_float(raw[m])
+            ok = np.isfinite(x) & (np.abs(x) < MAX_ABS_NUMBER)
+            out[np.flatnonzero(m)[ok]] = x[ok]
+            bad[np.flatnonzero(m)[~ok & ~np.isnan(x)]] = True
+            done |= m
+    m = types == str
+    if m.any():
+        idx = np.flatnonzero(m)
+        digits = pd.Series(raw[idx], dtype=object).str.fullmatch(r"[+-]?[0-9]{1,15}").to_numpy(dtype=bool)
+        out[idx[digits]] = raw[idx[digits]].astype(np.float64)
+        done[idx[digits]] = True
+    for i in np.flatnonzero(~done):
+        v = raw[i]
         if v is None or (isinstance(v, (float, np.floating)) and np.isnan(v)):
             continue
         if isinstance(v, bool):

@@ -295,23 +295,47 @@ def _check_dates_and_ids(resp, raw_dates, mapping, headers, log, loc) -> None:
 
 
 def read_surveys(paths: list[str | Path] | str | Path, items: pd.DataFrame,
-                 config: SurveyConfig = SurveyConfig(), *, base: str | Path | None = None) -> SurveyData:
+                 config: SurveyConfig = SurveyConfig(), *, base: str | Path | None = None,
+                 cache_dir: str | Path | None = None) -> SurveyData:
     """Read several survey files (a list, or a folder: every ``khao_sat_*_Q*.xlsx`` in it) and
     stack them. A later file of the same period is *added*, not replaced (distinct respondents).
-    ``base`` (e.g. the data folder): file names in the outputs are relative to it."""
+    ``base`` (e.g. the data folder): file names in the outputs are relative to it.
+    ``cache_dir``: each file's parsed copy is kept there (``parlib.cache``) and reused while the
+    file, the question table, the scale and the code are unchanged."""
     if isinstance(paths, (str, Path)) and Path(paths).is_dir():
         paths = sorted(p for p in Path(paths).glob("khao_sat_*_Q*.xlsx") if not p.name.startswith("~$"))
 
     def shown(p):
         p = Path(p).resolve()
         return str(p.relative_to(Path(base).resolve())) if base and p.is_relative_to(Path(base).resolve()) else p.name
-    parts = [read_survey(p, items, config, display_name=shown(p)) for p in paths]
+    parts = [_read_one_cached(Path(p), items, config, shown(p), cache_dir) for p in paths]
     if not parts:
         raise StructuralError("Không có tệp khảo sát nào.", [Problem("không tìm thấy tệp khao_sat_<năm>_Q<quý>.xlsx")])
     return SurveyData(pd.concat([p.responses for p in parts], ignore_index=True),
                       pd.concat([p.answers for p in parts], ignore_index=True),
                       issues_frame(pd.concat([p.issues for p in parts]).to_dict("records")),
                       pd.concat([p.ledger for p in parts], ignore_index=True))
+
+
+def _read_one_cached(path: Path, items: pd.DataFrame, config: SurveyConfig, shown: str, cache_dir) -> SurveyData:
+    """:func:`read_survey` of one file, through the parse cache when ``cache_dir`` is given (the
+    key adds the display name, the question table and the scale to the file and the code)."""
+    if cache_dir is None:
+        return read_survey(path, items, config, display_name=shown)
+    import hashlib
+    import json
+
+    from .cache import cached
+
+    extra = json.dumps({"shown": shown, "config": [config.scale_min, config.scale_max, config.satisfied_min],
+                        "items": hashlib.sha256(items.to_csv(index=False).encode("utf-8")).hexdigest()})
+
+    def parse(p: Path) -> dict[str, pd.DataFrame]:
+        d = read_survey(p, items, config, display_name=shown)
+        return {"responses": d.responses, "answers": d.answers, "issues": d.issues, "ledger": d.ledger}
+
+    frames = cached("survey", path, parse, cache_dir=cache_dir, extra=extra)
+    return SurveyData(frames["responses"], frames["answers"], frames["issues"], frames["ledger"])
 
 
 # ---------------------------------------------------------------- indices
@@ -349,12 +373,18 @@ def _names(items: pd.DataFrame) -> pd.DataFrame:
     ], ignore_index=True)
 
 
-def _with_periods(obs: pd.DataFrame) -> pd.DataFrame:
-    """Stack quarter rows and year-to-date rows (quarters 1..q of the year) with period_kind."""
-    parts = [obs.assign(period_kind="quarter")]
-    for (y, q) in obs[["year", "quarter"]].drop_duplicates().itertuples(index=False):
-        ytd = obs[(obs["year"] == y) & (obs["quarter"] <= q)]
-        parts.append(ytd.assign(quarter=q, period_kind="ytd"))
+def _period_counts(src: pd.DataFrame, cells: list[str]) -> pd.DataFrame:
+    """``sum`` (satisfied) and ``count`` (answers) of ``is_satisfied`` per quarter and per year to
+    date (quarters 1..q of the year, ``period_kind``) for every combination of ``cells``.
+    Counts add up over quarters, so year-to-date rows are sums of the quarter counts: the
+    observations are aggregated once, never stacked per period."""
+    q = (src.groupby(["year", "quarter", *cells], dropna=False, sort=False)["is_satisfied"]
+         .agg(["sum", "count"]).reset_index())
+    parts = [q.assign(period_kind="quarter")]
+    for (y, qq) in q[["year", "quarter"]].drop_duplicates().itertuples(index=False):
+        sel = q[(q["year"] == y) & (q["quarter"] <= qq)]
+        ytd = sel.groupby(cells, dropna=False, sort=False)[["sum", "count"]].sum().reset_index()
+        parts.append(ytd.assign(year=y, quarter=qq, period_kind="ytd"))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -368,15 +398,18 @@ def satisfaction_table(survey: SurveyData, items: pd.DataFrame, config: SurveyCo
     (factors only: item answers pooled; NaN elsewhere). Respondents without a segment value
     count in 'all' only.
     """
-    obs = _with_periods(satisfaction_observations(survey, items, config))
-    pooled_src = survey.answers.dropna(subset=["answer"]).rename(columns={"factor_code": "code"})
-    pooled_src = _with_periods(pooled_src.assign(level="factor", is_satisfied=pooled_src["answer"] >= config.satisfied_min))
+    cells = ["level", "code", *segments]
+    obs = _period_counts(satisfaction_observations(survey, items, config), cells)
+    a = survey.answers.dropna(subset=["answer"])
+    pooled = _period_counts(pd.DataFrame({
+        "year": a["year"], "quarter": a["quarter"], "level": "factor", "code": a["factor_code"],
+        **{c: a[c] for c in segments}, "is_satisfied": a["answer"] >= config.satisfied_min}), cells)
     keys = ["period_kind", "year", "quarter", "level", "code"]
     out = []
     for seg in ("all",) + tuple(segments):
         group = keys + ([] if seg == "all" else [seg])
-        for src, prefix in ((obs, ""), (pooled_src, "pooled_")):
-            g = src.groupby(group, sort=False)["is_satisfied"].agg(["sum", "count"]).reset_index()
+        for src, prefix in ((obs, ""), (pooled, "pooled_")):
+            g = src.groupby(group, sort=False)[["sum", "count"]].sum().reset_index()
             g = g.rename(columns={"sum": f"{prefix}k", "count": f"{prefix}n", seg: "segment"})
             if prefix:
                 merged = merged.merge(g, on=group if seg == "all" else keys + ["segment"], how="left")

@@ -5,11 +5,21 @@
   the full frame and calls ``dossier_kpis`` for each dimension.
 * ``dossier_kpis`` builds its long table in one step instead of one piece per KPI; the
   reference here counts each KPI with a plain boolean sum.
+* ``kpi_table`` hands each period only the dossiers in its scope (computed once per run).
+* ``satisfaction_table`` aggregates the observations once and sums quarter counts into
+  year-to-date counts; the reference stacks the observations once per period and groups them.
+* ``parse_numbers`` takes a vectorised path for numeric cells and plain-digit text; the
+  reference is the per-cell loop it was first written as.
 (The parse cache's equivalence is in tests/test_cache.py.)
 """
 
+import re
+
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parlib import kpi
 from parlib.calendar import load_calendar
@@ -78,16 +88,138 @@ def test_dossier_kpis_equal_plain_boolean_counts(sample):
     assert str(t["kpi"].dtype) == "str" and str(t["k"].dtype) == "int64"
 
 
-def test_number_fast_path_equals_parse_numbers():
-    """Text counts (a CSV export): plain digits take the vectorised path, everything else
-    parse_numbers; the result is parse_numbers' for every cell."""
-    from parlib.dossiers import _numbers
+def test_number_fast_path_equals_the_per_cell_loop():
     from parlib.readers import parse_numbers
 
-    cells = pd.Series(["0", "12", None, " 3 ", "1,5", "1.000", "x", "-2", "0012", "9" * 15, "9" * 16, "١٢"],
-                      dtype=object)
-    got, bad = _numbers(cells)
-    want, want_bad = parse_numbers(cells)
+    cells = pd.Series(["0", "12", None, " 3 ", "1,5", "1.000", "x", "-2", "0012", "9" * 15, "9" * 16, "١٢",
+                       "+7", 3, 2.5, float("nan"), float("inf"), True, 10 ** 15, 10 ** 400, -4, np.int64(5),
+                       np.float64(1e16), "", "  "], dtype=object)
+    got, bad = parse_numbers(cells)
+    want, want_bad = reference_parse_numbers(cells)
     pd.testing.assert_series_equal(got, want)
     pd.testing.assert_series_equal(bad, want_bad)
-    assert got.iloc[1] == 12.0 and bad.iloc[6] and bad.iloc[10]  # 'x' and 16 digits (>= 1e15) are bad
+    # by hand: '12' -> 12, '1.000' -> 1000 (thousands dot), 'x', 16 digits, inf, True, 1e15, 10**400 bad
+    assert got.iloc[1] == 12.0 and got.iloc[5] == 1000.0 and got.iloc[12] == 7.0 and got.iloc[14] == 2.5
+    assert bad.iloc[[6, 10, 16, 17, 18, 19, 22]].all() and not bad.iloc[[2, 15, 23, 24]].any()
+
+
+_CELL = st.one_of(st.none(), st.booleans(), st.integers(-10 ** 17, 10 ** 17),
+                  st.floats(allow_nan=True, allow_infinity=True),
+                  st.from_regex(r"[ +\-]?[0-9]{0,17}([.,][0-9]{0,4})?[ ]?", fullmatch=True),
+                  st.text(max_size=6))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_CELL, max_size=30))
+def test_number_fast_path_equals_the_per_cell_loop_on_any_cells(cells):
+    from parlib.readers import parse_numbers
+
+    s = pd.Series(cells, dtype=object)
+    got, bad = parse_numbers(s)
+    want, want_bad = reference_parse_numbers(s)
+    pd.testing.assert_series_equal(got, want)
+    pd.testing.assert_series_equal(bad, want_bad)
+
+
+def reference_parse_numbers(values):
+    """parse_numbers as first written: one cell at a time."""
+    from parlib.readers import MAX_ABS_NUMBER, _NUM_RE, normalise_text
+
+    out = np.full(len(values), np.nan)
+    bad = np.zeros(len(values), dtype=bool)
+    for i, v in enumerate(values.tolist()):
+        if v is None or (isinstance(v, (float, np.floating)) and np.isnan(v)):
+            continue
+        if isinstance(v, bool):
+            bad[i] = True
+            continue
+        if isinstance(v, (int, float, np.integer, np.floating)):
+            x = float(v) if abs(v) < MAX_ABS_NUMBER else np.inf
+        else:
+            s = (normalise_text(v) or "").replace(" ", "")
+            if s == "":
+                continue
+            if re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+(,\d+)?", s):
+                s = s.replace(".", "")
+            if not _NUM_RE.match(s):
+                bad[i] = True
+                continue
+            x = float(s.replace(",", "."))
+        if np.isfinite(x) and abs(x) < MAX_ABS_NUMBER:
+            out[i] = x
+        else:
+            bad[i] = True
+    return pd.Series(out, index=values.index, dtype="float64"), pd.Series(bad, index=values.index)
+
+
+# ---------------------------------------------------------------- satisfaction table
+
+def reference_satisfaction_table(survey, items, config, segments=("channel", "field_name")):
+    """satisfaction_table as first written: observations stacked once per period (quarter and
+    year to date), then grouped."""
+    from parlib.stats import add_rate
+    from parlib.survey import ALL_SEGMENT, _names, _period_label, satisfaction_observations
+
+    def with_periods(obs):
+        parts = [obs.assign(period_kind="quarter")]
+        for (y, q) in obs[["year", "quarter"]].drop_duplicates().itertuples(index=False):
+            ytd = obs[(obs["year"] == y) & (obs["quarter"] <= q)]
+            parts.append(ytd.assign(quarter=q, period_kind="ytd"))
+        return pd.concat(parts, ignore_index=True)
+
+    obs = with_periods(satisfaction_observations(survey, items, config))
+    pooled_src = survey.answers.dropna(subset=["answer"]).rename(columns={"factor_code": "code"})
+    pooled_src = with_periods(pooled_src.assign(level="factor", is_satisfied=pooled_src["answer"] >= config.satisfied_min))
+    keys = ["period_kind", "year", "quarter", "level", "code"]
+    out = []
+    for seg in ("all",) + tuple(segments):
+        group = keys + ([] if seg == "all" else [seg])
+        for src, prefix in ((obs, ""), (pooled_src, "pooled_")):
+            g = src.groupby(group, sort=False)["is_satisfied"].agg(["sum", "count"]).reset_index()
+            g = g.rename(columns={"sum": f"{prefix}k", "count": f"{prefix}n", seg: "segment"})
+            merged = merged.merge(g, on=group if seg == "all" else keys + ["segment"], how="left") if prefix else g
+        merged["segment_kind"] = seg
+        if seg == "all":
+            merged["segment"] = ALL_SEGMENT
+        out.append(merged)
+    t = add_rate(pd.concat(out, ignore_index=True), small_n=config.small_n, alpha=config.alpha)
+    t["pooled_pct"] = np.where(t["pooled_n"] > 0, 100 * t["pooled_k"] / t["pooled_n"].where(t["pooled_n"] > 0), np.nan)
+    t = t.merge(_names(items), on=["level", "code"], how="left")
+    t["period_label"] = [_period_label(k, y, q) for k, y, q in zip(t["period_kind"], t["year"], t["quarter"])]
+    seg_order = {s: i for i, s in enumerate(("all",) + tuple(segments))}
+    t = t.assign(_s=t["segment_kind"].map(seg_order)).sort_values(
+        ["period_kind", "year", "quarter", "order", "_s", "segment"], kind="stable")
+    cols = ["period_kind", "year", "quarter", "period_label", "level", "code", "name", "factor_code",
+            "segment_kind", "segment", "k", "n", "pct", "ci_low_pct", "ci_high_pct", "is_small_sample",
+            "pooled_k", "pooled_n", "pooled_pct"]
+    return t[cols].reset_index(drop=True).astype({"k": "int64", "n": "int64", "segment": "str"})
+
+
+@pytest.fixture(scope="module")
+def survey_sample():
+    from parlib.survey import load_survey_items, read_surveys
+
+    paths = Paths()
+    items = load_survey_items(paths.config / "survey_items.csv")
+    return read_surveys(sorted((paths.raw / "survey").glob("khao_sat_*.xlsx")), items), items
+
+
+@pytest.mark.parametrize("satisfied_min", [4, 5])
+def test_satisfaction_table_equals_the_stacked_periods(survey_sample, satisfied_min):
+    from parlib.survey import SurveyConfig, SurveyData, satisfaction_table
+
+    data, items = survey_sample
+    cfg = SurveyConfig(satisfied_min=satisfied_min)
+    pd.testing.assert_frame_equal(satisfaction_table(data, items, cfg), reference_satisfaction_table(data, items, cfg),
+                                  check_exact=True)
+    # respondents without a channel or a field count in 'all' only; one segment only
+    r = data.responses.copy()
+    r.loc[r.index[::7], "channel"] = np.nan
+    a = data.answers.copy()
+    a["channel"] = a["respondent_key"].map(r.set_index("respondent_key")["channel"])
+    a.loc[a.index[::11], "field_name"] = np.nan
+    holes = SurveyData(r, a)
+    for segs in (("channel", "field_name"), ("channel",)):
+        fast = satisfaction_table(holes, items, cfg, segments=segs)
+        pd.testing.assert_frame_equal(fast, reference_satisfaction_table(holes, items, cfg, segs), check_exact=True)
+    assert len(data.responses) > 1000 and fast["period_kind"].eq("ytd").any()
