@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .errors import Problem, StructuralError
@@ -69,29 +70,35 @@ def clean_comments(responses: pd.DataFrame) -> pd.DataFrame:
 
 
 def tag_comments(responses: pd.DataFrame, themes: pd.DataFrame) -> pd.DataFrame:
-    """One row per comment × matched theme (``NO_THEME`` when none matched).
+    """One row per comment × matched theme (``NO_THEME`` when none matched), comments in input
+    order, themes in table order.
 
     Columns: respondent_key, year, quarter, channel, theme, comment (scrubbed).
     """
     pats = theme_patterns(themes)
     c = clean_comments(responses)
-    rows = []
-    for rec in c.to_dict("records"):
-        text = rec["comment"].casefold()
-        hit = [t for t, p in pats.items() if p.search(text)] or [NO_THEME]
-        rows.extend(dict(rec, theme=t) for t in hit)
-    return pd.DataFrame(rows, columns=KEYS + ["theme", "comment"])
+    texts = [t.casefold() for t in c["comment"]]
+    hits = np.array([[p.search(t) is not None for p in pats.values()] for t in texts], dtype=bool
+                    ).reshape(len(texts), len(pats))
+    hits = np.column_stack([hits, ~hits.any(axis=1)])
+    row, col = np.nonzero(hits)  # row-major: each comment's themes in table order
+    out = c.iloc[row][KEYS + ["comment"]].reset_index(drop=True)
+    out.insert(len(KEYS), "theme", np.array([*pats, NO_THEME], dtype=object)[col])
+    return out.astype({"theme": "str"})
 
 
-def theme_counts(responses: pd.DataFrame, themes: pd.DataFrame) -> pd.DataFrame:
+def theme_counts(responses: pd.DataFrame, themes: pd.DataFrame, *, tagged: pd.DataFrame | None = None
+                 ) -> pd.DataFrame:
     """Comments per theme per quarter, every theme listed (0 when absent), ``NO_THEME`` last.
 
     Columns: year, quarter, theme, n_comments (comments with the theme), n_total (non-empty
     comments of the quarter), share_pct (n_comments ÷ n_total × 100; shares add up to more
-    than 100 because a comment may have several themes).
+    than 100 because a comment may have several themes). ``tagged``: the result of
+    :func:`tag_comments` for these responses, when the caller already has it (one row per
+    comment × theme: the total counts each comment once).
     """
-    tagged = tag_comments(responses, themes)
-    totals = clean_comments(responses).groupby(["year", "quarter"]).size().rename("n_total")
+    tagged = tag_comments(responses, themes) if tagged is None else tagged
+    totals = tagged.drop_duplicates("respondent_key").groupby(["year", "quarter"]).size().rename("n_total")
     order = list(dict.fromkeys(themes["theme"])) + [NO_THEME]
     if totals.empty:
         return pd.DataFrame(columns=["year", "quarter", "theme", "n_comments", "n_total", "share_pct"])
@@ -114,13 +121,14 @@ def shorten(text: str, max_chars: int = 160) -> str:
 
 
 def theme_examples(responses: pd.DataFrame, themes: pd.DataFrame, *, year: int | None = None,
-                   quarter: int | None = None, n: int = 3, max_chars: int = 160) -> pd.DataFrame:
+                   quarter: int | None = None, n: int = 3, max_chars: int = 160,
+                   tagged: pd.DataFrame | None = None) -> pd.DataFrame:
     """Up to ``n`` example comments per theme (scrubbed, shortened, first in file order,
-    duplicates removed) for a year / quarter or all data.
+    duplicates removed) for a year / quarter or all data. ``tagged``: as in :func:`theme_counts`.
 
     Columns: theme, year, quarter, example.
     """
-    t = tag_comments(responses, themes)
+    t = tag_comments(responses, themes) if tagged is None else tagged
     if year is not None:
         t = t[t["year"] == year]
     if quarter is not None:

@@ -93,3 +93,17 @@ def test_theme_table_errors_and_shipped_table(tmp_path):
                       "comment": ["Hồ sơ bị quá hạn, nộp trực tuyến khó"]})
     assert sorted(tag_comments(r, shipped)["theme"]) == ["Dịch vụ công trực tuyến", "Thời gian giải quyết",
                                                          "Thủ tục, giấy tờ"]
+
+
+def test_counts_from_the_tagged_table_count_each_comment_once(responses, themes):
+    """The quarterly run tags once and hands the tagged table on. A comment with two themes is
+    one comment in n_total (Q1: 4 comments, of which r0 and r1 have two themes each) and one
+    in each of its themes (a regression: re-tagging the tagged rows counted r0 four times)."""
+    tagged = tag_comments(responses, themes)
+    assert len(tagged[tagged["quarter"] == 1]) == 6  # r0, r1: 2 rows each; r2, r3: NO_THEME
+    c = theme_counts(responses, themes, tagged=tagged)
+    pd.testing.assert_frame_equal(c, theme_counts(responses, themes))
+    c = c.set_index(["quarter", "theme"])
+    assert (c.xs(1)["n_total"] == 4).all() and c.loc[(1, "Thái độ phục vụ"), "n_comments"] == 1
+    ex = theme_examples(responses, themes, year=2026, quarter=1, tagged=tagged)
+    pd.testing.assert_frame_equal(ex, theme_examples(responses, themes, year=2026, quarter=1))

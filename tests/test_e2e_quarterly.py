@@ -99,3 +99,20 @@ def test_no_alarm_for_the_online_trend(result):
     seg = result.segment_changes
     online = seg.loc[(seg["segment"] == "Trực tuyến") & (seg["year"] == 2026)]
     assert not online["is_significant"].any()
+
+
+def test_comment_themes_count_each_comment_once(result):
+    """n_total of the report's theme table = non-empty comments of the quarter in the survey
+    files (a comment with several themes once), and no theme exceeds it."""
+    from parlib.survey import load_survey_items, read_surveys
+
+    paths = Paths()
+    r = read_surveys(sorted((paths.raw / "survey").glob("khao_sat_2026_Q3*.xlsx")),
+                     load_survey_items(paths.config / "survey_items.csv")).responses
+    t = result.theme_counts
+    assert t is not None and not t.empty
+    q3 = t[(t["year"] == 2026) & (t["quarter"] == 3)]
+    sel = r[(r["year"] == 2026) & (r["quarter"] == 3)]
+    n_comments = int(sel["comment"].fillna("").str.strip().ne("").sum())
+    assert (q3["n_total"] == n_comments).all() and n_comments > 0
+    assert (q3["n_comments"] <= n_comments).all()
