@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .cache import cached
 from .errors import Problem, StructuralError
 from .issues import IssueLog, Ledger, excel_cell
 from .readers import (find_header_row, fold, map_columns, normalise_text, parse_datetimes, parse_numbers,
@@ -69,7 +70,7 @@ KPI_LABELS = {
 }
 
 
-def read_feedback(files, calendar) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def read_feedback(files, calendar, *, cache_dir=None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Read feedback logs; returns (feedback, issues, ledger).
 
     ``feedback`` columns: FEEDBACK_COLUMNS — ``feedback_id``, ``office_name``, ``category``
@@ -82,15 +83,22 @@ def read_feedback(files, calendar) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataF
     optional date (NaT), a date before receipt, a bad like/dislike count (0), an unknown
     ``Phản ánh lại`` value (``Không``), a receipt year the ``calendar`` does not cover.
     Raises StructuralError listing every missing sheet/column of every file.
+    ``cache_dir``: each file's parsed copy is kept there (``parlib.cache``) and reused while
+    the file and the code are unchanged.
     """
     issues, ledger = IssueLog(), Ledger()
     problems: list[Problem] = []
     parts = []
     for path in map(Path, files):
         try:
-            parts.append(_read_one(path, issues, ledger))
+            one = _parse_file(path) if cache_dir is None else cached(
+                "feedback", path, _parse_file, cache_dir=cache_dir, extra=path.name)
         except StructuralError as err:
             problems.extend(err.problems)
+            continue
+        parts.append(one["rows"])
+        issues.extend(one["issues"])
+        ledger.records.extend(one["ledger"].to_dict("records"))
     if problems:
         raise StructuralError("Tệp PAKN không đúng cấu trúc.", problems)
     fb = pd.concat(parts, ignore_index=True) if parts else _empty()
@@ -114,6 +122,13 @@ def _empty() -> pd.DataFrame:
         df[c] = df[c].astype("datetime64[us]")
     return df.astype({"likes": "int64", "dislikes": "int64", "row": "int64", "is_classified": "bool",
                       "is_recomplaint": "bool"})
+
+
+def _parse_file(path: Path) -> dict[str, pd.DataFrame]:
+    """One log read on its own (what the parse cache stores): ``rows``, ``issues``, ``ledger``."""
+    issues, ledger = IssueLog(), Ledger()
+    rows = _read_one(path, issues, ledger)
+    return {"rows": rows, "issues": issues.to_frame(), "ledger": ledger.to_frame()}
 
 
 def _read_one(path: Path, issues: IssueLog, ledger: Ledger) -> pd.DataFrame:

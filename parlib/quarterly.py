@@ -21,7 +21,7 @@ import pandas as pd
 
 from .calendar import WorkCalendar, load_calendar
 from .config import Paths
-from .errors import ConfigError
+from .errors import ConfigError, ParlibError
 from .io import write_table
 from .issues import issues_frame
 from .vnformat import quarter_label
@@ -153,6 +153,38 @@ def preflight(year: int, quarter: int, paths: Paths) -> None:
         raise ConfigError(f"Thiếu danh mục thủ tục {paths.rel(paths.config / 'procedures.csv')}.")
 
 
+def warm_parse_cache(year: int, quarter: int, paths: Paths) -> list[Path]:
+    """Parse every dossier export, feedback log and survey file a quarterly run reads into the
+    parse cache (``data/processed/.cache``), with the keys :func:`build` uses. The command line
+    runs this on the second core while the notebook's kernel starts, so that the notebook
+    finds the files parsed. Returns the files that could not be parsed: :func:`build` parses
+    them again and reports their problems (a structural error stops the run there)."""
+    from .dossiers import warm_parse_cache as warm_dossiers
+    from .feedback import read_feedback
+    from .survey import SurveyConfig, load_survey_items, read_surveys
+
+    files = input_files(paths, Period(year, quarter))
+    cache = paths.processed / ".cache"
+    failed = warm_dossiers(files["dossiers"], cache, data_dir=paths.data)
+    cal = load_calendar(paths)
+    for p in files["feedback"]:
+        try:
+            read_feedback([p], cal, cache_dir=cache)
+        except ParlibError:
+            failed.append(p)
+    if files["survey"]:
+        try:
+            items = load_survey_items(paths.config / "survey_items.csv")
+        except ParlibError:
+            return failed + files["survey"]
+        for p in files["survey"]:
+            try:
+                read_surveys([p], items, SurveyConfig(), base=paths.data, cache_dir=cache)
+            except ParlibError:
+                failed.append(p)
+    return failed
+
+
 # ---------------------------------------------------------------- build
 
 def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = True) -> QuarterlyResult:
@@ -186,7 +218,8 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
     monthly = kpis.loc[kpis["period_kind"] == "month"]
     targets = load_targets(paths)
 
-    fb, fb_issues, fb_ledger = read_feedback(files["feedback"], cal) if files["feedback"] else (
+    fb, fb_issues, fb_ledger = read_feedback(files["feedback"], cal, cache_dir=paths.processed / ".cache") \
+        if files["feedback"] else (
         pd.DataFrame(), issues_frame(), pd.DataFrame())
     issues.append(fb_issues)
     ledgers.append(fb_ledger)
@@ -346,7 +379,7 @@ def _survey(paths: Paths, files: list[Path], period: Period, classified: pd.Data
 
     cfg = SurveyConfig()
     items = load_survey_items(paths.config / "survey_items.csv")
-    data = read_surveys(files, items, cfg, base=paths.data)
+    data = read_surveys(files, items, cfg, base=paths.data, cache_dir=paths.processed / ".cache")
     table = satisfaction_table(data, items, cfg)
     changes = satisfaction_changes(table, period.year, period.quarter)
     drivers = key_drivers(data, items, cfg, year=period.year, quarter=period.quarter, ytd=True)
@@ -354,11 +387,12 @@ def _survey(paths: Paths, files: list[Path], period: Period, classified: pd.Data
                                          segment="channel")
     themes_tbl = load_comment_themes(paths.config / "comment_themes.csv")
     comments = tag_comments(data.responses, themes_tbl)
-    counts = theme_counts(comments, themes_tbl)
+    counts = theme_counts(data.responses, themes_tbl, tagged=comments)
     in_q = classified["received_at"].between(period.start, period.end) if not classified.empty else None
     n_dossiers = int(in_q.sum()) if in_q is not None else 0
     sample = sample_size_check(data, n_dossiers, year=period.year, quarter=period.quarter)
-    examples = theme_examples(comments, themes_tbl, year=period.year, quarter=period.quarter, n=2)
+    examples = theme_examples(data.responses, themes_tbl, year=period.year, quarter=period.quarter, n=2,
+                              tagged=comments)
     return {"examples": examples, "survey": data, "items": items, "table": table, "changes": changes, "drivers": drivers,
             "segments": segments, "comments": comments, "themes": counts, "themes_table": themes_tbl,
             "sample": sample, "issues": data.issues, "ledger": data.ledger, "config": cfg}

@@ -201,6 +201,58 @@ def test_dossier_exports_identical_with_and_without_the_parse_cache(tmp_path):
     assert len(direct.dossiers) > 1000 and (direct.ledger["status"] == "skipped").any()
 
 
+def test_survey_files_identical_with_and_without_the_parse_cache(tmp_path, capsys):
+    """Every bundled survey file: the same four tables without the cache, cold and warm; a
+    changed question table or scale is a miss (it changes what a valid answer is)."""
+    from parlib.cache import STATS
+    from parlib.config import Paths
+    from parlib.survey import SurveyConfig, load_survey_items, read_surveys
+
+    paths = Paths()
+    files = sorted((paths.raw / "survey").glob("khao_sat_*.xlsx"))
+    items = load_survey_items(paths.config / "survey_items.csv")
+    direct = read_surveys(files, items, base=paths.data)
+    cold = read_surveys(files, items, base=paths.data, cache_dir=tmp_path / "cache")
+    assert len(list((tmp_path / "cache" / "survey").glob("*.json"))) == len(files)  # every copy was stored
+    hits = STATS["hits"]
+    warm = read_surveys(files, items, base=paths.data, cache_dir=tmp_path / "cache")
+    assert STATS["hits"] - hits == len(files)
+    for got in (cold, warm):
+        for table in ("responses", "answers", "issues", "ledger"):
+            pd.testing.assert_frame_equal(getattr(got, table), getattr(direct, table), check_exact=True)
+    assert len(direct.responses) > 1000 and (direct.issues["rule"] == "survey_answer_out_of_scale").any()
+    misses = STATS["misses"]
+    strict = read_surveys(files[:1], items, SurveyConfig(scale_max=4, satisfied_min=3), base=paths.data,
+                          cache_dir=tmp_path / "cache")
+    fewer = read_surveys(files[:1], items.iloc[1:], base=paths.data, cache_dir=tmp_path / "cache")
+    assert STATS["misses"] - misses == 2
+    assert strict.answers["answer"].max() == 4 and fewer.answers["item_code"].nunique() == items["item_code"].nunique() - 1
+    assert "không lưu được" not in capsys.readouterr().err
+
+
+def test_feedback_logs_identical_with_and_without_the_parse_cache(tmp_path, capsys):
+    """The bundled feedback logs (2025, 2026): the same three tables without the cache, cold
+    and warm."""
+    from parlib.cache import STATS
+    from parlib.calendar import load_calendar
+    from parlib.config import Paths
+    from parlib.feedback import read_feedback
+
+    paths = Paths()
+    files = sorted((paths.raw / "feedback").glob("pakn_*.xlsx"))
+    cal = load_calendar(paths)
+    direct = read_feedback(files, cal)
+    cold = read_feedback(files, cal, cache_dir=tmp_path / "cache")
+    hits = STATS["hits"]
+    warm = read_feedback(files, cal, cache_dir=tmp_path / "cache")
+    assert STATS["hits"] - hits == len(files) >= 2
+    for got in (cold, warm):
+        for a, b in zip(got, direct):
+            pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert len(direct[0]) > 100 and set(direct[2]["status"]) >= {"used", "skipped"}
+    assert "không lưu được" not in capsys.readouterr().err
+
+
 def test_code_fingerprint_covers_the_reader_module_and_its_parlib_imports():
     from parlib.cache import _closure, code_fingerprint
 
