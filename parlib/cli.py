@@ -8,7 +8,9 @@
     parlib all                                   the default reports on the bundled data
 
 Every subcommand takes ``--data DIR`` (default: the project's ``data/``) and ``--out DIR``
-(default: ``reports/``). Exit status: 0 success; 1 ``validate`` found errors in the file;
+(default: ``reports/``). A report whose raw inputs, code, parameters and published files are
+unchanged since it was last built is reused, not rebuilt; ``--force`` (annual, quarterly,
+compare, all) rebuilds it anyway. Exit status: 0 success; 1 ``validate`` found errors in the file;
 2 a parlib error (Vietnamese message, no traceback); 3 an unexpected error (traceback shown,
 so it can be reported).
 """
@@ -29,6 +31,11 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="DIR", help="thư mục báo cáo (mặc định: reports/)")
 
 
+def _force(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--force", action="store_true",
+                   help="lập lại báo cáo kể cả khi dữ liệu, mã nguồn và tham số không đổi")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="parlib", description="Sổ phân tích PAR INDEX và SIPAS.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="LỆNH")
@@ -36,16 +43,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("annual", help="báo cáo phân tích điểm PAR INDEX của một năm")
     p.add_argument("--year", type=int, required=True, help="năm đánh giá, ví dụ 2026")
     p.add_argument("--base", type=int, help="năm so sánh (mặc định: năm trước nếu có dữ liệu)")
+    _force(p)
     _common(p)
 
     p = sub.add_parser("quarterly", help="báo cáo theo dõi hằng quý")
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--quarter", type=int, choices=[1, 2, 3, 4], required=True)
+    _force(p)
     _common(p)
 
     p = sub.add_parser("compare", help="so sánh hai năm qua thay đổi bộ tiêu chí")
     p.add_argument("--base", type=int, required=True)
     p.add_argument("--year", type=int, required=True)
+    _force(p)
     _common(p)
 
     p = sub.add_parser("validate", help="kiểm tra một tệp dữ liệu đầu vào")
@@ -58,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
 
     p = sub.add_parser("all", help="các báo cáo mặc định trên dữ liệu mẫu")
+    _force(p)
     _common(p)
     return parser
 

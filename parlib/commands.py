@@ -45,7 +45,7 @@ def cmd_annual(args, paths: Paths) -> int:
     log(f"[1/2] Kiểm tra dữ liệu năm {args.year} …")
     annual.preflight(args.year, paths, base_year=base)
     log("[2/2] Lập báo cáo năm …")
-    res = render(annual_spec(args.year, base), paths)
+    res = render(annual_spec(args.year, base), paths, force=args.force)
     _done(res)
     return 0
 
@@ -61,7 +61,7 @@ def cmd_compare(args, paths: Paths) -> int:
                       stem=f"compare_{args.base}_{args.year}",
                       title=f"So sánh Chỉ số CCHC năm {args.year} với năm {args.base}",
                       params={"year": args.year, "base_year": args.base})
-    _done(render(spec, paths))
+    _done(render(spec, paths, force=args.force))
     return 0
 
 
@@ -79,7 +79,8 @@ def cmd_quarterly(args, paths: Paths) -> int:
     log(f"[1/2] Kiểm tra dữ liệu quý {args.quarter}/{args.year} …")
     quarterly.preflight(args.year, args.quarter, paths)
     log("[2/2] Lập báo cáo quý …")
-    _done(render(quarterly_spec(args.year, args.quarter), paths))
+    _done(render(quarterly_spec(args.year, args.quarter), paths, force=args.force,
+                 warm=_warm(args.year, args.quarter, paths)))
     return 0
 
 
@@ -133,9 +134,18 @@ def cmd_all(args, paths: Paths) -> int:
         quarterly.preflight(lq[0], lq[1], paths)
         specs.append(quarterly_spec(*lq))
     log(f"[3/3] Lập {len(specs)} báo cáo …")
-    for spec in specs:
-        _done(render(spec, paths))
+    for i, spec in enumerate(specs):
+        # the annual report's root causes read the latest quarter too: warm its files at once
+        _done(render(spec, paths, force=args.force, warm=_warm(*lq, paths) if lq and i == 0 else None))
     return 0
+
+
+def _warm(year: int, quarter: int, paths: Paths):
+    """Parse the quarter's raw files into the parse cache on the second core while the
+    notebook's kernel starts (see quarterly.warm_parse_cache)."""
+    from . import quarterly
+
+    return lambda: quarterly.warm_parse_cache(year, quarter, paths)
 
 
 def _done(res) -> None:

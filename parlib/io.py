@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -98,6 +99,25 @@ def _remove_orphans(folder: Path, prefix: str, suffix: str = "") -> None:
             shutil.rmtree(p, ignore_errors=True)
         else:
             p.unlink(missing_ok=True)
+
+
+def remove_stale_parts(folder: str | Path) -> None:
+    """Remove the hidden ``.<name>.<pid>.<random>.part`` files under ``folder`` (sub-folders
+    such as the parse cache included) left by killed processes (what :func:`atomic_path`
+    removes target by target, for a whole folder)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return
+    for p in folder.rglob(".*.part"):
+        m = re.fullmatch(r"\.(.+)\.(\d+)\.[^.]+\.part", p.name)
+        if m and int(m.group(2)) != os.getpid() and not _pid_alive(int(m.group(2))):
+            p.unlink(missing_ok=True)
+
+
+def remove_stale_staging(out_dir: str | Path) -> None:
+    """Remove the staging folders of ``out_dir`` left by killed runs (see ReportStage)."""
+    out_dir = Path(out_dir)
+    _remove_orphans(out_dir.parent, f".staging-{out_dir.name}-")
 
 
 @contextmanager
@@ -186,7 +206,7 @@ class ReportStage:
         self.staging = self.out_dir.parent / f".staging-{self.out_dir.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
     def __enter__(self) -> "ReportStage":
-        _remove_orphans(self.out_dir.parent, f".staging-{self.out_dir.name}-")
+        remove_stale_staging(self.out_dir)
         self.staging.mkdir(parents=True, exist_ok=False)
         return self
 

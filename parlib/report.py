@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from . import __version__
 from .config import NOTEBOOKS_DIR, PROJECT_ROOT, TEMPLATES_DIR, Paths
 from .errors import ParlibError
-from .io import ReportStage, code_version, sha256_file, write_json, write_text
+from .io import ReportStage, code_version, remove_stale_parts, remove_stale_staging, sha256_file, write_json, write_text
 
 
 class NotebookFailed(ParlibError):
@@ -126,15 +128,135 @@ def export_html(executed_nb: Path, html_path: Path, title: str) -> list[str]:
     return removed
 
 
-def render(spec: ReportSpec, paths: Paths, *, extra_manifest: dict | None = None) -> RenderResult:
+# Packages whose version can change what a report shows (numbers, charts, HTML).
+_KEY_PACKAGES = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn", "pyarrow", "python-calamine",
+                 "openpyxl", "papermill", "nbconvert", "nbformat", "nbclient", "ipykernel", "jinja2")
+
+
+def _package_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in _KEY_PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = ""
+    return out
+
+
+def build_key(spec: ReportSpec, paths: Paths, inputs: list[dict]) -> str:
+    """SHA-256 of everything a report is made from: the notebook, the HTML template, the whole
+    parlib package source, the parameters and title, the data folder and the checksum of every
+    raw input file, Python and the versions of the packages that compute and render it.
+    Two runs with the same key produce the same report (up to its timestamps)."""
+    from .cache import code_fingerprint
+
+    h = hashlib.sha256()
+    for p in [NOTEBOOKS_DIR / spec.notebook, *sorted(q for q in TEMPLATES_DIR.rglob("*") if q.is_file())]:
+        h.update(p.name.encode("utf-8"))
+        h.update(sha256_file(p).encode("ascii"))
+    payload = {"notebook_and_template": h.hexdigest(), "parlib": code_fingerprint(), "version": __version__,
+               "params": spec.params, "title": spec.title, "stem": spec.stem,
+               "data_dir": str(paths.data.resolve()), "inputs": inputs, "python": sys.version,
+               "packages": _package_versions()}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def _file_records(files: list[Path], base: Path) -> list[dict]:
+    return [{"path": p.relative_to(base).as_posix(), "sha256": sha256_file(p)} for p in sorted(files)]
+
+
+def _changed(records: list[dict], base: Path) -> str | None:
+    """The first recorded file that is missing or whose bytes changed (provenance sidecars:
+    missing only, their creation time differs on every write), else None."""
+    for rec in records:
+        p = base / rec["path"]
+        if not p.is_file():
+            return rec["path"]
+        if not p.name.endswith(".provenance.json") and sha256_file(p) != rec["sha256"]:
+            return rec["path"]
+    return None
+
+
+def _local_time(iso) -> str:
+    """'2026-11-24T07:00:57+00:00' -> '14:00 ngày 24/11/2026' (the machine's time zone)."""
+    try:
+        t = datetime.fromisoformat(str(iso)).astimezone()
+    except ValueError:
+        return str(iso)
+    return f"{t:%H:%M} ngày {t:%d/%m/%Y}"
+
+
+def reusable(spec: ReportSpec, paths: Paths, key: str) -> RenderResult | None:
+    """The published report of ``spec`` when it was built from exactly the same things
+    (``build_key``) and nothing it published (report files, processed tables) was removed or
+    changed since; None otherwise (with a line saying why, when a report exists)."""
+    out_dir = paths.report_dir(spec.period)
+    manifest_path = out_dir / f"{spec.stem}.manifest.json"
+    if not manifest_path.is_file():
+        return None
+    try:
+        m = json.loads(manifest_path.read_text(encoding="utf-8"))
+        same = m.get("build_key") == key and bool(m.get("outputs"))
+        changed = _changed(m["outputs"], out_dir) or _changed(m.get("processed", []), paths.data) if same else None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log(f"  • Không đọc được {manifest_path.name} ({type(exc).__name__}): lập lại báo cáo.")
+        return None
+    if not same:
+        return None
+    if changed:
+        log(f"  • Tệp {changed} đã bị xoá hoặc sửa sau lần lập trước: lập lại báo cáo.")
+        return None
+    remove_stale_staging(out_dir)
+    remove_stale_parts(paths.processed)
+    log(f"  • Dữ liệu, mã nguồn và tham số không đổi kể từ lần lập lúc {_local_time(m.get('finished_at'))}: "
+        "dùng lại báo cáo đã lập (thêm --force để lập lại).")
+    files = sorted([out_dir / r["path"] for r in m["outputs"]] + [manifest_path])
+    return RenderResult(spec, out_dir, files, {"reused": True}, list(m.get("warnings", [])))
+
+
+class _Background:
+    """``fn()`` on a thread; ``join`` waits and logs (never hides) an unexpected error."""
+
+    def __init__(self, fn):
+        import threading
+
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(fn,), name="parlib-warm", daemon=True)
+        self.thread.start()
+
+    def _run(self, fn) -> None:
+        try:
+            fn()
+        except Exception as exc:  # reported in join(); the notebook reads the same files itself
+            self.error = exc
+
+    def join(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            log(f"  ! Đọc trước dữ liệu song song bị lỗi ({type(self.error).__name__}: {self.error}); "
+                "sổ phân tích đã tự đọc lại dữ liệu.")
+
+
+def render(spec: ReportSpec, paths: Paths, *, extra_manifest: dict | None = None, force: bool = False,
+           warm=None) -> RenderResult:
     """Execute one notebook and publish its outputs into ``<out>/<period>/`` atomically.
 
     The notebook receives ``output_dir`` (the staging folder) among its parameters and
-    writes its own ``<stem>.xlsx`` and ``summary.json`` there.
+    writes its own ``<stem>.xlsx`` and ``summary.json`` there. Unless ``force``, a report whose
+    inputs, code, parameters and published files are unchanged is not rebuilt
+    (:func:`reusable`); the result then has ``timings == {"reused": True}``. ``warm``: a
+    function run on a thread while the kernel starts (e.g. filling the parse cache).
     """
     out_dir = paths.report_dir(spec.period)
+    inputs = _input_hashes(paths)
+    key = build_key(spec, paths, inputs)
+    if not force and (hit := reusable(spec, paths, key)) is not None:
+        return hit
     timings: dict[str, float] = {}
     started = datetime.now(timezone.utc)
+    wall_start = time.time()
     with ReportStage(out_dir) as stage:
         params = dict(spec.params)
         params.update({"data_dir": str(paths.data), "output_dir": str(stage.staging)})
@@ -142,6 +264,7 @@ def render(spec: ReportSpec, paths: Paths, *, extra_manifest: dict | None = None
         nb_out = stage.path(f"{spec.stem}.ipynb")
         t0 = time.perf_counter()
         log(f"  • Chạy sổ phân tích {spec.notebook} …")
+        background = _Background(warm) if warm is not None else None
         try:
             execute(spec_run, nb_out)
         except NotebookFailed:
@@ -150,11 +273,17 @@ def render(spec: ReportSpec, paths: Paths, *, extra_manifest: dict | None = None
                 failed.mkdir(parents=True, exist_ok=True)
                 nb_out.replace(failed / nb_out.name)
             raise
+        finally:
+            if background is not None:
+                background.join()
         timings["execute_s"] = round(time.perf_counter() - t0, 3)
         t0 = time.perf_counter()
         log("  • Xuất báo cáo HTML …")
         warnings = export_html(nb_out, stage.path(f"{spec.stem}.html"), spec.title)
         timings["export_html_s"] = round(time.perf_counter() - t0, 3)
+        # processed tables this run wrote (the notebook writes them while it runs)
+        written = [p for p in paths.processed.glob("*") if p.is_file() and not p.name.startswith(".")
+                   and p.stat().st_mtime >= wall_start - 1.0] if paths.processed.is_dir() else []
         manifest = {
             "report": spec.stem,
             "notebook": spec.notebook,
@@ -167,7 +296,10 @@ def render(spec: ReportSpec, paths: Paths, *, extra_manifest: dict | None = None
             "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "timings": timings,
             "warnings": warnings,
-            "inputs": _input_hashes(paths),
+            "inputs": inputs,
+            "build_key": key,
+            "outputs": _file_records(list(stage.staging.iterdir()), stage.staging),
+            "processed": _file_records(written, paths.data),
         }
         if extra_manifest:
             manifest.update(extra_manifest)

@@ -177,7 +177,8 @@ def test_killed_run_leaves_previous_outputs_and_rerun_is_identical(name, args, p
     assert any(k.endswith(".html") for k in before) and frames1
 
     # --- a second run, killed outright while it renders
-    proc = subprocess.Popen(_cli(*args, *common), cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
+    # (--force: with unchanged inputs the published report would be reused, nothing rendered)
+    proc = subprocess.Popen(_cli(*args, *common, "--force"), cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, env=env, start_new_session=True)
     try:
         deadline = time.monotonic() + 300
@@ -195,7 +196,7 @@ def test_killed_run_leaves_previous_outputs_and_rerun_is_identical(name, args, p
     R.record_figures(**{f"killed_run_{name}_hidden_leftovers": len(_leftovers(*roots))})
 
     # --- the next run publishes normally, removes the leftovers, and gives the same results
-    third = subprocess.run(_cli(*args, *common), cwd=PROJECT_ROOT, capture_output=True, text=True, env=env,
+    third = subprocess.run(_cli(*args, *common, "--force"), cwd=PROJECT_ROOT, capture_output=True, text=True, env=env,
                            timeout=600)
     assert third.returncode == 0, third.stderr
     assert _leftovers(*roots) == [], "hidden leftovers of the killed run were not cleaned"
