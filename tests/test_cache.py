@@ -263,3 +263,31 @@ def test_code_fingerprint_covers_the_reader_module_and_its_parlib_imports():
     assert code_fingerprint("parlib.dossiers") != code_fingerprint("parlib.survey")
     # a reader outside parlib (this test module): the whole package is its code
     assert code_fingerprint("tests.test_cache") == code_fingerprint(None)
+
+
+def test_warm_parse_cache_fills_what_the_quarterly_build_reads(tmp_path):
+    """The command line parses the quarter's files on the second core while the kernel starts;
+    the build must then take every dossier export, feedback log and survey file from the cache
+    (no miss), and its results are those of a build without the warm-up (same data folder)."""
+    import shutil
+
+    from parlib import quarterly
+    from parlib.cache import STATS
+    from parlib.config import PROJECT_ROOT, Paths
+
+    data = tmp_path / "data"
+    shutil.copytree(PROJECT_ROOT / "data" / "raw", data / "raw")
+    paths = Paths(data, tmp_path / "reports")
+    files = quarterly.input_files(paths, quarterly.Period(2026, 3))
+    assert quarterly.warm_parse_cache(2026, 3, paths) == []
+    n = len(files["dossiers"]) + len(files["feedback"]) + len(files["survey"])
+    assert n >= 10
+    for kind, group in (("dossiers", "dossiers"), ("feedback", "feedback"), ("survey", "survey")):
+        assert len(list((data / "processed" / ".cache" / kind).glob("*.json"))) == len(files[group])
+    hits, misses = STATS["hits"], STATS["misses"]
+    warm = quarterly.build(2026, 3, paths, write=False)
+    assert (STATS["hits"] - hits, STATS["misses"] - misses) == (n, 0)
+    shutil.rmtree(data / "processed" / ".cache")
+    cold = quarterly.build(2026, 3, paths, write=False)
+    for name in ("kpis", "status", "survey_table", "issues", "ledger"):
+        pd.testing.assert_frame_equal(getattr(warm, name), getattr(cold, name), check_exact=True, obj=name)
