@@ -282,15 +282,7 @@ def _kpis_from_wide(wide: pd.DataFrame, classified: pd.DataFrame, by: list[str],
                     groups: pd.DataFrame | None, period: str | None) -> pd.DataFrame:
     """The body of :func:`dossier_kpis` once the indicators are known (kpi_table computes them
     once per period and groups them by each dimension)."""
-    if by:
-        agg = wide.assign(**{b: classified[b] for b in by}).groupby(by, dropna=False, sort=True).sum()
-        if groups is not None:
-            full = pd.MultiIndex.from_frame(groups[by].drop_duplicates()) if len(by) > 1 else \
-                pd.Index(groups[by[0]].drop_duplicates(), name=by[0])
-            agg = agg.reindex(agg.index.union(full), fill_value=0)
-        agg = agg.reset_index()
-    else:
-        agg = wide.sum().to_frame().T
+    agg = _aggregate(wide, classified, by, groups)
     # long format, KPI-major: the groups of the first KPI, then those of the second …
     n_groups = len(agg)
     out = agg[by].take(np.tile(np.arange(n_groups), len(names))).reset_index(drop=True)
@@ -303,6 +295,20 @@ def _kpis_from_wide(wide: pd.DataFrame, classified: pd.DataFrame, by: list[str],
     if period is not None:
         out.insert(0, "period", period)
     return out
+
+
+def _aggregate(wide: pd.DataFrame, classified: pd.DataFrame, by: list[str], groups: pd.DataFrame | None
+               ) -> pd.DataFrame:
+    """Sums of the ``k|``/``n|`` indicators per group of ``by`` (every group of ``groups`` listed,
+    0 when absent; sorted), or one row of totals when ``by`` is empty."""
+    if not by:
+        return wide.sum().to_frame().T
+    agg = wide.assign(**{b: classified[b] for b in by}).groupby(by, dropna=False, sort=True).sum()
+    if groups is not None:
+        full = pd.MultiIndex.from_frame(groups[by].drop_duplicates()) if len(by) > 1 else \
+            pd.Index(groups[by[0]].drop_duplicates(), name=by[0])
+        agg = agg.reindex(agg.index.union(full), fill_value=0)
+    return agg.reset_index()
 
 
 def _periods(year: int, quarter: int, history_from: int | None) -> list[tuple]:
@@ -341,7 +347,7 @@ def kpi_table(dossiers: pd.DataFrame, calendar: WorkCalendar, year: int, quarter
     names = names.combine_first(dossiers.drop_duplicates("procedure_code").set_index("procedure_code")
                                 ["procedure_name"])
     # Speed (same results): classify only the columns the KPIs read, and compute the indicators
-    # once per period for all its dimensions.
+    # once per period for all its dimensions; the long table is built once from the aggregated blocks.
     slim = dossiers[[c for c in dict.fromkeys([*_KPI_INPUTS, *dims, *(history_dimensions or [])])
                      if c in dossiers.columns]]
     kpi_names = list(KPI_LABELS)
@@ -350,7 +356,7 @@ def kpi_table(dossiers: pd.DataFrame, calendar: WorkCalendar, year: int, quarter
     received = slim["received_at"].to_numpy(dtype="datetime64[us]")
     ended = slim[END_COLUMNS].min(axis=1).to_numpy(dtype="datetime64[us]")
     open_ = np.isnat(ended)
-    parts = []
+    blocks = []  # (period, dimension, group values, k matrix, n matrix), in output order
     for kind, key, label, start, end in _periods(year, quarter, history_from):
         end_excl = (pd.Timestamp(end).normalize() + _DAY).to_datetime64()
         first = pd.Timestamp(start).normalize().to_datetime64()
@@ -359,17 +365,54 @@ def kpi_table(dossiers: pd.DataFrame, calendar: WorkCalendar, year: int, quarter
         c = classify_dossiers(slim[scope], calendar, end, period_start=start)
         wide = _wide(c, kpi_names)
         cols = dims if start.year == year else (history_dimensions or [])
+        head = (kind, key, label, start, end)
         for dim in ["all", *cols]:
             by = [] if dim == "all" else [dim]
             groups = procedures[by] if by and procedures is not None and dim in procedures.columns else None
-            t = _kpis_from_wide(wide, c, by, kpi_names, groups, None)
-            group = t[dim].astype("string").fillna("").astype(str) if by else pd.Series("Tất cả", index=t.index)
-            t = t.drop(columns=by)
-            head = {"period_kind": kind, "period": key, "period_label": label, "period_start": start,
-                    "period_end": end, "dimension": dim, "group": group,
-                    "group_name": group.map(names).fillna(group) if dim == "procedure_code" else group}
-            parts.append(pd.concat([pd.DataFrame(head, index=t.index), t], axis=1))
-    return pd.concat(parts, ignore_index=True)
+            agg = _aggregate(wide, c, by, groups)
+            values = agg[dim].astype("string").fillna("").astype(str).to_numpy() if by else np.array(["Tất cả"])
+            blocks.append((head, dim, values, agg[[f"k|{k}" for k in kpi_names]].to_numpy(dtype=np.int64),
+                           agg[[f"n|{k}" for k in kpi_names]].to_numpy(dtype=np.int64)))
+    return _long_table(blocks, kpi_names, names)
+
+
+def _long_table(blocks: list, kpi_names: list[str], names: pd.Series) -> pd.DataFrame:
+    """kpi_table's rows from the aggregated blocks, built in one step (not one frame per
+    block): per block KPI-major — every group of the first KPI, then of the second …"""
+    n_kpi = len(kpi_names)
+    sizes = np.array([len(b[2]) * n_kpi for b in blocks], dtype=np.int64)
+    block_of_row = np.repeat(np.arange(len(blocks)), sizes)
+    group = np.concatenate([np.tile(b[2], n_kpi) for b in blocks]) if blocks else np.array([], dtype=object)
+    kpi_idx = np.concatenate([np.repeat(np.arange(n_kpi), len(b[2])) for b in blocks]) if blocks else \
+        np.array([], dtype=np.int64)
+    k = np.concatenate([b[3].T.ravel() for b in blocks]) if blocks else np.array([], dtype=np.int64)
+    n = np.concatenate([b[4].T.ravel() for b in blocks]) if blocks else np.array([], dtype=np.int64)
+    heads = [b[0] for b in blocks]
+    dims = np.array([b[1] for b in blocks], dtype=object)[block_of_row]
+    group_s = pd.Series(group, dtype="str")
+    by_proc = dims == "procedure_code"
+    group_name = group_s.copy()
+    if by_proc.any():
+        group_name[by_proc] = group_s[by_proc].map(names).fillna(group_s[by_proc])
+    labels = np.array([KPI_LABELS[x] for x in kpi_names], dtype=object)
+    out = pd.DataFrame({
+        "period_kind": pd.array([h[0] for h in heads], dtype="str")[block_of_row],
+        "period": pd.array([h[1] for h in heads], dtype="str")[block_of_row],
+        "period_label": pd.array([h[2] for h in heads], dtype="str")[block_of_row],
+        "period_start": pd.DatetimeIndex([h[3] for h in heads]).astype("datetime64[us]")[block_of_row],
+        "period_end": pd.DatetimeIndex([h[4] for h in heads]).astype("datetime64[us]")[block_of_row],
+        "dimension": pd.array(dims, dtype="str"),
+        "group": group_s,
+        "group_name": group_name.astype("str"),
+        "kpi": pd.array(np.array(kpi_names, dtype=object)[kpi_idx], dtype="str"),
+        "label": pd.array(labels[kpi_idx], dtype="str"),
+        "k": k.astype(np.int64),
+        "n": n.astype(np.int64),
+    })
+    out = add_rate(out)
+    out["pct_text"] = pd.array([fmt_pct(p) if m > 0 else NOT_APPLICABLE for p, m in zip(out["pct"], out["n"])],
+                               dtype="str")
+    return out
 
 
 # ---------------------------------------------------------------- processing time

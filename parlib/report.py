@@ -82,9 +82,12 @@ def execute(spec: ReportSpec, output_nb: Path) -> None:
     from papermill.exceptions import PapermillExecutionError
 
     try:
+        # request_save_on_cell_execute=False: papermill otherwise rewrites the whole notebook,
+        # images included, before and after every cell (measured: ~1 s per quarterly report);
+        # it still writes it once at the end, and before raising when a cell fails.
         pm.execute_notebook(str(NOTEBOOKS_DIR / spec.notebook), str(output_nb), parameters=spec.params,
                             kernel_name="python3", cwd=str(PROJECT_ROOT), progress_bar=False,
-                            log_output=False, report_mode=False)
+                            log_output=False, report_mode=False, request_save_on_cell_execute=False)
     except PapermillExecutionError as exc:
         if exc.ename in _PARLIB_ERRORS:
             raise NotebookFailed(f"{exc.evalue}\n(sổ phân tích {spec.notebook}, ô số {exc.exec_count})") from exc
@@ -298,7 +301,7 @@ def render(spec: ReportSpec, paths: Paths, *, extra_manifest: dict | None = None
             "warnings": warnings,
             "inputs": inputs,
             "build_key": key,
-            "outputs": _file_records(list(stage.staging.iterdir()), stage.staging),
+            "outputs": _file_records([p for p in stage.staging.iterdir() if p.is_file()], stage.staging),
             "processed": _file_records(written, paths.data),
         }
         if extra_manifest:
