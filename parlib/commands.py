@@ -141,8 +141,8 @@ def cmd_all(args, paths: Paths) -> int:
 
 
 def _warm(year: int, quarter: int, paths: Paths):
-    """Parse the quarter's raw files into the parse cache on the second core while the
-    notebook's kernel starts (see quarterly.warm_parse_cache)."""
+    """Parse the quarter's raw files into the parse cache on the second core (a child process)
+    while the notebook's kernel starts (see quarterly.warm_parse_cache)."""
     from . import quarterly
 
     return lambda: quarterly.warm_parse_cache(year, quarter, paths)

@@ -220,26 +220,34 @@ def reusable(spec: ReportSpec, paths: Paths, key: str) -> RenderResult | None:
 
 
 class _Background:
-    """``fn()`` on a thread; ``join`` waits and logs (never hides) an unexpected error."""
+    """``fn()`` in a forked child process (a thread where fork is unavailable): it runs on the
+    second core without holding the GIL, and the memory it used is returned when it exits.
+    ``join`` waits and logs (never hides) a failure: the notebook reads the same files itself."""
 
     def __init__(self, fn):
+        import multiprocessing
         import threading
 
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(fn,), name="parlib-warm", daemon=True)
-        self.thread.start()
+        self.error: str | None = None
+        if "fork" in multiprocessing.get_all_start_methods():
+            self.worker = multiprocessing.get_context("fork").Process(target=fn, name="parlib-warm", daemon=True)
+        else:
+            self.worker = threading.Thread(target=self._run, args=(fn,), name="parlib-warm", daemon=True)
+        self.worker.start()
 
     def _run(self, fn) -> None:
         try:
             fn()
-        except Exception as exc:  # reported in join(); the notebook reads the same files itself
-            self.error = exc
+        except Exception as exc:  # reported by join()
+            self.error = f"{type(exc).__name__}: {exc}"
 
     def join(self) -> None:
-        self.thread.join()
+        self.worker.join()
+        code = getattr(self.worker, "exitcode", 0)
+        if code:
+            self.error = f"mã thoát {code}"
         if self.error is not None:
-            log(f"  ! Đọc trước dữ liệu song song bị lỗi ({type(self.error).__name__}: {self.error}); "
-                "sổ phân tích đã tự đọc lại dữ liệu.")
+            log(f"  ! Đọc trước dữ liệu song song bị lỗi ({self.error}); sổ phân tích đã tự đọc lại dữ liệu.")
 
 
 def render(spec: ReportSpec, paths: Paths, *, extra_manifest: dict | None = None, force: bool = False,
@@ -250,7 +258,7 @@ def render(spec: ReportSpec, paths: Paths, *, extra_manifest: dict | None = None
     writes its own ``<stem>.xlsx`` and ``summary.json`` there. Unless ``force``, a report whose
     inputs, code, parameters and published files are unchanged is not rebuilt
     (:func:`reusable`); the result then has ``timings == {"reused": True}``. ``warm``: a
-    function run on a thread while the kernel starts (e.g. filling the parse cache).
+    function run in a child process while the kernel starts (e.g. filling the parse cache).
     """
     out_dir = paths.report_dir(spec.period)
     inputs = _input_hashes(paths)
