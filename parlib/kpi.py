@@ -130,7 +130,7 @@ def consistency_flags(df: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- classification
 
 def classify_dossiers(dossiers: pd.DataFrame, calendar: WorkCalendar, period_end, *,
-                      period_start=None) -> pd.DataFrame:
+                      period_start=None, system_updated: pd.Series | None = None) -> pd.DataFrame:
     """Judge every dossier in scope of the period [period_start, period_end] (dates, inclusive;
     no start = everything received by the end). Rules: module docstring.
 
@@ -141,6 +141,8 @@ def classify_dossiers(dossiers: pd.DataFrame, calendar: WorkCalendar, period_end
     ``is_apology_on_time``, ``is_reschedule_violation``, ``is_system_updated``,
     ``in_processing_scope``, ``is_stale``, ``is_received_in_period``, ``is_completed_in_period``,
     ``year``/``quarter``/``month`` (of the end of processing, else of the period end).
+    ``system_updated`` (optional): ``~consistency_flags(dossiers).any(axis=1)`` computed by the
+    caller — it depends on the dossier only, not on the period, so kpi_table computes it once.
     Raises ConfigError when a supplement pause or the period needs a year without a complete
     official holiday schedule.
     """
@@ -210,7 +212,8 @@ def classify_dossiers(dossiers: pd.DataFrame, calendar: WorkCalendar, period_end
     df["is_apology_on_time"] = df["has_apology"].to_numpy() & (
         apology.dt.normalize() <= allowed.dt.normalize() - _DAY).fillna(False).to_numpy(dtype=bool)
     df["is_reschedule_violation"] = (df["reschedule_count"].fillna(0) > 1).to_numpy(dtype=bool)
-    df["is_system_updated"] = ~consistency_flags(df).any(axis=1).to_numpy()
+    df["is_system_updated"] = (~consistency_flags(df).any(axis=1) if system_updated is None
+                               else system_updated.loc[df.index]).to_numpy(dtype=bool)
     settle = end_at.where(finished, end_day)
     df["year"] = settle.dt.year.astype("int64")
     df["quarter"] = settle.dt.quarter.astype("int64")
@@ -356,13 +359,14 @@ def kpi_table(dossiers: pd.DataFrame, calendar: WorkCalendar, year: int, quarter
     received = slim["received_at"].to_numpy(dtype="datetime64[us]")
     ended = slim[END_COLUMNS].min(axis=1).to_numpy(dtype="datetime64[us]")
     open_ = np.isnat(ended)
+    system_updated = ~consistency_flags(slim).any(axis=1)  # per dossier, the same in every period
     blocks = []  # (period, dimension, group values, k matrix, n matrix), in output order
     for kind, key, label, start, end in _periods(year, quarter, history_from):
         end_excl = (pd.Timestamp(end).normalize() + _DAY).to_datetime64()
         first = pd.Timestamp(start).normalize().to_datetime64()
         before_end = received < end_excl
         scope = before_end & (open_ | (ended >= first) | (received >= first))
-        c = classify_dossiers(slim[scope], calendar, end, period_start=start)
+        c = classify_dossiers(slim[scope], calendar, end, period_start=start, system_updated=system_updated)
         wide = _wide(c, kpi_names)
         cols = dims if start.year == year else (history_dimensions or [])
         head = (kind, key, label, start, end)
