@@ -49,7 +49,7 @@ def _dossier_inputs(root: Path):
 
 
 def _clear_cache(root: Path) -> None:
-    shutil.rmtree(root / "data" / "processed" / ".cache", ignore_errors=True)
+    shutil.rmtree(_paths(root).parse_cache, ignore_errors=True)
 
 
 def _timed(fn):
@@ -117,7 +117,7 @@ def _read(root: Path, cache: bool):
     files, procs, cal, paths = _dossier_inputs(root)
     kwargs = {"data_dir": paths.data}
     if "cache_dir" in inspect.signature(read_dossier_exports).parameters:
-        kwargs["cache_dir"] = (paths.processed / ".cache") if cache else None
+        kwargs["cache_dir"] = paths.parse_cache if cache else None
     elif cache:
         return None, {"skipped": "read_dossier_exports has no cache_dir parameter"}
     if cache:  # warm the cache outside the clock (a hit when it is warm already)
@@ -241,7 +241,7 @@ def build_cached(root: Path) -> dict:
 
     paths = _paths(root)
     dossiers.read_dossier_exports = functools.partial(dossiers.read_dossier_exports,
-                                                      cache_dir=paths.processed / ".cache")
+                                                      cache_dir=paths.parse_cache)
     from parlib.cache import STATS
 
     s, res = _timed(lambda: quarterly.build(YEAR, QUARTER, paths))

@@ -42,6 +42,11 @@ class Paths:
         return self.data / "processed"
 
     @property
+    def parse_cache(self) -> Path:
+        """Parsed copies of unchanged raw files (parlib.cache; disposable)."""
+        return self.processed / ".cache"
+
+    @property
     def config(self) -> Path:
         return self.raw / "config"
 

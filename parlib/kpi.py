@@ -381,16 +381,16 @@ def kpi_table(dossiers: pd.DataFrame, calendar: WorkCalendar, year: int, quarter
 
 
 def _long_table(blocks: list, kpi_names: list[str], names: pd.Series) -> pd.DataFrame:
-    """kpi_table's rows from the aggregated blocks, built in one step (not one frame per
-    block): per block KPI-major — every group of the first KPI, then of the second …"""
+    """kpi_table's rows from the aggregated blocks (at least one: every period has its total),
+    built in one step, not one frame per block: per block KPI-major — every group of the first
+    KPI, then of the second …"""
     n_kpi = len(kpi_names)
     sizes = np.array([len(b[2]) * n_kpi for b in blocks], dtype=np.int64)
     block_of_row = np.repeat(np.arange(len(blocks)), sizes)
-    group = np.concatenate([np.tile(b[2], n_kpi) for b in blocks]) if blocks else np.array([], dtype=object)
-    kpi_idx = np.concatenate([np.repeat(np.arange(n_kpi), len(b[2])) for b in blocks]) if blocks else \
-        np.array([], dtype=np.int64)
-    k = np.concatenate([b[3].T.ravel() for b in blocks]) if blocks else np.array([], dtype=np.int64)
-    n = np.concatenate([b[4].T.ravel() for b in blocks]) if blocks else np.array([], dtype=np.int64)
+    group = np.concatenate([np.tile(b[2], n_kpi) for b in blocks])
+    kpi_idx = np.concatenate([np.repeat(np.arange(n_kpi), len(b[2])) for b in blocks])
+    k = np.concatenate([b[3].T.ravel() for b in blocks])
+    n = np.concatenate([b[4].T.ravel() for b in blocks])
     heads = [b[0] for b in blocks]
     dims = np.array([b[1] for b in blocks], dtype=object)[block_of_row]
     group_s = pd.Series(group, dtype="str")

@@ -164,7 +164,7 @@ def warm_parse_cache(year: int, quarter: int, paths: Paths) -> list[Path]:
     from .survey import SurveyConfig, load_survey_items, read_surveys
 
     files = input_files(paths, Period(year, quarter))
-    cache = paths.processed / ".cache"
+    cache = paths.parse_cache
     failed = warm_dossiers(files["dossiers"], cache, data_dir=paths.data)
     cal = load_calendar(paths)
     for p in files["feedback"]:
@@ -207,7 +207,7 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
 
     # parsed copies of unchanged exports are reused (parlib.cache; identical results)
     d = read_dossier_exports(files["dossiers"], procedures, cal, data_dir=paths.data,
-                             cache_dir=paths.processed / ".cache")
+                             cache_dir=paths.parse_cache)
     issues.append(d.issues)
     ledgers.append(d.ledger)
     classified = kpimod.classify_dossiers(d.dossiers, cal, period.end, period_start=period.start)
@@ -218,9 +218,10 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
     monthly = kpis.loc[kpis["period_kind"] == "month"]
     targets = load_targets(paths)
 
-    fb, fb_issues, fb_ledger = read_feedback(files["feedback"], cal, cache_dir=paths.processed / ".cache") \
-        if files["feedback"] else (
-        pd.DataFrame(), issues_frame(), pd.DataFrame())
+    if files["feedback"]:
+        fb, fb_issues, fb_ledger = read_feedback(files["feedback"], cal, cache_dir=paths.parse_cache)
+    else:
+        fb, fb_issues, fb_ledger = pd.DataFrame(), issues_frame(), pd.DataFrame()
     issues.append(fb_issues)
     ledgers.append(fb_ledger)
     fbk = _feedback_all(fb, cal, period) if not fb.empty else pd.DataFrame()
@@ -379,7 +380,7 @@ def _survey(paths: Paths, files: list[Path], period: Period, classified: pd.Data
 
     cfg = SurveyConfig()
     items = load_survey_items(paths.config / "survey_items.csv")
-    data = read_surveys(files, items, cfg, base=paths.data, cache_dir=paths.processed / ".cache")
+    data = read_surveys(files, items, cfg, base=paths.data, cache_dir=paths.parse_cache)
     table = satisfaction_table(data, items, cfg)
     changes = satisfaction_changes(table, period.year, period.quarter)
     drivers = key_drivers(data, items, cfg, year=period.year, quarter=period.quarter, ytd=True)

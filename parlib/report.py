@@ -202,7 +202,7 @@ def reusable(spec: ReportSpec, paths: Paths, key: str) -> RenderResult | None:
     try:
         m = json.loads(manifest_path.read_text(encoding="utf-8"))
         same = m.get("build_key") == key and bool(m.get("outputs"))
-        changed = _changed(m["outputs"], out_dir) or _changed(m.get("processed", []), paths.data) if same else None
+        changed = (_changed(m["outputs"], out_dir) or _changed(m.get("processed", []), paths.data)) if same else None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         log(f"  • Không đọc được {manifest_path.name} ({type(exc).__name__}): lập lại báo cáo.")
         return None
