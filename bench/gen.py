@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 
 import parlib.generate.dossier_export as dossier_export
-from parlib.config import PACKAGE_DIR, PROJECT_ROOT
+from parlib.core.paths import PACKAGE_DIR, PROJECT_ROOT
 
 BENCH_DIR = Path(__file__).resolve().parent
 PARSE_QUARTER = (2026, 3)
@@ -58,7 +58,9 @@ def _cell_text(v):
     return "" if v is None else v
 
 
-def write_rows_csv(path: Path, sheet: str, header: list[str], rows: list[list], title_rows=(), note=None) -> int:
+def write_rows_csv(
+    path: Path, sheet: str, header: list[str], rows: list[list], title_rows=(), note=None
+) -> int:
     """CSV twin of ``parlib.generate.fakes.write_rows``: title rows padded to the header's
     width (so a CSV reader sees one rectangle), a blank row, the header, the data rows."""
     width = len(header)
@@ -95,15 +97,20 @@ def prepare(scale: str, work: Path, *, log=print) -> dict:
     parse_dir.mkdir()
     for name in COPY_FROM_SAMPLE:
         shutil.copytree(PROJECT_ROOT / "data" / "raw" / name, data / "raw" / name)
-    log(f"  generating {scale} from {scenario.relative_to(PROJECT_ROOT)} "
-        f"({'csv' if csv_exports else 'xlsx'} dossier exports) …")
+    log(
+        f"  generating {scale} from {scenario.relative_to(PROJECT_ROOT)} "
+        f"({'csv' if csv_exports else 'xlsx'} dossier exports) …"
+    )
     original = dossier_export.write_rows
     parse_name = f"ho_so_{YEAR}_Q{QUARTER}"
 
     def hooked(path, sheet, header, rows, title_rows=(), note=None):
         path = Path(path)
-        main, other = ((write_rows_csv, ".csv"), (original, ".xlsx")) if csv_exports else \
-            ((original, ".xlsx"), (write_rows_csv, ".csv"))
+        main, other = (
+            ((write_rows_csv, ".csv"), (original, ".xlsx"))
+            if csv_exports
+            else ((original, ".xlsx"), (write_rows_csv, ".csv"))
+        )
         target = path.with_suffix(main[1])
         n = main[0](target, sheet, header, rows, title_rows, note)
         if path.stem == parse_name:  # the parse stages' inputs: this file in both formats
@@ -123,15 +130,21 @@ def prepare(scale: str, work: Path, *, log=print) -> dict:
         for f in manifest["files"]:
             if f["path"].startswith("raw/dossiers/"):
                 f["path"] = f["path"].rsplit(".", 1)[0] + ".csv"
-    stamp = {"scale": scale, "scenario": scenario.relative_to(PROJECT_ROOT).as_posix(), "fingerprint": fp,
-             "dossier_format": "csv" if csv_exports else "xlsx",
-             "dossiers_simulated": manifest["dossiers"],
-             "dossier_rows": sum(f["rows"] for f in manifest["files"] if f["path"].startswith("raw/dossiers/")),
-             "survey_rows": sum(f["rows"] for f in manifest["files"] if f["path"].startswith("raw/survey/")),
-             "feedback_rows": sum(f["rows"] for f in manifest["files"] if f["path"].startswith("raw/feedback/")),
-             "parse_file_rows": next(f["rows"] for f in manifest["files"] if parse_name in f["path"]),
-             "generate_s": round(time.perf_counter() - t0, 1)}
+    stamp = {
+        "scale": scale,
+        "scenario": scenario.relative_to(PROJECT_ROOT).as_posix(),
+        "fingerprint": fp,
+        "dossier_format": "csv" if csv_exports else "xlsx",
+        "dossiers_simulated": manifest["dossiers"],
+        "dossier_rows": sum(f["rows"] for f in manifest["files"] if f["path"].startswith("raw/dossiers/")),
+        "survey_rows": sum(f["rows"] for f in manifest["files"] if f["path"].startswith("raw/survey/")),
+        "feedback_rows": sum(f["rows"] for f in manifest["files"] if f["path"].startswith("raw/feedback/")),
+        "parse_file_rows": next(f["rows"] for f in manifest["files"] if parse_name in f["path"]),
+        "generate_s": round(time.perf_counter() - t0, 1),
+    }
     stamp_path.write_text(json.dumps(stamp, indent=2) + "\n", encoding="utf-8")
-    log(f"  {scale}: {stamp['dossier_rows']:,} dossier rows, {stamp['survey_rows']:,} survey answers "
-        f"in {stamp['generate_s']} s")
+    log(
+        f"  {scale}: {stamp['dossier_rows']:,} dossier rows, {stamp['survey_rows']:,} survey answers "
+        f"in {stamp['generate_s']} s"
+    )
     return stamp

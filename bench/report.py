@@ -25,34 +25,57 @@ def targets(results: dict) -> list[dict]:
     out = []
 
     def add(name, value, ok, note=""):
-        out.append({"target": name, "measured": value,
-                    "status": "not measured" if ok is None else ("met" if ok else "NOT met"), "note": note})
+        out.append(
+            {
+                "target": name,
+                "measured": value,
+                "status": "not measured" if ok is None else ("met" if ok else "NOT met"),
+                "note": note,
+            }
+        )
 
     r = d("30k", "full_over_floor")
-    add("Department year (~30k dossiers): full quarterly run ≤ 2× the floor",
-        None if r is None else f"{d('30k', 'full_run_s'):.1f} s = {r:.2f}× floor ({d('30k', 'floor_s'):.1f} s)",
-        None if r is None else r <= 2.0)
+    add(
+        "Department year (~30k dossiers): full quarterly run ≤ 2× the floor",
+        None
+        if r is None
+        else f"{d('30k', 'full_run_s'):.1f} s = {r:.2f}× floor ({d('30k', 'floor_s'):.1f} s)",
+        None if r is None else r <= 2.0,
+    )
     r, f = d("30k", "rerun_over_floor"), d("30k", "rerun_force_over_floor")
-    note = ("the published report is reused: raw inputs, code, parameters and published files unchanged "
-            "(parlib.report.reusable)")
+    note = (
+        "the published report is reused: raw inputs, code, parameters and published files unchanged "
+        "(parlib.report.reusable)"
+    )
     if f is not None:
         note += f"; rebuilt with --force (every raw file from the parse cache): {d('30k', 'rerun_force_s'):.1f} s = {f:.2f}× floor"
-    add("Department year: re-run with unchanged inputs ≤ 1.3× the floor",
-        None if r is None else f"{d('30k', 'rerun_s'):.1f} s = {r:.2f}× floor", None if r is None else r <= 1.3, note)
+    add(
+        "Department year: re-run with unchanged inputs ≤ 1.3× the floor",
+        None if r is None else f"{d('30k', 'rerun_s'):.1f} s = {r:.2f}× floor",
+        None if r is None else r <= 1.3,
+        note,
+    )
     s, m = st("1m", "build_cached", "op_s"), st("1m", "build_cached", "peak_rss_mb")
-    add("1 million dossiers from the cached parsed copy: quarterly pipeline < 30 s",
-        None if s is None else f"{s:.1f} s (quarterly.build, parse cache warm)", None if s is None else s < 30)
-    add("… and < 3 GB peak memory", None if m is None else f"{m:,.0f} MB peak RSS",
-        None if m is None else m < GB3_MB)
+    add(
+        "1 million dossiers from the cached parsed copy: quarterly pipeline < 30 s",
+        None if s is None else f"{s:.1f} s (quarterly.build, parse cache warm)",
+        None if s is None else s < 30,
+    )
+    add(
+        "… and < 3 GB peak memory",
+        None if m is None else f"{m:,.0f} MB peak RSS",
+        None if m is None else m < GB3_MB,
+    )
     firsts = {k: st(k, "read_dossiers", "op_s") for k in sc}
     shown = ", ".join(f"{k}: {v:.1f} s" for k, v in firsts.items() if v is not None)
-    add("First parse of the raw export measured and reported", shown or None,
-        bool(shown) if shown else None)
+    add("First parse of the raw export measured and reported", shown or None, bool(shown) if shown else None)
     for lo, hi in (("10k", "100k"), ("100k", "1m")):
         a, b = d(lo, "full_above_floor_s"), d(hi, "full_above_floor_s")
-        add(f"Linear growth {lo} → {hi}: time above the floor grows ≤ 12×",
+        add(
+            f"Linear growth {lo} → {hi}: time above the floor grows ≤ 12×",
             None if a is None or b is None else f"{a:.1f} s → {b:.1f} s = {b / a:.1f}×",
-            None if a is None or b is None else b / a <= 12.0)
+            None if a is None or b is None else b / a <= 12.0,
+        )
     return out
 
 
@@ -82,27 +105,45 @@ def markdown(results: dict) -> str:
     ]
     for t in targets(results):
         lines.append(f"| {t['target']} | {t['measured'] or '—'} | **{t['status']}** | {t['note']} |")
-    lines += ["", "## Data", "", "| Scale | Dossier rows (4 files) | Format | Parse file rows | Survey answers | "
-              "Generation (s, once) |", "|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Data",
+        "",
+        "| Scale | Dossier rows (4 files) | Format | Parse file rows | Survey answers | "
+        "Generation (s, once) |",
+        "|---|---|---|---|---|---|",
+    ]
     for scale, v in results["scales"].items():
         g = v["data"]
-        lines.append(f"| {scale} | {g['dossier_rows']:,} | {g['dossier_format']} | {g['parse_file_rows']:,} | "
-                     f"{g['survey_rows']:,} | {g['generate_s']} |")
-    lines += ["", "## Floor and whole runs (medians)", "",
-              "| Scale | Floor (s) | Full run (s) | × floor | Re-run (s) | × floor | Re-run --force (s) | × floor "
-              "| Above floor (s) |",
-              "|---|---|---|---|---|---|---|---|---|"]
+        lines.append(
+            f"| {scale} | {g['dossier_rows']:,} | {g['dossier_format']} | {g['parse_file_rows']:,} | "
+            f"{g['survey_rows']:,} | {g['generate_s']} |"
+        )
+    lines += [
+        "",
+        "## Floor and whole runs (medians)",
+        "",
+        "| Scale | Floor (s) | Full run (s) | × floor | Re-run (s) | × floor | Re-run --force (s) | × floor "
+        "| Above floor (s) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for scale, v in results["scales"].items():
         d = v["derived"]
-        lines.append(f"| {scale} | {_f(d.get('floor_s'), 1)} | {_f(d.get('full_run_s'), 1)} | "
-                     f"{_f(d.get('full_over_floor'))} | {_f(d.get('rerun_s'), 1)} | {_f(d.get('rerun_over_floor'))} | "
-                     f"{_f(d.get('rerun_force_s'), 1)} | {_f(d.get('rerun_force_over_floor'))} | "
-                     f"{_f(d.get('full_above_floor_s'), 1)} |")
+        lines.append(
+            f"| {scale} | {_f(d.get('floor_s'), 1)} | {_f(d.get('full_run_s'), 1)} | "
+            f"{_f(d.get('full_over_floor'))} | {_f(d.get('rerun_s'), 1)} | {_f(d.get('rerun_over_floor'))} | "
+            f"{_f(d.get('rerun_force_s'), 1)} | {_f(d.get('rerun_force_over_floor'))} | "
+            f"{_f(d.get('full_above_floor_s'), 1)} |"
+        )
     desc = results["stage_descriptions"]
     for scale, v in results["scales"].items():
-        lines += ["", f"## Stages at {scale} ({v['runs']} run{'s' if v['runs'] > 1 else ''} each)", "",
-                  "| Stage | What | op (s) | wall (s) | peak (MB) | tree (MB) | op, every run |",
-                  "|---|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"## Stages at {scale} ({v['runs']} run{'s' if v['runs'] > 1 else ''} each)",
+            "",
+            "| Stage | What | op (s) | wall (s) | peak (MB) | tree (MB) | op, every run |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for name, s in v["stages"].items():
             if "skipped" in s:
                 lines.append(f"| {name} | {desc.get(name, '')} | skipped: {s['skipped']} | | | | |")
@@ -111,13 +152,16 @@ def markdown(results: dict) -> str:
                 lines.append(f"| {name} | {desc.get(name, '')} | FAILED (see results.json) | | | | |")
                 continue
             runs = ", ".join(_f(x) for x in s.get("op_s_all", []))
-            lines.append(f"| {name} | {desc.get(name, '')} | {_f(s['op_s'])} | {_f(s['wall_s'])} | "
-                         f"{_f(s['peak_rss_mb'], 0)} | {_f(s['peak_tree_mb'], 0)} | {runs} |")
+            lines.append(
+                f"| {name} | {desc.get(name, '')} | {_f(s['op_s'])} | {_f(s['wall_s'])} | "
+                f"{_f(s['peak_rss_mb'], 0)} | {_f(s['peak_tree_mb'], 0)} | {runs} |"
+            )
     return "\n".join(lines) + "\n"
 
 
 def write_results(results: dict, bench_dir: Path) -> None:
     results = dict(results, targets=targets(results))
-    (bench_dir / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n",
-                                            encoding="utf-8")
+    (bench_dir / "results.json").write_text(
+        json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     (bench_dir / "RESULTS.md").write_text(markdown(results), encoding="utf-8")

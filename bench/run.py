@@ -43,11 +43,17 @@ import gen  # noqa: E402  (bench/ is not a package)
 PY = sys.executable
 # stage -> scales where it is skipped by default (too slow to be worth it there), with why
 _AT_1M = "not run at 1m (time budget): quarterly_cli covers it"
-SKIP = {"parse_xlsx_openpyxl": ({"1m"}, "openpyxl: ~0.3 ms per row measured at 10k–100k, about 90 s for the "
-                                        "300k-row file; not run at 1m"),
-        "build": ({"1m"}, _AT_1M), "notebook_execute": ({"1m"}, _AT_1M), "html_export": ({"1m"}, _AT_1M),
-        "quarterly_cli_rerun": ({"1m"}, "not run at 1m (time budget)"),
-        "quarterly_cli_rerun_force": ({"1m"}, "not run at 1m (time budget)")}
+SKIP = {
+    "parse_xlsx_openpyxl": (
+        {"1m"},
+        "openpyxl: ~0.3 ms per row measured at 10k–100k, about 90 s for the 300k-row file; not run at 1m",
+    ),
+    "build": ({"1m"}, _AT_1M),
+    "notebook_execute": ({"1m"}, _AT_1M),
+    "html_export": ({"1m"}, _AT_1M),
+    "quarterly_cli_rerun": ({"1m"}, "not run at 1m (time budget)"),
+    "quarterly_cli_rerun_force": ({"1m"}, "not run at 1m (time budget)"),
+}
 LARGE = {"100k", "1m"}  # scales run --runs-large times
 STAGES = [
     # (name, what it measures) — order matters: read_dossiers writes state/ for the later stages
@@ -67,10 +73,15 @@ STAGES = [
     ("notebook_execute", "papermill run of notebooks/quarterly.ipynb (build + every section)"),
     ("html_export", "nbconvert export of the executed notebook to the offline HTML"),
     ("floor_notebook", "FLOOR: empty notebook with the same imports, executed + exported"),
-    ("quarterly_cli", "`parlib quarterly --year 2026 --quarter 3` (whole run, first run: no cache, no reports)"),
+    (
+        "quarterly_cli",
+        "`parlib quarterly --year 2026 --quarter 3` (whole run, first run: no cache, no reports)",
+    ),
     ("quarterly_cli_rerun", "the same command again, inputs unchanged (the published report is reused)"),
-    ("quarterly_cli_rerun_force", "the same command with --force: the report is rebuilt, every raw file "
-                                  "from the parse cache"),
+    (
+        "quarterly_cli_rerun_force",
+        "the same command with --force: the report is rebuilt, every raw file from the parse cache",
+    ),
 ]
 
 
@@ -120,11 +131,15 @@ def run_process(cmd: list[str], cwd: Path) -> dict:
         out.seek(0)
         text = out.read()
     out_path.unlink()
-    result = {"wall_s": wall, "exit": p.returncode, "peak_rss_mb": usage.ru_maxrss / 1024,
-              "peak_tree_mb": peak[0] / 2**20}
+    result = {
+        "wall_s": wall,
+        "exit": p.returncode,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "peak_tree_mb": peak[0] / 2**20,
+    }
     for line in text.splitlines():
         if line.startswith("BENCH-RESULT "):
-            result.update(json.loads(line[len("BENCH-RESULT "):]))
+            result.update(json.loads(line[len("BENCH-RESULT ") :]))
     if p.returncode != 0:
         result["error"] = text[-3000:]
     return result
@@ -132,9 +147,20 @@ def run_process(cmd: list[str], cwd: Path) -> dict:
 
 def stage_command(name: str, root: Path) -> list[str]:
     if name.startswith("quarterly_cli"):
-        return [PY, "-m", "parlib.cli", "quarterly", "--year", str(gen.YEAR), "--quarter", str(gen.QUARTER),
-                "--data", str(root / "data"), "--out", str(root / "reports")] + (
-            ["--force"] if name.endswith("_force") else [])
+        return [
+            PY,
+            "-m",
+            "parlib.cli",
+            "quarterly",
+            "--year",
+            str(gen.YEAR),
+            "--quarter",
+            str(gen.QUARTER),
+            "--data",
+            str(root / "data"),
+            "--out",
+            str(root / "reports"),
+        ] + (["--force"] if name.endswith("_force") else [])
     return [PY, str(BENCH_DIR / "stages.py"), name, "--root", str(root)]
 
 
@@ -170,23 +196,46 @@ def machine() -> dict:
     from importlib.metadata import version
 
     pkgs = {}
-    for name in ("pandas", "numpy", "pyarrow", "python-calamine", "openpyxl", "statsmodels", "scipy", "matplotlib",
-                 "papermill", "nbconvert", "nbclient", "ipykernel"):
+    for name in (
+        "pandas",
+        "numpy",
+        "pyarrow",
+        "python-calamine",
+        "openpyxl",
+        "statsmodels",
+        "scipy",
+        "matplotlib",
+        "papermill",
+        "nbconvert",
+        "nbclient",
+        "ipykernel",
+    ):
         try:
             pkgs[name] = version(name)
         except Exception:  # noqa: BLE001 - a missing package is reported as such
             pkgs[name] = "absent"
     import parlib
 
-    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": round(mem_kb / 2**20, 1),
-            "os": f"{platform.system()} {platform.release()}", "python": platform.python_version(),
-            "parlib": parlib.__version__, "git": _git(), "packages": pkgs}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gb": round(mem_kb / 2**20, 1),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "parlib": parlib.__version__,
+        "git": _git(),
+        "packages": pkgs,
+    }
 
 
 def _git() -> str:
     try:
-        out = subprocess.run(["git", "-C", str(PROJECT_ROOT), "describe", "--always", "--dirty"],
-                             capture_output=True, text=True, timeout=5)
+        out = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
         return out.stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return ""
@@ -218,6 +267,7 @@ def summarise(runs: list[dict]) -> dict:
 
 def derived(stages: dict) -> dict:
     """Floor and the ratios the targets are stated in (medians)."""
+
     def w(name, key="wall_s"):
         return (stages.get(name) or {}).get(key)
 
@@ -249,7 +299,7 @@ def _pipeline_uses_cache() -> bool:
     """Whether quarterly.build passes a cache_dir to the dossier reader (the parse cache wired)."""
     import inspect
 
-    from parlib import quarterly
+    from parlib.pipelines import quarterly
 
     return "cache_dir" in inspect.getsource(quarterly.build)
 
@@ -258,13 +308,20 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scales", default="10k,30k,100k,1m", help="comma list of " + ", ".join(gen.SCALES))
     ap.add_argument("--runs", type=int, default=3, help="runs per stage at 10k and 30k (default 3)")
-    ap.add_argument("--runs-large", type=int, default=1, help="runs per stage at 100k and 1m (default 1: time budget)")
+    ap.add_argument(
+        "--runs-large", type=int, default=1, help="runs per stage at 100k and 1m (default 1: time budget)"
+    )
     ap.add_argument("--quick", action="store_true", help="10k only, 1 run, no record (smoke test)")
     ap.add_argument("--stages", default="", help="comma list: only these stages")
-    ap.add_argument("--work", type=Path, default=BENCH_DIR / ".work", help="data and state (default bench/.work)")
+    ap.add_argument(
+        "--work", type=Path, default=BENCH_DIR / ".work", help="data and state (default bench/.work)"
+    )
     ap.add_argument("--no-record", action="store_true", help="do not write bench/results.json and RESULTS.md")
-    ap.add_argument("--merge", action="store_true",
-                    help="update bench/results.json: replace only the stages (and scales) run now")
+    ap.add_argument(
+        "--merge",
+        action="store_true",
+        help="update bench/results.json: replace only the stages (and scales) run now",
+    )
     args = ap.parse_args(argv)
     if args.quick:
         args.scales, args.runs, args.runs_large, args.no_record = "10k", 1, 1, True
@@ -275,9 +332,14 @@ def main(argv=None) -> int:
     only = {s.strip() for s in args.stages.split(",") if s.strip()}
     started = datetime.now(timezone.utc)
     t_all = time.perf_counter()
-    results = {"date": started.isoformat(timespec="seconds"), "machine": machine(), "command": " ".join(sys.argv),
-               "pipeline_uses_parse_cache": _pipeline_uses_cache(),
-               "stage_descriptions": dict(STAGES), "scales": {}}
+    results = {
+        "date": started.isoformat(timespec="seconds"),
+        "machine": machine(),
+        "command": " ".join(sys.argv),
+        "pipeline_uses_parse_cache": _pipeline_uses_cache(),
+        "stage_descriptions": dict(STAGES),
+        "scales": {},
+    }
     args.work.mkdir(parents=True, exist_ok=True)
     for scale in scales:
         print(f"[{scale}] data …", flush=True)
@@ -296,11 +358,14 @@ def main(argv=None) -> int:
                 res = run_process(stage_command(name, root), root)
                 per_stage.setdefault(name, []).append(res)
                 shown = res.get("seconds")
-                print(f"  [{scale} run {r + 1}/{runs}] {name:24s} wall {res['wall_s']:7.2f} s"
-                      + (f"  op {shown:7.2f} s" if shown is not None else " " * 17)
-                      + f"  peak {res['peak_rss_mb']:7.0f} MB  tree {res['peak_tree_mb']:7.0f} MB"
-                      + ("  FAILED" if res["exit"] else "") + (f"  ({res['skipped']})" if "skipped" in res else ""),
-                      flush=True)
+                print(
+                    f"  [{scale} run {r + 1}/{runs}] {name:24s} wall {res['wall_s']:7.2f} s"
+                    + (f"  op {shown:7.2f} s" if shown is not None else " " * 17)
+                    + f"  peak {res['peak_rss_mb']:7.0f} MB  tree {res['peak_tree_mb']:7.0f} MB"
+                    + ("  FAILED" if res["exit"] else "")
+                    + (f"  ({res['skipped']})" if "skipped" in res else ""),
+                    flush=True,
+                )
         stages = {name: summarise(v) for name, v in per_stage.items()}
         if args.merge and (BENCH_DIR / "results.json").is_file():
             old = json.loads((BENCH_DIR / "results.json").read_text(encoding="utf-8"))["scales"].get(scale)
@@ -317,7 +382,10 @@ def main(argv=None) -> int:
             results["scales"].setdefault(scale, v)
         results["scales"] = {k: results["scales"][k] for k in gen.SCALES if k in results["scales"]}
         results["merged_into"] = {"date": old["date"], "command": old["command"], "total_s": old["total_s"]}
-        results["date"], results["command"] = old["date"], f"{old['command']}, then {results['command']} at {results['date']}"
+        results["date"], results["command"] = (
+            old["date"],
+            f"{old['command']}, then {results['command']} at {results['date']}",
+        )
         results["total_s"] = old["total_s"]
     if not args.no_record:
         from report import write_results

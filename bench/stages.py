@@ -27,25 +27,29 @@ def stage(fn):
 
 
 def _paths(root: Path):
-    from parlib.config import Paths
+    from parlib.core.paths import Paths
 
     return Paths(root / "data", root / "reports")
 
 
 def _period():
-    from parlib.quarterly import Period
+    from parlib.core.periods import Period
 
     return Period(YEAR, QUARTER)
 
 
 def _dossier_inputs(root: Path):
-    from parlib.calendar import load_calendar
-    from parlib.dossiers import load_procedures
-    from parlib.quarterly import input_files
+    from parlib.ingest.calendar import load_calendar
+    from parlib.ingest.dossier_columns import load_procedures
+    from parlib.pipelines.quarterly import input_files
 
     paths = _paths(root)
-    return (input_files(paths, _period())["dossiers"], load_procedures(paths.config / "procedures.csv"),
-            load_calendar(paths), paths)
+    return (
+        input_files(paths, _period())["dossiers"],
+        load_procedures(paths.config / "procedures.csv"),
+        load_calendar(paths),
+        paths,
+    )
 
 
 def _clear_cache(root: Path) -> None:
@@ -60,12 +64,15 @@ def _timed(fn):
 
 # ---------------------------------------------------------------- parsing the raw export
 
+
 @stage
 def parse_xlsx_calamine(root: Path) -> dict:
     """The last quarter's .xlsx through parlib.readers.read_cells (calamine + cell grid)."""
-    from parlib.readers import read_cells
+    from parlib.ingest.readers import read_cells
 
-    s, (cells, _) = _timed(lambda: read_cells(root / "parse" / f"ho_so_{YEAR}_Q{QUARTER}.xlsx", "Danh sách hồ sơ"))
+    s, (cells, _) = _timed(
+        lambda: read_cells(root / "parse" / f"ho_so_{YEAR}_Q{QUARTER}.xlsx", "Danh sách hồ sơ")
+    )
     return {"seconds": s, "rows": len(cells)}
 
 
@@ -88,8 +95,9 @@ def parse_xlsx_openpyxl(root: Path) -> dict:
     import openpyxl
 
     def run():
-        wb = openpyxl.load_workbook(root / "parse" / f"ho_so_{YEAR}_Q{QUARTER}.xlsx", read_only=True,
-                                    data_only=True)
+        wb = openpyxl.load_workbook(
+            root / "parse" / f"ho_so_{YEAR}_Q{QUARTER}.xlsx", read_only=True, data_only=True
+        )
         rows = list(wb["Danh sách hồ sơ"].iter_rows(values_only=True))
         wb.close()
         return rows
@@ -101,7 +109,7 @@ def parse_xlsx_openpyxl(root: Path) -> dict:
 @stage
 def parse_csv(root: Path) -> dict:
     """The same export as CSV through parlib.readers.read_cells."""
-    from parlib.readers import read_cells
+    from parlib.ingest.readers import read_cells
 
     s, (cells, _) = _timed(lambda: read_cells(root / "parse" / f"ho_so_{YEAR}_Q{QUARTER}.csv"))
     return {"seconds": s, "rows": len(cells)}
@@ -109,10 +117,11 @@ def parse_csv(root: Path) -> dict:
 
 # ---------------------------------------------------------------- ingestion, KPIs, models
 
+
 def _read(root: Path, cache: bool):
     import inspect
 
-    from parlib.dossiers import read_dossier_exports
+    from parlib.ingest.dossiers import read_dossier_exports
 
     files, procs, cal, paths = _dossier_inputs(root)
     kwargs = {"data_dir": paths.data}
@@ -160,7 +169,7 @@ def classify_kpis(root: Path) -> dict:
     history by office), as quarterly.build computes them."""
     import pandas as pd
 
-    from parlib import kpi
+    from parlib.analysis import kpi
 
     _files, procs, cal, _paths_ = _dossier_inputs(root)
     d = pd.read_parquet(root / "state" / "dossiers.parquet")
@@ -168,8 +177,15 @@ def classify_kpis(root: Path) -> dict:
 
     def run():
         c = kpi.classify_dossiers(d, cal, period.end, period_start=period.start)
-        t = kpi.kpi_table(d, cal, YEAR, QUARTER, procedures=procs, history_from=int(d["received_at"].min().year),
-                          history_dimensions=["office_name"])
+        t = kpi.kpi_table(
+            d,
+            cal,
+            YEAR,
+            QUARTER,
+            procedures=procs,
+            history_from=int(d["received_at"].min().year),
+            history_dimensions=["office_name"],
+        )
         return c, t
 
     s, (c, t) = _timed(run)
@@ -182,8 +198,8 @@ def model(root: Path) -> dict:
     year to date: classification is done before the clock."""
     import pandas as pd
 
-    from parlib import kpi
-    from parlib.outcome_model import aggregate_outcomes, fit_outcome_glm
+    from parlib.analysis import kpi
+    from parlib.analysis.outcome_model import aggregate_outcomes, fit_outcome_glm
 
     _files, _procs, cal, _paths_ = _dossier_inputs(root)
     d = pd.read_parquet(root / "state" / "dossiers.parquet")
@@ -196,7 +212,7 @@ def model(root: Path) -> dict:
 @stage
 def projection(root: Path) -> dict:
     """Points at risk from the year-to-date KPI values (framework of the year)."""
-    from parlib import quarterly
+    from parlib.pipelines import quarterly
 
     paths = _paths(root)
     targets = quarterly.load_targets(paths)
@@ -210,7 +226,7 @@ def survey(root: Path) -> dict:
     """Satisfaction analysis of the quarter (read, indices, changes, drivers, comments)."""
     import pandas as pd
 
-    from parlib import quarterly
+    from parlib.pipelines import quarterly
 
     paths = _paths(root)
     files = quarterly.input_files(paths, _period())["survey"]
@@ -222,7 +238,7 @@ def survey(root: Path) -> dict:
 def build(root: Path) -> dict:
     """quarterly.build end to end in one process (no notebook), processed tables written;
     parse cache cleared first (a first run)."""
-    from parlib import quarterly
+    from parlib.pipelines import quarterly
 
     _clear_cache(root)
     s, res = _timed(lambda: quarterly.build(YEAR, QUARTER, _paths(root)))
@@ -237,27 +253,34 @@ def build_cached(root: Path) -> dict:
     once the cache is wired there (if it already does, this is the same call)."""
     import functools
 
-    from parlib import dossiers, quarterly
+    from parlib.ingest import dossiers
+    from parlib.pipelines import quarterly
 
     paths = _paths(root)
-    dossiers.read_dossier_exports = functools.partial(dossiers.read_dossier_exports,
-                                                      cache_dir=paths.parse_cache)
-    from parlib.cache import STATS
+    dossiers.read_dossier_exports = functools.partial(
+        dossiers.read_dossier_exports, cache_dir=paths.parse_cache
+    )
+    from parlib.core.cache import STATS
 
     s, res = _timed(lambda: quarterly.build(YEAR, QUARTER, paths))
     # misses > 0: a parlib source file changed since the cache was warmed (the key covers the code)
-    return {"seconds": s, "rows": len(res.dossiers), "cache_hits": STATS["hits"], "cache_misses": STATS["misses"]}
+    return {
+        "seconds": s,
+        "rows": len(res.dossiers),
+        "cache_hits": STATS["hits"],
+        "cache_misses": STATS["misses"],
+    }
 
 
 # ---------------------------------------------------------------- notebooks
+
 
 @stage
 def notebook_execute(root: Path) -> dict:
     """papermill execution of notebooks/quarterly.ipynb (build + every section) via
     parlib.report.execute; the executed notebook is kept in state/ for html_export."""
-    from parlib.report import ReportSpec, execute
-
-    from parlib.commands import quarterly_spec
+    from parlib.cli.commands import quarterly_spec
+    from parlib.report.render import ReportSpec, execute
 
     base = quarterly_spec(YEAR, QUARTER)
     state = root / "state"
@@ -273,11 +296,12 @@ def notebook_execute(root: Path) -> dict:
 @stage
 def html_export(root: Path) -> dict:
     """nbconvert export of the executed notebook to the offline HTML report."""
-    from parlib.report import export_html
+    from parlib.report.render import export_html
 
     state = root / "state"
-    s, warnings = _timed(lambda: export_html(state / "quarterly_executed.ipynb", state / "quarterly.html",
-                                             "Theo dõi CCHC"))
+    s, warnings = _timed(
+        lambda: export_html(state / "quarterly_executed.ipynb", state / "quarterly.html", "Theo dõi CCHC")
+    )
     return {"seconds": s, "html_bytes": (state / "quarterly.html").stat().st_size}
 
 
@@ -285,11 +309,13 @@ def html_export(root: Path) -> dict:
 def floor_notebook(root: Path) -> dict:
     """Floor: bench/floor.ipynb (the quarterly notebook's setup and imports, no analysis)
     executed through parlib.report.execute and exported with export_html, like a report."""
-    from parlib.report import ReportSpec, execute, export_html
+    from parlib.report.render import ReportSpec, execute, export_html
 
     state = root / "state"
     state.mkdir(exist_ok=True)
-    spec = ReportSpec(str(BENCH_DIR / "floor.ipynb"), "floor", "floor", "floor", {"year": YEAR, "quarter": QUARTER})
+    spec = ReportSpec(
+        str(BENCH_DIR / "floor.ipynb"), "floor", "floor", "floor", {"year": YEAR, "quarter": QUARTER}
+    )
 
     def run():
         execute(spec, state / "floor_executed.ipynb")

@@ -31,16 +31,17 @@ from typing import Callable
 
 import pandas as pd
 
-from parlib.config import PROJECT_ROOT, Paths
-from parlib.errors import ParlibError
-from parlib.issues import ledger_summary
-from parlib.readers import read_cells
+from parlib.core.errors import ParlibError
+from parlib.core.issues import ledger_summary
+from parlib.core.paths import PROJECT_ROOT, Paths
+from parlib.ingest.readers import read_cells
 
 RAW = PROJECT_ROOT / "data" / "raw"
 FIGURES_FILE = PROJECT_ROOT / "tests" / "_artifacts" / "robustness_figures.json"
 
 
 # ---------------------------------------------------------------- figures
+
 
 def record_figures(**figures) -> None:
     """Merge ``figures`` into tests/_artifacts/robustness_figures.json (not committed) and print
@@ -51,12 +52,14 @@ def record_figures(**figures) -> None:
     except (OSError, ValueError):
         current = {}
     current.update(figures)
-    FIGURES_FILE.write_text(json.dumps(current, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
-                            encoding="utf-8")
+    FIGURES_FILE.write_text(
+        json.dumps(current, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     print("ROBUSTNESS FIGURES", json.dumps(figures, ensure_ascii=False, sort_keys=True))
 
 
 # ---------------------------------------------------------------- data folder
+
 
 def copy_sample(dest: Path) -> Paths:
     """Copy the bundled raw data to ``dest/raw`` (never touch data/raw) and return its Paths."""
@@ -66,10 +69,14 @@ def copy_sample(dest: Path) -> Paths:
 
 # ---------------------------------------------------------------- grids and workbooks
 
+
 def read_grid(path: Path, sheet: str | None = None) -> tuple[list[list], str]:
     """The cell grid of a sample sheet as a list of rows (None = empty)."""
     cells, name = read_cells(path, sheet)
-    rows = [[None if (isinstance(v, float) and pd.isna(v)) else v for v in r] for r in cells.itertuples(index=False)]
+    rows = [
+        [None if (isinstance(v, float) and pd.isna(v)) else v for v in r]
+        for r in cells.itertuples(index=False)
+    ]
     return rows, name
 
 
@@ -116,14 +123,15 @@ def read_csv_rows(path: Path) -> list[list]:
 
 # ---------------------------------------------------------------- seeds
 
+
 @dataclass(frozen=True)
 class Seed:
     """One input kind: the sample file it is cut from, the file name the reader expects, the
     sheet (None for CSV), the header row (0-based) and how many body rows to keep."""
 
     kind: str
-    sample: str            # path relative to data/raw
-    name: str              # file name of the mutated copy
+    sample: str  # path relative to data/raw
+    name: str  # file name of the mutated copy
     sheet: str | None
     header: int
     keep: int | None = None
@@ -134,14 +142,20 @@ class Seed:
 
 
 SEEDS = {
-    "dossiers": Seed("dossiers", "dossiers/ho_so_2026_Q3.xlsx", "ho_so_2026_Q3.xlsx", "Danh sách hồ sơ", 4, 40),
+    "dossiers": Seed(
+        "dossiers", "dossiers/ho_so_2026_Q3.xlsx", "ho_so_2026_Q3.xlsx", "Danh sách hồ sơ", 4, 40
+    ),
     "feedback": Seed("feedback", "feedback/pakn_2026.xlsx", "pakn_2026.xlsx", "PAKN", 0, 40),
-    "survey": Seed("survey", "survey/khao_sat_2026_Q3.xlsx", "khao_sat_2026_Q3.xlsx", "Phiếu khảo sát", 0, 40),
+    "survey": Seed(
+        "survey", "survey/khao_sat_2026_Q3.xlsx", "khao_sat_2026_Q3.xlsx", "Phiếu khảo sát", 0, 40
+    ),
     "index766": Seed("index766", "index766/chi_so_766_2026.xlsx", "chi_so_766_2026.xlsx", "Chi so 766", 0),
-    "province": Seed("province", "province/ket_qua_par_index_2026.xlsx", "ket_qua_par_index_2026.xlsx",
-                     "Ket qua", 1),
-    "scoresheet": Seed("scoresheet", "scoresheet/bang_diem_2026.xlsx", "bang_diem_2026.xlsx",
-                       "KQ thẩm định 2026", 7),
+    "province": Seed(
+        "province", "province/ket_qua_par_index_2026.xlsx", "ket_qua_par_index_2026.xlsx", "Ket qua", 1
+    ),
+    "scoresheet": Seed(
+        "scoresheet", "scoresheet/bang_diem_2026.xlsx", "bang_diem_2026.xlsx", "KQ thẩm định 2026", 7
+    ),
     "task_status": Seed("task_status", "tasks/tien_do_2026_Q3.xlsx", "tien_do_2026_Q3.xlsx", "Tien do", 0),
     "tasks": Seed("tasks", "tasks/nhiem_vu_2026.csv", "nhiem_vu_2026.csv", None, 0),
     "framework": Seed("framework", "framework/framework_2026.csv", "framework_2026.csv", None, 3),
@@ -176,11 +190,45 @@ def write_seed(seed: Seed, rows: list[list], folder: Path, merges: list[str] = (
 
 # ---------------------------------------------------------------- mutations of a grid
 
-HOSTILE = ["<script>alert(1)</script>", '<img src=x onerror="alert(1)">', "javascript:alert(1)",
-           "=HYPERLINK(\"http://x.invalid\",\"bấm\")", "+1+1", "-2+3", "@SUM(A1)", "[a](javascript:x)"]
-ODD_VALUES = ["abc", "", "   ", "không rõ", "1e308", 1e308, -1e308, float("inf"), -5, 10**15, "1,2,3",
-              "31/02/2026", "01/01/1900", "9999-12-31", dt.datetime(1900, 1, 1), dt.datetime(9999, 12, 31),
-              "#N/A", "NULL", True, "\u200b", "Nguyễn\u00a0Văn", "x" * 5000, 0, "0", "-", "—", *HOSTILE]
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "javascript:alert(1)",
+    '=HYPERLINK("http://x.invalid","bấm")',
+    "+1+1",
+    "-2+3",
+    "@SUM(A1)",
+    "[a](javascript:x)",
+]
+ODD_VALUES = [
+    "abc",
+    "",
+    "   ",
+    "không rõ",
+    "1e308",
+    1e308,
+    -1e308,
+    float("inf"),
+    -5,
+    10**15,
+    "1,2,3",
+    "31/02/2026",
+    "01/01/1900",
+    "9999-12-31",
+    dt.datetime(1900, 1, 1),
+    dt.datetime(9999, 12, 31),
+    "#N/A",
+    "NULL",
+    True,
+    "\u200b",
+    "Nguyễn\u00a0Văn",
+    "x" * 5000,
+    0,
+    "0",
+    "-",
+    "—",
+    *HOSTILE,
+]
 
 
 def _body(seed: Seed, rows: list[list]) -> range:
@@ -194,8 +242,16 @@ def m_cells(kind: str) -> Callable:
         "blank": [None, "", "   ", "\u00a0"],
         "huge": [1e308, -1e308, 10**15, "1e308", "999999999999999999999", float("inf"), -5],
         "huge_numbers": [1e308, -1e308, 10**18, 1e20],  # numbers only: no text cell in the column
-        "dates": ["31/02/2026", "01/01/1900", "9999-12-31", dt.datetime(1900, 1, 1), dt.datetime(9999, 12, 31),
-                  "2026-13-45", 2958466, -1],
+        "dates": [
+            "31/02/2026",
+            "01/01/1900",
+            "9999-12-31",
+            dt.datetime(1900, 1, 1),
+            dt.datetime(9999, 12, 31),
+            "2026-13-45",
+            2958466,
+            -1,
+        ],
         "hostile": HOSTILE,
         "mixed": ODD_VALUES,
     }
@@ -207,6 +263,7 @@ def m_cells(kind: str) -> Callable:
                 if rng.random() < 0.10:
                     rows[i][j] = rng.choice(pool)
         return rows, []
+
     mutate.__name__ = f"cells_{kind}"
     return mutate
 
@@ -269,7 +326,7 @@ def m_header_only(seed, rows, rng):
 
 
 def m_no_header(seed, rows, rng):
-    return rows[seed.header + 1:], []
+    return rows[seed.header + 1 :], []
 
 
 def m_merged(seed, rows, rng):
@@ -288,7 +345,8 @@ def m_merged(seed, rows, rng):
     for rng_ in merges:
         # blank every cell but the top-left, as Excel does when merging
         c1, c2 = rng_.split(":")
-        from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+        from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
         (l1, r1), (l2, r2) = coordinate_from_string(c1), coordinate_from_string(c2)
         for r in range(r1, r2 + 1):
             for c in range(column_index_from_string(l1), column_index_from_string(l2) + 1):
@@ -299,12 +357,16 @@ def m_merged(seed, rows, rng):
 
 def m_numbers_as_text(seed, rows, rng):
     """Every number written as text with a decimal comma (a re-exported CSV opened in Excel)."""
-    return [[(f"{v:g}".replace(".", ",") if isinstance(v, float) and i > seed.header else v)
-             for v in r] for i, r in enumerate(rows)], []
+    return [
+        [(f"{v:g}".replace(".", ",") if isinstance(v, float) and i > seed.header else v) for v in r]
+        for i, r in enumerate(rows)
+    ], []
 
 
 def m_dates_as_text(seed, rows, rng):
-    return [[(v.strftime("%d/%m/%Y %H:%M") if isinstance(v, dt.datetime) else v) for v in r] for r in rows], []
+    return [
+        [(v.strftime("%d/%m/%Y %H:%M") if isinstance(v, dt.datetime) else v) for v in r] for r in rows
+    ], []
 
 
 def m_none(seed, rows, rng):
@@ -312,17 +374,37 @@ def m_none(seed, rows, rng):
     return rows, []
 
 
-MUTATIONS: dict[str, Callable] = {f.__name__: f for f in [
-    m_none,
-    m_cells("text"), m_cells("blank"), m_cells("huge"), m_cells("huge_numbers"), m_cells("dates"), m_cells("hostile"), m_cells("mixed"),
-    m_nfd, m_shuffle_columns, m_drop_column, m_header_spelling, m_blank_and_note_rows, m_duplicate_rows,
-    m_truncate_rows, m_header_only, m_no_header, m_merged, m_numbers_as_text, m_dates_as_text,
-]}
+MUTATIONS: dict[str, Callable] = {
+    f.__name__: f
+    for f in [
+        m_none,
+        m_cells("text"),
+        m_cells("blank"),
+        m_cells("huge"),
+        m_cells("huge_numbers"),
+        m_cells("dates"),
+        m_cells("hostile"),
+        m_cells("mixed"),
+        m_nfd,
+        m_shuffle_columns,
+        m_drop_column,
+        m_header_spelling,
+        m_blank_and_note_rows,
+        m_duplicate_rows,
+        m_truncate_rows,
+        m_header_only,
+        m_no_header,
+        m_merged,
+        m_numbers_as_text,
+        m_dates_as_text,
+    ]
+}
 MUTATIONS = {k.removeprefix("m_"): v for k, v in MUTATIONS.items()}
 GRID_ONLY = {"merged"}  # meaningless for CSV
 
 
 # ---------------------------------------------------------------- mutations of a file's bytes
+
 
 def f_zero_bytes(path: Path, rng) -> None:
     path.write_bytes(b"")
@@ -399,7 +481,7 @@ def f_latin1_garbage(path: Path, rng) -> None:
     """UTF-8 text mangled into Latin-1 bytes with stray invalid bytes."""
     data = bytearray(path.read_bytes())
     for _ in range(20):
-        data.insert(rng.randrange(len(data) + 1), rng.choice([0x81, 0x8d, 0x8f, 0x90, 0x9d, 0xff]))
+        data.insert(rng.randrange(len(data) + 1), rng.choice([0x81, 0x8D, 0x8F, 0x90, 0x9D, 0xFF]))
     path.write_bytes(bytes(data))
 
 
@@ -423,11 +505,21 @@ def f_missing(path: Path, rng) -> None:
     path.unlink()
 
 
-FILE_MUTATIONS: dict[str, Callable] = {f.__name__.removeprefix("f_"): f for f in [
-    f_zero_bytes, f_truncated, f_csv_renamed, f_encrypted, f_corrupt_zip, f_random_bytes, f_missing,
-]}
-CSV_FILE_MUTATIONS = {f.__name__.removeprefix("f_"): f for f in [f_cp1258, f_utf16, f_latin1_garbage,
-                                                                   f_unbalanced_quote]}
+FILE_MUTATIONS: dict[str, Callable] = {
+    f.__name__.removeprefix("f_"): f
+    for f in [
+        f_zero_bytes,
+        f_truncated,
+        f_csv_renamed,
+        f_encrypted,
+        f_corrupt_zip,
+        f_random_bytes,
+        f_missing,
+    ]
+}
+CSV_FILE_MUTATIONS = {
+    f.__name__.removeprefix("f_"): f for f in [f_cp1258, f_utf16, f_latin1_garbage, f_unbalanced_quote]
+}
 XLSX_FILE_MUTATIONS = {f.__name__.removeprefix("f_"): f for f in [f_sheet_renamed]}
 
 
@@ -439,6 +531,7 @@ def file_mutations(seed: Seed) -> dict[str, Callable]:
 
 # ---------------------------------------------------------------- readers
 
+
 @dataclass
 class Outcome:
     """What a reader returned: the main frame (or None), issues, ledger (or None when the
@@ -447,18 +540,18 @@ class Outcome:
     frame: pd.DataFrame | None
     issues: pd.DataFrame | None
     ledger: pd.DataFrame | None
-    used_rows: int | None = None   # rows of ``frame`` that are 1:1 with ledger 'used' rows
+    used_rows: int | None = None  # rows of ``frame`` that are 1:1 with ledger 'used' rows
 
 
 class Context:
     """Reference inputs the readers need (calendar, procedures, frameworks...), loaded once."""
 
     def __init__(self):
-        from parlib.calendar import load_calendar
-        from parlib.dossiers import load_procedures
-        from parlib.framework import load_framework
-        from parlib.scoresheet import load_layouts
-        from parlib.survey import load_survey_items
+        from parlib.ingest.calendar import load_calendar
+        from parlib.ingest.dossier_columns import load_procedures
+        from parlib.ingest.framework import load_framework
+        from parlib.ingest.scoresheet_layout import load_layouts
+        from parlib.ingest.survey import load_survey_items
 
         cfg = RAW / "config"
         self.calendar = load_calendar(cfg / "holidays.csv")
@@ -471,82 +564,81 @@ class Context:
 
 def _read(kind: str, path: Path, ctx: Context) -> Outcome:
     if kind == "dossiers":
-        from parlib.dossiers import read_dossier_exports
+        from parlib.ingest.dossiers import read_dossier_exports
 
         r = read_dossier_exports([path], ctx.procedures, ctx.calendar)
         return Outcome(r.dossiers, r.issues, r.ledger, len(r.dossiers))
     if kind == "feedback":
-        from parlib.feedback import read_feedback
+        from parlib.ingest.feedback import read_feedback
 
         fb, iss, led = read_feedback([path], ctx.calendar)
         return Outcome(fb, iss, led, len(fb))
     if kind == "survey":
-        from parlib.survey import read_survey
+        from parlib.ingest.survey import read_survey
 
         s = read_survey(path, ctx.items)
         return Outcome(s.responses, s.issues, s.ledger, len(s.responses))
     if kind == "index766":
-        from parlib.index766 import read_766
+        from parlib.ingest.index766 import read_766
 
         sc, iss, led = read_766([path])
         return Outcome(sc, iss, led, len(sc))
     if kind == "province":
-        from parlib.province import read_province
+        from parlib.ingest.province import read_province
 
         t, iss, led = read_province(path, 2026)
         return Outcome(t, iss, led, len(t))
     if kind == "scoresheet":
-        from parlib.scoresheet import read_scoresheet
+        from parlib.ingest.scoresheet import read_scoresheet
 
         r = read_scoresheet(path, 2026, ctx.fw2026, ctx.layouts[2026])
         return Outcome(r.scores, r.issues, r.ledger)
     if kind == "task_status":
-        from parlib.tasks import read_tasks
+        from parlib.ingest.tasks import read_tasks
 
         t, iss, led = read_tasks(RAW / "tasks" / "nhiem_vu_2026.csv", [path])
         led = led.loc[led["source"] == path.name]
         return Outcome(t, iss, led, int(t["status_source"].eq(path.name).sum()))
     if kind == "tasks":
-        from parlib.tasks import read_tasks
+        from parlib.ingest.tasks import read_tasks
 
         t, iss, led = read_tasks(path, [])
         return Outcome(t, iss, led, len(t))
     if kind == "framework":
-        from parlib.framework import load_framework
+        from parlib.ingest.framework import load_framework
 
         return Outcome(load_framework(path).nodes, None, None)
     if kind == "crosswalk":
-        from parlib.crosswalk import load_crosswalk
+        from parlib.ingest.crosswalk import load_crosswalk
 
         return Outcome(load_crosswalk(path, ctx.fw2025, ctx.fw2026), None, None)
     if kind == "procedures":
-        from parlib.dossiers import load_procedures
+        from parlib.ingest.dossier_columns import load_procedures
 
         return Outcome(load_procedures(path), None, None)
     if kind == "survey_items":
-        from parlib.survey import load_survey_items
+        from parlib.ingest.survey import load_survey_items
 
         return Outcome(load_survey_items(path), None, None)
     if kind == "comment_themes":
-        from parlib.comments import load_comment_themes
+        from parlib.ingest.rules import load_comment_themes
 
         return Outcome(load_comment_themes(path), None, None)
     if kind == "holidays":
-        from parlib.calendar import load_calendar
+        from parlib.ingest.calendar import load_calendar
 
         cal = load_calendar(path)
         return Outcome(pd.DataFrame({"year": sorted(cal.years)}), None, None)
     if kind == "layouts":
-        from parlib.scoresheet import load_layouts
+        from parlib.ingest.scoresheet_layout import load_layouts
 
         return Outcome(pd.DataFrame({"year": sorted(load_layouts(path))}), None, None)
     if kind == "offices":
-        from parlib.framework import load_offices
+        from parlib.ingest.framework import load_offices
 
         return Outcome(pd.DataFrame({"office_name": load_offices(path)}), None, None)
     if kind in ("bands", "targets"):
-        from parlib.annual import load_bands
-        from parlib.quarterly import load_targets
+        from parlib.ingest.rules import load_bands, load_targets
 
         paths = Paths(path.parent.parent.parent)  # <data>/raw/config/<file>
         return Outcome((load_bands if kind == "bands" else load_targets)(paths), None, None)
@@ -564,8 +656,7 @@ class CaseFailure(AssertionError):
 # to their owners): kind -> (pattern of the failure message, explanation). A case of these kinds
 # that fails in any OTHER way still fails.
 _CSV_ESCAPE = r"unhandled (UnicodeDecodeError|EmptyDataError|ParserError)"
-KNOWN_BUGS = {
-}
+KNOWN_BUGS = {}
 
 
 def known_bug(kind: str, failure: str) -> bool:
@@ -596,14 +687,17 @@ def check_ledger(out: Outcome, n_rows: int | None, where: str) -> None:
     read = int(summ["read"].sum()) if len(summ) else 0
     used = int(summ["used"].sum()) if len(summ) else 0
     if n_rows is not None and read != n_rows:
-        raise CaseFailure(f"{where}: ledger accounts for {read} rows but the file has {n_rows} "
-                          f"(ledger: {led.to_dict('records')})")
+        raise CaseFailure(
+            f"{where}: ledger accounts for {read} rows but the file has {n_rows} "
+            f"(ledger: {led.to_dict('records')})"
+        )
     if out.used_rows is not None and used != out.used_rows:
         raise CaseFailure(f"{where}: ledger says {used} rows used but the output holds {out.used_rows}")
 
 
-def run_case(kind: str, path: Path, ctx: Context, label: str, *, n_rows: int | None = None,
-             must_succeed: bool = False) -> str:
+def run_case(
+    kind: str, path: Path, ctx: Context, label: str, *, n_rows: int | None = None, must_succeed: bool = False
+) -> str:
     """Run the reader of ``kind`` on ``path``: 'ok' or 'error' (typed, names the file), else
     CaseFailure naming the mutation (``label``) and the file. ``must_succeed``: an error is a
     failure too (the mutation keeps the file valid)."""
@@ -649,8 +743,15 @@ def expect_ok(kind: str, mutation: str) -> bool:
         return True
     if SEEDS[kind].is_csv:
         return False
-    return mutation in ("header_spelling", "shuffle_columns", "blank_and_note_rows", "dates_as_text",
-                        "numbers_as_text", "duplicate_rows", "cells_hostile")
+    return mutation in (
+        "header_spelling",
+        "shuffle_columns",
+        "blank_and_note_rows",
+        "dates_as_text",
+        "numbers_as_text",
+        "duplicate_rows",
+        "cells_hostile",
+    )
 
 
 def mutations_for(kind: str) -> list[str]:
@@ -678,28 +779,44 @@ CANARIES = {
     "address": "Số 7731 đường Canaryaddr, phường Zêta",
 }
 # what a scan looks for (phones: digits with separators removed)
-CANARY_NEEDLES = ["Canaryname", "Canaryaddr", "0987650731", "84912007731", "079301007731", "canary.zeta.7731",
-                  "7731@example"]
+CANARY_NEEDLES = [
+    "Canaryname",
+    "Canaryaddr",
+    "0987650731",
+    "84912007731",
+    "079301007731",
+    "canary.zeta.7731",
+    "7731@example",
+]
 # (header, value) of extra personal-data columns with spellings no sample uses
-EXTRA_PII_COLUMNS = [("SĐT liên hệ", "0987 650 731"), ("Họ và tên công dân", "Canaryname Trần Văn Ômega"),
-                     ("E-mail", "canary.zeta.7731@example.vn"), ("CMND/CCCD số", "079301007731"),
-                     ("Nơi cư trú", "Số 7731 đường Canaryaddr")]
+EXTRA_PII_COLUMNS = [
+    ("SĐT liên hệ", "0987 650 731"),
+    ("Họ và tên công dân", "Canaryname Trần Văn Ômega"),
+    ("E-mail", "canary.zeta.7731@example.vn"),
+    ("CMND/CCCD số", "079301007731"),
+    ("Nơi cư trú", "Số 7731 đường Canaryaddr"),
+]
 
 # Hostile payloads: each carries a unique marker (PWNED-xx) so that the browser check can tell
 # an executed or injected payload (an element or attribute holding the marker, a changed title)
 # from one shown as text.
 PAYLOADS = [
     '<script>document.title="PWNED-S1"</script>',
-    '<img src=x onerror="document.body.setAttribute(\'data-x\',\'PWNED-I1\')">',
-    '<a href="javascript:alert(\'PWNED-J1\')">bấm vào đây PWNED-J1</a>',
+    "<img src=x onerror=\"document.body.setAttribute('data-x','PWNED-I1')\">",
+    "<a href=\"javascript:alert('PWNED-J1')\">bấm vào đây PWNED-J1</a>",
     "[bấm PWNED-M1](javascript:alert(1)) **PWNED-M2**",
-    '<svg onload="document.title=\'PWNED-V1\'"></svg>',
+    "<svg onload=\"document.title='PWNED-V1'\"></svg>",
     '</td></tr></table><h1 id="PWNED-H1">PWNED-H1</h1>',
-    '<iframe srcdoc="<script>parent.document.title=\'PWNED-F1\'</script>"></iframe>',
+    "<iframe srcdoc=\"<script>parent.document.title='PWNED-F1'</script>\"></iframe>",
     '"><img src=x onerror=alert(1) alt="PWNED-Q1">',
 ]
-FORMULAS = ['=HYPERLINK("http://x.invalid/?PWNED-X1","bấm")', "+1+1 PWNED-X2", "-2+3 PWNED-X3",
-            "@SUM(A1) PWNED-X4", "=1+1 PWNED-X5"]
+FORMULAS = [
+    '=HYPERLINK("http://x.invalid/?PWNED-X1","bấm")',
+    "+1+1 PWNED-X2",
+    "-2+3 PWNED-X3",
+    "@SUM(A1) PWNED-X4",
+    "=1+1 PWNED-X5",
+]
 
 
 def _set(ws, row: int, col: int, value) -> None:
@@ -784,8 +901,12 @@ def plant(raw: Path) -> dict[str, list[str]]:
 
     def scoresheet(ws, hdr, h):
         leaves = [c.row for c in ws["A"][h:] if isinstance(c.value, str) and c.value.count(".") == 2]
-        ex, reason, name, self_pts = (hdr["Nội dung giải trình"], hdr["Lý do không đạt điểm tối đa"],
-                                      hdr["Nội dung đánh giá"], hdr["Điểm đơn vị tự chấm"])
+        ex, reason, name, self_pts = (
+            hdr["Nội dung giải trình"],
+            hdr["Lý do không đạt điểm tối đa"],
+            hdr["Nội dung đánh giá"],
+            hdr["Điểm đơn vị tự chấm"],
+        )
         for r in leaves[:3]:
             _set(ws, r, ex, f"Đã giải trình. {CANARY_TEXT}")
             _set(ws, r, reason, f"Thiếu tài liệu. {CANARY_TEXT}")
@@ -805,8 +926,11 @@ def plant(raw: Path) -> dict[str, list[str]]:
     book("survey/khao_sat_2026_Q3.xlsx", "Phiếu khảo sát", 1, survey)
     book("tasks/tien_do_2026_Q3.xlsx", "Tien do", 1, status)
     book("index766/chi_so_766_2026.xlsx", "Chi so 766", 1, index766)
-    sheet_name = [ln.split(",")[2].strip() for ln in (raw / "config" / "scoresheet_layouts.csv").read_text(
-        encoding="utf-8-sig").splitlines() if ln.startswith("sheet,")][0]
+    sheet_name = [
+        ln.split(",")[2].strip()
+        for ln in (raw / "config" / "scoresheet_layouts.csv").read_text(encoding="utf-8-sig").splitlines()
+        if ln.startswith("sheet,")
+    ][0]
     book("scoresheet/bang_diem_2026.xlsx", sheet_name, 8, scoresheet)
     # crosswalk note: free text of the analyst
     cw = raw / "crosswalk" / "crosswalk_2025_2026.csv"
@@ -826,7 +950,7 @@ def planted_reports(tmp_path_factory) -> dict:
     import subprocess
     import sys
 
-    from parlib.config import NOTEBOOKS_DIR
+    from parlib.core.paths import NOTEBOOKS_DIR
 
     if "run" in _PLANTED:
         return _PLANTED["run"]
@@ -841,8 +965,13 @@ def planted_reports(tmp_path_factory) -> dict:
     if (NOTEBOOKS_DIR / "quarterly.ipynb").exists():
         jobs.append(("quarterly", ["quarterly", "--year", "2026", "--quarter", "3"]))
     for name, args in jobs:
-        runs[name] = subprocess.run([sys.executable, "-m", "parlib.cli", *args, "--data", str(data),
-                                     "--out", str(out)], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                                    env=env, timeout=900)
+        runs[name] = subprocess.run(
+            [sys.executable, "-m", "parlib.cli", *args, "--data", str(data), "--out", str(out)],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=900,
+        )
     _PLANTED["run"] = {"data": data, "out": out, "runs": runs, "where": where}
     return _PLANTED["run"]

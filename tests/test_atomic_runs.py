@@ -20,12 +20,12 @@ import sys
 import time
 from pathlib import Path
 
+import _robustness as R
 import pandas as pd
 import pytest
 
-import _robustness as R
-from parlib.config import NOTEBOOKS_DIR, PROJECT_ROOT
-from parlib.io import ReportStage, atomic_path, write_json, write_table
+from parlib.core.io import ReportStage, atomic_path, write_json, write_table
+from parlib.core.paths import NOTEBOOKS_DIR, PROJECT_ROOT
 
 DEAD_PID = 2**22 + 12345  # above the default pid_max of 4194304: never a live process
 
@@ -35,6 +35,7 @@ def _sha(p: Path) -> str:
 
 
 # ---------------------------------------------------------------- unit level
+
 
 def test_failed_write_keeps_previous_file_and_leaves_no_temp(tmp_path):
     target = tmp_path / "t.json"
@@ -56,6 +57,7 @@ def test_failed_parquet_write_keeps_previous_table(tmp_path, monkeypatch):
     def boom(self, path, **kw):
         Path(path).write_bytes(b"PAR1 partial")
         raise OSError("disk full")
+
     monkeypatch.setattr(pd.DataFrame, "to_parquet", boom)
     with pytest.raises(OSError):
         write_table(pd.DataFrame({"a": [3]}), target)
@@ -65,8 +67,8 @@ def test_failed_parquet_write_keeps_previous_table(tmp_path, monkeypatch):
 
 def test_leftovers_of_a_killed_process_are_removed_on_next_write(tmp_path):
     dead = tmp_path / f".scores.parquet.{DEAD_PID}.abc123.part"
-    alive = tmp_path / f".scores.parquet.{os.getppid()}.def456.part"     # a live process: kept
-    other = tmp_path / f".other.parquet.{DEAD_PID}.abc123.part"          # another target: kept
+    alive = tmp_path / f".scores.parquet.{os.getppid()}.def456.part"  # a live process: kept
+    other = tmp_path / f".other.parquet.{DEAD_PID}.abc123.part"  # another target: kept
     for p in (dead, alive, other):
         p.write_bytes(b"partial")
     write_table(pd.DataFrame({"a": [1]}), tmp_path / "scores.parquet")
@@ -95,6 +97,7 @@ def test_report_stage_publishes_all_or_nothing(tmp_path):
 
 # ---------------------------------------------------------------- end to end
 
+
 def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "parlib.cli", *args]
 
@@ -113,18 +116,25 @@ def _snapshot(*folders: Path) -> dict[str, str]:
 def _visible(snapshot: dict[str, str], roots) -> dict[str, str]:
     """Files a user sees: no hidden component below the roots (staging folders, temporary
     .part files and the disposable parse cache are hidden)."""
+
     def hidden(k):
         for r in roots:
             if Path(k).is_relative_to(r):
                 return any(part.startswith(".") for part in Path(k).relative_to(r).parts)
         return False
+
     return {k: v for k, v in snapshot.items() if not hidden(k)}
 
 
 def _leftovers(*roots: Path) -> list[str]:
     """Partial files and staging folders anywhere below the roots."""
-    return sorted(str(p) for r in roots if r.exists() for p in r.rglob("*")
-                  if p.name.endswith(".part") or p.name.startswith(".staging-"))
+    return sorted(
+        str(p)
+        for r in roots
+        if r.exists()
+        for p in r.rglob("*")
+        if p.name.endswith(".part") or p.name.startswith(".staging-")
+    )
 
 
 def _stable_summary(path: Path) -> dict:
@@ -147,8 +157,10 @@ def _sidecars(folder: Path) -> dict[str, dict]:
     return out
 
 
-REPORTS = [("annual", ["annual", "--year", "2026"], "2026", "annual_2026"),
-           ("quarterly", ["quarterly", "--year", "2026", "--quarter", "3"], "2026-Q3", "quarterly_2026_Q3")]
+REPORTS = [
+    ("annual", ["annual", "--year", "2026"], "2026", "annual_2026"),
+    ("quarterly", ["quarterly", "--year", "2026", "--quarter", "3"], "2026-Q3", "quarterly_2026_Q3"),
+]
 
 
 def _skip_without(name: str) -> None:
@@ -167,8 +179,9 @@ def test_killed_run_leaves_previous_outputs_and_rerun_is_identical(name, args, p
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("MPLBACKEND", None)
 
-    first = subprocess.run(_cli(*args, *common), cwd=PROJECT_ROOT, capture_output=True, text=True, env=env,
-                           timeout=600)
+    first = subprocess.run(
+        _cli(*args, *common), cwd=PROJECT_ROOT, capture_output=True, text=True, env=env, timeout=600
+    )
     assert first.returncode == 0, first.stderr
     summary1 = _stable_summary(out / period / "summary.json")
     frames1 = _processed_frames(data / "processed")
@@ -178,8 +191,14 @@ def test_killed_run_leaves_previous_outputs_and_rerun_is_identical(name, args, p
 
     # --- a second run, killed outright while it renders
     # (--force: with unchanged inputs the published report would be reused, nothing rendered)
-    proc = subprocess.Popen(_cli(*args, *common, "--force"), cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+    proc = subprocess.Popen(
+        _cli(*args, *common, "--force"),
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and not list(out.glob(f".staging-{period}-*")):
@@ -196,8 +215,14 @@ def test_killed_run_leaves_previous_outputs_and_rerun_is_identical(name, args, p
     R.record_figures(**{f"killed_run_{name}_hidden_leftovers": len(_leftovers(*roots))})
 
     # --- the next run publishes normally, removes the leftovers, and gives the same results
-    third = subprocess.run(_cli(*args, *common, "--force"), cwd=PROJECT_ROOT, capture_output=True, text=True, env=env,
-                           timeout=600)
+    third = subprocess.run(
+        _cli(*args, *common, "--force"),
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert third.returncode == 0, third.stderr
     assert _leftovers(*roots) == [], "hidden leftovers of the killed run were not cleaned"
     assert _stable_summary(out / period / "summary.json") == summary1

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from parlib import attribution as A
-from parlib.errors import StructuralError
+from parlib.analysis import attribution as A
+from parlib.core.errors import StructuralError
 
 NAN = np.nan
 BANDS = pd.DataFrame({"band_name": ["Nhóm I", "Nhóm II", "Dưới Nhóm II"], "min_pct": [90, 80, 0]})
@@ -19,7 +19,18 @@ NODES = [
     ("1", "", "field", "Chỉ đạo", 6.0, "", "", "", False, 1),
     ("1.1", "1", "criterion", "Kế hoạch", 4.0, "", "", "", False, 2),
     ("1.1.1", "1.1", "subcriterion", "KH năm", 2.0, "appraisal", "Văn phòng Sở", "Thanh tra Sở", True, 3),
-    ("1.1.2", "1.1", "subcriterion", "KH kiểm tra", 2.0, "appraisal", "Phòng Kế hoạch - Tài chính", "", True, 3),
+    (
+        "1.1.2",
+        "1.1",
+        "subcriterion",
+        "KH kiểm tra",
+        2.0,
+        "appraisal",
+        "Phòng Kế hoạch - Tài chính",
+        "",
+        True,
+        3,
+    ),
     ("1.2", "1", "criterion", "Báo cáo", 2.0, "appraisal", "Văn phòng Sở", "", True, 2),
     ("2", "", "field", "Thủ tục", 6.0, "", "", "", False, 1),
     ("2.1", "2", "criterion", "Đúng hạn 766", 3.0, "766", "Phòng Quản lý hoạt động xây dựng", "", True, 2),
@@ -30,26 +41,59 @@ NODES = [
 # code: self, appraisal1, final, bonus, penalty. Parent rows carry deliberately wrong
 # printed finals (99) to prove that parents are recomputed and never double counted.
 SCORES = {
-    "1": (NAN, NAN, 99.0, 0.5, 0.0), "1.1": (NAN, NAN, 99.0, 0.5, 0.0),
-    "1.1.1": (2.0, 1.5, 1.75, 0.5, 0.0), "1.1.2": (1.5, 1.0, 1.0, 0.0, 0.0),
-    "1.2": (2.0, NAN, 2.0, 0.0, 0.0), "2": (NAN, NAN, 99.0, 0.0, 0.25),
-    "2.1": (NAN, NAN, 2.4, 0.0, 0.0), "2.2": (3.0, 2.5, 2.5, 0.0, 0.25),
-    "3": (NAN, NAN, 99.0, 0.0, 0.0), "3.1": (NAN, NAN, 6.0, 0.0, 0.0),
+    "1": (NAN, NAN, 99.0, 0.5, 0.0),
+    "1.1": (NAN, NAN, 99.0, 0.5, 0.0),
+    "1.1.1": (2.0, 1.5, 1.75, 0.5, 0.0),
+    "1.1.2": (1.5, 1.0, 1.0, 0.0, 0.0),
+    "1.2": (2.0, NAN, 2.0, 0.0, 0.0),
+    "2": (NAN, NAN, 99.0, 0.0, 0.25),
+    "2.1": (NAN, NAN, 2.4, 0.0, 0.0),
+    "2.2": (3.0, 2.5, 2.5, 0.0, 0.25),
+    "3": (NAN, NAN, 99.0, 0.0, 0.0),
+    "3.1": (NAN, NAN, 6.0, 0.0, 0.0),
 }
 
 
 def make_nodes(rows=NODES) -> pd.DataFrame:
-    df = pd.DataFrame(rows, columns=["code", "parent_code", "level", "name", "max_points", "method",
-                                     "owner_office", "partner_offices", "is_leaf", "depth"])
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "code",
+            "parent_code",
+            "level",
+            "name",
+            "max_points",
+            "method",
+            "owner_office",
+            "partner_offices",
+            "is_leaf",
+            "depth",
+        ],
+    )
     return df.assign(field_code=df["code"].str.split(".").str[0], plan_tasks="")
 
 
 def make_scores(values=SCORES) -> pd.DataFrame:
-    df = pd.DataFrame([(c, *v) for c, v in values.items()],
-                      columns=["code", "self_points", "appraisal1_points", "final_points",
-                               "bonus_points", "penalty_points"])
-    return df.assign(year=2026, unit_name="Sở Xây dựng", explanation="", reason="",
-                     source="bang_diem_2026.xlsx", sheet="Bảng điểm", row=range(5, 5 + len(df)))
+    df = pd.DataFrame(
+        [(c, *v) for c, v in values.items()],
+        columns=[
+            "code",
+            "self_points",
+            "appraisal1_points",
+            "final_points",
+            "bonus_points",
+            "penalty_points",
+        ],
+    )
+    return df.assign(
+        year=2026,
+        unit_name="Sở Xây dựng",
+        explanation="",
+        reason="",
+        source="bang_diem_2026.xlsx",
+        sheet="Bảng điểm",
+        row=range(5, 5 + len(df)),
+    )
 
 
 @pytest.fixture()
@@ -65,17 +109,20 @@ def row(df, code):
 def test_leaf_stage_split_by_hand(loss):
     # 1.1.1: M=2 S=2 A1=1.5 F=1.75 → lost 0.25 = not_claimed 0 + cut 0.5 − regained 0.25
     r = row(loss, "1.1.1")
-    assert (r.points_lost, r.not_claimed_points, r.cut_round1_points, r.regained_points) == \
-        pytest.approx((0.25, 0.0, 0.5, 0.25))
+    assert (r.points_lost, r.not_claimed_points, r.cut_round1_points, r.regained_points) == pytest.approx(
+        (0.25, 0.0, 0.5, 0.25)
+    )
     assert r.pct_of_max == pytest.approx(87.5)  # 1.75 / 2 × 100
     # 1.1.2: M=2 S=1.5 A1=1 F=1 → lost 1 = 0.5 not claimed + 0.5 cut, nothing regained
     r = row(loss, "1.1.2")
-    assert (r.points_lost, r.not_claimed_points, r.cut_round1_points, r.regained_points) == \
-        pytest.approx((1.0, 0.5, 0.5, 0.0))
+    assert (r.points_lost, r.not_claimed_points, r.cut_round1_points, r.regained_points) == pytest.approx(
+        (1.0, 0.5, 0.5, 0.0)
+    )
     # 1.2: A1 missing → A1 := F = 2: no round-2 change, score = max → nothing lost
     r = row(loss, "1.2")
-    assert (r.points_lost, r.appraisal1_points, r.regained_points, r.pct_of_max) == \
-        pytest.approx((0.0, 2.0, 0.0, 100.0))
+    assert (r.points_lost, r.appraisal1_points, r.regained_points, r.pct_of_max) == pytest.approx(
+        (0.0, 2.0, 0.0, 100.0)
+    )
     # 2.1: 766 without self → measured: survey = 3 − 2.4 = 0.6
     r = row(loss, "2.1")
     assert (r.survey_points, r.not_claimed_points, r.stage_basis) == (pytest.approx(0.6), 0.0, "measured")
@@ -88,8 +135,13 @@ def test_leaf_stage_split_by_hand(loss):
 
 def test_identity_holds_for_every_leaf(loss):
     lv = loss[loss["is_leaf"]]
-    rhs = (lv["not_claimed_points"] + lv["cut_round1_points"] - lv["regained_points"]
-           + lv["survey_points"] + lv["unsplit_points"])
+    rhs = (
+        lv["not_claimed_points"]
+        + lv["cut_round1_points"]
+        - lv["regained_points"]
+        + lv["survey_points"]
+        + lv["unsplit_points"]
+    )
     assert np.allclose(lv["points_lost"], rhs, atol=1e-9)
 
 
@@ -113,12 +165,15 @@ def test_inputs_not_mutated():
     pd.testing.assert_frame_equal(n, n0)
 
 
-@pytest.mark.parametrize("final, lost, pct", [
-    (2.0, 0.0, 100.0),    # score = max
-    (0.0, 2.0, 0.0),      # score 0: the whole max is lost
-    (2.5, -0.5, 125.0),   # above max: negative loss, still reported
-    (-0.5, 2.5, -25.0),   # negative score: loss larger than max
-])
+@pytest.mark.parametrize(
+    "final, lost, pct",
+    [
+        (2.0, 0.0, 100.0),  # score = max
+        (0.0, 2.0, 0.0),  # score 0: the whole max is lost
+        (2.5, -0.5, 125.0),  # above max: negative loss, still reported
+        (-0.5, 2.5, -25.0),  # negative score: loss larger than max
+    ],
+)
 def test_score_edges(final, lost, pct):
     values = dict(SCORES, **{"1.1.1": (2.0, 2.0, final, 0.0, 0.0)})
     r = row(A.loss_by_node(make_scores(values), make_nodes()), "1.1.1")
@@ -166,8 +221,10 @@ def test_survey_self_score_is_ignored():
 
 
 def test_structural_errors_list_every_problem():
-    s = pd.concat([make_scores(), make_scores().iloc[[2]],
-                   make_scores().iloc[[0]].assign(code="9.9")], ignore_index=True)
+    s = pd.concat(
+        [make_scores(), make_scores().iloc[[2]], make_scores().iloc[[0]].assign(code="9.9")],
+        ignore_index=True,
+    )
     n = make_nodes().assign(method=lambda d: d["method"].where(d["code"] != "3.1", "khảo sát"))
     with pytest.raises(StructuralError) as e:
         A.loss_by_node(s, n)
@@ -199,10 +256,18 @@ def test_parent_bonus_not_matching_leaves_is_structural():
         A.index_summary(make_scores(values), make_nodes(), BANDS)
 
 
-@pytest.mark.parametrize("pct, band", [
-    (90.0, "Nhóm I"), (89.995, "Nhóm II"), (80.0, "Nhóm II"), (79.99, "Dưới Nhóm II"),
-    (100.0, "Nhóm I"), (0.0, "Dưới Nhóm II"), (NAN, None),
-])
+@pytest.mark.parametrize(
+    "pct, band",
+    [
+        (90.0, "Nhóm I"),
+        (89.995, "Nhóm II"),
+        (80.0, "Nhóm II"),
+        (79.99, "Dưới Nhóm II"),
+        (100.0, "Nhóm I"),
+        (0.0, "Dưới Nhóm II"),
+        (NAN, None),
+    ],
+)
 def test_band_boundaries_on_unrounded_index(pct, band):
     assert A.band_for(pct, BANDS)["band"] == band
 
@@ -229,8 +294,9 @@ def test_field_table_by_hand(loss):
 def test_loss_by_stage_reconciles(loss):
     st = A.loss_by_stage(loss).set_index("stage")["points_lost"]
     # not claimed 0.5; cut 0.5 + 0.5 + 0.5 = 1.5; regained 0.25; measured 0.6 + 2 = 2.6
-    assert st.to_dict() == pytest.approx({"not_claimed": 0.5, "cut_round1": 1.5, "regained": -0.25,
-                                          "survey": 2.6})
+    assert st.to_dict() == pytest.approx(
+        {"not_claimed": 0.5, "cut_round1": 1.5, "regained": -0.25, "survey": 2.6}
+    )
     assert st.sum() == pytest.approx(4.35, abs=1e-9)
     assert A.loss_by_stage(loss)["share_pct"].sum() == pytest.approx(100.0)
 
@@ -238,8 +304,11 @@ def test_loss_by_stage_reconciles(loss):
 def test_loss_by_office(loss):
     off = A.loss_by_office(loss)
     # VP 0.25 + 0 + 2 = 2.25; QLXD 0.6 + 0.5 = 1.1; KHTC 1.0
-    assert off["owner_office"].tolist() == ["Văn phòng Sở", "Phòng Quản lý hoạt động xây dựng",
-                                            "Phòng Kế hoạch - Tài chính"]
+    assert off["owner_office"].tolist() == [
+        "Văn phòng Sở",
+        "Phòng Quản lý hoạt động xây dựng",
+        "Phòng Kế hoạch - Tài chính",
+    ]
     assert off["points_lost"].tolist() == pytest.approx([2.25, 1.1, 1.0])
     assert off["points_lost"].sum() == pytest.approx(4.35, abs=1e-9)
     assert off.loc[0, "partner_offices"] == "Thanh tra Sở"
@@ -270,12 +339,17 @@ def test_pareto_by_hand(loss):
 
 def test_pareto_exact_80_boundary_and_negative_loss():
     # losses 4 and 1 (of 5) → 4/5 = exactly 80 % → one leaf suffices; a leaf above max is left out
-    nodes = make_nodes([("1", "", "field", "A", 9.0, "", "", "", False, 1),
-                        ("1.1", "1", "criterion", "a", 5.0, "appraisal", "VP", "", True, 2),
-                        ("1.2", "1", "criterion", "b", 2.0, "appraisal", "VP", "", True, 2),
-                        ("1.3", "1", "criterion", "c", 2.0, "appraisal", "VP", "", True, 2)])
-    scores = make_scores({"1.1": (5.0, 1.0, 1.0, 0, 0), "1.2": (2.0, 1.0, 1.0, 0, 0),
-                          "1.3": (2.0, 2.5, 2.5, 0, 0)})
+    nodes = make_nodes(
+        [
+            ("1", "", "field", "A", 9.0, "", "", "", False, 1),
+            ("1.1", "1", "criterion", "a", 5.0, "appraisal", "VP", "", True, 2),
+            ("1.2", "1", "criterion", "b", 2.0, "appraisal", "VP", "", True, 2),
+            ("1.3", "1", "criterion", "c", 2.0, "appraisal", "VP", "", True, 2),
+        ]
+    )
+    scores = make_scores(
+        {"1.1": (5.0, 1.0, 1.0, 0, 0), "1.2": (2.0, 1.0, 1.0, 0, 0), "1.3": (2.0, 2.5, 2.5, 0, 0)}
+    )
     loss = A.loss_by_node(scores, nodes)
     p = A.pareto(loss)
     assert p["code"].tolist() == ["1.1", "1.2"] and A.n_for_share(p) == 1

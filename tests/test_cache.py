@@ -8,14 +8,16 @@ import json
 import pandas as pd
 import pytest
 
-from parlib.cache import cache_key, cached
-from parlib.dossiers import load_procedures
-from parlib.io import sha256_file
+from parlib.core.cache import cache_key, cached
+from parlib.core.io import sha256_file
+from parlib.ingest.dossier_columns import load_procedures
 
-PROCEDURES = ("procedure_code,procedure_name,field_name,office_name,deadline_value,deadline_unit,after_15h,"
-              "online_level,fee_vnd,has_paper_result,difficulty\n"
-              "1.000005,Thủ tục 5 ngày,Xây dựng,Phòng A,5,working_days,false,toàn trình,150000,true,normal\n"
-              "1.000002,Thủ tục liên thông,Nhà ở,Phòng B,2,working_days,true,một phần,,false,fast\n")
+PROCEDURES = (
+    "procedure_code,procedure_name,field_name,office_name,deadline_value,deadline_unit,after_15h,"
+    "online_level,fee_vnd,has_paper_result,difficulty\n"
+    "1.000005,Thủ tục 5 ngày,Xây dựng,Phòng A,5,working_days,false,toàn trình,150000,true,normal\n"
+    "1.000002,Thủ tục liên thông,Nhà ở,Phòng B,2,working_days,true,một phần,,false,fast\n"
+)
 
 
 class Counting:
@@ -28,12 +30,14 @@ class Counting:
         self.calls += 1
         lines = path.read_text(encoding="utf-8").splitlines()
         n = len(lines)
-        return pd.DataFrame({
-            "text": pd.array(lines, dtype="str"),
-            "when": pd.Series(pd.to_datetime(["2026-02-13 15:30"] * n)).astype("datetime64[us]"),
-            "count": pd.array([len(x) if x else None for x in lines], dtype="Int64"),
-            "flag": pd.array([x.startswith("a") if x else None for x in lines], dtype="boolean"),
-        })
+        return pd.DataFrame(
+            {
+                "text": pd.array(lines, dtype="str"),
+                "when": pd.Series(pd.to_datetime(["2026-02-13 15:30"] * n)).astype("datetime64[us]"),
+                "count": pd.array([len(x) if x else None for x in lines], dtype="Int64"),
+                "flag": pd.array([x.startswith("a") if x else None for x in lines], dtype="boolean"),
+            }
+        )
 
 
 @pytest.fixture
@@ -51,7 +55,12 @@ def test_second_call_is_a_hit_with_an_equal_frame(src, tmp_path):
     assert reader.calls == 1
     pd.testing.assert_frame_equal(first, second, check_exact=True)
     # 4 lines: 'alpha' 5 chars, 'beta' 4, '' -> <NA>, 'ađ' 2
-    assert second["count"].tolist()[:2] == [5, 4] and second["count"].isna().tolist() == [False, False, True, False]
+    assert second["count"].tolist()[:2] == [5, 4] and second["count"].isna().tolist() == [
+        False,
+        False,
+        True,
+        False,
+    ]
     assert str(second["when"].dtype) == "datetime64[us]"
 
 
@@ -183,9 +192,9 @@ def test_dossier_exports_identical_with_and_without_the_parse_cache(tmp_path):
     """The bundled sample's two 2025-Q3/Q4 exports (one writes dates as text, duplicates carried
     over between them): the reader gives the same three tables without the cache, with a cold
     cache (parse + store) and with a warm one (every file from the cache)."""
-    from parlib.calendar import load_calendar
-    from parlib.config import Paths
-    from parlib.dossiers import read_dossier_exports
+    from parlib.core.paths import Paths
+    from parlib.ingest.calendar import load_calendar
+    from parlib.ingest.dossiers import read_dossier_exports
 
     paths = Paths()
     files = [paths.raw / "dossiers" / f"ho_so_2025_Q{q}.xlsx" for q in (3, 4)]
@@ -204,9 +213,10 @@ def test_dossier_exports_identical_with_and_without_the_parse_cache(tmp_path):
 def test_survey_files_identical_with_and_without_the_parse_cache(tmp_path, capsys):
     """Every bundled survey file: the same four tables without the cache, cold and warm; a
     changed question table or scale is a miss (it changes what a valid answer is)."""
-    from parlib.cache import STATS
-    from parlib.config import Paths
-    from parlib.survey import SurveyConfig, load_survey_items, read_surveys
+    from parlib.core.cache import STATS
+    from parlib.core.paths import Paths
+    from parlib.ingest.survey import load_survey_items, read_surveys
+    from parlib.model.survey import SurveyConfig
 
     paths = Paths()
     files = sorted((paths.raw / "survey").glob("khao_sat_*.xlsx"))
@@ -222,21 +232,29 @@ def test_survey_files_identical_with_and_without_the_parse_cache(tmp_path, capsy
             pd.testing.assert_frame_equal(getattr(got, table), getattr(direct, table), check_exact=True)
     assert len(direct.responses) > 1000 and (direct.issues["rule"] == "survey_answer_out_of_scale").any()
     misses = STATS["misses"]
-    strict = read_surveys(files[:1], items, SurveyConfig(scale_max=4, satisfied_min=3), base=paths.data,
-                          cache_dir=tmp_path / "cache")
+    strict = read_surveys(
+        files[:1],
+        items,
+        SurveyConfig(scale_max=4, satisfied_min=3),
+        base=paths.data,
+        cache_dir=tmp_path / "cache",
+    )
     fewer = read_surveys(files[:1], items.iloc[1:], base=paths.data, cache_dir=tmp_path / "cache")
     assert STATS["misses"] - misses == 2
-    assert strict.answers["answer"].max() == 4 and fewer.answers["item_code"].nunique() == items["item_code"].nunique() - 1
+    assert (
+        strict.answers["answer"].max() == 4
+        and fewer.answers["item_code"].nunique() == items["item_code"].nunique() - 1
+    )
     assert "không lưu được" not in capsys.readouterr().err
 
 
 def test_feedback_logs_identical_with_and_without_the_parse_cache(tmp_path, capsys):
     """The bundled feedback logs (2025, 2026): the same three tables without the cache, cold
     and warm."""
-    from parlib.cache import STATS
-    from parlib.calendar import load_calendar
-    from parlib.config import Paths
-    from parlib.feedback import read_feedback
+    from parlib.core.cache import STATS
+    from parlib.core.paths import Paths
+    from parlib.ingest.calendar import load_calendar
+    from parlib.ingest.feedback import read_feedback
 
     paths = Paths()
     files = sorted((paths.raw / "feedback").glob("pakn_*.xlsx"))
@@ -254,13 +272,22 @@ def test_feedback_logs_identical_with_and_without_the_parse_cache(tmp_path, caps
 
 
 def test_code_fingerprint_covers_the_reader_module_and_its_parlib_imports():
-    from parlib.cache import _closure, code_fingerprint
+    from parlib.core.cache import _closure, code_fingerprint
+    from parlib.core.paths import PACKAGE_DIR
 
-    names = {p.name for p in _closure("parlib.dossiers")}
-    # dossiers imports readers, kpi (which imports stats, vnformat), calendar, issues, errors
-    assert {"dossiers.py", "readers.py", "kpi.py", "stats.py", "calendar.py", "issues.py", "errors.py"} <= names
-    assert "survey.py" not in names and "quarterly.py" not in names
-    assert code_fingerprint("parlib.dossiers") != code_fingerprint("parlib.survey")
+    files = {p.relative_to(PACKAGE_DIR).as_posix() for p in _closure("parlib.ingest.dossiers")}
+    assert {
+        "ingest/dossiers.py",
+        "ingest/readers.py",
+        "core/calendar.py",
+        "core/issues.py",
+        "core/errors.py",
+        "model/dossier_rules.py",
+    } <= files
+    # the reader depends on no analysis: editing a KPI keeps the dossier parse cache valid
+    assert not any(f.startswith(("analysis/", "pipelines/", "report/", "cli/")) for f in files)
+    assert "ingest/survey.py" not in files
+    assert code_fingerprint("parlib.ingest.dossiers") != code_fingerprint("parlib.ingest.survey")
     # a reader outside parlib (this test module): the whole package is its code
     assert code_fingerprint("tests.test_cache") == code_fingerprint(None)
 
@@ -271,9 +298,9 @@ def test_warm_parse_cache_fills_what_the_quarterly_build_reads(tmp_path):
     (no miss), and its results are those of a build without the warm-up (same data folder)."""
     import shutil
 
-    from parlib import quarterly
-    from parlib.cache import STATS
-    from parlib.config import PROJECT_ROOT, Paths
+    from parlib.core.cache import STATS
+    from parlib.core.paths import PROJECT_ROOT, Paths
+    from parlib.pipelines import quarterly
 
     data = tmp_path / "data"
     shutil.copytree(PROJECT_ROOT / "data" / "raw", data / "raw")

@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from parlib.calendar import WorkCalendar, load_calendar
-from parlib.config import PROJECT_ROOT, Paths
-from parlib.errors import ConfigError, StructuralError
+from parlib.core.errors import ConfigError, StructuralError
+from parlib.core.paths import PROJECT_ROOT, Paths
+from parlib.ingest.calendar import load_calendar
 
 CAL = load_calendar(PROJECT_ROOT / "data" / "raw" / "config" / "holidays.csv")
 
@@ -32,7 +32,7 @@ def days(*texts):
 # ---------------------------------------------------------------- construction
 def test_load_from_paths_and_complete_years():
     cal = load_calendar(Paths())
-    assert cal.years == frozenset({2025, 2026})      # 2024 has a row without a date
+    assert cal.years == frozenset({2025, 2026})  # 2024 has a row without a date
     assert cal.incomplete_years == frozenset({2024})
 
 
@@ -45,20 +45,27 @@ def _write(tmp_path, body):
 def test_from_csv_tiny_calendar(tmp_path):
     # 2030: Tue 01/01 off; Sat 05/01 make-up. Mon 31/12/2029 + 1 -> Wed 02/01/2030;
     # Fri 04/01 + 1 -> Sat 05/01 (make-up); Sat 05/01 + 1 -> Mon 07/01.
-    cal = WorkCalendar.from_csv(_write(tmp_path, "2030,2030-01-01,2030-01-01,Tết,off_1_day\n"
-                                                 "2030,2030-01-05,2030-01-05,bù,working_saturday\n"))
+    cal = load_calendar(
+        _write(
+            tmp_path,
+            "2030,2030-01-01,2030-01-01,Tết,off_1_day\n2030,2030-01-05,2030-01-05,bù,working_saturday\n",
+        )
+    )
     assert cal.years == frozenset({2030})
     got = cal.add_working_days(days("2029-12-31", "2030-01-04", "2030-01-05"), 1)
     assert list(got) == list(days("2030-01-02", "2030-01-05", "2030-01-07"))
 
 
 def test_from_csv_lists_every_structural_problem(tmp_path):
-    path = _write(tmp_path, "2030,2030-13-01,2030-01-01,x,off_1_day\n"    # bad date
-                            "2030,2030-01-03,2030-01-02,x,off_1_day\n"    # reversed
-                            "2030,2030-01-07,2030-01-07,x,working_monday\n"  # unknown kind
-                            "2030,2030-01-08,2030-01-08,x,working_saturday\n")  # Tue as make-up
+    path = _write(
+        tmp_path,
+        "2030,2030-13-01,2030-01-01,x,off_1_day\n"  # bad date
+        "2030,2030-01-03,2030-01-02,x,off_1_day\n"  # reversed
+        "2030,2030-01-07,2030-01-07,x,working_monday\n"  # unknown kind
+        "2030,2030-01-08,2030-01-08,x,working_saturday\n",
+    )  # Tue as make-up
     with pytest.raises(StructuralError) as err:
-        WorkCalendar.from_csv(path)
+        load_calendar(path)
     assert len(err.value.problems) == 4
     text = str(err.value)
     assert "dòng 2" in text and "dòng 5" in text
@@ -68,16 +75,21 @@ def test_from_csv_missing_columns_and_file(tmp_path):
     bad = tmp_path / "h.csv"
     bad.write_text("year,start_date\n2030,2030-01-01\n", encoding="utf-8")
     with pytest.raises(StructuralError) as err:
-        WorkCalendar.from_csv(bad)
+        load_calendar(bad)
     assert {p.column for p in err.value.problems} == {"end_date", "holiday", "kind"}
     with pytest.raises(ConfigError, match="Không tìm thấy"):
-        WorkCalendar.from_csv(tmp_path / "none.csv")
+        load_calendar(tmp_path / "none.csv")
 
 
 def test_row_without_date_makes_year_incomplete(tmp_path):
-    cal = WorkCalendar.from_csv(_write(tmp_path, "2030,2030-01-01,2030-01-01,a,off_1_day\n"
-                                                 "2030,,,Giỗ Tổ,off_1_day\n"
-                                                 "2031,2031-01-01,2031-01-01,a,off_1_day\n"))
+    cal = load_calendar(
+        _write(
+            tmp_path,
+            "2030,2030-01-01,2030-01-01,a,off_1_day\n"
+            "2030,,,Giỗ Tổ,off_1_day\n"
+            "2031,2031-01-01,2031-01-01,a,off_1_day\n",
+        )
+    )
     assert cal.years == frozenset({2031})
     with pytest.raises(ConfigError, match="2030 chưa đầy đủ"):
         cal.check_years([2030, 2031])
@@ -93,29 +105,32 @@ def test_tet_2026():
 
 
 def test_makeup_saturday_2026_and_national_day():
-    got = CAL.is_working_day(days("2026-08-22", "2026-08-29", "2026-08-31", "2026-09-01",
-                                  "2026-09-02", "2026-09-03", "2026-08-23"))
+    got = CAL.is_working_day(
+        days("2026-08-22", "2026-08-29", "2026-08-31", "2026-09-01", "2026-09-02", "2026-09-03", "2026-08-23")
+    )
     # Sat 22/08 make-up: working; Sat 29/08, Mon 31/08, 01/09, 02/09 off; Thu 03/09 working; Sun 23/08 off.
     assert got.tolist() == [True, False, False, False, False, True, False]
     # Fri 21/08 + 1 = Sat 22/08; Fri 28/08 + 1: 29/08–02/09 off -> Thu 03/09.
-    assert list(CAL.add_working_days(days("2026-08-21", "2026-08-28"), 1)) == \
-        list(days("2026-08-22", "2026-09-03"))
+    assert list(CAL.add_working_days(days("2026-08-21", "2026-08-28"), 1)) == list(
+        days("2026-08-22", "2026-09-03")
+    )
     # (21/08, 03/09]: 22/08, 24–28/08 (5 days), 03/09 -> 7.
     assert CAL.count_working_days("2026-08-21", "2026-09-03")[0] == 7
 
 
 def test_makeup_saturday_2025():
-    assert CAL.is_working_day("2025-04-26")[0]          # Sat 26/04/2025 make-up
+    assert CAL.is_working_day("2025-04-26")[0]  # Sat 26/04/2025 make-up
     # Fri 25/04/2025 + 1 = Sat 26/04; Tue 29/04 + 1: 30/04–04/05 off -> Mon 05/05.
-    assert list(CAL.add_working_days(days("2025-04-25", "2025-04-29"), 1)) == \
-        list(days("2025-04-26", "2025-05-05"))
+    assert list(CAL.add_working_days(days("2025-04-25", "2025-04-29"), 1)) == list(
+        days("2025-04-26", "2025-05-05")
+    )
 
 
 def test_start_on_day_off_rolls_forward_and_n_zero():
     # Sat 14/02/2026 rolls to Mon 23/02: n=0 -> 23/02, n=1 -> Tue 24/02, n=-1 -> Fri 13/02.
     got = CAL.add_working_days(days("2026-02-14", "2026-02-14", "2026-02-14"), np.array([0, 1, -1]))
     assert list(got) == list(days("2026-02-23", "2026-02-24", "2026-02-13"))
-    assert CAL.next_working_day("2026-03-04")[0] == D("2026-03-04")   # Wed: identity
+    assert CAL.next_working_day("2026-03-04")[0] == D("2026-03-04")  # Wed: identity
 
 
 def test_nat_propagates():
@@ -126,15 +141,27 @@ def test_nat_propagates():
 
 # ---------------------------------------------------------------- hours
 def test_working_hours_lunch_overnight_holiday():
-    start = pd.to_datetime(["2026-03-02 10:00",   # Mon: 10–12 (2 h) + 13–14 -> 14:00
-                            "2026-03-02 16:00",   # 16–17 (1 h) + Tue 08–09 -> Tue 09:00
-                            "2026-03-02 12:30",   # lunch: starts 13:00, +1 h -> 14:00
-                            "2026-03-02 18:00",   # after hours: Tue 08:00 + 1 h -> 09:00
-                            "2026-03-02 08:00",   # 8 h -> Mon 17:00 (not Tue 08:00)
-                            "2026-02-13 16:00"])  # Fri 16–17, Tết week off -> Mon 23/02 09:00
+    start = pd.to_datetime(
+        [
+            "2026-03-02 10:00",  # Mon: 10–12 (2 h) + 13–14 -> 14:00
+            "2026-03-02 16:00",  # 16–17 (1 h) + Tue 08–09 -> Tue 09:00
+            "2026-03-02 12:30",  # lunch: starts 13:00, +1 h -> 14:00
+            "2026-03-02 18:00",  # after hours: Tue 08:00 + 1 h -> 09:00
+            "2026-03-02 08:00",  # 8 h -> Mon 17:00 (not Tue 08:00)
+            "2026-02-13 16:00",
+        ]
+    )  # Fri 16–17, Tết week off -> Mon 23/02 09:00
     got = CAL.add_working_hours(start, [3, 2, 1, 1, 8, 2])
-    want = pd.to_datetime(["2026-03-02 14:00", "2026-03-03 09:00", "2026-03-02 14:00",
-                           "2026-03-03 09:00", "2026-03-02 17:00", "2026-02-23 09:00"])
+    want = pd.to_datetime(
+        [
+            "2026-03-02 14:00",
+            "2026-03-03 09:00",
+            "2026-03-02 14:00",
+            "2026-03-03 09:00",
+            "2026-03-02 17:00",
+            "2026-02-23 09:00",
+        ]
+    )
     assert list(got) == list(want.to_numpy().astype("datetime64[s]"))
     with pytest.raises(ConfigError):
         CAL.add_working_hours(["2026-03-02 10:00"], -1)
@@ -146,12 +173,12 @@ def test_due_after_15h_friday():
     # after_15h: received Mon 09/03 -> 10, 11, 12 -> Thu 12/03 17:00.
     # without the flag: counted from Fri -> Mon 09, Tue 10, Wed 11 -> Wed 11/03 17:00.
     # at 15:00 sharp with the flag: not "after" 15:00 -> Wed 11/03 17:00.
-    received = pd.Series(pd.to_datetime(["2026-03-06 15:30", "2026-03-06 15:30",
-                                         "2026-03-06 15:00"]), index=[7, 8, 9])
+    received = pd.Series(
+        pd.to_datetime(["2026-03-06 15:30", "2026-03-06 15:30", "2026-03-06 15:00"]), index=[7, 8, 9]
+    )
     got = CAL.due_dates(received, 3, "working_days", [True, False, True])
     assert list(got.index) == [7, 8, 9]
-    assert got.tolist() == list(pd.to_datetime(["2026-03-12 17:00", "2026-03-11 17:00",
-                                                "2026-03-11 17:00"]))
+    assert got.tolist() == list(pd.to_datetime(["2026-03-12 17:00", "2026-03-11 17:00", "2026-03-11 17:00"]))
 
 
 def test_due_working_days_receipt_on_day_off():
@@ -164,17 +191,24 @@ def test_due_calendar_days_over_holiday_ending_on_day_off():
     # Mon 20/04/2026 + 10 days = Thu 30/04 (spans 25–27/04 Giỗ Tổ); 30/04–03/05 off -> Mon 04/05.
     # Tue 10/02/2026 + 20 days = Mon 02/03 (spans Tết, ends on a working day) -> 02/03.
     # Fri 06/03/2026 16:00 with after_15h: received Mon 09/03 + 20 days = Sun 29/03 -> Mon 30/03.
-    got = CAL.due_dates(["2026-04-20 09:00", "2026-02-10 09:00", "2026-03-06 16:00"],
-                        [10, 20, 20], "calendar_days", [False, False, True])
-    assert got.tolist() == list(pd.to_datetime(["2026-05-04 17:00", "2026-03-02 17:00",
-                                                "2026-03-30 17:00"]))
+    got = CAL.due_dates(
+        ["2026-04-20 09:00", "2026-02-10 09:00", "2026-03-06 16:00"],
+        [10, 20, 20],
+        "calendar_days",
+        [False, False, True],
+    )
+    assert got.tolist() == list(pd.to_datetime(["2026-05-04 17:00", "2026-03-02 17:00", "2026-03-30 17:00"]))
 
 
 def test_due_hours_and_missing_values():
     # Mon 02/03/2026 10:00 + 4 h: 10–12, 13–15 -> 15:00. NaN value / NaT receipt -> NaT.
     # missing unit (procedure not in the catalogue) -> NaT as well.
-    got = CAL.due_dates(["2026-03-02 10:00", "2026-03-02 10:00", None, "2026-03-02 10:00"],
-                        [4, np.nan, 4, np.nan], ["hours", "working_days", "hours", None], False)
+    got = CAL.due_dates(
+        ["2026-03-02 10:00", "2026-03-02 10:00", None, "2026-03-02 10:00"],
+        [4, np.nan, 4, np.nan],
+        ["hours", "working_days", "hours", None],
+        False,
+    )
     assert got.iloc[0] == pd.Timestamp("2026-03-02 15:00")
     assert got.iloc[1:].isna().all()
 
@@ -194,7 +228,7 @@ def test_2027_raises_naming_the_year():
         CAL.check_years([2024, 2026, 2027], "báo cáo quý")
     assert "2027" in str(err.value) and "báo cáo quý" in str(err.value)
     assert CAL.uncovered_years(["2024-05-06", "2026-01-05", "2027-01-04", None]) == {2024, 2027}
-    CAL.check_years([2025, 2026])   # complete: no error
+    CAL.check_years([2025, 2026])  # complete: no error
 
 
 def test_unchecked_due_dates_and_is_covered():
@@ -202,8 +236,12 @@ def test_unchecked_due_dates_and_is_covered():
     # after 2026): 29, 30, 31/12, 01/01/2027 (no 2027 holiday listed), 04–08/01, 11/01 -> 11/01/2027.
     got = CAL.due_dates(["2026-12-28 09:00"], 10, "working_days", False, check=False)
     assert got.iloc[0] == pd.Timestamp("2027-01-11 17:00")
-    assert CAL.is_covered(["2026-12-28", "2027-01-11", "2024-06-03", None]).tolist() == \
-        [True, False, False, False]
+    assert CAL.is_covered(["2026-12-28", "2027-01-11", "2024-06-03", None]).tolist() == [
+        True,
+        False,
+        False,
+        False,
+    ]
 
 
 # ---------------------------------------------------------------- properties
@@ -222,9 +260,13 @@ def test_add_then_count_gives_n(offset, n):
 
 
 @settings(max_examples=200, deadline=None)
-@given(day_offsets, st.integers(min_value=0, max_value=24 * 60 - 1),
-       st.integers(min_value=1, max_value=30),   # catalogue deadlines are >= 1
-       st.sampled_from(["working_days", "calendar_days", "hours"]), st.booleans())
+@given(
+    day_offsets,
+    st.integers(min_value=0, max_value=24 * 60 - 1),
+    st.integers(min_value=1, max_value=30),  # catalogue deadlines are >= 1
+    st.sampled_from(["working_days", "calendar_days", "hours"]),
+    st.booleans(),
+)
 def test_due_date_is_never_a_day_off(offset, minute, value, unit, late):
     received = (_START + np.timedelta64(offset, "D")).astype("datetime64[m]") + np.timedelta64(minute, "m")
     due = CAL.due_dates([received], value, unit, late).iloc[0]
@@ -233,8 +275,10 @@ def test_due_date_is_never_a_day_off(offset, minute, value, unit, late):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(day_offsets, st.integers(min_value=0, max_value=40)), min_size=1, max_size=20),
-       st.randoms(use_true_random=False))
+@given(
+    st.lists(st.tuples(day_offsets, st.integers(min_value=0, max_value=40)), min_size=1, max_size=20),
+    st.randoms(use_true_random=False),
+)
 def test_vectorised_equals_elementwise_and_order_free(pairs, rnd):
     dates = np.array([_START + np.timedelta64(o, "D") for o, _ in pairs])
     ns = np.array([n for _, n in pairs])
@@ -254,5 +298,6 @@ def test_zero_hours_in_lunch_break_starts_afternoon():
     # Mon 02/03/2026 12:01 + 0 h: outside working hours -> next working period, 13:00;
     # 17:30 + 0 h -> Tue 08:00.
     got = CAL.add_working_hours(["2026-03-02 12:01", "2026-03-02 17:30"], 0)
-    assert list(got) == list(pd.to_datetime(["2026-03-02 13:00", "2026-03-03 08:00"])
-                             .to_numpy().astype("datetime64[s]"))
+    assert list(got) == list(
+        pd.to_datetime(["2026-03-02 13:00", "2026-03-03 08:00"]).to_numpy().astype("datetime64[s]")
+    )

@@ -6,24 +6,27 @@ import shutil
 
 import pytest
 
-from parlib.cli import main
-from parlib.config import PROJECT_ROOT
+from parlib.cli.main import main
+from parlib.core.paths import PROJECT_ROOT
 
 RAW = PROJECT_ROOT / "data" / "raw"
 
 
-@pytest.mark.parametrize("rel, expected_exit", [
-    ("framework/framework_2026.csv", 0),
-    ("crosswalk/crosswalk_2025_2026.csv", 0),
-    ("scoresheet/bang_diem_2025.xlsx", 1),   # the deliberate total mismatch is an error row
-    ("scoresheet/bang_diem_2026.xlsx", 1),   # the deliberate parent-sum mismatch
-    ("province/ket_qua_par_index_2026.xlsx", 0),
-    ("dossiers/ho_so_2025_Q3.xlsx", 1),      # the planted malformed rows are rejected as errors
-    ("feedback/pakn_2026.xlsx", 0),
-    ("survey/khao_sat_2026_Q3.xlsx", 0),
-    ("index766/chi_so_766_2026.xlsx", 0),
-    ("tasks/tien_do_2026_Q3.xlsx", 0),
-])
+@pytest.mark.parametrize(
+    "rel, expected_exit",
+    [
+        ("framework/framework_2026.csv", 0),
+        ("crosswalk/crosswalk_2025_2026.csv", 0),
+        ("scoresheet/bang_diem_2025.xlsx", 1),  # the deliberate total mismatch is an error row
+        ("scoresheet/bang_diem_2026.xlsx", 1),  # the deliberate parent-sum mismatch
+        ("province/ket_qua_par_index_2026.xlsx", 0),
+        ("dossiers/ho_so_2025_Q3.xlsx", 1),  # the planted malformed rows are rejected as errors
+        ("feedback/pakn_2026.xlsx", 0),
+        ("survey/khao_sat_2026_Q3.xlsx", 0),
+        ("index766/chi_so_766_2026.xlsx", 0),
+        ("tasks/tien_do_2026_Q3.xlsx", 0),
+    ],
+)
 def test_validate_every_kind_of_bundled_file(rel, expected_exit, capsys):
     code = main(["validate", str(RAW / rel)])
     out = capsys.readouterr().out
@@ -70,7 +73,9 @@ def test_annual_on_missing_data_fails_cleanly_and_writes_nothing(tmp_path, capsy
 def test_quarterly_for_a_year_without_holiday_schedule_is_reported(tmp_path, capsys):
     data = tmp_path / "data"
     shutil.copytree(RAW / "config", data / "raw" / "config")
-    code = main(["quarterly", "--year", "2027", "--quarter", "1", "--data", str(data), "--out", str(tmp_path / "r")])
+    code = main(
+        ["quarterly", "--year", "2027", "--quarter", "1", "--data", str(data), "--out", str(tmp_path / "r")]
+    )
     assert code == 2
     assert "2027" in capsys.readouterr().err
 

@@ -5,10 +5,10 @@ import unicodedata
 import pandas as pd
 import pytest
 
-from parlib.comments import (NO_THEME, load_comment_themes, shorten, tag_comments, theme_counts,
-                             theme_examples)
-from parlib.config import DEFAULT_DATA_DIR
-from parlib.errors import StructuralError
+from parlib.analysis.comments import NO_THEME, shorten, tag_comments, theme_counts, theme_examples
+from parlib.core.errors import StructuralError
+from parlib.core.paths import DEFAULT_DATA_DIR
+from parlib.ingest.rules import load_comment_themes
 
 THEMES = """theme,keyword
 Thái độ phục vụ,thái độ
@@ -20,11 +20,11 @@ Hướng dẫn,hướng dẫn
 Dịch vụ công trực tuyến,dịch vụ công
 """
 COMMENTS = [
-    (1, "Cán bộ có THÁI ĐỘ tốt, hướng dẫn tận tình"),         # thái độ + hướng dẫn
-    (1, "Giải quyết trễ hạn, phải nộp lệ phí 2 lần"),         # thời gian + phí
-    (1, "Phía trước cổng chật"),                             # 'phía' is not 'phí' -> none
-    (1, "Thai do tot"),                                      # no diacritics -> none
-    (2, "Nộp trên cổng dịch vụ công rất tiện, gọi 0912 345 678"),   # dịch vụ công
+    (1, "Cán bộ có THÁI ĐỘ tốt, hướng dẫn tận tình"),  # thái độ + hướng dẫn
+    (1, "Giải quyết trễ hạn, phải nộp lệ phí 2 lần"),  # thời gian + phí
+    (1, "Phía trước cổng chật"),  # 'phía' is not 'phí' -> none
+    (1, "Thai do tot"),  # no diacritics -> none
+    (2, "Nộp trên cổng dịch vụ công rất tiện, gọi 0912 345 678"),  # dịch vụ công
     (2, None),
     (2, "   "),
     (2, unicodedata.normalize("NFD", "Thái độ  chưa tốt")),  # NFD text still matches
@@ -40,17 +40,28 @@ def themes(tmp_path):
 
 @pytest.fixture
 def responses():
-    return pd.DataFrame({"respondent_key": [f"r{i}" for i in range(len(COMMENTS))], "year": 2026,
-                         "quarter": [q for q, _ in COMMENTS], "channel": "Trực tiếp",
-                         "comment": [c for _, c in COMMENTS]})
+    return pd.DataFrame(
+        {
+            "respondent_key": [f"r{i}" for i in range(len(COMMENTS))],
+            "year": 2026,
+            "quarter": [q for q, _ in COMMENTS],
+            "channel": "Trực tiếp",
+            "comment": [c for _, c in COMMENTS],
+        }
+    )
 
 
 def test_tags_whole_words_with_diacritics(responses, themes):
     t = tag_comments(responses, themes)
     got = t.groupby("respondent_key")["theme"].apply(sorted).to_dict()
-    assert got == {"r0": ["Hướng dẫn", "Thái độ phục vụ"], "r1": ["Phí, lệ phí", "Thời gian giải quyết"],
-                   "r2": [NO_THEME], "r3": [NO_THEME], "r4": ["Dịch vụ công trực tuyến"],
-                   "r7": ["Thái độ phục vụ"]}
+    assert got == {
+        "r0": ["Hướng dẫn", "Thái độ phục vụ"],
+        "r1": ["Phí, lệ phí", "Thời gian giải quyết"],
+        "r2": [NO_THEME],
+        "r3": [NO_THEME],
+        "r4": ["Dịch vụ công trực tuyến"],
+        "r7": ["Thái độ phục vụ"],
+    }
 
 
 def test_counts_per_quarter_by_hand(responses, themes):
@@ -89,10 +100,20 @@ def test_theme_table_errors_and_shipped_table(tmp_path):
     with pytest.raises(StructuralError, match="thiếu cột"):
         load_comment_themes(bad)
     shipped = load_comment_themes(DEFAULT_DATA_DIR / "raw" / "config" / "comment_themes.csv")
-    r = pd.DataFrame({"respondent_key": ["a"], "year": [2026], "quarter": [1], "channel": ["Trực tuyến"],
-                      "comment": ["Hồ sơ bị quá hạn, nộp trực tuyến khó"]})
-    assert sorted(tag_comments(r, shipped)["theme"]) == ["Dịch vụ công trực tuyến", "Thời gian giải quyết",
-                                                         "Thủ tục, giấy tờ"]
+    r = pd.DataFrame(
+        {
+            "respondent_key": ["a"],
+            "year": [2026],
+            "quarter": [1],
+            "channel": ["Trực tuyến"],
+            "comment": ["Hồ sơ bị quá hạn, nộp trực tuyến khó"],
+        }
+    )
+    assert sorted(tag_comments(r, shipped)["theme"]) == [
+        "Dịch vụ công trực tuyến",
+        "Thời gian giải quyết",
+        "Thủ tục, giấy tờ",
+    ]
 
 
 def test_counts_from_the_tagged_table_count_each_comment_once(responses, themes):

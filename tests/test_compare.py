@@ -9,25 +9,49 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from parlib.compare import compare_province, compare_sentences, decompose_change, restate
-from parlib.crosswalk import enrich_crosswalk, load_crosswalk
-from parlib.framework import Framework, load_framework
-from parlib.plots_compare import plot_waterfall, waterfall_steps
+from parlib.analysis.compare import compare_province, compare_sentences, decompose_change, restate
+from parlib.ingest.crosswalk import load_crosswalk
+from parlib.ingest.framework import load_framework
+from parlib.model.crosswalk import enrich_crosswalk
+from parlib.model.framework import Framework
+from parlib.report.figures.compare import plot_waterfall, waterfall_steps
 
 HEADER = "code,parent_code,level,name,max_points,method,kpi,rule,rule_params,owner_office,partner_offices,plan_tasks"
 # Same tiny pair as tests/test_crosswalk.py: every relation, a split and a merge in the same year.
-BASE = ["1,,field,LV1,6,,,,,,,", "1.1,1,criterion,A,2,appraisal,,,,Văn phòng Sở,,",
-        "1.2,1,criterion,B,1,appraisal,,,,,,", "1.3,1,criterion,C,3,appraisal,,,,,,", "2,,field,LV2,4,,,,,,,",
-        "2.1,2,criterion,D,1,appraisal,,,,,,", "2.2,2,criterion,E,1,appraisal,,,,,,",
-        "2.3,2,criterion,F,1,appraisal,,,,,,", "2.4,2,criterion,G,1,appraisal,,,,Thanh tra Sở,,"]
-TARGET = ["1,,field,LV1,6,,,,,,,", "1.1,1,criterion,A,2,appraisal,,,,Văn phòng Sở,,",
-          "1.2,1,criterion,B mới,1,appraisal,,,,,,", "1.3,1,criterion,C,3,,,,,,,",
-          "1.3.1,1.3,subcriterion,C1,2,appraisal,,,,Phòng Kế hoạch - Tài chính,,",
-          "1.3.2,1.3,subcriterion,C2,1,appraisal,,,,,,", "2,,field,LV2,5,,,,,,,",
-          "2.1,2,criterion,D+E,2,appraisal,,,,Văn phòng Sở,,", "2.3,2,criterion,F,2,appraisal,,,,,,",
-          "2.5,2,criterion,H,1,appraisal,,,,,,"]
-CROSSWALK = ["1.1,1.1,same,", "1.2,1.2,renamed,", "1.3,1.3.1,split,", "1.3,1.3.2,split,", "2.1,2.1,merged,",
-             "2.2,2.1,merged,", "2.3,2.3,remaximised,", "2.4,,dropped,", ",2.5,new,"]
+BASE = [
+    "1,,field,LV1,6,,,,,,,",
+    "1.1,1,criterion,A,2,appraisal,,,,Văn phòng Sở,,",
+    "1.2,1,criterion,B,1,appraisal,,,,,,",
+    "1.3,1,criterion,C,3,appraisal,,,,,,",
+    "2,,field,LV2,4,,,,,,,",
+    "2.1,2,criterion,D,1,appraisal,,,,,,",
+    "2.2,2,criterion,E,1,appraisal,,,,,,",
+    "2.3,2,criterion,F,1,appraisal,,,,,,",
+    "2.4,2,criterion,G,1,appraisal,,,,Thanh tra Sở,,",
+]
+TARGET = [
+    "1,,field,LV1,6,,,,,,,",
+    "1.1,1,criterion,A,2,appraisal,,,,Văn phòng Sở,,",
+    "1.2,1,criterion,B mới,1,appraisal,,,,,,",
+    "1.3,1,criterion,C,3,,,,,,,",
+    "1.3.1,1.3,subcriterion,C1,2,appraisal,,,,Phòng Kế hoạch - Tài chính,,",
+    "1.3.2,1.3,subcriterion,C2,1,appraisal,,,,,,",
+    "2,,field,LV2,5,,,,,,,",
+    "2.1,2,criterion,D+E,2,appraisal,,,,Văn phòng Sở,,",
+    "2.3,2,criterion,F,2,appraisal,,,,,,",
+    "2.5,2,criterion,H,1,appraisal,,,,,,",
+]
+CROSSWALK = [
+    "1.1,1.1,same,",
+    "1.2,1.2,renamed,",
+    "1.3,1.3.1,split,",
+    "1.3,1.3.2,split,",
+    "2.1,2.1,merged,",
+    "2.2,2.1,merged,",
+    "2.3,2.3,remaximised,",
+    "2.4,,dropped,",
+    ",2.5,new,",
+]
 
 
 @pytest.fixture
@@ -35,18 +59,29 @@ def pair(tmp_path):
     fws = []
     for year, rows, total in ((2025, BASE, 10), (2026, TARGET, 11)):
         p = tmp_path / f"framework_{year}.csv"
-        p.write_text("\n".join([f"#year: {year}", f"#total_points: {total}", HEADER] + rows) + "\n", encoding="utf-8")
+        p.write_text(
+            "\n".join([f"#year: {year}", f"#total_points: {total}", HEADER] + rows) + "\n", encoding="utf-8"
+        )
         fws.append(load_framework(p))
     cw_path = tmp_path / "crosswalk_2025_2026.csv"
-    cw_path.write_text("\n".join(["base_code,target_code,relation,note"] + CROSSWALK) + "\n", encoding="utf-8")
+    cw_path.write_text(
+        "\n".join(["base_code,target_code,relation,note"] + CROSSWALK) + "\n", encoding="utf-8"
+    )
     return fws[0], fws[1], load_crosswalk(cw_path, fws[0], fws[1])
 
 
 def scores(year, pts, bonus=None, penalty=None):
     codes = list(pts)
-    return pd.DataFrame({"year": year, "code": codes, "is_leaf": True, "final_points": [pts[c] for c in codes],
-                         "bonus_points": [(bonus or {}).get(c, 0.0) for c in codes],
-                         "penalty_points": [(penalty or {}).get(c, 0.0) for c in codes]})
+    return pd.DataFrame(
+        {
+            "year": year,
+            "code": codes,
+            "is_leaf": True,
+            "final_points": [pts[c] for c in codes],
+            "bonus_points": [(bonus or {}).get(c, 0.0) for c in codes],
+            "penalty_points": [(penalty or {}).get(c, 0.0) for c in codes],
+        }
+    )
 
 
 # Base leaf points: 1.1=1.5, 1.2=0.5, 1.3=2.4, 2.1=1.0, 2.2=0.5, 2.3=0.8, 2.4=0.6; bonus 0.25 on 1.1.
@@ -71,7 +106,9 @@ def test_restate_each_relation_by_hand(pair):
     assert rs.loc["2.1", "restated_points"] == pytest.approx(1.5) and rs.loc["2.1", "base_code"] == "2.1;2.2"
     assert rs.loc["2.1", "restate_rule_vi"] == "cộng điểm các tiêu chí được gộp"
     # re-maximised 2.3: 0.8 of 1 = 80 % → 80 % of 2 = 1.6
-    assert rs.loc["2.3", "restated_points"] == pytest.approx(1.6) and rs.loc["2.3", "restated_pct"] == pytest.approx(80)
+    assert rs.loc["2.3", "restated_points"] == pytest.approx(1.6) and rs.loc[
+        "2.3", "restated_pct"
+    ] == pytest.approx(80)
     # new 2.5: no base value
     assert np.isnan(rs.loc["2.5", "restated_points"]) and rs.loc["2.5", "restate_rule"] == "none"
 
@@ -89,11 +126,25 @@ def test_restate_split_that_changes_the_total_maximum(pair):
 
 def test_decomposition_by_hand(pair):
     base, target, cw = pair
-    t, s = decompose_change(scores(2025, BASE_PTS, bonus={"1.1": 0.25}),
-                            scores(2026, TARGET_PTS, penalty={"2.1": 0.5}), cw, target, base)
+    t, s = decompose_change(
+        scores(2025, BASE_PTS, bonus={"1.1": 0.25}),
+        scores(2026, TARGET_PTS, penalty={"2.1": 0.5}),
+        cw,
+        target,
+        base,
+    )
     t = t.set_index("code")
     # performance: 1.1 1.0-1.5=-0.5; 1.2 +0.5; 1.3.1 1.0-1.6=-0.6; 1.3.2 0.9-0.8=+0.1; 2.1 1.2-1.5=-0.3; 2.3 0
-    perf = {"1.1": -0.5, "1.2": 0.5, "1.3.1": -0.6, "1.3.2": 0.1, "2.1": -0.3, "2.3": 0.0, "2.5": 0.0, "2.4": 0.0}
+    perf = {
+        "1.1": -0.5,
+        "1.2": 0.5,
+        "1.3.1": -0.6,
+        "1.3.2": 0.1,
+        "2.1": -0.3,
+        "2.3": 0.0,
+        "2.5": 0.0,
+        "2.4": 0.0,
+    }
     for code, v in perf.items():
         assert t.loc[code, "performance_points"] == pytest.approx(v), code
     # framework: 2.3 rescaled 1.6-0.8=+0.8; new 2.5 +0.4; dropped 2.4 -0.6 → +0.6
@@ -108,14 +159,19 @@ def test_decomposition_by_hand(pair):
     assert s["rescaling_points"] == pytest.approx(0.8)
     # bonus/penalty: (0 - 0.5) - (0.25 - 0) = -0.75;  -0.8 + 0.6 - 0.75 = -0.95
     assert s["bonus_penalty_change"] == pytest.approx(-0.75)
-    assert abs(s["performance_change"] + s["framework_effect"] + s["bonus_penalty_change"] - s["total_change"]) < 1e-12
+    assert (
+        abs(s["performance_change"] + s["framework_effect"] + s["bonus_penalty_change"] - s["total_change"])
+        < 1e-12
+    )
     # largest decreases: 1.3.1 (-0.6), 1.1 (-0.5), 2.1 (-0.3)
     ranked = t["decrease_rank"].dropna().sort_values()
     assert ranked.index.tolist() == ["1.3.1", "1.1", "2.1"] and ranked.tolist() == [1, 2, 3]
     # by field: field 1 perf -0.5+0.5-0.6+0.1 = -0.5; field 2 perf -0.3, framework 0.6
     bf = {d["field_code"]: d for d in s["by_field"]}
     assert bf["1"]["performance_points"] == pytest.approx(-0.5)
-    assert bf["2"]["performance_points"] == pytest.approx(-0.3) and bf["2"]["framework_points"] == pytest.approx(0.6)
+    assert bf["2"]["performance_points"] == pytest.approx(-0.3) and bf["2"][
+        "framework_points"
+    ] == pytest.approx(0.6)
     # the % of maximum is compared on the restated base: 2.1 75 % → 60 %
     assert t.loc["2.1", "base_pct"] == pytest.approx(75) and t.loc["2.1", "target_pct"] == pytest.approx(60)
 
@@ -132,12 +188,19 @@ def test_missing_final_points_count_as_zero(pair):
 
 def test_sentences_add_up_as_printed(pair):
     base, target, cw = pair
-    t, s = decompose_change(scores(2025, BASE_PTS, bonus={"1.1": 0.25}),
-                            scores(2026, TARGET_PTS, penalty={"2.1": 0.5}), cw, target, base)
+    t, s = decompose_change(
+        scores(2025, BASE_PTS, bonus={"1.1": 0.25}),
+        scores(2026, TARGET_PTS, penalty={"2.1": 0.5}),
+        cw,
+        target,
+        base,
+    )
     out = compare_sentences(s, t, top_n=2)
     assert out[0] == "Tổng điểm năm 2026 đạt 6,60 điểm, giảm 0,95 điểm so với năm 2025 (7,55 điểm)."
-    assert out[1] == ("Trong đó, thay đổi bộ tiêu chí làm tăng 0,60 điểm; kết quả thực hiện làm giảm 0,80 điểm; "
-                      "điểm thưởng, điểm trừ làm giảm 0,75 điểm.")
+    assert out[1] == (
+        "Trong đó, thay đổi bộ tiêu chí làm tăng 0,60 điểm; kết quả thực hiện làm giảm 0,80 điểm; "
+        "điểm thưởng, điểm trừ làm giảm 0,75 điểm."
+    )
     assert "tiêu chí mới đóng góp 0,40 điểm" in out[2] and "bãi bỏ làm mất 0,60 điểm" in out[2]
     assert out[3] == "2 tiêu chí giảm điểm nhiều nhất do kết quả thực hiện:"
     assert out[4].startswith("1) 1.3.1 «C1»: giảm 0,60 điểm (từ 80,0 % xuống 50,0 % điểm tối đa)")
@@ -148,20 +211,35 @@ def test_sentences_add_up_as_printed(pair):
 def test_sentences_rounding_is_consistent():
     # totals 85.555 → 85,56 and 84.344 → 84,34: change shown −1,22; framework −0.504 → −0,50;
     # performance shown as the residual −1,22 − (−0,50) − 0 = −0,72
-    s = {"base_year": 2025, "target_year": 2026, "base_total": 85.555, "target_total": 84.344,
-         "framework_effect": -0.504, "bonus_penalty_change": 0.0, "new_points": 0.0, "dropped_points": 0.0,
-         "rescaling_points": -0.504}
+    s = {
+        "base_year": 2025,
+        "target_year": 2026,
+        "base_total": 85.555,
+        "target_total": 84.344,
+        "framework_effect": -0.504,
+        "bonus_penalty_change": 0.0,
+        "new_points": 0.0,
+        "dropped_points": 0.0,
+        "rescaling_points": -0.504,
+    }
     t = pd.DataFrame({"decrease_rank": pd.array([], dtype="Int64")})
     out = compare_sentences(s, t)
     assert out[0] == "Tổng điểm năm 2026 đạt 84,34 điểm, giảm 1,22 điểm so với năm 2025 (85,56 điểm)."
-    assert out[1] == "Trong đó, thay đổi bộ tiêu chí làm giảm 0,50 điểm; kết quả thực hiện làm giảm 0,72 điểm."
+    assert (
+        out[1] == "Trong đó, thay đổi bộ tiêu chí làm giảm 0,50 điểm; kết quả thực hiện làm giảm 0,72 điểm."
+    )
     assert out[-1] == "Không có tiêu chí nào giảm điểm do kết quả thực hiện."
 
 
 def test_waterfall_ends_at_target_total(pair):
     base, target, cw = pair
-    t, s = decompose_change(scores(2025, BASE_PTS, bonus={"1.1": 0.25}),
-                            scores(2026, TARGET_PTS, penalty={"2.1": 0.5}), cw, target, base)
+    t, s = decompose_change(
+        scores(2025, BASE_PTS, bonus={"1.1": 0.25}),
+        scores(2026, TARGET_PTS, penalty={"2.1": 0.5}),
+        cw,
+        target,
+        base,
+    )
     steps = waterfall_steps(s, t)
     # base 7.55 → LV1 -0.5 → LV2 -0.3 → framework +0.6 → bonus/penalty -0.75 → 6.6
     assert steps["label"].tolist()[1:3] == ["LV 1", "LV 2"]
@@ -175,19 +253,26 @@ def test_waterfall_ends_at_target_total(pair):
 
 # ---------------------------------------------------------------- the exact-sum property
 
+
 @st.composite
 def framework_pair(draw):
     """Random base leaves with random relations (incl. splits and merges), maxima and points."""
     quarter = st.integers(1, 20).map(lambda k: k * 0.25)
     n = draw(st.integers(1, 10))
-    kinds = draw(st.lists(st.sampled_from(["same", "renamed", "remaximised", "split", "merge", "dropped"]),
-                          min_size=n, max_size=n))
+    kinds = draw(
+        st.lists(
+            st.sampled_from(["same", "renamed", "remaximised", "split", "merge", "dropped"]),
+            min_size=n,
+            max_size=n,
+        )
+    )
     b_leaves, t_leaves, cw = [], [], []
     counters = {"1": 0, "2": 0}
 
     def tcode(f):
         counters[f] += 1
         return f"{f}.{counters[f]}"
+
     i = 0
     while i < n:
         f = str(i % 2 + 1)
@@ -235,14 +320,41 @@ def make_fw(leaves, year):
     rows = []
     for f in ("1", "2"):
         kids = [(c, m) for c, m in leaves if c.split(".")[0] == f]
-        rows.append({"code": f, "parent_code": "", "level": "field", "name": f"LV{f}",
-                     "max_points": sum(m for _, m in kids), "owner_office": "", "is_leaf": not kids, "field_code": f})
-        rows += [{"code": c, "parent_code": f, "level": "criterion", "name": c, "max_points": m,
-                  "owner_office": "Văn phòng Sở", "is_leaf": True, "field_code": f} for c, m in kids]
+        rows.append(
+            {
+                "code": f,
+                "parent_code": "",
+                "level": "field",
+                "name": f"LV{f}",
+                "max_points": sum(m for _, m in kids),
+                "owner_office": "",
+                "is_leaf": not kids,
+                "field_code": f,
+            }
+        )
+        rows += [
+            {
+                "code": c,
+                "parent_code": f,
+                "level": "criterion",
+                "name": c,
+                "max_points": m,
+                "owner_office": "Văn phòng Sở",
+                "is_leaf": True,
+                "field_code": f,
+            }
+            for c, m in kids
+        ]
     nodes = pd.DataFrame(rows)
     nodes = nodes.loc[~((nodes["level"] == "field") & nodes["is_leaf"])].reset_index(drop=True)
-    return Framework(nodes=nodes, meta={}, year=year, total_points=float(nodes["max_points"].sum() / 2),
-                     is_illustrative=False, source=None)
+    return Framework(
+        nodes=nodes,
+        meta={},
+        year=year,
+        total_points=float(nodes["max_points"].sum() / 2),
+        is_illustrative=False,
+        source=None,
+    )
 
 
 @settings(max_examples=150, deadline=None)
@@ -250,16 +362,22 @@ def make_fw(leaves, year):
 def test_parts_sum_to_total_change(data):
     b_leaves, t_leaves, cw_rows, bpts, tpts, bonus, penalty = data
     base, target = make_fw(b_leaves, 2025), make_fw(t_leaves, 2026)
-    cw = enrich_crosswalk(pd.DataFrame(cw_rows, columns=["base_code", "target_code", "relation"]),
-                          base.nodes, target.nodes)
+    cw = enrich_crosswalk(
+        pd.DataFrame(cw_rows, columns=["base_code", "target_code", "relation"]), base.nodes, target.nodes
+    )
     bs = scores(2025, bpts)
     ts = scores(2026, tpts)
     bs.loc[0, "bonus_points"], bs.loc[0, "penalty_points"] = bonus[0], penalty[0]
     if len(ts):
         ts.loc[0, "bonus_points"], ts.loc[0, "penalty_points"] = bonus[1], penalty[1]
     t, s = decompose_change(bs, ts, cw, target, base)
-    total_change = (math.fsum(tpts.values()) + (bonus[1] - penalty[1] if len(ts) else 0.0)
-                    - math.fsum(bpts.values()) - bonus[0] + penalty[0])
+    total_change = (
+        math.fsum(tpts.values())
+        + (bonus[1] - penalty[1] if len(ts) else 0.0)
+        - math.fsum(bpts.values())
+        - bonus[0]
+        + penalty[0]
+    )
     parts = s["performance_change"] + s["framework_effect"] + s["bonus_penalty_change"]
     assert abs(parts - total_change) < 1e-9
     assert abs(s["total_change"] - total_change) < 1e-9
@@ -269,14 +387,25 @@ def test_parts_sum_to_total_change(data):
 
 # ---------------------------------------------------------------- province
 
+
 def province(year, ranks, totals, f1, bands):
-    return pd.DataFrame({"year": year, "unit_name": ["Sở Xây dựng", "Sở Tư pháp", "Sở Y tế"],
-                         "field_1_points": f1, "total_points": totals,
-                         "index_pct": totals, "rank": pd.array(ranks, dtype="Int64"), "band": bands})
+    return pd.DataFrame(
+        {
+            "year": year,
+            "unit_name": ["Sở Xây dựng", "Sở Tư pháp", "Sở Y tế"],
+            "field_1_points": f1,
+            "total_points": totals,
+            "index_pct": totals,
+            "rank": pd.array(ranks, dtype="Int64"),
+            "band": bands,
+        }
+    )
 
 
 def test_compare_province_gaps_and_missing_ranks():
-    base = province(2024, [None, None, None], [85.0, 90.0, 80.0], [8.0, 9.0, 10.0], ["Nhóm II", "Nhóm I", "Nhóm II"])
+    base = province(
+        2024, [None, None, None], [85.0, 90.0, 80.0], [8.0, 9.0, 10.0], ["Nhóm II", "Nhóm I", "Nhóm II"]
+    )
     target = province(2025, [2, 1, 3], [88.0, 91.0, 82.0], [9.0, 9.5, 7.0], ["Nhóm II", "Nhóm I", "Nhóm II"])
     out = compare_province(base, target, "sở xây dựng")
     assert out["base_rank"] is None and out["target_rank"] == 2 and out["rank_change"] is None
@@ -284,9 +413,14 @@ def test_compare_province_gaps_and_missing_ranks():
     assert out["band_changed"] is False
     tab = out["table"].set_index("item")
     # 2024 field 1: unit 8, median of 8, 9, 10 = 9, best 10 → gaps -1 and -2
-    assert tab.loc["field_1_points", "base_gap_median"] == -1 and tab.loc["field_1_points", "base_gap_best"] == -2
+    assert (
+        tab.loc["field_1_points", "base_gap_median"] == -1
+        and tab.loc["field_1_points", "base_gap_best"] == -2
+    )
     # 2025 total: unit 88, median of 88, 91, 82 = 88, best 91 → gaps 0 and -3; change 88 - 85 = 3
-    assert tab.loc["total_points", "target_gap_median"] == 0 and tab.loc["total_points", "target_gap_best"] == -3
+    assert (
+        tab.loc["total_points", "target_gap_median"] == 0 and tab.loc["total_points", "target_gap_best"] == -3
+    )
     assert tab.loc["total_points", "change_points"] == 3
     assert tab.loc["total_points", "item_vi"] == "Tổng điểm"
 

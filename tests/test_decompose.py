@@ -6,9 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from parlib.decompose import (STATUS_NO_DATA, decompose_rate_change, explain_in_dossiers, rollup,
-                              segment_counts)
-from parlib.errors import StructuralError
+from parlib.analysis.decompose import (
+    STATUS_NO_DATA,
+    decompose_rate_change,
+    explain_in_dossiers,
+    rollup,
+    segment_counts,
+)
+from parlib.core.errors import StructuralError
 
 
 def frame(segs, k, n, col="procedure"):
@@ -23,8 +28,9 @@ def test_pure_mix():
     # A fast (r = 0.99), B slow (r = 0.90). Base n = (900, 100): R0 = (891 + 90) / 1000 = 0.981.
     # Target n = (500, 500), same rates: R1 = (495 + 450) / 1000 = 0.945; ΔR = -0.036.
     # mix_A = (0.5 - 0.9) × 0.99 = -0.396; mix_B = (0.5 - 0.1) × 0.90 = +0.360; perf = 0 exactly.
-    res = decompose_rate_change(frame(["A", "B"], [891, 90], [900, 100]),
-                                frame(["A", "B"], [495, 450], [500, 500]), "procedure")
+    res = decompose_rate_change(
+        frame(["A", "B"], [891, 90], [900, 100]), frame(["A", "B"], [495, 450], [500, 500]), "procedure"
+    )
     t = by_seg(res)
     assert t.loc["A", "mix"] == pytest.approx(-0.396, abs=1e-12)
     assert t.loc["B", "mix"] == pytest.approx(0.360, abs=1e-12)
@@ -35,7 +41,9 @@ def test_pure_mix():
     assert s["mix_total"] == pytest.approx(-0.036, abs=1e-12) and s["performance_total"] == 0
     assert s["verdict"] == "mix" and s["performance_p"] == pytest.approx(1.0)
     # share of change: A -0.396 / -0.036 = 11, B 0.36 / -0.036 = -10; A has the largest |total|
-    assert t.loc["A", "share_of_change"] == pytest.approx(11.0) and t.loc["B", "share_of_change"] == pytest.approx(-10.0)
+    assert t.loc["A", "share_of_change"] == pytest.approx(11.0) and t.loc[
+        "B", "share_of_change"
+    ] == pytest.approx(-10.0)
     assert res.table["procedure"].tolist() == ["A", "B"] and res.table["rank"].tolist() == [1, 2]
     assert t.loc["A", "w0"] == pytest.approx(0.9) and t.loc["B", "w1"] == pytest.approx(0.5)
 
@@ -45,8 +53,9 @@ def test_pure_performance():
     # mix = 0; perf_A = (0.95 - 0.99) × 0.9 = -0.036; R1 = (855 + 90) / 1000 = 0.945.
     # SE² = 0.81 × (0.99·0.01/900 + 0.95·0.05/900) + 0.01 × 2 × 0.9·0.1/100 = 6.966e-5, SE = 0.008346,
     # z = -4.31: significant.
-    res = decompose_rate_change(frame(["A", "B"], [891, 90], [900, 100]),
-                                frame(["A", "B"], [855, 90], [900, 100]), ["procedure"])
+    res = decompose_rate_change(
+        frame(["A", "B"], [891, 90], [900, 100]), frame(["A", "B"], [855, 90], [900, 100]), ["procedure"]
+    )
     t = by_seg(res)
     assert (t["mix"] == 0).all()
     assert t.loc["A", "performance"] == pytest.approx(-0.036, abs=1e-12)
@@ -66,8 +75,9 @@ def test_mixed_case_by_hand():
     # mix_A = -0.2 × (0.95 + 0.90)/2 = -0.185; mix_B = 0.2 × (0.80 + 0.75)/2 = 0.155; mix = -0.03
     # perf_A = -0.05 × (0.8 + 0.6)/2 = -0.035; perf_B = -0.05 × (0.2 + 0.4)/2 = -0.015; perf = -0.05
     # |mix| = 0.03 and |perf| = 0.05 are both below 2/3 × 0.08 = 0.0533: verdict 'both'
-    res = decompose_rate_change(frame(["A", "B"], [760, 160], [800, 200]),
-                                frame(["A", "B"], [540, 300], [600, 400]), "procedure")
+    res = decompose_rate_change(
+        frame(["A", "B"], [760, 160], [800, 200]), frame(["A", "B"], [540, 300], [600, 400]), "procedure"
+    )
     t = by_seg(res)
     assert t["mix"].tolist() == pytest.approx([-0.185, 0.155], abs=1e-12)
     assert t["performance"].tolist() == pytest.approx([-0.035, -0.015], abs=1e-12)
@@ -86,17 +96,22 @@ def test_mixed_case_by_hand():
 def test_late_rate_orientation():
     # late rate rises in A from 0.05 to 0.10 at constant volumes (100, 100): perf_A = 0.05 × 0.5 = 0.025,
     # adverse for a late rate: 0.025 × 200 = 5 fewer late dossiers would cancel it; 0.05 × 100 = 5 to base
-    res = decompose_rate_change(frame(["A", "B"], [5, 10], [100, 100]), frame(["A", "B"], [10, 10], [100, 100]),
-                                "procedure")
+    res = decompose_rate_change(
+        frame(["A", "B"], [5, 10], [100, 100]), frame(["A", "B"], [10, 10], [100, 100]), "procedure"
+    )
     e = explain_in_dossiers(res.table, higher_is_better=False).set_index("procedure")
     assert e.loc["A", "dossiers_to_cancel_performance"] == 5 and e.loc["A", "dossiers_to_base_rate"] == 5
-    assert explain_in_dossiers(res.table).set_index("procedure").loc["A", "dossiers_to_cancel_performance"] == 0
+    assert (
+        explain_in_dossiers(res.table).set_index("procedure").loc["A", "dossiers_to_cancel_performance"] == 0
+    )
 
 
 def test_segment_in_one_period_only_is_pure_mix():
     # A 90/100 both periods; C appears in the target with 50/100. R0 = 0.9, R1 = 140/200 = 0.7, ΔR = -0.2.
     # A: mix = (0.5 - 1) × 0.9 = -0.45; C: r0 borrowed = 0.5, mix = 0.5 × 0.5 = 0.25, perf = 0.
-    res = decompose_rate_change(frame(["A"], [90], [100]), frame(["A", "C"], [90, 50], [100, 100]), "procedure")
+    res = decompose_rate_change(
+        frame(["A"], [90], [100]), frame(["A", "C"], [90, 50], [100, 100]), "procedure"
+    )
     t = by_seg(res)
     assert t.loc["A", "mix"] == pytest.approx(-0.45) and t.loc["C", "mix"] == pytest.approx(0.25)
     assert (t["performance"] == 0).all()
@@ -127,10 +142,12 @@ def test_small_change_is_noise():
 
 
 def test_two_level_and_rollup():
-    base = pd.DataFrame({"office": ["P1", "P1", "P2"], "procedure": ["a", "b", "a"],
-                         "k": [90, 40, 45], "n": [100, 50, 50]})
-    target = pd.DataFrame({"office": ["P1", "P1", "P2"], "procedure": ["a", "b", "a"],
-                           "k": [80, 45, 45], "n": [100, 50, 50]})
+    base = pd.DataFrame(
+        {"office": ["P1", "P1", "P2"], "procedure": ["a", "b", "a"], "k": [90, 40, 45], "n": [100, 50, 50]}
+    )
+    target = pd.DataFrame(
+        {"office": ["P1", "P1", "P2"], "procedure": ["a", "b", "a"], "k": [80, 45, 45], "n": [100, 50, 50]}
+    )
     res = decompose_rate_change(base, target, ["office", "procedure"])
     assert len(res.table) == 3
     up = rollup(res.table, "office").set_index("office")
@@ -145,7 +162,10 @@ def test_rows_are_summed_and_counts_from_rows():
     rows = pd.DataFrame({"procedure": ["A", "A", "B", "B"], "on_time": [True, False, True, None]})
     c = segment_counts(rows, ["procedure"], "on_time")
     # the missing outcome is not counted: A 1/2, B 1/1
-    assert c.set_index("procedure")[["k", "n"]].to_dict("index") == {"A": {"k": 1, "n": 2}, "B": {"k": 1, "n": 1}}
+    assert c.set_index("procedure")[["k", "n"]].to_dict("index") == {
+        "A": {"k": 1, "n": 2},
+        "B": {"k": 1, "n": 1},
+    }
     twice = pd.concat([frame(["A"], [1], [2]), frame(["A"], [1], [2])])
     res = decompose_rate_change(twice, frame(["A"], [2], [4]), "procedure")
     assert res.table.loc[0, "n0"] == 4 and res.summary["delta"] == 0

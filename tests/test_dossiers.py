@@ -12,10 +12,12 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from parlib.calendar import WorkCalendar
-from parlib.dossiers import OUTPUT_COLUMNS, load_procedures, read_dossier_exports
-from parlib.errors import StructuralError
-from parlib.readers import find_header_row, is_pii_header, read_cells
+from parlib.core.errors import StructuralError
+from parlib.core.text import is_pii_header
+from parlib.ingest.calendar import load_calendar
+from parlib.ingest.dossier_columns import OUTPUT_COLUMNS, load_procedures
+from parlib.ingest.dossiers import read_dossier_exports
+from parlib.ingest.readers import find_header_row, read_cells
 
 HOLIDAYS = """year,start_date,end_date,holiday,kind
 2026,2026-01-01,2026-01-01,Tết Dương lịch,off_1_day
@@ -23,26 +25,54 @@ HOLIDAYS = """year,start_date,end_date,holiday,kind
 2026,2026-08-29,2026-09-02,Quốc khánh,off_block_civil_servants
 2026,2026-08-22,2026-08-22,làm bù,working_saturday
 """
-PROCEDURES = ("procedure_code,procedure_name,field_name,office_name,deadline_value,deadline_unit,after_15h,"
-              "online_level,fee_vnd,has_paper_result,difficulty\n") + """\
+PROCEDURES = (
+    (
+        "procedure_code,procedure_name,field_name,office_name,deadline_value,deadline_unit,after_15h,"
+        "online_level,fee_vnd,has_paper_result,difficulty\n"
+    )
+    + """\
 1.000005,Thủ tục 5 ngày,Xây dựng,Phòng A,5,working_days,false,toàn trình,150000,true,normal
 1.000003,Thủ tục 3 ngày,Xây dựng,Phòng A,3,working_days,false,một phần,0,true,fast
 1.000002,Thủ tục liên thông,Nhà ở,Phòng B,2,working_days,true,một phần,0,false,fast
 1.000010,Chứng chỉ năng lực,Xây dựng,Phòng A,10,calendar_days,false,toàn trình,1000000,true,normal
 """
-HEADERS = ["STT", "Số hồ sơ", "Mã TTHC", "Tên thủ tục hành chính", "Lĩnh vực", "Đơn vị xử lý", "Kênh nộp",
-           "Ngày tiếp nhận", "Ngày hẹn trả", "Số lần yêu cầu bổ sung", "Ngày yêu cầu bổ sung",
-           "Ngày hoàn thành bổ sung", "Ngày xử lý xong", "Ngày trả kết quả", "Ngày dừng xử lý", "Trạng thái",
-           "Ngày xin lỗi", "Ngày hẹn trả mới", "Số lần hẹn lại", "Số hóa hồ sơ", "Kết quả điện tử",
-           "Thanh toán trực tuyến", "Đánh giá của người dân", "Họ tên người nộp", "Số điện thoại",
-           "Số CCCD", "Địa chỉ"]
+)
+HEADERS = [
+    "STT",
+    "Số hồ sơ",
+    "Mã TTHC",
+    "Tên thủ tục hành chính",
+    "Lĩnh vực",
+    "Đơn vị xử lý",
+    "Kênh nộp",
+    "Ngày tiếp nhận",
+    "Ngày hẹn trả",
+    "Số lần yêu cầu bổ sung",
+    "Ngày yêu cầu bổ sung",
+    "Ngày hoàn thành bổ sung",
+    "Ngày xử lý xong",
+    "Ngày trả kết quả",
+    "Ngày dừng xử lý",
+    "Trạng thái",
+    "Ngày xin lỗi",
+    "Ngày hẹn trả mới",
+    "Số lần hẹn lại",
+    "Số hóa hồ sơ",
+    "Kết quả điện tử",
+    "Thanh toán trực tuyến",
+    "Đánh giá của người dân",
+    "Họ tên người nộp",
+    "Số điện thoại",
+    "Số CCCD",
+    "Địa chỉ",
+]
 
 
 @pytest.fixture(scope="module")
 def cal(tmp_path_factory):
     path = tmp_path_factory.mktemp("cal") / "holidays.csv"
     path.write_text(HOLIDAYS, encoding="utf-8")
-    return WorkCalendar.from_csv(path)
+    return load_calendar(path)
 
 
 @pytest.fixture(scope="module")
@@ -60,11 +90,51 @@ def D(s, text=False):
     return v.strftime("%d/%m/%Y %H:%M") if text else v
 
 
-def row(no, dossier, code, received, due, *, text=False, status="Đang xử lý", returned=None, channel=1,
-        pii=("", "", "", ""), **extra):
-    r = dict(zip(HEADERS, [no, dossier, code, None, None, None, channel, D(received, text), D(due, text),
-                           0, None, None, None, D(returned, text), None, status, None, None, 0, "Có",
-                           "Không", None, None, *pii]))
+def row(
+    no,
+    dossier,
+    code,
+    received,
+    due,
+    *,
+    text=False,
+    status="Đang xử lý",
+    returned=None,
+    channel=1,
+    pii=("", "", "", ""),
+    **extra,
+):
+    r = dict(
+        zip(
+            HEADERS,
+            [
+                no,
+                dossier,
+                code,
+                None,
+                None,
+                None,
+                channel,
+                D(received, text),
+                D(due, text),
+                0,
+                None,
+                None,
+                None,
+                D(returned, text),
+                None,
+                status,
+                None,
+                None,
+                0,
+                "Có",
+                "Không",
+                None,
+                None,
+                *pii,
+            ],
+        )
+    )
     r.update(extra)
     return [r[h] for h in HEADERS]
 
@@ -111,8 +181,13 @@ def test_due_dates_recomputed_by_hand(tmp_path, cal, procs):
     assert d.loc["H-14H", "expected_due_at"] == pd.Timestamp("2026-03-10 17:00")
     assert d.loc["H-CAL", "expected_due_at"] == pd.Timestamp("2026-02-23 17:00")
     assert pd.isna(d.loc["H-2027", "expected_due_at"]) and pd.isna(d.loc["H-2027", "due_mismatch"])
-    assert d["due_mismatch"].dropna().to_dict() == {"H-14H": False, "H-15H": True, "H-BU": False,
-                                                    "H-CAL": False, "H-TET": False}
+    assert d["due_mismatch"].dropna().to_dict() == {
+        "H-14H": False,
+        "H-15H": True,
+        "H-BU": False,
+        "H-CAL": False,
+        "H-TET": False,
+    }
     mism = res.issues[res.issues.rule == "due_date_mismatch"]
     assert mism["code"].tolist() == ["H-15H"] and mism["cell"].tolist() == ["I6"]
     assert "11/03/2026" in mism["message"].iloc[0]
@@ -126,24 +201,60 @@ def test_due_dates_recomputed_by_hand(tmp_path, cal, procs):
 
 
 def test_duplicates_both_date_styles_and_ledger(tmp_path, cal, procs):
-    q1 = write_export(tmp_path / "ho_so_2026_Q1.xlsx", [
-        row(1, "X-1", "1.000005", "2026-03-30 09:00", "2026-04-06 17:00"),           # still open in Q1
-        row(2, "X-2", "1.000005", "2026-03-02 09:00", "2026-03-09 17:00", returned="2026-03-06 10:00",
-            status="Đã trả kết quả"),
-    ])
-    q2 = write_export(tmp_path / "ho_so_2026_Q2.xlsx", [
-        # X-1 again in the later export, text dates, now returned: this record wins
-        row(1, "X-1", "1.000005", "2026-03-30 09:00", "2026-04-06 17:00", text=True,
-            returned="2026-04-03 10:00", status="Đã trả kết quả"),
-        row(2, "X-3", "1.000003", "2026-04-01 08:00", "2026-04-06 17:00", text=True, channel=2),
-        # malformed: 31/02 does not exist -> rejected with the reason, cell H7
-        row(3, "X-4", "1.000003", None, "2026-04-06 17:00", text=True, **{"Ngày tiếp nhận": "31/02/2026 08:00"}),
-        # a row with data but no dossier number -> rejected
-        row(4, None, "1.000003", "2026-04-01 08:00", "2026-04-06 17:00", text=True),
-        # date-only text style
-        row(5, "X-5", "1.000003", None, None, **{"Ngày tiếp nhận": "02/04/2026", "Ngày hẹn trả": "07/04/2026"}),
-    ])
-    res = read_dossier_exports([q2, q1], procs, cal)       # order of the list must not matter
+    q1 = write_export(
+        tmp_path / "ho_so_2026_Q1.xlsx",
+        [
+            row(1, "X-1", "1.000005", "2026-03-30 09:00", "2026-04-06 17:00"),  # still open in Q1
+            row(
+                2,
+                "X-2",
+                "1.000005",
+                "2026-03-02 09:00",
+                "2026-03-09 17:00",
+                returned="2026-03-06 10:00",
+                status="Đã trả kết quả",
+            ),
+        ],
+    )
+    q2 = write_export(
+        tmp_path / "ho_so_2026_Q2.xlsx",
+        [
+            # X-1 again in the later export, text dates, now returned: this record wins
+            row(
+                1,
+                "X-1",
+                "1.000005",
+                "2026-03-30 09:00",
+                "2026-04-06 17:00",
+                text=True,
+                returned="2026-04-03 10:00",
+                status="Đã trả kết quả",
+            ),
+            row(2, "X-3", "1.000003", "2026-04-01 08:00", "2026-04-06 17:00", text=True, channel=2),
+            # malformed: 31/02 does not exist -> rejected with the reason, cell H7
+            row(
+                3,
+                "X-4",
+                "1.000003",
+                None,
+                "2026-04-06 17:00",
+                text=True,
+                **{"Ngày tiếp nhận": "31/02/2026 08:00"},
+            ),
+            # a row with data but no dossier number -> rejected
+            row(4, None, "1.000003", "2026-04-01 08:00", "2026-04-06 17:00", text=True),
+            # date-only text style
+            row(
+                5,
+                "X-5",
+                "1.000003",
+                None,
+                None,
+                **{"Ngày tiếp nhận": "02/04/2026", "Ngày hẹn trả": "07/04/2026"},
+            ),
+        ],
+    )
+    res = read_dossier_exports([q2, q1], procs, cal)  # order of the list must not matter
     d = res.dossiers.set_index("dossier_id")
     assert sorted(d.index) == ["X-1", "X-2", "X-3", "X-5"]
     assert d.loc["X-1", "source_file"] == "ho_so_2026_Q2.xlsx"
@@ -166,8 +277,17 @@ def test_duplicates_both_date_styles_and_ledger(tmp_path, cal, procs):
 
 
 def test_results_do_not_depend_on_row_order(tmp_path, cal, procs):
-    rows = DUE_CASES + [row(7, "H-TET", "1.000005", "2026-02-13 10:00", "2026-02-27 17:00",
-                            returned="2026-02-26 10:00", status="Đã trả kết quả")]
+    rows = DUE_CASES + [
+        row(
+            7,
+            "H-TET",
+            "1.000005",
+            "2026-02-13 10:00",
+            "2026-02-27 17:00",
+            returned="2026-02-26 10:00",
+            status="Đã trả kết quả",
+        )
+    ]
     a = read_dossier_exports([write_export(tmp_path / "a.xlsx", rows)], procs, cal)
     b = read_dossier_exports([write_export(tmp_path / "b.xlsx", rows[::-1])], procs, cal)
     cols = [c for c in OUTPUT_COLUMNS if c not in ("source_file", "source_row")]
@@ -180,16 +300,27 @@ def test_results_do_not_depend_on_row_order(tmp_path, cal, procs):
 
 
 def test_personal_data_never_reaches_outputs(tmp_path, cal, procs):
-    secrets = ["Trần Thị Bích", "0912345678", "079123456789", "12 Lê Lợi, Buôn Ma Thuột", "bich@example.vn",
-               "Lê Văn Cường", "0987654321", "001099012345"]
+    secrets = [
+        "Trần Thị Bích",
+        "0912345678",
+        "079123456789",
+        "12 Lê Lợi, Buôn Ma Thuột",
+        "bich@example.vn",
+        "Lê Văn Cường",
+        "0987654321",
+        "001099012345",
+    ]
     headers = HEADERS[:-4] + ["Họ và tên", "SĐT", "Số CCCD/CMND", "Địa chỉ thường trú", "E-mail"]
-    rows = [row(1, "P-1", "1.000005", "2026-02-13 10:00", "2026-02-27 17:00")[:-4] + secrets[:5],
-            # a malformed row carrying personal data: rejected, yet nothing personal in the issues
-            row(2, "P-2", "1.000005", None, "2026-02-27 17:00", **{"Ngày tiếp nhận": "hôm qua"})[:-4]
-            + [secrets[5], secrets[6], secrets[7], "Thôn 3", "c@x.vn"]]
+    rows = [
+        row(1, "P-1", "1.000005", "2026-02-13 10:00", "2026-02-27 17:00")[:-4] + secrets[:5],
+        # a malformed row carrying personal data: rejected, yet nothing personal in the issues
+        row(2, "P-2", "1.000005", None, "2026-02-27 17:00", **{"Ngày tiếp nhận": "hôm qua"})[:-4]
+        + [secrets[5], secrets[6], secrets[7], "Thôn 3", "c@x.vn"],
+    ]
     res = read_dossier_exports([write_export(tmp_path / "pii.xlsx", rows, headers=headers)], procs, cal)
-    text = " ".join(" ".join(map(str, f.astype(str).to_numpy().ravel()))
-                    for f in (res.dossiers, res.issues, res.ledger))
+    text = " ".join(
+        " ".join(map(str, f.astype(str).to_numpy().ravel())) for f in (res.dossiers, res.issues, res.ledger)
+    )
     for s in secrets + ["Thôn 3", "c@x.vn"]:
         assert s not in text
     dropped = res.issues[res.issues.rule == "pii_column_dropped"]["column"].tolist()
@@ -198,7 +329,9 @@ def test_personal_data_never_reaches_outputs(tmp_path, cal, procs):
 
 
 def test_structural_problems_of_every_file_in_one_error(tmp_path, cal, procs):
-    no_due = write_export(tmp_path / "ho_so_2026_Q1.xlsx", [], headers=[h for h in HEADERS if h != "Ngày hẹn trả"])
+    no_due = write_export(
+        tmp_path / "ho_so_2026_Q1.xlsx", [], headers=[h for h in HEADERS if h != "Ngày hẹn trả"]
+    )
     wrong_sheet = write_export(tmp_path / "ho_so_2026_Q2.xlsx", [], sheet="Sheet1")
     with pytest.raises(StructuralError) as e:
         read_dossier_exports([no_due, wrong_sheet], procs, cal)
@@ -208,8 +341,10 @@ def test_structural_problems_of_every_file_in_one_error(tmp_path, cal, procs):
 
 
 def test_procedures_catalogue_validation(tmp_path):
-    bad = PROCEDURES.replace("1.000003,Thủ tục 3 ngày,Xây dựng,Phòng A,3,working_days",
-                             "1.000005,Thủ tục 3 ngày,Xây dựng,Phòng A,ba,weeks")
+    bad = PROCEDURES.replace(
+        "1.000003,Thủ tục 3 ngày,Xây dựng,Phòng A,3,working_days",
+        "1.000005,Thủ tục 3 ngày,Xây dựng,Phòng A,ba,weeks",
+    )
     path = tmp_path / "procedures.csv"
     path.write_text(bad, encoding="utf-8")
     with pytest.raises(StructuralError) as e:
@@ -219,13 +354,14 @@ def test_procedures_catalogue_validation(tmp_path):
 
 
 def test_bundled_sample_exports_smoke():
-    from parlib.config import Paths
+    from parlib.core.paths import Paths
+
     paths = Paths()
     files = sorted((paths.raw / "dossiers").glob("ho_so_*.xlsx"))
     proc_file = paths.config / "procedures.csv"
     if not files or not proc_file.exists():
         pytest.skip("bundled sample dossier exports not generated yet")
-    cal = WorkCalendar.from_csv(paths.config / "holidays.csv")
+    cal = load_calendar(paths.config / "holidays.csv")
     res = read_dossier_exports(files, load_procedures(proc_file), cal, data_dir=paths.data)
     assert len(res.dossiers) > 0 and res.dossiers["dossier_id"].is_unique
     summary = res.ledger.groupby("status")["rows"].sum()

@@ -4,25 +4,42 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from parlib.drivers import (STATUS_NO_DATA, STATUS_OK, STATUS_UNSTABLE, driver_sentences,
-                            factor_changes_by_segment, key_drivers, respondent_scores)
-from parlib.config import DEFAULT_DATA_DIR
-from parlib.survey import SurveyData, load_survey_items, read_surveys
+from parlib.analysis.drivers import (
+    STATUS_NO_DATA,
+    STATUS_OK,
+    STATUS_UNSTABLE,
+    driver_sentences,
+    factor_changes_by_segment,
+    key_drivers,
+    respondent_scores,
+)
+from parlib.core.paths import DEFAULT_DATA_DIR
+from parlib.ingest.survey import load_survey_items, read_surveys
+from parlib.model.survey import SurveyData
 
-ITEMS = pd.DataFrame({
-    "item_code": ["TC1.1", "TC1.2", "CC3.1", "CC3.2", "KQ4.1", "KQ4.2"],
-    "factor_code": ["TC", "TC", "CC", "CC", "KQ", "KQ"],
-    "factor_name": ["Tiếp cận dịch vụ"] * 2 + ["Công chức trực tiếp giải quyết công việc"] * 2
-    + ["Kết quả dịch vụ"] * 2,
-    "item_text": ["a", "b", "c", "d", "e", "f"],
-    "item_order": range(6), "factor_order": [0, 0, 1, 1, 2, 2]})
+ITEMS = pd.DataFrame(
+    {
+        "item_code": ["TC1.1", "TC1.2", "CC3.1", "CC3.2", "KQ4.1", "KQ4.2"],
+        "factor_code": ["TC", "TC", "CC", "CC", "KQ", "KQ"],
+        "factor_name": ["Tiếp cận dịch vụ"] * 2
+        + ["Công chức trực tiếp giải quyết công việc"] * 2
+        + ["Kết quả dịch vụ"] * 2,
+        "item_text": ["a", "b", "c", "d", "e", "f"],
+        "item_order": range(6),
+        "factor_order": [0, 0, 1, 1, 2, 2],
+    }
+)
 
 
 def build(frame: pd.DataFrame) -> SurveyData:
     """frame: one row per respondent with year, quarter, channel, overall and one column per item."""
-    resp = frame.assign(respondent_key=[f"k{i}" for i in range(len(frame))], field_name="Xây dựng", comment=None)
+    resp = frame.assign(
+        respondent_key=[f"k{i}" for i in range(len(frame))], field_name="Xây dựng", comment=None
+    )
     keys = ["respondent_key", "year", "quarter", "channel", "field_name"]
-    ans = resp.melt(id_vars=keys, value_vars=list(ITEMS["item_code"]), var_name="item_code", value_name="answer")
+    ans = resp.melt(
+        id_vars=keys, value_vars=list(ITEMS["item_code"]), var_name="item_code", value_name="answer"
+    )
     ans["factor_code"] = ans["item_code"].map(ITEMS.set_index("item_code")["factor_code"])
     return SurveyData(resp[keys + ["overall", "comment"]], ans)
 
@@ -84,8 +101,14 @@ def make_planted(seed: int = 7) -> SurveyData:
         for q in (1, 2):
             n = 300
             online = rng.random(n) < (0.3 if year == 2025 else 0.6)
-            f = pd.DataFrame({"year": year, "quarter": q, "overall": 5.0,
-                              "channel": np.where(online, "Trực tuyến", "Trực tiếp")})
+            f = pd.DataFrame(
+                {
+                    "year": year,
+                    "quarter": q,
+                    "overall": 5.0,
+                    "channel": np.where(online, "Trực tuyến", "Trực tiếp"),
+                }
+            )
             for fac in ("TC", "CC", "KQ"):
                 p = np.where((fac == "CC") & ~online & ((year, q) == (2026, 2)), 0.55, 0.85)
                 v = np.where(rng.random(n) < p, 5.0, 2.0)
@@ -111,7 +134,9 @@ def test_planted_segment_drop_found_and_mix_shift_ignored():
     assert top["impact"] == pytest.approx(-top["change_pp"] / 100 * top["n"])
     others = seg.iloc[1:]
     assert not others["is_significant"].any()
-    assert (seg.loc[seg["segment"] == "Trực tuyến", "verdict_vi"] == "chưa phân biệt được với dao động ngẫu nhiên").all()
+    assert (
+        seg.loc[seg["segment"] == "Trực tuyến", "verdict_vi"] == "chưa phân biệt được với dao động ngẫu nhiên"
+    ).all()
     # Q1/2026 has no planted change at all
     q1 = factor_changes_by_segment(planted(), ITEMS, year=2026, quarter=1)
     assert not q1["is_significant"].any()
@@ -153,8 +178,10 @@ ITEMS_CSV = DEFAULT_DATA_DIR / "raw" / "config" / "survey_items.csv"
 CC_NAME = "Công chức trực tiếp giải quyết công việc"
 
 
-@pytest.mark.skipif(not (SAMPLE_DIR / "khao_sat_2026_Q3.xlsx").exists() or not ITEMS_CSV.exists(),
-                    reason="bundled sample survey files are absent")
+@pytest.mark.skipif(
+    not (SAMPLE_DIR / "khao_sat_2026_Q3.xlsx").exists() or not ITEMS_CSV.exists(),
+    reason="bundled sample survey files are absent",
+)
 def test_sample_data_finds_planted_drop_and_ignores_online_trend():
     """The sample files plant a drop of the 'công chức' factor at the in-person channel in
     Q2-Q3/2026 and a rising online share (about 40 % -> 63 %) with unchanged satisfaction."""

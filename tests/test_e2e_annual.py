@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from parlib.cli import main
-from parlib.config import PROJECT_ROOT
+from parlib.cli.main import main
+from parlib.core.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -40,8 +40,13 @@ def test_run_succeeds_and_writes_every_output(annual_run):
     code, data, out = annual_run
     assert code == 0
     names = sorted(p.name for p in (out / "2026").iterdir())
-    for expected in ["annual_2026.html", "annual_2026.ipynb", "annual_2026.xlsx", "annual_2026.manifest.json",
-                     "summary.json"]:
+    for expected in [
+        "annual_2026.html",
+        "annual_2026.ipynb",
+        "annual_2026.xlsx",
+        "annual_2026.manifest.json",
+        "summary.json",
+    ]:
         assert expected in names
     assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
     assert (data / "processed" / "scores_2026.parquet").exists()
@@ -59,7 +64,7 @@ def test_html_is_self_contained_vietnamese_and_has_no_code(annual_run):
     # no code cell was rendered (class names also occur in the template's CSS, so match elements)
     assert not re.search(r'class="[^"]*(jp-InputPrompt|jp-CodeMirrorEditor|highlight)', html)
     # no external script or stylesheet (CDN) request
-    assert not re.search(r'<script[^>]+src=', html)
+    assert not re.search(r"<script[^>]+src=", html)
     assert not re.search(r'<link[^>]+href="https?:', html)
     assert "cdn" not in html.lower() or not re.search(r'(src|href)="https?://[^"]*cdn', html, re.I)
 
@@ -83,8 +88,20 @@ def test_manifest_records_inputs_and_no_warnings(annual_run):
 
 def test_summary_json_contract(annual_run):
     s = json.loads((annual_run[2] / "2026" / "summary.json").read_text(encoding="utf-8"))
-    for key in ["schema_version", "total_points", "max_points", "index_pct", "band", "fields", "top_losses",
-                "points_lost", "loss_by_stage", "issues", "rows", "is_illustrative"]:
+    for key in [
+        "schema_version",
+        "total_points",
+        "max_points",
+        "index_pct",
+        "band",
+        "fields",
+        "top_losses",
+        "points_lost",
+        "loss_by_stage",
+        "issues",
+        "rows",
+        "is_illustrative",
+    ]:
         assert key in s, key
     assert s["is_illustrative"] is True
     assert len(s["fields"]) == 8
@@ -113,15 +130,32 @@ def test_report_renders_in_headless_chromium(annual_run, tmp_path):
             pytest.fail("chromium is required in CI (PARLIB_REQUIRE_BROWSER=1) but was not found")
         pytest.skip("chromium not installed locally")
     html_file = annual_run[2] / "2026" / "annual_2026.html"
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp_path / 'profile'}"]
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
     shot = tmp_path / "annual.png"
-    subprocess.run([exe, *flags, "--window-size=1280,2000", f"--screenshot={shot}", html_file.as_uri()],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [exe, *flags, "--window-size=1280,2000", f"--screenshot={shot}", html_file.as_uri()],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     assert shot.exists() and shot.stat().st_size > 30_000
-    dom = subprocess.run([exe, *flags, "--dump-dom", html_file.as_uri()], check=True, capture_output=True,
-                         timeout=120, text=True).stdout
+    dom = subprocess.run(
+        [exe, *flags, "--dump-dom", html_file.as_uri()],
+        check=True,
+        capture_output=True,
+        timeout=120,
+        text=True,
+    ).stdout
     assert "Kết luận chính" in dom
     assert "Điểm theo lĩnh vực" in dom
     # keep the screenshot for humans when asked

@@ -14,10 +14,10 @@ import shutil
 
 import pytest
 
-from parlib import quarterly
-from parlib import reporting_quarterly as rq
-from parlib.cli import main
-from parlib.config import PROJECT_ROOT, Paths
+from parlib.cli.main import main
+from parlib.core.paths import PROJECT_ROOT, Paths
+from parlib.pipelines import quarterly
+from parlib.report import quarterly as rq
 
 pytestmark = pytest.mark.slow
 
@@ -29,8 +29,19 @@ NBDS = "Phòng Quản lý nhà và Thị trường bất động sản"
 def run(tmp_path_factory):
     base = tmp_path_factory.mktemp("quarterly")
     shutil.copytree(PROJECT_ROOT / "data" / "raw", base / "data" / "raw")
-    code = main(["quarterly", "--year", "2026", "--quarter", "3", "--data", str(base / "data"),
-                 "--out", str(base / "reports")])
+    code = main(
+        [
+            "quarterly",
+            "--year",
+            "2026",
+            "--quarter",
+            "3",
+            "--data",
+            str(base / "data"),
+            "--out",
+            str(base / "reports"),
+        ]
+    )
     return code, base
 
 
@@ -43,18 +54,25 @@ def test_report_files_and_html(run):
     code, base = run
     assert code == 0
     out = base / "reports" / "2026-Q3"
-    for name in ["quarterly_2026_Q3.html", "quarterly_2026_Q3.ipynb", "quarterly_2026_Q3.xlsx",
-                 "quarterly_2026_Q3.manifest.json", "summary.json"]:
+    for name in [
+        "quarterly_2026_Q3.html",
+        "quarterly_2026_Q3.ipynb",
+        "quarterly_2026_Q3.xlsx",
+        "quarterly_2026_Q3.manifest.json",
+        "summary.json",
+    ]:
         assert (out / name).exists(), name
     html = (out / "quarterly_2026_Q3.html").read_text(encoding="utf-8")
     assert "<title>Theo dõi CCHC và SIPAS Quý III/2026</title>" in html
     assert re.search(r'<html[^>]*lang="vi"', html)
     assert "DỮ LIỆU MINH HỌA" in html
     assert not re.search(r'class="[^"]*(jp-InputPrompt|jp-CodeMirrorEditor|highlight)', html)
-    assert not re.search(r'<script[^>]+src=', html)
+    assert not re.search(r"<script[^>]+src=", html)
     for bad in ["Traceback", "Warning", "from parlib"]:
         assert bad not in html
-    sizes = [len(base64.b64decode(b)) for b in re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)]
+    sizes = [
+        len(base64.b64decode(b)) for b in re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    ]
     assert len(sizes) >= 8 and max(sizes) > 10_000
     m = json.loads((out / "quarterly_2026_Q3.manifest.json").read_text(encoding="utf-8"))
     assert m["warnings"] == []
@@ -104,11 +122,13 @@ def test_no_alarm_for_the_online_trend(result):
 def test_comment_themes_count_each_comment_once(result):
     """n_total of the report's theme table = non-empty comments of the quarter in the survey
     files (a comment with several themes once), and no theme exceeds it."""
-    from parlib.survey import load_survey_items, read_surveys
+    from parlib.ingest.survey import load_survey_items, read_surveys
 
     paths = Paths()
-    r = read_surveys(sorted((paths.raw / "survey").glob("khao_sat_2026_Q3*.xlsx")),
-                     load_survey_items(paths.config / "survey_items.csv")).responses
+    r = read_surveys(
+        sorted((paths.raw / "survey").glob("khao_sat_2026_Q3*.xlsx")),
+        load_survey_items(paths.config / "survey_items.csv"),
+    ).responses
     t = result.theme_counts
     assert t is not None and not t.empty
     q3 = t[(t["year"] == 2026) & (t["quarter"] == 3)]

@@ -2,7 +2,7 @@
 
 import re
 
-from parlib.config import PROJECT_ROOT
+from parlib.core.paths import PROJECT_ROOT
 
 
 def _lock_pins():

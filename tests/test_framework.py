@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from parlib.errors import ConfigError, StructuralError
-from parlib.framework import (children, find_framework, leaves, load_framework, load_offices,
-                              rollup, rule_points, validate_framework)
+from parlib.core.errors import ConfigError, StructuralError
+from parlib.ingest.framework import find_framework, load_framework, load_offices
+from parlib.model.framework import children, leaves, rollup, rule_points, validate_framework
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
@@ -58,9 +58,13 @@ def test_good_framework_loads(tmp_path):
 
 
 def test_metadata_with_trailing_commas_and_decimal_comma(tmp_path):
-    rows = [r.replace(",1.5,", ",\"1,5\",").replace(",2.5,", ",\"2,5\",") for r in GOOD_ROWS]
-    meta = ("#title: Bộ tiêu chí, năm 2025,,,,", "#year: 2025,,,,,,", "#total_points: 10,,,",
-            '"#illustrative: true",,,')
+    rows = [r.replace(",1.5,", ',"1,5",').replace(",2.5,", ',"2,5",') for r in GOOD_ROWS]
+    meta = (
+        "#title: Bộ tiêu chí, năm 2025,,,,",
+        "#year: 2025,,,,,,",
+        "#total_points: 10,,,",
+        '"#illustrative: true",,,',
+    )
     fw = load_framework(write_fw(tmp_path, rows, meta))
     assert fw.meta["title"] == "Bộ tiêu chí, năm 2025"
     assert fw.year == 2025 and fw.total_points == 10.0 and fw.is_illustrative
@@ -68,11 +72,17 @@ def test_metadata_with_trailing_commas_and_decimal_comma(tmp_path):
 
 
 def test_nfd_input_is_normalised_and_vietnamese_levels(tmp_path):
-    rows = [r.replace(",field,", ",Lĩnh vực,").replace(",criterion,", ",tiêu chí,")
-             .replace(",subcriterion,", ",Tiêu chí thành phần,") for r in GOOD_ROWS]
+    rows = [
+        r.replace(",field,", ",Lĩnh vực,")
+        .replace(",criterion,", ",tiêu chí,")
+        .replace(",subcriterion,", ",Tiêu chí thành phần,")
+        for r in GOOD_ROWS
+    ]
     p = tmp_path / "framework_2025.csv"
-    p.write_text(unicodedata.normalize("NFD", "\n".join(["#year: 2025", "#total_points: 10", HEADER] + rows)),
-                 encoding="utf-8")
+    p.write_text(
+        unicodedata.normalize("NFD", "\n".join(["#year: 2025", "#total_points: 10", HEADER] + rows)),
+        encoding="utf-8",
+    )
     fw = load_framework(p, offices=OFFICES)
     assert fw.nodes["name"].iloc[0] == unicodedata.normalize("NFC", "Chỉ đạo điều hành")
     assert fw.nodes["owner_office"].iloc[0] == "Văn phòng Sở"
@@ -82,17 +92,19 @@ def test_nfd_input_is_normalised_and_vietnamese_levels(tmp_path):
 def test_every_violation_is_named(tmp_path):
     rows = list(GOOD_ROWS)
     rows[1] = rows[1].replace("1.1,1,criterion,Kế hoạch,2", "1.2,1,criterion,Kế hoạch,2")  # duplicate 1.2
-    rows.append("3.1,3,criterion,Mồ côi,0,appraisal,,,,,,")                             # missing parent 3
-    rows.append("2.1.2,2.1,criterion,Sai cấp,0,appraisal,,,,,,")                        # level vs parent
-    rows.append("2.2,2.1,subcriterion,Sai tiền tố,0,appraisal,,,,,,")                   # prefix
-    rows.append("2.1.3,2.1,subcriterion,Phương pháp lạ,0,phỏng vấn,,,,,,")              # unknown method
-    rows.append("2.1.4,2.1,subcriterion,Quy tắc lạ,0,766,on_time_pct,step,98,,,")      # unknown rule
-    rows.append("2.1.5,2.1,subcriterion,Tham số sai,0,766,on_time_pct,bands,90:1|95:0.5,,,")  # bands not descending
-    rows.append("2.1.6,2.1,subcriterion,Điểm âm,-1,appraisal,,,,,,")                     # negative max
-    rows.append("2.1.7,2.1,subcriterion,Thiếu điểm,,appraisal,,,,,,")                    # missing max
+    rows.append("3.1,3,criterion,Mồ côi,0,appraisal,,,,,,")  # missing parent 3
+    rows.append("2.1.2,2.1,criterion,Sai cấp,0,appraisal,,,,,,")  # level vs parent
+    rows.append("2.2,2.1,subcriterion,Sai tiền tố,0,appraisal,,,,,,")  # prefix
+    rows.append("2.1.3,2.1,subcriterion,Phương pháp lạ,0,phỏng vấn,,,,,,")  # unknown method
+    rows.append("2.1.4,2.1,subcriterion,Quy tắc lạ,0,766,on_time_pct,step,98,,,")  # unknown rule
+    rows.append(
+        "2.1.5,2.1,subcriterion,Tham số sai,0,766,on_time_pct,bands,90:1|95:0.5,,,"
+    )  # bands not descending
+    rows.append("2.1.6,2.1,subcriterion,Điểm âm,-1,appraisal,,,,,,")  # negative max
+    rows.append("2.1.7,2.1,subcriterion,Thiếu điểm,,appraisal,,,,,,")  # missing max
     rows.append("2.1.8,2.1,subcriterion,Đơn vị lạ,2,appraisal,,,,Phòng Không Tồn Tại,Ban X,")  # offices
-    rows.append("2.1.9,2.1,subcriterion,Nhiệm vụ lạ,0,appraisal,,,,,,36;0")             # plan tasks
-    rows.append("2.1.10,2.1,subcriterion,KPI lạ,0,766,speed_pct,linear,98,,,")          # unknown kpi
+    rows.append("2.1.9,2.1,subcriterion,Nhiệm vụ lạ,0,appraisal,,,,,,36;0")  # plan tasks
+    rows.append("2.1.10,2.1,subcriterion,KPI lạ,0,766,speed_pct,linear,98,,,")  # unknown kpi
     probs = problems_of(tmp_path, rows, offices=OFFICES)
     text = "\n".join(p.describe() for p in probs)
     assert "mã «1.2» bị trùng" in text
@@ -134,9 +146,16 @@ def test_missing_total_and_rule_without_kpi(tmp_path):
 
 
 def test_validate_framework_tolerance():
-    nodes = pd.DataFrame({"code": ["1", "1.1", "1.2"], "parent_code": ["", "1", "1"],
-                          "level": ["field", "criterion", "criterion"], "name": ["A", "B", "C"],
-                          "max_points": [0.3, 0.1, 0.2], "method": ["", "appraisal", "appraisal"]})
+    nodes = pd.DataFrame(
+        {
+            "code": ["1", "1.1", "1.2"],
+            "parent_code": ["", "1", "1"],
+            "level": ["field", "criterion", "criterion"],
+            "name": ["A", "B", "C"],
+            "max_points": [0.3, 0.1, 0.2],
+            "method": ["", "appraisal", "appraisal"],
+        }
+    )
     # 0.1 + 0.2 = 0.30000000000000004: within 1e-6 of 0.3
     assert validate_framework(nodes, 0.3) == []
     assert len(validate_framework(nodes, 0.31)) == 1
@@ -152,8 +171,9 @@ def test_rule_points():
 
 def test_rollup_by_hand(tmp_path):
     fw = load_framework(write_fw(tmp_path, GOOD_ROWS))
-    vals = pd.DataFrame({"code": ["1.1", "1.2.1", "1.2.2", "2.1.1", "1.2"],
-                         "pts": [1.5, 1.25, np.nan, 3.0, 99.0]})  # the parent row 1.2 is ignored
+    vals = pd.DataFrame(
+        {"code": ["1.1", "1.2.1", "1.2.2", "2.1.1", "1.2"], "pts": [1.5, 1.25, np.nan, 3.0, 99.0]}
+    )  # the parent row 1.2 is ignored
     out = rollup(vals, fw.nodes).set_index("code")["pts"]
     # 1.2 = 1.25 + NaN(skipped) = 1.25; field 1 = 1.5 + 1.25 = 2.75; 2.1 = 2 = 3.0
     assert out["1.2"] == 1.25 and out["1"] == 2.75 and out["2.1"] == 3.0 and out["2"] == 3.0
@@ -171,8 +191,9 @@ def test_find_framework(tmp_path):
 
 @pytest.mark.parametrize("year", [2025, 2026])
 def test_bundled_frameworks(year):
-    fw = load_framework(RAW / "framework" / f"framework_{year}.csv",
-                        offices=load_offices(RAW / "config" / "offices.csv"))
+    fw = load_framework(
+        RAW / "framework" / f"framework_{year}.csv", offices=load_offices(RAW / "config" / "offices.csv")
+    )
     n = fw.nodes
     assert fw.is_illustrative and fw.year == year and fw.total_points == 100
     assert "Đắk Lắk" in fw.meta["note"]
@@ -183,8 +204,16 @@ def test_bundled_frameworks(year):
     assert n.loc[n["level"] == "field", "max_points"].sum() == pytest.approx(100)
     assert (n["level"].eq("criterion") & n["is_leaf"]).any()
     kpis = set(n["kpi"])
-    for k in ["on_time_pct", "apology_pct", "feedback_on_time_pct", "online_pct", "digitised_pct",
-              "satisfaction_pct", "index766_points", "tasks_on_time_pct"]:
+    for k in [
+        "on_time_pct",
+        "apology_pct",
+        "feedback_on_time_pct",
+        "online_pct",
+        "digitised_pct",
+        "satisfaction_pct",
+        "index766_points",
+        "tasks_on_time_pct",
+    ]:
         assert k in kpis
     assert (n["method"] == "survey").any()
 

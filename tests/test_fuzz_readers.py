@@ -25,19 +25,30 @@ import random
 import re
 import unicodedata
 from collections import Counter
-from pathlib import Path
 
+import _robustness as R
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import _robustness as R
-from parlib.readers import MAX_ABS_NUMBER, normalise_text, parse_datetimes, parse_numbers, scrub_text
+from parlib.core.cells import MAX_ABS_NUMBER, parse_datetimes, parse_numbers
+from parlib.core.text import normalise_text, scrub_text
 
-RANDOM_MUTATIONS = {"truncated", "random_bytes", "shuffle_columns", "drop_column", "truncate_rows", "latin1_garbage",
-                    "merged", "blank_and_note_rows", "duplicate_rows", "encrypted", "unbalanced_quote"}
+RANDOM_MUTATIONS = {
+    "truncated",
+    "random_bytes",
+    "shuffle_columns",
+    "drop_column",
+    "truncate_rows",
+    "latin1_garbage",
+    "merged",
+    "blank_and_note_rows",
+    "duplicate_rows",
+    "encrypted",
+    "unbalanced_quote",
+}
 
 
 def reps(kind: str, mutation: str) -> int:
@@ -46,7 +57,9 @@ def reps(kind: str, mutation: str) -> int:
     random_ = mutation.startswith("cells_") or mutation in RANDOM_MUTATIONS
     return 2 if random_ and kind != "dossiers" else 1
 
+
 COUNTS: Counter = Counter()
+
 
 @pytest.fixture(scope="module")
 def ctx():
@@ -57,13 +70,17 @@ def ctx():
 def _figures():
     yield
     if COUNTS:
-        R.record_figures(fuzz_cases=sum(v for k, v in COUNTS.items() if k.startswith("case:")),
-                         fuzz_cases_ok=COUNTS["result:ok"], fuzz_cases_typed_error=COUNTS["result:error"],
-                         fuzz_known_bug_cases=COUNTS["result:known_bug"],
-                         fuzz_readers=len({k.split(":")[1].removesuffix("-hypothesis") for k in COUNTS
-                                           if k.startswith("case:")}),
-                         fuzz_mutation_kinds=len(set(R.MUTATIONS) | {m for k in R.SEEDS for m in R.mutations_for(k)}),
-                         parser_property_examples=COUNTS["parser_examples"])
+        R.record_figures(
+            fuzz_cases=sum(v for k, v in COUNTS.items() if k.startswith("case:")),
+            fuzz_cases_ok=COUNTS["result:ok"],
+            fuzz_cases_typed_error=COUNTS["result:error"],
+            fuzz_known_bug_cases=COUNTS["result:known_bug"],
+            fuzz_readers=len(
+                {k.split(":")[1].removesuffix("-hypothesis") for k in COUNTS if k.startswith("case:")}
+            ),
+            fuzz_mutation_kinds=len(set(R.MUTATIONS) | {m for k in R.SEEDS for m in R.mutations_for(k)}),
+            parser_property_examples=COUNTS["parser_examples"],
+        )
 
 
 def _settle(kind: str, failures: list[str]) -> None:
@@ -72,8 +89,10 @@ def _settle(kind: str, failures: list[str]) -> None:
     other = [f for f in failures if f not in known]
     COUNTS["result:known_bug"] += len(known)
     if other:
-        pytest.fail(f"{len(other)} case(s) of «{kind}» broke the contract:\n\n" + "\n\n".join(other[:12]),
-                    pytrace=False)
+        pytest.fail(
+            f"{len(other)} case(s) of «{kind}» broke the contract:\n\n" + "\n\n".join(other[:12]),
+            pytrace=False,
+        )
     if known:
         pytest.xfail(f"{len(known)} case(s): known bug, reported: {R.KNOWN_BUGS[kind][1]}")
 
@@ -127,10 +146,17 @@ def test_random_cells(kind, ctx, tmp_path_factory):
     base_rows = R.seed_rows(seed)
     failures: list[str] = []
 
-    @settings(max_examples=8, deadline=None, derandomize=True,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-    @given(edits=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 40), CELL_VALUES),
-                          min_size=1, max_size=25))
+    @settings(
+        max_examples=8,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    @given(
+        edits=st.lists(
+            st.tuples(st.integers(0, 10_000), st.integers(0, 40), CELL_VALUES), min_size=1, max_size=25
+        )
+    )
     def run(edits):
         rows = [list(r) for r in base_rows]
         for i, j, v in edits:
@@ -196,13 +222,18 @@ def email(draw):
     return f"{local.strip('.') or 'a'}@{host}.{draw(st.sampled_from(['vn', 'com', 'gov.vn']))}"
 
 
-ID_NUMBER = st.text(alphabet="0123456789", min_size=12, max_size=12) | st.text(alphabet="0123456789",
-                                                                               min_size=9, max_size=9)
+ID_NUMBER = st.text(alphabet="0123456789", min_size=12, max_size=12) | st.text(
+    alphabet="0123456789", min_size=9, max_size=9
+)
 
 
 @settings(max_examples=100, deadline=None)
-@given(before=_WORDS, secret=st.one_of(phone(), email(), ID_NUMBER), after=_WORDS,
-       form=st.sampled_from(["NFC", "NFD"]))
+@given(
+    before=_WORDS,
+    secret=st.one_of(phone(), email(), ID_NUMBER),
+    after=_WORDS,
+    form=st.sampled_from(["NFC", "NFD"]),
+)
 def test_scrub_text_removes_contact_and_id_numbers(before, secret, after, form):
     COUNTS["parser_examples"] += 1
     text = unicodedata.normalize(form, f"{before} {secret} {after}")
@@ -226,17 +257,22 @@ def test_normalise_text_is_idempotent_nfc(s):
 
 # ---------------------------------------------------------------- specific file cases, by hand
 
-@pytest.mark.parametrize("mutation,expected", [
-    ("zero_bytes", "0 byte"),
-    ("csv_renamed", "không phải là tệp Excel"),
-    ("encrypted", "mật khẩu"),
-    ("corrupt_zip", "hỏng"),
-    ("missing", "không tồn tại"),
-    ("sheet_renamed", "không có trang «Chi so 766»; các trang hiện có: Sheet1"),
-])
+
+@pytest.mark.parametrize(
+    "mutation,expected",
+    [
+        ("zero_bytes", "0 byte"),
+        ("csv_renamed", "không phải là tệp Excel"),
+        ("encrypted", "mật khẩu"),
+        ("corrupt_zip", "hỏng"),
+        ("missing", "không tồn tại"),
+        ("sheet_renamed", "không có trang «Chi so 766»; các trang hiện có: Sheet1"),
+    ],
+)
 def test_workbook_errors_name_file_and_cause(mutation, expected, ctx, tmp_path):
-    path, _ = R.make_case("index766", tmp_path, {"missing": "missing"}.get(mutation, mutation),
-                          random.Random(1))
+    path, _ = R.make_case(
+        "index766", tmp_path, {"missing": "missing"}.get(mutation, mutation), random.Random(1)
+    )
     with pytest.raises(R.ParlibError) as e:
         R._read("index766", path, ctx)
     msg = str(e.value)
@@ -268,7 +304,7 @@ def test_huge_numbers_are_bad_cells_not_crashes(ctx, tmp_path):
     """1e308 in a score cell is a bad number (an issue), never an overflow."""
     seed = R.SEEDS["index766"]
     rows = R.seed_rows(seed)
-    rows[1][3] = 1e308      # Điểm of the first data row (Excel row 2)
+    rows[1][3] = 1e308  # Điểm of the first data row (Excel row 2)
     rows[2][3] = 10**18
     out = R._read("index766", R.write_seed(seed, rows, tmp_path), ctx)
     bad = out.issues.loc[out.issues["rule"] == "index766_bad_points", "row"].tolist()

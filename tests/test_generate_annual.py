@@ -15,16 +15,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from parlib.config import DEFAULT_DATA_DIR, Paths
-from parlib.framework import find_framework, load_framework
+from parlib.core.io import sha256_file
+from parlib.core.paths import DEFAULT_DATA_DIR, Paths
 from parlib.generate.annual import DELIBERATE_ISSUES, KPI_VALUES, generate_annual
-from parlib.io import sha256_file
-from parlib.readers import read_cells
-from parlib.scoresheet import load_scoresheet
+from parlib.ingest.framework import find_framework, load_framework
+from parlib.ingest.readers import read_cells
+from parlib.ingest.scoresheet import load_scoresheet
 
 RAW = DEFAULT_DATA_DIR / "raw"
-SAMPLES = ["scoresheet/bang_diem_2025.xlsx", "scoresheet/bang_diem_2026.xlsx",
-           "province/ket_qua_par_index_2025.xlsx", "province/ket_qua_par_index_2026.xlsx"]
+SAMPLES = [
+    "scoresheet/bang_diem_2025.xlsx",
+    "scoresheet/bang_diem_2026.xlsx",
+    "province/ket_qua_par_index_2025.xlsx",
+    "province/ket_qua_par_index_2026.xlsx",
+]
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +49,9 @@ def test_regeneration_is_byte_identical(tmp_path):
         shutil.copytree(RAW / sub, tmp_path / "raw" / sub)
     generate_annual(tmp_path)
     for rel in SAMPLES:
-        assert sha256_file(tmp_path / "raw" / rel) == sha256_file(RAW / rel), f"{rel} differs: regenerate the samples"
+        assert sha256_file(tmp_path / "raw" / rel) == sha256_file(RAW / rel), (
+            f"{rel} differs: regenerate the samples"
+        )
 
 
 def test_only_the_deliberate_issue_is_reported(sheets):
@@ -103,16 +109,33 @@ def test_story_2026_vs_2025(sheets):
         code = fw.index[fw["kpi"] == kpi][0]
         assert KPI_VALUES[2026][kpi] < KPI_VALUES[2025][kpi]
         # compared in % of maximum: 3.3.2 (on time) is re-maximised between the years (3 -> 3,5)
-        assert (b.at[code, "final_points"] / b.at[code, "max_points"]
-                < a.at[code, "final_points"] / a.at[code, "max_points"]), kpi
-    sipas = [c for c in fw.index if fw.at[c, "method"] == "survey" and fw.at[c, "parent_code"]
-             and "SIPAS" in fw.at[fw.at[c, "parent_code"], "name"]]
+        assert (
+            b.at[code, "final_points"] / b.at[code, "max_points"]
+            < a.at[code, "final_points"] / a.at[code, "max_points"]
+        ), kpi
+    sipas = [
+        c
+        for c in fw.index
+        if fw.at[c, "method"] == "survey"
+        and fw.at[c, "parent_code"]
+        and "SIPAS" in fw.at[fw.at[c, "parent_code"], "name"]
+    ]
     assert len(sipas) == 5 and all(b.at[c, "final_points"] < a.at[c, "final_points"] for c in sipas)
-    common = [c for c in b.index if c in a.index and b.at[c, "is_leaf"] and a.at[c, "is_leaf"]
-              and a.at[c, "max_points"] == b.at[c, "max_points"]]
+    common = [
+        c
+        for c in b.index
+        if c in a.index
+        and b.at[c, "is_leaf"]
+        and a.at[c, "is_leaf"]
+        and a.at[c, "max_points"] == b.at[c, "max_points"]
+    ]
     assert sum(b.at[c, "final_points"] > a.at[c, "final_points"] for c in common) >= 2  # a few improve
-    cut = b.loc[b["is_leaf"] & (b["reason"] == "Không có tài liệu kiểm chứng") & (b["self_points"] == b["max_points"])
-                & (b["final_points"] < b["self_points"])]
+    cut = b.loc[
+        b["is_leaf"]
+        & (b["reason"] == "Không có tài liệu kiểm chứng")
+        & (b["self_points"] == b["max_points"])
+        & (b["final_points"] < b["self_points"])
+    ]
     assert len(cut) >= 1  # lost at appraisal for missing evidence
     assert (b.loc[b["is_leaf"] & (b["final_points"] < b["max_points"]), "reason"] != "").all()
 
@@ -149,19 +172,20 @@ def test_sample_has_the_layout_quirks():
     c25, _ = read_cells(RAW / "scoresheet" / "bang_diem_2025.xlsx", "Bảng điểm")
     c26, _ = read_cells(RAW / "scoresheet" / "bang_diem_2026.xlsx", "KQ thẩm định 2026")
     vals = [v for v in c25.to_numpy().ravel() if isinstance(v, str)]
-    assert any(not unicodedata.is_normalized("NFC", v) for v in vals)          # NFD text
-    assert any(v.replace(",", "").isdigit() and "," in v for v in vals)          # decimal comma text
-    assert any(v.startswith("- ") and "điểm" in v for v in vals)                 # scoring-option lines
+    assert any(not unicodedata.is_normalized("NFC", v) for v in vals)  # NFD text
+    assert any(v.replace(",", "").isdigit() and "," in v for v in vals)  # decimal comma text
+    assert any(v.startswith("- ") and "điểm" in v for v in vals)  # scoring-option lines
     assert "Tổng cộng" in vals and "Cộng lĩnh vực I" in vals and "Dữ liệu minh họa" in " ".join(vals)
     assert "Điểm thẩm định" in vals and "Lần 1" in vals and "Cuối cùng" in vals  # 2-row header
-    assert c26.iat[7, 0] == "Mã số" and c26.iat[8, 0] == "I"                    # 1-row header, row 8
+    assert c26.iat[7, 0] == "Mã số" and c26.iat[8, 0] == "I"  # 1-row header, row 8
 
 
 def test_validate_entry_point_on_bundled_file():
-    from parlib.scoresheet import validate_scoresheet_file
+    from parlib.ingest.scoresheet import validate_scoresheet_file
 
-    issues, ledger = validate_scoresheet_file(RAW / "scoresheet" / "bang_diem_2025.xlsx",
-                                              Paths.from_args(DEFAULT_DATA_DIR))
+    issues, ledger = validate_scoresheet_file(
+        RAW / "scoresheet" / "bang_diem_2025.xlsx", Paths.from_args(DEFAULT_DATA_DIR)
+    )
     hit = issues.loc[issues["rule"] == "total_mismatch"]
     assert len(hit) == 1 and hit["source"].iloc[0] == "raw/scoresheet/bang_diem_2025.xlsx"
     assert set(ledger["status"]) == {"used", "skipped"}

@@ -18,18 +18,26 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from parlib.calendar import WorkCalendar
-from parlib.errors import ConfigError
+from parlib.core.errors import ConfigError
 from parlib.generate.operational import generate
 from parlib.generate.scenario import load_scenario
+from parlib.ingest.calendar import load_calendar
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "default.toml"
 ALT = ROOT / "tests" / "scenarios" / "alt.toml"
 BUNDLED = ROOT / "data"
-DATE_COLS = ["Ngày tiếp nhận", "Ngày hẹn trả", "Ngày yêu cầu bổ sung", "Ngày hoàn thành bổ sung",
-             "Ngày xử lý xong", "Ngày trả kết quả", "Ngày dừng xử lý", "Ngày xin lỗi",
-             "Ngày hẹn trả mới"]
+DATE_COLS = [
+    "Ngày tiếp nhận",
+    "Ngày hẹn trả",
+    "Ngày yêu cầu bổ sung",
+    "Ngày hoàn thành bổ sung",
+    "Ngày xử lý xong",
+    "Ngày trả kết quả",
+    "Ngày dừng xử lý",
+    "Ngày xin lỗi",
+    "Ngày hẹn trả mới",
+]
 OPERATIONAL_DIRS = ("dossiers", "feedback", "survey", "index766")
 
 
@@ -50,8 +58,7 @@ def read_dossiers(data: Path) -> pd.DataFrame:
     frames = []
     for path in sorted((data / "raw" / "dossiers").glob("ho_so_*_Q*.xlsx")):
         year, q = int(path.stem.split("_")[2]), int(path.stem[-1])
-        df = pd.read_excel(path, sheet_name="Danh sách hồ sơ", header=4, engine="calamine",
-                           dtype=object)
+        df = pd.read_excel(path, sheet_name="Danh sách hồ sơ", header=4, engine="calamine", dtype=object)
         bad_date = _to_dt(df["Ngày tiếp nhận"]).isna()
         for c in DATE_COLS:
             df[c] = _to_dt(df[c])
@@ -155,27 +162,58 @@ def test_bundled_volumes_within_stated_ranges(bundled):
     assert survey["quarter"].nunique() == 7
     lo, hi = cfg["feedback"]["expected_per_year"]
     for year, quarters in ((2025, 4), (2026, 3)):
-        fb = pd.read_excel(BUNDLED / "raw" / "feedback" / f"pakn_{year}.xlsx", sheet_name="PAKN",
-                           engine="calamine", dtype=object)
+        fb = pd.read_excel(
+            BUNDLED / "raw" / "feedback" / f"pakn_{year}.xlsx",
+            sheet_name="PAKN",
+            engine="calamine",
+            dtype=object,
+        )
         assert lo <= len(fb) * 4 / quarters <= hi
 
 
 def test_bundled_dossier_layout_text_dates_and_fake_personal_data():
     path = BUNDLED / "raw" / "dossiers" / "ho_so_2025_Q3.xlsx"
     df = pd.read_excel(path, sheet_name="Danh sách hồ sơ", header=4, engine="calamine", dtype=object)
-    expected = ["STT", "Số hồ sơ", "Mã TTHC", "Tên thủ tục hành chính", "Lĩnh vực", "Đơn vị xử lý",
-                "Kênh nộp", "Ngày tiếp nhận", "Ngày hẹn trả", "Số lần yêu cầu bổ sung",
-                "Ngày yêu cầu bổ sung", "Ngày hoàn thành bổ sung", "Ngày xử lý xong",
-                "Ngày trả kết quả", "Ngày dừng xử lý", "Trạng thái", "Ngày xin lỗi",
-                "Ngày hẹn trả mới", "Số lần hẹn lại", "Số hóa hồ sơ", "Kết quả điện tử",
-                "Thanh toán trực tuyến", "Đánh giá của người dân", "Họ tên người nộp",
-                "Số điện thoại", "Số CCCD", "Địa chỉ"]
+    expected = [
+        "STT",
+        "Số hồ sơ",
+        "Mã TTHC",
+        "Tên thủ tục hành chính",
+        "Lĩnh vực",
+        "Đơn vị xử lý",
+        "Kênh nộp",
+        "Ngày tiếp nhận",
+        "Ngày hẹn trả",
+        "Số lần yêu cầu bổ sung",
+        "Ngày yêu cầu bổ sung",
+        "Ngày hoàn thành bổ sung",
+        "Ngày xử lý xong",
+        "Ngày trả kết quả",
+        "Ngày dừng xử lý",
+        "Trạng thái",
+        "Ngày xin lỗi",
+        "Ngày hẹn trả mới",
+        "Số lần hẹn lại",
+        "Số hóa hồ sơ",
+        "Kết quả điện tử",
+        "Thanh toán trực tuyến",
+        "Đánh giá của người dân",
+        "Họ tên người nộp",
+        "Số điện thoại",
+        "Số CCCD",
+        "Địa chỉ",
+    ]
     assert list(df.columns) == expected
     # 2025-Q3 is the text-date quarter: dd/mm/yyyy HH:MM strings
     sample = df["Ngày hẹn trả"].dropna().head(50)
     assert sample.map(lambda v: isinstance(v, str) and len(v) == 16 and v[2] == "/").all()
-    q1 = pd.read_excel(BUNDLED / "raw" / "dossiers" / "ho_so_2025_Q1.xlsx", sheet_name="Danh sách hồ sơ",
-                       header=4, engine="calamine", dtype=object)
+    q1 = pd.read_excel(
+        BUNDLED / "raw" / "dossiers" / "ho_so_2025_Q1.xlsx",
+        sheet_name="Danh sách hồ sơ",
+        header=4,
+        engine="calamine",
+        dtype=object,
+    )
     assert q1["Ngày hẹn trả"].dropna().map(lambda v: hasattr(v, "year")).all()
     assert q1["Số hồ sơ"].dropna().str.fullmatch(r"000\.00\.17\.H11-\d{6}-\d{4}").all()
     assert q1["Số điện thoại"].astype(str).str.fullmatch(r"09\d{8}").all()
@@ -213,7 +251,7 @@ def test_bundled_damaged_rows(raw_rows, bundled):
 
 
 def test_receipts_only_on_working_days_except_online_offday(bundled):
-    cal = WorkCalendar.from_csv(ROOT / "data" / "raw" / "config" / "holidays.csv")
+    cal = load_calendar(ROOT / "data" / "raw" / "config" / "holidays.csv")
     day = bundled["Ngày tiếp nhận"]
     working = cal.is_working_day(day)
     channel = bundled["Kênh nộp"].astype(str)
@@ -230,14 +268,18 @@ def test_receipts_only_on_working_days_except_online_offday(bundled):
 
 
 def test_due_dates_follow_the_calendar(bundled, procedures):
-    cal = WorkCalendar.from_csv(ROOT / "data" / "raw" / "config" / "holidays.csv")
+    cal = load_calendar(ROOT / "data" / "raw" / "config" / "holidays.csv")
     p = procedures.set_index("procedure_code")
     df = bundled[bundled["Mã TTHC"].isin(p.index)]
     info = p.loc[df["Mã TTHC"]]
     days = info["deadline_unit"].isin(["working_days", "calendar_days"]).to_numpy()
     assert days.sum() > 25000
-    expected = cal.due_dates(df["Ngày tiếp nhận"].reset_index(drop=True), info["deadline_value"].to_numpy(),
-                             info["deadline_unit"].to_numpy(), (info["after_15h"] == "true").to_numpy())
+    expected = cal.due_dates(
+        df["Ngày tiếp nhận"].reset_index(drop=True),
+        info["deadline_value"].to_numpy(),
+        info["deadline_unit"].to_numpy(),
+        (info["after_15h"] == "true").to_numpy(),
+    )
     got = df["Ngày hẹn trả"].reset_index(drop=True)
     assert (expected[days] == got[days]).all()
     # and a late receipt (after 15:00) of an after_15h procedure really moved
@@ -247,8 +289,16 @@ def test_due_dates_follow_the_calendar(bundled, procedures):
 
 def test_lifecycle_variety(bundled):
     status = bundled["Trạng thái"].value_counts()
-    for s in ("Đã trả kết quả", "Đã xử lý xong", "Đang xử lý", "Chờ bổ sung", "Tạm dừng",
-              "Dừng xử lý", "Từ chối", "Rút hồ sơ"):
+    for s in (
+        "Đã trả kết quả",
+        "Đã xử lý xong",
+        "Đang xử lý",
+        "Chờ bổ sung",
+        "Tạm dừng",
+        "Dừng xử lý",
+        "Từ chối",
+        "Rút hồ sơ",
+    ):
         assert status.get(s, 0) > 0, s
     supp = pd.to_numeric(bundled["Số lần yêu cầu bổ sung"])
     assert (supp == 1).sum() > 1000 and (supp >= 2).sum() > 50
@@ -297,8 +347,13 @@ def test_effect_c_civil_servants_in_person_drop_drives_overall():
     def num(col):
         v = pd.to_numeric(s[col], errors="coerce")
         return v.where(v.between(1, 5))
-    factors = pd.DataFrame({f: pd.concat([num(c) for c in g["item_code"]], axis=1).mean(axis=1)
-                            for f, g in items.groupby("factor_code")})
+
+    factors = pd.DataFrame(
+        {
+            f: pd.concat([num(c) for c in g["item_code"]], axis=1).mean(axis=1)
+            for f, g in items.groupby("factor_code")
+        }
+    )
     # out-of-scale answers exist and are not 1–5
     raw_vals = s[list(items["item_code"])].stack()
     assert raw_vals.isin([0, 6, 7, "không rõ"]).sum() >= 7 * 5 * 0.8
@@ -309,8 +364,9 @@ def test_effect_c_civil_servants_in_person_drop_drives_overall():
     drop = (sat[desk & s["quarter"].isin(base)].mean() - sat[desk & s["quarter"].isin(quarters)].mean()) * 100
     assert drop >= e["min_drop_points"]
     online = s["Kênh"] == "Trực tuyến"
-    online_drop = (sat[online & s["quarter"].isin(base)].mean()
-                   - sat[online & s["quarter"].isin(quarters)].mean()) * 100
+    online_drop = (
+        sat[online & s["quarter"].isin(base)].mean() - sat[online & s["quarter"].isin(quarters)].mean()
+    ) * 100
     assert online_drop < e["min_drop_points"] / 2  # the online channel does not drop
     overall = num("Hài lòng chung")
     ok = factors.notna().all(axis=1) & overall.notna()
@@ -338,8 +394,10 @@ def test_effect_e_online_trend_without_effect(bundled):
     e = effects()["online_trend"]
     online = bundled["Kênh nộp"].astype(str) == "2"
     share = online.groupby(bundled["quarter"]).mean() * 100
-    assert share[e["last_quarter"].replace("-", "")] - share[e["first_quarter"].replace("-", "")] \
+    assert (
+        share[e["last_quarter"].replace("-", "")] - share[e["first_quarter"].replace("-", "")]
         >= e["min_rise_points"]
+    )
     assert share.is_monotonic_increasing
     in_person = bundled["Kênh nộp"].astype(str) == "1"
     year = bundled["Ngày tiếp nhận"].dt.year
@@ -352,10 +410,11 @@ def test_effect_e_online_trend_without_effect(bundled):
 
 
 def test_feedback_index766_tasks():
-    fb = pd.read_excel(BUNDLED / "raw" / "feedback" / "pakn_2025.xlsx", sheet_name="PAKN",
-                       engine="calamine", dtype=object)
+    fb = pd.read_excel(
+        BUNDLED / "raw" / "feedback" / "pakn_2025.xlsx", sheet_name="PAKN", engine="calamine", dtype=object
+    )
     assert list(fb.columns[:5]) == ["Mã PAKN", "Ngày tiếp nhận", "Đơn vị xử lý", "Phân loại", "Nội dung"]
-    cal = WorkCalendar.from_csv(ROOT / "data" / "raw" / "config" / "holidays.csv")
+    cal = load_calendar(ROOT / "data" / "raw" / "config" / "holidays.csv")
     rec = pd.to_datetime(fb["Ngày tiếp nhận"])
     start = pd.to_datetime(fb["Ngày chuyển xử lý"]).fillna(rec)
     ans = pd.to_datetime(fb["Ngày trả lời"])
@@ -365,16 +424,24 @@ def test_feedback_index766_tasks():
     contact = fb["Nội dung"].str.contains(r"09\d{8}|@vidu\.vn", regex=True)
     assert contact.sum() == 4
     assert fb["Phân loại"].isna().sum() > 0
-    idx = pd.read_excel(BUNDLED / "raw" / "index766" / "chi_so_766_2026.xlsx", sheet_name="Chi so 766",
-                        engine="calamine", dtype=object)
+    idx = pd.read_excel(
+        BUNDLED / "raw" / "index766" / "chi_so_766_2026.xlsx",
+        sheet_name="Chi so 766",
+        engine="calamine",
+        dtype=object,
+    )
     assert list(idx.columns) == ["Kỳ", "Mã nhóm", "Nhóm chỉ số", "Điểm", "Điểm tối đa"]
     maxima = idx.groupby("Mã nhóm")["Điểm tối đa"].first().astype(float).tolist()
     assert maxima == [18, 20, 12, 10, 18, 22]
     assert (idx["Điểm"].astype(float) <= idx["Điểm tối đa"].astype(float)).all()
     g2 = idx[idx["Mã nhóm"] == 2].set_index("Kỳ")["Điểm"].astype(float)
     assert g2.idxmin() in ("2026-07", "2026-08", "2026-09")  # the surge shows in group 2
-    tasks = pd.read_excel(BUNDLED / "raw" / "tasks" / "tien_do_2026_Q3.xlsx", sheet_name="Tien do",
-                          engine="calamine", dtype=object)
+    tasks = pd.read_excel(
+        BUNDLED / "raw" / "tasks" / "tien_do_2026_Q3.xlsx",
+        sheet_name="Tien do",
+        engine="calamine",
+        dtype=object,
+    )
     assert list(tasks.columns) == ["STT", "Trạng thái", "Ngày cập nhật", "Ghi chú"]
     assert len(tasks) == 35 - 2
     assert set(tasks["Trạng thái"]) <= {"Hoàn thành", "Đúng tiến độ", "Chậm tiến độ"}
@@ -386,6 +453,7 @@ def test_feedback_index766_tasks():
 def test_index766_group2_equals_twenty_times_on_time_rate():
     from parlib.generate.dossiers import simulate_dossiers
     from parlib.generate.index766 import simulate_index766
+
     sc = load_scenario(ALT)
     truth, _ = simulate_dossiers(sc)
     idx = simulate_index766(sc, truth)
@@ -407,16 +475,24 @@ def test_alt_scenario_full_data_set_no_code_change(tmp_path):
     per_year = d.groupby(d["Ngày tiếp nhận"].dt.year).size() * 2  # two quarters a year
     assert per_year.between(1500, 2600).all()
     assert sorted(p.name for p in (tmp_path / "raw" / "survey").glob("*.xlsx")) == [
-        "khao_sat_2025_Q3.xlsx", "khao_sat_2025_Q4.xlsx", "khao_sat_2026_Q1.xlsx", "khao_sat_2026_Q2.xlsx"]
+        "khao_sat_2025_Q3.xlsx",
+        "khao_sat_2025_Q4.xlsx",
+        "khao_sat_2026_Q1.xlsx",
+        "khao_sat_2026_Q2.xlsx",
+    ]
     assert "raw/config/procedures.csv" in manifest["catalogues_copied"]
     copied = pd.read_csv(tmp_path / "raw" / "config" / "procedures.csv", dtype=str)
     assert len(copied) == 8 and copied.loc[4, "deadline_unit"] == "hours"
     assert not (tmp_path / "raw" / "tasks").exists()  # alt has no plan tasks
     # due dates of the inline catalogue follow the calendar too
-    cal = WorkCalendar.from_csv(ROOT / "data" / "raw" / "config" / "holidays.csv")
+    cal = load_calendar(ROOT / "data" / "raw" / "config" / "holidays.csv")
     info = copied.set_index("procedure_code").loc[d["Mã TTHC"]]
-    expected = cal.due_dates(d["Ngày tiếp nhận"].reset_index(drop=True), info["deadline_value"].to_numpy(),
-                             info["deadline_unit"].to_numpy(), (info["after_15h"] == "true").to_numpy())
+    expected = cal.due_dates(
+        d["Ngày tiếp nhận"].reset_index(drop=True),
+        info["deadline_value"].to_numpy(),
+        info["deadline_unit"].to_numpy(),
+        (info["after_15h"] == "true").to_numpy(),
+    )
     days = (info["deadline_unit"] != "hours").to_numpy()
     assert (expected[days] == d["Ngày hẹn trả"].reset_index(drop=True)[days]).all()
 
@@ -429,14 +505,17 @@ def _alt_variant(tmp_path, old: str, new: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("old,new,needle", [
-    ("base_per_year = 2000", "base_per_yeer = 2000", "dossiers.base_per_yeer"),
-    ("base_per_year = 2000", 'base_per_year = "nhiều"', "dossiers.base_per_year"),
-    ('procedures = ["9.000007"]', 'procedures = ["1.234567"]', "dossiers.surges[1].procedures"),
-    ('quarters = ["2026-Q2"]', 'quarters = ["2027-Q2"]', "dossiers.surges[1]"),
-    (", GY = 3.7 }", " }", "survey.factor_means"),
-    ('difficulty = "slow"', 'difficulty = "rất khó"', "difficulty"),
-])
+@pytest.mark.parametrize(
+    "old,new,needle",
+    [
+        ("base_per_year = 2000", "base_per_yeer = 2000", "dossiers.base_per_yeer"),
+        ("base_per_year = 2000", 'base_per_year = "nhiều"', "dossiers.base_per_year"),
+        ('procedures = ["9.000007"]', 'procedures = ["1.234567"]', "dossiers.surges[1].procedures"),
+        ('quarters = ["2026-Q2"]', 'quarters = ["2027-Q2"]', "dossiers.surges[1]"),
+        (", GY = 3.7 }", " }", "survey.factor_means"),
+        ('difficulty = "slow"', 'difficulty = "rất khó"', "difficulty"),
+    ],
+)
 def test_invalid_scenarios_name_the_bad_key(tmp_path, old, new, needle):
     with pytest.raises(ConfigError) as err:
         load_scenario(_alt_variant(tmp_path, old, new))

@@ -20,26 +20,42 @@ import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
-from pathlib import Path
 
+import _robustness as R
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import _robustness as R
-from parlib import display
-from parlib.xlsx import neutralise_formula, safe_frame, write_excel_tables
+from parlib.core.xlsx import neutralise_formula, safe_frame, write_excel_tables
+from parlib.report import display
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-HOSTILE_TEXT = st.one_of(st.text(max_size=80), st.sampled_from(R.PAYLOADS + R.FORMULAS),
-                         st.builds(lambda a, b: a + b, st.sampled_from(R.PAYLOADS), st.text(max_size=20)))
+HOSTILE_TEXT = st.one_of(
+    st.text(max_size=80),
+    st.sampled_from(R.PAYLOADS + R.FORMULAS),
+    st.builds(lambda a, b: a + b, st.sampled_from(R.PAYLOADS), st.text(max_size=20)),
+)
 
 
 class Dom(HTMLParser):
     """Elements (tag, attrs), text chunks with their enclosing element, and the title."""
 
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+    VOID = {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    }
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -74,6 +90,7 @@ def parse(html_text: str) -> Dom:
 
 # ---------------------------------------------------------------- unit level: HTML
 
+
 @settings(max_examples=120, deadline=None)
 @given(HOSTILE_TEXT, HOSTILE_TEXT)
 def test_table_escapes_every_cell_and_header(cell, header):
@@ -88,9 +105,12 @@ def test_table_escapes_every_cell_and_header(cell, header):
 @settings(max_examples=80, deadline=None)
 @given(st.lists(HOSTILE_TEXT, min_size=1, max_size=4))
 def test_paragraph_bullets_card_banner_escape(texts):
-    for out, allowed in ((display.paragraph(texts[0]), {"p"}), (display.bullets(texts), {"ul", "li"}),
-                         (display.banner(texts[0]), {"div", "strong"}),
-                         (display.card(texts[0], texts[-1], texts[0]), {"div"})):
+    for out, allowed in (
+        (display.paragraph(texts[0]), {"p"}),
+        (display.bullets(texts), {"ul", "li"}),
+        (display.banner(texts[0]), {"div", "strong"}),
+        (display.card(texts[0], texts[-1], texts[0]), {"div"}),
+    ):
         d = parse(out)
         assert {t for t, _ in d.elements} <= allowed, out
         assert all(set(a) <= {"class"} for _, a in d.elements), out
@@ -98,6 +118,7 @@ def test_paragraph_bullets_card_banner_escape(texts):
 
 
 # ---------------------------------------------------------------- unit level: Excel and CSV
+
 
 @settings(max_examples=150, deadline=None)
 @given(st.one_of(st.text(max_size=30), st.sampled_from(R.FORMULAS), st.integers(), st.floats(), st.none()))
@@ -110,8 +131,11 @@ def test_neutralise_formula(value):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.one_of(st.sampled_from(R.FORMULAS + R.PAYLOADS), st.text(max_size=15)), min_size=1,
-                max_size=6))
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(R.FORMULAS + R.PAYLOADS), st.text(max_size=15)), min_size=1, max_size=6
+    )
+)
 def test_safe_frame_csv_cells_never_start_a_formula(values):
     df = pd.DataFrame({"=Cột": values, "số": range(len(values))})
     csv_text = safe_frame(df).to_csv(index=False)
@@ -141,13 +165,16 @@ def test_excel_export_holds_no_formula(tmp_path):
 
 # ---------------------------------------------------------------- end to end
 
+
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory):
     return R.planted_reports(tmp_path_factory)
 
 
-REPORTS = {"annual": ("2026", "annual_2026", "Phân tích Chỉ số CCHC (PAR INDEX) năm 2026"),
-           "quarterly": ("2026-Q3", "quarterly_2026_Q3", "Theo dõi CCHC và SIPAS Quý III/2026")}
+REPORTS = {
+    "annual": ("2026", "annual_2026", "Phân tích Chỉ số CCHC (PAR INDEX) năm 2026"),
+    "quarterly": ("2026-Q3", "quarterly_2026_Q3", "Theo dõi CCHC và SIPAS Quý III/2026"),
+}
 DANGEROUS_TAGS = {"script", "iframe", "frame", "object", "embed", "svg", "math", "form", "h1", "base", "meta"}
 
 
@@ -161,10 +188,12 @@ def _chromium() -> str | None:
 
 def _report(planted, name):
     if name == "quarterly":
-        from parlib.config import NOTEBOOKS_DIR
+        from parlib.core.paths import NOTEBOOKS_DIR
 
         if not (NOTEBOOKS_DIR / "quarterly.ipynb").exists():
-            pytest.skip("notebooks/quarterly.ipynb does not exist yet: the quarterly hostile-text check cannot run")
+            pytest.skip(
+                "notebooks/quarterly.ipynb does not exist yet: the quarterly hostile-text check cannot run"
+            )
     run = planted["runs"][name]
     assert run.returncode == 0, run.stderr[-3000:]
     period, stem, title = REPORTS[name]
@@ -176,16 +205,20 @@ def _check_dom(d: Dom, title: str, where: str) -> list[str]:
     assert d.title.strip() == title, f"{where}: page title changed to {d.title!r} (a script ran)"
     for tag, attrs in d.elements:
         for k, v in attrs.items():
-            assert "PWNED" not in (v or "") and "PWNED" not in k, f"{where}: injected attribute {tag} {k}={v!r}"
-            assert not (k == "href" and (v or "").strip().lower().startswith("javascript:")), \
+            assert "PWNED" not in (v or "") and "PWNED" not in k, (
+                f"{where}: injected attribute {tag} {k}={v!r}"
+            )
+            assert not (k == "href" and (v or "").strip().lower().startswith("javascript:")), (
                 f"{where}: javascript: link <{tag} href={v!r}>"
+            )
             assert not k.startswith("on") or "PWNED" not in (v or ""), f"{where}: event handler {k}={v!r}"
         assert not (tag == "body" and "data-x" in attrs), f"{where}: an onerror handler ran"
     shown = []
     for parent, text in d.texts:
         if "PWNED" in text:
-            assert parent not in DANGEROUS_TAGS and parent not in ("a", "title", "style"), \
+            assert parent not in DANGEROUS_TAGS and parent not in ("a", "title", "style"), (
                 f"{where}: payload inside an injected <{parent}>: {text[:120]!r}"
+            )
             shown += re.findall(r"PWNED-[A-Z]\d", text)
     return sorted(set(shown))
 
@@ -214,15 +247,31 @@ def test_payloads_do_not_run_in_headless_chromium(planted, name, tmp_path):
             pytest.fail("chromium is required (PARLIB_REQUIRE_BROWSER=1) but was not found")
         pytest.skip("chromium not installed locally")
     folder, stem, title = _report(planted, name)
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=3000"]
-    dom = subprocess.run([exe, *flags, "--dump-dom", (folder / f"{stem}.html").as_uri()], check=True,
-                         capture_output=True, timeout=180, text=True).stdout
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--virtual-time-budget=3000",
+    ]
+    dom = subprocess.run(
+        [exe, *flags, "--dump-dom", (folder / f"{stem}.html").as_uri()],
+        check=True,
+        capture_output=True,
+        timeout=180,
+        text=True,
+    ).stdout
     assert "</html>" in dom and len(dom) > 10_000
     shown = _check_dom(parse(dom), title, f"{stem}.html in Chromium")
     assert shown, "none of the planted payloads is visible as text in the rendered page"
-    R.record_figures(**{f"hostile_{name}_payloads_planted": len(R.PAYLOADS), f"hostile_{name}_browser_checked": True})
+    R.record_figures(
+        **{f"hostile_{name}_payloads_planted": len(R.PAYLOADS), f"hostile_{name}_browser_checked": True}
+    )
 
 
 @pytest.mark.slow
@@ -241,18 +290,27 @@ def test_excel_workbook_holds_no_formula(planted, name):
                 if isinstance(c.value, str):
                     assert not c.value.startswith(FORMULA_START), f"{ws.title}!{c.coordinate}: {c.value!r}"
                     neutralised += c.value.startswith("'") and "PWNED-X" in c.value
-    R.record_figures(**{f"hostile_{name}_xlsx_cells_checked": cells,
-                        f"hostile_{name}_xlsx_formulas_neutralised": neutralised,
-                        "hostile_formulas_planted": len(R.FORMULAS)})
-    assert neutralised >= 1, f"{stem}.xlsx shows none of the planted formulas: the export path was not exercised"
+    R.record_figures(
+        **{
+            f"hostile_{name}_xlsx_cells_checked": cells,
+            f"hostile_{name}_xlsx_formulas_neutralised": neutralised,
+            "hostile_formulas_planted": len(R.FORMULAS),
+        }
+    )
+    assert neutralised >= 1, (
+        f"{stem}.xlsx shows none of the planted formulas: the export path was not exercised"
+    )
 
 
-@pytest.mark.parametrize("body", [
-    '<td><img src=x onerror="alert(\'PWNED-I1\')"></td>',
-    "<td><script>document.title='PWNED-S1'</script></td>",
-    '<td><a href="javascript:alert(1)">bấm</a></td>',
-    '<h1 id="x">PWNED-H1</h1>',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<td><img src=x onerror=\"alert('PWNED-I1')\"></td>",
+        "<td><script>document.title='PWNED-S1'</script></td>",
+        '<td><a href="javascript:alert(1)">bấm</a></td>',
+        '<h1 id="x">PWNED-H1</h1>',
+    ],
+)
 def test_dom_check_detects_an_injected_payload(body):
     """The end-to-end check itself: a page where the payload became markup is caught."""
     page = f"<html><head><title>T</title></head><body><table><tr>{body}</tr></table></body></html>"

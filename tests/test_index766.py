@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 from openpyxl import Workbook
 
-from parlib.config import PROJECT_ROOT
-from parlib.errors import StructuralError
-from parlib.index766 import GROUPS, group_points, index766_totals, indicator_points, read_766
+from parlib.analysis.index766 import group_points, index766_totals, indicator_points
+from parlib.core.errors import StructuralError
+from parlib.core.paths import PROJECT_ROOT
+from parlib.ingest.index766 import read_766
+from parlib.model.index766 import GROUPS
 
 HEADER = ["Kỳ", "Mã nhóm", "Nhóm chỉ số", "Điểm", "Điểm tối đa"]
 MAXIMA = [18, 20, 12, 10, 18, 22]
@@ -35,24 +37,40 @@ def test_groups_constant_matches_shared_six_group_version():
 
 
 def test_read_valid_and_invalid_rows(tmp_path):
-    rows = (_month("2026-01", [16, 18, 10, 8, 15, 20])
-            + _month("2026-02", [17, 19, 11, 9, 16, 21])
-            + [("2026-03", 1, "Công khai, minh bạch", 19, 18),       # 19 > 18: out of range
-               ("2026-13", 2, "Tiến độ", 10, 20),                     # no month 13
-               ("2026-03", 7, "Khác", 5, 10),                         # no group 7
-               ("2026-03", 3, "Số hóa hồ sơ", 15, 22),                # 5-group era maximum
-               ("2026-03", 4, "Thanh toán trực tuyến", "abc", 10),    # not a number
-               (None, None, None, None, None),                        # blank
-               ("03/2026", "5", "Mức độ hài lòng", "16,5", 18)])      # text forms accepted
+    rows = (
+        _month("2026-01", [16, 18, 10, 8, 15, 20])
+        + _month("2026-02", [17, 19, 11, 9, 16, 21])
+        + [
+            ("2026-03", 1, "Công khai, minh bạch", 19, 18),  # 19 > 18: out of range
+            ("2026-13", 2, "Tiến độ", 10, 20),  # no month 13
+            ("2026-03", 7, "Khác", 5, 10),  # no group 7
+            ("2026-03", 3, "Số hóa hồ sơ", 15, 22),  # 5-group era maximum
+            ("2026-03", 4, "Thanh toán trực tuyến", "abc", 10),  # not a number
+            (None, None, None, None, None),  # blank
+            ("03/2026", "5", "Mức độ hài lòng", "16,5", 18),
+        ]
+    )  # text forms accepted
     scores, issues, ledger = read_766([_book(tmp_path / "chi_so_766_2026.xlsx", rows)])
     assert len(scores) == 13
-    assert scores.columns[:8].tolist() == ["period", "year", "month", "quarter", "group_code",
-                                           "group_name", "points", "max_points"]
+    assert scores.columns[:8].tolist() == [
+        "period",
+        "year",
+        "month",
+        "quarter",
+        "group_code",
+        "group_name",
+        "points",
+        "max_points",
+    ]
     mar = scores.loc[scores["period"] == "2026-03"]
     assert mar[["group_code", "points", "quarter"]].values.tolist() == [["5", 16.5, 1]]
     assert set(issues.loc[issues["severity"] == "error", "rule"]) == {
-        "index766_points_out_of_range", "index766_bad_period", "index766_unknown_group",
-        "index766_max_mismatch", "index766_bad_points"}
+        "index766_points_out_of_range",
+        "index766_bad_period",
+        "index766_unknown_group",
+        "index766_max_mismatch",
+        "index766_bad_points",
+    }
     # March lacks groups 1,2,3,4,6
     miss = issues.loc[issues["rule"] == "index766_missing_groups"]
     assert miss["code"].tolist() == ["2026-03"] and miss["value"].iloc[0] == "1, 2, 3, 4, 6"
@@ -82,8 +100,12 @@ def test_missing_column_lists_every_file(tmp_path):
 
 
 def test_quarterly_total_is_mean_of_monthly_group_points(tmp_path):
-    rows = (_month("2026-01", [16, 18, 10, 8, 15, 20]) + _month("2026-02", [17, 19, 11, 9, 16, 21])
-            + _month("2026-03", [18, 20, 12, 10, 17, 22]) + _month("2026-04", [10, 10, 10, 10, 10, 10]))
+    rows = (
+        _month("2026-01", [16, 18, 10, 8, 15, 20])
+        + _month("2026-02", [17, 19, 11, 9, 16, 21])
+        + _month("2026-03", [18, 20, 12, 10, 17, 22])
+        + _month("2026-04", [10, 10, 10, 10, 10, 10])
+    )
     scores, _, _ = read_766([_book(tmp_path / "chi_so_766_2026.xlsx", rows)])
     g = group_points(scores, "quarter")
     q1 = g.loc[g["period"] == "2026-Q1"].set_index("group_code")

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from parlib import attribution as A
-from parlib import narrative as N
+from parlib.analysis import attribution as A
+from parlib.report import narrative as N
 
 NAN = np.nan
 BANDS = pd.DataFrame({"band_name": ["Nhóm I", "Nhóm II", "Dưới Nhóm II"], "min_pct": [90, 80, 0]})
@@ -27,16 +27,35 @@ SCORES = {"1.1": (2.0, 1.5, 1.75), "1.2": (3.5, 3.0, 3.0), "2.1": (6.0, 5.0, 5.5
 
 
 def tables(scores=SCORES, bonus=0.0, bands=BANDS, n_top=3):
-    nodes = pd.DataFrame(NODES, columns=["code", "parent_code", "level", "name", "max_points", "method",
-                                         "owner_office", "is_leaf", "depth"])
+    nodes = pd.DataFrame(
+        NODES,
+        columns=[
+            "code",
+            "parent_code",
+            "level",
+            "name",
+            "max_points",
+            "method",
+            "owner_office",
+            "is_leaf",
+            "depth",
+        ],
+    )
     nodes = nodes.assign(field_code=nodes["code"].str[0], partner_offices="", plan_tasks="")
-    sc = pd.DataFrame([(c, *v) for c, v in scores.items()],
-                      columns=["code", "self_points", "appraisal1_points", "final_points"])
+    sc = pd.DataFrame(
+        [(c, *v) for c, v in scores.items()],
+        columns=["code", "self_points", "appraisal1_points", "final_points"],
+    )
     sc = sc.assign(year=2026, unit_name="Sở Xây dựng", bonus_points=0.0, penalty_points=0.0)
     sc.loc[sc["code"] == "1.1", "bonus_points"] = bonus
     loss = A.loss_by_node(sc, nodes)
-    return (A.index_summary(sc, nodes, bands, loss), A.field_table(loss), A.top_losses(loss, n_top),
-            A.loss_by_stage(loss), A.pareto(loss))
+    return (
+        A.index_summary(sc, nodes, bands, loss),
+        A.field_table(loss),
+        A.top_losses(loss, n_top),
+        A.loss_by_stage(loss),
+        A.pareto(loss),
+    )
 
 
 def test_full_conclusions_by_hand():
@@ -46,34 +65,51 @@ def test_full_conclusions_by_hand():
     assert text[0] == "Năm 2026, Sở Xây dựng đạt 16,25/20,00 điểm, Chỉ số CCHC 81,25 %, xếp loại Nhóm II."
     # lost 3.75: not claimed 0.5 (1.2); cut 0.5 + 0.5 + 1 = 2; regained 0.25 + 0 + 0.5 = 0.75; survey 2
     # check: 0.5 + 2 − 0.75 + 2 = 3.75
-    assert text[1] == ("Tổng số điểm bị mất là 3,75 điểm, gồm: 0,50 điểm do tự đánh giá chưa đạt điểm "
-                       "tối đa; 2,00 điểm bị trừ khi thẩm định lần 1, sau giải trình gỡ lại được 0,75 "
-                       "điểm; 2,00 điểm ở các nội dung đo lường (điều tra xã hội học, chỉ số 766, số "
-                       "liệu thống kê).")
+    assert text[1] == (
+        "Tổng số điểm bị mất là 3,75 điểm, gồm: 0,50 điểm do tự đánh giá chưa đạt điểm "
+        "tối đa; 2,00 điểm bị trừ khi thẩm định lần 1, sau giải trình gỡ lại được 0,75 "
+        "điểm; 2,00 điểm ở các nội dung đo lường (điều tra xã hội học, chỉ số 766, số "
+        "liệu thống kê)."
+    )
     # fields: 1 → 4.75/6 = 79.2 %, 2 → 5.5/6 = 91.7 %, 3 → 6/8 = 75.0 % (lowest, also most lost: 2)
     assert text[2] == "Lĩnh vực có tỷ lệ đạt thấp nhất: lĩnh vực 3 – Tác động (75,0 % điểm tối đa)."
     # top 3: 3.1 (2), 1.2 (1), 2.1 (0.5); 1.1 lost 0.25
-    assert text[3].startswith("3 tiêu chí thành phần mất nhiều điểm nhất: 3.1 «Hài lòng» mất "
-                              "2,00/8,00 điểm (Văn phòng Sở chủ trì; điều tra xã hội học); 1.2")
+    assert text[3].startswith(
+        "3 tiêu chí thành phần mất nhiều điểm nhất: 3.1 «Hài lòng» mất "
+        "2,00/8,00 điểm (Văn phòng Sở chủ trì; điều tra xã hội học); 1.2"
+    )
     assert "Phòng Kế hoạch - Tài chính chủ trì" in text[3] and "cũng mất" not in text[3]
     # Pareto: 2, 3, 3.5, 3.75 → 53.3 %, 80.0 % → 2 of 4 reach 80 %
-    assert text[4] == ("2 tiêu chí thành phần (trong số 4 tiêu chí thành phần bị mất điểm) chiếm "
-                       "80,0 % số điểm bị mất.")
+    assert text[4] == (
+        "2 tiêu chí thành phần (trong số 4 tiêu chí thành phần bị mất điểm) chiếm 80,0 % số điểm bị mất."
+    )
     # gap = (2 − 1.75) + (3.5 − 3) + (6 − 5.5) = 1.25; field 1: 0.75, field 2: 0.5
-    assert text[5] == ("Điểm thẩm định thấp hơn điểm tự đánh giá 1,25 điểm, tập trung ở lĩnh vực 1 – "
-                       "Chỉ đạo (0,75 điểm) và lĩnh vực 2 – Thủ tục (0,50 điểm).")
+    assert text[5] == (
+        "Điểm thẩm định thấp hơn điểm tự đánh giá 1,25 điểm, tập trung ở lĩnh vực 1 – "
+        "Chỉ đạo (0,75 điểm) và lĩnh vực 2 – Thủ tục (0,50 điểm)."
+    )
     assert len(text) == 6
 
 
 def test_bonus_and_band_boundary_text():
     # bonus 3.75 → 16.25 + 3.75 = 20 of 20 → 100 % → Nhóm I
     summary, *_ = tables(bonus=3.75)
-    assert N.sentence_total(summary) == ("Năm 2026, Sở Xây dựng đạt 20,00/20,00 điểm (đã tính 3,75 điểm "
-                                         "thưởng), Chỉ số CCHC 100,00 %, xếp loại Nhóm I.")
+    assert N.sentence_total(summary) == (
+        "Năm 2026, Sở Xây dựng đạt 20,00/20,00 điểm (đã tính 3,75 điểm "
+        "thưởng), Chỉ số CCHC 100,00 %, xếp loại Nhóm I."
+    )
     # index 89.995 (unrounded) is Nhóm II: printed with 3 decimals, never as '90,00 %'
-    s = {"year": 2026, "unit_name": "Sở Xây dựng", "total_points": 89.995, "max_points": 100.0,
-         "index_pct": 89.995, "band": "Nhóm II", "next_band_min_pct": 90.0,
-         "bonus_points": 0.0, "penalty_points": 0.0}
+    s = {
+        "year": 2026,
+        "unit_name": "Sở Xây dựng",
+        "total_points": 89.995,
+        "max_points": 100.0,
+        "index_pct": 89.995,
+        "band": "Nhóm II",
+        "next_band_min_pct": 90.0,
+        "bonus_points": 0.0,
+        "penalty_points": 0.0,
+    }
     assert "Chỉ số CCHC 89,995 %, xếp loại Nhóm II." in N.sentence_total(s)
 
 
@@ -88,9 +124,11 @@ def test_no_loss():
 def test_single_loss():
     one = {"1.1": (2.0, 2.0, 2.0), "1.2": (4.0, 3.5, 3.5), "2.1": (6.0, NAN, 6.0), "3.1": (NAN, NAN, 8.0)}
     summary, fields, top, stage, par = tables(one)
-    assert N.sentence_top(top, par) == ("Chỉ có 1 tiêu chí thành phần bị mất điểm: 1.2 «KH kiểm tra» mất "
-                                        "0,50/4,00 điểm (Phòng Kế hoạch - Tài chính chủ trì; bị trừ khi "
-                                        "thẩm định).")
+    assert N.sentence_top(top, par) == (
+        "Chỉ có 1 tiêu chí thành phần bị mất điểm: 1.2 «KH kiểm tra» mất "
+        "0,50/4,00 điểm (Phòng Kế hoạch - Tài chính chủ trì; bị trừ khi "
+        "thẩm định)."
+    )
     assert N.sentence_pareto(par) is None
 
 
@@ -101,15 +139,18 @@ def test_ties_are_all_named():
     assert N.sentence_top(top, par, n=1) == (
         "1 tiêu chí thành phần mất nhiều điểm nhất: 1.2 «KH kiểm tra» mất 2,00/4,00 điểm (Phòng Kế "
         "hoạch - Tài chính chủ trì; bị trừ khi thẩm định); 1 tiêu chí thành phần khác cũng mất 2,00 "
-        "điểm (bằng mức thứ 1): 3.1.")
+        "điểm (bằng mức thứ 1): 3.1."
+    )
 
 
 def test_missing_final_sentence():
     miss = dict(SCORES, **{"2.1": (6.0, 5.0, NAN)})
     text = N.annual_conclusions(*tables(miss))
-    assert text[0] == ("Năm 2026, chưa tính được tổng điểm và Chỉ số CCHC của Sở Xây dựng vì thiếu điểm "
-                       "thẩm định cuối cùng của 1 nội dung (2.1); các số liệu dưới đây chưa gồm các nội "
-                       "dung này.")
+    assert text[0] == (
+        "Năm 2026, chưa tính được tổng điểm và Chỉ số CCHC của Sở Xây dựng vì thiếu điểm "
+        "thẩm định cuối cùng của 1 nội dung (2.1); các số liệu dưới đây chưa gồm các nội "
+        "dung này."
+    )
     assert not any("–" in t.replace(" – ", "") for t in text)  # no en-dash placeholder for a number
 
 

@@ -6,21 +6,35 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from parlib.errors import StructuralError
-from parlib.outcome_model import (STATUS_NO_DATA, STATUS_OK, aggregate_outcomes, fit_outcome_glm,
-                                  segment_shift_tests)
+from parlib.analysis.outcome_model import (
+    STATUS_NO_DATA,
+    STATUS_OK,
+    aggregate_outcomes,
+    fit_outcome_glm,
+    segment_shift_tests,
+)
+from parlib.core.errors import StructuralError
 
-COLS = ["office_name", "field_name", "channel", "month", "is_late", "in_processing_scope", "outcome", "received_at"]
+COLS = [
+    "office_name",
+    "field_name",
+    "channel",
+    "month",
+    "is_late",
+    "in_processing_scope",
+    "outcome",
+    "received_at",
+]
 
 
 def classified_rows():
     rows = [
         ("P1", "F1", 1, 7, True, True, "late", "2026-07-02"),
         ("P1", "F1", 1, 7, False, True, "on_time", "2026-07-05"),
-        ("P1", "F1", 1, 7, False, True, "unknown", "2026-07-06"),      # no due date: not judged
-        ("P1", "F1", 1, 8, True, True, "late", "2026-07-20"),          # received July, settled August
+        ("P1", "F1", 1, 7, False, True, "unknown", "2026-07-06"),  # no due date: not judged
+        ("P1", "F1", 1, 8, True, True, "late", "2026-07-20"),  # received July, settled August
         ("P1", "F2", 2, 8, False, True, "early", "2026-08-01"),
-        ("P2", "F1", 1, 7, False, False, "on_time", "2026-07-03"),     # out of processing scope
+        ("P2", "F1", 1, 7, False, False, "on_time", "2026-07-03"),  # out of processing scope
         ("P2", "F1", 1, 7, True, True, "late", "2026-07-10"),
     ]
     df = pd.DataFrame(rows, columns=COLS)
@@ -36,11 +50,20 @@ def test_aggregate_outcomes_by_hand():
     pd.testing.assert_frame_equal(df, before)
     got = cells.set_index(["office_name", "field_name", "channel", "month"])
     # (P1,F1,1,7): rows 1-2 judged, 1 late; (P1,F1,1,8): 1/1; (P1,F2,2,8): 0/1; (P2,F1,1,7): 1/1
-    assert got["k"].to_dict() == {("P1", "F1", 1, 7): 1, ("P1", "F1", 1, 8): 1, ("P1", "F2", 2, 8): 0,
-                                  ("P2", "F1", 1, 7): 1}
+    assert got["k"].to_dict() == {
+        ("P1", "F1", 1, 7): 1,
+        ("P1", "F1", 1, 8): 1,
+        ("P1", "F2", 2, 8): 0,
+        ("P2", "F1", 1, 7): 1,
+    }
     assert got["n"].tolist() == [2, 1, 1, 1]
-    assert cells.attrs["rows"] == {"n_rows": 7, "n_out_of_scope": 1, "n_unknown_outcome": 1,
-                                   "n_missing_outcome": 0, "n_used": 5}
+    assert cells.attrs["rows"] == {
+        "n_rows": 7,
+        "n_out_of_scope": 1,
+        "n_unknown_outcome": 1,
+        "n_missing_outcome": 0,
+        "n_used": 5,
+    }
     # workload = receipts of the office in the month (all rows): P1 July 4, P1 Aug 1, P2 July 2.
     # relative to the office mean: P1 mean 2.5 -> 1.6 and 0.4; P2 -> 1.0.
     # z over the office-months (1.6, 0.4, 1.0): mean 1.0, SD sqrt((0.36 + 0.36 + 0)/2) = 0.6 -> 1, -1, 0
@@ -72,7 +95,9 @@ def simulate(seed, odds_x=4.0, n_mean=40, base_p=0.05):
                     logit = np.log(base_p / (1 - base_p)) + (np.log(odds_x) if o == "Phòng X" else 0.0)
                     k = int(rng.binomial(n, 1 / (1 + np.exp(-logit))))
                     rows.append((o, f, ch, m, k, n, float(rng.normal())))
-    return pd.DataFrame(rows, columns=["office_name", "field_name", "channel", "month", "k", "n", "workload_z"])
+    return pd.DataFrame(
+        rows, columns=["office_name", "field_name", "channel", "month", "k", "n", "workload_z"]
+    )
 
 
 def test_known_office_effect_is_detected_and_ranked_first():
@@ -80,8 +105,8 @@ def test_known_office_effect_is_detected_and_ranked_first():
     assert res.status == STATUS_OK
     top = res.table.iloc[0]
     assert top["term"] == "office_name[Phòng X]" and top["is_driver"] and top["rank"] == 1
-    assert top["or_ci_low"] < 4 < top["or_ci_high"]            # the true OR is inside the interval
-    assert res.table["is_driver"].sum() == 1                     # nothing else is called a driver
+    assert top["or_ci_low"] < 4 < top["or_ci_high"]  # the true OR is inside the interval
+    assert res.table["is_driver"].sum() == 1  # nothing else is called a driver
     assert "không phải bằng chứng nhân quả" in res.message
 
 
@@ -100,7 +125,9 @@ def test_agrees_with_statsmodels_glm():
     res = fit_outcome_glm(cells, ["office_name", "channel"])
     # same design by hand: reference = largest level by dossiers
     X = pd.get_dummies(cells[["office_name", "channel"]].astype(str), dtype=float)
-    X = X.drop(columns=[f"office_name_{res.references['office_name']}", f"channel_{res.references['channel']}"])
+    X = X.drop(
+        columns=[f"office_name_{res.references['office_name']}", f"channel_{res.references['channel']}"]
+    )
     y = np.column_stack([cells["k"], cells["n"] - cells["k"]])
     sm_res = sm.GLM(y, sm.add_constant(X), family=sm.families.Binomial()).fit()
     coef = dict(zip(X.columns, np.asarray(sm_res.params)[1:]))
@@ -171,7 +198,13 @@ def test_direction_decrease():
 
 def test_fit_is_fast_on_5000_cells():
     rng = np.random.default_rng(0)
-    grid = [(f"O{o}", f"F{f}", ch, m) for o in range(10) for f in range(14) for ch in (1, 2, 3) for m in range(1, 13)]
+    grid = [
+        (f"O{o}", f"F{f}", ch, m)
+        for o in range(10)
+        for f in range(14)
+        for ch in (1, 2, 3)
+        for m in range(1, 13)
+    ]
     cells = pd.DataFrame(grid, columns=["office_name", "field_name", "channel", "month"])
     cells["n"] = rng.poisson(20, len(cells)) + 1
     cells["k"] = rng.binomial(cells["n"], 0.08)

@@ -9,27 +9,43 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from parlib import plots_annual as PL
+from parlib.report.figures import annual as PL
 
 BANDS = pd.DataFrame({"band_name": ["Nhóm I", "Nhóm II", "Dưới Nhóm II"], "min_pct": [90, 80, 0]})
-FIELD_NAMES = ["Công tác chỉ đạo, điều hành cải cách hành chính", "Xây dựng và tổ chức thực hiện thể chế",
-               "Cải cách thủ tục hành chính", "Cải cách tổ chức bộ máy hành chính",
-               "Cải cách chế độ công vụ", "Cải cách tài chính công",
-               "Xây dựng và phát triển Chính quyền điện tử, Chính quyền số",
-               "Tác động của CCHC đến người dân, tổ chức và phát triển KT-XH"]
+FIELD_NAMES = [
+    "Công tác chỉ đạo, điều hành cải cách hành chính",
+    "Xây dựng và tổ chức thực hiện thể chế",
+    "Cải cách thủ tục hành chính",
+    "Cải cách tổ chức bộ máy hành chính",
+    "Cải cách chế độ công vụ",
+    "Cải cách tài chính công",
+    "Xây dựng và phát triển Chính quyền điện tử, Chính quyền số",
+    "Tác động của CCHC đến người dân, tổ chức và phát triển KT-XH",
+]
 
 
 def pareto_df(n=30):
     lost = np.linspace(2.0, 0.1, n)
     cum = lost.cumsum()
-    return pd.DataFrame({"rank": np.arange(1, n + 1), "code": [f"{i // 5 + 1}.{i % 5 + 1}.1" for i in range(n)],
-                         "points_lost": lost, "cum_points_lost": cum,
-                         "share_pct": lost / cum[-1] * 100, "cum_share_pct": cum / cum[-1] * 100})
+    return pd.DataFrame(
+        {
+            "rank": np.arange(1, n + 1),
+            "code": [f"{i // 5 + 1}.{i % 5 + 1}.1" for i in range(n)],
+            "points_lost": lost,
+            "cum_points_lost": cum,
+            "share_pct": lost / cum[-1] * 100,
+            "cum_share_pct": cum / cum[-1] * 100,
+        }
+    )
 
 
 def office_df():
-    names = ["Văn phòng Sở", "Phòng Quản lý vận tải, phương tiện và người lái", "Thanh tra Sở",
-             "Phòng Kế hoạch - Tài chính"]
+    names = [
+        "Văn phòng Sở",
+        "Phòng Quản lý vận tải, phương tiện và người lái",
+        "Thanh tra Sở",
+        "Phòng Kế hoạch - Tài chính",
+    ]
     lost = np.array([3.25, 1.5, 0.75, 0.5])
     return pd.DataFrame({"owner_office": names, "points_lost": lost, "share_pct": lost / lost.sum() * 100})
 
@@ -38,10 +54,18 @@ def field_df():
     rng = np.random.default_rng(1)
     pct = np.array([95.0, 88.5, 79.25, 100.0, 91.0, 70.0, 84.4, 62.5])
     stage = rng.uniform(0, 1, (8, 5)).round(2)
-    return pd.DataFrame({"code": [str(i) for i in range(1, 9)], "name": FIELD_NAMES, "pct_of_max": pct,
-                         "not_claimed_points": stage[:, 0], "cut_round1_points": stage[:, 1] + 0.5,
-                         "regained_points": stage[:, 2] * 0.5, "survey_points": stage[:, 3],
-                         "unsplit_points": np.r_[stage[:1, 4], np.zeros(7)]})
+    return pd.DataFrame(
+        {
+            "code": [str(i) for i in range(1, 9)],
+            "name": FIELD_NAMES,
+            "pct_of_max": pct,
+            "not_claimed_points": stage[:, 0],
+            "cut_round1_points": stage[:, 1] + 0.5,
+            "regained_points": stage[:, 2] * 0.5,
+            "survey_points": stage[:, 3],
+            "unsplit_points": np.r_[stage[:1, 4], np.zeros(7)],
+        }
+    )
 
 
 CASES = {

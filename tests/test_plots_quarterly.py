@@ -6,11 +6,16 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from parlib.index766 import GROUPS
-from parlib.plots_quarterly import (plot_766_groups, plot_funnel, plot_kpi_trend, plot_p_chart,
-                                    plot_task_progress)
-from parlib.spc import funnel, p_chart
-from parlib.stats import add_rate
+from parlib.analysis.spc import funnel, p_chart
+from parlib.analysis.stats import add_rate
+from parlib.model.index766 import GROUPS
+from parlib.report.figures.quarterly import (
+    plot_766_groups,
+    plot_funnel,
+    plot_kpi_trend,
+    plot_p_chart,
+    plot_task_progress,
+)
 
 
 def _months(m):
@@ -23,32 +28,67 @@ def _chart():
 
 
 def _progress():
-    return pd.DataFrame({
-        "task_no": [1, 2, 3, 4, 5],
-        "lead_office": ["Văn phòng Sở", "Văn phòng Sở", "Phòng Kế hoạch - Tài chính",
-                        "Phòng Quản lý hoạt động xây dựng", "Phòng Kế hoạch - Tài chính"],
-        "latest_status": ["Hoàn thành", "Chậm tiến độ", "Đúng tiến độ", "Chưa cập nhật", "Chưa cập nhật"],
-        "is_late": [False, True, False, True, False],
-    })
+    return pd.DataFrame(
+        {
+            "task_no": [1, 2, 3, 4, 5],
+            "lead_office": [
+                "Văn phòng Sở",
+                "Văn phòng Sở",
+                "Phòng Kế hoạch - Tài chính",
+                "Phòng Quản lý hoạt động xây dựng",
+                "Phòng Kế hoạch - Tài chính",
+            ],
+            "latest_status": ["Hoàn thành", "Chậm tiến độ", "Đúng tiến độ", "Chưa cập nhật", "Chưa cập nhật"],
+            "is_late": [False, True, False, True, False],
+        }
+    )
 
 
 def _scores():
     rows = []
     for m, bump in [(1, 0.0), (2, 0.5), (3, 1.0), (4, 1.5)]:
         for code, name, mx in GROUPS.itertuples(index=False):
-            rows.append({"period": f"2026-{m:02d}", "year": 2026, "month": m, "quarter": (m - 1) // 3 + 1,
-                         "group_code": code, "group_name": name, "points": mx * 0.8 + bump, "max_points": mx})
+            rows.append(
+                {
+                    "period": f"2026-{m:02d}",
+                    "year": 2026,
+                    "month": m,
+                    "quarter": (m - 1) // 3 + 1,
+                    "group_code": code,
+                    "group_name": name,
+                    "points": mx * 0.8 + bump,
+                    "max_points": mx,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 CASES = {
     "p_chart": lambda: plot_p_chart(_chart(), "Tỷ lệ hồ sơ đúng hạn – biểu đồ kiểm soát p", target_pct=98),
-    "funnel": lambda: plot_funnel(funnel(pd.DataFrame({
-        "group": ["Văn phòng Sở", "Phòng Quy hoạch - Kiến trúc", "Thanh tra Sở", "Phòng Kế hoạch - Tài chính"],
-        "k": [930, 170, 40, 460], "n": [1000, 200, 50, 480]})), "Tỷ lệ đúng hạn theo đơn vị"),
-    "kpi_trend": lambda: plot_kpi_trend(add_rate(pd.DataFrame({
-        "period": _months(6), "k": [45, 47, 0, 40, 44, 49], "n": [50, 50, 0, 45, 50, 50]})),
-        "Tỷ lệ PAKN xử lý đúng hạn", 100),
+    "funnel": lambda: plot_funnel(
+        funnel(
+            pd.DataFrame(
+                {
+                    "group": [
+                        "Văn phòng Sở",
+                        "Phòng Quy hoạch - Kiến trúc",
+                        "Thanh tra Sở",
+                        "Phòng Kế hoạch - Tài chính",
+                    ],
+                    "k": [930, 170, 40, 460],
+                    "n": [1000, 200, 50, 480],
+                }
+            )
+        ),
+        "Tỷ lệ đúng hạn theo đơn vị",
+    ),
+    "kpi_trend": lambda: plot_kpi_trend(
+        add_rate(
+            pd.DataFrame({"period": _months(6), "k": [45, 47, 0, 40, 44, 49], "n": [50, 50, 0, 45, 50, 50]})
+        ),
+        "Tỷ lệ PAKN xử lý đúng hạn",
+        100,
+    ),
     "tasks": lambda: plot_task_progress(_progress()),
     "766": lambda: plot_766_groups(_scores()),
 }
@@ -80,7 +120,10 @@ def test_p_chart_draws_signals_target_and_decimal_commas():
 
 def test_empty_inputs_give_a_message_not_an_error():
     empty_chart = _chart().iloc[0:0]
-    for fig in (plot_p_chart(empty_chart, "x"), plot_task_progress(_progress().iloc[0:0]),
-                plot_766_groups(_scores().iloc[0:0])):
+    for fig in (
+        plot_p_chart(empty_chart, "x"),
+        plot_task_progress(_progress().iloc[0:0]),
+        plot_766_groups(_scores().iloc[0:0]),
+    ):
         assert isinstance(fig, Figure)
         assert fig.axes[0].texts[0].get_text().startswith("Chưa có")

@@ -20,27 +20,64 @@ import re
 import zipfile
 from pathlib import Path
 
+import _robustness as R
 import pandas as pd
 import pytest
 
-import _robustness as R
-from parlib.readers import is_pii_header, scrub_text
-
+from parlib.core.text import is_pii_header, scrub_text
 
 # ---------------------------------------------------------------- unit level
 
-@pytest.mark.parametrize("header", [
-    "Họ tên", "Họ và tên", "HỌ VÀ TÊN CÔNG DÂN", "Ho ten nguoi nop", "Người gửi", "Tên người nộp",
-    "Số điện thoại", "SĐT", "SĐT liên hệ", "Điện thoại di động", "So DT", "Số CCCD", "CMND/CCCD số",
-    "Căn cước công dân", "Số định danh cá nhân", "Địa chỉ", "Địa chỉ liên hệ", "Nơi cư trú", "Email",
-    "E-mail", "Thư điện tử", "Full name", "Phone", "Address",
-])
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Họ tên",
+        "Họ và tên",
+        "HỌ VÀ TÊN CÔNG DÂN",
+        "Ho ten nguoi nop",
+        "Người gửi",
+        "Tên người nộp",
+        "Số điện thoại",
+        "SĐT",
+        "SĐT liên hệ",
+        "Điện thoại di động",
+        "So DT",
+        "Số CCCD",
+        "CMND/CCCD số",
+        "Căn cước công dân",
+        "Số định danh cá nhân",
+        "Địa chỉ",
+        "Địa chỉ liên hệ",
+        "Nơi cư trú",
+        "Email",
+        "E-mail",
+        "Thư điện tử",
+        "Full name",
+        "Phone",
+        "Address",
+    ],
+)
 def test_personal_data_headers_recognised(header):
     assert is_pii_header(header)
 
 
-@pytest.mark.parametrize("header", ["Số hồ sơ", "Đơn vị xử lý", "Ngày tiếp nhận", "Mã TTHC", "Góp ý", "Nội dung",
-                                    "Lĩnh vực", "Kênh nộp", "Trạng thái", "Hài lòng chung", "Ghi chú"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Số hồ sơ",
+        "Đơn vị xử lý",
+        "Ngày tiếp nhận",
+        "Mã TTHC",
+        "Góp ý",
+        "Nội dung",
+        "Lĩnh vực",
+        "Kênh nộp",
+        "Trạng thái",
+        "Hài lòng chung",
+        "Ghi chú",
+    ],
+)
 def test_ordinary_headers_not_taken_for_personal_data(header):
     assert not is_pii_header(header)
 
@@ -52,8 +89,11 @@ def test_scrub_text_examples():
 
 
 def _dump(out: R.Outcome) -> str:
-    parts = [df.astype(str).to_csv() + " ".join(map(str, df.columns))
-             for df in (out.frame, out.issues, out.ledger) if df is not None]
+    parts = [
+        df.astype(str).to_csv() + " ".join(map(str, df.columns))
+        for df in (out.frame, out.issues, out.ledger)
+        if df is not None
+    ]
     return " ".join(parts)
 
 
@@ -69,8 +109,12 @@ def test_readers_drop_personal_columns_and_scrub_free_text(kind, tmp_path):
     seed = R.SEEDS[kind]
     rows = R.seed_rows(seed)
     h = seed.header
-    free = {"feedback": "Nội dung", "survey": "Góp ý", "task_status": "Ghi chú",
-            "scoresheet": "Nội dung giải trình"}.get(kind)
+    free = {
+        "feedback": "Nội dung",
+        "survey": "Góp ý",
+        "task_status": "Ghi chú",
+        "scoresheet": "Nội dung giải trình",
+    }.get(kind)
     width = len(rows[h])
     rows[h] = rows[h] + [name for name, _ in R.EXTRA_PII_COLUMNS]
     for i in range(h + 1, len(rows)):
@@ -86,6 +130,7 @@ def test_readers_drop_personal_columns_and_scrub_free_text(kind, tmp_path):
 
 
 # ---------------------------------------------------------------- canary, end to end
+
 
 def _texts(p: Path):
     """Every piece of text a file holds, decoded the way a reader of that file would see it."""
@@ -110,6 +155,7 @@ def _texts(p: Path):
             elif isinstance(o, list):
                 for v in o:
                     yield from walk(v)
+
         yield from walk(json.loads(p.read_text(encoding="utf-8")))
     else:
         yield html.unescape(p.read_bytes().decode("utf-8", "replace"))
@@ -140,15 +186,19 @@ def test_no_canary_in_any_output_file_or_log(planted):
     for name, run in planted["runs"].items():
         for stream, text in (("stdout", run.stdout), ("stderr", run.stderr)):
             found += [f"{name} {stream}: «{n}»" for n in _leaks(text)]
-    R.record_figures(canary_values=len(R.CANARY_NEEDLES), canary_output_files_scanned=len(files),
-                     canary_output_kinds=kinds, canary_reports=sorted(planted["runs"]),
-                     canary_planted_in=planted["where"]["pii"] + planted["where"]["free_text"])
+    R.record_figures(
+        canary_values=len(R.CANARY_NEEDLES),
+        canary_output_files_scanned=len(files),
+        canary_output_kinds=kinds,
+        canary_reports=sorted(planted["runs"]),
+        canary_planted_in=planted["where"]["pii"] + planted["where"]["free_text"],
+    )
     assert found == [], "personal data reached an output:\n" + "\n".join(sorted(set(found)))
 
 
 @pytest.mark.slow
 def test_quarterly_report_covered(planted):
-    from parlib.config import NOTEBOOKS_DIR
+    from parlib.core.paths import NOTEBOOKS_DIR
 
     if not (NOTEBOOKS_DIR / "quarterly.ipynb").exists():
         pytest.skip("notebooks/quarterly.ipynb does not exist yet: the quarterly canary scan cannot run")

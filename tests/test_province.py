@@ -4,8 +4,9 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from parlib.errors import StructuralError
-from parlib.province import province_path, read_province
+from parlib.core.catalog import province_path
+from parlib.core.errors import StructuralError
+from parlib.ingest.province import read_province
 
 
 def workbook(tmp_path, rows, sheet="Ket qua", name="ket_qua_par_index_2025.xlsx"):
@@ -23,17 +24,20 @@ HEAD = ["STT", "Đơn vị", "Lĩnh vực 1", "Lĩnh vực 2", "Tổng điểm",
 
 
 def test_reads_title_rows_numbers_and_missing_ranks(tmp_path):
-    p = workbook(tmp_path, [
-        ["KẾT QUẢ XÁC ĐỊNH CHỈ SỐ CCHC NĂM 2025 CỦA CÁC SỞ, BAN, NGÀNH"],   # row 1
-        [None],                                                               # row 2
-        HEAD,                                                                 # row 3
-        [1, "Sở Xây dựng", 8.5, "7,25", 15.75, "90,5", None, "Nhóm I"],       # row 4: blank rank
-        [2, "Sở Tư pháp", 8, 7, 15, 88, "3 (đồng hạng)", "Nhóm II"],          # row 5
-        [3, "Sở Y tế", 8, "abc", 16, 88, "x", "Nhóm II"],                     # row 6: bad number, bad rank
-        [None, "Trung bình", 8, 7, 15, 88, None, None],                       # row 7: summary
-        [None],                                                               # row 8: blank
-        ["Ghi chú: xếp hạng chưa công bố"],                                   # row 9: note
-    ])
+    p = workbook(
+        tmp_path,
+        [
+            ["KẾT QUẢ XÁC ĐỊNH CHỈ SỐ CCHC NĂM 2025 CỦA CÁC SỞ, BAN, NGÀNH"],  # row 1
+            [None],  # row 2
+            HEAD,  # row 3
+            [1, "Sở Xây dựng", 8.5, "7,25", 15.75, "90,5", None, "Nhóm I"],  # row 4: blank rank
+            [2, "Sở Tư pháp", 8, 7, 15, 88, "3 (đồng hạng)", "Nhóm II"],  # row 5
+            [3, "Sở Y tế", 8, "abc", 16, 88, "x", "Nhóm II"],  # row 6: bad number, bad rank
+            [None, "Trung bình", 8, 7, 15, 88, None, None],  # row 7: summary
+            [None],  # row 8: blank
+            ["Ghi chú: xếp hạng chưa công bố"],  # row 9: note
+        ],
+    )
     t, issues, ledger = read_province(p)
     assert t["unit_name"].tolist() == ["Sở Xây dựng", "Sở Tư pháp", "Sở Y tế"]
     assert t["year"].tolist() == [2025] * 3  # from the file name
@@ -51,9 +55,15 @@ def test_reads_title_rows_numbers_and_missing_ranks(tmp_path):
 
 
 def test_unit_rename_and_merge(tmp_path):
-    p = workbook(tmp_path, [HEAD,
-                            [1, "Sở Giao thông vận tải", 8, 7, 15, 88, 2, "Nhóm II"],
-                            [2, "Sở Xây dựng", 9, 7, 16, 90, 1, "Nhóm I"]], name="ket_qua_par_index_2024.xlsx")
+    p = workbook(
+        tmp_path,
+        [
+            HEAD,
+            [1, "Sở Giao thông vận tải", 8, 7, 15, 88, 2, "Nhóm II"],
+            [2, "Sở Xây dựng", 9, 7, 16, 90, 1, "Nhóm I"],
+        ],
+        name="ket_qua_par_index_2024.xlsx",
+    )
     t, issues, ledger = read_province(p, unit_aliases={"SỞ GIAO THÔNG VẬN TẢI": "Sở Xây dựng"})
     # the predecessor is renamed to the current unit; the second row for the same unit is rejected
     assert t["unit_name"].tolist() == ["Sở Xây dựng"]

@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from parlib.errors import InputFormatError, StructuralError
-from parlib.readers import (find_header_row, flatten_header, fold, is_pii_header, map_columns,
-                            normalise_text, parse_datetimes, parse_numbers, read_cells, scrub_text)
+from parlib.core.cells import parse_datetimes, parse_numbers
+from parlib.core.errors import InputFormatError, StructuralError
+from parlib.core.text import fold, is_pii_header, normalise_text, scrub_text
+from parlib.ingest.readers import find_header_row, flatten_header, map_columns, read_cells
 
 
 def test_fold_keeps_d_and_matches_spellings():
@@ -29,8 +30,18 @@ def test_parse_numbers_decimal_comma_and_bad_text():
 
 
 def test_parse_datetimes_mixed_styles():
-    s = pd.Series([dt.datetime(2026, 2, 13, 15, 30), "13/02/2026 15:30", "13/02/2026", 46066.5,
-                   None, "31/02/2026", "01/01/1900"], dtype=object)
+    s = pd.Series(
+        [
+            dt.datetime(2026, 2, 13, 15, 30),
+            "13/02/2026 15:30",
+            "13/02/2026",
+            46066.5,
+            None,
+            "31/02/2026",
+            "01/01/1900",
+        ],
+        dtype=object,
+    )
     out, bad = parse_datetimes(s)
     assert out[0] == pd.Timestamp("2026-02-13 15:30")
     assert out[1] == pd.Timestamp("2026-02-13 15:30")
@@ -42,17 +53,29 @@ def test_parse_datetimes_mixed_styles():
 
 
 def test_two_row_header_flattening():
-    cells = pd.DataFrame([["Mã", "Điểm thẩm định", None, "Lý do"],
-                          [None, "Lần 1", "Cuối cùng", None]], dtype=object)
-    assert flatten_header(cells, 0, 2) == ["Mã", "Điểm thẩm định / Lần 1", "Điểm thẩm định / Cuối cùng", "Lý do"]
+    cells = pd.DataFrame(
+        [["Mã", "Điểm thẩm định", None, "Lý do"], [None, "Lần 1", "Cuối cùng", None]], dtype=object
+    )
+    assert flatten_header(cells, 0, 2) == [
+        "Mã",
+        "Điểm thẩm định / Lần 1",
+        "Điểm thẩm định / Cuối cùng",
+        "Lý do",
+    ]
 
 
 def test_find_header_and_missing_columns_named(tmp_path):
     cells = pd.DataFrame([["DANH SÁCH HỒ SƠ", None], [None, None], ["STT", " SỐ HỒ SƠ "]], dtype=object)
     assert find_header_row(cells, ["Số hồ sơ"]) == 2
     with pytest.raises(StructuralError) as e:
-        map_columns(["STT", "Số hồ sơ"], {"dossier_id": ["Số hồ sơ"], "due_at": ["Ngày hẹn trả"]},
-                    required=["dossier_id", "due_at"], file="a.xlsx", sheet="S", header_row=2)
+        map_columns(
+            ["STT", "Số hồ sơ"],
+            {"dossier_id": ["Số hồ sơ"], "due_at": ["Ngày hẹn trả"]},
+            required=["dossier_id", "due_at"],
+            file="a.xlsx",
+            sheet="S",
+            header_row=2,
+        )
     assert "Ngày hẹn trả" in str(e.value) and "a.xlsx" in str(e.value)
 
 

@@ -14,10 +14,10 @@ import os
 import nbformat
 import pytest
 
-from parlib import report
-from parlib.config import Paths
-from parlib.io import remove_stale_parts
-from parlib.report import ReportSpec, build_key, render
+from parlib.core.io import remove_stale_parts
+from parlib.core.paths import Paths
+from parlib.report import render as report
+from parlib.report.render import ReportSpec, build_key, render
 
 
 def _write_notebook(folder, extra: str = "") -> None:
@@ -29,7 +29,8 @@ def _write_notebook(folder, extra: str = "") -> None:
         "out.mkdir(parents=True, exist_ok=True)\n"
         '(out / "t.csv").write_text(f"year\\n{year}\\n", encoding="utf-8")\n'
         '(Path(output_dir) / "summary.json").write_text(\'{"year": %d}\' % year, encoding="utf-8")\n'
-        f'print("báo cáo thử", year){extra}')
+        f'print("báo cáo thử", year){extra}'
+    )
     nb = nbformat.v4.new_notebook(cells=[params, body])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, str(folder / "tiny.ipynb"))
@@ -119,7 +120,7 @@ def test_build_key_covers_inputs_parameters_notebook_and_data_folder(setup, tmp_
 
 
 def test_stale_temporary_files_of_dead_processes_are_removed(tmp_path):
-    dead = 2 ** 22 + 12345  # above the default pid_max of 4 194 304: no such process
+    dead = 2**22 + 12345  # above the default pid_max of 4 194 304: no such process
     stale = tmp_path / f".kpis_2026_Q3.parquet.{dead}.ab_c1.part"
     mine = tmp_path / f".kpis_2026_Q3.parquet.{os.getpid()}.zz9.part"
     table = tmp_path / "kpis_2026_Q3.parquet"

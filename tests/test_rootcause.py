@@ -13,14 +13,25 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from parlib import rootcause as rc
-from parlib.rootcause_text import cause_paragraph, task_status_text, write_paragraphs
+from parlib.analysis import rootcause as rc
+from parlib.analysis.rootcause.finish import task_status_text
+from parlib.report.rootcause_text import cause_paragraph, write_paragraphs
 
-NODE = {"code": "3.3.2", "name": "Tỷ lệ hồ sơ đúng hạn", "max_points": 3.5, "kpi": "on_time_pct", "rule": "linear",
-        "rule_params": "98", "owner_office": "Văn phòng Sở", "partner_offices": "Phòng A;Phòng B", "plan_tasks": "10"}
+NODE = {
+    "code": "3.3.2",
+    "name": "Tỷ lệ hồ sơ đúng hạn",
+    "max_points": 3.5,
+    "kpi": "on_time_pct",
+    "rule": "linear",
+    "rule_params": "98",
+    "owner_office": "Văn phòng Sở",
+    "partner_offices": "Phòng A;Phòng B",
+    "plan_tasks": "10",
+}
 
 
 # ---------------------------------------------------------------- points conversion
+
 
 def test_points_for_each_rule():
     # linear 98, max 3.5: 95.635 / 98 × 3.5 = 3.41553… -> 3.42; at or above 98 -> 3.5
@@ -64,11 +75,17 @@ def test_centred_decomposition_keeps_the_total():
 
 # ---------------------------------------------------------------- the evidence chain on a fake source
 
+
 class FakeSource:
     """Counts per (kind, year, quarter) window; offices A (fast procedure p1) and B (slow p2)."""
 
-    fine, coarse, dimension, window_kind, kpi = ["office_name", "procedure_code"], "office_name", "office_name", \
-        "label", "on_time_pct"
+    fine, coarse, dimension, window_kind, kpi = (
+        ["office_name", "procedure_code"],
+        "office_name",
+        "office_name",
+        "label",
+        "on_time_pct",
+    )
 
     def __init__(self, quarters: dict):
         self.q = quarters  # (year, quarter) -> {(office, procedure): (k, n)}
@@ -76,11 +93,17 @@ class FakeSource:
     def counts(self, window, by):
         kind, year, quarter = window
         qs = [quarter] if kind == "quarter" else range(1, quarter + 1)
-        rows = [{"office_name": o, "procedure_code": p, "k": k, "n": n}
-                for q in qs for (o, p), (k, n) in self.q.get((year, q), {}).items()]
+        rows = [
+            {"office_name": o, "procedure_code": p, "k": k, "n": n}
+            for q in qs
+            for (o, p), (k, n) in self.q.get((year, q), {}).items()
+        ]
         df = pd.DataFrame(rows, columns=["office_name", "procedure_code", "k", "n"])
-        return df.groupby(by, as_index=False)[["k", "n"]].sum() if by else \
-            pd.DataFrame({"k": [df["k"].sum()], "n": [df["n"].sum()]})
+        return (
+            df.groupby(by, as_index=False)[["k", "n"]].sum()
+            if by
+            else pd.DataFrame({"k": [df["k"].sum()], "n": [df["n"].sum()]})
+        )
 
     def monthly(self, segment):
         return None
@@ -89,16 +112,19 @@ class FakeSource:
         return None
 
 
-BASE_Q = {("A", "p1"): (792, 800), ("B", "p2"): (180, 200)}          # 97.2 %
-DATA = {(2025, 1): BASE_Q, (2025, 2): BASE_Q,
-        (2026, 1): {("A", "p1"): (495, 500), ("B", "p2"): (450, 500)},  # same rates, more of B: pure mix
-        (2026, 2): {("A", "p1"): (720, 800), ("B", "p2"): (180, 200)}}  # A 99 % -> 90 %: performance
+BASE_Q = {("A", "p1"): (792, 800), ("B", "p2"): (180, 200)}  # 97.2 %
+DATA = {
+    (2025, 1): BASE_Q,
+    (2025, 2): BASE_Q,
+    (2026, 1): {("A", "p1"): (495, 500), ("B", "p2"): (450, 500)},  # same rates, more of B: pure mix
+    (2026, 2): {("A", "p1"): (720, 800), ("B", "p2"): (180, 200)},
+}  # A 99 % -> 90 %: performance
 
 
-def _rows(data) -> tuple[pd.DataFrame, dict]:
-    parts = {"rows": [], "decomposition": [], "summaries": [], "models": {}, "notes": [], "cache": {}}
+def _rows(data) -> tuple[pd.DataFrame, rc.Evidence]:
+    parts = rc.Evidence()
     rc.kpi_node_rows(NODE, FakeSource(data), 2026, 2, parts)
-    return pd.DataFrame(parts["rows"]), parts
+    return pd.DataFrame(parts.rows), parts
 
 
 def test_change_split_into_quarters_offices_and_shortfall():
@@ -111,7 +137,9 @@ def test_change_split_into_quarters_offices_and_shortfall():
     q1 = rows.loc[rows["period"] == "2026-Q1"].iloc[0]
     assert q1["mix_or_performance"] == "mix"
     assert q1["points_explained"] == pytest.approx(0.18 * 0.0135 / 0.0495, abs=1e-4)
-    assert q1["segment_dimension"] == "procedure_code" and q1["segment"] == "p2; p1"  # B's share grew the most
+    assert (
+        q1["segment_dimension"] == "procedure_code" and q1["segment"] == "p2; p1"
+    )  # B's share grew the most
     q2 = rows.loc[rows["period"] == "2026-Q2"]
     assert list(q2["segment"]) == ["A"]  # B did not change: no row
     a = q2.iloc[0]
@@ -132,10 +160,10 @@ def test_no_claim_for_a_period_without_data():
     assert set(rows["mix_or_performance"]) == {"shortfall"}
     assert rows["points_explained"].sum() == pytest.approx(0.21)
     assert rows["measure_before"].isna().all() and not rows["is_adverse"].any()
-    assert any("không có số liệu cùng kỳ" in n for n in parts["notes"])
+    assert any("không có số liệu cùng kỳ" in n for n in parts.notes)
     # no 2026 data at all: no row, a note instead
     rows, parts = _rows({k: v for k, v in DATA.items() if k[0] == 2025})
-    assert rows.empty and any("chưa có số liệu" in n for n in parts["notes"])
+    assert rows.empty and any("chưa có số liệu" in n for n in parts.notes)
 
 
 def test_nothing_at_risk_gives_no_row():
@@ -149,6 +177,7 @@ def test_nothing_at_risk_gives_no_row():
 
 # ---------------------------------------------------------------- ranking, significance, text
 
+
 def _table(**cols) -> pd.DataFrame:
     n = len(next(iter(cols.values())))
     base = {c: [None] * n for c in rc.TABLE_COLUMNS if c != "rank"}
@@ -157,8 +186,12 @@ def _table(**cols) -> pd.DataFrame:
 
 
 def test_rank_by_points_not_by_significance_or_size():
-    t = _table(code=["a", "b", "c", "d", "e"], points_explained=[0.1, np.nan, 0.5, 0.5, 0.05],
-               is_significant=[True, True, False, True, True], change_pp=[-30.0, -50.0, -1.0, -2.0, -90.0])
+    t = _table(
+        code=["a", "b", "c", "d", "e"],
+        points_explained=[0.1, np.nan, 0.5, 0.5, 0.05],
+        is_significant=[True, True, False, True, True],
+        change_pp=[-30.0, -50.0, -1.0, -2.0, -90.0],
+    )
     out = rc.rank_causes_by_points(t)
     # 0.5 (significant first) > 0.5 > 0.1 > 0.05 (however large the change) > NaN last
     assert list(out["code"]) == ["d", "c", "a", "e", "b"]
@@ -168,23 +201,48 @@ def test_rank_by_points_not_by_significance_or_size():
 def test_significance_is_holm_over_the_table_and_adverse_only():
     # raw p 0.01, 0.02, 0.04 -> Holm 0.03, 0.04, 0.04; the improving row is never significant
     t = _table(p_value=[0.01, 0.02, 0.04, 0.001], is_adverse=[True, True, True, False])
-    out = rc._significance(t, 0.05)
+    out = rc.significance(t, 0.05)
     assert list(out["p_adjusted"].round(3)) == [0.03, 0.04, 0.04, 0.004]
     assert list(out["is_significant"]) == [True, True, True, False]
-    out = rc._significance(t.assign(p_value=[0.02, 0.03, 0.04, 0.5]), 0.05)  # Holm: 0.08, 0.08, 0.08
+    out = rc.significance(t.assign(p_value=[0.02, 0.03, 0.04, 0.5]), 0.05)  # Holm: 0.08, 0.08, 0.08
     assert not out["is_significant"].any()
 
 
 def _row(**kw) -> dict:
     r = {c: None for c in rc.TABLE_COLUMNS}
-    r.update(rank=1, code="3.3.2", name="Tỷ lệ hồ sơ đúng hạn", kind="at_risk", points_explained=0.05,
-             points_to_explain=0.08, measure="on_time_pct", measure_label="Tỷ lệ hồ sơ đúng hạn", period="2026-Q3",
-             period_label="Quý III/2026", base_period_label="Quý III/2025", measure_before=97.0, measure_after=96.0,
-             change_pp=-1.0, p_value=0.2, p_adjusted=0.6, is_adverse=True, is_significant=False,
-             segment_dimension="office_name", segment="Phòng A", segment_share_of_change=0.8,
-             mix_or_performance="performance", owner_office="Văn phòng Sở", partner_offices="Phòng A",
-             plan_tasks="10", task_status="Nhiệm vụ 10: Đúng tiến độ", action_text="", driver_terms="",
-             evidence_note="", top_procedures="", signal_start=None)
+    r.update(
+        rank=1,
+        code="3.3.2",
+        name="Tỷ lệ hồ sơ đúng hạn",
+        kind="at_risk",
+        points_explained=0.05,
+        points_to_explain=0.08,
+        measure="on_time_pct",
+        measure_label="Tỷ lệ hồ sơ đúng hạn",
+        period="2026-Q3",
+        period_label="Quý III/2026",
+        base_period_label="Quý III/2025",
+        measure_before=97.0,
+        measure_after=96.0,
+        change_pp=-1.0,
+        p_value=0.2,
+        p_adjusted=0.6,
+        is_adverse=True,
+        is_significant=False,
+        segment_dimension="office_name",
+        segment="Phòng A",
+        segment_share_of_change=0.8,
+        mix_or_performance="performance",
+        owner_office="Văn phòng Sở",
+        partner_offices="Phòng A",
+        plan_tasks="10",
+        task_status="Nhiệm vụ 10: Đúng tiến độ",
+        action_text="",
+        driver_terms="",
+        evidence_note="",
+        top_procedures="",
+        signal_start=None,
+    )
     r.update(kw)
     return r
 
@@ -193,73 +251,130 @@ def test_paragraph_is_honest_about_noise_and_association():
     text = cause_paragraph(_row())
     assert "chưa phân biệt được với dao động ngẫu nhiên" in text
     assert "vượt ngưỡng" not in text
-    sig = cause_paragraph(_row(is_significant=True, p_adjusted=0.0004, driver_terms="phòng «Phòng A»: tỷ số chênh 3,00",
-                               signal_start="2026-08"))
+    sig = cause_paragraph(
+        _row(
+            is_significant=True,
+            p_adjusted=0.0004,
+            driver_terms="phòng «Phòng A»: tỷ số chênh 3,00",
+            signal_start="2026-08",
+        )
+    )
     assert "vượt ngưỡng dao động ngẫu nhiên (p hiệu chỉnh Holm < 0,001)" in sig
     assert "có liên quan (tương quan), chưa phải bằng chứng nhân quả" in sig
     assert "tháng 8/2026" in sig and "0,05 điểm" in sig and "96,0 %" in sig
     no_base = cause_paragraph(_row(measure_before=np.nan, change_pp=np.nan, is_adverse=False))
     assert "chưa có số liệu kỳ trước" in no_base and "dao động" not in no_base
-    mix = cause_paragraph(_row(mix_or_performance="mix", segment_dimension="procedure_code", segment="p2",
-                               top_procedures="p2 Thủ tục khó"))
+    mix = cause_paragraph(
+        _row(
+            mix_or_performance="mix",
+            segment_dimension="procedure_code",
+            segment="p2",
+            top_procedures="p2 Thủ tục khó",
+        )
+    )
     assert "cơ cấu hồ sơ" in mix and "không phải do xử lý chậm hơn" in mix
 
 
 def test_year_over_year_paragraph_names_stage_reason_and_unclassified():
-    r = _row(kind="year_over_year", period="2026", points_explained=0.25, stage="cut_at_appraisal",
-             stage_detail="thẩm định (bị trừ điểm): 0,25 điểm", reason="Lý do lạ", reason_category="unclassified",
-             reason_category_name="Chưa phân loại", measure="", measure_before=np.nan, measure_after=np.nan)
+    r = _row(
+        kind="year_over_year",
+        period="2026",
+        points_explained=0.25,
+        stage="cut_at_appraisal",
+        stage_detail="thẩm định (bị trừ điểm): 0,25 điểm",
+        reason="Lý do lạ",
+        reason_category="unclassified",
+        reason_category_name="Chưa phân loại",
+        measure="",
+        measure_before=np.nan,
+        measure_after=np.nan,
+    )
     text = cause_paragraph(r)
     assert "giảm 0,25 điểm so với năm 2025" in text
     assert "chưa phân loại được" in text and "thẩm định" in text
 
 
 def test_write_paragraphs_on_empty_and_small_result():
-    empty = rc.RootCauseResult(rc.rank_causes_by_points(_table(code=[])), title_period="Quý III/2026",
-                               notes=["Ghi chú."])
+    empty = rc.RootCauseResult(
+        rc.rank_causes_by_points(_table(code=[])), title_period="Quý III/2026", notes=["Ghi chú."]
+    )
     out = write_paragraphs(empty)
     assert out[0].startswith("Không có tiêu chí") and out[-1] == "Ghi chú."
-    res = rc.RootCauseResult(pd.DataFrame([_row(), _row(rank=2, points_explained=0.0, is_significant=False)]),
-                             title_period="Quý III/2026")
+    res = rc.RootCauseResult(
+        pd.DataFrame([_row(), _row(rank=2, points_explained=0.0, is_significant=False)]),
+        title_period="Quý III/2026",
+    )
     out = write_paragraphs(res)
     assert "2 nguyên nhân" in out[0] and "0 nguyên nhân có chỉ số xấu đi" in out[0]
     assert len(out) == 3 and out[1].startswith("1. Tiêu chí 3.3.2") and "Còn 1 nguyên nhân" in out[2]
     js = res.summary_json()
-    assert js[0] == {"rank": 1, "code": "3.3.2", "name": "Tỷ lệ hồ sơ đúng hạn", "kind": "at_risk",
-                     "measure": "on_time_pct", "period": "2026-Q3", "segment": "Phòng A",
-                     "segment_dimension": "office_name", "office": "Phòng A", "points_explained": 0.05,
-                     "mix_or_performance": "performance", "significant": False}
+    assert js[0] == {
+        "rank": 1,
+        "code": "3.3.2",
+        "name": "Tỷ lệ hồ sơ đúng hạn",
+        "kind": "at_risk",
+        "measure": "on_time_pct",
+        "period": "2026-Q3",
+        "segment": "Phòng A",
+        "segment_dimension": "office_name",
+        "office": "Phòng A",
+        "points_explained": 0.05,
+        "mix_or_performance": "performance",
+        "significant": False,
+    }
 
 
 # ---------------------------------------------------------------- links, tasks, plot
 
+
 def test_survey_factor_links_by_name():
-    nodes = pd.DataFrame({"code": ["8.1.3", "8.1.4", "8.2.3", "3.3.2"], "is_leaf": True,
-                          "method": ["survey", "survey", "survey", "766"],
-                          "name": ["Công chức trực tiếp giải quyết công việc", "Kết quả cung ứng dịch vụ",
-                                   "Đánh giá về cải cách thủ tục hành chính", "Thủ tục hành chính"]})
-    items = pd.DataFrame({"factor_code": ["CC", "KQ", "TT"],
-                          "factor_name": ["Công chức trực tiếp giải quyết công việc", "Kết quả dịch vụ",
-                                          "Thủ tục hành chính"]})
+    nodes = pd.DataFrame(
+        {
+            "code": ["8.1.3", "8.1.4", "8.2.3", "3.3.2"],
+            "is_leaf": True,
+            "method": ["survey", "survey", "survey", "766"],
+            "name": [
+                "Công chức trực tiếp giải quyết công việc",
+                "Kết quả cung ứng dịch vụ",
+                "Đánh giá về cải cách thủ tục hành chính",
+                "Thủ tục hành chính",
+            ],
+        }
+    )
+    items = pd.DataFrame(
+        {
+            "factor_code": ["CC", "KQ", "TT"],
+            "factor_name": [
+                "Công chức trực tiếp giải quyết công việc",
+                "Kết quả dịch vụ",
+                "Thủ tục hành chính",
+            ],
+        }
+    )
     # 8.2.3 has five words beyond "thủ tục hành chính" (> 2): not linked; 3.3.2 is not a survey node
     assert rc.survey_factor_links(nodes, items) == {"8.1.3": "CC", "8.1.4": "KQ"}
 
 
 def test_task_status_text():
-    progress = pd.DataFrame({"task_no": [10, 11], "latest_status": ["Chậm tiến độ", None],
-                             "is_late": [True, False]})
-    assert task_status_text("10;11;99", progress) == ("Nhiệm vụ 10: Chậm tiến độ; nhiệm vụ 11: chưa cập nhật tiến độ; "
-                                                      "nhiệm vụ 99: không có trong danh sách")
+    progress = pd.DataFrame(
+        {"task_no": [10, 11], "latest_status": ["Chậm tiến độ", None], "is_late": [True, False]}
+    )
+    assert task_status_text("10;11;99", progress) == (
+        "Nhiệm vụ 10: Chậm tiến độ; nhiệm vụ 11: chưa cập nhật tiến độ; nhiệm vụ 99: không có trong danh sách"
+    )
     assert task_status_text("", progress) == "Không gắn nhiệm vụ của Kế hoạch"
     assert task_status_text("10", None) == "Chưa có báo cáo tiến độ nhiệm vụ"
 
 
 def test_plot_decomposition_labels(recwarn):
-    from parlib.plots_rootcause import plot_decomposition
+    from parlib.report.figures.rootcause import plot_decomposition
 
     rows, parts = _rows(DATA)
-    res = rc.RootCauseResult(rc.rank_causes_by_points(rows), decomposition=pd.concat(parts["decomposition"]),
-                             summaries=pd.DataFrame(parts["summaries"]))
+    res = rc.RootCauseResult(
+        rc.rank_causes_by_points(rows),
+        decomposition=pd.concat(parts.decomposition),
+        summaries=pd.DataFrame(parts.summaries),
+    )
     fig = plot_decomposition(res, "on_time_pct", "2026-Q2")
     ax = fig.axes[0]
     assert "Quý II/2026" in ax.get_title() and ax.get_xlabel() == "Đóng góp vào thay đổi của chỉ số (điểm %)"

@@ -21,14 +21,21 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from parlib.config import DEFAULT_DATA_DIR, PROJECT_ROOT, Paths
-from parlib.rootcause_text import cause_paragraph
+from parlib.core.paths import DEFAULT_DATA_DIR, PROJECT_ROOT, Paths
+from parlib.report.rootcause_text import cause_paragraph, write_paragraphs
 
 pytestmark = pytest.mark.slow
 
 SCENARIOS = PROJECT_ROOT / "tests" / "scenarios"
-DOSSIER_MEASURES = {"on_time_pct", "apology_pct", "online_pct", "digitised_pct", "e_result_pct",
-                    "online_payment_pct", "system_updated_pct"}
+DOSSIER_MEASURES = {
+    "on_time_pct",
+    "apology_pct",
+    "online_pct",
+    "digitised_pct",
+    "e_result_pct",
+    "online_payment_pct",
+    "system_updated_pct",
+}
 
 
 def _effects(path: Path) -> dict:
@@ -51,9 +58,9 @@ def _first(table: pd.DataFrame, **where) -> pd.Series:
 
 @pytest.fixture(scope="module")
 def bundled():
-    from parlib import annual, quarterly
-    from parlib.comparison import build_comparison
-    from parlib.rootcause import build_root_causes
+    from parlib.pipelines import annual, quarterly
+    from parlib.pipelines.comparison import build_comparison
+    from parlib.pipelines.rootcause import build as build_root_causes
 
     paths = Paths()
     q = quarterly.build(2026, 3, paths, write=False)
@@ -66,9 +73,9 @@ def bundled():
 
 
 def _fresh(name: str, year: int, quarter: int, tmp_path_factory):
-    from parlib import quarterly
     from parlib.generate.operational import generate
-    from parlib.rootcause import build_root_causes
+    from parlib.pipelines import quarterly
+    from parlib.pipelines.rootcause import build as build_root_causes
 
     data = tmp_path_factory.mktemp(name)
     raw = DEFAULT_DATA_DIR / "raw"
@@ -106,6 +113,7 @@ def _no_channel_claims(res) -> None:
 
 # ---------------------------------------------------------------- bundled sample
 
+
 def test_a_surge_at_qlxd_in_q3(bundled):
     eff = _effects(PROJECT_ROOT / "scenarios" / "default.toml")["surge_overdue"]
     office = _office_names()[eff["office"]]
@@ -126,7 +134,9 @@ def test_b_apology_drop_at_nbds(bundled):
     for kind in ("year_over_year", "at_risk"):
         lead = _first(bundled.table, measure="apology_pct", kind=kind)
         assert lead["code"] == "3.3.3" and lead["segment"] == office and lead["is_significant"]
-        assert lead["measure_before"] >= eff["baseline_min_pct"] and lead["measure_after"] <= eff["drop_max_pct"]
+        assert (
+            lead["measure_before"] >= eff["baseline_min_pct"] and lead["measure_after"] <= eff["drop_max_pct"]
+        )
 
 
 def test_c_civil_servants_at_the_desk(bundled):
@@ -144,7 +154,9 @@ def test_d_pure_mix_quarter(bundled):
     t = bundled.table
     rows = t.loc[(t["measure"] == "on_time_pct") & (t["period"] == eff["quarter"])]
     assert len(rows) == 1  # no office is blamed for a mix change
-    assert rows.iloc[0]["mix_or_performance"] == "mix" and rows.iloc[0]["segment_dimension"] == "procedure_code"
+    assert (
+        rows.iloc[0]["mix_or_performance"] == "mix" and rows.iloc[0]["segment_dimension"] == "procedure_code"
+    )
     summ = bundled.summaries.set_index(["measure", "period"]).loc[("on_time_pct", eff["quarter"])]
     assert summ["verdict"] == "mix" and summ["delta"] * 100 <= -eff["min_drop_points"] + 0.5
     text = cause_paragraph(rows.iloc[0].to_dict())
@@ -162,9 +174,15 @@ def test_bundled_outputs_are_complete(bundled):
     assert pts.dropna().is_monotonic_decreasing
     assert t["action_text"].str.len().gt(0).all() and t["owner_office"].str.len().gt(0).all()
     js = bundled.summary_json()
-    assert js[0]["rank"] == 1 and set(js[0]) >= {"code", "measure", "segment", "office", "points_explained",
-                                                 "significant"}
-    assert all("chưa phải bằng chứng nhân quả" in p for p in bundled.paragraphs if "hồi quy" in p)
+    assert js[0]["rank"] == 1 and set(js[0]) >= {
+        "code",
+        "measure",
+        "segment",
+        "office",
+        "points_explained",
+        "significant",
+    }
+    assert all("chưa phải bằng chứng nhân quả" in p for p in write_paragraphs(bundled) if "hồi quy" in p)
 
 
 def test_annual_without_operational_data_claims_no_measure(bundled):
@@ -182,6 +200,7 @@ def test_annual_without_operational_data_claims_no_measure(bundled):
 
 # ---------------------------------------------------------------- fresh scenarios
 
+
 def test_moved_plants_are_found(moved):
     eff = _effects(SCENARIOS / "rootcause_moved.toml")
     t = moved.table
@@ -198,8 +217,10 @@ def test_moved_plants_are_found(moved):
     assert list(mix["mix_or_performance"]) == ["mix"]
     # the first significant cause of the whole table is one of the planted ones
     top = t.loc[t["is_significant"]].iloc[0]
-    planted = {("apology_pct", eff["apology_drop"]["office_name"]),
-               ("on_time_pct", eff["surge_overdue"]["office_name"])}
+    planted = {
+        ("apology_pct", eff["apology_drop"]["office_name"]),
+        ("on_time_pct", eff["surge_overdue"]["office_name"]),
+    }
     assert (top["measure"], top["segment"]) in planted
     _no_channel_claims(moved)
 
@@ -208,4 +229,4 @@ def test_no_plant_no_significant_cause(nothing):
     t = nothing.table
     assert not t["is_significant"].any(), t.loc[t["is_significant"]]
     _no_channel_claims(nothing)
-    assert not any("vượt ngưỡng dao động ngẫu nhiên (p" in p for p in nothing.paragraphs)
+    assert not any("vượt ngưỡng dao động ngẫu nhiên (p" in p for p in write_paragraphs(nothing))

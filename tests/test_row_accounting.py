@@ -13,17 +13,25 @@
 from __future__ import annotations
 
 import random
-import shutil
 from pathlib import Path
 
+import _robustness as R
 import pandas as pd
 import pytest
 
-import _robustness as R
-from parlib.issues import ledger_summary
-from parlib.readers import read_cells
+from parlib.core.issues import ledger_summary
+from parlib.ingest.readers import read_cells
 
-LEDGER_KINDS = ["dossiers", "feedback", "survey", "index766", "province", "scoresheet", "task_status", "tasks"]
+LEDGER_KINDS = [
+    "dossiers",
+    "feedback",
+    "survey",
+    "index766",
+    "province",
+    "scoresheet",
+    "task_status",
+    "tasks",
+]
 
 
 @pytest.fixture(scope="module")
@@ -49,29 +57,30 @@ def _width(rows):
 
 # ---------------------------------------------------------------- hand-worked cases
 
+
 def test_index766_hand_count(ctx, tmp_path):
     rows = R.seed_rows(R.SEEDS["index766"])
-    assert len(rows) == 55                          # header + 54 months×groups (Jan–Sep 2026 × 6)
-    rows.insert(10, [None] * 5)                     # blank
-    rows.insert(20, [None] * 5)                     # blank
-    rows.append(["2026-10", 1, "Công khai, minh bạch", "abc", 18])   # bad points -> rejected
-    rows.append(list(rows[1]))                      # duplicate of Excel row 2 -> the earlier one rejected
+    assert len(rows) == 55  # header + 54 months×groups (Jan–Sep 2026 × 6)
+    rows.insert(10, [None] * 5)  # blank
+    rows.insert(20, [None] * 5)  # blank
+    rows.append(["2026-10", 1, "Công khai, minh bạch", "abc", 18])  # bad points -> rejected
+    rows.append(list(rows[1]))  # duplicate of Excel row 2 -> the earlier one rejected
     out = _read_seed("index766", rows, tmp_path, ctx)
     # read 59 = skipped (1 header + 2 blank) 3 + rejected (bad + duplicate) 2 + used 54
     assert _totals(out.ledger) == {"read": 59, "used": 54, "rejected": 2, "skipped": 3}
     assert len(out.frame) == 54
     rej = out.issues.loc[out.issues["rule"].isin(["index766_bad_points", "index766_duplicate"]), "row"]
-    assert sorted(rej.tolist()) == [2, 58]          # the original of the duplicate, the bad row
+    assert sorted(rej.tolist()) == [2, 58]  # the original of the duplicate, the bad row
 
 
 def test_feedback_hand_count(ctx, tmp_path):
-    rows = R.seed_rows(R.SEEDS["feedback"])         # header + 40 PAKN
+    rows = R.seed_rows(R.SEEDS["feedback"])  # header + 40 PAKN
     w = _width(rows)
     no_id = list(rows[5])
-    no_id[0] = None                                 # no Mã PAKN -> rejected
+    no_id[0] = None  # no Mã PAKN -> rejected
     bad_date = list(rows[6])
-    bad_date[0], bad_date[1] = "PAKN-X-1", "31/02/2026"   # impossible receipt date -> rejected
-    rows += [[None] * w, no_id, bad_date, [None] * w, list(rows[1])]   # blank rows inside the table
+    bad_date[0], bad_date[1] = "PAKN-X-1", "31/02/2026"  # impossible receipt date -> rejected
+    rows += [[None] * w, no_id, bad_date, [None] * w, list(rows[1])]  # blank rows inside the table
     out = _read_seed("feedback", rows, tmp_path, ctx)
     # read 46 = skipped (header + 2 blank) 3 + rejected (no id, bad date, earlier duplicate) 3 + used 40
     assert _totals(out.ledger) == {"read": 46, "used": 40, "rejected": 3, "skipped": 3}
@@ -82,10 +91,10 @@ def test_feedback_hand_count(ctx, tmp_path):
 
 
 def test_survey_hand_count(ctx, tmp_path):
-    rows = R.seed_rows(R.SEEDS["survey"])           # header + 40 respondents
+    rows = R.seed_rows(R.SEEDS["survey"])  # header + 40 respondents
     w = _width(rows)
     junk = list(rows[3])
-    junk[4:27] = ["x"] * 23                         # every answer (22 items + overall) unreadable
+    junk[4:27] = ["x"] * 23  # every answer (22 items + overall) unreadable
     rows += [[None] * w, junk]
     out = _read_seed("survey", rows, tmp_path, ctx)
     # read 43 = skipped (header + blank) 2 + rejected 1 + used 40
@@ -95,10 +104,12 @@ def test_survey_hand_count(ctx, tmp_path):
 
 
 def test_task_status_hand_count(ctx, tmp_path):
-    rows = R.seed_rows(R.SEEDS["task_status"])      # header + 33 updates
-    rows += [[None] * 4,
-             [99, "Hoàn thành", "2026-10-01", None],          # unknown task -> rejected
-             [1, "Không rõ", "2026-10-01", None]]             # unknown status -> rejected
+    rows = R.seed_rows(R.SEEDS["task_status"])  # header + 33 updates
+    rows += [
+        [None] * 4,
+        [99, "Hoàn thành", "2026-10-01", None],  # unknown task -> rejected
+        [1, "Không rõ", "2026-10-01", None],
+    ]  # unknown status -> rejected
     out = _read_seed("task_status", rows, tmp_path, ctx)
     # read 37 = skipped (header + blank) 2 + rejected 2 + used 33
     assert _totals(out.ledger) == {"read": 37, "used": 33, "rejected": 2, "skipped": 2}
@@ -106,12 +117,14 @@ def test_task_status_hand_count(ctx, tmp_path):
 
 
 def test_province_hand_count(ctx, tmp_path):
-    rows = R.seed_rows(R.SEEDS["province"])         # title + header + 14 units
+    rows = R.seed_rows(R.SEEDS["province"])  # title + header + 14 units
     w = _width(rows)
-    rows += [[None, "Trung bình"] + [80.0] * (w - 2),                  # summary row -> skipped
-             ["Ghi chú: số liệu minh họa"] + [None] * (w - 1),        # note (no unit) -> skipped
-             [None] * w,                                               # blank -> skipped
-             list(rows[2])]                                            # same unit again -> rejected
+    rows += [
+        [None, "Trung bình"] + [80.0] * (w - 2),  # summary row -> skipped
+        ["Ghi chú: số liệu minh họa"] + [None] * (w - 1),  # note (no unit) -> skipped
+        [None] * w,  # blank -> skipped
+        list(rows[2]),
+    ]  # same unit again -> rejected
     out = _read_seed("province", rows, tmp_path, ctx)
     # read 20 = skipped (title + header + summary + note + blank) 5 + rejected 1 + used 14
     assert _totals(out.ledger) == {"read": 20, "used": 14, "rejected": 1, "skipped": 5}
@@ -119,10 +132,10 @@ def test_province_hand_count(ctx, tmp_path):
 
 
 def test_dossiers_hand_count(ctx, tmp_path):
-    rows = R.seed_rows(R.SEEDS["dossiers"])         # 4 title rows + header + 40 dossiers
+    rows = R.seed_rows(R.SEEDS["dossiers"])  # 4 title rows + header + 40 dossiers
     w = _width(rows)
     no_id = list(rows[10])
-    no_id[1] = None                                 # no Số hồ sơ -> rejected
+    no_id[1] = None  # no Số hồ sơ -> rejected
     rows += [[None] * w, no_id, [None] * w, list(rows[6])]
     out = _read_seed("dossiers", rows, tmp_path, ctx)
     # read 49 = skipped (5 title/header + 2 blank + 1 superseded duplicate) 8 + rejected 1 + used 40
@@ -144,14 +157,19 @@ def test_scoresheet_unknown_code_is_rejected_not_lost(ctx, tmp_path):
 
 # ---------------------------------------------------------------- mutated files
 
+
 def _rejections_named(out: R.Outcome, where: str) -> None:
     """Every rejected row is named by an issue row (error or warning) of its file."""
     led = out.ledger
     iss = out.issues
     for src, grp in led.loc[led["status"] == "rejected"].groupby("source"):
         n = int(grp["rows"].sum())
-        named = iss.loc[(iss["source"].str.endswith(Path(src).name)) & iss["severity"].isin(["error", "warning"])
-                        & iss["row"].notna(), "row"].nunique()
+        named = iss.loc[
+            (iss["source"].str.endswith(Path(src).name))
+            & iss["severity"].isin(["error", "warning"])
+            & iss["row"].notna(),
+            "row",
+        ].nunique()
         assert named >= n, f"{where}: {n} rows rejected but only {named} rows named in the issues"
 
 
@@ -185,9 +203,10 @@ def test_identity_on_mutated_files(kind, ctx, tmp_path):
 
 # ---------------------------------------------------------------- the quarterly pipeline
 
+
 @pytest.mark.slow
 def test_quarterly_pipeline_accounts_for_every_row_of_every_file(tmp_path):
-    from parlib import quarterly
+    from parlib.pipelines import quarterly
 
     paths = R.copy_sample(tmp_path / "data")
     res = quarterly.build(2026, 3, paths, write=False)
@@ -203,4 +222,6 @@ def test_quarterly_pipeline_accounts_for_every_row_of_every_file(tmp_path):
             n = len(read_cells(f, sheet)[0])
             assert by_name.get(f.name) == n, f"{f.name}: ledger reads {by_name.get(f.name)} of {n} rows"
     assert n_files >= 15
-    R.record_figures(quarterly_input_files_accounted=n_files, quarterly_rows_accounted=int(summ["read"].sum()))
+    R.record_figures(
+        quarterly_input_files_accounted=n_files, quarterly_rows_accounted=int(summ["read"].sum())
+    )

@@ -16,9 +16,10 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from parlib.errors import ConfigError, InputFormatError, StructuralError
-from parlib.framework import load_framework
-from parlib.scoresheet import classify_uncoded, load_layouts, parse_code, read_scoresheet, roman_to_int
+from parlib.core.errors import ConfigError, InputFormatError, StructuralError
+from parlib.ingest.framework import load_framework
+from parlib.ingest.scoresheet import read_scoresheet
+from parlib.ingest.scoresheet_layout import classify_uncoded, load_layouts, parse_code, roman_to_int
 
 FRAMEWORK = """#year: {year}
 #total_points: 10
@@ -47,8 +48,18 @@ penalty_points,Điểm trừ,-,
 reason,Lý do trừ điểm,Lý do,
 """
 
-UPPER = ["TT", "Nội dung", "Điểm tối đa", "Điểm tự đánh giá", "Điểm thẩm định", None, "Giải trình",
-         "Điểm thưởng", "Điểm trừ", "Lý do trừ điểm"]
+UPPER = [
+    "TT",
+    "Nội dung",
+    "Điểm tối đa",
+    "Điểm tự đánh giá",
+    "Điểm thẩm định",
+    None,
+    "Giải trình",
+    "Điểm thưởng",
+    "Điểm trừ",
+    "Lý do trừ điểm",
+]
 LOWER = [None, None, None, None, "Lần 1", "Cuối cùng", None, None, None, None]
 # columns: A code, B name, C max, D self, E round 1, F final, G explanation, H bonus, I penalty, J reason
 
@@ -56,22 +67,42 @@ LOWER = [None, None, None, None, "Lần 1", "Cuối cùng", None, None, None, No
 def baseline_body() -> list[list]:
     """Rows below the 2-row header (sheet rows 5..), 2025 layout."""
     return [
-        ["I", "Chỉ đạo điều hành", 6, 6, 5, 4.75, None, None, None, None],               # row 5
-        ["1.1", "Kế hoạch CCHC", 4, 4, 3, 3.25, None, None, None, None],                  # row 6
-        ["1.1.1", "Ban hành kế hoạch", "1,5", 1.5, 1, "1,25", "Đã bổ sung tài liệu", None, None,
-         "Ban hành kế hoạch chậm so với quy định"],                                       # row 7
+        ["I", "Chỉ đạo điều hành", 6, 6, 5, 4.75, None, None, None, None],  # row 5
+        ["1.1", "Kế hoạch CCHC", 4, 4, 3, 3.25, None, None, None, None],  # row 6
+        [
+            "1.1.1",
+            "Ban hành kế hoạch",
+            "1,5",
+            1.5,
+            1,
+            "1,25",
+            "Đã bổ sung tài liệu",
+            None,
+            None,
+            "Ban hành kế hoạch chậm so với quy định",
+        ],  # row 7
         [None, "- Ban hành đúng hạn: 1,5 điểm", "1,5", None, None, None, None, None, None, None],  # row 8
-        [None, "- Ban hành chậm: 0,5 điểm", "0,5", None, None, None, None, None, None, None],     # row 9
+        [None, "- Ban hành chậm: 0,5 điểm", "0,5", None, None, None, None, None, None, None],  # row 9
         ["1.1.2", "Hoàn thành kế hoạch", 2.5, 2.5, 2, 2, None, None, None, "Chưa hoàn thành 100 %"],  # row 10
-        ["1.2", "Báo cáo", 2, 2, 1.5, 1.5, None, None, None, "Báo cáo gửi trễ hạn"],       # row 11
-        [None, "Cộng lĩnh vực I", 6, 6, 5, 4.75, None, None, None, None],                 # row 12
-        [None, None, None, None, None, None, None, None, None, None],                     # row 13 blank
-        ["II.", "Tác động", 4, None, None, "3,4", None, None, None, None],                # row 14
-        ["2.1", "Hài lòng", 4, "x", None, "3,4", None, None, None, None],                 # row 15
-        [None, "Cộng lĩnh vực II", 4, None, None, "3,4", None, None, None, None],         # row 16
-        [None, "Tổng cộng", 10, None, None, 8.15, None, None, None, None],                # row 17
-        [None, "Ghi chú: điểm lĩnh vực II do điều tra xã hội học", None, None, None, None, None, None,
-         None, None],                                                                      # row 18
+        ["1.2", "Báo cáo", 2, 2, 1.5, 1.5, None, None, None, "Báo cáo gửi trễ hạn"],  # row 11
+        [None, "Cộng lĩnh vực I", 6, 6, 5, 4.75, None, None, None, None],  # row 12
+        [None, None, None, None, None, None, None, None, None, None],  # row 13 blank
+        ["II.", "Tác động", 4, None, None, "3,4", None, None, None, None],  # row 14
+        ["2.1", "Hài lòng", 4, "x", None, "3,4", None, None, None, None],  # row 15
+        [None, "Cộng lĩnh vực II", 4, None, None, "3,4", None, None, None, None],  # row 16
+        [None, "Tổng cộng", 10, None, None, 8.15, None, None, None, None],  # row 17
+        [
+            None,
+            "Ghi chú: điểm lĩnh vực II do điều tra xã hội học",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ],  # row 18
     ]
 
 
@@ -90,8 +121,11 @@ def write_book(path, rows, *, sheet="Bảng điểm", merges=(), extra_sheets=()
 
 
 def sheet_2025(body=None, title_rows=None, upper=None, lower=None):
-    title = title_rows if title_rows is not None else [
-        ["BẢNG ĐIỂM CHỈ SỐ CCHC NĂM 2025 — Sở Xây dựng tỉnh Đắk Lắk"], []]
+    title = (
+        title_rows
+        if title_rows is not None
+        else [["BẢNG ĐIỂM CHỈ SỐ CCHC NĂM 2025 — Sở Xây dựng tỉnh Đắk Lắk"], []]
+    )
     return title + [upper or UPPER, lower or LOWER] + (baseline_body() if body is None else body)
 
 
@@ -108,8 +142,12 @@ def env(tmp_path):
 
 
 def read(env, rows, year=2025, **kw):
-    path = write_book(env["tmp"] / f"bang_diem_{year}.xlsx", rows, sheet=env["layouts"][year].sheet,
-                      merges=kw.pop("merges", ("E3:F3",) if year == 2025 else ()))
+    path = write_book(
+        env["tmp"] / f"bang_diem_{year}.xlsx",
+        rows,
+        sheet=env["layouts"][year].sheet,
+        merges=kw.pop("merges", ("E3:F3",) if year == 2025 else ()),
+    )
     return read_scoresheet(path, year, env["fw"] if year == 2025 else env["fw26"], env["layouts"][year], **kw)
 
 
@@ -125,6 +163,7 @@ def only(res, rule: str) -> pd.Series:
 
 # ---------------------------------------------------------------- pure helpers
 
+
 def test_roman_and_code_parsing():
     assert [roman_to_int(s) for s in ["I", "IV", "VIII", "IX", "IIII", "VX"]] == [1, 4, 8, 9, None, None]
     assert parse_code("III") == ("3", "field")
@@ -132,7 +171,7 @@ def test_roman_and_code_parsing():
     assert parse_code("II -") == ("2", "field")
     assert parse_code("1.2.") == ("1.2", "dotted")
     assert parse_code("3.2.1") == ("3.2.1", "dotted")
-    assert parse_code(1.2) == ("1.2", "number")      # a code typed as an Excel number
+    assert parse_code(1.2) == ("1.2", "number")  # a code typed as an Excel number
     assert parse_code(3) == ("3", "dotted")
     assert parse_code("a)") == (None, "option")
     assert parse_code(None) == (None, "blank")
@@ -154,6 +193,7 @@ def test_uncoded_row_classes():
 
 # ---------------------------------------------------------------- layouts
 
+
 def test_layouts_unknown_year_names_available(env):
     lay = env["layouts"]
     assert sorted(lay) == [2025, 2026]
@@ -166,8 +206,10 @@ def test_layouts_unknown_year_names_available(env):
 
 def test_layouts_invalid_items_all_named(tmp_path):
     p = tmp_path / "l.csv"
-    p.write_text("item,2025\nsheet,S\nheader_rows,3\ncode,TT\nname,-\nmax_points,M\nfinal_points,F\ncolour,x\n",
-                 encoding="utf-8")
+    p.write_text(
+        "item,2025\nsheet,S\nheader_rows,3\ncode,TT\nname,-\nmax_points,M\nfinal_points,F\ncolour,x\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ConfigError) as e:
         load_layouts(p)
     msg = str(e.value)
@@ -175,7 +217,7 @@ def test_layouts_invalid_items_all_named(tmp_path):
 
 
 def test_bundled_layouts_differ_between_years():
-    from parlib.config import DEFAULT_DATA_DIR
+    from parlib.core.paths import DEFAULT_DATA_DIR
 
     lay = load_layouts(DEFAULT_DATA_DIR / "raw" / "config" / "scoresheet_layouts.csv")
     a, b = lay[2025], lay[2026]
@@ -184,6 +226,7 @@ def test_bundled_layouts_differ_between_years():
 
 
 # ---------------------------------------------------------------- layout quirks
+
 
 def test_baseline_two_row_merged_header(env):
     res = read(env, sheet_2025())
@@ -229,17 +272,35 @@ def test_subtotals_not_double_counted_and_ledger_identity(env):
 def test_shifted_header_and_one_row_renamed_layout(env):
     """2026 layout: other sheet name, 1-row header on row 6, renamed and reordered columns,
     no bonus/penalty columns (absent '-'), an extra column reported as info."""
-    hdr = ["Mã số", "Nội dung đánh giá", "Điểm tối đa", "Điểm chính thức", "Tự chấm", "Thẩm định lần 1",
-           "Lý do", "Giải trình", "Ghi chú"]
-    body = [["I", "Chỉ đạo điều hành", 6, 4.75, 6, 5, None, None, None],
-            ["1.1", "Kế hoạch CCHC", 4, 3.25, 4, 3, None, None, None],
-            ["1.1.1", "Ban hành kế hoạch", 1.5, 1.25, 1.5, 1, "Chậm", None, None],
-            ["1.1.2", "Hoàn thành kế hoạch", 2.5, 2, 2.5, 2, None, None, None],
-            ["1.2", "Báo cáo", 2, 1.5, 2, 1.5, None, None, "x"],
-            ["II", "Tác động", 4, 3.4, None, None, None, None, None],
-            ["2.1", "Hài lòng", 4, 3.4, None, None, None, None, None],
-            [None, "Tổng điểm", 10, 8.15, None, None, None, None, None]]
-    rows = [["UBND TỈNH"], ["KẾT QUẢ THẨM ĐỊNH CHỈ SỐ CCHC NĂM 2026"], ["Đơn vị: Sở Xây dựng"], [], [], hdr] + body
+    hdr = [
+        "Mã số",
+        "Nội dung đánh giá",
+        "Điểm tối đa",
+        "Điểm chính thức",
+        "Tự chấm",
+        "Thẩm định lần 1",
+        "Lý do",
+        "Giải trình",
+        "Ghi chú",
+    ]
+    body = [
+        ["I", "Chỉ đạo điều hành", 6, 4.75, 6, 5, None, None, None],
+        ["1.1", "Kế hoạch CCHC", 4, 3.25, 4, 3, None, None, None],
+        ["1.1.1", "Ban hành kế hoạch", 1.5, 1.25, 1.5, 1, "Chậm", None, None],
+        ["1.1.2", "Hoàn thành kế hoạch", 2.5, 2, 2.5, 2, None, None, None],
+        ["1.2", "Báo cáo", 2, 1.5, 2, 1.5, None, None, "x"],
+        ["II", "Tác động", 4, 3.4, None, None, None, None, None],
+        ["2.1", "Hài lòng", 4, 3.4, None, None, None, None, None],
+        [None, "Tổng điểm", 10, 8.15, None, None, None, None, None],
+    ]
+    rows = [
+        ["UBND TỈNH"],
+        ["KẾT QUẢ THẨM ĐỊNH CHỈ SỐ CCHC NĂM 2026"],
+        ["Đơn vị: Sở Xây dựng"],
+        [],
+        [],
+        hdr,
+    ] + body
     res = read(env, rows, year=2026)
     s = res.scores.set_index("code")
     assert res.meta["header_row"] == 6 and res.meta["sheet"] == "KQ 2026"
@@ -268,22 +329,27 @@ def test_nfd_text_normalised_and_headers_matched(env):
 def test_column_numbering_row_and_roman_variants(env):
     body = baseline_body()
     body.insert(0, ["(1)", "(2)", "(3)", "(4)", "(5)", "(6)", "(7)", "(8)", "(9)", "(10)"])
-    body[10][0] = "II -"   # was "II." (row shifted by one)
+    body[10][0] = "II -"  # was "II." (row shifted by one)
     res = read(env, sheet_2025(body=body))
     assert res.rows.set_index("row").at[5, "reason"] == "dòng đánh số cột"
-    assert "2" in set(res.scores["code"]) and res.scores.set_index("code").at["2", "final_points"] == pytest.approx(3.4)
+    assert "2" in set(res.scores["code"]) and res.scores.set_index("code").at[
+        "2", "final_points"
+    ] == pytest.approx(3.4)
 
 
 # ---------------------------------------------------------------- structural errors
 
+
 def test_missing_columns_all_named(env):
     upper = [u for u in UPPER if u not in ("Điểm trừ", "Lý do trừ điểm")]
-    lower = LOWER[:len(upper)]
-    body = [r[:len(upper)] for r in baseline_body()]
+    lower = LOWER[: len(upper)]
+    body = [r[: len(upper)] for r in baseline_body()]
     with pytest.raises(StructuralError) as e:
         read(env, sheet_2025(body=body, upper=upper, lower=lower))
     msg = str(e.value)
-    assert "Điểm trừ" in msg and "Lý do trừ điểm" in msg and "bang_diem_2025.xlsx" in msg and "Bảng điểm" in msg
+    assert (
+        "Điểm trừ" in msg and "Lý do trừ điểm" in msg and "bang_diem_2025.xlsx" in msg and "Bảng điểm" in msg
+    )
 
 
 def test_header_not_found(env):
@@ -311,36 +377,40 @@ def test_missing_sheet_and_bad_files(env, tmp_path):
 
 # ---------------------------------------------------------------- content issues
 
+
 def _mod(row_idx: int, col_idx: int, value):
     body = baseline_body()
     body[row_idx][col_idx] = value
     return body
 
 
-@pytest.mark.parametrize("row_idx,col_idx,value,rule,cell,code", [
-    # 1.2 (sheet row 11, max 2): final 2,5 > 2 -> error at F11
-    (6, 5, 2.5, "score_above_max", "F11", "1.2"),
-    # 1.1.2 (row 10): negative round-1 score at E10
-    (5, 4, -1, "negative_score", "E10", "1.1.2"),
-    # 1.1.2 (row 10): blank final score at F10
-    (5, 5, None, "missing_score", "F10", "1.1.2"),
-    # 1.2 (row 11): text in the self-assessment cell D11
-    (6, 3, "đạt", "text_in_number", "D11", "1.2"),
-    # 1.1 (row 6) printed 3,5 but 1,25 + 2 = 3,25 -> F6
-    (1, 5, 3.5, "parent_sum_mismatch", "F6", "1.1"),
-    # printed total 8,4 but 4,75 + 3,4 = 8,15 -> F17
-    (12, 5, 8.4, "total_mismatch", "F17", ""),
-    # 1.1.2 printed max 3 but framework says 2,5 -> C10
-    (5, 2, 3, "max_mismatch", "C10", "1.1.2"),
-    # 1.1.2 self 1,5 < final 2 -> info at D10
-    (5, 3, 1.5, "self_below_final", "D10", "1.1.2"),
-    # a code the framework does not have (1.3 instead of 1.2) -> A11
-    (6, 0, "1.3", "code_not_in_framework", "A11", "1.3"),
-    # text that is no code at all -> row rejected, A11
-    (6, 0, "Phần A", "code_unrecognised", "A11", ""),
-    # 1.2 typed as an Excel number: still read as 1.2, warned -> A11
-    (6, 0, 1.2, "code_stored_as_number", "A11", "1.2"),
-])
+@pytest.mark.parametrize(
+    "row_idx,col_idx,value,rule,cell,code",
+    [
+        # 1.2 (sheet row 11, max 2): final 2,5 > 2 -> error at F11
+        (6, 5, 2.5, "score_above_max", "F11", "1.2"),
+        # 1.1.2 (row 10): negative round-1 score at E10
+        (5, 4, -1, "negative_score", "E10", "1.1.2"),
+        # 1.1.2 (row 10): blank final score at F10
+        (5, 5, None, "missing_score", "F10", "1.1.2"),
+        # 1.2 (row 11): text in the self-assessment cell D11
+        (6, 3, "đạt", "text_in_number", "D11", "1.2"),
+        # 1.1 (row 6) printed 3,5 but 1,25 + 2 = 3,25 -> F6
+        (1, 5, 3.5, "parent_sum_mismatch", "F6", "1.1"),
+        # printed total 8,4 but 4,75 + 3,4 = 8,15 -> F17
+        (12, 5, 8.4, "total_mismatch", "F17", ""),
+        # 1.1.2 printed max 3 but framework says 2,5 -> C10
+        (5, 2, 3, "max_mismatch", "C10", "1.1.2"),
+        # 1.1.2 self 1,5 < final 2 -> info at D10
+        (5, 3, 1.5, "self_below_final", "D10", "1.1.2"),
+        # a code the framework does not have (1.3 instead of 1.2) -> A11
+        (6, 0, "1.3", "code_not_in_framework", "A11", "1.3"),
+        # text that is no code at all -> row rejected, A11
+        (6, 0, "Phần A", "code_unrecognised", "A11", ""),
+        # 1.2 typed as an Excel number: still read as 1.2, warned -> A11
+        (6, 0, 1.2, "code_stored_as_number", "A11", "1.2"),
+    ],
+)
 def test_content_issue_reported_with_rule_cell_code(env, row_idx, col_idx, value, rule, cell, code):
     res = read(env, sheet_2025(body=_mod(row_idx, col_idx, value)))
     hit = only(res, rule)

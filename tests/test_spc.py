@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from parlib.spc import funnel, funnel_limits, p_chart, run_rules, signal_episodes
+from parlib.analysis.spc import funnel, funnel_limits, p_chart, run_rules, signal_episodes
 
 
 def _months(m, start_year=2025):
@@ -43,7 +43,8 @@ def test_baseline_sets_centre_line_and_planted_shift_is_dated_by_8_in_a_row():
     assert set(c.loc[12:, "run_start"]) == {"2026-01"}  # the month the shift began
     ep = signal_episodes(c)
     assert ep[["run_start", "first_flagged", "last_flagged", "months"]].values.tolist() == [
-        ["2026-01", "2026-01", "2026-08", 8]]
+        ["2026-01", "2026-01", "2026-08", 8]
+    ]
 
 
 def test_seven_in_a_row_is_not_a_signal():
@@ -103,9 +104,15 @@ def test_funnel_limits_by_hand_and_flags():
     # 99.8 %: 3.090232*0.03 = 0.0927070 -> [80.72930, 99.27070]
     lim = funnel_limits(0.9, [100])
     assert lim.loc[0, ["lo998_pct", "lo95_pct", "hi95_pct", "hi998_pct"]].tolist() == pytest.approx(
-        [80.72930, 84.12011, 95.87989, 99.27070], abs=1e-4)
-    g = pd.DataFrame({"group": ["A", "B", "C", "D", "E", "F"], "k": [83, 80, 90, 96, 100, 0],
-                      "n": [100, 100, 100, 100, 100, 0]})
+        [80.72930, 84.12011, 95.87989, 99.27070], abs=1e-4
+    )
+    g = pd.DataFrame(
+        {
+            "group": ["A", "B", "C", "D", "E", "F"],
+            "k": [83, 80, 90, 96, 100, 0],
+            "n": [100, 100, 100, 100, 100, 0],
+        }
+    )
     f = funnel(g, 0.9)
     # 83 % is between 80.73 and 84.12; 80 % below 80.73; 96 % above 95.88; 100 % above 99.27
     assert f["flag"].tolist()[:5] == ["below_95", "below_998", "within", "above_95", "above_998"]
@@ -121,7 +128,7 @@ def test_laney_widens_limits_by_the_moving_range_of_z():
     # p̄ = (90+80+90+80)/400 = 0.85; σ_i = sqrt(.85·.15/100) = 0.0357071; z = ±1.40028
     # moving ranges |Δz| = 2.80056 each → σ_z = 2.80056 / 1.128 = 2.48277
     # Laney limits: 0.85 ± 3·0.0357071·2.48277 → UCL 1.115 clipped to 100 %, LCL 58,40 %
-    from parlib.spc import p_chart
+    from parlib.analysis.spc import p_chart
 
     df = pd.DataFrame({"period": ["a", "b", "c", "d"], "k": [90, 80, 90, 80], "n": [100] * 4})
     plain = p_chart(df)
@@ -134,7 +141,7 @@ def test_laney_widens_limits_by_the_moving_range_of_z():
 
 def test_laney_never_narrows_limits():
     # identical months: moving range 0 → σ_z would be 0; it is floored at 1 (plain p-chart)
-    from parlib.spc import p_chart
+    from parlib.analysis.spc import p_chart
 
     df = pd.DataFrame({"period": list("abcd"), "k": [85] * 4, "n": [100] * 4})
     assert p_chart(df, laney=True)["sigma_z"].iloc[0] == 1.0

@@ -21,10 +21,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from parlib import kpi
-from parlib.calendar import load_calendar
-from parlib.config import Paths
-from parlib.dossiers import load_procedures, read_dossier_exports
+from parlib.analysis import kpi
+from parlib.core.paths import Paths
+from parlib.ingest.calendar import load_calendar
+from parlib.ingest.dossier_columns import load_procedures
+from parlib.ingest.dossiers import read_dossier_exports
 
 
 @pytest.fixture(scope="module")
@@ -36,12 +37,15 @@ def sample():
     return read_dossier_exports(files, procs, cal, data_dir=paths.data).dossiers, procs, cal
 
 
-def straightforward_kpi_table(dossiers, calendar, year, quarter, procedures, history_from, history_dimensions):
+def straightforward_kpi_table(
+    dossiers, calendar, year, quarter, procedures, history_from, history_dimensions
+):
     """kpi_table as first written: every period classified on the full frame, one dossier_kpis
     call per dimension."""
     names = procedures.drop_duplicates("procedure_code").set_index("procedure_code")["procedure_name"]
-    names = names.combine_first(dossiers.drop_duplicates("procedure_code").set_index("procedure_code")
-                                ["procedure_name"])
+    names = names.combine_first(
+        dossiers.drop_duplicates("procedure_code").set_index("procedure_code")["procedure_name"]
+    )
     parts = []
     for kind, key, label, start, end in kpi._periods(year, quarter, history_from):
         c = kpi.classify_dossiers(dossiers, calendar, end, period_start=start)
@@ -50,19 +54,29 @@ def straightforward_kpi_table(dossiers, calendar, year, quarter, procedures, his
             by = [] if dim == "all" else [dim]
             groups = procedures[by] if by and dim in procedures.columns else None
             t = kpi.dossier_kpis(c, by, groups=groups)
-            group = t[dim].astype("string").fillna("").astype(str) if by else pd.Series("Tất cả", index=t.index)
+            group = (
+                t[dim].astype("string").fillna("").astype(str) if by else pd.Series("Tất cả", index=t.index)
+            )
             t = t.drop(columns=by)
-            head = {"period_kind": kind, "period": key, "period_label": label, "period_start": start,
-                    "period_end": end, "dimension": dim, "group": group,
-                    "group_name": group.map(names).fillna(group) if dim == "procedure_code" else group}
+            head = {
+                "period_kind": kind,
+                "period": key,
+                "period_label": label,
+                "period_start": start,
+                "period_end": end,
+                "dimension": dim,
+                "group": group,
+                "group_name": group.map(names).fillna(group) if dim == "procedure_code" else group,
+            }
             parts.append(pd.concat([pd.DataFrame(head, index=t.index), t], axis=1))
     return pd.concat(parts, ignore_index=True)
 
 
 def test_kpi_table_equals_the_straightforward_loop(sample):
     dossiers, procs, cal = sample
-    fast = kpi.kpi_table(dossiers, cal, 2026, 2, procedures=procs, history_from=2025,
-                         history_dimensions=["office_name"])
+    fast = kpi.kpi_table(
+        dossiers, cal, 2026, 2, procedures=procs, history_from=2025, history_dimensions=["office_name"]
+    )
     slow = straightforward_kpi_table(dossiers, cal, 2026, 2, procs, 2025, ["office_name"])
     pd.testing.assert_frame_equal(fast, slow, check_exact=True)
     # 2025: 12 months + 4 quarters, 2026: 6 months + 2 quarters, + YTD = 25 periods
@@ -71,7 +85,9 @@ def test_kpi_table_equals_the_straightforward_loop(sample):
 
 def test_dossier_kpis_equal_plain_boolean_counts(sample):
     dossiers, procs, cal = sample
-    c = kpi.classify_dossiers(dossiers, cal, pd.Timestamp(2026, 6, 30, 23, 59), period_start=pd.Timestamp(2026, 4, 1))
+    c = kpi.classify_dossiers(
+        dossiers, cal, pd.Timestamp(2026, 6, 30, 23, 59), period_start=pd.Timestamp(2026, 4, 1)
+    )
     t = kpi.dossier_kpis(c, ["office_name"])
     judged = c["in_processing_scope"] & ~c["is_stale"] & c["outcome"].ne("unknown")
     for office, rows in c.groupby("office_name"):
@@ -89,11 +105,38 @@ def test_dossier_kpis_equal_plain_boolean_counts(sample):
 
 
 def test_number_fast_path_equals_the_per_cell_loop():
-    from parlib.readers import parse_numbers
+    from parlib.core.cells import parse_numbers
 
-    cells = pd.Series(["0", "12", None, " 3 ", "1,5", "1.000", "x", "-2", "0012", "9" * 15, "9" * 16, "١٢",
-                       "+7", 3, 2.5, float("nan"), float("inf"), True, 10 ** 15, 10 ** 400, -4, np.int64(5),
-                       np.float64(1e16), "", "  "], dtype=object)
+    cells = pd.Series(
+        [
+            "0",
+            "12",
+            None,
+            " 3 ",
+            "1,5",
+            "1.000",
+            "x",
+            "-2",
+            "0012",
+            "9" * 15,
+            "9" * 16,
+            "١٢",
+            "+7",
+            3,
+            2.5,
+            float("nan"),
+            float("inf"),
+            True,
+            10**15,
+            10**400,
+            -4,
+            np.int64(5),
+            np.float64(1e16),
+            "",
+            "  ",
+        ],
+        dtype=object,
+    )
     got, bad = parse_numbers(cells)
     want, want_bad = reference_parse_numbers(cells)
     pd.testing.assert_series_equal(got, want)
@@ -103,16 +146,20 @@ def test_number_fast_path_equals_the_per_cell_loop():
     assert bad.iloc[[6, 10, 16, 17, 18, 19, 22]].all() and not bad.iloc[[2, 15, 23, 24]].any()
 
 
-_CELL = st.one_of(st.none(), st.booleans(), st.integers(-10 ** 17, 10 ** 17),
-                  st.floats(allow_nan=True, allow_infinity=True),
-                  st.from_regex(r"[ +\-]?[0-9]{0,17}([.,][0-9]{0,4})?[ ]?", fullmatch=True),
-                  st.text(max_size=6))
+_CELL = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**17), 10**17),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.from_regex(r"[ +\-]?[0-9]{0,17}([.,][0-9]{0,4})?[ ]?", fullmatch=True),
+    st.text(max_size=6),
+)
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(_CELL, max_size=30))
 def test_number_fast_path_equals_the_per_cell_loop_on_any_cells(cells):
-    from parlib.readers import parse_numbers
+    from parlib.core.cells import parse_numbers
 
     s = pd.Series(cells, dtype=object)
     got, bad = parse_numbers(s)
@@ -123,7 +170,8 @@ def test_number_fast_path_equals_the_per_cell_loop_on_any_cells(cells):
 
 def reference_parse_numbers(values):
     """parse_numbers as first written: one cell at a time."""
-    from parlib.readers import MAX_ABS_NUMBER, _NUM_RE, normalise_text
+    from parlib.core.cells import _NUM_RE, MAX_ABS_NUMBER
+    from parlib.core.text import normalise_text
 
     out = np.full(len(values), np.nan)
     bad = np.zeros(len(values), dtype=bool)
@@ -154,50 +202,77 @@ def reference_parse_numbers(values):
 
 # ---------------------------------------------------------------- satisfaction table
 
+
 def reference_satisfaction_table(survey, items, config, segments=("channel", "field_name")):
     """satisfaction_table as first written: observations stacked once per period (quarter and
     year to date), then grouped."""
-    from parlib.stats import add_rate
-    from parlib.survey import ALL_SEGMENT, _names, _period_label, satisfaction_observations
+    from parlib.analysis.satisfaction import ALL_SEGMENT, _names, _period_label, satisfaction_observations
+    from parlib.analysis.stats import add_rate
 
     def with_periods(obs):
         parts = [obs.assign(period_kind="quarter")]
-        for (y, q) in obs[["year", "quarter"]].drop_duplicates().itertuples(index=False):
+        for y, q in obs[["year", "quarter"]].drop_duplicates().itertuples(index=False):
             ytd = obs[(obs["year"] == y) & (obs["quarter"] <= q)]
             parts.append(ytd.assign(quarter=q, period_kind="ytd"))
         return pd.concat(parts, ignore_index=True)
 
     obs = with_periods(satisfaction_observations(survey, items, config))
     pooled_src = survey.answers.dropna(subset=["answer"]).rename(columns={"factor_code": "code"})
-    pooled_src = with_periods(pooled_src.assign(level="factor", is_satisfied=pooled_src["answer"] >= config.satisfied_min))
+    pooled_src = with_periods(
+        pooled_src.assign(level="factor", is_satisfied=pooled_src["answer"] >= config.satisfied_min)
+    )
     keys = ["period_kind", "year", "quarter", "level", "code"]
     out = []
     for seg in ("all",) + tuple(segments):
         group = keys + ([] if seg == "all" else [seg])
+        merged = pd.DataFrame()  # set by the first (unpooled) pass
         for src, prefix in ((obs, ""), (pooled_src, "pooled_")):
             g = src.groupby(group, sort=False)["is_satisfied"].agg(["sum", "count"]).reset_index()
             g = g.rename(columns={"sum": f"{prefix}k", "count": f"{prefix}n", seg: "segment"})
-            merged = merged.merge(g, on=group if seg == "all" else keys + ["segment"], how="left") if prefix else g
+            merged = (
+                merged.merge(g, on=group if seg == "all" else keys + ["segment"], how="left") if prefix else g
+            )
         merged["segment_kind"] = seg
         if seg == "all":
             merged["segment"] = ALL_SEGMENT
         out.append(merged)
     t = add_rate(pd.concat(out, ignore_index=True), small_n=config.small_n, alpha=config.alpha)
-    t["pooled_pct"] = np.where(t["pooled_n"] > 0, 100 * t["pooled_k"] / t["pooled_n"].where(t["pooled_n"] > 0), np.nan)
+    t["pooled_pct"] = np.where(
+        t["pooled_n"] > 0, 100 * t["pooled_k"] / t["pooled_n"].where(t["pooled_n"] > 0), np.nan
+    )
     t = t.merge(_names(items), on=["level", "code"], how="left")
     t["period_label"] = [_period_label(k, y, q) for k, y, q in zip(t["period_kind"], t["year"], t["quarter"])]
     seg_order = {s: i for i, s in enumerate(("all",) + tuple(segments))}
     t = t.assign(_s=t["segment_kind"].map(seg_order)).sort_values(
-        ["period_kind", "year", "quarter", "order", "_s", "segment"], kind="stable")
-    cols = ["period_kind", "year", "quarter", "period_label", "level", "code", "name", "factor_code",
-            "segment_kind", "segment", "k", "n", "pct", "ci_low_pct", "ci_high_pct", "is_small_sample",
-            "pooled_k", "pooled_n", "pooled_pct"]
+        ["period_kind", "year", "quarter", "order", "_s", "segment"], kind="stable"
+    )
+    cols = [
+        "period_kind",
+        "year",
+        "quarter",
+        "period_label",
+        "level",
+        "code",
+        "name",
+        "factor_code",
+        "segment_kind",
+        "segment",
+        "k",
+        "n",
+        "pct",
+        "ci_low_pct",
+        "ci_high_pct",
+        "is_small_sample",
+        "pooled_k",
+        "pooled_n",
+        "pooled_pct",
+    ]
     return t[cols].reset_index(drop=True).astype({"k": "int64", "n": "int64", "segment": "str"})
 
 
 @pytest.fixture(scope="module")
 def survey_sample():
-    from parlib.survey import load_survey_items, read_surveys
+    from parlib.ingest.survey import load_survey_items, read_surveys
 
     paths = Paths()
     items = load_survey_items(paths.config / "survey_items.csv")
@@ -206,12 +281,14 @@ def survey_sample():
 
 @pytest.mark.parametrize("satisfied_min", [4, 5])
 def test_satisfaction_table_equals_the_stacked_periods(survey_sample, satisfied_min):
-    from parlib.survey import SurveyConfig, SurveyData, satisfaction_table
+    from parlib.analysis.satisfaction import satisfaction_table
+    from parlib.model.survey import SurveyConfig, SurveyData
 
     data, items = survey_sample
     cfg = SurveyConfig(satisfied_min=satisfied_min)
-    pd.testing.assert_frame_equal(satisfaction_table(data, items, cfg), reference_satisfaction_table(data, items, cfg),
-                                  check_exact=True)
+    pd.testing.assert_frame_equal(
+        satisfaction_table(data, items, cfg), reference_satisfaction_table(data, items, cfg), check_exact=True
+    )
     # respondents without a channel or a field count in 'all' only; one segment only
     r = data.responses.copy()
     r.loc[r.index[::7], "channel"] = np.nan
@@ -221,5 +298,7 @@ def test_satisfaction_table_equals_the_stacked_periods(survey_sample, satisfied_
     holes = SurveyData(r, a)
     for segs in (("channel", "field_name"), ("channel",)):
         fast = satisfaction_table(holes, items, cfg, segments=segs)
-        pd.testing.assert_frame_equal(fast, reference_satisfaction_table(holes, items, cfg, segs), check_exact=True)
+        pd.testing.assert_frame_equal(
+            fast, reference_satisfaction_table(holes, items, cfg, segs), check_exact=True
+        )
     assert len(data.responses) > 1000 and fast["period_kind"].eq("ytd").any()

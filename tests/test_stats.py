@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 
-from parlib.stats import add_rate, adjust_pvalues, two_proportion_test, wilson_ci
+from parlib.analysis.stats import add_rate, adjust_pvalues, two_proportion_test, wilson_ci
 
 
 def test_wilson_by_hand():

@@ -9,12 +9,23 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from parlib.errors import StructuralError
-from parlib.drivers import index_sentences
-from parlib.survey import (VERDICT_DOWN, VERDICT_NO_BASE, VERDICT_NOISE, VERDICT_UP, SurveyConfig,
-                           SurveyData, load_survey_items, read_survey, read_surveys,
-                           required_sample_size, sample_size_check, satisfaction_changes,
-                           satisfaction_pct, satisfaction_table, sipas_points, change_tests)
+from parlib.analysis.drivers import index_sentences
+from parlib.analysis.satisfaction import (
+    VERDICT_DOWN,
+    VERDICT_NO_BASE,
+    VERDICT_NOISE,
+    VERDICT_UP,
+    change_tests,
+    required_sample_size,
+    sample_size_check,
+    satisfaction_changes,
+    satisfaction_pct,
+    satisfaction_table,
+    sipas_points,
+)
+from parlib.core.errors import StructuralError
+from parlib.ingest.survey import load_survey_items, read_survey, read_surveys
+from parlib.model.survey import SurveyConfig, SurveyData
 
 ITEMS_CSV = """item_code,factor_code,factor_name,item_text
 TC1.1,F1,Tiếp cận dịch vụ,Nơi đón tiếp thuận tiện
@@ -22,25 +33,106 @@ TC1.2,F1,Tiếp cận dịch vụ,Có đủ chỗ ngồi
 TC3.1,F3,Công chức trực tiếp giải quyết công việc,Công chức có thái độ lịch sự
 TC3.2,F3,Công chức trực tiếp giải quyết công việc,Công chức hướng dẫn tận tình
 """
-HEADER = ["Mã phiếu", "Ngày khảo sát", "Kênh", "Lĩnh vực", "TC1.1", "TC1.2", "TC3.1", "TC3.2",
-          "Hài lòng chung", "Góp ý", "Họ tên", "Số điện thoại"]
+HEADER = [
+    "Mã phiếu",
+    "Ngày khảo sát",
+    "Kênh",
+    "Lĩnh vực",
+    "TC1.1",
+    "TC1.2",
+    "TC3.1",
+    "TC3.2",
+    "Hài lòng chung",
+    "Góp ý",
+    "Họ tên",
+    "Số điện thoại",
+]
 # columns:  A            B             C      D          E        F        G        H
 #           I                J       K        L
 ROWS = [
-    ["P01", dt.datetime(2026, 1, 10), "Trực tiếp", "Hoạt động xây dựng", 5, 4, 4, 4, 5,
-     "Cán bộ thái độ tốt", "Nguyễn Văn An", "0912345678"],                                  # row 2
-    ["P02", dt.datetime(2026, 2, 1), "Trực tuyến", "Hoạt động xây dựng", 4, 3, 2, 3, 3,
-     "Xử lý chậm trễ, gọi 0987 654 321", "Trần Thị Bình", "0987654321"],                   # row 3
-    ["P03", dt.datetime(2026, 3, 3), "trực tiếp", "Giao thông", "không rõ", 5, 0, 4, 4,
-     None, "Lê Văn Cường", "0905111222"],                                                  # row 4
-    ["P04", dt.datetime(2026, 3, 4), "Trực tuyến", "Giao thông", 7, None, 5, 5, 4,
-     None, "Phạm Thị Dung", "0905333444"],                                                 # row 5
-    [None] * 12,                                                                           # row 6
-    ["P05", dt.datetime(2026, 3, 5), "Trực tiếp", "Giao thông", None, None, None, None, None,
-     None, "Hoàng Văn Em", "0905555666"],                                                  # row 7
+    [
+        "P01",
+        dt.datetime(2026, 1, 10),
+        "Trực tiếp",
+        "Hoạt động xây dựng",
+        5,
+        4,
+        4,
+        4,
+        5,
+        "Cán bộ thái độ tốt",
+        "Nguyễn Văn An",
+        "0912345678",
+    ],  # row 2
+    [
+        "P02",
+        dt.datetime(2026, 2, 1),
+        "Trực tuyến",
+        "Hoạt động xây dựng",
+        4,
+        3,
+        2,
+        3,
+        3,
+        "Xử lý chậm trễ, gọi 0987 654 321",
+        "Trần Thị Bình",
+        "0987654321",
+    ],  # row 3
+    [
+        "P03",
+        dt.datetime(2026, 3, 3),
+        "trực tiếp",
+        "Giao thông",
+        "không rõ",
+        5,
+        0,
+        4,
+        4,
+        None,
+        "Lê Văn Cường",
+        "0905111222",
+    ],  # row 4
+    [
+        "P04",
+        dt.datetime(2026, 3, 4),
+        "Trực tuyến",
+        "Giao thông",
+        7,
+        None,
+        5,
+        5,
+        4,
+        None,
+        "Phạm Thị Dung",
+        "0905333444",
+    ],  # row 5
+    [None] * 12,  # row 6
+    [
+        "P05",
+        dt.datetime(2026, 3, 5),
+        "Trực tiếp",
+        "Giao thông",
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        "Hoàng Văn Em",
+        "0905555666",
+    ],  # row 7
 ]
-PII_VALUES = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung", "Hoàng Văn Em",
-              "0912345678", "0987654321", "0987 654 321", "0905111222"]
+PII_VALUES = [
+    "Nguyễn Văn An",
+    "Trần Thị Bình",
+    "Lê Văn Cường",
+    "Phạm Thị Dung",
+    "Hoàng Văn Em",
+    "0912345678",
+    "0987654321",
+    "0987 654 321",
+    "0905111222",
+]
 
 
 @pytest.fixture
@@ -87,14 +179,16 @@ def test_reader_keeps_respondents_and_logs_bad_cells(survey):
     # skipped: the header row (row 1) + the blank row; read = 1 + 6 rows = used + rejected + skipped
     assert led["used"] == 4 and led["rejected"] == 1 and led["skipped"] == 2
     a = survey.answers.set_index(["respondent_key", "item_code"])["answer"]
-    assert np.isnan(a[("khao_sat_2026_Q1.xlsx:4", "TC1.1")])      # "không rõ" -> missing
-    assert a[("khao_sat_2026_Q1.xlsx:4", "TC1.2")] == 5           # the rest of P03 is kept
+    assert np.isnan(a[("khao_sat_2026_Q1.xlsx:4", "TC1.1")])  # "không rõ" -> missing
+    assert a[("khao_sat_2026_Q1.xlsx:4", "TC1.2")] == 5  # the rest of P03 is kept
 
 
 def test_pii_never_reaches_outputs(survey, items):
     table = satisfaction_table(survey, items)
-    dump = " ".join(df.astype(str).to_csv() for df in (survey.responses, survey.answers, survey.issues,
-                                                        survey.ledger, table))
+    dump = " ".join(
+        df.astype(str).to_csv()
+        for df in (survey.responses, survey.answers, survey.issues, survey.ledger, table)
+    )
     for v in PII_VALUES:
         assert v not in dump
     assert "Họ tên" not in survey.responses.columns
@@ -113,8 +207,12 @@ def test_indices_by_hand(survey, items):
     assert abs(q.loc[("overall", ""), "ci_high_pct"] - 95.4408) < 1e-3
     assert q.loc[("overall", ""), "is_small_sample"]
     # items: TC1.1 valid 5,4 -> 2/2; TC1.2 4,3,5 -> 2/3; TC3.1 4,2,5 -> 2/3; TC3.2 4,3,4,5 -> 3/4
-    assert [tuple(q.loc[("item", c), ["k", "n"]]) for c in ["TC1.1", "TC1.2", "TC3.1", "TC3.2"]] == \
-        [(2, 2), (2, 3), (2, 3), (3, 4)]
+    assert [tuple(q.loc[("item", c), ["k", "n"]]) for c in ["TC1.1", "TC1.2", "TC3.1", "TC3.2"]] == [
+        (2, 2),
+        (2, 3),
+        (2, 3),
+        (3, 4),
+    ]
     # F1 respondent means: P01 4.5 ok, P02 3.5 no, P03 5 ok (only TC1.2 valid), P04 none -> 2/3
     # F1 pooled: answers 5,4,4,3,5 -> 4 of 5 satisfied
     f1 = q.loc[("factor", "F1")]
@@ -125,20 +223,26 @@ def test_indices_by_hand(survey, items):
     assert f3["name"] == "Công chức trực tiếp giải quyết công việc"
     ch = t[(t["period_kind"] == "quarter") & (t["segment_kind"] == "channel") & (t["level"] == "overall")]
     # in person: P01 5, P03 4 -> 2/2; online: P02 3, P04 4 -> 1/2
-    assert ch.set_index("segment")[["k", "n"]].to_dict("index") == {"Trực tiếp": {"k": 2, "n": 2},
-                                                                    "Trực tuyến": {"k": 1, "n": 2}}
+    assert ch.set_index("segment")[["k", "n"]].to_dict("index") == {
+        "Trực tiếp": {"k": 2, "n": 2},
+        "Trực tuyến": {"k": 1, "n": 2},
+    }
 
 
 def test_configurable_scale(tmp_path, items):
     # satisfied only at 5: overall 5,3,4,4 -> 1 of 4; 7 still out of a 1-5 scale
-    s = read_survey(write_book(tmp_path / "khao_sat_2026_Q1.xlsx", ROWS), items,
-                    SurveyConfig(satisfied_min=5))
+    s = read_survey(
+        write_book(tmp_path / "khao_sat_2026_Q1.xlsx", ROWS), items, SurveyConfig(satisfied_min=5)
+    )
     t = satisfaction_table(s, items, SurveyConfig(satisfied_min=5))
     row = t[(t["level"] == "overall") & (t["segment_kind"] == "all") & (t["period_kind"] == "quarter")]
     assert (row["k"].iloc[0], row["n"].iloc[0]) == (1, 4)
     # a 1-7 scale accepts the 7 in E5: no out-of-scale issue there
-    s7 = read_survey(write_book(tmp_path / "khao_sat_2026_Q1.xlsx", ROWS), items,
-                     SurveyConfig(scale_max=7, satisfied_min=6))
+    s7 = read_survey(
+        write_book(tmp_path / "khao_sat_2026_Q1.xlsx", ROWS),
+        items,
+        SurveyConfig(scale_max=7, satisfied_min=6),
+    )
     assert "E5" not in s7.issues["cell"].tolist()
     with pytest.raises(ValueError):
         SurveyConfig(satisfied_min=6)
@@ -181,10 +285,29 @@ def synthetic(periods: dict) -> SurveyData:
     for (y, q), (k, n) in periods.items():
         for i in range(n):
             key, v = f"{y}Q{q}:{i}", 5.0 if i < k else 2.0
-            resp.append({"respondent_key": key, "year": y, "quarter": q, "channel": "Trực tiếp",
-                         "field_name": "X", "overall": v, "comment": None})
-            ans.append({"respondent_key": key, "year": y, "quarter": q, "channel": "Trực tiếp",
-                        "field_name": "X", "factor_code": "F1", "item_code": "TC1.1", "answer": v})
+            resp.append(
+                {
+                    "respondent_key": key,
+                    "year": y,
+                    "quarter": q,
+                    "channel": "Trực tiếp",
+                    "field_name": "X",
+                    "overall": v,
+                    "comment": None,
+                }
+            )
+            ans.append(
+                {
+                    "respondent_key": key,
+                    "year": y,
+                    "quarter": q,
+                    "channel": "Trực tiếp",
+                    "field_name": "X",
+                    "factor_code": "F1",
+                    "item_code": "TC1.1",
+                    "answer": v,
+                }
+            )
     return SurveyData(pd.DataFrame(resp), pd.DataFrame(ans))
 
 
@@ -199,7 +322,9 @@ def test_small_move_is_noise_large_move_is_significant(items):
     same = ch[(ch["comparison"] == "same_quarter_last_year") & (ch["level"] == "overall")].iloc[0]
     assert same["verdict_vi"] == VERDICT_NO_BASE
     # 120/150 -> 143/150 = 95.3 %: pooled 263/300, se = 0.03797, z = 0.15333/0.03797 = 4.04
-    t2 = satisfaction_table(synthetic({(2025, 2): (143, 150), (2026, 1): (120, 150), (2026, 2): (143, 150)}), items)
+    t2 = satisfaction_table(
+        synthetic({(2025, 2): (143, 150), (2026, 1): (120, 150), (2026, 2): (143, 150)}), items
+    )
     ch2 = satisfaction_changes(t2, 2026, 2)
     o = ch2[ch2["level"] == "overall"].set_index("comparison")
     assert abs(o.loc["previous_quarter", "z"]) == pytest.approx(4.04, abs=0.01)
@@ -223,7 +348,9 @@ def test_holm_family_can_undo_a_nominal_result():
 
 
 def test_ytd_pct_and_sentences(items):
-    t = satisfaction_table(synthetic({(2025, 3): (140, 150), (2026, 2): (90, 100), (2026, 3): (100, 125)}), items)
+    t = satisfaction_table(
+        synthetic({(2025, 3): (140, 150), (2026, 2): (90, 100), (2026, 3): (100, 125)}), items
+    )
     # YTD to Q3/2026: (90 + 100) / (100 + 125) = 190/225 = 84.44 %
     assert satisfaction_pct(t, 2026, 3) == pytest.approx(100 * 190 / 225)
     assert satisfaction_pct(t, 2026, 3, "quarter") == pytest.approx(80.0)
@@ -241,6 +368,9 @@ def test_read_surveys_folder(tmp_path, items):
     s = read_surveys(tmp_path, items)
     assert s.responses.groupby("quarter").size().to_dict() == {1: 4, 2: 2}
     rel = read_surveys(tmp_path, items, base=tmp_path.parent)
-    assert set(rel.issues["source"]) == {f"{tmp_path.name}/khao_sat_2026_Q1.xlsx", f"{tmp_path.name}/khao_sat_2026_Q2.xlsx"}
+    assert set(rel.issues["source"]) == {
+        f"{tmp_path.name}/khao_sat_2026_Q1.xlsx",
+        f"{tmp_path.name}/khao_sat_2026_Q2.xlsx",
+    }
     # both P01 dates are in Q1, so the Q2 file flags them as outside its quarter
     assert (s.issues["rule"] == "survey_date_outside_quarter").sum() == 2

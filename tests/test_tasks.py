@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from parlib.config import PROJECT_ROOT
-from parlib.errors import StructuralError
-from parlib.stats import wilson_ci
-from parlib.tasks import late_by_office, read_tasks, task_progress, tasks_kpi
+from parlib.analysis.stats import wilson_ci
+from parlib.analysis.tasks import late_by_office, task_progress, tasks_kpi
+from parlib.core.errors import StructuralError
+from parlib.core.paths import PROJECT_ROOT
+from parlib.ingest.tasks import read_tasks
 
 TASKS_CSV = """task_no,task_name,lead_office,partners,time_frame,product,due_date
 1,Ban hành kế hoạch,Văn phòng Sở,Các phòng,Quý II,Kế hoạch,2026-06-30
@@ -41,21 +42,30 @@ def _status(path: Path, rows, sheet="Tien do") -> Path:
 def sample(tmp_path):
     csv = tmp_path / "nhiem_vu_2026.csv"
     csv.write_text(TASKS_CSV, encoding="utf-8")
-    q2 = _status(tmp_path / "tien_do_2026_Q2.xlsx", [
-        (1, "Hoàn thành", dt.datetime(2026, 6, 25), None),
-        (3, "Đúng tiến độ", dt.datetime(2026, 6, 28), None),
-        (7, "Chậm tiến độ", dt.datetime(2026, 6, 20), None),
-    ])
-    q3 = _status(tmp_path / "tien_do_2026_Q3.xlsx", [
-        (2, "đúng tiến độ", None, "Liên hệ anh Nam 0912345678"),   # no date -> 30/09/2026
-        (4, "Chậm tiến độ", "05/10/2026", None),                   # Q3 report written in October
-        (7, "Đúng tiến độ", dt.datetime(2026, 9, 10), None),
-        (99, "Hoàn thành", dt.datetime(2026, 9, 1), None),          # unknown task
-        (6, "Đang làm", dt.datetime(2026, 9, 1), None),             # unknown status
-    ])
-    q4 = _status(tmp_path / "tien_do_2026_Q4.xlsx", [
-        (5, "Hoàn thành", dt.datetime(2026, 10, 2), None),          # Q4: not yet at 30/09
-    ])
+    q2 = _status(
+        tmp_path / "tien_do_2026_Q2.xlsx",
+        [
+            (1, "Hoàn thành", dt.datetime(2026, 6, 25), None),
+            (3, "Đúng tiến độ", dt.datetime(2026, 6, 28), None),
+            (7, "Chậm tiến độ", dt.datetime(2026, 6, 20), None),
+        ],
+    )
+    q3 = _status(
+        tmp_path / "tien_do_2026_Q3.xlsx",
+        [
+            (2, "đúng tiến độ", None, "Liên hệ anh Nam 0912345678"),  # no date -> 30/09/2026
+            (4, "Chậm tiến độ", "05/10/2026", None),  # Q3 report written in October
+            (7, "Đúng tiến độ", dt.datetime(2026, 9, 10), None),
+            (99, "Hoàn thành", dt.datetime(2026, 9, 1), None),  # unknown task
+            (6, "Đang làm", dt.datetime(2026, 9, 1), None),  # unknown status
+        ],
+    )
+    q4 = _status(
+        tmp_path / "tien_do_2026_Q4.xlsx",
+        [
+            (5, "Hoàn thành", dt.datetime(2026, 10, 2), None),  # Q4: not yet at 30/09
+        ],
+    )
     return read_tasks(csv, [q2, q3, q4])
 
 
@@ -63,19 +73,30 @@ def test_read_tasks_rows_issues_ledger(sample):
     tasks, issues, ledger = sample
     assert sorted(tasks["task_no"].unique().tolist()) == list(range(1, 9))
     assert pd.isna(tasks.loc[tasks["task_no"] == 8, "due_date"]).all()
-    assert set(issues["rule"]) == {"task_invalid_row", "task_bad_due_date", "task_status_no_date",
-                                   "task_status_unknown_task", "task_status_unknown"}
+    assert set(issues["rule"]) == {
+        "task_invalid_row",
+        "task_bad_due_date",
+        "task_status_no_date",
+        "task_status_unknown_task",
+        "task_status_unknown",
+    }
     t2 = tasks.loc[tasks["task_no"] == 2].iloc[0]
     assert t2["updated_at"] == pd.Timestamp("2026-09-30") and t2["note"] == "Liên hệ anh Nam [đã ẩn]"
     # CSV: 11 lines = 1 header + 8 used + 2 rejected; Q2: 1 + 3 used; Q3: 1 + 3 used + 2 rejected;
     # Q4: 1 + 1 used
     by = ledger.groupby(["source", "status"])["rows"].sum().to_dict()
-    assert by == {("nhiem_vu_2026.csv", "skipped"): 1, ("nhiem_vu_2026.csv", "used"): 8,
-                  ("nhiem_vu_2026.csv", "rejected"): 2,
-                  ("tien_do_2026_Q2.xlsx", "skipped"): 1, ("tien_do_2026_Q2.xlsx", "used"): 3,
-                  ("tien_do_2026_Q3.xlsx", "skipped"): 1, ("tien_do_2026_Q3.xlsx", "used"): 3,
-                  ("tien_do_2026_Q3.xlsx", "rejected"): 2,
-                  ("tien_do_2026_Q4.xlsx", "skipped"): 1, ("tien_do_2026_Q4.xlsx", "used"): 1}
+    assert by == {
+        ("nhiem_vu_2026.csv", "skipped"): 1,
+        ("nhiem_vu_2026.csv", "used"): 8,
+        ("nhiem_vu_2026.csv", "rejected"): 2,
+        ("tien_do_2026_Q2.xlsx", "skipped"): 1,
+        ("tien_do_2026_Q2.xlsx", "used"): 3,
+        ("tien_do_2026_Q3.xlsx", "skipped"): 1,
+        ("tien_do_2026_Q3.xlsx", "used"): 3,
+        ("tien_do_2026_Q3.xlsx", "rejected"): 2,
+        ("tien_do_2026_Q4.xlsx", "skipped"): 1,
+        ("tien_do_2026_Q4.xlsx", "used"): 1,
+    }
     assert tasks.loc[tasks["task_no"] == 4, "status_period"].tolist() == ["2026-Q3"]
     assert not tasks["note"].fillna("").str.contains("0912345678").any()
 
@@ -84,8 +105,15 @@ def test_progress_late_and_not_updated_logic(sample):
     tasks, _, _ = sample
     p = task_progress(tasks, "2026-09-30").set_index("task_no")
     assert p["latest_status"].to_dict() == {
-        1: "Hoàn thành", 2: "Đúng tiến độ", 3: "Đúng tiến độ", 4: "Chậm tiến độ",
-        5: "Chưa cập nhật", 6: "Chưa cập nhật", 7: "Đúng tiến độ", 8: "Chưa cập nhật"}
+        1: "Hoàn thành",
+        2: "Đúng tiến độ",
+        3: "Đúng tiến độ",
+        4: "Chậm tiến độ",
+        5: "Chưa cập nhật",
+        6: "Chưa cập nhật",
+        7: "Đúng tiến độ",
+        8: "Chưa cập nhật",
+    }
     # 3: on track in Q2 but due 15/09 and not done -> late; 4: reported behind in the Q3
     # file (dated 05/10, after as_of, still counts for Q3) -> late;
     # 6: no update and due 31/03 -> late; 1 done before its due date -> not late
@@ -96,7 +124,9 @@ def test_progress_late_and_not_updated_logic(sample):
     assert (kpi["k"], kpi["n"], kpi["n_not_updated"], kpi["n_late"]) == (3, 8, 3, 3)
     assert kpi["pct"] == pytest.approx(37.5)
     lo, hi = wilson_ci([3], [8])
-    assert kpi["ci_low_pct"] == pytest.approx(lo[0] * 100) and kpi["ci_high_pct"] == pytest.approx(hi[0] * 100)
+    assert kpi["ci_low_pct"] == pytest.approx(lo[0] * 100) and kpi["ci_high_pct"] == pytest.approx(
+        hi[0] * 100
+    )
     # the Q4 update is seen once as_of is in Q4
     later = task_progress(tasks, "2026-10-31").set_index("task_no")
     assert later.loc[5, "latest_status"] == "Hoàn thành" and not later.loc[5, "is_late"]
@@ -106,8 +136,11 @@ def test_late_by_office(sample):
     tasks, _, _ = sample
     office = late_by_office(task_progress(tasks, "2026-09-30"))
     # Văn phòng Sở: tasks 1,3,4 (late 3,4); QLXD: 6,7 (late 6); KHTC: 2,5,8 (none late)
-    assert office["lead_office"].tolist() == ["Văn phòng Sở", "Phòng Quản lý hoạt động xây dựng",
-                                              "Phòng Kế hoạch - Tài chính"]
+    assert office["lead_office"].tolist() == [
+        "Văn phòng Sở",
+        "Phòng Quản lý hoạt động xây dựng",
+        "Phòng Kế hoạch - Tài chính",
+    ]
     assert office["n_late"].tolist() == [2, 1, 0]
     assert office["n_not_updated"].tolist() == [0, 1, 2]
     assert office["pct"].tolist() == pytest.approx([100 / 3, 50.0, 100 / 3])
@@ -146,8 +179,10 @@ def test_bundled_sample_if_present():
 def test_file_without_quarter_uses_update_dates(tmp_path):
     csv = tmp_path / "nhiem_vu_2026.csv"
     csv.write_text(TASKS_CSV, encoding="utf-8")
-    f = _status(tmp_path / "tien_do_2026.xlsx", [(5, "Hoàn thành", dt.datetime(2026, 10, 2), None),
-                                                 (2, "Hoàn thành", None, None)])  # no date, no quarter
+    f = _status(
+        tmp_path / "tien_do_2026.xlsx",
+        [(5, "Hoàn thành", dt.datetime(2026, 10, 2), None), (2, "Hoàn thành", None, None)],
+    )  # no date, no quarter
     tasks, issues, _ = read_tasks(csv, [f])
     assert issues.loc[issues["rule"] == "task_status_no_date", "severity"].tolist() == ["error"]
     # dated 02/10: not yet visible on 30/09, visible on 02/10

@@ -4,7 +4,7 @@ import math
 
 import pandas as pd
 
-from parlib.vnformat import fmt_date, fmt_int, fmt_num, fmt_pct, fmt_points, fmt_pp, quarter_label
+from parlib.core.vnformat import fmt_date, fmt_int, fmt_num, fmt_pct, fmt_points, fmt_pp, quarter_label
 
 
 def test_decimal_comma_and_thousands_dot():

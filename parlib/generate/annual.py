@@ -42,11 +42,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from ..framework import Framework, find_framework, load_framework, rollup, rule_points
-from ..readers import fold
-from ..scoresheet import load_layouts
-from ..vnformat import fmt_num
-from ..xlsx import save_workbook_deterministic
+from parlib.core.text import fold
+from parlib.core.vnformat import fmt_num
+from parlib.core.xlsx import save_workbook_deterministic
+from parlib.ingest.framework import find_framework, load_framework
+from parlib.ingest.scoresheet_layout import load_layouts
+from parlib.model.framework import Framework, rollup, rule_points
 
 YEARS = (2025, 2026)
 DEFAULT_SEED = 20260
@@ -55,16 +56,38 @@ KPI_VALUES = {  # yearly KPI values (0–100) behind the KPI-driven sub-criteria
     # operational sample (parlib.quarterly on data/raw: 2025 = the whole year, 2026 = the first
     # nine months, the latest complete quarter) so that the scoresheets and the exports tell one
     # story; tasks_on_time_pct 2025 is illustrative (no 2025 task file).
-    2025: {"on_time_pct": 98.1, "apology_pct": 98.0, "satisfaction_pct": 83.1, "online_pct": 44.1,
-           "digitised_pct": 78.1, "system_updated_pct": 100.0, "e_result_pct": 68.0, "online_payment_pct": 45.2,
-           "feedback_on_time_pct": 81.3, "index766_points": 91.6, "tasks_on_time_pct": 92.0},
-    2026: {"on_time_pct": 95.6, "apology_pct": 91.0, "satisfaction_pct": 79.9, "online_pct": 61.3,
-           "digitised_pct": 89.0, "system_updated_pct": 100.0, "e_result_pct": 84.1, "online_payment_pct": 64.9,
-           "feedback_on_time_pct": 84.8, "index766_points": 95.3, "tasks_on_time_pct": 80.0},
+    2025: {
+        "on_time_pct": 98.1,
+        "apology_pct": 98.0,
+        "satisfaction_pct": 83.1,
+        "online_pct": 44.1,
+        "digitised_pct": 78.1,
+        "system_updated_pct": 100.0,
+        "e_result_pct": 68.0,
+        "online_payment_pct": 45.2,
+        "feedback_on_time_pct": 81.3,
+        "index766_points": 91.6,
+        "tasks_on_time_pct": 92.0,
+    },
+    2026: {
+        "on_time_pct": 95.6,
+        "apology_pct": 91.0,
+        "satisfaction_pct": 79.9,
+        "online_pct": 61.3,
+        "digitised_pct": 89.0,
+        "system_updated_pct": 100.0,
+        "e_result_pct": 84.1,
+        "online_payment_pct": 64.9,
+        "feedback_on_time_pct": 84.8,
+        "index766_points": 95.3,
+        "tasks_on_time_pct": 80.0,
+    },
 }
 SIPAS_PCT = {2025: [92.5, 91.0, 93.5, 91.0, 89.5], 2026: [89.0, 86.5, 90.0, 88.5, 84.5]}  # % per SIPAS factor
-DELIBERATE_ISSUES = {2025: {"rule": "total_mismatch", "code": "", "delta": 0.25},
-                     2026: {"rule": "parent_sum_mismatch", "code": "5.4", "delta": 0.25}}
+DELIBERATE_ISSUES = {
+    2025: {"rule": "total_mismatch", "code": "", "delta": 0.25},
+    2026: {"rule": "parent_sum_mismatch", "code": "5.4", "delta": 0.25},
+}
 KPI_REASON = {
     "on_time_pct": "Tỷ lệ hồ sơ đúng hạn chưa đạt 98 % (đạt {v} %)",
     "apology_pct": "Chưa thực hiện xin lỗi đối với 100 % hồ sơ quá hạn (đạt {v} %)",
@@ -78,23 +101,62 @@ KPI_REASON = {
     "system_updated_pct": "Còn hồ sơ chưa cập nhật đầy đủ trên Hệ thống (đạt {v} %)",
     "feedback_on_time_pct": "Tỷ lệ phản ánh, kiến nghị xử lý đúng hạn đạt {v} %, chưa đạt 100 %",
 }
-GENERIC_REASONS = ["Không có tài liệu kiểm chứng", "Chưa đúng quy định", "Tài liệu kiểm chứng chưa đầy đủ",
-                   "Thực hiện chưa đầy đủ nội dung theo kế hoạch"]
+GENERIC_REASONS = [
+    "Không có tài liệu kiểm chứng",
+    "Chưa đúng quy định",
+    "Tài liệu kiểm chứng chưa đầy đủ",
+    "Thực hiện chưa đầy đủ nội dung theo kế hoạch",
+]
 EXPLAINED = "Đơn vị đã bổ sung tài liệu kiểm chứng (Công văn số {n}/SXD-VP)"
 NOT_ACCEPTED = "Đề nghị xem xét lại do đã thực hiện nhưng chưa cập nhật kịp tài liệu"
 # column order of each year's sheet (the header text comes from scoresheet_layouts.csv)
-ORDER = {2025: ["code", "name", "max_points", "self_points", "appraisal1_points", "final_points", "explanation",
-                "bonus_points", "penalty_points", "reason"],
-         2026: ["code", "name", "max_points", "self_points", "appraisal1_points", "explanation", "final_points",
-                "reason", "bonus_points", "penalty_points"]}
-DEPARTMENTS = ["Sở Xây dựng", "Sở Tài chính", "Sở Nội vụ", "Sở Tư pháp", "Sở Y tế", "Sở Giáo dục và Đào tạo",
-               "Sở Công Thương", "Sở Nông nghiệp và Môi trường", "Sở Khoa học và Công nghệ",
-               "Sở Văn hóa, Thể thao và Du lịch", "Sở Dân tộc và Tôn giáo", "Thanh tra tỉnh",
-               "Văn phòng UBND tỉnh", "Ban Quản lý các khu công nghiệp"]
+ORDER = {
+    2025: [
+        "code",
+        "name",
+        "max_points",
+        "self_points",
+        "appraisal1_points",
+        "final_points",
+        "explanation",
+        "bonus_points",
+        "penalty_points",
+        "reason",
+    ],
+    2026: [
+        "code",
+        "name",
+        "max_points",
+        "self_points",
+        "appraisal1_points",
+        "explanation",
+        "final_points",
+        "reason",
+        "bonus_points",
+        "penalty_points",
+    ],
+}
+DEPARTMENTS = [
+    "Sở Xây dựng",
+    "Sở Tài chính",
+    "Sở Nội vụ",
+    "Sở Tư pháp",
+    "Sở Y tế",
+    "Sở Giáo dục và Đào tạo",
+    "Sở Công Thương",
+    "Sở Nông nghiệp và Môi trường",
+    "Sở Khoa học và Công nghệ",
+    "Sở Văn hóa, Thể thao và Du lịch",
+    "Sở Dân tộc và Tôn giáo",
+    "Thanh tra tỉnh",
+    "Văn phòng UBND tỉnh",
+    "Ban Quản lý các khu công nghiệp",
+]
 ILLUSTRATIVE = "Dữ liệu minh họa (không phải số liệu chính thức)"
 
 
 # ---------------------------------------------------------------- leaf scores
+
 
 def _step(m: float) -> float:
     return 0.25 if m <= 1 else 0.5
@@ -108,8 +170,11 @@ def _q(x: float) -> float:
 def _sipas_codes(nodes: pd.DataFrame) -> set[str]:
     """Survey leaves under a criterion named after SIPAS (the five SIPAS factors)."""
     names = dict(zip(nodes["code"], nodes["name"].map(fold)))
-    return {c for c, p in zip(nodes["code"], nodes["parent_code"])
-            if p and ("sipas" in names[p] or "hai long cua nguoi dan" in names[p])}
+    return {
+        c
+        for c, p in zip(nodes["code"], nodes["parent_code"])
+        if p and ("sipas" in names[p] or "hai long cua nguoi dan" in names[p])
+    }
 
 
 def _base_map(data_dir: Path, fw: Framework) -> dict[str, list[str]]:
@@ -140,11 +205,22 @@ def _appraisal_leaf(m: float, rng: np.random.Generator, name: str) -> dict:
             expl = NOT_ACCEPTED
     if final < m:
         f = fold(name)
-        reason = ("Không thực hiện" if final == 0 else
-                  "Ban hành kế hoạch chậm so với quy định" if f.startswith("ban hanh") else
-                  "Báo cáo gửi trễ hạn" if "bao cao" in f else GENERIC_REASONS[int(rng.integers(len(GENERIC_REASONS)))])
-    return {"self_points": self_, "appraisal1_points": a1, "final_points": final, "explanation": expl,
-            "reason": reason}
+        reason = (
+            "Không thực hiện"
+            if final == 0
+            else "Ban hành kế hoạch chậm so với quy định"
+            if f.startswith("ban hanh")
+            else "Báo cáo gửi trễ hạn"
+            if "bao cao" in f
+            else GENERIC_REASONS[int(rng.integers(len(GENERIC_REASONS)))]
+        )
+    return {
+        "self_points": self_,
+        "appraisal1_points": a1,
+        "final_points": final,
+        "explanation": expl,
+        "reason": reason,
+    }
 
 
 def _kpi_leaf(year: int, r, rng: np.random.Generator) -> dict:
@@ -159,11 +235,21 @@ def _kpi_leaf(year: int, r, rng: np.random.Generator) -> dict:
         reason = KPI_REASON[r.kpi].format(v=fmt_num(v, 1))
     if r.method == "survey":
         self_, a1 = np.nan, np.nan
-    return {"self_points": self_, "appraisal1_points": a1, "final_points": final, "explanation": "", "reason": reason}
+    return {
+        "self_points": self_,
+        "appraisal1_points": a1,
+        "final_points": final,
+        "explanation": "",
+        "reason": reason,
+    }
 
 
-def leaf_scores(fw: Framework, rng: np.random.Generator, base: pd.DataFrame | None = None,
-                base_map: dict[str, list[str]] | None = None) -> pd.DataFrame:
+def leaf_scores(
+    fw: Framework,
+    rng: np.random.Generator,
+    base: pd.DataFrame | None = None,
+    base_map: dict[str, list[str]] | None = None,
+) -> pd.DataFrame:
     """One row per leaf: code, max_points, method, self/appraisal1/final points, explanation,
     reason. With ``base`` (last year's leaf scores) appraisal leaves keep last year's pattern
     (rescaled through the crosswalk), two losers improve and three full marks are cut at
@@ -188,8 +274,13 @@ def leaf_scores(fw: Framework, rng: np.random.Generator, base: pd.DataFrame | No
                     b = b_idx.reindex(base_map[r.code])
                     frac = float(b["final_points"].sum() / b["max_points"].sum()) + rng.uniform(-0.03, 0.01)
                 final = _q(min(frac, 1.0) * m)
-            rec = {"self_points": np.nan, "appraisal1_points": np.nan, "final_points": final, "explanation": "",
-                   "reason": "Kết quả điều tra xã hội học" if final < m else ""}
+            rec = {
+                "self_points": np.nan,
+                "appraisal1_points": np.nan,
+                "final_points": final,
+                "explanation": "",
+                "reason": "Kết quả điều tra xã hội học" if final < m else "",
+            }
         elif base is not None and base_map and base_map.get(r.code):
             b = b_idx.reindex(base_map[r.code])
             rec = {}
@@ -197,10 +288,14 @@ def leaf_scores(fw: Framework, rng: np.random.Generator, base: pd.DataFrame | No
                 frac = float(b[c].sum() / b["max_points"].sum())
                 rec[c] = float(np.floor(frac * m / 0.25 + 1e-9) * 0.25)
             expl = b["explanation"].iloc[0] if len(b) == 1 else ""
-            rec["explanation"] = EXPLAINED.format(n=int(rng.integers(120, 980))) if expl.startswith(
-                EXPLAINED[:20]) else expl
-            rec["reason"] = b["reason"].iloc[0] if rec["final_points"] < m and b["reason"].iloc[0] else (
-                "Tài liệu kiểm chứng chưa đầy đủ" if rec["final_points"] < m else "")
+            rec["explanation"] = (
+                EXPLAINED.format(n=int(rng.integers(120, 980))) if expl.startswith(EXPLAINED[:20]) else expl
+            )
+            rec["reason"] = (
+                b["reason"].iloc[0]
+                if rec["final_points"] < m and b["reason"].iloc[0]
+                else ("Tài liệu kiểm chứng chưa đầy đủ" if rec["final_points"] < m else "")
+            )
         else:
             rec = _appraisal_leaf(m, rng, r.name)
         recs.append({"code": r.code, "max_points": m, "method": r.method, "kpi": r.kpi, **rec})
@@ -267,14 +362,18 @@ def plan_years(data_dir: Path, seed: int = DEFAULT_SEED) -> dict[int, tuple[Fram
 def node_scores(fw: Framework, leaves: pd.DataFrame) -> pd.DataFrame:
     """Every node with max (framework) and the sums of its leaves' self/appraisal1/final."""
     vals = rollup(leaves[["code", "self_points", "appraisal1_points", "final_points"]], fw.nodes)
-    out = fw.nodes[["code", "parent_code", "level", "name", "max_points", "is_leaf", "depth"]].merge(vals, on="code")
+    out = fw.nodes[["code", "parent_code", "level", "name", "max_points", "is_leaf", "depth"]].merge(
+        vals, on="code"
+    )
     for c in ("self_points", "appraisal1_points", "final_points"):
         out[c] = out[c].map(lambda x: _q(x) if pd.notna(x) else np.nan)
     return out.merge(leaves[["code", "explanation", "reason"]], on="code", how="left").fillna(
-        {"explanation": "", "reason": ""})
+        {"explanation": "", "reason": ""}
+    )
 
 
 # ---------------------------------------------------------------- workbook writing
+
 
 def _roman(n: int) -> str:
     vals = ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
@@ -299,13 +398,17 @@ def _options(r: pd.Series) -> list[str]:
     """Scoring-option lines printed under some sub-criteria (``r``: a framework node)."""
     m, f = float(r["max_points"]), fold(r["name"])
     if f.startswith("ban hanh"):
-        return [f"- Ban hành đúng thời hạn: {fmt_num(m, 2).rstrip('0').rstrip(',')} điểm",
-                f"- Ban hành chậm so với quy định: {fmt_num(m / 2, 2).rstrip('0').rstrip(',')} điểm",
-                "- Không ban hành: 0 điểm"]
+        return [
+            f"- Ban hành đúng thời hạn: {fmt_num(m, 2).rstrip('0').rstrip(',')} điểm",
+            f"- Ban hành chậm so với quy định: {fmt_num(m / 2, 2).rstrip('0').rstrip(',')} điểm",
+            "- Không ban hành: 0 điểm",
+        ]
     if r["rule"] == "linear" and r["kpi"]:
         t = fmt_num(float(r["rule_params"]), 0)
-        return [f"- Đạt từ {t} % trở lên: {fmt_num(m, 2).rstrip('0').rstrip(',')} điểm",
-                f"- Dưới {t} %: điểm = tỷ lệ đạt × {fmt_num(m, 2).rstrip('0').rstrip(',')} / {t}"]
+        return [
+            f"- Đạt từ {t} % trở lên: {fmt_num(m, 2).rstrip('0').rstrip(',')} điểm",
+            f"- Dưới {t} %: điểm = tỷ lệ đạt × {fmt_num(m, 2).rstrip('0').rstrip(',')} / {t}",
+        ]
     if r["rule"] == "binary":
         return [f"- Đạt 100 %: {fmt_num(m, 2).rstrip('0').rstrip(',')} điểm", "- Dưới 100 %: 0 điểm"]
     return []
@@ -323,10 +426,15 @@ def write_scoresheet(fw: Framework, nodes: pd.DataFrame, layout, target: Path, s
     ws = wb.active
     ws.title = layout.sheet
     bold, thin = Font(bold=True), Side(style="thin")
-    title = ("BẢNG ĐIỂM CHỈ SỐ CẢI CÁCH HÀNH CHÍNH" if year == 2025 else
-             "KẾT QUẢ THẨM ĐỊNH CHỈ SỐ CẢI CÁCH HÀNH CHÍNH") + f" NĂM {year} — {UNIT} tỉnh Đắk Lắk"
+    title = (
+        "BẢNG ĐIỂM CHỈ SỐ CẢI CÁCH HÀNH CHÍNH"
+        if year == 2025
+        else "KẾT QUẢ THẨM ĐỊNH CHỈ SỐ CẢI CÁCH HÀNH CHÍNH"
+    ) + f" NĂM {year} — {UNIT} tỉnh Đắk Lắk"
     top = [["UBND TỈNH ĐẮK LẮK"], ["SỞ NỘI VỤ"], [], [title], [ILLUSTRATIVE]]
-    top += [[]] if year == 2025 else [["(Kèm theo Thông báo kết quả thẩm định Chỉ số CCHC của Sở Nội vụ)"], []]
+    top += (
+        [[]] if year == 2025 else [["(Kèm theo Thông báo kết quả thẩm định Chỉ số CCHC của Sở Nội vụ)"], []]
+    )
     for r in top:
         ws.append(r)
     ws.cell(4, 1).font = Font(bold=True, size=13)
@@ -378,10 +486,19 @@ def write_scoresheet(fw: Framework, nodes: pd.DataFrame, layout, target: Path, s
     def line(n, *, code, name, final_delta=0.0, na_self=True):
         # 2025 marks "not applicable" self-assessment cells of survey-scored leaves with "x"
         no_self = na_self and year == 2025 and n.is_leaf and info.at[n.code, "method"] == "survey"
-        put({"code": code, "name": name, "max_points": _num(n.max_points, rng, 0.15),
-             "self_points": "x" if no_self else _num(n.self_points, rng), "appraisal1_points": _num(n.appraisal1_points, rng),
-             "final_points": _num(n.final_points + final_delta, rng), "explanation": n.explanation or None,
-             "reason": n.reason or None}, is_bold=n.depth < 3 and not n.is_leaf)
+        put(
+            {
+                "code": code,
+                "name": name,
+                "max_points": _num(n.max_points, rng, 0.15),
+                "self_points": "x" if no_self else _num(n.self_points, rng),
+                "appraisal1_points": _num(n.appraisal1_points, rng),
+                "final_points": _num(n.final_points + final_delta, rng),
+                "explanation": n.explanation or None,
+                "reason": n.reason or None,
+            },
+            is_bold=n.depth < 3 and not n.is_leaf,
+        )
 
     fields = nodes.loc[nodes["depth"] == 1]
     for f in fields.itertuples(index=False):
@@ -389,23 +506,46 @@ def write_scoresheet(fw: Framework, nodes: pd.DataFrame, layout, target: Path, s
         sub = nodes.loc[nodes["code"].str.startswith(f.code + ".")]
         for n in sub.itertuples(index=False):
             name = unicodedata.normalize("NFD", n.name) if n.code in nfd_codes else n.name
-            line(n, code=n.code, name=name,
-                 final_delta=deliberate["delta"] if n.code == deliberate["code"] else 0.0)
+            line(
+                n,
+                code=n.code,
+                name=name,
+                final_delta=deliberate["delta"] if n.code == deliberate["code"] else 0.0,
+            )
             if n.is_leaf:
                 for opt in _options(info.loc[n.code]):
                     put({"name": opt})
-        put({"name": f"Cộng lĩnh vực {_roman(int(f.code))}", "max_points": _num(f.max_points, rng, 0),
-             "self_points": _num(f.self_points, rng, 0), "appraisal1_points": _num(f.appraisal1_points, rng, 0),
-             "final_points": _num(f.final_points, rng, 0)}, is_bold=True)
+        put(
+            {
+                "name": f"Cộng lĩnh vực {_roman(int(f.code))}",
+                "max_points": _num(f.max_points, rng, 0),
+                "self_points": _num(f.self_points, rng, 0),
+                "appraisal1_points": _num(f.appraisal1_points, rng, 0),
+                "final_points": _num(f.final_points, rng, 0),
+            },
+            is_bold=True,
+        )
     total = _q(fields["final_points"].sum())
-    put({"name": "Tổng cộng", "max_points": _num(fw.total_points, rng, 0),
-         "self_points": _num(fields["self_points"].sum(), rng, 0),
-         "appraisal1_points": _num(fields["appraisal1_points"].sum(), rng, 0),
-         "final_points": _num(total + (deliberate["delta"] if deliberate["rule"] == "total_mismatch" else 0), rng, 0)},
-        is_bold=True)
+    put(
+        {
+            "name": "Tổng cộng",
+            "max_points": _num(fw.total_points, rng, 0),
+            "self_points": _num(fields["self_points"].sum(), rng, 0),
+            "appraisal1_points": _num(fields["appraisal1_points"].sum(), rng, 0),
+            "final_points": _num(
+                total + (deliberate["delta"] if deliberate["rule"] == "total_mismatch" else 0), rng, 0
+            ),
+        },
+        is_bold=True,
+    )
     ws.append([])
-    ws.append([None, "Ghi chú: Điểm các tiêu chí chấm bằng điều tra xã hội học do Sở Nội vụ cung cấp; đơn vị "
-                     "không tự đánh giá các tiêu chí này."])
+    ws.append(
+        [
+            None,
+            "Ghi chú: Điểm các tiêu chí chấm bằng điều tra xã hội học do Sở Nội vụ cung cấp; đơn vị "
+            "không tự đánh giá các tiêu chí này.",
+        ]
+    )
     ws.append([None, "NGƯỜI LẬP BIỂU"])
     widths = {"code": 9, "name": 60, "explanation": 40, "reason": 45}
     for c, j in col.items():
@@ -415,8 +555,10 @@ def write_scoresheet(fw: Framework, nodes: pd.DataFrame, layout, target: Path, s
 
 # ---------------------------------------------------------------- province table
 
-def province_table(year: int, fw: Framework, unit_nodes: pd.DataFrame, bands: pd.DataFrame,
-                   rng: np.random.Generator) -> pd.DataFrame:
+
+def province_table(
+    year: int, fw: Framework, unit_nodes: pd.DataFrame, bands: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
     """Rows: unit_name, field_1..field_n, total_points, index_pct, rank (NA in 2025), band."""
     fields = fw.nodes.loc[fw.nodes["depth"] == 1, ["code", "max_points"]]
     mine = unit_nodes.set_index("code")["final_points"]
@@ -440,7 +582,9 @@ def province_table(year: int, fw: Framework, unit_nodes: pd.DataFrame, bands: pd
     ranks = df["total_points"].rank(method="min", ascending=False).astype("Int64")
     df["rank"] = ranks if year == 2026 else pd.array([pd.NA] * len(df), dtype="Int64")
     b = bands.sort_values("min_pct", ascending=False)
-    df["band"] = df["index_pct"].map(lambda v: next(n for n, t in zip(b["band_name"], b["min_pct"]) if v >= t))
+    df["band"] = df["index_pct"].map(
+        lambda v: next(n for n, t in zip(b["band_name"], b["min_pct"]) if v >= t)
+    )
     return df
 
 
@@ -449,23 +593,31 @@ def write_province(df: pd.DataFrame, year: int, target: Path) -> Path:
     ws = wb.active
     ws.title = "Ket qua"
     fcols = [c for c in df.columns if c.startswith("field_")]
-    ws.append([f"KẾT QUẢ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM {year} CÁC SỞ, BAN, NGÀNH TỈNH ĐẮK LẮK — "
-               f"{ILLUSTRATIVE}"])
+    ws.append(
+        [f"KẾT QUẢ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM {year} CÁC SỞ, BAN, NGÀNH TỈNH ĐẮK LẮK — {ILLUSTRATIVE}"]
+    )
     ws.cell(1, 1).font = Font(bold=True)
-    header = ["STT", "Đơn vị"] + [f"Lĩnh vực {c.split('_')[1]}" for c in fcols] + [
-        "Tổng điểm", "Chỉ số (%)", "Xếp hạng", "Xếp loại"]
+    header = (
+        ["STT", "Đơn vị"]
+        + [f"Lĩnh vực {c.split('_')[1]}" for c in fcols]
+        + ["Tổng điểm", "Chỉ số (%)", "Xếp hạng", "Xếp loại"]
+    )
     ws.append(header)
     for j in range(1, len(header) + 1):
         ws.cell(2, j).font = Font(bold=True)
     for i, r in enumerate(df.itertuples(index=False), start=1):
         rank = None if pd.isna(r.rank) else int(r.rank)
-        ws.append([i, r.unit_name] + [float(getattr(r, c)) for c in fcols] +
-                  [float(r.total_points), float(r.index_pct), rank, r.band])
+        ws.append(
+            [i, r.unit_name]
+            + [float(getattr(r, c)) for c in fcols]
+            + [float(r.total_points), float(r.index_pct), rank, r.band]
+        )
     ws.column_dimensions["B"].width = 36
     return save_workbook_deterministic(wb, target)
 
 
 # ---------------------------------------------------------------- entry point
+
 
 def generate_annual(data_dir: str | Path, seed: int = DEFAULT_SEED) -> list[Path]:
     """Write the sample scoresheets and province tables of 2025 and 2026 into ``data_dir/raw``
@@ -478,8 +630,9 @@ def generate_annual(data_dir: str | Path, seed: int = DEFAULT_SEED) -> list[Path
     written = []
     for year, (fw, leaves) in plan_years(data_dir, seed).items():
         nodes = node_scores(fw, leaves)
-        written.append(write_scoresheet(fw, nodes, layouts[year], raw / "scoresheet" / f"bang_diem_{year}.xlsx", seed))
+        written.append(
+            write_scoresheet(fw, nodes, layouts[year], raw / "scoresheet" / f"bang_diem_{year}.xlsx", seed)
+        )
         table = province_table(year, fw, nodes, bands, np.random.default_rng(seed * 7 + year))
         written.append(write_province(table, year, raw / "province" / f"ket_qua_par_index_{year}.xlsx"))
     return written
-

@@ -17,28 +17,52 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from parlib.core.vnformat import quarter_label
 from parlib.generate.dossiers import FINAL_STATUS
 from parlib.generate.fakes import cell_datetimes, write_rows
 from parlib.generate.scenario import Scenario, quarter_text
-from parlib.vnformat import quarter_label
 
 SHEET = "Danh sách hồ sơ"
 HEADERS = {
-    "stt": "STT", "dossier_id": "Số hồ sơ", "procedure_code": "Mã TTHC",
-    "procedure_name": "Tên thủ tục hành chính", "field_name": "Lĩnh vực",
-    "office_name": "Đơn vị xử lý", "channel": "Kênh nộp", "received_at": "Ngày tiếp nhận",
-    "due_at": "Ngày hẹn trả", "supplement_count": "Số lần yêu cầu bổ sung",
+    "stt": "STT",
+    "dossier_id": "Số hồ sơ",
+    "procedure_code": "Mã TTHC",
+    "procedure_name": "Tên thủ tục hành chính",
+    "field_name": "Lĩnh vực",
+    "office_name": "Đơn vị xử lý",
+    "channel": "Kênh nộp",
+    "received_at": "Ngày tiếp nhận",
+    "due_at": "Ngày hẹn trả",
+    "supplement_count": "Số lần yêu cầu bổ sung",
     "supplement_requested_at": "Ngày yêu cầu bổ sung",
-    "supplement_completed_at": "Ngày hoàn thành bổ sung", "finished_at": "Ngày xử lý xong",
-    "returned_at": "Ngày trả kết quả", "stopped_at": "Ngày dừng xử lý", "status": "Trạng thái",
-    "apology_at": "Ngày xin lỗi", "rescheduled_due_at": "Ngày hẹn trả mới",
-    "reschedule_count": "Số lần hẹn lại", "is_digitised": "Số hóa hồ sơ",
-    "has_e_result": "Kết quả điện tử", "is_paid_online": "Thanh toán trực tuyến",
-    "citizen_rating": "Đánh giá của người dân", "applicant_name": "Họ tên người nộp",
-    "phone": "Số điện thoại", "id_number": "Số CCCD", "address": "Địa chỉ",
+    "supplement_completed_at": "Ngày hoàn thành bổ sung",
+    "finished_at": "Ngày xử lý xong",
+    "returned_at": "Ngày trả kết quả",
+    "stopped_at": "Ngày dừng xử lý",
+    "status": "Trạng thái",
+    "apology_at": "Ngày xin lỗi",
+    "rescheduled_due_at": "Ngày hẹn trả mới",
+    "reschedule_count": "Số lần hẹn lại",
+    "is_digitised": "Số hóa hồ sơ",
+    "has_e_result": "Kết quả điện tử",
+    "is_paid_online": "Thanh toán trực tuyến",
+    "citizen_rating": "Đánh giá của người dân",
+    "applicant_name": "Họ tên người nộp",
+    "phone": "Số điện thoại",
+    "id_number": "Số CCCD",
+    "address": "Địa chỉ",
 }
-DATE_COLUMNS = ("received_at", "due_at", "supplement_requested_at", "supplement_completed_at",
-                "finished_at", "returned_at", "stopped_at", "apology_at", "rescheduled_due_at")
+DATE_COLUMNS = (
+    "received_at",
+    "due_at",
+    "supplement_requested_at",
+    "supplement_completed_at",
+    "finished_at",
+    "returned_at",
+    "stopped_at",
+    "apology_at",
+    "rescheduled_due_at",
+)
 UNKNOWN_PROCEDURE = "9.999999"
 
 
@@ -50,12 +74,24 @@ def state_at(truth: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
     requests and reschedules are those already made.
     """
     t = truth
-    out = t.loc[:, ["dossier_id", "procedure_code", "procedure_name", "field_name",
-                    "office_name", "channel", "received_at", "due_at"]].copy()
+    out = t.loc[
+        :,
+        [
+            "dossier_id",
+            "procedure_code",
+            "procedure_name",
+            "field_name",
+            "office_name",
+            "channel",
+            "received_at",
+            "due_at",
+        ],
+    ].copy()
     req, comp = t["supplement_requested_at"], t["supplement_completed_at"]
     known = lambda s: s.where(s < cutoff)  # noqa: E731 - tiny local helper
-    out["supplement_count"] = np.where(req.isna() | (req >= cutoff), 0,
-                                       np.where(comp >= cutoff, 1, t["supplement_count"]))
+    out["supplement_count"] = np.where(
+        req.isna() | (req >= cutoff), 0, np.where(comp >= cutoff, 1, t["supplement_count"])
+    )
     out["supplement_requested_at"] = known(req)
     out["supplement_completed_at"] = known(comp)
     out["finished_at"] = known(t["finished_at"])
@@ -128,8 +164,10 @@ def _defects(sc: Scenario, frames: dict[str, pd.DataFrame]) -> dict[str, list[tu
 
 def write_exports(sc: Scenario, frames: dict[str, pd.DataFrame], data_dir: Path) -> list[dict]:
     """Write one workbook per quarter; returns manifest entries (path, rows, defects)."""
-    text_q = {quarter_text(pd.Period(q.replace("-", ""), freq="Q"))
-              for q in sc.cfg["dossiers"]["export"]["text_date_quarters"]}
+    text_q = {
+        quarter_text(pd.Period(q.replace("-", ""), freq="Q"))
+        for q in sc.cfg["dossiers"]["export"]["text_date_quarters"]
+    }
     plan = _defects(sc, frames)
     cols = list(HEADERS)
     unit = sc.cfg["scenario"]["unit_name"]
@@ -137,8 +175,11 @@ def write_exports(sc: Scenario, frames: dict[str, pd.DataFrame], data_dir: Path)
     for q, frame in frames.items():
         p = pd.Period(q.replace("-", ""), freq="Q")
         as_text = q in text_q
-        cells = {c: frame[c].astype(object).where(frame[c].notna(), None).tolist()
-                 for c in cols if c not in DATE_COLUMNS}
+        cells = {
+            c: frame[c].astype(object).where(frame[c].notna(), None).tolist()
+            for c in cols
+            if c not in DATE_COLUMNS
+        }
         for c in DATE_COLUMNS:
             cells[c] = cell_datetimes(frame[c], as_text=as_text)
         cells["channel"] = [str(v) if v is not None else None for v in cells["channel"]]
@@ -154,12 +195,21 @@ def write_exports(sc: Scenario, frames: dict[str, pd.DataFrame], data_dir: Path)
                 cells["procedure_code"][pos] = UNKNOWN_PROCEDURE
             defects.append({"row": pos + 1, "kind": kind})
         rows = [list(r) for r in zip(*(cells[c] for c in cols))]
-        title = [unit.upper(), "DANH SÁCH HỒ SƠ THỦ TỤC HÀNH CHÍNH "
-                 + quarter_label(p.year, p.quarter).upper(),
-                 f"Dữ liệu mô phỏng (tổng hợp), không phải dữ liệu thật — kịch bản «{sc.name}», "
-                 f"trích xuất ngày {(p + 1).start_time:%d/%m/%Y}"]
+        title = [
+            unit.upper(),
+            "DANH SÁCH HỒ SƠ THỦ TỤC HÀNH CHÍNH " + quarter_label(p.year, p.quarter).upper(),
+            f"Dữ liệu mô phỏng (tổng hợp), không phải dữ liệu thật — kịch bản «{sc.name}», "
+            f"trích xuất ngày {(p + 1).start_time:%d/%m/%Y}",
+        ]
         path = data_dir / "raw" / "dossiers" / f"ho_so_{p.year}_Q{p.quarter}.xlsx"
         n = write_rows(path, SHEET, [HEADERS[c] for c in cols], rows, title)
-        written.append({"path": path, "rows": n, "dates_as_text": as_text,
-                        "duplicates": int(frame["is_duplicate"].sum()), "defects": defects})
+        written.append(
+            {
+                "path": path,
+                "rows": n,
+                "dates_as_text": as_text,
+                "duplicates": int(frame["is_duplicate"].sum()),
+                "defects": defects,
+            }
+        )
     return written

@@ -68,14 +68,22 @@ def _day_frame(sc: Scenario) -> pd.DataFrame:
     weekday = np.minimum(ts.day_of_week.to_numpy(), 4)  # a make-up Saturday weighs like a Friday
     mf = np.asarray(d["month_factors"], float)
     mf = mf / mf.mean()
-    frame = pd.DataFrame({"day": days, "working": working, "year": ts.year, "month": ts.month,
-                          "month_idx": month_idx,
-                          "quarter": [quarter_text(p) for p in ts.to_period("Q")]})
+    frame = pd.DataFrame(
+        {
+            "day": days,
+            "working": working,
+            "year": ts.year,
+            "month": ts.month,
+            "month_idx": month_idx,
+            "quarter": [quarter_text(p) for p in ts.to_period("Q")],
+        }
+    )
     wd_per_month = frame.groupby("month_idx")["working"].transform("sum").to_numpy()
     year_vol = d["base_per_year"] * (1 + d["growth_per_year"]) ** (frame["year"] - ts.year[0])
     wf = np.asarray(d["weekday_factors"], float)[weekday]
-    frame["expected"] = np.where(working, year_vol / 12 * mf[ts.month - 1] * wf
-                                 / np.maximum(wd_per_month, 1) / wf.mean(), 0.0)
+    frame["expected"] = np.where(
+        working, year_vol / 12 * mf[ts.month - 1] * wf / np.maximum(wd_per_month, 1) / wf.mean(), 0.0
+    )
     frame["wd_in_month"] = wd_per_month
     return frame
 
@@ -118,8 +126,14 @@ def _draw_receipts(sc: Scenario, rng, days: pd.DataFrame) -> pd.DataFrame:
         n = int(rng.poisson(total))
         proc = rng.choice(len(share), size=n, p=share / share.sum())
         day_i = rng.choice(len(qd), size=n, p=(qd["expected"] / qd["expected"].sum()).to_numpy())
-        part = pd.DataFrame({"proc_i": proc, "day": qd["day"].to_numpy()[day_i],
-                             "month_idx": qd["month_idx"].to_numpy()[day_i], "quarter": q})
+        part = pd.DataFrame(
+            {
+                "proc_i": proc,
+                "day": qd["day"].to_numpy()[day_i],
+                "month_idx": qd["month_idx"].to_numpy()[day_i],
+                "quarter": q,
+            }
+        )
         pos = part["month_idx"].to_numpy() / max(n_months - 1, 1)
         u = rng.random(n)
         online = ramp(ch["online_share"], pos)
@@ -133,8 +147,11 @@ def _draw_receipts(sc: Scenario, rng, days: pd.DataFrame) -> pd.DataFrame:
     n = len(out)
     late = rng.random(n) < ch["after_15h_share"]
     morning = rng.random(n) < 0.6
-    desk = np.where(late, _clock(rng, n, 15.02, 17.0),
-                    np.where(morning, _clock(rng, n, 7.5, 11.5), _clock(rng, n, 13.0, 15.0)))
+    desk = np.where(
+        late,
+        _clock(rng, n, 15.02, 17.0),
+        np.where(morning, _clock(rng, n, 7.5, 11.5), _clock(rng, n, 13.0, 15.0)),
+    )
     web = _clock(rng, n, 6.0, 23.0)
     secs = np.where(out["channel"].to_numpy() == 2, web, desk)
     out["received_at"] = _at(out["day"].to_numpy().astype("datetime64[D]"), secs)
@@ -176,14 +193,32 @@ def simulate_dossiers(sc: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
     days = _day_frame(sc)
     df = _draw_receipts(sc, rng, days)
     p = procs.iloc[df["proc_i"].to_numpy()].reset_index(drop=True)
-    for col in ("procedure_code", "procedure_name", "field_name", "office_name", "office_code",
-                "difficulty", "deadline_unit", "deadline_value", "after_15h", "fee_vnd",
-                "has_paper_result"):
+    for col in (
+        "procedure_code",
+        "procedure_name",
+        "field_name",
+        "office_name",
+        "office_code",
+        "difficulty",
+        "deadline_unit",
+        "deadline_value",
+        "after_15h",
+        "fee_vnd",
+        "has_paper_result",
+    ):
         df[col] = p[col].to_numpy()
     n = len(df)
     received = df["received_at"].to_numpy().astype("datetime64[s]")
-    due = cal.due_dates(received, df["deadline_value"].to_numpy(), df["deadline_unit"].to_numpy(),
-                        df["after_15h"].to_numpy()).to_numpy().astype("datetime64[s]")
+    due = (
+        cal.due_dates(
+            received,
+            df["deadline_value"].to_numpy(),
+            df["deadline_unit"].to_numpy(),
+            df["after_15h"].to_numpy(),
+        )
+        .to_numpy()
+        .astype("datetime64[s]")
+    )
     df["due_at"] = due
     # --- capacity: utilisation per office and month of receipt
     work_of = d["capacity"]["work_days"]
@@ -191,22 +226,30 @@ def simulate_dossiers(sc: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
     df["year"] = pd.DatetimeIndex(df["day"]).year
     df["month"] = pd.DatetimeIndex(df["day"]).to_period("M").astype(str)
     staff = _staff(sc, df, days)
-    wd_month = days.assign(month=pd.DatetimeIndex(days["day"]).to_period("M").astype(str)
-                           ).groupby("month")["working"].sum()
-    util = (df.groupby(["office_code", "month"], as_index=False)["work"].sum())
-    grid = pd.MultiIndex.from_product([sc.offices["office_code"], wd_month.index],
-                                      names=["office_code", "month"]).to_frame(index=False)
+    wd_month = (
+        days.assign(month=pd.DatetimeIndex(days["day"]).to_period("M").astype(str))
+        .groupby("month")["working"]
+        .sum()
+    )
+    util = df.groupby(["office_code", "month"], as_index=False)["work"].sum()
+    grid = pd.MultiIndex.from_product(
+        [sc.offices["office_code"], wd_month.index], names=["office_code", "month"]
+    ).to_frame(index=False)
     util = grid.merge(util, how="left", on=["office_code", "month"]).fillna({"work": 0.0})
     util["staff"] = util["office_code"].map(staff)
     util["capacity"] = util["staff"] * util["month"].map(wd_month).to_numpy()
     util["utilisation"] = util["work"] / util["capacity"]
-    df = df.merge(util[["office_code", "month", "utilisation"]], how="left",
-                  on=["office_code", "month"])
+    df = df.merge(util[["office_code", "month", "utilisation"]], how="left", on=["office_code", "month"])
     late_cfg = d["lateness"]
     cap = d["capacity"]
     base = df["difficulty"].map(late_cfg["base"]).to_numpy(float)
-    df["p_late"] = np.clip(base + cap["congestion_slope"]
-                           * np.maximum(0.0, df["utilisation"].to_numpy() - cap["utilisation_threshold"]), 0, 1)
+    df["p_late"] = np.clip(
+        base
+        + cap["congestion_slope"]
+        * np.maximum(0.0, df["utilisation"].to_numpy() - cap["utilisation_threshold"]),
+        0,
+        1,
+    )
     # --- supplements and outcomes
     is_hours = (df["deadline_unit"] == "hours").to_numpy()
     u = rng.random(n)
@@ -215,8 +258,15 @@ def simulate_dossiers(sc: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
     supp = np.where(u < p2, np.where(rng.random(n) < 0.2, 3, 2), np.where(u < p2 + p1, 1, 0))
     oc = d["outcomes"]
     u = rng.random(n)
-    outcome = np.select([u < oc["stopped"], u < oc["stopped"] + oc["rejected"],
-                         u < oc["stopped"] + oc["rejected"] + oc["withdrawn"]], [1, 2, 3], 0)
+    outcome = np.select(
+        [
+            u < oc["stopped"],
+            u < oc["stopped"] + oc["rejected"],
+            u < oc["stopped"] + oc["rejected"] + oc["withdrawn"],
+        ],
+        [1, 2, 3],
+        0,
+    )
     supp = np.where(is_hours | (outcome > 0), 0, supp)
     late_draw = (rng.random(n) < df["p_late"].to_numpy()) & (outcome == 0)
     is_late = (late_draw | (supp >= 2)) & (outcome == 0)
@@ -235,18 +285,26 @@ def simulate_dossiers(sc: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
     extra = np.minimum(rng.geometric(0.3, n), 15)
     f_on = cal.add_working_days(rday, np.where(has_supp, np.maximum(k, s_off) + pause, k))
     f_on = np.where(has_supp, np.minimum(f_on, _prev_working(cal, qday + cal_pause)), f_on)
-    f_late = np.where(has_supp,
-                      np.maximum(cal.add_working_days(qday, pause + extra),
-                                 cal.next_working_day(qday + cal_pause + extra.astype("timedelta64[D]"))),
-                      cal.add_working_days(qday, extra))
+    f_late = np.where(
+        has_supp,
+        np.maximum(
+            cal.add_working_days(qday, pause + extra),
+            cal.next_working_day(qday + cal_pause + extra.astype("timedelta64[D]")),
+        ),
+        cal.add_working_days(qday, extra),
+    )
     f_day = np.where(late_draw, f_late, f_on)
     t_f = _clock(rng, n, 8.0, 17.0)
     same = has_supp & (f_day == comp_day)
-    t_f = np.where(same, t_req + np.floor(rng.random(n) * (17 * 3600 - t_req) / 60).astype(np.int64) * 60, t_f)
+    t_f = np.where(
+        same, t_req + np.floor(rng.random(n) * (17 * 3600 - t_req) / 60).astype(np.int64) * 60, t_f
+    )
     finished = _at(f_day, t_f)
     if is_hours.any():
         h_val = df["deadline_value"].to_numpy(float)[is_hours]
-        h_on = cal.add_working_hours(received[is_hours], np.round(h_val * rng.uniform(0.3, 0.95, is_hours.sum()), 2))
+        h_on = cal.add_working_hours(
+            received[is_hours], np.round(h_val * rng.uniform(0.3, 0.95, is_hours.sum()), 2)
+        )
         h_late = cal.add_working_hours(due[is_hours], np.round(rng.uniform(1, 12, is_hours.sum()), 2))
         finished[is_hours] = np.where(late_draw[is_hours], h_late, h_on)
     stop_day = cal.add_working_days(rday, np.clip(k // 2, 1, span))
@@ -269,15 +327,21 @@ def simulate_dossiers(sc: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
     timely = rng.random(n) < ap["on_time_share"]
     early = cal.add_working_days(qday, -(1 + rng.integers(0, 3, n)))
     early = np.maximum(early, received.astype("datetime64[D]"))
-    late_letter = np.minimum(cal.add_working_days(qday, 1 + rng.integers(0, 3, n)),
-                             np.maximum(fin_day, cal.add_working_days(qday, 1)))
-    apology = np.where(has_apology, _at(np.where(timely, early, late_letter), _clock(rng, n, 8.0, 17.0)),
-                       np.datetime64("NaT", "s"))
+    late_letter = np.minimum(
+        cal.add_working_days(qday, 1 + rng.integers(0, 3, n)),
+        np.maximum(fin_day, cal.add_working_days(qday, 1)),
+    )
+    apology = np.where(
+        has_apology,
+        _at(np.where(timely, early, late_letter), _clock(rng, n, 8.0, 17.0)),
+        np.datetime64("NaT", "s"),
+    )
     twice = has_apology & (rng.random(n) < ap["reschedule_twice_share"])
     resched_day = np.maximum(cal.add_working_days(qday, 2 + rng.integers(0, 8, n)), fin_day)
     resched_day = np.where(twice, cal.add_working_days(resched_day, 3 + rng.integers(0, 5, n)), resched_day)
-    df["rescheduled_due_at"] = np.where(has_apology, _at(resched_day, np.full(n, 17 * 3600)),
-                                        np.datetime64("NaT", "s"))
+    df["rescheduled_due_at"] = np.where(
+        has_apology, _at(resched_day, np.full(n, 17 * 3600)), np.datetime64("NaT", "s")
+    )
     df["reschedule_count"] = np.where(twice, 2, np.where(has_apology, 1, 0))
     # --- flags and rating
     n_months = int(days["month_idx"].max()) + 1
@@ -311,9 +375,18 @@ def simulate_dossiers(sc: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
     df["phone"] = fake_phones(prng, n)
     df["id_number"] = fake_ids(prng, n)
     df["address"] = fake_addresses(prng, n)
-    for col in ("received_at", "due_at", "supplement_requested_at", "supplement_completed_at",
-                "finished_at", "returned_at", "stopped_at", "end_at", "apology_at",
-                "rescheduled_due_at"):
+    for col in (
+        "received_at",
+        "due_at",
+        "supplement_requested_at",
+        "supplement_completed_at",
+        "finished_at",
+        "returned_at",
+        "stopped_at",
+        "end_at",
+        "apology_at",
+        "rescheduled_due_at",
+    ):
         df[col] = df[col].astype("datetime64[us]")
     return df.drop(columns=["proc_i", "day", "work"]), util
 
@@ -326,4 +399,3 @@ def _number(sc: Scenario, df: pd.DataFrame) -> pd.DataFrame:
     agency = sc.cfg["scenario"]["agency_code"]
     out["dossier_id"] = agency + "-" + day + "-" + seq.map("{:04d}".format)
     return out
-

@@ -14,21 +14,98 @@ import numpy as np
 import openpyxl
 import pandas as pd
 
-from parlib.xlsx import save_workbook_deterministic
+from parlib.core.xlsx import save_workbook_deterministic
 
-SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng",
-            "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Trương", "Mai", "Lương"]
-MIDDLE = ["Văn", "Thị", "Hữu", "Đức", "Minh", "Thanh", "Ngọc", "Quốc", "Thu", "Xuân",
-          "Hoàng", "Kim", "Gia", "Bảo", "Anh"]
-GIVEN = ["An", "Bình", "Cường", "Dũng", "Hà", "Hải", "Hạnh", "Hiền", "Hoa", "Hùng", "Hương",
-         "Khánh", "Lan", "Linh", "Long", "Mai", "Nam", "Nga", "Phong", "Phúc", "Quân", "Sơn",
-         "Tâm", "Thảo", "Thành", "Trang", "Tuấn", "Vân", "Việt", "Yến"]
+SURNAMES = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+    "Đinh",
+    "Trương",
+    "Mai",
+    "Lương",
+]
+MIDDLE = [
+    "Văn",
+    "Thị",
+    "Hữu",
+    "Đức",
+    "Minh",
+    "Thanh",
+    "Ngọc",
+    "Quốc",
+    "Thu",
+    "Xuân",
+    "Hoàng",
+    "Kim",
+    "Gia",
+    "Bảo",
+    "Anh",
+]
+GIVEN = [
+    "An",
+    "Bình",
+    "Cường",
+    "Dũng",
+    "Hà",
+    "Hải",
+    "Hạnh",
+    "Hiền",
+    "Hoa",
+    "Hùng",
+    "Hương",
+    "Khánh",
+    "Lan",
+    "Linh",
+    "Long",
+    "Mai",
+    "Nam",
+    "Nga",
+    "Phong",
+    "Phúc",
+    "Quân",
+    "Sơn",
+    "Tâm",
+    "Thảo",
+    "Thành",
+    "Trang",
+    "Tuấn",
+    "Vân",
+    "Việt",
+    "Yến",
+]
 # names of the Ê Đê and M'nông communities of Đắk Lắk (fictitious combinations)
 HIGHLAND = ["Y Bih Niê", "H'Hen Mlô", "Y Kông Êban", "H'Linh Byă", "Y Thuột Knul", "H'Nga Buôn Yă"]
-ORGS = ["Công ty TNHH Xây dựng Mẫu {n}", "Công ty cổ phần Tư vấn Thử nghiệm {n}",
-        "Hợp tác xã Vận tải Mẫu {n}", "Công ty TNHH Vật liệu Giả định {n}"]
-WARDS = ["phường Tân An", "phường Ea Kao", "phường Buôn Ma Thuột", "phường Tân Lập",
-         "xã Hòa Phú", "phường Tuy Hòa", "xã Ea Kar", "phường Buôn Hồ", "xã Krông Pắc"]
+ORGS = [
+    "Công ty TNHH Xây dựng Mẫu {n}",
+    "Công ty cổ phần Tư vấn Thử nghiệm {n}",
+    "Hợp tác xã Vận tải Mẫu {n}",
+    "Công ty TNHH Vật liệu Giả định {n}",
+]
+WARDS = [
+    "phường Tân An",
+    "phường Ea Kao",
+    "phường Buôn Ma Thuột",
+    "phường Tân Lập",
+    "xã Hòa Phú",
+    "phường Tuy Hòa",
+    "xã Ea Kar",
+    "phường Buôn Hồ",
+    "xã Krông Pắc",
+]
 
 
 def fake_names(rng: np.random.Generator, n: int, org_share: float = 0.15) -> np.ndarray:
@@ -40,8 +117,9 @@ def fake_names(rng: np.random.Generator, n: int, org_share: float = 0.15) -> np.
     kind = rng.random(n)
     high = np.array(HIGHLAND, dtype=object)[rng.integers(0, len(HIGHLAND), n)]
     names = np.where(kind < 0.06, high, names)
-    orgs = np.array([ORGS[i % len(ORGS)].format(n=i % 97 + 1) for i in range(len(ORGS) * 97)],
-                    dtype=object)[rng.integers(0, len(ORGS) * 97, n)]
+    orgs = np.array([ORGS[i % len(ORGS)].format(n=i % 97 + 1) for i in range(len(ORGS) * 97)], dtype=object)[
+        rng.integers(0, len(ORGS) * 97, n)
+    ]
     return np.where(kind > 1 - org_share, orgs, names)
 
 
@@ -60,8 +138,10 @@ def fake_addresses(rng: np.random.Generator, n: int) -> np.ndarray:
     num = rng.integers(1, 300, n)
     street = rng.integers(1, 40, n)
     ward = rng.integers(0, len(WARDS), n)
-    return np.array([f"Số {a} Đường Mẫu {b}, {WARDS[c]}, tỉnh Đắk Lắk"
-                     for a, b, c in zip(num, street, ward)], dtype=object)
+    return np.array(
+        [f"Số {a} Đường Mẫu {b}, {WARDS[c]}, tỉnh Đắk Lắk" for a, b, c in zip(num, street, ward)],
+        dtype=object,
+    )
 
 
 def fake_emails(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -84,13 +164,16 @@ def cell_datetimes(values, as_text: bool = False, with_time: bool = True) -> lis
     return out
 
 
-SYNTHETIC_NOTE = ("Dữ liệu mô phỏng (tổng hợp) do parlib sinh ra từ kịch bản «{name}» — "
-                  "không phải dữ liệu thật; họ tên, số điện thoại, số định danh, địa chỉ, email "
-                  "đều là giả.")
+SYNTHETIC_NOTE = (
+    "Dữ liệu mô phỏng (tổng hợp) do parlib sinh ra từ kịch bản «{name}» — "
+    "không phải dữ liệu thật; họ tên, số điện thoại, số định danh, địa chỉ, email "
+    "đều là giả."
+)
 
 
-def write_rows(path, sheet: str, header: list[str], rows: list[list],
-               title_rows: list[str] = (), note: str | None = None) -> int:
+def write_rows(
+    path, sheet: str, header: list[str], rows: list[list], title_rows: list[str] = (), note: str | None = None
+) -> int:
     """Write one sheet (optional title rows, a header, data rows) deterministically.
 
     ``note`` (when given) goes to a second sheet ``Ghi chú``. Uses openpyxl write-only

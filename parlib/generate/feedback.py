@@ -18,14 +18,34 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from parlib.generate.fakes import (SYNTHETIC_NOTE, cell_datetimes, fake_emails, fake_names,
-                                  fake_phones, frame_rows, write_rows)
+from parlib.generate.fakes import (
+    SYNTHETIC_NOTE,
+    cell_datetimes,
+    fake_emails,
+    fake_names,
+    fake_phones,
+    frame_rows,
+    write_rows,
+)
 from parlib.generate.scenario import Scenario
 
 SHEET = "PAKN"
-HEADERS = ["Mã PAKN", "Ngày tiếp nhận", "Đơn vị xử lý", "Phân loại", "Nội dung",
-           "Ngày chuyển xử lý", "Ngày trả lời", "Ngày công khai", "Lượt thích",
-           "Lượt không thích", "Phản ánh lại", "Người gửi", "Số điện thoại", "Email"]
+HEADERS = [
+    "Mã PAKN",
+    "Ngày tiếp nhận",
+    "Đơn vị xử lý",
+    "Phân loại",
+    "Nội dung",
+    "Ngày chuyển xử lý",
+    "Ngày trả lời",
+    "Ngày công khai",
+    "Lượt thích",
+    "Lượt không thích",
+    "Phản ánh lại",
+    "Người gửi",
+    "Số điện thoại",
+    "Email",
+]
 CATEGORIES = ["Thủ tục hành chính", "Hành vi hành chính", "Quy định hành chính"]
 TOPICS = [
     "Hồ sơ {p} nộp từ tháng trước nhưng đến nay chưa nhận được kết quả, đề nghị Sở kiểm tra.",
@@ -50,8 +70,10 @@ def simulate_feedback(sc: Scenario, truth: pd.DataFrame) -> pd.DataFrame:
     end = (sc.quarters[-1] + 1).start_time
     vol = truth["office_name"].value_counts()
     offices = vol.index.to_numpy(dtype=object)
-    procs_of = {o: g.drop_duplicates().to_numpy(dtype=object)
-                for o, g in truth.groupby("office_name")["procedure_name"]}
+    procs_of = {
+        o: g.drop_duplicates().to_numpy(dtype=object)
+        for o, g in truth.groupby("office_name")["procedure_name"]
+    }
     frames = []
     for year in range(start.year, end.year + (1 if end.month > 1 else 0)):
         y0 = max(pd.Timestamp(year=year, month=1, day=1), start)
@@ -61,21 +83,29 @@ def simulate_feedback(sc: Scenario, truth: pd.DataFrame) -> pd.DataFrame:
         frac = (y1 - y0).days / 365.0
         n = int(rng.poisson(f["per_year"] * frac))
         secs = np.sort(rng.integers(0, int((y1 - y0).total_seconds()), n))
-        received = (np.datetime64(y0, "s") + secs.astype("timedelta64[s]"))
+        received = np.datetime64(y0, "s") + secs.astype("timedelta64[s]")
         rday = cal.next_working_day(received.astype("datetime64[D]"))
         transferred = rng.random(n) < f["transfer_share"]
         t_day = cal.add_working_days(rday, rng.integers(1, 6, n))
         start_day = np.where(transferred, t_day, rday)
         u = rng.random(n)
         late = u < f["late_share"]
-        unanswered = (u > 1 - f["unanswered_share"])
-        ans_day = cal.add_working_days(start_day, np.where(late, rng.integers(16, 31, n), rng.integers(2, 16, n)))
-        ans = ans_day.astype("datetime64[s]") + (rng.integers(8 * 60, 17 * 60, n) * 60).astype("timedelta64[s]")
+        unanswered = u > 1 - f["unanswered_share"]
+        ans_day = cal.add_working_days(
+            start_day, np.where(late, rng.integers(16, 31, n), rng.integers(2, 16, n))
+        )
+        ans = ans_day.astype("datetime64[s]") + (rng.integers(8 * 60, 17 * 60, n) * 60).astype(
+            "timedelta64[s]"
+        )
         cutoff = np.datetime64(end, "s")
         unanswered |= ans >= cutoff
         pub_late = rng.random(n) < f["late_publication_share"]
-        pub_day = cal.add_working_days(ans_day, np.where(pub_late, rng.integers(3, 9, n), rng.integers(0, 3, n)))
-        pub = pub_day.astype("datetime64[s]") + (rng.integers(8 * 60, 17 * 60, n) * 60).astype("timedelta64[s]")
+        pub_day = cal.add_working_days(
+            ans_day, np.where(pub_late, rng.integers(3, 9, n), rng.integers(0, 3, n))
+        )
+        pub = pub_day.astype("datetime64[s]") + (rng.integers(8 * 60, 17 * 60, n) * 60).astype(
+            "timedelta64[s]"
+        )
         pub = np.where(unanswered | (pub >= cutoff), np.datetime64("NaT", "s"), np.maximum(pub, ans))
         cat = np.array(CATEGORIES, dtype=object)[rng.integers(0, 3, n)]
         cat = np.where(rng.random(n) < f["unclassified_share"], None, cat)
@@ -83,26 +113,40 @@ def simulate_feedback(sc: Scenario, truth: pd.DataFrame) -> pd.DataFrame:
         topic = rng.integers(0, len(TOPICS), n)
         pick = rng.random(n)
         names = [procs_of[o][int(u * len(procs_of[o]))] for o, u in zip(office, pick)]
-        content = np.array([TOPICS[i].format(p=nm[:1].lower() + nm[1:])
-                            for i, nm in zip(topic, names)], dtype=object)
+        content = np.array(
+            [TOPICS[i].format(p=nm[:1].lower() + nm[1:]) for i, nm in zip(topic, names)], dtype=object
+        )
         k = min(int(round(f["contact_in_content"] * frac)), n)
         phones = fake_phones(rng, n)
         emails = fake_emails(rng, n)
         for pos, idx in enumerate(rng.choice(n, size=k, replace=False) if k else []):
-            extra = (f" Liên hệ: {phones[idx]}." if pos % 2 == 0 else f" Email: {emails[idx]}.")
+            extra = f" Liên hệ: {phones[idx]}." if pos % 2 == 0 else f" Email: {emails[idx]}."
             content[idx] = content[idx] + extra
         likes = rng.poisson(2.0, n)
         dislikes = rng.poisson(np.where(late, 3.0, 0.6), n)
-        frame = pd.DataFrame({
-            "received_at": received, "office_name": office, "category": cat, "content": content,
-            "transferred_at": np.where(transferred, t_day.astype("datetime64[s]")
-                                       + np.timedelta64(9 * 3600, "s"), np.datetime64("NaT", "s")),
-            "answered_at": np.where(unanswered, np.datetime64("NaT", "s"), ans),
-            "published_at": pub, "likes": likes, "dislikes": dislikes,
-            "is_recomplaint": np.where(rng.random(n) < f["recomplaint_share"], "Có", "Không"),
-            "sender": fake_names(rng, n, org_share=0.1), "phone": phones,
-            "email": np.where(rng.random(n) < 0.4, emails, None),
-            "year": year, "is_late": late & ~unanswered})
+        frame = pd.DataFrame(
+            {
+                "received_at": received,
+                "office_name": office,
+                "category": cat,
+                "content": content,
+                "transferred_at": np.where(
+                    transferred,
+                    t_day.astype("datetime64[s]") + np.timedelta64(9 * 3600, "s"),
+                    np.datetime64("NaT", "s"),
+                ),
+                "answered_at": np.where(unanswered, np.datetime64("NaT", "s"), ans),
+                "published_at": pub,
+                "likes": likes,
+                "dislikes": dislikes,
+                "is_recomplaint": np.where(rng.random(n) < f["recomplaint_share"], "Có", "Không"),
+                "sender": fake_names(rng, n, org_share=0.1),
+                "phone": phones,
+                "email": np.where(rng.random(n) < 0.4, emails, None),
+                "year": year,
+                "is_late": late & ~unanswered,
+            }
+        )
         frame.insert(0, "feedback_id", [f"PAKN-{year}-{i:04d}" for i in range(1, n + 1)])
         frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
@@ -116,14 +160,34 @@ def write_feedback(sc: Scenario, fb: pd.DataFrame, data_dir: Path) -> list[dict]
     written = []
     for year, part in fb.groupby("year", sort=True):
         frame = part.drop(columns=["year", "is_late"]).reset_index(drop=True).copy()
-        cells = frame_rows(frame.drop(columns=["received_at", "transferred_at", "answered_at", "published_at"]))
-        dates = {c: cell_datetimes(frame[c]) for c in ("received_at", "transferred_at", "answered_at", "published_at")}
+        cells = frame_rows(
+            frame.drop(columns=["received_at", "transferred_at", "answered_at", "published_at"])
+        )
+        dates = {
+            c: cell_datetimes(frame[c])
+            for c in ("received_at", "transferred_at", "answered_at", "published_at")
+        }
         rows = []
         for i, r in enumerate(cells):
             fid, office, cat, content, likes, dislikes, recomp, sender, phone, email = r
-            rows.append([fid, dates["received_at"][i], office, cat, content, dates["transferred_at"][i],
-                         dates["answered_at"][i], dates["published_at"][i], int(likes), int(dislikes),
-                         recomp, sender, phone, email])
+            rows.append(
+                [
+                    fid,
+                    dates["received_at"][i],
+                    office,
+                    cat,
+                    content,
+                    dates["transferred_at"][i],
+                    dates["answered_at"][i],
+                    dates["published_at"][i],
+                    int(likes),
+                    int(dislikes),
+                    recomp,
+                    sender,
+                    phone,
+                    email,
+                ]
+            )
         path = data_dir / "raw" / "feedback" / f"pakn_{year}.xlsx"
         n = write_rows(path, SHEET, HEADERS, rows, note=SYNTHETIC_NOTE.format(name=sc.name))
         written.append({"path": path, "rows": n})

@@ -27,9 +27,14 @@ from parlib.generate.scenario import Scenario
 
 SHEET = "Chi so 766"
 HEADERS = ["Kỳ", "Mã nhóm", "Nhóm chỉ số", "Điểm", "Điểm tối đa"]
-GROUPS = [(1, "Công khai, minh bạch", 18.0), (2, "Tiến độ giải quyết", 20.0),
-          (3, "Dịch vụ công trực tuyến", 12.0), (4, "Thanh toán trực tuyến", 10.0),
-          (5, "Mức độ hài lòng", 18.0), (6, "Số hóa hồ sơ", 22.0)]
+GROUPS = [
+    (1, "Công khai, minh bạch", 18.0),
+    (2, "Tiến độ giải quyết", 20.0),
+    (3, "Dịch vụ công trực tuyến", 12.0),
+    (4, "Thanh toán trực tuyến", 10.0),
+    (5, "Mức độ hài lòng", 18.0),
+    (6, "Số hóa hồ sơ", 22.0),
+]
 
 
 def simulate_index766(sc: Scenario, truth: pd.DataFrame) -> pd.DataFrame:
@@ -37,15 +42,22 @@ def simulate_index766(sc: Scenario, truth: pd.DataFrame) -> pd.DataFrame:
     ``max_points`` (one row per month × group) from the dossier ground truth."""
     rng = sc.rng(7)
     c = sc.cfg["index766"]
-    t = truth.assign(period=truth["received_at"].dt.strftime("%Y-%m"),
-                     online=truth["channel"] == 2,
-                     unhappy=truth["citizen_rating"] == "Không hài lòng",
-                     fee=truth["is_paid_online"].notna(),
-                     paid=truth["is_paid_online"].fillna(False).astype(bool))
-    m = t.groupby("period").agg(n=("dossier_id", "size"), late=("is_late", "mean"),
-                                online=("online", "mean"), unhappy=("unhappy", "mean"),
-                                digitised=("is_digitised", "mean"), fee=("fee", "sum"),
-                                paid=("paid", "sum"))
+    t = truth.assign(
+        period=truth["received_at"].dt.strftime("%Y-%m"),
+        online=truth["channel"] == 2,
+        unhappy=truth["citizen_rating"] == "Không hài lòng",
+        fee=truth["is_paid_online"].notna(),
+        paid=truth["is_paid_online"].fillna(False).astype(bool),
+    )
+    m = t.groupby("period").agg(
+        n=("dossier_id", "size"),
+        late=("is_late", "mean"),
+        online=("online", "mean"),
+        unhappy=("unhappy", "mean"),
+        digitised=("is_digitised", "mean"),
+        fee=("fee", "sum"),
+        paid=("paid", "sum"),
+    )
     pay = m["paid"] / m["fee"].replace(0, np.nan)
     g1 = rng.uniform(c["group1_range"][0], c["group1_range"][1], len(m))
     points = {
@@ -59,8 +71,15 @@ def simulate_index766(sc: Scenario, truth: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for i, period in enumerate(m.index):
         for code, name, mx in GROUPS:
-            rows.append({"period": period, "group_code": code, "group_name": name,
-                         "points": round(float(np.asarray(points[code])[i]), 2), "max_points": mx})
+            rows.append(
+                {
+                    "period": period,
+                    "group_code": code,
+                    "group_name": name,
+                    "points": round(float(np.asarray(points[code])[i]), 2),
+                    "max_points": mx,
+                }
+            )
     return pd.DataFrame(rows)
 
 

@@ -21,7 +21,8 @@ import sys
 import time
 from pathlib import Path
 
-from parlib.errors import ParlibError
+from parlib.core.errors import ParlibError
+from parlib.core.io import atomic_path
 from parlib.generate.dossier_export import build_exports, write_exports
 from parlib.generate.dossiers import simulate_dossiers
 from parlib.generate.feedback import simulate_feedback, write_feedback
@@ -29,16 +30,17 @@ from parlib.generate.index766 import simulate_index766, write_index766
 from parlib.generate.scenario import PROCEDURE_COLUMNS, Scenario, load_scenario
 from parlib.generate.survey import simulate_survey, write_survey
 from parlib.generate.tasks import simulate_tasks, write_tasks
-from parlib.io import atomic_path
 
 
 def _copy_catalogues(sc: Scenario, data_dir: Path) -> list[str]:
     """Copy the scenario's catalogues into ``data_dir/raw`` when absent; returns what was written."""
     raw = data_dir / "raw"
-    targets = {"procedures": raw / "config" / "procedures.csv",
-               "offices": raw / "config" / "offices.csv",
-               "holidays": raw / "config" / "holidays.csv",
-               "survey_items": raw / "config" / "survey_items.csv"}
+    targets = {
+        "procedures": raw / "config" / "procedures.csv",
+        "offices": raw / "config" / "offices.csv",
+        "holidays": raw / "config" / "holidays.csv",
+        "survey_items": raw / "config" / "survey_items.csv",
+    }
     if sc.sources.get("tasks") is not None:
         targets["tasks"] = raw / "tasks" / sc.sources["tasks"].name
     written = []
@@ -87,12 +89,20 @@ def generate(scenario_path, data_dir, *, quiet: bool = False) -> dict:
     copied = _copy_catalogues(sc, data_dir)
     for f in files:
         f["path"] = Path(f["path"]).relative_to(data_dir).as_posix()
-    manifest = {"scenario": sc.name, "scenario_file": str(sc.path), "seed": sc.seed,
-                "dossiers": int(len(truth)), "files": files, "catalogues_copied": copied,
-                "seconds": round(time.perf_counter() - start, 1)}
+    manifest = {
+        "scenario": sc.name,
+        "scenario_file": str(sc.path),
+        "seed": sc.seed,
+        "dossiers": int(len(truth)),
+        "files": files,
+        "catalogues_copied": copied,
+        "seconds": round(time.perf_counter() - start, 1),
+    }
     if not quiet:
-        print(f"Kịch bản «{sc.name}» (seed {sc.seed}): {len(truth)} hồ sơ, "
-              f"{len(files)} tệp trong {data_dir} ({manifest['seconds']} giây).")
+        print(
+            f"Kịch bản «{sc.name}» (seed {sc.seed}): {len(truth)} hồ sơ, "
+            f"{len(files)} tệp trong {data_dir} ({manifest['seconds']} giây)."
+        )
         for f in files:
             print(f"  {f['path']}: {f['rows']} dòng")
         for c in copied:
@@ -103,7 +113,8 @@ def generate(scenario_path, data_dir, *, quiet: bool = False) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m parlib.generate.operational",
-        description="Sinh dữ liệu vận hành mô phỏng (hồ sơ, PAKN, khảo sát, 766, tiến độ) từ kịch bản.")
+        description="Sinh dữ liệu vận hành mô phỏng (hồ sơ, PAKN, khảo sát, 766, tiến độ) từ kịch bản.",
+    )
     parser.add_argument("--scenario", required=True, help="tệp kịch bản TOML")
     parser.add_argument("--data", required=True, help="thư mục dữ liệu (ghi vào <data>/raw/)")
     parser.add_argument("--quiet", action="store_true", help="không in tóm tắt")

@@ -28,67 +28,128 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from parlib.calendar import WorkCalendar
-from parlib.errors import ConfigError
+from parlib.core.calendar import WorkCalendar
+from parlib.core.errors import ConfigError
+from parlib.ingest.calendar import load_calendar
 
 DIFFICULTIES = ("slow", "normal", "fast")
 UNITS = ("working_days", "calendar_days", "hours")
 CHANNEL_NAMES = {1: "Trực tiếp", 2: "Trực tuyến", 3: "Bưu chính"}
 
-PROCEDURE_COLUMNS = ("procedure_code", "procedure_name", "field_name", "office_name",
-                     "deadline_value", "deadline_unit", "after_15h", "fee_vnd",
-                     "has_paper_result", "difficulty")
+PROCEDURE_COLUMNS = (
+    "procedure_code",
+    "procedure_name",
+    "field_name",
+    "office_name",
+    "deadline_value",
+    "deadline_unit",
+    "after_15h",
+    "fee_vnd",
+    "has_paper_result",
+    "difficulty",
+)
 OFFICE_COLUMNS = ("office_code", "office_name")
 
 _D3 = {"slow": 0.0, "normal": 0.0, "fast": 0.0}
 
 DEFAULTS: dict = {
-    "scenario": {"name": "", "description": "", "seed": 0, "agency_code": "000.00.00.H00",
-                 "unit_name": "", "first_quarter": "", "last_quarter": "", "as_of": ""},
-    "sources": {"procedures": "", "offices": "", "holidays": "", "survey_items": "",
-                "tasks": ""},
+    "scenario": {
+        "name": "",
+        "description": "",
+        "seed": 0,
+        "agency_code": "000.00.00.H00",
+        "unit_name": "",
+        "first_quarter": "",
+        "last_quarter": "",
+        "as_of": "",
+    },
+    "sources": {"procedures": "", "offices": "", "holidays": "", "survey_items": "", "tasks": ""},
     "dossiers": {
-        "base_per_year": 20000, "growth_per_year": 0.0, "expected_per_year": [15000, 30000],
-        "month_factors": [1.0] * 12, "weekday_factors": [1.0] * 5,
-        "channels": {"online_share": [0.3, 0.6], "postal_share": 0.03,
-                     "offday_online_share": 0.0, "after_15h_share": 0.1},
+        "base_per_year": 20000,
+        "growth_per_year": 0.0,
+        "expected_per_year": [15000, 30000],
+        "month_factors": [1.0] * 12,
+        "weekday_factors": [1.0] * 5,
+        "channels": {
+            "online_share": [0.3, 0.6],
+            "postal_share": 0.03,
+            "offday_online_share": 0.0,
+            "after_15h_share": 0.1,
+        },
         "mix": {"default_weight": 1.0, "weights": {}, "shifts": []},
         "surges": [],
-        "capacity": {"work_days": {"slow": 1.0, "normal": 0.4, "fast": 0.15}, "staff": {},
-                     "auto_utilisation": 0.6, "utilisation_threshold": 0.9,
-                     "congestion_slope": 0.35},
-        "lateness": {"base": dict(_D3), "supplement_one": dict(_D3),
-                     "supplement_two": dict(_D3)},
-        "outcomes": {"stopped": 0.005, "rejected": 0.01, "withdrawn": 0.005,
-                     "paused_share_of_open": 0.1},
-        "apology": {"coverage": 0.98, "on_time_share": 0.9, "reschedule_twice_share": 0.03,
-                    "overrides": []},
+        "capacity": {
+            "work_days": {"slow": 1.0, "normal": 0.4, "fast": 0.15},
+            "staff": {},
+            "auto_utilisation": 0.6,
+            "utilisation_threshold": 0.9,
+            "congestion_slope": 0.35,
+        },
+        "lateness": {"base": dict(_D3), "supplement_one": dict(_D3), "supplement_two": dict(_D3)},
+        "outcomes": {"stopped": 0.005, "rejected": 0.01, "withdrawn": 0.005, "paused_share_of_open": 0.1},
+        "apology": {"coverage": 0.98, "on_time_share": 0.9, "reschedule_twice_share": 0.03, "overrides": []},
         "flags": {"digitised": [0.7, 0.9], "e_result": [0.6, 0.9], "paid_online": [0.4, 0.7]},
-        "rating": {"share": 0.3, "on_time": [0.45, 0.45, 0.08, 0.02],
-                   "late": [0.1, 0.35, 0.3, 0.25]},
-        "export": {"text_date_quarters": [], "duplicates_per_quarter": 5, "missing_id": 2,
-                   "bad_date": 2, "unknown_procedure": 2},
+        "rating": {"share": 0.3, "on_time": [0.45, 0.45, 0.08, 0.02], "late": [0.1, 0.35, 0.3, 0.25]},
+        "export": {
+            "text_date_quarters": [],
+            "duplicates_per_quarter": 5,
+            "missing_id": 2,
+            "bad_date": 2,
+            "unknown_procedure": 2,
+        },
     },
-    "feedback": {"per_year": 200, "expected_per_year": [100, 300], "late_share": 0.1,
-                 "transfer_share": 0.2, "unclassified_share": 0.05, "unanswered_share": 0.03,
-                 "recomplaint_share": 0.05, "late_publication_share": 0.1,
-                 "contact_in_content": 4},
-    "survey": {"respondents": [180, 320], "expected_respondents": [150, 400],
-               "factor_means": {}, "general_sd": 0.5, "factor_sd": 0.45, "item_sd": 0.45,
-               "overall_weights": {}, "overall_sd": 0.3, "shifts": [],
-               "blank_share": 0.02, "out_of_scale": 5, "comment_share": 0.55,
-               "comment_with_phone": 2},
-    "index766": {"group1_range": [15.5, 18.0], "online_threshold": 0.5,
-                 "payment_threshold": 0.8, "digitised_threshold": 0.8,
-                 "satisfaction_threshold": 0.9},
-    "tasks": {"quarters": [], "late_share": 0.15, "missing_updates": 2,
-              "late_update_share": 0.15, "update_lag_days": [1, 10], "late_lag_days": [20, 45]},
+    "feedback": {
+        "per_year": 200,
+        "expected_per_year": [100, 300],
+        "late_share": 0.1,
+        "transfer_share": 0.2,
+        "unclassified_share": 0.05,
+        "unanswered_share": 0.03,
+        "recomplaint_share": 0.05,
+        "late_publication_share": 0.1,
+        "contact_in_content": 4,
+    },
+    "survey": {
+        "respondents": [180, 320],
+        "expected_respondents": [150, 400],
+        "factor_means": {},
+        "general_sd": 0.5,
+        "factor_sd": 0.45,
+        "item_sd": 0.45,
+        "overall_weights": {},
+        "overall_sd": 0.3,
+        "shifts": [],
+        "blank_share": 0.02,
+        "out_of_scale": 5,
+        "comment_share": 0.55,
+        "comment_with_phone": 2,
+    },
+    "index766": {
+        "group1_range": [15.5, 18.0],
+        "online_threshold": 0.5,
+        "payment_threshold": 0.8,
+        "digitised_threshold": 0.8,
+        "satisfaction_threshold": 0.9,
+    },
+    "tasks": {
+        "quarters": [],
+        "late_share": 0.15,
+        "missing_updates": 2,
+        "late_update_share": 0.15,
+        "update_lag_days": [1, 10],
+        "late_lag_days": [20, 45],
+    },
     "effects": {},
 }
 
 # keys whose tables have free keys (procedure codes, office codes, factor codes ...)
-_FREE_TABLES = {"dossiers.mix.weights", "dossiers.capacity.staff", "survey.factor_means",
-                "survey.overall_weights", "effects"}
+_FREE_TABLES = {
+    "dossiers.mix.weights",
+    "dossiers.capacity.staff",
+    "survey.factor_means",
+    "survey.overall_weights",
+    "effects",
+}
 # keys holding arrays of tables, with their required fields
 _TABLE_ARRAYS = {
     "dossiers.mix.shifts": {"quarters": list, "factor": (int, float)},
@@ -125,8 +186,14 @@ def _type_ok(value, default) -> bool:
     return True
 
 
-_TYPE_NAMES = {bool: "đúng/sai (true/false)", int: "số", float: "số", str: "chuỗi",
-               list: "mảng [..]", dict: "bảng [..]"}
+_TYPE_NAMES = {
+    bool: "đúng/sai (true/false)",
+    int: "số",
+    float: "số",
+    str: "chuỗi",
+    list: "mảng [..]",
+    dict: "bảng [..]",
+}
 
 
 def _merge(raw: dict, default: dict, prefix: str, problems: list[str]) -> dict:
@@ -220,8 +287,9 @@ def _resolve_path(base: Path, text: str) -> Path | None:
     return (base / text).resolve() if text else None
 
 
-def _catalogue(raw: dict, key: str, src: Path | None, columns, what: str,
-               problems: list[str]) -> pd.DataFrame | None:
+def _catalogue(
+    raw: dict, key: str, src: Path | None, columns, what: str, problems: list[str]
+) -> pd.DataFrame | None:
     inline = raw.get(key)
     if inline is not None and src is not None:
         problems.append(f"«{key}» được khai báo hai lần (bảng [[{key}]] và «sources.{key}»)")
@@ -230,8 +298,9 @@ def _catalogue(raw: dict, key: str, src: Path | None, columns, what: str,
         if not isinstance(inline, list) or not all(isinstance(r, dict) for r in inline):
             problems.append(f"khoá «{key}» phải là mảng bảng [[{key}]]")
             return None
-        frame = pd.DataFrame([{k: str(v).lower() if isinstance(v, bool) else str(v)
-                               for k, v in r.items()} for r in inline])
+        frame = pd.DataFrame(
+            [{k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in r.items()} for r in inline]
+        )
     elif src is not None:
         frame = _read_csv(src, what, problems)
         if frame is None:
@@ -273,25 +342,43 @@ def _clean_procedures(frame: pd.DataFrame, offices: pd.DataFrame, problems: list
     return out.reset_index(drop=True)
 
 
-def _check_values(cfg: dict, procs: pd.DataFrame | None, offices: pd.DataFrame | None,
-                  items: pd.DataFrame | None, quarters: list[pd.Period], problems: list[str]) -> None:
+def _check_values(
+    cfg: dict,
+    procs: pd.DataFrame | None,
+    offices: pd.DataFrame | None,
+    items: pd.DataFrame | None,
+    quarters: list[pd.Period],
+    problems: list[str],
+) -> None:
     d = cfg["dossiers"]
     if len(d["month_factors"]) != 12:
         problems.append("khoá «dossiers.month_factors» phải có đúng 12 số")
     if len(d["weekday_factors"]) != 5:
         problems.append("khoá «dossiers.weekday_factors» phải có đúng 5 số (thứ Hai–thứ Sáu)")
-    for key in ("dossiers.channels.online_share", "dossiers.flags.digitised",
-                "dossiers.flags.e_result", "dossiers.flags.paid_online",
-                "dossiers.expected_per_year", "feedback.expected_per_year", "survey.respondents",
-                "survey.expected_respondents", "index766.group1_range", "tasks.update_lag_days",
-                "tasks.late_lag_days"):
+    for key in (
+        "dossiers.channels.online_share",
+        "dossiers.flags.digitised",
+        "dossiers.flags.e_result",
+        "dossiers.flags.paid_online",
+        "dossiers.expected_per_year",
+        "feedback.expected_per_year",
+        "survey.respondents",
+        "survey.expected_respondents",
+        "index766.group1_range",
+        "tasks.update_lag_days",
+        "tasks.late_lag_days",
+    ):
         node = cfg
         for part in key.split("."):
             node = node[part]
         if len(node) != 2 or not all(isinstance(v, (int, float)) for v in node):
             problems.append(f"khoá «{key}» phải là mảng hai số [đầu, cuối]")
-    for key in ("dossiers.lateness.base", "dossiers.lateness.supplement_one",
-                "dossiers.lateness.supplement_two", "dossiers.capacity.work_days"):
+    for key in (
+        "dossiers.lateness.base",
+        "dossiers.lateness.supplement_one",
+        "dossiers.lateness.supplement_two",
+        "dossiers.capacity.work_days",
+    ):
         node = cfg
         for part in key.split("."):
             node = node[part]
@@ -320,7 +407,9 @@ def _check_values(cfg: dict, procs: pd.DataFrame | None, offices: pd.DataFrame |
             problems.append(f"khoá «dossiers.capacity.staff.{name}» phải là số dương")
     for i, o in enumerate(d["apology"]["overrides"], start=1):
         if office_codes and o.get("office") not in office_codes:
-            problems.append(f"khoá «dossiers.apology.overrides[{i}].office»: mã đơn vị lạ «{o.get('office')}»")
+            problems.append(
+                f"khoá «dossiers.apology.overrides[{i}].office»: mã đơn vị lạ «{o.get('office')}»"
+            )
     for q in d["export"]["text_date_quarters"]:
         _check_quarters("dossiers.export.text_date_quarters", [q], qset, problems)
     factors = set(items["factor_code"]) if items is not None else set()
@@ -335,8 +424,9 @@ def _check_values(cfg: dict, procs: pd.DataFrame | None, offices: pd.DataFrame |
     for i, sh in enumerate(s["shifts"], start=1):
         _check_quarters(f"survey.shifts[{i}]", sh.get("quarters", []), qset, problems)
         if "channel" in sh and sh["channel"] not in CHANNEL_NAMES.values():
-            problems.append(f"khoá «survey.shifts[{i}].channel» phải là một trong: "
-                            + ", ".join(CHANNEL_NAMES.values()))
+            problems.append(
+                f"khoá «survey.shifts[{i}].channel» phải là một trong: " + ", ".join(CHANNEL_NAMES.values())
+            )
         if factors and sh.get("factor_code") not in factors:
             problems.append(f"khoá «survey.shifts[{i}].factor_code»: nhân tố lạ «{sh.get('factor_code')}»")
     for q in cfg["tasks"]["quarters"]:
@@ -390,8 +480,11 @@ def load_scenario(path) -> Scenario:
     src = {k: _resolve_path(base, v) for k, v in cfg["sources"].items()}
     offices = _catalogue(raw, "offices", src["offices"], OFFICE_COLUMNS, "đơn vị", problems)
     procs_raw = _catalogue(raw, "procedures", src["procedures"], PROCEDURE_COLUMNS, "thủ tục", problems)
-    procs = (_clean_procedures(procs_raw, offices, problems)
-             if procs_raw is not None and offices is not None else None)
+    procs = (
+        _clean_procedures(procs_raw, offices, problems)
+        if procs_raw is not None and offices is not None
+        else None
+    )
     items = None
     if src["survey_items"] is None:
         problems.append("thiếu khoá «sources.survey_items»")
@@ -413,7 +506,7 @@ def load_scenario(path) -> Scenario:
     _check_values(cfg, procs, offices, items, quarters, problems)
     if problems:
         raise ConfigError(f"Kịch bản «{path.name}» có lỗi:\n" + "\n".join(f"  - {p}" for p in problems))
-    calendar = WorkCalendar.from_csv(src["holidays"])
+    calendar = load_calendar(src["holidays"])
     if offices is not None:
         offices = offices.loc[:, list(OFFICE_COLUMNS)].reset_index(drop=True)
     sources = {k: v for k, v in src.items()}
@@ -421,8 +514,17 @@ def load_scenario(path) -> Scenario:
         sources["procedures"] = None
     if "offices" in raw:
         sources["offices"] = None
-    return Scenario(path=path, cfg=cfg, quarters=quarters, procedures=procs, offices=offices,
-                    calendar=calendar, survey_items=items, tasks=tasks, sources=sources)
+    return Scenario(
+        path=path,
+        cfg=cfg,
+        quarters=quarters,
+        procedures=procs,
+        offices=offices,
+        calendar=calendar,
+        survey_items=items,
+        tasks=tasks,
+        sources=sources,
+    )
 
 
 def ramp(pair, position: np.ndarray) -> np.ndarray:

@@ -25,17 +25,31 @@ from parlib.generate.scenario import CHANNEL_NAMES, Scenario, parse_quarter, qua
 
 SHEET = "Phiếu khảo sát"
 COMMENTS_LOW = {
-    "TC": ["Nơi chờ chật, thiếu ghế ngồi.", "Khó tìm thủ tục trên cổng trực tuyến.",
-           "Nộp hồ sơ trực tuyến hay bị lỗi tải tệp."],
-    "TT": ["Hướng dẫn thành phần hồ sơ chưa rõ, phải bổ sung nhiều lần.",
-           "Phí, lệ phí chưa được niêm yết rõ ràng.", "Thủ tục còn rườm rà."],
-    "CC": ["Thái độ cán bộ tiếp nhận chưa niềm nở.", "Công chức trả lời qua loa, thiếu hướng dẫn.",
-           "Cán bộ một cửa thái độ chưa tốt, phải chờ lâu."],
+    "TC": [
+        "Nơi chờ chật, thiếu ghế ngồi.",
+        "Khó tìm thủ tục trên cổng trực tuyến.",
+        "Nộp hồ sơ trực tuyến hay bị lỗi tải tệp.",
+    ],
+    "TT": [
+        "Hướng dẫn thành phần hồ sơ chưa rõ, phải bổ sung nhiều lần.",
+        "Phí, lệ phí chưa được niêm yết rõ ràng.",
+        "Thủ tục còn rườm rà.",
+    ],
+    "CC": [
+        "Thái độ cán bộ tiếp nhận chưa niềm nở.",
+        "Công chức trả lời qua loa, thiếu hướng dẫn.",
+        "Cán bộ một cửa thái độ chưa tốt, phải chờ lâu.",
+    ],
     "KQ": ["Trả kết quả chậm trễ so với giấy hẹn.", "Kết quả có sai sót thông tin, phải đi lại."],
     "GY": ["Phản ánh gửi lên chưa được trả lời.", "Không biết gửi góp ý ở đâu."],
 }
-COMMENTS_HIGH = ["Cán bộ nhiệt tình, hướng dẫn chu đáo.", "Nộp trực tuyến thuận tiện, nhanh.",
-                 "Hài lòng với thời gian giải quyết.", "Không có ý kiến.", "Mong tiếp tục phát huy."]
+COMMENTS_HIGH = [
+    "Cán bộ nhiệt tình, hướng dẫn chu đáo.",
+    "Nộp trực tuyến thuận tiện, nhanh.",
+    "Hài lòng với thời gian giải quyết.",
+    "Không có ý kiến.",
+    "Mong tiếp tục phát huy.",
+]
 OUT_OF_SCALE = [0, 6, 7, "không rõ"]
 
 
@@ -57,11 +71,11 @@ def simulate_survey(sc: Scenario, truth: pd.DataFrame) -> dict[str, pd.DataFrame
         pick = rng.integers(0, len(dq), n)
         channel = np.array([CHANNEL_NAMES[c] for c in dq["channel"].to_numpy()[pick]], dtype=object)
         field = dq["field_name"].to_numpy(dtype=object)[pick]
-        days = np.arange(np.datetime64(q.start_time.date(), "D"),
-                         np.datetime64(q.end_time.date(), "D") + 1)
+        days = np.arange(np.datetime64(q.start_time.date(), "D"), np.datetime64(q.end_time.date(), "D") + 1)
         days = days[cal.is_working_day(days)]
-        when = days[rng.integers(0, len(days), n)].astype("datetime64[s]") + \
-            (rng.integers(8 * 60, 17 * 60, n) * 60).astype("timedelta64[s]")
+        when = days[rng.integers(0, len(days), n)].astype("datetime64[s]") + (
+            rng.integers(8 * 60, 17 * 60, n) * 60
+        ).astype("timedelta64[s]")
         g = rng.normal(0, s["general_sd"], n)
         latent = {}
         for f in factors:
@@ -82,20 +96,33 @@ def simulate_survey(sc: Scenario, truth: pd.DataFrame) -> dict[str, pd.DataFrame
         overall = np.clip(np.rint(mix + rng.normal(0, s["overall_sd"], n)), 1, 5).astype(int).astype(object)
         codes = list(items["item_code"])
         for _ in range(int(s["out_of_scale"])):
-            answers[codes[int(rng.integers(0, len(codes)))]][int(rng.integers(0, n))] = \
-                OUT_OF_SCALE[int(rng.integers(0, len(OUT_OF_SCALE)))]
+            answers[codes[int(rng.integers(0, len(codes)))]][int(rng.integers(0, n))] = OUT_OF_SCALE[
+                int(rng.integers(0, len(OUT_OF_SCALE)))
+            ]
         weakest = np.array(factors, dtype=object)[np.argmin(np.vstack([latent[f] for f in factors]), axis=0)]
         low = np.min(np.vstack([latent[f] for f in factors]), axis=0) < 3.3
-        comment = np.array([str(rng.choice(COMMENTS_LOW[wf])) if lo and wf in COMMENTS_LOW
-                            else str(rng.choice(COMMENTS_HIGH)) for wf, lo in zip(weakest, low)], dtype=object)
+        comment = np.array(
+            [
+                str(rng.choice(COMMENTS_LOW[wf]))
+                if lo and wf in COMMENTS_LOW
+                else str(rng.choice(COMMENTS_HIGH))
+                for wf, lo in zip(weakest, low)
+            ],
+            dtype=object,
+        )
         comment[rng.random(n) >= s["comment_share"]] = None
         phones = fake_phones(rng, n)
         for idx in rng.choice(n, size=min(int(s["comment_with_phone"]), n), replace=False):
             comment[idx] = (comment[idx] or "Cần liên hệ lại.") + f" SĐT: {phones[idx]}"
         names = fake_names(rng, n, org_share=0.05)
-        frame = pd.DataFrame({"response_id": [f"KS-{q.year}Q{q.quarter}-{i:04d}" for i in range(1, n + 1)],
-                              "surveyed_at": when.astype("datetime64[us]"), "channel": channel,
-                              "field_name": field})
+        frame = pd.DataFrame(
+            {
+                "response_id": [f"KS-{q.year}Q{q.quarter}-{i:04d}" for i in range(1, n + 1)],
+                "surveyed_at": when.astype("datetime64[us]"),
+                "channel": channel,
+                "field_name": field,
+            }
+        )
         for code in codes:
             frame[code] = pd.Series(answers[code], dtype=object)
         frame["overall"] = pd.Series(overall, dtype=object)
@@ -109,8 +136,11 @@ def simulate_survey(sc: Scenario, truth: pd.DataFrame) -> dict[str, pd.DataFrame
 def write_survey(sc: Scenario, frames: dict[str, pd.DataFrame], data_dir: Path) -> list[dict]:
     """One workbook per quarter; returns manifest entries."""
     codes = list(sc.survey_items["item_code"])
-    header = ["Mã phiếu", "Ngày khảo sát", "Kênh", "Lĩnh vực"] + codes + \
-        ["Hài lòng chung", "Góp ý", "Họ tên", "Số điện thoại"]
+    header = (
+        ["Mã phiếu", "Ngày khảo sát", "Kênh", "Lĩnh vực"]
+        + codes
+        + ["Hài lòng chung", "Góp ý", "Họ tên", "Số điện thoại"]
+    )
     written = []
     for qt, frame in frames.items():
         q = parse_quarter(qt)

@@ -23,8 +23,11 @@ HEADERS = ["STT", "Trạng thái", "Ngày cập nhật", "Ghi chú"]
 NOTES = {
     "Hoàn thành": ["Đã hoàn thành, có văn bản kèm theo.", "Đã ban hành văn bản.", None],
     "Đúng tiến độ": ["Đang triển khai theo kế hoạch.", "Thực hiện thường xuyên.", None],
-    "Chậm tiến độ": ["Chưa hoàn thành do chờ ý kiến các phòng phối hợp.",
-                     "Chậm do thiếu nhân lực, đề nghị gia hạn.", "Đang hoàn thiện dự thảo."],
+    "Chậm tiến độ": [
+        "Chưa hoàn thành do chờ ý kiến các phòng phối hợp.",
+        "Chậm do thiếu nhân lực, đề nghị gia hạn.",
+        "Đang hoàn thiện dự thảo.",
+    ],
 }
 
 
@@ -46,17 +49,19 @@ def simulate_tasks(sc: Scenario) -> dict[str, pd.DataFrame]:
         late = rng.random(n) < t["late_share"]
         due_now = (due.notna() & (due <= end)).to_numpy()
         early = rng.random(n) < 0.1
-        status = np.where(late, "Chậm tiến độ",
-                          np.where(due_now | early, "Hoàn thành", "Đúng tiến độ"))
-        lag = np.where(rng.random(n) < t["late_update_share"],
-                       rng.integers(t["late_lag_days"][0], t["late_lag_days"][1] + 1, n),
-                       rng.integers(t["update_lag_days"][0], t["update_lag_days"][1] + 1, n))
+        status = np.where(late, "Chậm tiến độ", np.where(due_now | early, "Hoàn thành", "Đúng tiến độ"))
+        lag = np.where(
+            rng.random(n) < t["late_update_share"],
+            rng.integers(t["late_lag_days"][0], t["late_lag_days"][1] + 1, n),
+            rng.integers(t["update_lag_days"][0], t["update_lag_days"][1] + 1, n),
+        )
         updated = end + pd.to_timedelta(lag, unit="D")
         if as_of is not None:
             updated = updated.where(updated <= as_of, as_of)
         note = [NOTES[s][int(rng.integers(0, len(NOTES[s])))] for s in status]
-        frame = pd.DataFrame({"task_no": tasks["task_no"], "status": status,
-                              "updated_at": updated.to_numpy(), "note": note})
+        frame = pd.DataFrame(
+            {"task_no": tasks["task_no"], "status": status, "updated_at": updated.to_numpy(), "note": note}
+        )
         drop = rng.choice(n, size=min(int(t["missing_updates"]), n), replace=False)
         frame = frame.drop(index=frame.index[np.sort(drop)]).reset_index(drop=True)
         out[f"{q.year}-Q{q.quarter}"] = frame
@@ -69,8 +74,10 @@ def write_tasks(sc: Scenario, frames: dict[str, pd.DataFrame], data_dir: Path) -
     for qtext, frame in frames.items():
         q = parse_quarter(qtext)
         dates = cell_datetimes(frame["updated_at"])
-        rows = [[int(no), st, d, nt] for no, st, d, nt in
-                zip(frame["task_no"], frame["status"], dates, frame["note"])]
+        rows = [
+            [int(no), st, d, nt]
+            for no, st, d, nt in zip(frame["task_no"], frame["status"], dates, frame["note"])
+        ]
         path = data_dir / "raw" / "tasks" / f"tien_do_{q.year}_Q{q.quarter}.xlsx"
         n = write_rows(path, SHEET, HEADERS, rows, note=SYNTHETIC_NOTE.format(name=sc.name))
         written.append({"path": path, "rows": n})

@@ -1,0 +1,497 @@
+"""Dossier KPIs with the official 766 definitions, their targets and status.
+
+Rules implemented (domain brief §4–§5, ``index766_indicator_formulas.csv``)
+    * End of processing = the first of finished / returned / stopped (dừng, từ chối, rút).
+    * Allowed due = appointment (``due_at``; the recomputed ``expected_due_at`` when the export
+      has none) extended by the supplement pause: working days in (request, completion], the
+      completion being capped at the evaluation instant (end of processing or period end) and
+      a pause still open at that instant running until it.
+    * A record unfinished at its ``snapshot_at`` (the end of its export's quarter) that is
+      before the period end is ``stale``: its later fate is unknown, so its outcome is
+      ``unknown`` and it leaves the processing denominators (``is_stale``).
+    * Outcome: more than one supplement request -> ``late``; finished: ``late`` when the end of
+      processing is after the allowed due (day units compare dates, hours compare instants),
+      ``early`` when its date is before the due date, else ``on_time``; unfinished at the period
+      end: ``late`` when the period end is past the due date, else ``pending_on_time``
+      ("đang xử lý trong hạn", counted on time as in 766 indicator 2.1); no due date ->
+      ``unknown`` (left out of the on-time denominator).
+    * Apology: on time when ``apology_at.date() <= allowed_due.date() - 1 day``.
+    * Scope of a period [start, end]: processing KPIs (on time, apology, system updated) use the
+      dossiers received by the end and not finished before the start ("tiếp nhận, xử lý trong
+      kỳ"); receipt KPIs (online, digitised, online payment) use the dossiers received in the
+      period; e-results use the dossiers finished (not stopped) in the period.
+    * Denominators (decisions): apology timeliness among late dossiers with an apology;
+      reschedule violations (> 1 reschedule) among rescheduled dossiers; e-results among
+      dossiers of procedures with a paper result; online payment among dossiers of procedures
+      with a fee > 0; online share among dossiers with a known channel; a flag whose column
+      was missing in the export (<NA>) leaves the row out of that KPI.
+    * System updated (decision): received, due and status present, the status known and matching
+      the dates, and no date-order violation (:func:`consistency_flags`).
+
+Targets and status: see :func:`kpi_status`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from parlib.analysis.stats import add_rate
+from parlib.core.calendar import WorkCalendar
+from parlib.core.labels import KPI_LABELS, NOT_APPLICABLE, UNIT_VI
+from parlib.core.vnformat import fmt_pct, quarter_label
+from parlib.model.dossier_rules import END_COLUMNS, consistency_flags
+
+DIMENSIONS = ["office_name", "field_name", "procedure_code", "channel"]
+_DAY = pd.Timedelta(days=1)
+# every column classify_dossiers, consistency_flags and _indicators read
+_KPI_INPUTS = [
+    "received_at",
+    "due_at",
+    "expected_due_at",
+    "supplement_requested_at",
+    "supplement_completed_at",
+    *END_COLUMNS,
+    "deadline_unit",
+    "supplement_count",
+    "snapshot_at",
+    "apology_at",
+    "reschedule_count",
+    "status_code",
+    "is_digitised",
+    "has_e_result",
+    "is_paid_online",
+    "has_paper_result",
+    "fee_vnd",
+    "channel",
+]
+
+
+def _days(s: pd.Series) -> np.ndarray:
+    return s.to_numpy(dtype="datetime64[us]").astype("datetime64[D]")
+
+
+# ---------------------------------------------------------------- classification
+
+
+def classify_dossiers(
+    dossiers: pd.DataFrame,
+    calendar: WorkCalendar,
+    period_end,
+    *,
+    period_start=None,
+    system_updated: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Judge every dossier in scope of the period [period_start, period_end] (dates, inclusive;
+    no start = everything received by the end). Rules: module docstring.
+
+    Returns a copy of the rows in scope with added columns: ``end_at``, ``end_kind``
+    (finished/returned/stopped), ``is_finished`` (ended by the period end), ``due_basis_at``,
+    ``pause_days``, ``allowed_due_at``, ``outcome`` (early/on_time/late/pending_on_time/unknown),
+    ``is_late``, ``is_overdue_unfinished``, ``late_reason``, ``has_apology``,
+    ``is_apology_on_time``, ``is_reschedule_violation``, ``is_system_updated``,
+    ``in_processing_scope``, ``is_stale``, ``is_received_in_period``, ``is_completed_in_period``,
+    ``year``/``quarter``/``month`` (of the end of processing, else of the period end).
+    ``system_updated`` (optional): ``~consistency_flags(dossiers).any(axis=1)`` computed by the
+    caller — it depends on the dossier only, not on the period, so kpi_table computes it once.
+    Raises ConfigError when a supplement pause or the period needs a year without a complete
+    official holiday schedule.
+    """
+    end_day = pd.Timestamp(period_end).normalize()
+    end_excl = end_day + _DAY
+    start = pd.Timestamp(period_start).normalize() if period_start is not None else pd.Timestamp.min
+    ends = dossiers[END_COLUMNS]
+    end_at = ends.min(axis=1)
+    received = dossiers["received_at"]
+    in_proc = (received < end_excl) & (end_at.isna() | (end_at >= start))
+    in_receipt = (received >= start) & (received < end_excl)
+    df = dossiers[in_proc | in_receipt].copy()
+    end_at = end_at[df.index]
+    df["end_at"] = end_at
+    kinds = [df[c].eq(end_at) for c in END_COLUMNS]
+    df["end_kind"] = pd.Series(
+        np.select([k.fillna(False).to_numpy() for k in kinds], ["finished", "returned", "stopped"], ""),
+        index=df.index,
+    )
+    df["end_kind"] = df["end_kind"].replace("", np.nan).astype("str")
+    finished = (end_at < end_excl).fillna(False).to_numpy(dtype=bool)
+    df["is_finished"] = finished
+    df["in_processing_scope"] = in_proc[df.index].to_numpy()
+    df["is_received_in_period"] = in_receipt[df.index].to_numpy()
+    df["is_completed_in_period"] = (
+        finished & (end_at >= start).fillna(False).to_numpy() & ~df["end_kind"].eq("stopped").to_numpy()
+    )
+    due = df["due_at"].fillna(df["expected_due_at"])
+    df["due_basis_at"] = due
+    # supplement pause, in working days
+    eval_at = end_at.where(finished, end_day)
+    req = df["supplement_requested_at"]
+    pause_end = df["supplement_completed_at"].where(df["supplement_completed_at"] <= eval_at, eval_at)
+    pause_end = pause_end.fillna(eval_at)
+    has_pause = (req.notna() & (req <= eval_at)).to_numpy(dtype=bool)
+    pause = np.zeros(len(df), dtype=np.int64)
+    if has_pause.any():
+        a, b = _days(req[has_pause]), _days(pause_end[has_pause])
+        calendar.check_years(
+            calendar.uncovered_years(np.concatenate([a, b])) | {end_day.year},
+            "tính thời gian tạm dừng do bổ sung hồ sơ",
+        )
+        pause[has_pause] = np.maximum(calendar.count_working_days(a, b), 0)
+    df["pause_days"] = pause
+    allowed = due.copy()
+    shift = (pause > 0) & due.notna().to_numpy()
+    if shift.any():
+        d = due[shift]
+        moved = calendar.add_working_days(_days(d), pause[shift])
+        allowed[shift] = pd.to_datetime(moved).to_numpy() + (d - d.dt.normalize()).to_numpy()
+    df["allowed_due_at"] = allowed
+    hours = df["deadline_unit"].eq("hours").to_numpy()
+    late_fin = np.where(hours, end_at > allowed, end_at.dt.normalize() > allowed.dt.normalize())
+    early = (end_at.dt.normalize() < allowed.dt.normalize()).to_numpy(dtype=bool)
+    overdue = np.where(hours, allowed < end_excl, allowed.dt.normalize() < end_day)
+    multi = (df["supplement_count"].fillna(0) > 1).to_numpy(dtype=bool)
+    no_due = allowed.isna().to_numpy()
+    snapshot = df["snapshot_at"] if "snapshot_at" in df else pd.Series(pd.NaT, index=df.index)
+    stale = ~finished & (snapshot < end_excl).fillna(False).to_numpy(dtype=bool)
+    df["is_stale"] = stale
+    conds = [stale, multi, no_due, finished & late_fin, finished & early, finished, overdue]
+    df["outcome"] = pd.Series(
+        np.select(
+            conds, ["unknown", "late", "unknown", "late", "early", "on_time", "late"], "pending_on_time"
+        ),
+        index=df.index,
+    ).astype("str")
+    df["is_late"] = df["outcome"].eq("late").to_numpy()
+    df["is_overdue_unfinished"] = df["is_late"].to_numpy() & ~finished
+    df["late_reason"] = (
+        pd.Series(
+            np.select(
+                [multi & ~stale, df["is_late"].to_numpy() & finished, df["is_late"].to_numpy()],
+                ["multiple_supplements", "finished_after_due", "overdue_unfinished"],
+                "",
+            ),
+            index=df.index,
+        )
+        .replace("", np.nan)
+        .astype("str")
+    )
+    apology = df["apology_at"]
+    df["has_apology"] = (apology < end_excl).fillna(False).to_numpy(dtype=bool)
+    df["is_apology_on_time"] = df["has_apology"].to_numpy() & (
+        apology.dt.normalize() <= allowed.dt.normalize() - _DAY
+    ).fillna(False).to_numpy(dtype=bool)
+    df["is_reschedule_violation"] = (df["reschedule_count"].fillna(0) > 1).to_numpy(dtype=bool)
+    df["is_system_updated"] = (
+        ~consistency_flags(df).any(axis=1) if system_updated is None else system_updated.loc[df.index]
+    ).to_numpy(dtype=bool)
+    settle = end_at.where(finished, end_day)
+    df["year"] = settle.dt.year.astype("int64")
+    df["quarter"] = settle.dt.quarter.astype("int64")
+    df["month"] = settle.dt.month.astype("int64")
+    return df
+
+
+# ---------------------------------------------------------------- KPIs
+
+
+def _indicators(c: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """kpi -> (numerator mask, denominator mask) over the classified rows."""
+    proc = c["in_processing_scope"].to_numpy(dtype=bool) & ~c["is_stale"].to_numpy(dtype=bool)
+    rec = c["is_received_in_period"].to_numpy(dtype=bool)
+    outcome = c["outcome"].to_numpy(dtype=object)
+    known = proc & (outcome != "unknown")
+    late = proc & c["is_late"].to_numpy(dtype=bool)
+    apol = late & c["has_apology"].to_numpy(dtype=bool)
+
+    def flag(col):
+        s = c[col]
+        return s.fillna(False).to_numpy(dtype=bool), s.notna().to_numpy(dtype=bool)
+
+    dig, dig_known = flag("is_digitised")
+    eres, eres_known = flag("has_e_result")
+    paid, paid_known = flag("is_paid_online")
+    paper = c["has_paper_result"].fillna(False).to_numpy(dtype=bool)
+    fee = (c["fee_vnd"].fillna(0) > 0).to_numpy(dtype=bool)
+    channel = c["channel"]
+    resched = proc & (c["reschedule_count"].fillna(0) >= 1).to_numpy(dtype=bool)
+    done = c["is_completed_in_period"].to_numpy(dtype=bool) & paper & eres_known
+    return {
+        "on_time_pct": (known & np.isin(outcome, ["early", "on_time", "pending_on_time"]), known),
+        "early_pct": (known & (outcome == "early"), known),
+        "late_pct": (late & known, known),
+        "apology_pct": (apol, late),
+        "apology_on_time_pct": (apol & c["is_apology_on_time"].to_numpy(dtype=bool), apol),
+        "reschedule_violation_pct": (resched & c["is_reschedule_violation"].to_numpy(dtype=bool), resched),
+        "online_pct": (
+            rec & channel.eq(2).fillna(False).to_numpy(dtype=bool),
+            rec & channel.notna().to_numpy(),
+        ),
+        "digitised_pct": (rec & dig_known & dig, rec & dig_known),
+        "e_result_pct": (done & eres, done),
+        "online_payment_pct": (rec & fee & paid_known & paid, rec & fee & paid_known),
+        "system_updated_pct": (proc & c["is_system_updated"].to_numpy(dtype=bool), proc),
+    }
+
+
+def dossier_kpis(
+    classified: pd.DataFrame,
+    by: list[str] | None = None,
+    period: str | None = None,
+    *,
+    groups: pd.DataFrame | None = None,
+    kpis: list[str] | None = None,
+) -> pd.DataFrame:
+    """KPIs of classified dossiers by the ``by`` columns (long format, one row per group × kpi).
+
+    ``groups``: optional frame of every group (columns ``by``) to show even without dossiers
+    (their rate is NaN, "không áp dụng", never 0 %). ``period``: label stored in ``period``.
+    Returns columns: [period], *by, kpi, label, k, n, pct, ci_low_pct, ci_high_pct,
+    is_small_sample, pct_text (Vietnamese; "không áp dụng" when n == 0).
+    """
+    names = [k for k in KPI_LABELS if kpis is None or k in kpis]
+    return _kpis_from_wide(_wide(classified, names), classified, list(by or []), names, groups, period)
+
+
+def _wide(classified: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Per dossier: ``k|<kpi>`` and ``n|<kpi>`` (0/1 int64) for the KPIs ``names``."""
+    ind = _indicators(classified)
+    cols = {f"k|{k}": ind[k][0].astype(np.int64) for k in names}
+    cols.update({f"n|{k}": ind[k][1].astype(np.int64) for k in names})
+    return pd.DataFrame(cols, index=classified.index)
+
+
+def _kpis_from_wide(
+    wide: pd.DataFrame,
+    classified: pd.DataFrame,
+    by: list[str],
+    names: list[str],
+    groups: pd.DataFrame | None,
+    period: str | None,
+) -> pd.DataFrame:
+    """The body of :func:`dossier_kpis` once the indicators are known (kpi_table computes them
+    once per period and groups them by each dimension)."""
+    agg = _aggregate(wide, classified, by, groups)
+    # long format, KPI-major: the groups of the first KPI, then those of the second …
+    n_groups = len(agg)
+    out = agg[by].take(np.tile(np.arange(n_groups), len(names))).reset_index(drop=True)
+    out["kpi"] = pd.array(np.repeat(names, n_groups).tolist(), dtype="str")
+    out["label"] = pd.array([KPI_LABELS[k] for k in names for _ in range(n_groups)], dtype="str")
+    out["k"] = np.concatenate([agg[f"k|{k}"].to_numpy(dtype=np.int64) for k in names]) if names else []
+    out["n"] = np.concatenate([agg[f"n|{k}"].to_numpy(dtype=np.int64) for k in names]) if names else []
+    out = add_rate(out)
+    out["pct_text"] = [fmt_pct(p) if n > 0 else NOT_APPLICABLE for p, n in zip(out["pct"], out["n"])]
+    if period is not None:
+        out.insert(0, "period", period)
+    return out
+
+
+def _aggregate(
+    wide: pd.DataFrame, classified: pd.DataFrame, by: list[str], groups: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Sums of the ``k|``/``n|`` indicators per group of ``by`` (every group of ``groups`` listed,
+    0 when absent; sorted), or one row of totals when ``by`` is empty."""
+    if not by:
+        return wide.sum().to_frame().T
+    agg = wide.assign(**{b: classified[b] for b in by}).groupby(by, dropna=False, sort=True).sum()
+    if groups is not None:
+        full = (
+            pd.MultiIndex.from_frame(groups[by].drop_duplicates())
+            if len(by) > 1
+            else pd.Index(groups[by[0]].drop_duplicates(), name=by[0])
+        )
+        agg = agg.reindex(agg.index.union(full), fill_value=0)
+    return agg.reset_index()
+
+
+def _periods(year: int, quarter: int, history_from: int | None) -> list[tuple]:
+    """(period_kind, key, Vietnamese label, start, end) of the months and quarters from January of
+    ``history_from`` (default ``year``) to the quarter, then the year to date."""
+    out = []
+    for y in range(history_from or year, year + 1):
+        for q in range(1, (quarter if y == year else 4) + 1):
+            for m in range(3 * q - 2, 3 * q + 1):
+                start = pd.Timestamp(y, m, 1)
+                out.append(("month", f"{y}-{m:02d}", f"tháng {m}/{y}", start, start + pd.offsets.MonthEnd(0)))
+            start = pd.Timestamp(y, 3 * q - 2, 1)
+            out.append(("quarter", f"{y}-Q{q}", quarter_label(y, q), start, start + pd.offsets.QuarterEnd(0)))
+    ytd = f"năm {year}" if quarter == 4 else f"{3 * quarter} tháng đầu năm {year}"
+    return out + [("ytd", f"{year}-YTD", ytd, pd.Timestamp(year, 1, 1), out[-1][4])]
+
+
+def kpi_table(
+    dossiers: pd.DataFrame,
+    calendar: WorkCalendar,
+    year: int,
+    quarter: int,
+    *,
+    procedures: pd.DataFrame | None = None,
+    dimensions: list[str] | None = None,
+    history_from: int | None = None,
+    history_dimensions: list[str] | None = None,
+) -> pd.DataFrame:
+    """Every KPI for each month and quarter from January (of ``history_from``, default ``year``)
+    to the quarter and for the year to date, each period classified on its own (766 scope; an
+    open dossier is judged at the end of every period it spans).
+
+    ``dimensions``: group columns besides the total (default: DIMENSIONS); periods of
+    earlier years use ``history_dimensions`` (default: total only). ``procedures`` (catalogue)
+    adds the procedures, offices and fields without dossiers (NaN rates, "không áp dụng").
+    Returns: period_kind (month/quarter/ytd), period ("2026-07", "2026-Q3", "2026-YTD"),
+    period_label ("tháng 7/2026", "Quý III/2026", "9 tháng đầu năm 2026"), period_start,
+    period_end, dimension ("all" or the column), group ("Tất cả" or the value), group_name
+    (procedure name for procedure codes), then the columns of :func:`dossier_kpis` from kpi on.
+    """
+    dims = DIMENSIONS if dimensions is None else dimensions
+    names = (
+        procedures.drop_duplicates("procedure_code").set_index("procedure_code")["procedure_name"]
+        if procedures is not None
+        else pd.Series(dtype="str")
+    )
+    names = names.combine_first(
+        dossiers.drop_duplicates("procedure_code").set_index("procedure_code")["procedure_name"]
+    )
+    # Speed (same results): classify only the columns the KPIs read, and compute the indicators
+    # once per period for all its dimensions; the long table is built once from the aggregated blocks.
+    slim = dossiers[
+        [
+            c
+            for c in dict.fromkeys([*_KPI_INPUTS, *dims, *(history_dimensions or [])])
+            if c in dossiers.columns
+        ]
+    ]
+    kpi_names = list(KPI_LABELS)
+    # Each dossier's end of processing and receipt day, computed once: a period classifies only
+    # the rows in its scope (the same rule as classify_dossiers, which keeps every one of them).
+    received = slim["received_at"].to_numpy(dtype="datetime64[us]")
+    ended = slim[END_COLUMNS].min(axis=1).to_numpy(dtype="datetime64[us]")
+    open_ = np.isnat(ended)
+    system_updated = ~consistency_flags(slim).any(axis=1)  # per dossier, the same in every period
+    blocks = []  # (period, dimension, group values, k matrix, n matrix), in output order
+    for kind, key, label, start, end in _periods(year, quarter, history_from):
+        end_excl = (pd.Timestamp(end).normalize() + _DAY).to_datetime64()
+        first = pd.Timestamp(start).normalize().to_datetime64()
+        before_end = received < end_excl
+        scope = before_end & (open_ | (ended >= first) | (received >= first))
+        c = classify_dossiers(slim[scope], calendar, end, period_start=start, system_updated=system_updated)
+        wide = _wide(c, kpi_names)
+        cols = dims if start.year == year else (history_dimensions or [])
+        head = (kind, key, label, start, end)
+        for dim in ["all", *cols]:
+            by = [] if dim == "all" else [dim]
+            groups = procedures[by] if by and procedures is not None and dim in procedures.columns else None
+            agg = _aggregate(wide, c, by, groups)
+            values = (
+                agg[dim].astype("string").fillna("").astype(str).to_numpy() if by else np.array(["Tất cả"])
+            )
+            blocks.append(
+                (
+                    head,
+                    dim,
+                    values,
+                    agg[[f"k|{k}" for k in kpi_names]].to_numpy(dtype=np.int64),
+                    agg[[f"n|{k}" for k in kpi_names]].to_numpy(dtype=np.int64),
+                )
+            )
+    return _long_table(blocks, kpi_names, names)
+
+
+def _long_table(blocks: list, kpi_names: list[str], names: pd.Series) -> pd.DataFrame:
+    """kpi_table's rows from the aggregated blocks (at least one: every period has its total),
+    built in one step, not one frame per block: per block KPI-major — every group of the first
+    KPI, then of the second …"""
+    n_kpi = len(kpi_names)
+    sizes = np.array([len(b[2]) * n_kpi for b in blocks], dtype=np.int64)
+    block_of_row = np.repeat(np.arange(len(blocks)), sizes)
+    group = np.concatenate([np.tile(b[2], n_kpi) for b in blocks])
+    kpi_idx = np.concatenate([np.repeat(np.arange(n_kpi), len(b[2])) for b in blocks])
+    k = np.concatenate([b[3].T.ravel() for b in blocks])
+    n = np.concatenate([b[4].T.ravel() for b in blocks])
+    heads = [b[0] for b in blocks]
+    dims = np.array([b[1] for b in blocks], dtype=object)[block_of_row]
+    group_s = pd.Series(group, dtype="str")
+    by_proc = dims == "procedure_code"
+    group_name = group_s.copy()
+    if by_proc.any():
+        group_name[by_proc] = group_s[by_proc].map(names).fillna(group_s[by_proc])
+    labels = np.array([KPI_LABELS[x] for x in kpi_names], dtype=object)
+    out = pd.DataFrame(
+        {
+            "period_kind": pd.array([h[0] for h in heads], dtype="str")[block_of_row],
+            "period": pd.array([h[1] for h in heads], dtype="str")[block_of_row],
+            "period_label": pd.array([h[2] for h in heads], dtype="str")[block_of_row],
+            "period_start": pd.DatetimeIndex([h[3] for h in heads]).astype("datetime64[us]")[block_of_row],
+            "period_end": pd.DatetimeIndex([h[4] for h in heads]).astype("datetime64[us]")[block_of_row],
+            "dimension": pd.array(dims, dtype="str"),
+            "group": group_s,
+            "group_name": group_name.astype("str"),
+            "kpi": pd.array(np.array(kpi_names, dtype=object)[kpi_idx], dtype="str"),
+            "label": pd.array(labels[kpi_idx], dtype="str"),
+            "k": k.astype(np.int64),
+            "n": n.astype(np.int64),
+        }
+    )
+    out = add_rate(out)
+    out["pct_text"] = pd.array(
+        [fmt_pct(p) if m > 0 else NOT_APPLICABLE for p, m in zip(out["pct"], out["n"])], dtype="str"
+    )
+    return out
+
+
+# ---------------------------------------------------------------- processing time
+
+
+def _work_seconds(calendar: WorkCalendar, ref: np.ndarray, instants: pd.Series) -> np.ndarray:
+    """Working seconds from the start of working day ``ref`` (date array) to each instant."""
+    days = _days(instants)
+    secs = (instants - instants.dt.normalize()).dt.total_seconds().to_numpy()
+    is_wd = calendar.is_working_day(days)
+    offset = np.zeros(len(secs))
+    for a, b in calendar.WORK_PERIODS:
+        lo, hi = a.hour * 3600 + a.minute * 60, b.hour * 3600 + b.minute * 60
+        offset += np.clip(secs - lo, 0, hi - lo)
+    day_len = sum((b.hour - a.hour) * 3600 + (b.minute - a.minute) * 60 for a, b in calendar.WORK_PERIODS)
+    full = calendar.count_working_days(ref, days) - is_wd
+    return full * day_len + np.where(is_wd, offset, 0)
+
+
+def processing_time(
+    classified: pd.DataFrame, calendar: WorkCalendar, by: list[str] | None = None
+) -> pd.DataFrame:
+    """Average processing time of the dossiers completed in the period (finished or returned,
+    not stopped), in the procedure's own unit, net of the supplement pause (766 indicator 2.2).
+
+    Working days: working days in (receipt, end] minus the pause; calendar days: days between
+    the receipt and end dates minus the pause; hours: working hours between the two instants
+    minus 8 h per pause day. Returns: *by, deadline_unit, unit_label, n, mean_time,
+    median_time, mean_deadline (NaN when n == 0).
+    """
+    by = list(by or [])
+    c = classified[classified["is_completed_in_period"] & classified["deadline_unit"].notna()]
+    t = pd.Series(np.nan, index=c.index)
+    unit = c["deadline_unit"]
+    rec, end = c["received_at"], c["end_at"]
+    pause = c["pause_days"].to_numpy(dtype=float)
+    wd = unit.eq("working_days").to_numpy()
+    if wd.any():
+        t[wd] = calendar.count_working_days(_days(rec[wd]), _days(end[wd])) - pause[wd]
+    cd = unit.eq("calendar_days").to_numpy()
+    if cd.any():
+        t[cd] = (end[cd].dt.normalize() - rec[cd].dt.normalize()).dt.days.to_numpy() - pause[cd]
+    hr = unit.eq("hours").to_numpy()
+    if hr.any():
+        ref = _days(rec[hr])
+        secs = _work_seconds(calendar, ref, end[hr]) - _work_seconds(calendar, ref, rec[hr])
+        t[hr] = secs / 3600 - pause[hr] * 8
+    frame = c[by + ["deadline_unit", "deadline_value"]].assign(time=t.clip(lower=0))
+    out = (
+        frame.groupby(by + ["deadline_unit"], dropna=False, sort=True)
+        .agg(
+            n=("time", "size"),
+            mean_time=("time", "mean"),
+            median_time=("time", "median"),
+            mean_deadline=("deadline_value", "mean"),
+        )
+        .reset_index()
+    )
+    out.insert(len(by) + 1, "unit_label", out["deadline_unit"].map(UNIT_VI))
+    return out

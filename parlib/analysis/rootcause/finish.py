@@ -1,0 +1,178 @@
+"""Finishing the root-cause table: plan-task status, the corrective action and its deadline.
+
+* :func:`finish_table` adds to the rows of :mod:`parlib.analysis.rootcause` the task status at
+  the time (latest status of each plan task of the sub-criterion), and the corrective action of
+  the editable rule table (:func:`parlib.analysis.actions.propose_actions`) with the numbers it
+  needs (late dossiers now and allowed per quarter, missing apology letters, dossiers short of
+  the target) and the deadline implied by the plan.
+* :func:`driver_text` words one model term for the evidence column.
+
+Everything comes in as frames (the pipeline loads the rule table, plan tasks and targets).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from parlib.analysis.actions import max_count_for_rate, propose_actions
+from parlib.core.labels import CHANNEL_VI, FACTOR_VI
+from parlib.core.vnformat import MISSING, fmt_num, is_missing
+from parlib.model.action_rules import parse_task_list
+
+_missing = is_missing
+
+
+def _p(p) -> str:
+    if _missing(p):
+        return MISSING
+    return "< 0,001" if p < 0.001 else fmt_num(p, 3)
+
+
+def _has(x) -> bool:
+    """A present, non-blank value (NaN and '' are absent)."""
+    return not _missing(x) and str(x).strip() != ""
+
+
+def _tasks(text) -> list[int]:
+
+    try:
+        return parse_task_list(text)
+    except ValueError:
+        return []
+
+
+# ---------------------------------------------------------------- finishing the table
+
+
+def task_status_text(plan_tasks: str, progress: pd.DataFrame | None) -> str:
+    """'Nhiệm vụ 10: Chậm tiến độ; nhiệm vụ 8: Đúng tiến độ' from ``parlib.tasks.task_progress``."""
+    nos = _tasks(plan_tasks)
+    if not nos:
+        return "Không gắn nhiệm vụ của Kế hoạch"
+    if progress is None or progress.empty:
+        return "Chưa có báo cáo tiến độ nhiệm vụ"
+    p = progress.assign(task_no=pd.to_numeric(progress["task_no"], errors="coerce")).set_index("task_no")
+    out = []
+    for no in nos:
+        if no not in p.index:
+            out.append(f"nhiệm vụ {no}: không có trong danh sách")
+            continue
+        r = p.loc[no]
+        st = r.get("latest_status")
+        st = "chưa cập nhật tiến độ" if _missing(st) or not str(st).strip() else str(st)
+        if bool(r.get("is_late", False)) and "chậm" not in st.lower():
+            st += " (quá hạn)"
+        out.append(f"nhiệm vụ {no}: {st}")
+    text = "; ".join(out)
+    return text[:1].upper() + text[1:]
+
+
+def _n_quarters(row: dict) -> int:
+    period = str(row.get("period") or "")
+    if "-Q" in period:
+        return 1
+    label = str(row.get("period_label") or "")
+    first = label.split(" ")[0]
+    return max(1, int(first) // 3) if first.isdigit() else 4
+
+
+def _action_inputs(row: dict, targets: dict, rule_keys: set) -> dict:
+    """Placeholders of the action templates for one cause row."""
+
+    measure = row.get("measure") or ""
+    is_factor = measure and measure not in rule_keys and row.get("segment_dimension") == "channel"
+    key = (
+        measure
+        if measure in rule_keys
+        else ("satisfaction_pct" if is_factor else row.get("reason_category") or "*")
+    )
+    office = (
+        row["segment"]
+        if row.get("segment_dimension") == "office_name" and _has(row.get("segment"))
+        else row.get("owner_office")
+    )
+    target = targets.get(measure if not is_factor else "satisfaction_pct", row.get("target_pct"))
+    target = None if _missing(target) else float(target)
+    seg = row.get("segment") or row.get("period_label")
+    if _has(row.get("top_procedures")):
+        seg = (
+            row["top_procedures"]
+            if row.get("mix_or_performance") == "mix"
+            else f"thủ tục của phòng (nhiều nhất: {row['top_procedures']})"
+        )
+    if measure == "satisfaction_pct" or is_factor:
+        seg = (row.get("measure_label") or measure) + (
+            f", kênh {row['segment']}" if _has(row.get("segment")) else ""
+        )
+    out = {
+        "kpi_or_category": key,
+        "office": office,
+        "segment": seg,
+        "points": row.get("points_explained"),
+        "code": row["code"],
+        "name": row.get("name"),
+        "value_pct": row.get("measure_after"),
+        "target_pct": target,
+        "plan_tasks": row.get("plan_tasks"),
+    }
+    k, n = row.get("k_after"), row.get("n_after")
+    if not _missing(n) and n and not _missing(k) and row.get("mix_or_performance") not in ("mix", "noise"):
+        nq = _n_quarters(row)
+        if measure == "on_time_pct" and target is not None:
+            out["late_now"] = int(round((n - k) / nq))
+            out["late_target"] = max_count_for_rate(n / nq, target)
+        if measure == "apology_pct":
+            out["missing_apologies"] = int(n - k)
+        if target is not None and measure not in ("on_time_pct", "apology_pct"):
+            out["gap_dossiers"] = max(0, int(math.ceil(target * n / 100 / nq - k / nq - 1e-9)))
+    return out
+
+
+def finish_table(
+    table: pd.DataFrame,
+    *,
+    annual=None,
+    quarterly=None,
+    rules: pd.DataFrame,
+    tasks: pd.DataFrame,
+    targets: dict[str, float],
+) -> pd.DataFrame:
+    """Add task_status, action_text and action_deadline (module docstring)."""
+
+    out = table.copy()
+    if out.empty:
+        return out
+    progress = quarterly.task_progress if quarterly is not None else None
+    out["task_status"] = [task_status_text(t, progress) for t in out["plan_tasks"]]
+    keys = set(rules["kpi_or_category"])
+    causes = pd.DataFrame([_action_inputs(r, targets, keys) for r in out.to_dict("records")], index=out.index)
+    as_of = quarterly.period.end.normalize() if quarterly is not None else None
+    acts = propose_actions(causes, rules, tasks, as_of=as_of)
+    out["action_text"] = acts["action_text"].to_numpy()
+    out["action_deadline"] = acts["deadline_text"].to_numpy()
+    return out
+
+
+# ---------------------------------------------------------------- text
+
+
+def _level(factor: str, level: str) -> str:
+    if factor == "channel":
+        return CHANNEL_VI.get(str(level), str(level))
+    return str(level)
+
+
+def driver_text(r: dict) -> str:
+    """One Holm-surviving GLM term in Vietnamese (odds ratio with its 95 % interval)."""
+    what = FACTOR_VI.get(r["factor"], r["factor"])
+    name = (
+        f"{what} «{_level(r['factor'], r['level'])}» (so với «{_level(r['factor'], r['reference'])}»)"
+        if r.get("level")
+        else what
+    )
+    return (
+        f"{name}: tỷ số chênh {fmt_num(r['odds_ratio'])} (KTC 95 %: {fmt_num(r['or_ci_low'])}–"
+        f"{fmt_num(r['or_ci_high'])}; p hiệu chỉnh Holm {_p(r['p_adjusted'])})"
+    )

@@ -1,0 +1,327 @@
+"""Satisfaction indices (SIPAS-style) from parsed survey data: tables by period and segment,
+changes with tests, SIPAS points and the sample-size rule.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+
+from parlib.analysis.stats import add_rate, adjust_pvalues, two_proportion_test
+from parlib.core.vnformat import quarter_label
+from parlib.model.survey import OVERALL_NAME, SurveyConfig, SurveyData
+
+ALL_SEGMENT = "Tất cả"
+VERDICT_UP = "tăng có ý nghĩa"
+VERDICT_DOWN = "giảm có ý nghĩa"
+VERDICT_NOISE = "chưa phân biệt được với dao động ngẫu nhiên"
+VERDICT_NO_BASE = "không có dữ liệu kỳ so sánh"
+
+
+# ---------------------------------------------------------------- indices
+
+
+def satisfaction_observations(
+    survey: SurveyData, items: pd.DataFrame, config: SurveyConfig = SurveyConfig()
+) -> pd.DataFrame:
+    """One row per independent observation: respondent × (overall | factor | item).
+
+    Columns: respondent_key, year, quarter, channel, field_name, level ('overall' | 'factor' |
+    'item'), code ('' for overall), score (answer, or the respondent's factor mean), is_satisfied.
+    Missing answers give no row (factor: mean over the respondent's valid items, ≥ 1 needed).
+    """
+    keys = ["respondent_key", "year", "quarter", "channel", "field_name"]
+    r = survey.responses
+    overall = r.loc[r["overall"].notna(), keys + ["overall"]].rename(columns={"overall": "score"})
+    overall = overall.assign(level="overall", code="")
+    a = survey.answers.dropna(subset=["answer"])
+    item = a[keys + ["item_code", "answer"]].rename(columns={"item_code": "code", "answer": "score"})
+    item = item.assign(level="item")
+    fac = (
+        a.groupby(keys + ["factor_code"], dropna=False, sort=False)["answer"]
+        .mean()
+        .reset_index()
+        .rename(columns={"factor_code": "code", "answer": "score"})
+        .assign(level="factor")
+    )
+    obs = pd.concat([overall, fac, item], ignore_index=True)
+    obs["is_satisfied"] = obs["score"] >= config.satisfied_min
+    return obs[keys + ["level", "code", "score", "is_satisfied"]]
+
+
+def _names(items: pd.DataFrame) -> pd.DataFrame:
+    f = items.drop_duplicates("factor_code")
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "level": ["overall"],
+                    "code": [""],
+                    "name": [OVERALL_NAME],
+                    "factor_code": [""],
+                    "order": [0],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "level": "factor",
+                    "code": f["factor_code"],
+                    "name": f["factor_name"],
+                    "factor_code": f["factor_code"],
+                    "order": 1 + f["factor_order"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "level": "item",
+                    "code": items["item_code"],
+                    "name": items["item_text"],
+                    "factor_code": items["factor_code"],
+                    "order": 1000 + items["item_order"],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+
+
+def _period_counts(src: pd.DataFrame, cells: list[str]) -> pd.DataFrame:
+    """``sum`` (satisfied) and ``count`` (answers) of ``is_satisfied`` per quarter and per year to
+    date (quarters 1..q of the year, ``period_kind``) for every combination of ``cells``.
+    Counts add up over quarters, so year-to-date rows are sums of the quarter counts: the
+    observations are aggregated once, never stacked per period."""
+    q = (
+        src.groupby(["year", "quarter", *cells], dropna=False, sort=False)["is_satisfied"]
+        .agg(["sum", "count"])
+        .reset_index()
+    )
+    parts = [q.assign(period_kind="quarter")]
+    for y, qq in q[["year", "quarter"]].drop_duplicates().itertuples(index=False):
+        sel = q[(q["year"] == y) & (q["quarter"] <= qq)]
+        ytd = sel.groupby(cells, dropna=False, sort=False)[["sum", "count"]].sum().reset_index()
+        parts.append(ytd.assign(year=y, quarter=qq, period_kind="ytd"))
+    return pd.concat(parts, ignore_index=True)
+
+
+def satisfaction_table(
+    survey: SurveyData,
+    items: pd.DataFrame,
+    config: SurveyConfig = SurveyConfig(),
+    segments: tuple[str, ...] = ("channel", "field_name"),
+) -> pd.DataFrame:
+    """Indices per period (each quarter and year to date), level, code and segment.
+
+    Columns: period_kind ('quarter' | 'ytd'), year, quarter, period_label, level, code, name,
+    factor_code, segment_kind ('all' | 'channel' | 'field_name'), segment, k, n, pct,
+    ci_low_pct, ci_high_pct, is_small_sample (Wilson, 0–100), pooled_k, pooled_n, pooled_pct
+    (factors only: item answers pooled; NaN elsewhere). Respondents without a segment value
+    count in 'all' only.
+    """
+    cells = ["level", "code", *segments]
+    obs = _period_counts(satisfaction_observations(survey, items, config), cells)
+    a = survey.answers.dropna(subset=["answer"])
+    pooled = _period_counts(
+        pd.DataFrame(
+            {
+                "year": a["year"],
+                "quarter": a["quarter"],
+                "level": "factor",
+                "code": a["factor_code"],
+                **{c: a[c] for c in segments},
+                "is_satisfied": a["answer"] >= config.satisfied_min,
+            }
+        ),
+        cells,
+    )
+    keys = ["period_kind", "year", "quarter", "level", "code"]
+    out = []
+    for seg in ("all",) + tuple(segments):
+        group = keys + ([] if seg == "all" else [seg])
+        merged = pd.DataFrame()  # set by the first (unpooled) pass
+        for src, prefix in ((obs, ""), (pooled, "pooled_")):
+            g = src.groupby(group, sort=False)[["sum", "count"]].sum().reset_index()
+            g = g.rename(columns={"sum": f"{prefix}k", "count": f"{prefix}n", seg: "segment"})
+            if prefix:
+                merged = merged.merge(g, on=group if seg == "all" else keys + ["segment"], how="left")
+            else:
+                merged = g
+        merged["segment_kind"] = seg
+        if seg == "all":
+            merged["segment"] = ALL_SEGMENT
+        out.append(merged)
+    t = pd.concat(out, ignore_index=True)
+    t = add_rate(t, small_n=config.small_n, alpha=config.alpha)
+    t["pooled_pct"] = np.where(
+        t["pooled_n"] > 0, 100 * t["pooled_k"] / t["pooled_n"].where(t["pooled_n"] > 0), np.nan
+    )
+    t = t.merge(_names(items), on=["level", "code"], how="left")
+    t["period_label"] = [_period_label(k, y, q) for k, y, q in zip(t["period_kind"], t["year"], t["quarter"])]
+    seg_order = {s: i for i, s in enumerate(("all",) + tuple(segments))}
+    t = t.assign(_s=t["segment_kind"].map(seg_order)).sort_values(
+        ["period_kind", "year", "quarter", "order", "_s", "segment"], kind="stable"
+    )
+    cols = [
+        "period_kind",
+        "year",
+        "quarter",
+        "period_label",
+        "level",
+        "code",
+        "name",
+        "factor_code",
+        "segment_kind",
+        "segment",
+        "k",
+        "n",
+        "pct",
+        "ci_low_pct",
+        "ci_high_pct",
+        "is_small_sample",
+        "pooled_k",
+        "pooled_n",
+        "pooled_pct",
+    ]
+    t = t[cols].reset_index(drop=True)
+    return t.astype({"k": "int64", "n": "int64", "segment": "str"})
+
+
+def _period_label(kind: str, year: int, quarter: int) -> str:
+    label = quarter_label(int(year), int(quarter))
+    return label if kind == "quarter" else f"Từ đầu năm đến hết {label[0].lower()}{label[1:]}"
+
+
+def satisfaction_pct(table: pd.DataFrame, year: int, quarter: int, period_kind: str = "ytd") -> float:
+    """The headline % satisfied (overall question, all respondents) for the projection's
+    ``satisfaction_pct`` KPI; year to date by default. NaN when there is no answer."""
+    row = table[
+        (table["period_kind"] == period_kind)
+        & (table["year"] == year)
+        & (table["quarter"] == quarter)
+        & (table["level"] == "overall")
+        & (table["segment_kind"] == "all")
+    ]
+    return float(row["pct"].iloc[0]) if len(row) else float("nan")
+
+
+def sipas_points(pct, max_points: float = 10):
+    """SIPAS points = SIPAS % ÷ 100 × max_points (÷ 10 with the default 10 points); clipped to
+    [0, max_points]; NaN stays NaN. Works on scalars and arrays."""
+    out = np.clip(np.asarray(pct, dtype=float) / 100 * max_points, 0, max_points)
+    return float(out) if out.ndim == 0 else out
+
+
+# ---------------------------------------------------------------- sample size
+
+
+def required_sample_size(population: int, margin: float = 0.05) -> int:
+    """Ministry rule n = N ÷ (1 + N·e²), rounded up (exact arithmetic, so 400 → 200, not 201).
+    ``required_sample_size(2000) == 334`` (2000 ÷ 6 = 333,33)."""
+    if population < 0:
+        raise ValueError("population must be >= 0")
+    n = Fraction(int(population)) / (1 + int(population) * Fraction(str(margin)) ** 2)
+    return math.ceil(n)
+
+
+def sample_size_check(
+    survey: SurveyData, dossier_count: int, *, year: int, quarter: int, margin: float = 0.05
+) -> pd.DataFrame:
+    """One row: year, quarter, dossier_count (N, a parameter), required_n, actual_n (responses
+    used in the quarter), is_sufficient (actual_n ≥ required_n)."""
+    r = survey.responses
+    actual = int(((r["year"] == year) & (r["quarter"] == quarter)).sum())
+    req = required_sample_size(dossier_count, margin)
+    return pd.DataFrame(
+        {
+            "year": [year],
+            "quarter": [quarter],
+            "dossier_count": [int(dossier_count)],
+            "required_n": [req],
+            "actual_n": [actual],
+            "is_sufficient": [actual >= req],
+        }
+    )
+
+
+# ---------------------------------------------------------------- changes
+
+
+def change_tests(m: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
+    """Copy of ``m`` (columns k, n, base_k, base_n; base_n 0 = no base) with pct, base_pct,
+    change_pp (percentage points), z, p_value (two-proportion z-test), p_adjusted (Holm across
+    ALL rows: the family), is_significant (p_adjusted < alpha) and verdict_vi."""
+    m = m.copy()
+    m["base_k"] = m["base_k"].fillna(0).astype("int64")
+    m["base_n"] = m["base_n"].fillna(0).astype("int64")
+    m["pct"] = 100 * m["k"] / m["n"].where(m["n"] > 0)
+    m["base_pct"] = 100 * m["base_k"] / m["base_n"].where(m["base_n"] > 0)
+    m["change_pp"] = m["pct"] - m["base_pct"]
+    z, p = two_proportion_test(m["k"], m["n"], m["base_k"], m["base_n"])
+    m["z"], m["p_value"] = z, p
+    m["p_adjusted"] = adjust_pvalues(p, "holm")
+    m["is_significant"] = m["p_adjusted"] < alpha
+    m["verdict_vi"] = np.select(
+        [
+            m["base_n"] == 0,
+            m["is_significant"] & (m["change_pp"] > 0),
+            m["is_significant"] & (m["change_pp"] < 0),
+        ],
+        [VERDICT_NO_BASE, VERDICT_UP, VERDICT_DOWN],
+        VERDICT_NOISE,
+    )
+    return m
+
+
+def satisfaction_changes(
+    table: pd.DataFrame, year: int, quarter: int, *, segment_kind: str = "all", alpha: float = 0.05
+) -> pd.DataFrame:
+    """Quarter ``year``/``quarter`` against the previous quarter and the same quarter last year,
+    for overall, every factor and every item (and every segment of ``segment_kind``). One Holm
+    family: all rows of the returned table (both comparisons).
+
+    Columns: comparison ('previous_quarter' | 'same_quarter_last_year'), comparison_label,
+    base_year, base_quarter, level, code, name, segment_kind, segment, k, n, pct, base_k,
+    base_n, base_pct, change_pp, z, p_value, p_adjusted, is_significant, verdict_vi.
+    """
+    q = table[(table["period_kind"] == "quarter") & (table["segment_kind"] == segment_kind)]
+    cur = q[(q["year"] == year) & (q["quarter"] == quarter)]
+    prev = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    on = ["level", "code", "segment_kind", "segment"]
+    parts = []
+    for comp, (by, bq), label in (
+        ("previous_quarter", prev, "quý trước"),
+        ("same_quarter_last_year", (year - 1, quarter), "cùng kỳ năm trước"),
+    ):
+        base = q[(q["year"] == by) & (q["quarter"] == bq)][on + ["k", "n"]]
+        parts.append(
+            cur[on + ["name", "k", "n"]]
+            .merge(base.rename(columns={"k": "base_k", "n": "base_n"}), on=on, how="left")
+            .assign(comparison=comp, comparison_label=label, base_year=by, base_quarter=bq)
+        )
+    out = change_tests(pd.concat(parts, ignore_index=True), alpha=alpha)
+    cols = [
+        "comparison",
+        "comparison_label",
+        "base_year",
+        "base_quarter",
+        "level",
+        "code",
+        "name",
+        "segment_kind",
+        "segment",
+        "k",
+        "n",
+        "pct",
+        "base_k",
+        "base_n",
+        "base_pct",
+        "change_pp",
+        "z",
+        "p_value",
+        "p_adjusted",
+        "is_significant",
+        "verdict_vi",
+    ]
+    return out[cols]

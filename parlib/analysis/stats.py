@@ -1,0 +1,77 @@
+"""Small statistics shared by the KPI, survey and root-cause modules.
+
+* Rates are reported with numerator ``k``, denominator ``n``, a Wilson interval and a
+  small-sample flag; a zero denominator gives NaN ("không áp dụng"), never 0 %.
+* Two-proportion z-tests and multiplicity corrections (Holm by default) decide what may be
+  called a change.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import proportion_confint, proportions_ztest
+
+from parlib.core.numbers import SMALL_SAMPLE_N
+
+
+def wilson_ci(k, n, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval (0–1 scale), vectorised; NaN where n == 0."""
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    safe_n = np.where(n > 0, n, 1.0)
+    low, high = proportion_confint(k, safe_n, alpha=alpha, method="wilson")
+    low = np.where(n > 0, low, np.nan)
+    high = np.where(n > 0, high, np.nan)
+    return np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+
+
+def add_rate(
+    df: pd.DataFrame,
+    k: str = "k",
+    n: str = "n",
+    *,
+    prefix: str = "",
+    small_n: int = SMALL_SAMPLE_N,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Copy of ``df`` with ``<prefix>pct``, ``<prefix>ci_low_pct``, ``<prefix>ci_high_pct``
+    (0–100, NaN when n == 0) and ``<prefix>is_small_sample`` (0 < n < small_n)."""
+    out = df.copy()
+    kk = out[k].to_numpy(dtype=float)
+    nn = out[n].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(nn > 0, kk / np.where(nn > 0, nn, 1), np.nan)
+    low, high = wilson_ci(kk, nn, alpha)
+    out[f"{prefix}pct"] = rate * 100
+    out[f"{prefix}ci_low_pct"] = low * 100
+    out[f"{prefix}ci_high_pct"] = high * 100
+    out[f"{prefix}is_small_sample"] = (nn > 0) & (nn < small_n)
+    return out
+
+
+def two_proportion_test(k1, n1, k2, n2) -> tuple[np.ndarray, np.ndarray]:
+    """Two-sided two-proportion z-test per element; returns (z, p). NaN when either n == 0
+    or both proportions are 0 or 1 (no variance)."""
+    k1, n1, k2, n2 = (np.atleast_1d(np.asarray(a, dtype=float)) for a in (k1, n1, k2, n2))
+    z = np.full(k1.shape, np.nan)
+    p = np.full(k1.shape, np.nan)
+    for i in range(k1.size):
+        if n1[i] <= 0 or n2[i] <= 0:
+            continue
+        pooled = (k1[i] + k2[i]) / (n1[i] + n2[i])
+        if pooled in (0.0, 1.0):
+            continue
+        z[i], p[i] = proportions_ztest([k1[i], k2[i]], [n1[i], n2[i]])
+    return z, p
+
+
+def adjust_pvalues(p, method: str = "holm") -> np.ndarray:
+    """Multiplicity-adjusted p-values (NaN stay NaN)."""
+    p = np.asarray(p, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    if ok.any():
+        out[ok] = multipletests(p[ok], method=method)[1]
+    return out

@@ -1,0 +1,103 @@
+"""Progress of the plan tasks at a date and the tasks-on-time KPI, overall and by lead office."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from parlib.analysis.stats import add_rate
+from parlib.model.tasks import BEHIND, DONE, NOT_UPDATED
+
+# ---------------------------------------------------------------- progress
+
+PROGRESS_COLUMNS = [
+    "task_no",
+    "task_name",
+    "lead_office",
+    "partners",
+    "due_date",
+    "latest_status",
+    "updated_at",
+    "note",
+    "is_updated",
+    "is_done",
+    "is_past_due",
+    "is_late",
+    "is_on_time",
+]
+
+
+def task_progress(tasks: pd.DataFrame, as_of) -> pd.DataFrame:
+    """One row per task with its latest status at ``as_of`` (rules in the module docstring).
+
+    Columns: PROGRESS_COLUMNS (``latest_status`` is one of Hoàn thành / Đúng tiến độ /
+    Chậm tiến độ / Chưa cập nhật; booleans as described). Sorted by ``task_no``.
+    """
+    as_of = pd.Timestamp(as_of).normalize()
+    base = tasks.drop_duplicates("task_no")[["task_no", "task_name", "lead_office", "partners", "due_date"]]
+    as_of_q = f"{as_of.year}-Q{as_of.quarter}"
+    dated_q = (
+        tasks["updated_at"].dt.year.astype("Int64").astype(str)
+        + "-Q"
+        + tasks["updated_at"].dt.quarter.astype("Int64").astype(str)
+    )
+    period = tasks["status_period"].where(tasks["status_period"].notna(), dated_q)
+    eligible = tasks["status"].notna() & np.where(
+        tasks["status_period"].notna(),
+        tasks["status_period"] <= as_of_q,
+        tasks["updated_at"] < as_of + pd.Timedelta(days=1),
+    )
+    upd = tasks.loc[eligible, ["task_no", "status", "updated_at", "note"]].assign(_period=period[eligible])
+    latest = (
+        upd.sort_values(["task_no", "_period", "updated_at"], kind="stable")
+        .drop_duplicates("task_no", keep="last")
+        .drop(columns="_period")
+    )
+    out = base.merge(latest, on="task_no", how="left").sort_values("task_no").reset_index(drop=True)
+    out["is_updated"] = out["status"].notna().to_numpy(dtype=bool)
+    out["latest_status"] = out["status"].fillna(NOT_UPDATED).astype("str")
+    out["is_done"] = (out["latest_status"] == DONE).to_numpy(dtype=bool)
+    out["is_past_due"] = (out["due_date"].notna() & (out["due_date"] < as_of)).to_numpy(dtype=bool)
+    out["is_late"] = (~out["is_done"] & out["is_past_due"]) | (out["latest_status"] == BEHIND)
+    out["is_on_time"] = out["is_updated"] & ~out["is_late"]
+    return out[PROGRESS_COLUMNS]
+
+
+def tasks_kpi(progress: pd.DataFrame) -> pd.DataFrame:
+    """KPI ``tasks_on_time_pct``: one row with ``kpi``, ``k`` (on-time tasks), ``n`` (all
+    tasks), ``n_not_updated``, ``n_late``, ``pct``, ``ci_low_pct``, ``ci_high_pct``,
+    ``is_small_sample`` (Wilson interval; NaN when there is no task)."""
+    row = pd.DataFrame(
+        {
+            "kpi": ["tasks_on_time_pct"],
+            "k": [int(progress["is_on_time"].sum())],
+            "n": [len(progress)],
+            "n_not_updated": [int((~progress["is_updated"]).sum())],
+            "n_late": [int(progress["is_late"].sum())],
+        }
+    )
+    return add_rate(row)
+
+
+def late_by_office(progress: pd.DataFrame) -> pd.DataFrame:
+    """Per lead office: ``n_tasks``, ``n_done``, ``n_on_time``, ``n_late``, ``n_not_updated``
+    and the on-time rate (``k`` = n_on_time, ``n`` = n_tasks, ``pct``, Wilson CI). Sorted by
+    ``n_late`` descending, then office name."""
+    g = progress.assign(
+        lead_office=progress["lead_office"].fillna("(chưa giao)"), not_updated=~progress["is_updated"]
+    )
+    out = (
+        g.groupby("lead_office", sort=True)
+        .agg(
+            n_tasks=("task_no", "size"),
+            n_done=("is_done", "sum"),
+            n_on_time=("is_on_time", "sum"),
+            n_late=("is_late", "sum"),
+            n_not_updated=("not_updated", "sum"),
+        )
+        .reset_index()
+    )
+    out = add_rate(out.assign(k=out["n_on_time"], n=out["n_tasks"]))
+    return out.sort_values(["n_late", "lead_office"], ascending=[False, True], kind="stable").reset_index(
+        drop=True
+    )

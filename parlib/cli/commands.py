@@ -1,0 +1,158 @@
+"""Implementation of the ``parlib`` subcommands (see ``parlib.cli``).
+
+Each command checks its inputs in-process first (so a structural problem stops the run
+with a Vietnamese message before any notebook starts), then renders its report(s).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from parlib.core.errors import ConfigError
+from parlib.core.paths import PROJECT_ROOT, Paths
+from parlib.core.vnformat import quarter_label
+from parlib.generate.annual import generate_annual
+from parlib.generate.operational import generate
+from parlib.ingest.validate import validate_path
+from parlib.pipelines import annual, quarterly
+from parlib.report.render import ReportSpec, log, render
+
+
+def _latest_year_with(dir_: Path, pattern: str) -> int | None:
+    years = []
+    for p in dir_.glob("*"):
+        m = re.fullmatch(pattern, p.name)
+        if m:
+            years.append(int(m.group(1)))
+    return max(years) if years else None
+
+
+def annual_spec(year: int, base: int | None) -> ReportSpec:
+    return ReportSpec(
+        notebook="annual.ipynb",
+        period=str(year),
+        stem=f"annual_{year}",
+        title=f"Phân tích Chỉ số CCHC (PAR INDEX) năm {year}",
+        params={"year": year, "base_year": base or 0},
+    )
+
+
+def cmd_annual(args, paths: Paths) -> int:
+
+    base = args.base if args.base else annual.default_base_year(paths, args.year)
+    log(f"[1/2] Kiểm tra dữ liệu năm {args.year} …")
+    annual.preflight(args.year, paths, base_year=base)
+    log("[2/2] Lập báo cáo năm …")
+    res = render(annual_spec(args.year, base), paths, force=args.force)
+    _done(res)
+    return 0
+
+
+def cmd_compare(args, paths: Paths) -> int:
+
+    log(f"[1/2] Kiểm tra dữ liệu năm {args.base} và {args.year} …")
+    annual.preflight(args.year, paths, base_year=args.base)
+    annual.preflight(args.base, paths)
+    log("[2/2] Lập báo cáo so sánh …")
+    spec = ReportSpec(
+        notebook="compare.ipynb",
+        period=f"{args.year}-vs-{args.base}",
+        stem=f"compare_{args.base}_{args.year}",
+        title=f"So sánh Chỉ số CCHC năm {args.year} với năm {args.base}",
+        params={"year": args.year, "base_year": args.base},
+    )
+    _done(render(spec, paths, force=args.force))
+    return 0
+
+
+def quarterly_spec(year: int, quarter: int) -> ReportSpec:
+
+    return ReportSpec(
+        notebook="quarterly.ipynb",
+        period=f"{year}-Q{quarter}",
+        stem=f"quarterly_{year}_Q{quarter}",
+        title=f"Theo dõi CCHC và SIPAS {quarter_label(year, quarter)}",
+        params={"year": year, "quarter": quarter},
+    )
+
+
+def cmd_quarterly(args, paths: Paths) -> int:
+
+    log(f"[1/2] Kiểm tra dữ liệu quý {args.quarter}/{args.year} …")
+    quarterly.preflight(args.year, args.quarter, paths)
+    log("[2/2] Lập báo cáo quý …")
+    _done(
+        render(
+            quarterly_spec(args.year, args.quarter),
+            paths,
+            force=args.force,
+            warm=_warm(args.year, args.quarter, paths),
+        )
+    )
+    return 0
+
+
+def cmd_validate(args, paths: Paths) -> int:
+
+    return validate_path(Path(args.path), paths)
+
+
+def cmd_generate(args, paths: Paths) -> int:
+
+    log("Tạo bảng điểm mẫu và bảng kết quả toàn tỉnh (dữ liệu minh họa) …")
+    generate_annual(paths.data)
+    if not args.annual_only:
+        scenario = Path(args.scenario) if args.scenario else PROJECT_ROOT / "scenarios" / "default.toml"
+        log(f"Tạo dữ liệu nghiệp vụ mẫu từ kịch bản {scenario} …")
+        generate(scenario, paths.data)
+    log(f"Đã ghi dữ liệu mẫu vào {paths.raw}")
+    return 0
+
+
+def latest_quarter(paths: Paths) -> tuple[int, int] | None:
+    found = []
+    for p in (paths.raw / "dossiers").glob("ho_so_*_Q*.xlsx"):
+        m = re.fullmatch(r"ho_so_(\d{4})_Q([1-4])\.xlsx", p.name)
+        if m:
+            found.append((int(m.group(1)), int(m.group(2))))
+    return max(found) if found else None
+
+
+def cmd_all(args, paths: Paths) -> int:
+    """The default reports: the latest annual scoresheet and the latest quarter."""
+
+    year = _latest_year_with(paths.scoresheets, r"bang_diem_(\d{4})\.xlsx")
+    if year is None:
+        raise ConfigError(f"Không tìm thấy bảng điểm nào (bang_diem_<năm>.xlsx) trong {paths.scoresheets}.")
+    base = annual.default_base_year(paths, year)
+    specs = []
+    log(f"[1/3] Kiểm tra dữ liệu năm {year} …")
+    annual.preflight(year, paths, base_year=base)
+    specs.append(annual_spec(year, base))
+    lq = latest_quarter(paths)
+    if lq is not None and (PROJECT_ROOT / "notebooks" / "quarterly.ipynb").exists():
+        log(f"[2/3] Kiểm tra dữ liệu quý {lq[1]}/{lq[0]} …")
+        quarterly.preflight(lq[0], lq[1], paths)
+        specs.append(quarterly_spec(*lq))
+    log(f"[3/3] Lập {len(specs)} báo cáo …")
+    for i, spec in enumerate(specs):
+        # the annual report's root causes read the latest quarter too: warm its files at once
+        _done(render(spec, paths, force=args.force, warm=_warm(*lq, paths) if lq and i == 0 else None))
+    return 0
+
+
+def _warm(year: int, quarter: int, paths: Paths):
+    """Parse the quarter's raw files into the parse cache on the second core (a child process)
+    while the notebook's kernel starts (see quarterly.warm_parse_cache)."""
+
+    return lambda: quarterly.warm_parse_cache(year, quarter, paths)
+
+
+def _done(res) -> None:
+    html = [f for f in res.files if f.suffix == ".html"]
+    log(f"  ✓ {res.spec.title}: {html[0] if html else res.out_dir}")
+    if res.warnings:
+        log(f"  ! {len(res.warnings)} cảnh báo kỹ thuật đã được ghi trong manifest.json")
+    sys.stderr.flush()

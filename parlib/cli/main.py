@@ -1,0 +1,107 @@
+"""The ``parlib`` command: everything a user does, in one process.
+
+    parlib annual --year 2026 [--base 2025]      annual scorecard report (+ comparison)
+    parlib quarterly --year 2026 --quarter 3     quarterly monitoring report
+    parlib compare --base 2025 --year 2026       year-over-year comparison report
+    parlib validate PATH                         check one raw file, list what is wrong
+    parlib generate [--scenario FILE]            regenerate the synthetic sample data
+    parlib all                                   the default reports on the bundled data
+
+Every subcommand takes ``--data DIR`` (default: the project's ``data/``) and ``--out DIR``
+(default: ``reports/``). A report whose raw inputs, code, parameters and published files are
+unchanged since it was last built is reused, not rebuilt; ``--force`` (annual, quarterly,
+compare, all) rebuilds it anyway. Exit status: 0 success; 1 ``validate`` found errors in the file;
+2 a parlib error (Vietnamese message, no traceback); 3 an unexpected error (traceback shown,
+so it can be reported).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+
+from parlib.core.errors import ParlibError
+from parlib.core.paths import Paths
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", metavar="DIR", help="thư mục dữ liệu (mặc định: data/ của dự án)")
+    p.add_argument("--out", metavar="DIR", help="thư mục báo cáo (mặc định: reports/)")
+
+
+def _force(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="lập lại báo cáo kể cả khi dữ liệu, mã nguồn và tham số không đổi",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="parlib", description="Sổ phân tích PAR INDEX và SIPAS.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="LỆNH")
+
+    p = sub.add_parser("annual", help="báo cáo phân tích điểm PAR INDEX của một năm")
+    p.add_argument("--year", type=int, required=True, help="năm đánh giá, ví dụ 2026")
+    p.add_argument("--base", type=int, help="năm so sánh (mặc định: năm trước nếu có dữ liệu)")
+    _force(p)
+    _common(p)
+
+    p = sub.add_parser("quarterly", help="báo cáo theo dõi hằng quý")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--quarter", type=int, choices=[1, 2, 3, 4], required=True)
+    _force(p)
+    _common(p)
+
+    p = sub.add_parser("compare", help="so sánh hai năm qua thay đổi bộ tiêu chí")
+    p.add_argument("--base", type=int, required=True)
+    p.add_argument("--year", type=int, required=True)
+    _force(p)
+    _common(p)
+
+    p = sub.add_parser("validate", help="kiểm tra một tệp dữ liệu đầu vào")
+    p.add_argument("path", help="đường dẫn tệp cần kiểm tra")
+    _common(p)
+
+    p = sub.add_parser("generate", help="tạo lại bộ dữ liệu mẫu (tổng hợp) từ kịch bản")
+    p.add_argument("--scenario", metavar="FILE", help="tệp kịch bản (mặc định: scenarios/default.toml)")
+    p.add_argument("--annual-only", action="store_true", help="chỉ tạo bảng điểm và bảng kết quả toàn tỉnh")
+    _common(p)
+
+    p = sub.add_parser("all", help="các báo cáo mặc định trên dữ liệu mẫu")
+    _force(p)
+    _common(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    paths = Paths.from_args(args.data, args.out)
+    started = time.perf_counter()
+    try:
+        from parlib.cli import commands
+
+        code = getattr(commands, f"cmd_{args.command}")(args, paths)
+    except ParlibError as exc:
+        print(f"\nLỖI: {exc}", file=sys.stderr)
+        print("Không có báo cáo nào bị ghi dở; báo cáo cũ (nếu có) được giữ nguyên.", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nĐã dừng theo yêu cầu; không có báo cáo nào bị ghi dở.", file=sys.stderr)
+        return 130
+    except Exception:
+        traceback.print_exc()
+        print(
+            "\nLỖI KHÔNG MONG ĐỢI: đây là lỗi của phần mềm, không phải của dữ liệu. "
+            "Vui lòng gửi toàn bộ thông báo trên cho nhóm phát triển.",
+            file=sys.stderr,
+        )
+        return 3
+    print(f"Hoàn thành sau {time.perf_counter() - started:.1f} giây.", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""Content problems and row accounting.
+
+Content problems (a score above its maximum, a dossier with no due date...) never stop
+a run: they are collected into one *issues table* shown in every report. Every input
+row is also accounted for in a *ledger*: used, rejected (with an issue row giving the
+reason) or skipped (structural rows such as headers, blanks and subtotals).
+
+Issues table columns (the contract, see docs/data-contracts.md):
+    severity  'error' | 'warning' | 'info'
+    rule      stable machine id of the rule, e.g. 'score_above_max'
+    source    input file name (relative to the data folder when possible)
+    sheet     sheet name ('' for CSV)
+    cell      Excel cell such as 'F12' ('' when not applicable)
+    row       1-based row in the file (<NA> when not applicable)
+    column    column header as found in the file
+    code      node code, dossier number... the key of the offending record
+    value     offending value as text
+    message   Vietnamese explanation for the user
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+ISSUE_COLUMNS = ["severity", "rule", "source", "sheet", "cell", "row", "column", "code", "value", "message"]
+LEDGER_COLUMNS = ["source", "sheet", "status", "reason", "rows"]
+SEVERITY_VI = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"}
+LEDGER_STATUSES = ("used", "rejected", "skipped")
+
+
+def excel_cell(row: int, col: int) -> str:
+    """Return the A1 reference of a 1-based (row, col); ``excel_cell(12, 6) == 'F12'``."""
+    letters = ""
+    c = col
+    while c > 0:
+        c, rem = divmod(c - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row}"
+
+
+@dataclass
+class IssueLog:
+    """Collects content issues; cheap to append to, converted once with ``to_frame``."""
+
+    records: list[dict] = field(default_factory=list)
+
+    def add(
+        self,
+        rule: str,
+        message: str,
+        *,
+        severity: str = "warning",
+        source: str = "",
+        sheet: str = "",
+        cell: str = "",
+        row: int | None = None,
+        column: str = "",
+        code: str = "",
+        value: object = "",
+    ) -> None:
+        if severity not in SEVERITY_VI:
+            raise ValueError(f"unknown severity {severity!r}")
+        self.records.append(
+            {
+                "severity": severity,
+                "rule": rule,
+                "source": source,
+                "sheet": sheet,
+                "cell": cell,
+                "row": row,
+                "column": column,
+                "code": str(code),
+                "value": "" if value is None else str(value),
+                "message": message,
+            }
+        )
+
+    def extend(self, other: "IssueLog | pd.DataFrame") -> None:
+        if isinstance(other, IssueLog):
+            self.records.extend(other.records)
+        else:
+            self.records.extend(other.to_dict("records"))
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def to_frame(self) -> pd.DataFrame:
+        return issues_frame(self.records)
+
+
+def issues_frame(records: list[dict] | None = None) -> pd.DataFrame:
+    """An issues table with the contract's columns and dtypes (empty if no records)."""
+    df = pd.DataFrame(records or [], columns=ISSUE_COLUMNS)
+    df["row"] = pd.array(df["row"], dtype="Int64")
+    for c in ISSUE_COLUMNS:
+        if c != "row":
+            df[c] = df[c].fillna("").astype(str)
+    return df
+
+
+@dataclass
+class Ledger:
+    """Row accounting for every input: rows read = used + rejected + skipped."""
+
+    records: list[dict] = field(default_factory=list)
+
+    def add(self, source: str, status: str, rows: int, reason: str = "", sheet: str = "") -> None:
+        if status not in LEDGER_STATUSES:
+            raise ValueError(f"unknown ledger status {status!r}")
+        if rows:
+            self.records.append(
+                {"source": source, "sheet": sheet, "status": status, "reason": reason, "rows": int(rows)}
+            )
+
+    def extend(self, other: "Ledger") -> None:
+        self.records.extend(other.records)
+
+    def to_frame(self) -> pd.DataFrame:
+        df = pd.DataFrame(self.records, columns=LEDGER_COLUMNS)
+        df["rows"] = df["rows"].astype("int64")
+        return df
+
+
+def ledger_summary(ledger: pd.DataFrame) -> pd.DataFrame:
+    """One row per source: read, used, rejected, skipped (read = used + rejected + skipped).
+
+    Columns: source, sheet, read, used, rejected, skipped.
+    """
+    if ledger.empty:
+        return pd.DataFrame(columns=["source", "sheet", "read", "used", "rejected", "skipped"])
+    wide = (
+        ledger.pivot_table(
+            index=["source", "sheet"], columns="status", values="rows", aggfunc="sum", fill_value=0
+        )
+        .reindex(columns=list(LEDGER_STATUSES), fill_value=0)
+        .reset_index()
+    )
+    wide.columns.name = None
+    wide.insert(2, "read", wide[list(LEDGER_STATUSES)].sum(axis=1))
+    return wide

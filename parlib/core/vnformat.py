@@ -1,0 +1,105 @@
+"""Vietnamese number and date formatting for report text and tables.
+
+Vietnamese style: decimal comma, dot as thousands separator, a space before %:
+``fmt_num(85.25) == '85,25'``, ``fmt_num(15234, 0) == '15.234'``,
+``fmt_pct(98.3, 1) == '98,3 %'``, ``fmt_points(0.75) == '0,75 điểm'``.
+Missing values (None, NaN) are shown as an en dash, never as 0.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+import pandas as pd
+
+MISSING = "–"
+
+
+def is_missing(x) -> bool:
+    """True for None, NA, NaT and NaN (the values shown as an en dash)."""
+    if x is None or x is pd.NA or x is pd.NaT:
+        return True
+    try:
+        return bool(math.isnan(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_num(x, decimals: int = 2, *, sign: bool = False) -> str:
+    """Format a number Vietnamese style with exactly ``decimals`` decimals.
+
+    Rounding is half away from zero on the decimal value as written (0.125 -> '0,13'),
+    which is what an analyst rounding by hand expects.
+    """
+    if is_missing(x):
+        return MISSING
+    from decimal import ROUND_HALF_UP, Decimal
+
+    q = Decimal(1).scaleb(-decimals) if decimals > 0 else Decimal(1)
+    d = Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP)
+    if d == 0:
+        d = abs(d)  # never print '-0,00'
+    s = f"{abs(d):,.{decimals}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    if d < 0:
+        s = "-" + s
+    elif sign and d > 0:
+        s = "+" + s
+    return s
+
+
+def fmt_int(x) -> str:
+    """Integer with dot thousands separator: ``fmt_int(15234) == '15.234'``."""
+    return fmt_num(x, 0)
+
+
+def fmt_pct(x, decimals: int = 1, *, sign: bool = False) -> str:
+    """A percentage already on the 0–100 scale: ``fmt_pct(98.3) == '98,3 %'``."""
+    if is_missing(x):
+        return MISSING
+    return f"{fmt_num(x, decimals, sign=sign)} %"
+
+
+def fmt_points(x, decimals: int = 2, *, sign: bool = False) -> str:
+    """Points: ``fmt_points(85.25) == '85,25 điểm'``."""
+    if is_missing(x):
+        return MISSING
+    return f"{fmt_num(x, decimals, sign=sign)} điểm"
+
+
+def fmt_pp(x, decimals: int = 1) -> str:
+    """A change in percentage points, signed: ``fmt_pp(-2.5) == '-2,5 điểm %'``."""
+    if is_missing(x):
+        return MISSING
+    return f"{fmt_num(x, decimals, sign=True)} điểm %"
+
+
+def fmt_date(d) -> str:
+    """``dd/mm/yyyy``; missing -> en dash."""
+    if is_missing(d):
+        return MISSING
+    if isinstance(d, (pd.Timestamp, datetime, date)):
+        return d.strftime("%d/%m/%Y")
+    return str(d)
+
+
+ROMAN = {
+    "I": 1,
+    "II": 2,
+    "III": 3,
+    "IV": 4,
+    "V": 5,
+    "VI": 6,
+    "VII": 7,
+    "VIII": 8,
+    "IX": 9,
+    "X": 10,
+    "XI": 11,
+    "XII": 12,
+}
+QUARTER_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def quarter_label(year: int, quarter: int) -> str:
+    """``quarter_label(2026, 3) == 'Quý III/2026'``."""
+    return f"Quý {QUARTER_ROMAN[quarter]}/{year}"

@@ -1,0 +1,670 @@
+"""Ingestion of the dossier exports of the provincial TTHC system (issue 3 writes, issue 4 reads).
+
+``read_dossier_exports`` reads quarterly exports (docs/data-contracts.md, "Dossier export"):
+structure check, both date styles (Excel datetimes, ``dd/mm/yyyy HH:MM`` text), personal data
+dropped, duplicates resolved, due dates recomputed from the procedure's deadline, content
+problems in the issues table, every input row in the ledger.
+
+Decisions (where the contract was silent)
+    * Personal data: columns whose header names personal data (``pii_columns``, any spelling)
+      and every unmapped column are dropped before any value is parsed; only their header is
+      reported. No salted hash is kept: de-duplication is by dossier number (not personal data).
+    * Rejected rows (error issue + ledger ``rejected``): no dossier number, procedure code or
+      receipt date; an unreadable date in any date column; a count that is not a whole number
+      ≥ 0. A blank due date is kept (warning; the recomputed one stands in for the KPIs).
+      Title, header and blank rows and rows with none of dossier number, procedure code and
+      receipt date (notes, totals) are ``skipped``.
+    * Duplicates: the record of the later file wins (files ordered by ``<year>_Q<q>`` in the
+      name, then name), then the later status (open < finished < returned/stopped), the latest
+      event, the row content: never the order of rows or files. Losers: ledger ``skipped``, info.
+    * ``Có``/``Không`` flags: blank in a present column = False; missing column = <NA> (unknown,
+      left out of the KPI denominators). Channel blank = 1 (in person), as in the 766 rules.
+    * ``snapshot_at``: when the record's status was true — the end of the quarter in the file
+      name (first instant of the next quarter), else the latest event date in the file. The KPIs
+      do not judge an unfinished record after its snapshot (its fate is unknown).
+    * Due-date check: day units compare dates, hours compare to the minute. Receipts in a year
+      without a complete official holiday schedule get no recomputed due date and one warning
+      per year (reported, not assumed).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from parlib.core.cache import cached
+from parlib.core.calendar import WorkCalendar
+from parlib.core.cells import parse_datetimes, parse_numbers
+from parlib.core.errors import ConfigError, ParlibError, Problem, StructuralError
+from parlib.core.issues import ISSUE_COLUMNS, IssueLog, Ledger, excel_cell, issues_frame
+from parlib.core.paths import Paths
+from parlib.core.text import fold, normalise_text, pii_columns
+from parlib.ingest.dossier_columns import (
+    _CHANNELS,
+    COUNT_COLUMNS,
+    DATE_COLUMNS,
+    EVENT_COLUMNS,
+    FLAG_COLUMNS,
+    HEADERS,
+    OUTPUT_COLUMNS,
+    REQUIRED,
+    SHEET,
+    TEXT_COLUMNS,
+    _bools,
+    _map_unique,
+)
+from parlib.ingest.readers import find_header_row, flatten_header, map_columns, read_cells
+from parlib.model.dossier_rules import (
+    CONSISTENCY_RULES,
+    END_COLUMNS,
+    STATUS_CODES,
+    STATUS_RANK,
+    consistency_flags,
+)
+
+
+@dataclass(frozen=True)
+class DossierResult:
+    """``dossiers`` (one row per dossier number, OUTPUT_COLUMNS), ``issues`` (issues table)
+    and ``ledger`` (rows per source/status/reason; read = used + rejected + skipped)."""
+
+    dossiers: pd.DataFrame
+    issues: pd.DataFrame
+    ledger: pd.DataFrame
+
+
+# ---------------------------------------------------------------- reading one file
+
+
+def _file_key(path: Path) -> tuple[int, int, str]:
+    """Order of exports: ``ho_so_2026_Q1`` before ``ho_so_2026_Q2``; others by name, first."""
+    m = re.search(r"(\d{4})_Q([1-4])", path.name, flags=re.IGNORECASE)
+    return (int(m.group(1)), int(m.group(2)), path.name) if m else (-1, -1, path.name)
+
+
+def _file_cutoff(path: Path):
+    """First instant after the quarter named in the file (``ho_so_2026_Q1`` -> 2026-04-01), or NaT."""
+    year, quarter, _ = _file_key(path)
+    return pd.Timestamp(year, 3 * quarter - 2, 1) + pd.DateOffset(months=3) if year > 0 else pd.NaT
+
+
+def _read_one(
+    path: Path, source: str, rank: int, problems: list[Problem], issues: list[pd.DataFrame], ledger: Ledger
+) -> pd.DataFrame | None:
+    """Raw (object) frame of the mapped, non-personal columns of one export, or None when the
+    file has structural problems (appended to ``problems``)."""
+    try:
+        cells, sheet = read_cells(path, SHEET, display_name=source)
+    except StructuralError as exc:
+        problems.extend(exc.problems)
+        return None
+    header_row = find_header_row(cells, HEADERS["dossier_id"])
+    if header_row is None:
+        problems.append(
+            Problem("không tìm thấy dòng tiêu đề «Số hồ sơ» trong 30 dòng đầu", file=source, sheet=sheet)
+        )
+        return None
+    headers = flatten_header(cells, header_row)
+    pii = set(pii_columns(headers))
+    visible = ["" if j in pii else h for j, h in enumerate(headers)]
+    try:
+        mapping, extras = map_columns(
+            visible, HEADERS, required=REQUIRED, file=source, sheet=sheet, header_row=header_row
+        )
+    except StructuralError as exc:
+        problems.extend(exc.problems)
+        return None
+    if not any(c in mapping for c in END_COLUMNS):
+        problems.append(
+            Problem(
+                "không có cột «Ngày xử lý xong», «Ngày trả kết quả» hay «Ngày dừng xử lý»",
+                file=source,
+                sheet=sheet,
+            )
+        )
+        return None
+    notes = [
+        (
+            "info",
+            "pii_column_dropped",
+            headers[j],
+            "Đã loại bỏ cột dữ liệu cá nhân khi nhập (NĐ 13/2023/NĐ-CP).",
+        )
+        for j in sorted(pii)
+    ]
+    notes += [
+        ("info", "column_ignored", h, "Cột không có trong mẫu xuất hồ sơ, không sử dụng.")
+        for h in extras
+        if fold(h) != "stt"
+    ]
+    notes += [
+        (
+            "warning",
+            "column_missing",
+            HEADERS[c][0],
+            "Thiếu cột; chỉ số liên quan không tính được cho các hồ sơ của tệp này.",
+        )
+        for c in HEADERS
+        if c not in mapping
+    ]
+    issues.append(
+        issues_frame(
+            [
+                {
+                    "severity": s,
+                    "rule": r,
+                    "source": source,
+                    "sheet": sheet,
+                    "cell": "",
+                    "row": header_row + 1,
+                    "column": col,
+                    "code": "",
+                    "value": "",
+                    "message": m,
+                }
+                for s, r, col, m in notes
+            ]
+        )
+    )
+    ledger.add(source, "skipped", header_row + 1, "dòng tiêu đề", sheet)
+    body = cells.iloc[header_row + 1 :]
+    blank = body.isna().all(axis=1).to_numpy()
+    ledger.add(source, "skipped", int(blank.sum()), "dòng trống", sheet)
+    body = body[~blank]
+    frame = pd.DataFrame({c: body.iloc[:, j].to_numpy(dtype=object) for c, j in mapping.items()}).assign(
+        source_file=source, sheet=sheet, source_row=body.index.to_numpy() + 1, file_rank=rank
+    )
+    frame.attrs["cols"] = {c: j + 1 for c, j in mapping.items()}
+    return frame
+
+
+def _text(s: pd.Series) -> pd.Series:
+    """NFC, collapsed whitespace; blank -> missing (str dtype)."""
+    out = _map_unique(s, normalise_text).astype("str")
+    return out.where(out.str.len() > 0)
+
+
+def _dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """parse_datetimes with a vectorised fast path for all-datetime or ``dd/mm/yyyy HH:MM`` text
+    columns; dates outside 2000–2100 are bad."""
+    kind = pd.api.types.infer_dtype(s, skipna=True)
+    if kind not in ("datetime", "datetime64", "date", "empty", "string"):
+        return parse_datetimes(s)
+    bad = pd.Series(False, index=s.index)
+    if kind == "string":
+        out = pd.to_datetime(s.str.strip(), format="%d/%m/%Y %H:%M", errors="coerce").astype("datetime64[us]")
+        rest = out.isna() & s.notna()
+        if rest.any():
+            out.loc[rest], bad.loc[rest] = parse_datetimes(s[rest])
+    else:
+        out = pd.to_datetime(s, errors="coerce").astype("datetime64[us]")
+    wrong = out.notna() & ((out.dt.year < 2000) | (out.dt.year > 2100))
+    return out.where(~wrong), bad | wrong
+
+
+def _codes(s: pd.Series) -> pd.Series:
+    """Procedure codes as text; a number such as 1.00972 typed in a cell -> '1.009720'."""
+    num = _map_unique(s, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
+    num = num.fillna(False).astype(bool)
+    out = _text(s.astype(object).where(~num, None))
+    if num.any():
+        out.loc[num] = s[num].map(lambda v: f"{float(v):.6f}")
+    return out
+
+
+def _issues(
+    df: pd.DataFrame,
+    mask,
+    severity: str,
+    rule: str,
+    column: str,
+    message,
+    value=None,
+    colmaps: dict | None = None,
+) -> pd.DataFrame:
+    """Vectorised issues rows for the rows of ``df`` selected by ``mask``; ``colmaps`` maps
+    source file -> {logical column: 1-based Excel column} for the cell reference."""
+    sel = df[np.asarray(mask, dtype=bool)]
+    if sel.empty:
+        return issues_frame()
+    vals = sel[column] if value is None and column in sel else value
+    cells = [
+        excel_cell(int(r), (colmaps or {}).get(f, {})[column]) if column in (colmaps or {}).get(f, {}) else ""
+        for f, r in zip(sel["source_file"], sel["source_row"])
+    ]
+    out = pd.DataFrame(
+        {
+            "severity": severity,
+            "rule": rule,
+            "source": sel["source_file"].to_numpy(),
+            "sheet": sel["sheet"].to_numpy(),
+            "cell": cells,
+            "row": sel["source_row"].to_numpy(),
+            "column": HEADERS.get(column, [column])[0],
+            "code": sel["dossier_id"].fillna("").astype(str).to_numpy(),
+            "value": pd.Series(vals, index=sel.index).fillna("").astype(str).to_numpy(),
+            "message": message.loc[sel.index].to_numpy() if isinstance(message, pd.Series) else message,
+        }
+    )
+    return out[ISSUE_COLUMNS]
+
+
+def _fmt(ts: pd.Series, with_time: bool = False) -> pd.Series:
+    """dd/mm/yyyy[ HH:MM] without dt.strftime (slow)."""
+
+    def z(x, w=2):
+        return x.astype("Int64").astype(str).str.zfill(w)
+
+    out = z(ts.dt.day) + "/" + z(ts.dt.month) + "/" + z(ts.dt.year, 4)
+    if with_time:
+        out = out + " " + z(ts.dt.hour) + ":" + z(ts.dt.minute)
+    return out.fillna("")
+
+
+def _parse(raw: pd.DataFrame, colmaps: dict, issues: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.Series]:
+    """Typed frame of one export and the status per row: '' = usable, 'skip' = not a dossier
+    row, otherwise the Vietnamese rejection reason (an error issue names the offending cell)."""
+    df = raw[["source_file", "sheet", "source_row", "file_rank"]].copy()
+    reason = pd.Series("", index=raw.index, dtype=object)
+    where = pd.Series("dossier_id", index=raw.index, dtype=object)
+    none = pd.Series(None, index=raw.index, dtype=object)
+
+    def reject(mask, text: str, col: str) -> None:
+        mask = pd.Series(mask, index=raw.index).fillna(False).astype(bool) & (reason == "")
+        reason.loc[mask] = text
+        where.loc[mask] = col
+
+    for c in TEXT_COLUMNS:
+        df[c] = (_codes if c == "procedure_code" else _text)(raw[c] if c in raw else none)
+    df["status_code"] = _map_unique(df["status"], lambda v: STATUS_CODES.get(fold(v))).astype("str")
+    skip = df["dossier_id"].isna() & df["procedure_code"].isna() & raw.get("received_at", none).isna()
+    reject(df["dossier_id"].isna(), "thiếu số hồ sơ", "dossier_id")
+    reject(df["procedure_code"].isna(), "thiếu mã TTHC", "procedure_code")
+    for c in DATE_COLUMNS:
+        df[c], bad = _dates(raw[c] if c in raw else none)
+        reject(bad, f"ngày không hợp lệ ở cột «{HEADERS[c][0]}»", c)
+    reject(df["received_at"].isna(), "thiếu ngày tiếp nhận", "received_at")
+    for c in COUNT_COLUMNS:
+        if c in raw:
+            num, bad = parse_numbers(raw[c])
+            wrong = bad | (num < 0) | (num.notna() & (num != np.floor(num)))
+            reject(wrong, f"giá trị không hợp lệ ở cột «{HEADERS[c][0]}»", c)
+            df[c] = num.where(~bad & (num >= 0), 0).fillna(0).round().astype("Int64")
+        else:
+            df[c] = pd.array([pd.NA] * len(raw), dtype="Int64")
+    for c in FLAG_COLUMNS:
+        if c not in raw:
+            df[c] = pd.array([pd.NA] * len(raw), dtype="boolean")
+            continue
+        df[c], bad = _bools(raw[c])
+        issues.append(
+            _issues(
+                df.assign(**{c: raw[c]}),
+                bad & (reason == "") & ~skip,
+                "warning",
+                "bad_flag",
+                c,
+                "Giá trị phải là «Có» hoặc «Không»; coi như không rõ.",
+                colmaps=colmaps,
+            )
+        )
+    if "channel" in raw:
+        key = _map_unique(raw["channel"], lambda v: fold(f"{v:g}" if isinstance(v, (int, float)) else v))
+        df["channel"] = key.map(_CHANNELS).where(key.notna(), 1).astype("Int64")
+        issues.append(
+            _issues(
+                df.assign(channel=raw["channel"]),
+                df["channel"].isna() & (reason == "") & ~skip,
+                "warning",
+                "bad_channel",
+                "channel",
+                "Kênh nộp phải là 1, 2 hoặc 3; coi như không rõ.",
+                colmaps=colmaps,
+            )
+        )
+    else:
+        df["channel"] = pd.array([pd.NA] * len(raw), dtype="Int64")
+    issues.append(
+        _issues(
+            df,
+            df["status"].notna() & df["status_code"].isna() & (reason == ""),
+            "warning",
+            "unknown_status",
+            "status",
+            "Trạng thái không có trong danh mục trạng thái của mẫu xuất hồ sơ.",
+            colmaps=colmaps,
+        )
+    )
+    reason.loc[skip] = "skip"
+    rejected = (reason != "") & ~skip
+    for col in where[rejected].unique():
+        sel = rejected & (where == col)
+        shown = raw[col] if col in raw else none
+        issues.append(
+            _issues(
+                df.assign(**{col: shown}),
+                sel,
+                "error",
+                "row_rejected",
+                col,
+                "Dòng bị loại: " + reason,
+                colmaps=colmaps,
+            )
+        )
+    return df, reason
+
+
+# ---------------------------------------------------------------- the reader
+
+
+def read_dossier_exports(
+    files,
+    procedures: pd.DataFrame,
+    calendar: WorkCalendar,
+    *,
+    data_dir: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+) -> DossierResult:
+    """Read, validate, de-duplicate and enrich the dossier exports ``files``.
+
+    ``procedures`` comes from :func:`load_procedures`; ``data_dir`` (optional) makes the
+    ``source`` of issues and ledger relative to the data folder. ``cache_dir`` (optional, e.g.
+    ``data/processed/.cache``): each file's parsed rows are kept there (``parlib.cache``) and
+    reused while the file's bytes are unchanged; the result is identical with or without it.
+    Returns a :class:`DossierResult`; ``dossiers`` has OUTPUT_COLUMNS, sorted by dossier_id:
+    the contract's code names (no personal data), ``status_code`` (English code of the status),
+    the procedure's deadline, flags and fee from the catalogue, ``in_catalogue``,
+    ``expected_due_at`` (recomputed with ``calendar.due_dates``), ``due_mismatch``,
+    ``source_file``, ``source_row`` (1-based Excel row).
+    Raises StructuralError listing every file/sheet/column problem of every file at once.
+    """
+    paths = sorted({Path(f) for f in files}, key=_file_key)
+    rel = Paths(Path(data_dir).resolve()).rel if data_dir else (lambda p: Path(p).name)
+    problems: list[Problem] = []
+    parsed = []
+    for i, p in enumerate(paths):
+        try:
+            parsed.append(_parsed_file(p, rel(p), cache_dir))
+        except StructuralError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise StructuralError("Tệp xuất hồ sơ TTHC không đúng cấu trúc.", problems)
+    # reassembled in the order of a one-pass read: every file's notes, then every file's rows
+    issues: list[pd.DataFrame] = [part["notes"] for part in parsed]
+    ledger = Ledger()
+    for part in parsed:
+        ledger.records.extend(part["ledger"].to_dict("records"))
+    raws = [(i, part) for i, part in enumerate(parsed) if len(part["rows"])]
+    colmaps = {part["rows"]["source_file"].iloc[0]: part["rows"].attrs["cols"] for _i, part in raws}
+    if not raws:
+        return DossierResult(pd.DataFrame(columns=OUTPUT_COLUMNS), _finish_issues(issues), ledger.to_frame())
+    issues += [part["issues"] for _i, part in raws]
+    all_rows = pd.concat([part.pop("rows").assign(file_rank=i) for i, part in raws], ignore_index=True)
+    del raws, parsed  # memory: at a million rows each copy of the table costs about a gigabyte
+    counts = all_rows.groupby(["source_file", "sheet", "_reason"], sort=True).size()
+    for (src, sheet, why), n in counts.items():
+        if why == "skip":
+            ledger.add(src, "skipped", int(n), "dòng không phải hồ sơ (ghi chú, tổng cộng)", sheet)
+        elif why:
+            ledger.add(src, "rejected", int(n), why, sheet)
+    used = all_rows[all_rows["_reason"] == ""].drop(columns="_reason")
+    latest = all_rows.groupby("source_file")[EVENT_COLUMNS].max().max(axis=1)
+    cutoff = pd.Series({rel(f): _file_cutoff(f) for f in paths}, dtype="datetime64[us]").fillna(latest)
+    del all_rows
+    used["snapshot_at"] = used["source_file"].map(cutoff).astype("datetime64[us]")
+    used = _enrich(_deduplicate(used, issues, ledger, colmaps), procedures, calendar, issues, colmaps)
+    issues.append(consistency_issues(used, colmaps))
+    used = used[OUTPUT_COLUMNS]
+    out = used.sort_values(["dossier_id"], kind="stable").reset_index(drop=True)
+    # One file's column map (the cell references above) means nothing for the merged table, and
+    # pandas deep-copies attrs on every operation downstream: drop it.
+    out.attrs = {}
+    return DossierResult(out, _finish_issues(issues), ledger.to_frame())
+
+
+def _parse_file(path: Path, source: str) -> dict[str, pd.DataFrame]:
+    """One export read and parsed on its own (what the parse cache stores): ``rows`` (typed
+    rows, ``_reason`` as in :func:`_parse`, ``attrs["cols"]``), ``notes`` (header issues),
+    ``issues`` (row issues), ``ledger`` (header and blank rows). Raises StructuralError."""
+    problems: list[Problem] = []
+    notes: list[pd.DataFrame] = []
+    ledger = Ledger()
+    raw = _read_one(path, source, 0, problems, notes, ledger)
+    if problems:
+        raise StructuralError("Tệp xuất hồ sơ TTHC không đúng cấu trúc.", problems)
+    row_issues: list[pd.DataFrame] = []
+    if raw is not None and len(raw):
+        typed, reason = _parse(raw, {source: raw.attrs["cols"]}, row_issues)
+        rows = typed.assign(_reason=reason.astype("str"))
+        rows.attrs = {"cols": raw.attrs["cols"]}
+    else:
+        rows = pd.DataFrame()
+    return {
+        "rows": rows,
+        "notes": _concat_issues(notes),
+        "issues": _concat_issues(row_issues),
+        "ledger": ledger.to_frame(),
+    }
+
+
+def warm_parse_cache(files, cache_dir: str | Path, *, data_dir: str | Path | None = None) -> list[Path]:
+    """Parse each export into the parse cache (only the per-file parse of
+    :func:`read_dossier_exports`, with the same keys), so that a later read takes every file
+    from the cache. Returns the files that could not be parsed: their problems are reported,
+    with every other file's, by :func:`read_dossier_exports`, which parses them again."""
+    rel = Paths(Path(data_dir).resolve()).rel if data_dir else (lambda p: Path(p).name)
+    failed = []
+    for p in sorted({Path(f) for f in files}, key=_file_key):
+        try:
+            _parsed_file(p, rel(p), cache_dir)
+        except ParlibError:
+            failed.append(p)
+    return failed
+
+
+def _parsed_file(path: Path, source: str, cache_dir) -> dict[str, pd.DataFrame]:
+    """:func:`_parse_file`, through the parse cache when ``cache_dir`` is given."""
+    if cache_dir is None:
+        return _parse_file(path, source)
+
+    return cached("dossiers", path, lambda p: _parse_file(p, source), cache_dir=cache_dir, extra=source)
+
+
+def _concat_issues(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else issues_frame()
+
+
+def _finish_issues(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    if not (parts := [p for p in parts if len(p)]):
+        return issues_frame()
+    df = pd.concat(parts, ignore_index=True)
+    text = [c for c in ISSUE_COLUMNS if c != "row"]
+    df[text] = df[text].fillna("").astype(str)
+    df["row"] = pd.array(df["row"], dtype="Int64")
+    return df.sort_values(["source", "row", "rule"], kind="stable").reset_index(drop=True)
+
+
+def _deduplicate(df: pd.DataFrame, issues: list, ledger: Ledger, colmaps: dict) -> pd.DataFrame:
+    """Keep one record per dossier number (module docstring); superseded rows -> skipped.
+    Only the rows whose number repeats are ranked (the caller sorts the result by number)."""
+    repeated = df["dossier_id"].duplicated(keep=False)
+    sub = df[repeated]
+    sub = sub.assign(
+        _rank=sub["status_code"].map(STATUS_RANK).fillna(0), _last=sub[EVENT_COLUMNS].max(axis=1)
+    )
+    order = [
+        "dossier_id",
+        "file_rank",
+        "_rank",
+        "_last",
+        *DATE_COLUMNS,
+        "status",
+        "procedure_code",
+        "source_file",
+        "source_row",
+    ]
+    sub = sub.sort_values(order, kind="stable", na_position="first")
+    sub_loser = sub.duplicated("dossier_id", keep="last")
+    loser = pd.Series(False, index=df.index)
+    loser[sub_loser.index[sub_loser.to_numpy()]] = True
+    if loser.any():
+        winner = sub.drop_duplicates("dossier_id", keep="last").set_index("dossier_id")
+        lost = sub[sub_loser]
+        w_file = lost["dossier_id"].map(winner["source_file"])
+        w_row = lost["dossier_id"].map(winner["source_row"]).astype(str)
+        msg = "Hồ sơ xuất hiện nhiều lần; dùng bản ghi mới hơn ở tệp «" + w_file + "» dòng " + w_row + "."
+        issues.append(
+            _issues(
+                lost,
+                np.ones(len(lost), bool),
+                "info",
+                "duplicate_dossier",
+                "dossier_id",
+                msg,
+                colmaps=colmaps,
+            )
+        )
+    for (src, sheet, dup), n in df.groupby(["source_file", "sheet", loser.rename("dup")]).size().items():
+        ledger.add(
+            src,
+            "skipped" if dup else "used",
+            int(n),
+            "hồ sơ trùng, đã dùng bản ghi mới hơn" if dup else "",
+            sheet,
+        )
+    return df[~loser]
+
+
+def _enrich(
+    df: pd.DataFrame, procedures: pd.DataFrame, calendar: WorkCalendar, issues: list, colmaps: dict
+) -> pd.DataFrame:
+    """Join the catalogue, recompute the due date, flag disagreements."""
+    cat = procedures.set_index("procedure_code")
+    code = df["procedure_code"]
+    df["in_catalogue"] = code.isin(cat.index)
+    issues.append(
+        _issues(
+            df,
+            ~df["in_catalogue"],
+            "warning",
+            "unknown_procedure",
+            "procedure_code",
+            "Mã TTHC không có trong danh mục thủ tục (procedures.csv); không tính lại được ngày hẹn trả.",
+            colmaps=colmaps,
+        )
+    )
+    for c in ("procedure_name", "field_name", "office_name"):
+        df[c] = df[c].fillna(code.map(cat[c]))
+    for c, dtype in (
+        ("deadline_value", float),
+        ("deadline_unit", "str"),
+        ("after_15h", "boolean"),
+        ("fee_vnd", float),
+        ("has_paper_result", "boolean"),
+    ):
+        df[c] = code.map(cat[c]).astype(dtype)
+    years = df["received_at"].dt.year
+    uncovered = years.notna() & ~years.isin(list(calendar.years))
+    log = IssueLog()
+    for y, n in years[uncovered & df["in_catalogue"]].value_counts().sort_index().items():
+        log.add(
+            "calendar_year_missing",
+            f"Chưa có lịch nghỉ chính thức đầy đủ năm {y}: không tính lại "
+            f"ngày hẹn trả cho {n} hồ sơ (không giả định lịch nghỉ).",
+            code=str(y),
+            value=str(int(n)),
+        )
+    issues.append(log.to_frame())
+    ok = df["in_catalogue"] & ~uncovered
+    expected = pd.Series(pd.NaT, index=df.index, dtype="datetime64[us]")
+    failed: list = []
+    _safe_due(df[ok], calendar, expected, failed)
+    issues.append(
+        _issues(
+            df,
+            df.index.isin(failed),
+            "warning",
+            "calendar_year_missing",
+            "due_at",
+            "Ngày hẹn trả tính lại rơi vào năm chưa có lịch nghỉ chính thức; không tính.",
+            colmaps=colmaps,
+        )
+    )
+    df["expected_due_at"] = expected
+    hours = df["deadline_unit"] == "hours"
+    both = df["due_at"].notna() & expected.notna()
+    differs = np.where(
+        hours,
+        (df["due_at"] - expected).abs() >= pd.Timedelta(minutes=1),
+        df["due_at"].dt.normalize() != expected.dt.normalize(),
+    )
+    df["due_mismatch"] = pd.array(np.where(both, differs, False), dtype="boolean")
+    df.loc[~both, "due_mismatch"] = pd.NA
+    mism = df["due_mismatch"].fillna(False).astype(bool)
+    sub, exp_m, hrs = df[mism], expected[mism], hours[mism].to_numpy(dtype=bool)  # format only what is shown
+    shown = pd.Series(np.where(hrs, _fmt(exp_m, True), _fmt(exp_m)), index=sub.index)
+    msg = "Ngày hẹn trả trên hệ thống khác ngày hẹn tính lại theo thời hạn của thủ tục (" + shown + ")."
+    issues.append(
+        _issues(
+            sub.assign(due_at=_fmt(sub["due_at"], True)),
+            np.ones(len(sub), dtype=bool),
+            "warning",
+            "due_date_mismatch",
+            "due_at",
+            msg,
+            colmaps=colmaps,
+        )
+    )
+    issues.append(
+        _issues(
+            df,
+            df["due_at"].isna(),
+            "warning",
+            "missing_due_date",
+            "due_at",
+            "Thiếu ngày hẹn trả; dùng ngày hẹn tính lại theo thời hạn của thủ tục.",
+            value="",
+            colmaps=colmaps,
+        )
+    )
+    return df
+
+
+def _safe_due(df: pd.DataFrame, calendar: WorkCalendar, out: pd.Series, failed: list) -> None:
+    """Vectorised due dates; on a ConfigError (a due date in a year without schedule) split the
+    rows in halves until the offending dossiers are isolated (O(k log n) calls)."""
+    if df.empty:
+        return
+    try:
+        out.loc[df.index] = calendar.due_dates(
+            df["received_at"],
+            df["deadline_value"].to_numpy(),
+            df["deadline_unit"].to_numpy(dtype=object),
+            df["after_15h"].fillna(False).to_numpy(dtype=bool),
+        ).to_numpy()
+    except ConfigError:
+        if len(df) == 1:
+            failed.append(df.index[0])
+        else:
+            for part in (df.iloc[: len(df) // 2], df.iloc[len(df) // 2 :]):
+                _safe_due(part, calendar, out, failed)
+
+
+# ---------------------------------------------------------------- consistency
+
+
+def consistency_issues(df: pd.DataFrame, colmaps: dict | None = None) -> pd.DataFrame:
+    """Warnings for every broken consistency rule of ``parlib.kpi.consistency_flags`` (missing
+    due dates are reported by the reader with their own message)."""
+    flags = consistency_flags(df)
+    parts = [
+        _issues(df, flags[r], "warning", r, col, msg, value="", colmaps=colmaps)
+        for r, (col, msg) in CONSISTENCY_RULES.items()
+        if r != "missing_due_date"
+    ]
+    return pd.concat(parts, ignore_index=True)

@@ -1,0 +1,260 @@
+"""Tolerant low-level readers shared by every ingest module.
+
+* ``read_cells`` returns the raw cell grid of one sheet (or a CSV) as an object DataFrame
+  (``None`` for empty cells), with typed Vietnamese errors for files that are not what
+  they claim to be: zero-byte, not a workbook (e.g. a CSV renamed .xlsx), encrypted or old
+  ``.xls``, corrupt, missing sheet.
+* ``find_header_row`` / ``flatten_header`` / ``map_columns`` locate and name columns from
+  header text that moves between years and exports.
+* ``parse_numbers`` / ``parse_datetimes`` turn messy cells (decimal commas as text, Excel
+  serials, ``dd/mm/yyyy`` text) into typed columns and report which cells were bad.
+* ``pii_columns`` / ``scrub_text`` keep personal data out of every output (NĐ 13/2023).
+
+Text is NFC-normalised, never accent-stripped; accent folding is used only to *match*
+header spellings, never to store text.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from parlib.core.errors import InputFormatError, Problem, StructuralError
+from parlib.core.text import fold, normalise_text
+
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+# ---------------------------------------------------------------- files
+
+
+def read_cells(
+    path: str | Path, sheet: str | None = None, *, display_name: str | None = None
+) -> tuple[pd.DataFrame, str]:
+    """Return (cells, sheet_name): the raw grid of one sheet, row 0 = Excel row 1.
+
+    ``sheet`` may be None (first sheet). CSV files (``.csv``) are read as text, trying
+    UTF-8 (with or without BOM) then Windows-1258. Raises InputFormatError (Vietnamese)
+    for a missing, empty, non-workbook, encrypted or corrupt file and StructuralError when
+    the sheet is missing (listing the sheets that exist).
+    """
+    path = Path(path)
+    name = display_name or path.name
+    _require_nonempty_file(path, name)
+    if path.suffix.lower() == ".csv":
+        return _read_csv_cells(path, name), ""
+    head = path.read_bytes()[:8]
+    if head == _OLE2_MAGIC:
+        raise InputFormatError(
+            "Không đọc được tệp Excel.",
+            [
+                Problem(
+                    "tệp được bảo vệ bằng mật khẩu hoặc là định dạng .xls cũ; hãy mở bằng Excel, "
+                    "bỏ mật khẩu và lưu lại dưới dạng .xlsx",
+                    file=name,
+                )
+            ],
+        )
+    if not zipfile.is_zipfile(path):
+        hint = " (nội dung giống tệp CSV/văn bản)" if _looks_like_text(path) else ""
+        raise InputFormatError(
+            "Không đọc được tệp Excel.",
+            [Problem(f"tệp không phải là tệp Excel .xlsx hợp lệ{hint}", file=name)],
+        )
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises several private error types for corrupt files
+        raise InputFormatError(
+            "Không đọc được tệp Excel.",
+            [Problem(f"tệp bị hỏng hoặc không đúng định dạng ({type(exc).__name__})", file=name)],
+        ) from exc
+    names = [unicodedata.normalize("NFC", n) for n in wb.sheet_names]
+    if not names:
+        raise InputFormatError(
+            "Tệp Excel không có trang tính nào.", [Problem("không có trang tính", file=name)]
+        )
+    if sheet is None:
+        idx = 0
+    else:
+        wanted = fold(sheet)
+        matches = [i for i, n in enumerate(names) if fold(n) == wanted]
+        if not matches:
+            raise StructuralError(
+                "Thiếu trang tính bắt buộc.",
+                [
+                    Problem(
+                        f"không có trang «{sheet}»; các trang hiện có: {', '.join(names)}",
+                        file=name,
+                        sheet=sheet,
+                    )
+                ],
+            )
+        idx = matches[0]
+    try:
+        rows = wb.get_sheet_by_index(idx).to_python(skip_empty_area=False)
+    except Exception as exc:
+        raise InputFormatError(
+            "Không đọc được tệp Excel.",
+            [Problem(f"trang tính bị hỏng ({type(exc).__name__})", file=name, sheet=names[idx])],
+        ) from exc
+    width = max((len(r) for r in rows), default=0)
+    grid = pd.DataFrame([list(r) + [""] * (width - len(r)) for r in rows], dtype=object)
+    grid = grid.where(grid.ne(""), None)  # empty cells -> None (vectorised; Excel gives '')
+    return grid, names[idx]
+
+
+def read_csv_table(path: str | Path, *, display_name: str | None = None) -> pd.DataFrame:
+    """A CSV file with a header row as a frame of text cells ('' for blanks), for the
+    analyst's configuration tables.
+
+    Decoding and errors as ``read_cells`` (UTF-8 with or without BOM, then Windows-1258;
+    InputFormatError naming the file for a missing, empty, undecodable or malformed file).
+    Header names are stripped; a repeated header gets a suffix (``name.1``) so that a column
+    lookup never returns two columns.
+    """
+    path = Path(path)
+    name = display_name or path.name
+    _require_nonempty_file(path, name)
+    cells = _read_csv_cells(path, name)
+
+    def text(v) -> str:
+        return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+
+    header, seen = [], {}
+    for v in cells.iloc[0].tolist():
+        h = text(v).strip()
+        k = seen.get(h, 0)
+        seen[h] = k + 1
+        header.append(h if k == 0 else f"{h}.{k}")
+    body = cells.iloc[1:].map(text)
+    return pd.DataFrame(body.to_numpy(dtype=object), columns=header).astype(str).reset_index(drop=True)
+
+
+def _require_nonempty_file(path: Path, name: str) -> None:
+    """InputFormatError (Vietnamese) for a missing or zero-byte file."""
+    if not path.exists():
+        raise InputFormatError("Không tìm thấy tệp dữ liệu.", [Problem("tệp không tồn tại", file=name)])
+    if path.stat().st_size == 0:
+        raise InputFormatError("Tệp dữ liệu rỗng.", [Problem("tệp có dung lượng 0 byte", file=name)])
+
+
+def _looks_like_text(path: Path) -> bool:
+    sample = path.read_bytes()[:2048]
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\x00" not in sample
+
+
+def _read_csv_cells(path: Path, name: str) -> pd.DataFrame:
+    last: Exception | None = None
+    for enc in ("utf-8-sig", "cp1258"):
+        try:
+            df = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, encoding=enc)
+            return df.astype(object).where(df.ne(""), None)
+        except UnicodeDecodeError as exc:
+            last = exc
+        except pd.errors.EmptyDataError as exc:
+            raise InputFormatError(
+                "Tệp dữ liệu rỗng.", [Problem("tệp CSV không có dòng nào", file=name)]
+            ) from exc
+        except pd.errors.ParserError as exc:
+            raise InputFormatError(
+                "Không đọc được tệp CSV.", [Problem(f"cấu trúc CSV không hợp lệ ({exc})", file=name)]
+            ) from exc
+    raise InputFormatError(
+        "Không đọc được tệp CSV.",
+        [Problem(f"bảng mã không phải UTF-8 hoặc Windows-1258 ({last})", file=name)],
+    )
+
+
+# ---------------------------------------------------------------- headers
+
+
+def find_header_row(cells: pd.DataFrame, labels: list[str], *, max_rows: int = 30) -> int | None:
+    """0-based index of the first row (within ``max_rows``) containing any of ``labels``.
+
+    Matching is on folded text and the whole cell, so 'Số hồ sơ' matches ' SỐ HỒ SƠ '.
+    """
+    wanted = {fold(x) for x in labels}
+    top = cells.iloc[:max_rows]
+    for i, row in enumerate(top.itertuples(index=False)):
+        if any(v is not None and fold(v) in wanted for v in row):
+            return i
+    return None
+
+
+def flatten_header(cells: pd.DataFrame, header_row: int, n_rows: int = 1) -> list[str]:
+    """Header labels of ``n_rows`` rows starting at ``header_row`` (0-based).
+
+    With two rows the label is ``'upper / lower'``; a merged upper cell (empty to its right
+    in the grid) is forward-filled across the columns it spans, and a lower cell that is
+    empty gives just the upper text.
+    """
+    rows = []
+    for r in range(header_row, header_row + n_rows):
+        rows.append([normalise_text(v) if v is not None else None for v in cells.iloc[r].tolist()])
+    if n_rows == 1:
+        return [v or "" for v in rows[0]]
+    upper, lower = rows[0], rows[1]
+    filled, current = [], None
+    for j, u in enumerate(upper):
+        if u:
+            current = u
+        elif lower[j] is None:
+            current = None  # an empty column ends a merged group
+        filled.append(current)
+    out = []
+    for u, l in zip(filled, lower):
+        if u and l and u != l:
+            out.append(f"{u} / {l}")
+        else:
+            out.append(u or l or "")
+    return out
+
+
+def map_columns(
+    headers: list[str],
+    spec: dict[str, list[str]],
+    *,
+    required: list[str],
+    file: str = "",
+    sheet: str = "",
+    header_row: int | None = None,
+) -> tuple[dict[str, int], list[str]]:
+    """Map logical column names to 0-based positions from header text.
+
+    ``spec`` maps each logical name to its accepted header spellings (folded comparison).
+    Returns (mapping, extra_headers). Raises StructuralError naming every missing
+    required column (with the header row) in one message.
+    """
+    folded = [fold(h) for h in headers]
+    mapping: dict[str, int] = {}
+    for logical, spellings in spec.items():
+        keys = {fold(s) for s in spellings}
+        for j, h in enumerate(folded):
+            if h in keys and j not in mapping.values():
+                mapping[logical] = j
+                break
+    missing = [c for c in required if c not in mapping]
+    if missing:
+        row_txt = f" (dòng tiêu đề {header_row + 1})" if header_row is not None else ""
+        raise StructuralError(
+            "Thiếu cột bắt buộc.",
+            [
+                Problem(
+                    f"không tìm thấy cột «{spec[c][0]}»{row_txt}", file=file, sheet=sheet, column=spec[c][0]
+                )
+                for c in missing
+            ],
+        )
+    used = set(mapping.values())
+    extras = [h for j, h in enumerate(headers) if j not in used and h]
+    return mapping, extras

@@ -1,0 +1,150 @@
+"""One entry point per kind of raw file, for ``parlib validate``.
+
+``check(kind, path, groups, paths)`` runs the reader of that kind on one file and returns
+(issues, ledger). Structural problems raise (StructuralError / InputFormatError /
+ConfigError) exactly as in a report run, so ``validate`` shows the same messages.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from parlib.core.errors import ConfigError
+from parlib.core.issues import SEVERITY_VI, IssueLog, Ledger, issues_frame, ledger_summary
+from parlib.core.paths import Paths
+from parlib.ingest import validate as ingest
+from parlib.ingest.calendar import load_calendar
+from parlib.ingest.crosswalk import load_crosswalk
+from parlib.ingest.dossier_columns import load_procedures
+from parlib.ingest.dossiers import read_dossier_exports
+from parlib.ingest.feedback import read_feedback
+from parlib.ingest.framework import framework_of_year, load_framework, load_offices
+from parlib.ingest.index766 import read_766
+from parlib.ingest.province import read_province
+from parlib.ingest.scoresheet import validate_scoresheet_file
+from parlib.ingest.survey import load_survey_items, read_survey
+from parlib.ingest.tasks import read_tasks
+from parlib.model.survey import SurveyConfig
+
+
+def _frame(issues) -> pd.DataFrame:
+    if isinstance(issues, IssueLog):
+        return issues.to_frame()
+    return issues if issues is not None else issues_frame()
+
+
+def check(kind: str, path: Path, groups: tuple, paths: Paths) -> tuple[pd.DataFrame, pd.DataFrame]:
+    name = paths.rel(path)
+    if kind == "framework":
+        offices_file = paths.config / "offices.csv"
+        fw = load_framework(path, offices=load_offices(offices_file) if offices_file.exists() else None)
+        led = Ledger()
+        led.add(name, "used", len(fw.nodes))
+        return issues_frame(), led.to_frame()
+    if kind == "crosswalk":
+        base, year = int(groups[0]), int(groups[1])
+        cw = load_crosswalk(path, framework_of_year(paths, base), framework_of_year(paths, year))
+        led = Ledger()
+        led.add(name, "used", len(cw))
+        return issues_frame(), led.to_frame()
+    if kind == "scoresheet":
+        issues, ledger = validate_scoresheet_file(path, paths)
+        return _frame(issues), ledger
+    if kind == "province":
+        _, issues, ledger = read_province(path, int(groups[0]), display_name=name)
+        return _frame(issues), ledger
+    if kind == "dossiers":
+        res = read_dossier_exports(
+            [path],
+            load_procedures(paths.config / "procedures.csv"),
+            load_calendar(paths),
+            data_dir=paths.data,
+        )
+        return _frame(res.issues), res.ledger
+    if kind == "feedback":
+        _, issues, ledger = read_feedback([path], load_calendar(paths))
+        return _frame(issues), ledger
+    if kind == "survey":
+        data = read_survey(
+            path, load_survey_items(paths.config / "survey_items.csv"), SurveyConfig(), display_name=name
+        )
+        return _frame(data.issues), data.ledger
+    if kind == "index766":
+        _, issues, ledger = read_766([path])
+        return _frame(issues), ledger
+    if kind == "tasks":
+        _, issues, ledger = read_tasks(paths.raw / "tasks" / f"nhiem_vu_{groups[0]}.csv", [path])
+        return _frame(issues), ledger
+    raise ValueError(f"unknown kind {kind!r}")
+
+
+KINDS = [
+    (r"framework_(\d{4})\.csv", "framework", "Bộ tiêu chí"),
+    (r"crosswalk_(\d{4})_(\d{4})\.csv", "crosswalk", "Bảng đối chiếu tiêu chí giữa hai năm"),
+    (r"bang_diem_(\d{4})\.xlsx", "scoresheet", "Bảng điểm"),
+    (r"ket_qua_par_index_(\d{4})\.xlsx", "province", "Kết quả PAR INDEX toàn tỉnh"),
+    (r"ho_so_(\d{4})_Q([1-4])\.(xlsx|csv)", "dossiers", "Danh sách hồ sơ TTHC"),
+    (r"pakn_(\d{4})\.xlsx", "feedback", "Phản ánh, kiến nghị"),
+    (r"khao_sat_(\d{4})_Q([1-4])\.xlsx", "survey", "Phiếu khảo sát hài lòng"),
+    (r"chi_so_766_(\d{4})\.xlsx", "index766", "Điểm Bộ chỉ số 766"),
+    (r"tien_do_(\d{4})_Q([1-4])\.xlsx", "tasks", "Tiến độ nhiệm vụ"),
+]
+
+
+def recognise(path: Path) -> tuple[str, str, tuple]:
+    for pattern, kind, label in KINDS:
+        m = re.fullmatch(pattern, path.name)
+        if m:
+            return kind, label, m.groups()
+    names = ", ".join(
+        p.replace(r"(\d{4})", "<năm>").replace(r"([1-4])", "<quý>").replace("\\", "") for p, _, _ in KINDS
+    )
+    raise ConfigError(f"Không nhận ra loại tệp «{path.name}». Tên tệp cần theo mẫu: {names}.")
+
+
+def check_file(path: Path, paths: Paths) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+    """Return (label, issues, ledger) for one file; raises on structural problems."""
+
+    kind, label, groups = recognise(path)
+    issues, ledger = ingest.check(kind, path, groups, paths)
+    return label, issues_frame(issues.to_dict("records")) if len(issues) else issues_frame(), ledger
+
+
+def validate_path(path: Path, paths: Paths) -> int:
+    path = path.resolve()
+    if not path.exists():
+        raise ConfigError(f"Không tìm thấy tệp «{path}».")
+    label, issues, ledger = check_file(path, paths)
+    out = sys.stdout
+    print(f"Tệp: {path.name} ({label})", file=out)
+    if not ledger.empty:
+        s = ledger_summary(ledger)
+        print(
+            f"Số dòng đọc: {int(s['read'].sum())} — dùng: {int(s['used'].sum())}, "
+            f"loại: {int(s['rejected'].sum())}, bỏ qua (tiêu đề, dòng trống, dòng cộng…): "
+            f"{int(s['skipped'].sum())}",
+            file=out,
+        )
+    if issues.empty:
+        print("Không phát hiện vấn đề nào.", file=out)
+        return 0
+    counts = issues["severity"].value_counts()
+    print(
+        "Vấn đề phát hiện: " + ", ".join(f"{SEVERITY_VI[k]}: {int(v)}" for k, v in counts.items()), file=out
+    )
+    for r in issues.itertuples(index=False):
+        where = ", ".join(
+            x
+            for x in [
+                f"trang «{r.sheet}»" if r.sheet else "",
+                f"ô {r.cell}" if r.cell else "",
+                f"mã {r.code}" if r.code else "",
+            ]
+            if x
+        )
+        print(f"  - [{SEVERITY_VI[r.severity]}] {where}: {r.message}", file=out)
+    return 1 if (issues["severity"] == "error").any() else 0

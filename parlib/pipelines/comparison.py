@@ -1,0 +1,174 @@
+"""Year-over-year comparison assembled for the reports (issue 6).
+
+Joins two ``AnnualResult`` objects through the crosswalk (``parlib.compare``), adds the
+province-wide rank and band comparison when both years' province tables exist, and offers
+the report section, the Excel sheets and the ``summary.json`` block.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from parlib.analysis.compare import compare_province, compare_sentences, decompose_change, field_table_vi
+from parlib.core.catalog import crosswalk_path, province_path
+from parlib.core.paths import Paths
+from parlib.core.vnformat import fmt_int, fmt_num
+from parlib.ingest.crosswalk import load_crosswalk
+from parlib.ingest.province import read_province
+from parlib.model.crosswalk import RELATION_VI
+
+TOP_DECREASES = 10
+
+
+@dataclass
+class Comparison:
+    base_year: int
+    year: int
+    decomposition: pd.DataFrame
+    summary: dict
+    sentences: list[str]
+    province: dict | None = None
+    base_issues: pd.DataFrame = field(default_factory=pd.DataFrame)
+    base_ledger: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def decreases(self, n: int = TOP_DECREASES) -> pd.DataFrame:
+        d = self.decomposition
+        return d.loc[d["decrease_rank"].notna()].sort_values("decrease_rank").head(n)
+
+    def decreases_vi(self, n: int = TOP_DECREASES) -> pd.DataFrame:
+        d = self.decreases(n)
+        return pd.DataFrame(
+            {
+                "Hạng": d["decrease_rank"].map(fmt_int),
+                "Mã (năm sau)": d["code"].astype(str),
+                "Tiêu chí thành phần": d["name"],
+                "Quan hệ": d["relation"].map(RELATION_VI),
+                f"Điểm {self.base_year} (quy đổi)": d["base_restated_points"].map(fmt_num),
+                f"Điểm {self.year}": d["target_points"].map(fmt_num),
+                "Thay đổi do kết quả thực hiện": d["performance_points"].map(lambda v: fmt_num(v, sign=True)),
+                "Đơn vị chủ trì": d["owner_office"],
+            }
+        )
+
+    def framework_vi(self) -> pd.DataFrame:
+        d = self.decomposition
+        f = d.loc[d["framework_points"].abs() > 1e-9]
+        return pd.DataFrame(
+            {
+                "Mã": f["code"].astype(str),
+                "Tiêu chí": f["name"],
+                "Thay đổi bộ tiêu chí": f["relation"].map(RELATION_VI),
+                "Cách quy đổi": f["restate_rule_vi"],
+                "Ảnh hưởng (điểm)": f["framework_points"].map(lambda v: fmt_num(v, sign=True)),
+            }
+        )
+
+    def province_vi(self) -> pd.DataFrame | None:
+        if not self.province or self.province.get("table") is None:
+            return None
+        t = self.province["table"]
+        return pd.DataFrame(
+            {
+                "Nội dung": t["item_vi"],
+                f"Điểm {self.base_year}": t["base_points"].map(fmt_num),
+                f"Điểm {self.year}": t["target_points"].map(fmt_num),
+                f"Chênh lệch so với trung vị {self.year}": t["target_gap_median"].map(
+                    lambda v: fmt_num(v, sign=True)
+                ),
+                f"Chênh lệch so với đơn vị cao nhất {self.year}": t["target_gap_best"].map(
+                    lambda v: fmt_num(v, sign=True)
+                ),
+            }
+        )
+
+    def excel_sheets(self) -> dict[str, pd.DataFrame]:
+        sheets = {
+            "So sánh theo lĩnh vực": field_table_vi(self.summary),
+            "Giảm điểm lớn nhất": self.decreases_vi(50),
+            "Thay đổi bộ tiêu chí": self.framework_vi(),
+        }
+        prov = self.province_vi()
+        if prov is not None:
+            sheets["Toàn tỉnh"] = prov
+        return sheets
+
+    def summary_json(self) -> dict:
+        s = self.summary
+        r = lambda x: None if x is None or pd.isna(x) else round(float(x), 2)  # noqa: E731
+        out = {
+            "base_year": self.base_year,
+            "year": self.year,
+            "base_total": r(s["base_total"]),
+            "total": r(s["target_total"]),
+            "total_change": r(s["total_change"]),
+            "performance_change": r(s["performance_change"]),
+            "framework_effect": r(s["framework_effect"]),
+            "framework_effect_parts": {
+                "new": r(s["new_points"]),
+                "dropped": r(-s["dropped_points"]),
+                "rescaling": r(s["rescaling_points"]),
+            },
+            "bonus_penalty_change": r(s["bonus_penalty_change"]),
+            "by_field": [
+                {
+                    "code": str(f["field_code"]),
+                    "name": f.get("field_name"),
+                    "change": r(f["change_points"]),
+                    "performance": r(f["performance_points"]),
+                    "framework": r(f["framework_points"]),
+                }
+                for f in s["by_field"]
+            ],
+            "largest_decreases": [
+                {
+                    "code": str(d.code),
+                    "name": d.name,
+                    "points": r(d.performance_points),
+                    "owner_office": d.owner_office,
+                    "relation": d.relation,
+                }
+                for d in self.decreases(5).itertuples(index=False)
+            ],
+        }
+        if self.province:
+            p = self.province
+            out["province"] = {
+                k: (
+                    None
+                    if p.get(k) is None or (isinstance(p.get(k), float) and pd.isna(p.get(k)))
+                    else (int(p[k]) if k.endswith("rank") or k == "rank_change" else p[k])
+                )
+                for k in ("base_rank", "target_rank", "rank_change", "base_band", "target_band")
+            }
+        return out
+
+
+def build_comparison(base, target, paths: Paths) -> Comparison:
+    """Compare two scored years (``parlib.annual.AnnualResult``) through their crosswalk."""
+
+    cw = load_crosswalk(crosswalk_path(paths, base.year, target.year), base.framework, target.framework)
+    table_, summary = decompose_change(base.scores, target.scores, cw, target.framework, base.framework)
+    comp = Comparison(
+        base.year,
+        target.year,
+        table_,
+        summary,
+        compare_sentences(summary, table_),
+        base_issues=base.issues,
+        base_ledger=base.ledger,
+    )
+    comp.province = _province(paths, base, target)
+    return comp
+
+
+def _province(paths: Paths, base, target) -> dict | None:
+
+    pb, pt = province_path(paths.raw, base.year), province_path(paths.raw, target.year)
+    if not (pb.exists() and pt.exists()):
+        return None
+    tb, _, _ = read_province(pb, base.year, display_name=paths.rel(pb))
+    tt, _, _ = read_province(pt, target.year, display_name=paths.rel(pt))
+    unit = target.summary.get("unit_name") or "Sở Xây dựng"
+    return compare_province(tb, tt, unit)

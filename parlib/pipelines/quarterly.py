@@ -1,0 +1,437 @@
+"""The quarterly monitoring analysis: every table of the quarterly report.
+
+``build(year, quarter, paths)`` reads the operational exports (dossiers, feedback, survey,
+766 scores, task status), computes the KPIs with their intervals, the targets' status,
+control charts, the satisfaction analysis and the points at risk, writes the processed
+tables, and returns a ``QuarterlyResult`` that the notebook only displays.
+
+Periods: the quarter itself, the year to date (1 January → end of the quarter) and, for
+comparisons and trends, everything from the earliest export on. Nothing is claimed for a
+period without data: a KPI with a zero denominator is NaN ("không áp dụng").
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from parlib.analysis import kpi as kpimod
+from parlib.analysis.comments import tag_comments, theme_counts, theme_examples
+from parlib.analysis.drivers import factor_changes_by_segment, key_drivers
+from parlib.analysis.feedback import feedback_kpis
+from parlib.analysis.headline import headline_kpis, on_time_chart, project_766_groups, ytd_kpi_values
+from parlib.analysis.index766 import group_points, index766_totals
+from parlib.analysis.projection import project_points
+from parlib.analysis.satisfaction import (
+    sample_size_check,
+    satisfaction_changes,
+    satisfaction_table,
+    sipas_points,
+)
+from parlib.analysis.spc import funnel
+from parlib.analysis.targets import kpi_status
+from parlib.analysis.tasks import task_progress, tasks_kpi
+from parlib.core.calendar import WorkCalendar
+from parlib.core.errors import ConfigError, ParlibError
+from parlib.core.io import write_table
+from parlib.core.issues import issues_frame
+from parlib.core.paths import Paths
+from parlib.core.periods import Period
+from parlib.ingest.calendar import load_calendar
+from parlib.ingest.dossier_columns import load_procedures
+from parlib.ingest.dossiers import read_dossier_exports
+from parlib.ingest.dossiers import warm_parse_cache as warm_dossiers
+from parlib.ingest.feedback import read_feedback
+from parlib.ingest.framework import find_framework, load_framework
+from parlib.ingest.index766 import read_766
+from parlib.ingest.rules import load_comment_themes, load_targets
+from parlib.ingest.survey import load_survey_items, read_surveys
+from parlib.ingest.tasks import read_tasks
+from parlib.model.results import QuarterlyResult
+from parlib.model.survey import SurveyConfig
+
+# ---------------------------------------------------------------- inputs
+
+
+def _files(folder: Path, pattern: str, upto: tuple[int, int] | None = None) -> list[Path]:
+    out = []
+    for p in sorted(folder.glob("*")):
+        m = re.fullmatch(pattern, p.name)
+        if not m:
+            continue
+        if upto is not None:
+            y = int(m.group(1))
+            q = int(m.group(2)) if m.lastindex and m.lastindex >= 2 else 4
+            if (y, q) > upto:
+                continue
+        out.append(p)
+    return out
+
+
+def input_files(paths: Paths, period: Period) -> dict[str, list[Path]]:
+    """The raw files a quarterly run reads (exports up to the quarter, all earlier years)."""
+    upto = (period.year, period.quarter)
+    raw = paths.raw
+    return {
+        "dossiers": _files(raw / "dossiers", r"ho_so_(\d{4})_Q([1-4])\.(?:xlsx|csv)", upto),
+        "feedback": _files(raw / "feedback", r"pakn_(\d{4})\.xlsx", (period.year, 4)),
+        "survey": _files(raw / "survey", r"khao_sat_(\d{4})_Q([1-4])\.xlsx", upto),
+        "index766": _files(raw / "index766", r"chi_so_766_(\d{4})\.xlsx", (period.year, 4)),
+        "task_status": _files(raw / "tasks", rf"tien_do_({period.year})_Q([1-4])\.xlsx", upto),
+        "tasks": [p for p in [raw / "tasks" / f"nhiem_vu_{period.year}.csv"] if p.exists()],
+    }
+
+
+def latest_quarter_of(year: int, paths: Paths) -> int | None:
+    """The last quarter of ``year`` with a dossier export, or None."""
+    qs = [
+        int(m.group(1))
+        for p in (paths.raw / "dossiers").glob(f"ho_so_{year}_Q*.*")
+        if (m := re.fullmatch(rf"ho_so_{year}_Q([1-4])\.(?:xlsx|csv)", p.name))
+    ]
+    return max(qs) if qs else None
+
+
+def build_latest(year: int, paths: Paths) -> "QuarterlyResult | None":
+    """The quarterly analysis of the latest quarter of ``year`` with exports (None if none):
+    the operational evidence behind the annual root-cause analysis."""
+    q = latest_quarter_of(year, paths)
+    return None if q is None else build(year, q, paths, write=False)
+
+
+def preflight(year: int, quarter: int, paths: Paths) -> None:
+    """Structural checks of a quarterly run: calendar covers the period, exports exist."""
+    period = Period(year, quarter)
+    cal = load_calendar(paths)
+    cal.check_years([year], purpose=f"báo cáo {period.label}")
+    files = input_files(paths, period)
+    this_q = [p for p in files["dossiers"] if f"ho_so_{year}_Q{quarter}." in p.name]
+    if not this_q:
+        raise ConfigError(
+            f"Không có tệp hồ sơ TTHC của {period.label}: cần "
+            f"{paths.rel(paths.raw / 'dossiers')}/ho_so_{year}_Q{quarter}.xlsx."
+        )
+    if not (paths.config / "procedures.csv").exists():
+        raise ConfigError(f"Thiếu danh mục thủ tục {paths.rel(paths.config / 'procedures.csv')}.")
+
+
+def warm_parse_cache(year: int, quarter: int, paths: Paths) -> list[Path]:
+    """Parse every dossier export, feedback log and survey file a quarterly run reads into the
+    parse cache (``data/processed/.cache``), with the keys :func:`build` uses. The command line
+    runs this on the second core while the notebook's kernel starts, so that the notebook
+    finds the files parsed. Returns the files that could not be parsed: :func:`build` parses
+    them again and reports their problems (a structural error stops the run there)."""
+
+    files = input_files(paths, Period(year, quarter))
+    cache = paths.parse_cache
+    failed = warm_dossiers(files["dossiers"], cache, data_dir=paths.data)
+    cal = load_calendar(paths)
+    for p in files["feedback"]:
+        try:
+            read_feedback([p], cal, cache_dir=cache)
+        except ParlibError:
+            failed.append(p)
+    if files["survey"]:
+        try:
+            items = load_survey_items(paths.config / "survey_items.csv")
+        except ParlibError:
+            return failed + files["survey"]
+        for p in files["survey"]:
+            try:
+                read_surveys([p], items, SurveyConfig(), base=paths.data, cache_dir=cache)
+            except ParlibError:
+                failed.append(p)
+    return failed
+
+
+# ---------------------------------------------------------------- build
+
+
+def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = True) -> QuarterlyResult:
+    """The whole quarterly analysis (see the module docstring)."""
+
+    paths = paths or Paths()
+    period = Period(year, quarter)
+    cal = load_calendar(paths)
+    files = input_files(paths, period)
+    procedures = load_procedures(paths.config / "procedures.csv")
+
+    issues, ledgers = [], []
+
+    # parsed copies of unchanged exports are reused (parlib.cache; identical results)
+    d = read_dossier_exports(
+        files["dossiers"], procedures, cal, data_dir=paths.data, cache_dir=paths.parse_cache
+    )
+    issues.append(d.issues)
+    ledgers.append(d.ledger)
+    classified = kpimod.classify_dossiers(d.dossiers, cal, period.end, period_start=period.start)
+    first = d.dossiers["received_at"].min()
+    kpis = kpimod.kpi_table(
+        d.dossiers,
+        cal,
+        year,
+        quarter,
+        procedures=procedures,
+        history_from=int(first.year) if pd.notna(first) else year,
+        history_dimensions=["office_name"],
+    )
+    monthly = kpis.loc[kpis["period_kind"] == "month"]
+    targets = load_targets(paths)
+
+    if files["feedback"]:
+        fb, fb_issues, fb_ledger = read_feedback(files["feedback"], cal, cache_dir=paths.parse_cache)
+    else:
+        fb, fb_issues, fb_ledger = pd.DataFrame(), issues_frame(), pd.DataFrame()
+    issues.append(fb_issues)
+    ledgers.append(fb_ledger)
+    fbk = _feedback_all(fb, cal, period) if not fb.empty else pd.DataFrame()
+
+    s766, i766, l766 = (
+        read_766(files["index766"]) if files["index766"] else (pd.DataFrame(), issues_frame(), pd.DataFrame())
+    )
+    issues.append(i766)
+    ledgers.append(l766)
+    through = f"{year}-{3 * quarter:02d}"
+    g766 = group_points(s766, "quarter", through) if not s766.empty else pd.DataFrame()
+    t766 = index766_totals(s766, "quarter", through) if not s766.empty else pd.DataFrame()
+
+    if files["tasks"]:
+        tasks, t_issues, t_ledger = read_tasks(files["tasks"][0], files["task_status"])
+        issues.append(t_issues)
+        ledgers.append(t_ledger)
+        progress = task_progress(tasks, period.end.normalize())
+        tkpi = tasks_kpi(progress)
+    else:
+        tasks = progress = tkpi = pd.DataFrame()
+
+    survey_parts = _survey(paths, files["survey"], period, classified)
+    if survey_parts.get("issues") is not None:
+        issues.append(survey_parts["issues"])
+        ledgers.append(survey_parts["ledger"])
+
+    on_time_month = monthly.loc[(monthly["kpi"] == "on_time_pct") & (monthly["dimension"] == "all")]
+    chart = on_time_chart(on_time_month, period)
+    offices_q = kpis.loc[
+        (kpis["kpi"] == "on_time_pct")
+        & (kpis["period_kind"] == "quarter")
+        & (kpis["period"] == period.key)
+        & (kpis["dimension"] == "office_name")
+    ]
+    fun = (
+        funnel(offices_q[["group", "k", "n"]].loc[offices_q["n"] > 0])
+        if not offices_q.empty
+        else pd.DataFrame()
+    )
+
+    proc_time = kpimod.processing_time(classified, cal, ["office_name"])
+    headline = headline_kpis(kpis, fbk, survey_parts, tkpi, period)
+    status = kpi_status(headline, targets)
+    kpi_values = ytd_kpi_values(headline, t766.loc[t766["year"] == year] if not t766.empty else t766)
+    fw, projection = _projection(paths, year, kpi_values, targets)
+
+    res = QuarterlyResult(
+        period=period,
+        calendar=cal,
+        procedures=procedures,
+        dossiers=d.dossiers,
+        classified=classified,
+        kpis=kpis,
+        status=status,
+        monthly=monthly,
+        p_chart=chart,
+        funnel_offices=fun,
+        feedback=fb,
+        feedback_kpis=fbk,
+        index766=s766,
+        index766_quarter=g766 if not g766.empty else t766,
+        tasks=tasks,
+        task_progress=progress,
+        tasks_kpi=tkpi,
+        survey=survey_parts.get("survey"),
+        survey_table=survey_parts.get("table"),
+        survey_changes=survey_parts.get("changes"),
+        drivers=survey_parts.get("drivers"),
+        segment_changes=survey_parts.get("segments"),
+        comments=survey_parts.get("comments"),
+        theme_counts=survey_parts.get("themes"),
+        projection=projection,
+        issues=_concat_issues(issues),
+        ledger=_concat(ledgers),
+        inputs=[p for group in files.values() for p in group]
+        + [paths.config / "procedures.csv", paths.config / "holidays.csv", paths.config / "targets.csv"],
+        framework=fw,
+        extra={
+            "kpi_values": kpi_values,
+            "index766_totals": t766,
+            "processing_time": proc_time,
+            "index766_projection": project_766_groups(kpi_values),
+            "sample": survey_parts.get("sample"),
+            "theme_examples": survey_parts.get("examples"),
+            "satisfaction_summary": _satisfaction_summary(survey_parts, period),
+            "is_illustrative": _is_illustrative(fw, procedures),
+        },
+    )
+    if write:
+        _write_processed(res, paths)
+    return res
+
+
+def _is_illustrative(fw, procedures: pd.DataFrame) -> bool:
+    """Illustrative when the framework or the procedures catalogue says so (the bundled
+    sample); a real catalogue has ``is_illustrative`` false or no such column."""
+    flag = bool(fw is not None and fw.is_illustrative)
+    if "is_illustrative" in procedures.columns:
+        flag = flag or bool(procedures["is_illustrative"].astype(str).str.lower().isin(["true", "1"]).any())
+    return flag
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if f is not None and not f.empty]
+    return (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["source", "sheet", "status", "reason", "rows"])
+    )
+
+
+def _concat_issues(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    recs = []
+    for f in frames:
+        if f is not None and not f.empty:
+            recs.extend(f.to_dict("records"))
+    return issues_frame(recs)
+
+
+def _feedback_all(fb: pd.DataFrame, cal: WorkCalendar, period: Period) -> pd.DataFrame:
+
+    parts = []
+    for by in ("quarter", "month", "ytd", "office"):
+        k = feedback_kpis(fb, cal, period.end, by=by)
+        k = k.assign(by=by)
+        parts.append(k)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _survey(paths: Paths, files: list[Path], period: Period, classified: pd.DataFrame) -> dict:
+    """Satisfaction analysis of the quarter (empty dict when there is no survey)."""
+    if not files:
+        return {}
+
+    cfg = SurveyConfig()
+    items = load_survey_items(paths.config / "survey_items.csv")
+    data = read_surveys(files, items, cfg, base=paths.data, cache_dir=paths.parse_cache)
+    table = satisfaction_table(data, items, cfg)
+    changes = satisfaction_changes(table, period.year, period.quarter)
+    drivers = key_drivers(data, items, cfg, year=period.year, quarter=period.quarter, ytd=True)
+    segments = factor_changes_by_segment(
+        data, items, cfg, year=period.year, quarter=period.quarter, segment="channel"
+    )
+    themes_tbl = load_comment_themes(paths.config / "comment_themes.csv")
+    comments = tag_comments(data.responses, themes_tbl)
+    counts = theme_counts(data.responses, themes_tbl, tagged=comments)
+    in_q = classified["received_at"].between(period.start, period.end) if not classified.empty else None
+    n_dossiers = int(in_q.sum()) if in_q is not None else 0
+    sample = sample_size_check(data, n_dossiers, year=period.year, quarter=period.quarter)
+    examples = theme_examples(
+        data.responses, themes_tbl, year=period.year, quarter=period.quarter, n=2, tagged=comments
+    )
+    return {
+        "examples": examples,
+        "survey": data,
+        "items": items,
+        "table": table,
+        "changes": changes,
+        "drivers": drivers,
+        "segments": segments,
+        "comments": comments,
+        "themes": counts,
+        "themes_table": themes_tbl,
+        "sample": sample,
+        "issues": data.issues,
+        "ledger": data.ledger,
+        "config": cfg,
+    }
+
+
+def _satisfaction_summary(parts: dict, period: Period) -> dict | None:
+    """The satisfaction block of summary.json: overall and per factor for the quarter and YTD."""
+    t = parts.get("table")
+    if t is None:
+        return None
+    r2 = lambda x: None if pd.isna(x) else round(float(x), 2)  # noqa: E731
+    sel = t.loc[
+        (t["segment_kind"] == "all")
+        & (t["year"] == period.year)
+        & (t["quarter"] == period.quarter)
+        & t["level"].isin(["overall", "factor"])
+    ]
+    out: dict = {"overall": {}, "factors": {}}
+    for r in sel.to_dict("records"):
+        block = {
+            "k": int(r["k"]),
+            "n": int(r["n"]),
+            "pct": r2(r["pct"]),
+            "ci_low_pct": r2(r["ci_low_pct"]),
+            "ci_high_pct": r2(r["ci_high_pct"]),
+            "is_small_sample": bool(r["is_small_sample"]),
+        }
+        if r["level"] == "overall":
+            out["overall"][r["period_kind"]] = block
+        else:
+            out["factors"].setdefault(str(r["code"]), {"name": r.get("name")})[r["period_kind"]] = block
+
+    ytd = out["overall"].get("ytd")
+    out["sipas_points_projected"] = r2(sipas_points(ytd["pct"])) if ytd and ytd["pct"] is not None else None
+    return out
+
+
+def _projection(paths: Paths, year: int, kpi_values: dict[str, float], targets: pd.DataFrame):
+
+    try:
+        fw_path = find_framework(paths.framework, year)
+    except ConfigError:
+        return None, pd.DataFrame()
+    fw = load_framework(fw_path)
+    goals = {
+        k: float(v)
+        for k, v in zip(targets["kpi"], pd.to_numeric(targets["target_pct"], errors="coerce"))
+        if pd.notna(v)
+    }
+    return fw, project_points(fw.nodes, kpi_values, goals)
+
+
+def _write_processed(res: QuarterlyResult, paths: Paths) -> None:
+    params = {"year": res.period.year, "quarter": res.period.quarter}
+    inputs = [p for p in res.inputs if p.exists()]
+    out = paths.processed
+    key = f"{res.period.year}_Q{res.period.quarter}"
+    tables = {
+        f"dossiers_{key}": res.classified,
+        f"kpis_{key}": res.kpis,
+        f"kpi_status_{key}": res.status,
+        f"feedback_kpis_{key}": res.feedback_kpis,
+        f"points_at_risk_{key}": res.projection,
+        f"issues_quarterly_{key}": res.issues,
+        f"ledger_quarterly_{key}": res.ledger,
+    }
+    if res.survey_table is not None:
+        tables[f"satisfaction_{key}"] = res.survey_table
+    for name, df in tables.items():
+        if df is not None:
+            write_table(
+                _parquet_safe(df), out / f"{name}.parquet", inputs=inputs, params=params, base=paths.data
+            )
+
+
+def _parquet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """Object columns holding mixed Python values are written as text."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object:
+            out[c] = out[c].map(
+                lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+            )
+    return out

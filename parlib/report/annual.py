@@ -1,0 +1,141 @@
+"""Sections of the annual report that combine several outputs, and the report's files.
+
+Each function displays one whole section (so a notebook cell is a single call) or writes
+the report's Excel workbook and ``summary.json``. All text from input files goes through
+``parlib.display`` (HTML-escaped) and ``parlib.xlsx`` (formula-neutralised).
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from parlib.core.io import sha256_file
+from parlib.core.vnformat import fmt_points
+from parlib.model.results import AnnualResult
+from parlib.report.annual_summary import summary_json
+from parlib.report.common import issues_display, ledger_display, show_data_quality, write_report_files
+from parlib.report.comparison import show_comparison
+from parlib.report.display import banner, bullets, show, table
+from parlib.report.narrative import to_vietnamese_table
+
+ILLUSTRATIVE_VI = (
+    "DỮ LIỆU MINH HỌA — bộ tiêu chí và bảng điểm trong báo cáo này là dữ liệu tổng hợp dùng để "
+    "trình diễn, không phải số liệu chính thức của Sở Xây dựng tỉnh Đắk Lắk."
+)
+
+
+def title_section(res: AnnualResult) -> str:
+    unit = res.summary.get("unit_name") or "Sở Xây dựng"
+    parts = [
+        f"<h1>Phân tích Chỉ số cải cách hành chính năm {res.year}</h1>",
+        f"<p><strong>{html.escape(unit)}</strong> — báo cáo phân tích điểm PAR INDEX: điểm bị mất ở đâu, "
+        "do khâu nào, đơn vị nào chủ trì.</p>",
+    ]
+    if res.is_illustrative:
+        parts.append(banner(ILLUSTRATIVE_VI))
+    return "".join(parts)
+
+
+def comparison_section(res: AnnualResult) -> None:
+    """The year-over-year section (nothing when no base year was given)."""
+    if res.comparison is None:
+        return
+
+    show_comparison(res.comparison)
+
+
+def all_issues(res: AnnualResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(issues, ledger) of the year's inputs and, when comparing, of the base year's."""
+    issues, ledger = res.issues, res.ledger
+    if res.comparison is not None:
+        issues = pd.concat([issues, res.comparison.base_issues], ignore_index=True)
+        ledger = pd.concat([ledger, res.comparison.base_ledger], ignore_index=True)
+    return issues, ledger
+
+
+def data_quality_section(res: AnnualResult) -> None:
+    """Row accounting and content issues (see ``all_issues``)."""
+    show_data_quality(*all_issues(res))
+
+
+def methods_section(res: AnnualResult) -> None:
+    s = res.summary
+    lines = [
+        "Chỉ số = tổng điểm đạt được ÷ tổng điểm tối đa × 100. Tổng điểm = tổng điểm thẩm định cuối cùng của các "
+        "tiêu chí thành phần (và tiêu chí không có tiêu chí thành phần) + điểm thưởng − điểm trừ; điểm của lĩnh vực "
+        "và tiêu chí được cộng lại từ các tiêu chí thành phần, không lấy từ dòng cộng của bảng điểm (dòng cộng chỉ "
+        "dùng để đối chiếu).",
+        "Điểm bị mất = điểm tối đa − điểm thẩm định cuối cùng, tách theo khâu như mục 5; tổng các khâu bằng đúng "
+        "tổng điểm bị mất.",
+        "Xếp loại theo ngưỡng trong data/raw/config/bands.csv (so sánh chỉ số chưa làm tròn).",
+        f"Bộ tiêu chí năm {res.year}: {res.framework.source.name}"
+        + (" (minh họa)." if res.framework.is_illustrative else "."),
+    ]
+    if res.printed_total is not None and s.get("total_points") is not None:
+        lines.append(
+            f"Tổng điểm in trên bảng điểm: {fmt_points(res.printed_total)}; tổng điểm tính lại: "
+            f"{fmt_points(s['total_points'])}."
+        )
+    show(bullets(lines, css=""))
+    rows = [
+        {"Tệp đầu vào": p.name, "SHA-256 (12 ký tự đầu)": sha256_file(p)[:12]}
+        for p in res.inputs
+        if p.exists()
+    ]
+    show(table(pd.DataFrame(rows), caption="Tệp đầu vào (đối chiếu với manifest.json)"))
+
+
+def excel_sheets(res: AnnualResult) -> dict[str, pd.DataFrame]:
+    vt = to_vietnamese_table
+    issues, ledger = all_issues(res)
+    sheets = {
+        "Lĩnh vực": vt(res.fields, "field"),
+        "Pareto": vt(res.pareto, "pareto"),
+        "Đơn vị chủ trì": vt(res.offices, "office"),
+        "Theo khâu": vt(res.stages, "stage"),
+        "Mất nhiều nhất": vt(res.top, "top"),
+        "Vấn đề dữ liệu": issues_display(issues),
+        "Kiểm đếm dòng": ledger_display(ledger),
+    }
+    if res.comparison is not None:
+        sheets.update(res.comparison.excel_sheets())
+    return sheets
+
+
+def write_outputs(res: AnnualResult, output_dir: str, rc=None) -> None:
+    """Write ``annual_<year>.xlsx`` and ``summary.json`` into ``output_dir`` (no-op when empty);
+    ``rc`` (parlib.rootcause.RootCauseResult) adds the ranked causes to both."""
+    notes = [f"Phân tích Chỉ số CCHC năm {res.year} — các bảng chính (tiêu đề tiếng Việt)."]
+    if res.is_illustrative:
+        notes.insert(0, ILLUSTRATIVE_VI)
+    write_report_files(output_dir, f"annual_{res.year}.xlsx", excel_sheets(res), summary_json(res), notes, rc)
+
+
+def compare_title_section(res: AnnualResult) -> str:
+    comp = res.comparison
+    parts = [f"<h1>So sánh Chỉ số cải cách hành chính năm {comp.year} với năm {comp.base_year}</h1>"]
+    if res.is_illustrative:
+        parts.append(banner(ILLUSTRATIVE_VI))
+    return "".join(parts)
+
+
+def write_compare_outputs(res: AnnualResult, output_dir: str) -> None:
+    """Write ``compare_<base>_<year>.xlsx`` and ``summary.json`` (the comparison block)."""
+    comp = res.comparison
+    notes = [f"So sánh Chỉ số CCHC năm {comp.year} với năm {comp.base_year}."]
+    if res.is_illustrative:
+        notes.insert(0, ILLUSTRATIVE_VI)
+    write_report_files(
+        output_dir,
+        f"compare_{comp.base_year}_{comp.year}.xlsx",
+        comp.excel_sheets(),
+        {
+            "schema_version": 1,
+            "report": "compare",
+            "is_illustrative": res.is_illustrative,
+            "comparison": comp.summary_json(),
+        },
+        notes,
+    )

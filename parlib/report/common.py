@@ -1,0 +1,105 @@
+"""Pieces every report shares: the issues and ledger displays, the data-quality section and
+the writing of the report's Excel workbook and ``summary.json``."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from parlib.core.io import write_json
+from parlib.core.issues import SEVERITY_VI, ledger_summary
+from parlib.core.vnformat import fmt_int
+from parlib.core.xlsx import write_excel_tables
+from parlib.report.display import output_path, paragraph, show, table
+from parlib.report.rootcause_text import table_vi
+
+ISSUE_ROWS_SHOWN = 80
+
+
+def issues_display(issues: pd.DataFrame) -> pd.DataFrame:
+    """Issues table with Vietnamese headers, errors first."""
+    if issues.empty:
+        return pd.DataFrame(columns=["Mức độ", "Tệp", "Trang", "Ô", "Mã", "Giá trị", "Nội dung"])
+    order = {"error": 0, "warning": 1, "info": 2}
+    df = issues.assign(_o=issues["severity"].map(order)).sort_values(["_o", "source", "row"], kind="stable")
+    return pd.DataFrame(
+        {
+            "Mức độ": df["severity"].map(SEVERITY_VI),
+            "Tệp": df["source"],
+            "Trang": df["sheet"],
+            "Ô": df["cell"],
+            "Mã": df["code"],
+            "Giá trị": df["value"],
+            "Nội dung": df["message"],
+        }
+    )
+
+
+def ledger_display(ledger: pd.DataFrame) -> pd.DataFrame:
+    """Row accounting per file with Vietnamese headers."""
+    s = ledger_summary(ledger)
+    return pd.DataFrame(
+        {
+            "Tệp": s["source"],
+            "Trang": s["sheet"],
+            "Số dòng đọc": s["read"].map(fmt_int),
+            "Dùng": s["used"].map(fmt_int),
+            "Bỏ qua": s["skipped"].map(fmt_int),
+            "Loại (có lý do)": s["rejected"].map(fmt_int),
+        }
+    )
+
+
+def show_data_quality(issues: pd.DataFrame, ledger: pd.DataFrame) -> None:
+    """Row accounting (with the read = used + skipped + rejected check) and the issues."""
+    led = ledger_summary(ledger)
+    ok = (
+        bool((led["read"] == led["used"] + led["skipped"] + led["rejected"]).all()) if not led.empty else True
+    )
+    show(table(ledger_display(ledger), caption="Kiểm đếm dòng dữ liệu theo tệp"))
+    show(
+        paragraph(
+            "Đối chiếu: số dòng đọc = dùng + bỏ qua + loại — " + ("khớp." if ok else "KHÔNG KHỚP."),
+            muted=True,
+        )
+    )
+    if issues.empty:
+        show(paragraph("Không phát hiện vấn đề nào về nội dung."))
+        return
+    counts = issues["severity"].value_counts()
+    more = (
+        f" Bảng dưới đây liệt kê tối đa {ISSUE_ROWS_SHOWN} dòng; danh sách đầy đủ trong tệp Excel kèm theo."
+        if len(issues) > ISSUE_ROWS_SHOWN
+        else ""
+    )
+    show(
+        paragraph(
+            "Số vấn đề: "
+            + ", ".join(
+                f"{SEVERITY_VI[k].lower()} {int(counts[k])}"
+                for k in ("error", "warning", "info")
+                if k in counts
+            )
+            + "."
+            + more
+        )
+    )
+    show(table(issues_display(issues), max_rows=ISSUE_ROWS_SHOWN))
+
+
+def write_report_files(
+    output_dir: str, xlsx_name: str, sheets: dict[str, pd.DataFrame], summary: dict, notes: list[str], rc=None
+) -> None:
+    """Write the report's workbook and ``summary.json`` into ``output_dir`` (no-op when empty).
+
+    ``rc`` (parlib.rootcause.RootCauseResult) adds the ranked causes as a sheet and as
+    ``summary["root_causes"]``.
+    """
+
+    xlsx = output_path(output_dir, xlsx_name)
+    if xlsx is None:
+        return
+    if rc is not None:
+        sheets = {**sheets, "Nguyên nhân": table_vi(rc)}
+        summary = {**summary, "root_causes": rc.summary_json()}
+    write_excel_tables(sheets, xlsx, notes=notes)
+    write_json(output_path(output_dir, "summary.json"), summary)

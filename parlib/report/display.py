@@ -1,0 +1,116 @@
+"""Notebook display helpers: every piece of text from an input file is HTML-escaped.
+
+Notebooks call these instead of printing, so the exported report holds clean HTML:
+no reprs, no stray prints, and no way for a hostile cell value (``<script>``...) to run.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pandas as pd
+
+from parlib.core.vnformat import MISSING
+
+
+def _esc(x) -> str:
+    return html.escape("" if x is None else str(x), quote=True)
+
+
+def show(obj) -> None:
+    from IPython.display import HTML, display
+
+    display(HTML(obj) if isinstance(obj, str) else obj)
+
+
+def banner(text: str) -> str:
+    """An orange notice box (used for the illustrative-data label)."""
+    return f'<div class="par-banner"><strong>{_esc(text)}</strong></div>'
+
+
+def bullets(lines: list[str], css: str = "par-conclusions") -> str:
+    return f'<ul class="{css}">' + "".join(f"<li>{_esc(s)}</li>" for s in lines) + "</ul>"
+
+
+def paragraph(text: str, muted: bool = False) -> str:
+    cls = ' class="par-muted"' if muted else ""
+    return f"<p{cls}>{_esc(text)}</p>"
+
+
+def card(label: str, value: str, note: str = "", status: str = "") -> str:
+    cls = {"met": "par-status-met", "at_risk": "par-status-risk", "missed": "par-status-missed"}.get(
+        status, ""
+    )
+    return (
+        f'<div class="par-card"><div class="par-muted">{_esc(label)}</div>'
+        f'<div class="big {cls}">{_esc(value)}</div><div class="par-muted">{_esc(note)}</div></div>'
+    )
+
+
+def cards(items: list[str]) -> str:
+    return '<div class="par-cards">' + "".join(items) + "</div>"
+
+
+def table(df: pd.DataFrame, *, max_rows: int = 60, numeric_right: bool = True, caption: str = "") -> str:
+    """An escaped HTML table of a display frame (values already formatted as text).
+
+    Columns whose values look numeric (digits, commas, dots, %, signs) are right-aligned.
+    More than ``max_rows`` rows are cut with a note saying how many were left out.
+    """
+    shown = df.head(max_rows)
+    cols = list(shown.columns)
+    num_cols = set()
+    if numeric_right:
+        for c in cols:
+            vals = shown[c].dropna().astype(str)
+            if len(vals) and vals.str.fullmatch(r"[\s\d.,%+\-–−]*(điểm)?\s*").all():
+                num_cols.add(c)
+    head = "".join(
+        f'<th class="num">{_esc(c)}</th>' if c in num_cols else f"<th>{_esc(c)}</th>" for c in cols
+    )
+    rows = []
+    for rec in shown.itertuples(index=False):
+        tds = []
+        for c, v in zip(cols, rec):
+            v = MISSING if v is None or (isinstance(v, float) and pd.isna(v)) else v
+            tds.append(f'<td class="num">{_esc(v)}</td>' if c in num_cols else f"<td>{_esc(v)}</td>")
+        rows.append("<tr>" + "".join(tds) + "</tr>")
+    cap = f"<caption>{_esc(caption)}</caption>" if caption else ""
+    more = ""
+    if len(df) > max_rows:
+        more = f'<p class="par-muted">… và {len(df) - max_rows} dòng khác (xem tệp Excel kèm theo).</p>'
+    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
+
+
+def figure(fig) -> None:
+    """Display a matplotlib figure as an embedded PNG and close it."""
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    display(fig)
+    plt.close(fig)
+
+
+def setup_notebook() -> None:
+    """Hidden first cell of every notebook: quiet warnings, inline figures, DejaVu font.
+
+    Missing-glyph warnings are turned into errors so a font without Vietnamese letters
+    fails the run instead of printing boxes.
+    """
+    import warnings
+
+    import matplotlib
+
+    matplotlib.rcParams["font.family"] = "DejaVu Sans"
+    matplotlib.rcParams["figure.dpi"] = 110
+    matplotlib.rcParams["savefig.bbox"] = "tight"
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("error", message=r".*Glyph .* missing from font.*")
+    pd.set_option("display.max_columns", 50)
+
+
+def output_path(output_dir: str, name: str) -> Path | None:
+    """Where a notebook writes an output file; None when run interactively (no output_dir)."""
+    return Path(output_dir) / name if output_dir else None

@@ -1,0 +1,1 @@
+"""Charts of every report (matplotlib Figure objects, Vietnamese labels, A4 width)."""

@@ -1,0 +1,651 @@
+"""Sections of the quarterly monitoring report and its files (Excel, summary.json).
+
+Each public function displays one whole section, so a notebook cell is a single call. Text
+from inputs goes through ``parlib.display`` (escaped); numbers through ``parlib.vnformat``.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+
+from parlib.analysis.drivers import driver_sentences, index_sentences
+from parlib.analysis.spc import signal_episodes
+from parlib.analysis.stats import adjust_pvalues, two_proportion_test
+from parlib.analysis.tasks import late_by_office
+from parlib.core.labels import KPI_LABELS
+from parlib.core.vnformat import fmt_int, fmt_num, fmt_pct, fmt_points
+from parlib.model.results import QuarterlyResult
+from parlib.report.common import show_data_quality
+from parlib.report.display import banner, bullets, card, cards, figure, paragraph, show, table
+from parlib.report.figures.quarterly import (
+    plot_766_groups,
+    plot_funnel,
+    plot_kpi_trend,
+    plot_p_chart,
+    plot_task_progress,
+)
+from parlib.report.figures.survey import (
+    plot_comment_themes,
+    plot_drivers,
+    plot_factor_heatmap,
+    plot_satisfaction_trend,
+)
+
+ILLUSTRATIVE_VI = (
+    "DỮ LIỆU MINH HỌA — hồ sơ, phản ánh kiến nghị, phiếu khảo sát, điểm 766 và tiến độ nhiệm vụ trong "
+    "báo cáo này là dữ liệu mô phỏng (tổng hợp) dùng để trình diễn, không phải số liệu thực của Sở."
+)
+STATUS_DOT = {
+    "met": ("●", "#1a7f37"),
+    "at_risk": ("●", "#9a6700"),
+    "missed": ("●", "#cf222e"),
+    "not_applicable": ("○", "#57606a"),
+}
+CHANNEL_VI = {"1": "Trực tiếp", "2": "Trực tuyến", "3": "Bưu chính công ích"}
+
+
+def _ci(row) -> str:
+    if pd.isna(row["ci_low_pct"]):
+        return ""
+    return f"khoảng tin cậy 95 %: {fmt_num(row['ci_low_pct'], 1)}–{fmt_pct(row['ci_high_pct'])}"
+
+
+# ---------------------------------------------------------------- title and conclusions
+
+
+def title_section(res: QuarterlyResult) -> str:
+    p = res.period
+    parts = [
+        f"<h1>Theo dõi cải cách hành chính và SIPAS — {html.escape(p.label)}</h1>",
+        "<p><strong>Sở Xây dựng</strong> — các chỉ tiêu của Kế hoạch năm "
+        f"{p.year}: hồ sơ đúng hạn, xin lỗi khi trễ hạn, phản ánh kiến nghị, hài lòng, chỉ số 766, tiến độ "
+        "nhiệm vụ; điểm PAR INDEX có nguy cơ bị mất và đơn vị cần hành động.</p>",
+    ]
+    if res.is_illustrative:
+        parts.append(banner(ILLUSTRATIVE_VI))
+    return "".join(parts)
+
+
+def traffic_lights(res: QuarterlyResult) -> str:
+    """One line per plan target: coloured status, value with interval, and the gap."""
+    s = res.status.loc[res.status["period_kind"] == "quarter"]
+    ytd = res.status.loc[res.status["period_kind"] == "ytd"].set_index("kpi")
+    lines = []
+    for r in s.itertuples(index=False):
+        dot, colour = STATUS_DOT[r.status]
+        val = "không áp dụng" if r.n == 0 else f"{fmt_pct(r.pct)} ({fmt_int(r.k)}/{fmt_int(r.n)})"
+        y = ""
+        if r.kpi in ytd.index:
+            yr = ytd.loc[r.kpi]
+            y = (
+                f"; lũy kế {html.escape(str(yr['period_label']))}: {fmt_pct(yr['pct'])} — "
+                f"{html.escape(str(yr['status_vi']))}"
+            )
+        noise = " Mức chênh còn trong phạm vi dao động ngẫu nhiên." if r.is_within_noise else ""
+        lines.append(
+            f'<li><span style="color:{colour};font-size:18px">{dot}</span> '
+            f"<strong>{html.escape(str(r.status_vi))}</strong> — {html.escape(str(r.label))}: {val}{y}. "
+            f"{html.escape(str(r.gap_text))}{noise}</li>"
+        )
+    for r in ytd.reset_index().itertuples(index=False):
+        if r.kpi in set(s["kpi"]):
+            continue
+        dot, colour = STATUS_DOT[r.status]
+        lines.append(
+            f'<li><span style="color:{colour};font-size:18px">{dot}</span> '
+            f"<strong>{html.escape(str(r.status_vi))}</strong> — {html.escape(str(r.label))} "
+            f"(lũy kế {html.escape(str(r.period_label))}): {fmt_pct(r.pct)} ({fmt_int(r.k)}/{fmt_int(r.n)}). "
+            f"{html.escape(str(r.gap_text))}</li>"
+        )
+    return '<ul class="par-conclusions" style="list-style:none;padding-left:4px">' + "".join(lines) + "</ul>"
+
+
+def key_findings(res: QuarterlyResult) -> list[str]:
+    """Sentences on what moved and where (offices beyond noise, control-chart signals,
+    points at risk), generated from the numbers."""
+
+    out = []
+    eps = signal_episodes(res.p_chart) if "signal" in res.p_chart.columns else pd.DataFrame()
+    below = []
+    for e in eps.itertuples(index=False):
+        months = res.p_chart.loc[res.p_chart["run_start"].astype(str) == str(e.run_start)]
+        direction = "giảm" if (months["pct"] < months["center_pct"]).mean() >= 0.5 else "tăng"
+        start = pd.Timestamp(e.run_start)
+        below.append(
+            f"{direction} bất thường từ tháng {start.month}/{start.year} ({e.months} tháng có tín hiệu)"
+        )
+    if below:
+        out.append(
+            "Biểu đồ kiểm soát tỷ lệ hồ sơ đúng hạn (so với mức của năm trước): "
+            + "; ".join(below)
+            + ". Đây là những thay đổi vượt phạm vi dao động ngẫu nhiên."
+        )
+    else:
+        out.append(
+            "Biểu đồ kiểm soát tỷ lệ hồ sơ đúng hạn không có tín hiệu bất thường: các biến động theo tháng "
+            "nằm trong phạm vi dao động ngẫu nhiên."
+        )
+    seen = set()
+    for kpi, noun, scope in (
+        ("on_time_pct", "tỷ lệ hồ sơ đúng hạn", "quarter"),
+        ("apology_pct", "tỷ lệ hồ sơ trễ hạn có xin lỗi", "quarter"),
+        ("on_time_pct", "tỷ lệ hồ sơ đúng hạn", "ytd"),
+        ("apology_pct", "tỷ lệ hồ sơ trễ hạn có xin lỗi", "ytd"),
+    ):
+        ch = office_changes(res, kpi, scope)
+        worse = ch.loc[ch["is_significant"] & (ch["change_pp"] < 0)]
+        for r in worse.head(2).itertuples(index=False):
+            if (kpi, r.office_name) in seen:
+                continue
+            seen.add((kpi, r.office_name))
+            out.append(
+                f"{r.office_name}: {noun} {r.scope_label} là {fmt_pct(r.pct_now)} "
+                f"({fmt_int(r.k_now)}/{fmt_int(r.n_now)}), giảm {fmt_num(-r.change_pp, 1)} điểm % so với "
+                f"{r.baseline_label} ({fmt_pct(r.pct_before)}) — giảm có ý nghĩa thống kê."
+            )
+    pr = res.projection
+    if not pr.empty:
+        risk = pr["points_at_risk"].sum(skipna=True)
+        top = pr.sort_values("points_at_risk", ascending=False).head(3)
+        top = top.loc[top["points_at_risk"] > 0]
+        if risk > 0:
+            items = "; ".join(f"{r.code} «{r.name}» {fmt_points(r.points_at_risk)}" for r in top.itertuples())
+            out.append(
+                f"Với số liệu lũy kế, các tiêu chí thành phần gắn với chỉ tiêu có nguy cơ mất "
+                f"{fmt_points(risk)} trong PAR INDEX {res.period.year}, nhiều nhất: {items}."
+            )
+    return out
+
+
+def conclusions_section(res: QuarterlyResult) -> None:
+    show(traffic_lights(res))
+    show(bullets(key_findings(res)))
+
+
+# ---------------------------------------------------------------- KPI cards and trends
+
+
+def _status_of(res, kpi: str, kind: str = "quarter"):
+    s = res.status.loc[(res.status["kpi"] == kpi) & (res.status["period_kind"] == kind)]
+    return None if s.empty else s.iloc[0]
+
+
+def kpi_cards(res: QuarterlyResult) -> str:
+    items = []
+    for kpi, label in (
+        ("on_time_pct", "Hồ sơ đúng hạn"),
+        ("apology_pct", "Hồ sơ trễ hạn có xin lỗi"),
+        ("feedback_on_time_pct", "PAKN xử lý đúng hạn"),
+        ("satisfaction_pct", "Hài lòng (khảo sát)"),
+        ("tasks_on_time_pct", "Nhiệm vụ đúng tiến độ"),
+    ):
+        r = _status_of(res, kpi) if kpi != "tasks_on_time_pct" else _status_of(res, kpi, "ytd")
+        if r is None:
+            continue
+        items.append(
+            card(
+                label,
+                fmt_pct(r["pct"]) if r["n"] else "–",
+                f"{fmt_int(r['k'])}/{fmt_int(r['n'])}; mục tiêu {fmt_pct(r['target_pct'], 0)}",
+                r["status"],
+            )
+        )
+    q = res.kpis.loc[
+        (res.kpis["period_kind"] == "quarter")
+        & (res.kpis["period"] == res.period.key)
+        & (res.kpis["dimension"] == "all")
+    ].set_index("kpi")
+    for kpi, label in (("online_pct", "Nộp trực tuyến"), ("digitised_pct", "Số hóa hồ sơ")):
+        if kpi in q.index:
+            r = q.loc[kpi]
+            items.append(card(label, fmt_pct(r["pct"]), f"{fmt_int(r['k'])}/{fmt_int(r['n'])} hồ sơ"))
+    t = res.extra.get("index766_totals")
+    if t is not None and not t.empty:
+        last = t.loc[(t["year"] == res.period.year) & (t["quarter"] == res.period.quarter)]
+        if not last.empty:
+            items.append(
+                card(
+                    "Chỉ số 766 (quý)",
+                    fmt_num(last["points"].iloc[0]) + "/100",
+                    "trung bình các tháng trong quý",
+                )
+            )
+    return cards(items)
+
+
+def trends_section(res: QuarterlyResult) -> None:
+
+    m = res.monthly.loc[res.monthly["dimension"] == "all"]
+    for kpi, label, target in (
+        ("on_time_pct", "Tỷ lệ hồ sơ đúng hạn", 98.0),
+        ("apology_pct", "Tỷ lệ hồ sơ trễ hạn có xin lỗi", 100.0),
+        ("online_pct", "Tỷ lệ hồ sơ nộp trực tuyến", None),
+    ):
+        sel = m.loc[m["kpi"] == kpi].sort_values("period_start")
+        if not sel.empty:
+            figure(plot_kpi_trend(sel, label, target))
+
+
+def control_section(res: QuarterlyResult) -> None:
+
+    figure(plot_p_chart(res.p_chart, "Biểu đồ kiểm soát p: tỷ lệ hồ sơ đúng hạn theo tháng", 98.0))
+    if not res.funnel_offices.empty:
+        figure(
+            plot_funnel(res.funnel_offices, f"Biểu đồ phễu: tỷ lệ đúng hạn của các phòng, {res.period.label}")
+        )
+
+
+# ---------------------------------------------------------------- offices and procedures
+
+
+def office_changes(res: QuarterlyResult, kpi: str, scope: str = "quarter") -> pd.DataFrame:
+    """Each office's rate in the quarter (``scope='quarter'``) or the year to date
+    (``'ytd'``) vs the same months last year (two-proportion test, Holm across offices).
+    Monthly counts are summed, so a dossier open across months counts in each month it was
+    judged (the 766 monthly scope). Columns: office_name, k_now, n_now, pct_now, k_before,
+    n_before, pct_before, change_pp, p_value, p_adjusted, is_significant, baseline_label,
+    scope_label."""
+    m = res.monthly.loc[(res.monthly["dimension"] == "office_name") & (res.monthly["kpi"] == kpi)]
+    p = res.period
+    first = 1 if scope == "ytd" else 3 * p.quarter - 2
+    q_months = range(first, 3 * p.quarter + 1)
+    ps = pd.to_datetime(m["period_start"])
+    now = m.loc[(ps.dt.year == p.year) & ps.dt.month.isin(q_months)]
+    before = m.loc[(ps.dt.year == p.year - 1) & ps.dt.month.isin(q_months)]
+    a = now.groupby("group")[["k", "n"]].sum()
+    b = before.groupby("group")[["k", "n"]].sum()
+    df = (
+        a.add_suffix("_now")
+        .join(b.add_suffix("_before"), how="outer")
+        .fillna(0)
+        .astype("int64")
+        .reset_index()
+    )
+    df = df.rename(columns={"group": "office_name"})
+    df = df.loc[df["office_name"].astype(str) != ""]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        df["pct_now"] = np.where(
+            df["n_now"] > 0, df["k_now"] / df["n_now"].where(df["n_now"] > 0) * 100, np.nan
+        )
+        df["pct_before"] = np.where(
+            df["n_before"] > 0, df["k_before"] / df["n_before"].where(df["n_before"] > 0) * 100, np.nan
+        )
+    df["change_pp"] = df["pct_now"] - df["pct_before"]
+    _, pv = two_proportion_test(df["k_now"], df["n_now"], df["k_before"], df["n_before"])
+    df["p_value"] = pv
+    df["p_adjusted"] = adjust_pvalues(pv)
+    df["is_significant"] = df["p_adjusted"] < 0.05
+    df["baseline_label"] = f"cùng kỳ năm {p.year - 1}"
+    df["scope_label"] = p.label if scope == "quarter" else f"{3 * p.quarter} tháng đầu năm {p.year}"
+    return df.sort_values("change_pp", kind="stable").reset_index(drop=True)
+
+
+def _office_table(ch: pd.DataFrame, year: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Phòng": ch["office_name"],
+            f"Năm {year}": [
+                f"{fmt_pct(p)} ({fmt_int(k)}/{fmt_int(n)})" if n else "không áp dụng"
+                for p, k, n in zip(ch["pct_now"], ch["k_now"], ch["n_now"])
+            ],
+            f"Cùng kỳ {year - 1}": [
+                f"{fmt_pct(p)} ({fmt_int(k)}/{fmt_int(n)})" if n else "không áp dụng"
+                for p, k, n in zip(ch["pct_before"], ch["k_before"], ch["n_before"])
+            ],
+            "Thay đổi (điểm %)": ch["change_pp"].map(lambda v: fmt_num(v, 1, sign=True)),
+            "Ý nghĩa thống kê (Holm)": np.where(
+                ch["is_significant"], "có ý nghĩa", "chưa phân biệt được với dao động ngẫu nhiên"
+            ),
+        }
+    )
+
+
+def offices_section(res: QuarterlyResult) -> None:
+    y = res.period.year
+    show(
+        table(
+            _office_table(office_changes(res, "on_time_pct"), y),
+            caption=f"Tỷ lệ hồ sơ đúng hạn theo phòng, {res.period.label}, so với cùng kỳ năm trước",
+        )
+    )
+    show(
+        table(
+            _office_table(office_changes(res, "on_time_pct", "ytd"), y),
+            caption=f"Tỷ lệ hồ sơ đúng hạn theo phòng, lũy kế {3 * res.period.quarter} tháng, so với cùng kỳ",
+        )
+    )
+    show(
+        table(
+            _office_table(office_changes(res, "apology_pct"), y),
+            caption="Tỷ lệ hồ sơ trễ hạn có văn bản xin lỗi theo phòng, so với cùng kỳ năm trước",
+        )
+    )
+    show(
+        table(
+            _office_table(office_changes(res, "apology_pct", "ytd"), y),
+            caption=f"Tỷ lệ hồ sơ trễ hạn có văn bản xin lỗi theo phòng, lũy kế {3 * res.period.quarter} tháng, "
+            "so với cùng kỳ",
+        )
+    )
+    proc = res.kpis.loc[
+        (res.kpis["period_kind"] == "quarter")
+        & (res.kpis["period"] == res.period.key)
+        & (res.kpis["dimension"] == "procedure_code")
+        & (res.kpis["kpi"] == "on_time_pct")
+        & (res.kpis["n"] > 0)
+    ].copy()
+    proc["late"] = proc["n"] - proc["k"]
+    proc = proc.sort_values(["late", "n"], ascending=[False, False]).head(10)
+    pt = res.extra.get("processing_time")
+    if pt is not None and not pt.empty:
+        show(
+            table(
+                pd.DataFrame(
+                    {
+                        "Phòng": pt["office_name"],
+                        "Đơn vị thời hạn": pt["unit_label"],
+                        "Số hồ sơ hoàn thành": pt["n"].map(fmt_int),
+                        "Thời gian trung bình": pt["mean_time"].map(lambda v: fmt_num(v, 1)),
+                        "Trung vị": pt["median_time"].map(lambda v: fmt_num(v, 1)),
+                        "Thời hạn trung bình theo quy định": pt["mean_deadline"].map(lambda v: fmt_num(v, 1)),
+                    }
+                ),
+                caption=f"Thời gian giải quyết trung bình (đã trừ thời gian chờ bổ sung), {res.period.label}",
+            )
+        )
+    show(
+        table(
+            pd.DataFrame(
+                {
+                    "Mã TTHC": proc["group"],
+                    "Thủ tục": proc["group_name"],
+                    "Số hồ sơ": proc["n"].map(fmt_int),
+                    "Trễ hạn": proc["late"].map(fmt_int),
+                    "Tỷ lệ đúng hạn": proc["pct"].map(fmt_pct),
+                    "Khoảng tin cậy 95 %": [
+                        f"{fmt_num(a, 1)}–{fmt_num(b, 1)}"
+                        for a, b in zip(proc["ci_low_pct"], proc["ci_high_pct"])
+                    ],
+                }
+            ),
+            caption=f"10 thủ tục có nhiều hồ sơ trễ hạn nhất, {res.period.label}",
+        )
+    )
+
+
+# ---------------------------------------------------------------- points at risk
+
+
+def points_section(res: QuarterlyResult) -> None:
+    pr = res.projection
+    if pr.empty:
+        show(paragraph("Bộ tiêu chí của năm chưa có tiêu chí thành phần nào gắn với chỉ tiêu đo được."))
+        return
+    total_max, total_proj = pr["max_points"].sum(), pr["projected_points"].sum(skipna=True)
+    show(
+        paragraph(
+            f"{len(pr)} tiêu chí thành phần gắn với chỉ tiêu đo được (tối đa {fmt_points(total_max)}); với số "
+            f"liệu lũy kế đến hết {res.period.label}, dự kiến đạt {fmt_points(total_proj)}, có nguy cơ mất "
+            f"{fmt_points(pr['points_at_risk'].sum(skipna=True))}."
+        )
+    )
+
+    labels = {**KPI_LABELS, **KPI_EXTRA_LABELS}
+    show(
+        table(
+            pd.DataFrame(
+                {
+                    "Mã": pr["code"],
+                    "Tiêu chí thành phần": pr["name"],
+                    "Chỉ tiêu đo": pr["kpi"].map(labels).fillna(pr["kpi"]),
+                    "Lũy kế": pr["value_pct"].map(fmt_pct),
+                    "Cách chấm": [rule_vi(r, p) for r, p in zip(pr["rule"], pr["rule_params"])],
+                    "Tối đa": pr["max_points"].map(fmt_num),
+                    "Dự kiến": pr["projected_points"].map(fmt_num),
+                    "Có nguy cơ mất": pr["points_at_risk"].map(fmt_num),
+                    "Lấy lại nếu đạt mục tiêu KH": pr["recoverable_points"].map(fmt_num),
+                    "Đơn vị chủ trì": pr["owner_office"],
+                }
+            )
+        )
+    )
+
+
+KPI_EXTRA_LABELS = {
+    "feedback_on_time_pct": "Tỷ lệ PAKN xử lý đúng hạn",
+    "satisfaction_pct": "Tỷ lệ hài lòng (khảo sát của Sở)",
+    "tasks_on_time_pct": "Tỷ lệ nhiệm vụ đúng tiến độ",
+    "index766_points": "Điểm Bộ chỉ số 766",
+}
+
+
+def rule_vi(rule, params) -> str:
+    """Vietnamese description of a framework scoring rule: 'linear' '98' -> 'tỷ lệ thuận, đủ điểm từ 98 %'."""
+    rule, params = str(rule or "").strip().lower(), str(params or "").strip()
+    if rule == "linear":
+        return f"tỷ lệ thuận, đủ điểm từ {fmt_pct(float(params), 0)}"
+    if rule == "binary":
+        return f"đủ điểm khi đạt {fmt_pct(float(params), 0)}, không đạt: 0"
+    if rule == "bands":
+        parts = []
+        for band in params.split("|"):
+            t, f = band.split(":")
+            parts.append(f"≥ {fmt_pct(float(t), 0)}: {fmt_num(float(f) * 100, 0)} % điểm")
+        return "; ".join(parts)
+    return rule
+
+
+# ---------------------------------------------------------------- satisfaction
+
+
+def satisfaction_section(res: QuarterlyResult) -> None:
+
+    if res.survey_table is None:
+        show(paragraph("Chưa có phiếu khảo sát trong kỳ."))
+        return
+    y, q = res.period.year, res.period.quarter
+    lines = index_sentences(res.survey_table, res.survey_changes, year=y, quarter=q) + driver_sentences(
+        res.segment_changes, res.drivers, year=y, quarter=q
+    )
+    show(bullets(lines))
+    figure(plot_satisfaction_trend(res.survey_table))
+    figure(plot_factor_heatmap(res.survey_table))
+    if res.drivers is not None and getattr(res.drivers, "status", "") == "ok":
+        figure(plot_drivers(res.drivers))
+    else:
+        show(paragraph(getattr(res.drivers, "message", "Chưa phân tích được yếu tố tác động."), muted=True))
+    seg = res.segment_changes
+    if seg is not None and not seg.empty:
+        top = seg.head(8)
+        show(
+            table(_segment_table(top), caption="Thay đổi tỷ lệ hài lòng theo yếu tố và kênh, so với cùng kỳ")
+        )
+    sample = res.extra.get("sample")
+    if res.theme_counts is not None and not res.theme_counts.empty:
+        figure(plot_comment_themes(res.theme_counts, year=y, quarter=q))
+    ex = res.extra.get("theme_examples")
+    if ex is not None and not ex.empty:
+        show(
+            table(
+                pd.DataFrame({"Chủ đề": ex["theme"], "Ý kiến": ex["example"]}),
+                caption=f"Một số ý kiến tiêu biểu {res.period.label} (đã ẩn thông tin cá nhân)",
+            )
+        )
+    if sample is not None and not sample.empty:
+        r = sample.iloc[0]
+        show(
+            paragraph(
+                f"Cỡ mẫu: {fmt_int(r['actual_n'])} phiếu trong quý; theo công thức n = N ÷ (1 + N·e²) với "
+                f"N = {fmt_int(r['dossier_count'])} hồ sơ và e = 5 %, cần tối thiểu {fmt_int(r['required_n'])} "
+                f"phiếu — {'đủ' if r['is_sufficient'] else 'CHƯA ĐỦ'}.",
+                muted=True,
+            )
+        )
+
+
+def _segment_table(seg: pd.DataFrame) -> pd.DataFrame:
+    """Display of ``parlib.drivers.factor_changes_by_segment`` rows."""
+    return pd.DataFrame(
+        {
+            "Yếu tố": seg["name"],
+            "Kênh": seg["segment"],
+            "Kỳ này": [f"{fmt_pct(p)} (n = {fmt_int(n)})" for p, n in zip(seg["pct"], seg["n"])],
+            "Kỳ so sánh": [
+                f"{fmt_pct(p)} (n = {fmt_int(n)})" for p, n in zip(seg["base_pct"], seg["base_n"])
+            ],
+            "Thay đổi (điểm %)": seg["change_pp"].map(lambda v: fmt_num(v, 1, sign=True)),
+            "Kết luận (Holm)": seg["verdict_vi"],
+        }
+    )
+
+
+# ---------------------------------------------------------------- 766, feedback, tasks
+
+
+def index766_section(res: QuarterlyResult) -> None:
+
+    if res.index766.empty:
+        show(paragraph("Chưa có dữ liệu điểm Bộ chỉ số 766."))
+        return
+    figure(plot_766_groups(res.index766.loc[res.index766["year"] >= res.period.year - 1]))
+    t = res.extra["index766_totals"]
+    pj = res.extra.get("index766_projection")
+    if pj is not None and not pj.empty:
+        show(
+            table(
+                pd.DataFrame(
+                    {
+                        "Nhóm": pj["group_code"] + ". " + pj["group_name"],
+                        "Điểm tối đa": pj["max_points"].map(fmt_num),
+                        "Chỉ tiêu chính (lũy kế)": pj["value_pct"].map(fmt_pct),
+                        "Ngưỡng đủ điểm": pj["threshold_pct"].map(lambda v: fmt_pct(v, 0)),
+                        "Điểm ước tính": pj["points"].map(fmt_num),
+                    }
+                ),
+                caption="Ước tính điểm một số nhóm 766 từ số liệu hồ sơ của Sở (mỗi nhóm theo chỉ tiêu chính; "
+                "điểm chính thức do Cổng DVCQG tính)",
+            )
+        )
+    show(
+        table(
+            pd.DataFrame(
+                {
+                    "Quý": t["period"],
+                    "Điểm 766 (trung bình tháng)": t["points"].map(fmt_num),
+                    "Số tháng": t["n_months"].map(fmt_int),
+                    "Đủ nhóm và tháng": np.where(t["is_complete"], "có", "không"),
+                }
+            ),
+            caption="Tổng điểm Bộ chỉ số 766 theo quý",
+        )
+    )
+
+
+def feedback_section(res: QuarterlyResult) -> None:
+    f = res.feedback_kpis
+    if f is None or f.empty:
+        show(paragraph("Chưa có dữ liệu phản ánh, kiến nghị."))
+        return
+    sel = f.loc[f["by"].isin(["quarter", "ytd"])]
+    sel = sel.loc[(sel["by"] == "ytd") | (sel["period"].astype(str) == res.period.key)]
+    show(
+        table(
+            pd.DataFrame(
+                {
+                    "Kỳ": np.where(sel["by"] == "ytd", f"Lũy kế {res.period.year}", res.period.label),
+                    "Chỉ tiêu (766)": sel["kpi_code"].astype(str) + " " + sel["kpi_label"],
+                    "Đạt": sel["k"].map(fmt_int),
+                    "Tổng": sel["n"].map(fmt_int),
+                    "Đang xử lý": sel["n_pending"].map(fmt_int),
+                    "Tỷ lệ": sel["pct"].map(fmt_pct),
+                    "Khoảng tin cậy 95 %": [
+                        f"{fmt_num(a, 1)}–{fmt_num(b, 1)}"
+                        for a, b in zip(sel["ci_low_pct"], sel["ci_high_pct"])
+                    ],
+                }
+            )
+        )
+    )
+    off = f.loc[(f["by"] == "office") & (f["kpi"] == "feedback_on_time_pct")]
+    if not off.empty:
+        show(
+            table(
+                pd.DataFrame(
+                    {
+                        "Phòng": off["office_name"],
+                        "Đúng hạn": off["k"].map(fmt_int),
+                        "Đã xử lý": off["n"].map(fmt_int),
+                        "Tỷ lệ": off["pct"].map(fmt_pct),
+                    }
+                ),
+                caption=f"PAKN xử lý đúng hạn theo phòng, lũy kế {res.period.year}",
+            )
+        )
+
+
+def tasks_section(res: QuarterlyResult) -> None:
+
+    if res.task_progress.empty:
+        show(paragraph("Chưa có danh sách nhiệm vụ của Kế hoạch."))
+        return
+    figure(plot_task_progress(res.task_progress))
+    late = res.task_progress.loc[res.task_progress["is_late"] | ~res.task_progress["is_updated"]]
+    show(
+        table(
+            pd.DataFrame(
+                {
+                    "STT": late["task_no"],
+                    "Nhiệm vụ": late["task_name"],
+                    "Chủ trì": late["lead_office"],
+                    "Hạn": late["due_date"].map(
+                        lambda d: "" if pd.isna(d) else pd.Timestamp(d).strftime("%d/%m/%Y")
+                    ),
+                    "Tình trạng": np.where(late["is_updated"], late["latest_status"], "Chưa cập nhật"),
+                }
+            ),
+            caption="Nhiệm vụ chậm tiến độ hoặc chưa cập nhật",
+        )
+    )
+    show(table(_late_office_vi(late_by_office(res.task_progress)), caption="Theo đơn vị chủ trì"))
+
+
+def _late_office_vi(df: pd.DataFrame) -> pd.DataFrame:
+    ren = {
+        "lead_office": "Đơn vị chủ trì",
+        "n_tasks": "Số nhiệm vụ",
+        "n_late": "Chậm",
+        "n_not_updated": "Chưa cập nhật",
+        "n_done": "Hoàn thành",
+    }
+    out = df.rename(columns={k: v for k, v in ren.items() if k in df.columns})
+    return out[[c for c in ren.values() if c in out.columns]]
+
+
+# ---------------------------------------------------------------- data quality, methods, files
+
+
+def data_quality_section(res: QuarterlyResult) -> None:
+    show_data_quality(res.issues, res.ledger)
+
+
+def methods_section(res: QuarterlyResult) -> None:
+    lines = [
+        "Hồ sơ đúng hạn theo quy tắc của Bộ chỉ số 766: thời điểm kết thúc xử lý (xử lý xong, trả kết quả hoặc dừng, "
+        "từ chối, rút) không muộn hơn ngày hẹn trả; thời gian chờ bổ sung hồ sơ được trừ; yêu cầu bổ sung quá một lần "
+        "tính là trễ hạn; hồ sơ chưa xong được đánh giá tại ngày cuối kỳ.",
+        "Ngày làm việc theo lịch nghỉ lễ, Tết chính thức và các ngày thứ Bảy làm bù (data/raw/config/holidays.csv); "
+        "năm chưa có lịch chính thức không được tự suy đoán.",
+        "Mỗi tỷ lệ kèm tử số, mẫu số và khoảng tin cậy Wilson 95 %; mẫu số bằng 0 được ghi «không áp dụng», không "
+        "phải 0 %; nhóm dưới 30 quan sát được đánh dấu mẫu nhỏ.",
+        "Biểu đồ kiểm soát p: giới hạn ±3σ theo mẫu số từng tháng; quy tắc: 1 điểm ngoài 3σ, 8 điểm liên tiếp cùng "
+        "phía đường trung tâm, 6 điểm tăng/giảm liên tục, 2 trong 3 điểm ngoài 2σ.",
+        "So sánh giữa các phòng và với cùng kỳ: kiểm định hai tỷ lệ, hiệu chỉnh Holm cho nhiều phép so sánh.",
+        "Điểm có nguy cơ mất: tiêu chí thành phần gắn chỉ tiêu trong bộ tiêu chí của năm, tính theo quy tắc chấm "
+        "của bộ tiêu chí từ giá trị lũy kế.",
+        "Hài lòng = trả lời 4 hoặc 5 trên thang 1–5 (có thể cấu hình; quy tắc này chưa được xác nhận bằng văn bản "
+        "chính thức).",
+    ]
+    show(bullets(lines, css=""))

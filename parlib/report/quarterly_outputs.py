@@ -1,0 +1,115 @@
+"""Files of the quarterly report: ``summary.json`` (stable contract), the Excel workbook and
+the writing of both.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from parlib.core.issues import ledger_summary
+from parlib.model.results import SCHEMA_VERSION, QuarterlyResult
+from parlib.report.common import issues_display, ledger_display, write_report_files
+from parlib.report.quarterly import ILLUSTRATIVE_VI, _office_table, office_changes
+
+
+def summary_json(res: QuarterlyResult) -> dict:
+    """Machine-readable key figures of the quarter (contract in README)."""
+    r2 = lambda x: (
+        None if x is None or (isinstance(x, float) and np.isnan(x)) or x is pd.NA else round(float(x), 2)
+    )  # noqa: E731
+
+    def block(row) -> dict:
+        return {
+            "numerator": int(row["k"]),
+            "denominator": int(row["n"]),
+            "pct": r2(row["pct"]),
+            "ci_low_pct": r2(row["ci_low_pct"]),
+            "ci_high_pct": r2(row["ci_high_pct"]),
+            "target_pct": r2(row["target_pct"]),
+            "status": row["status"],
+            "gap": row["gap_text"],
+        }
+
+    kpis: dict = {}
+    for row in res.status.to_dict("records"):
+        kpis.setdefault(row["kpi"], {})[row["period_kind"]] = block(row)
+    q = res.status.loc[(res.status["kpi"] == "on_time_pct") & (res.status["period_kind"] == "quarter")]
+    pr = res.projection
+    led = ledger_summary(res.ledger)
+    counts = res.issues["severity"].value_counts() if not res.issues.empty else pd.Series(dtype=int)
+    out = {
+        "schema_version": SCHEMA_VERSION,
+        "report": "quarterly",
+        "year": res.period.year,
+        "quarter": res.period.quarter,
+        "is_illustrative": res.is_illustrative,
+        "on_time_rate": block(q.iloc[0]) if not q.empty else None,
+        "kpis": kpis,
+        "points_at_risk": {
+            "total": r2(pr["points_at_risk"].sum(skipna=True)) if not pr.empty else 0.0,
+            "projected": r2(pr["projected_points"].sum(skipna=True)) if not pr.empty else 0.0,
+            "max": r2(pr["max_points"].sum()) if not pr.empty else 0.0,
+            "nodes": [
+                {
+                    "code": r["code"],
+                    "name": r["name"],
+                    "kpi": r["kpi"],
+                    "value_pct": r2(r["value_pct"]),
+                    "projected_points": r2(r["projected_points"]),
+                    "points_at_risk": r2(r["points_at_risk"]),
+                    "recoverable_points": r2(r["recoverable_points"]),
+                    "owner_office": r["owner_office"],
+                }
+                for r in pr.to_dict("records")
+            ],
+        },
+        "issues": {k: int(counts.get(k, 0)) for k in ("error", "warning", "info")},
+        "rows": {
+            k: int(led[k].sum()) if not led.empty else 0 for k in ("read", "used", "rejected", "skipped")
+        },
+    }
+    sat = res.extra.get("satisfaction_summary")
+    if sat:
+        out["satisfaction"] = sat
+    return out
+
+
+def excel_sheets(res: QuarterlyResult) -> dict[str, pd.DataFrame]:
+    st = res.status
+    sheets = {
+        "Chỉ tiêu": pd.DataFrame(
+            {
+                "Chỉ tiêu": st["label"],
+                "Kỳ": st["period_label"],
+                "Đạt": st["k"],
+                "Tổng": st["n"],
+                "Tỷ lệ (%)": st["pct"].round(2),
+                "Mục tiêu (%)": st["target_pct"],
+                "Tình trạng": st["status_vi"],
+                "Khoảng cách": st["gap_text"],
+            }
+        ),
+        "Phòng - đúng hạn": _office_table(office_changes(res, "on_time_pct"), res.period.year),
+        "Phòng - xin lỗi": _office_table(office_changes(res, "apology_pct"), res.period.year),
+        "Điểm có nguy cơ": res.projection.rename(columns={"code": "Mã", "name": "Tiêu chí thành phần"}),
+        "Vấn đề dữ liệu": issues_display(res.issues),
+        "Kiểm đếm dòng": ledger_display(res.ledger),
+    }
+    return sheets
+
+
+def write_outputs(res: QuarterlyResult, output_dir: str, rc=None) -> None:
+    """Write ``quarterly_<y>_Q<q>.xlsx`` and ``summary.json`` (no-op without ``output_dir``);
+    ``rc`` (parlib.rootcause.RootCauseResult) adds the ranked causes to both."""
+    notes = [f"Theo dõi CCHC và SIPAS {res.period.label} — các bảng chính."]
+    if res.is_illustrative:
+        notes.insert(0, ILLUSTRATIVE_VI)
+    write_report_files(
+        output_dir,
+        f"quarterly_{res.period.year}_Q{res.period.quarter}.xlsx",
+        excel_sheets(res),
+        summary_json(res),
+        notes,
+        rc,
+    )

@@ -1,0 +1,388 @@
+"""Run parameterised notebooks with papermill and export self-contained HTML.
+
+One process renders every report of a run (papermill and nbconvert are imported once).
+Each report goes through a ``ReportStage``: the executed notebook, the HTML, the Excel
+workbook, ``summary.json`` and ``manifest.json`` appear in ``reports/<period>/`` together,
+or (on failure) not at all.
+
+HTML export: the ``parlib_report`` template (stock ``lab`` without scripts or CDN links,
+A4 print styles), inputs and prompts hidden, cells tagged ``remove_cell`` dropped, outputs
+of cells tagged ``remove_output`` dropped, ``<html lang="vi">``, title from the notebook
+metadata, images embedded. Text written to stderr by a cell (warnings) is removed from the
+HTML and recorded in the manifest instead, where tests check that there is none.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from parlib import __version__
+from parlib.core.cache import code_fingerprint
+from parlib.core.errors import ParlibError
+from parlib.core.io import (
+    ReportStage,
+    code_version,
+    remove_stale_parts,
+    remove_stale_staging,
+    sha256_file,
+    write_json,
+    write_text,
+)
+from parlib.core.paths import NOTEBOOKS_DIR, PROJECT_ROOT, TEMPLATES_DIR, Paths
+
+
+class NotebookFailed(ParlibError):
+    """A notebook cell failed; the message names the cell and the error."""
+
+
+# Errors raised on purpose inside a notebook keep their Vietnamese message.
+_PARLIB_ERRORS = {"ParlibError", "StructuralError", "InputFormatError", "ConfigError", "NotebookFailed"}
+
+
+@dataclass
+class ReportSpec:
+    """One report to render: the notebook, its parameters and where it goes."""
+
+    notebook: str  # file name in notebooks/
+    period: str  # sub-folder of the reports folder, e.g. '2026' or '2026-Q3'
+    stem: str  # output file stem, e.g. 'annual_2026'
+    title: str  # Vietnamese page title
+    params: dict = field(default_factory=dict)
+
+
+@dataclass
+class RenderResult:
+    spec: ReportSpec
+    out_dir: Path
+    files: list[Path]
+    timings: dict[str, float]
+    warnings: list[str]
+
+
+def log(msg: str) -> None:
+    """Progress line for the user (stderr, Vietnamese)."""
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _input_hashes(paths: Paths) -> list[dict]:
+    out = []
+    if paths.raw.exists():
+        for p in sorted(paths.raw.rglob("*")):
+            if p.is_file() and not p.name.startswith("."):
+                out.append(
+                    {
+                        "path": str(p.relative_to(paths.data)),
+                        "sha256": sha256_file(p),
+                        "bytes": p.stat().st_size,
+                    }
+                )
+    return out
+
+
+def execute(spec: ReportSpec, output_nb: Path) -> None:
+    """Execute ``notebooks/<spec.notebook>`` into ``output_nb`` with papermill's API.
+
+    Raises NotebookFailed with the cell number and the (Vietnamese, when raised by parlib)
+    error message when a cell fails.
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        # request_save_on_cell_execute=False: papermill otherwise rewrites the whole notebook,
+        # images included, before and after every cell (measured: ~1 s per quarterly report);
+        # it still writes it once at the end, and before raising when a cell fails.
+        pm.execute_notebook(
+            str(NOTEBOOKS_DIR / spec.notebook),
+            str(output_nb),
+            parameters=spec.params,
+            kernel_name="python3",
+            cwd=str(PROJECT_ROOT),
+            progress_bar=False,
+            log_output=False,
+            report_mode=False,
+            request_save_on_cell_execute=False,
+        )
+    except PapermillExecutionError as exc:
+        if exc.ename in _PARLIB_ERRORS:
+            raise NotebookFailed(
+                f"{exc.evalue}\n(sổ phân tích {spec.notebook}, ô số {exc.exec_count})"
+            ) from exc
+        raise NotebookFailed(
+            f"Sổ phân tích {spec.notebook} dừng ở ô số {exc.exec_count}: {exc.ename}: {exc.evalue}\n"
+            f"Xem chi tiết trong tệp {output_nb.name} (đã giữ lại ở {output_nb.parent})."
+        ) from exc
+
+
+def export_html(executed_nb: Path, html_path: Path, title: str) -> list[str]:
+    """Export ``executed_nb`` to self-contained HTML; returns the stderr texts removed."""
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    nb = nbformat.read(str(executed_nb), as_version=4)
+    nb = copy.deepcopy(nb)
+    removed: list[str] = []
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        kept = []
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                removed.append(out.get("text", ""))
+            else:
+                kept.append(out)
+        cell["outputs"] = kept
+    nb.metadata["title"] = title
+    exporter = HTMLExporter(template_name="parlib_report", extra_template_basedirs=[str(TEMPLATES_DIR)])
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.embed_images = True
+    exporter.language_code = "vi"
+    tags = TagRemovePreprocessor(
+        remove_cell_tags={"remove_cell"},
+        remove_all_outputs_tags={"remove_output"},
+        remove_input_tags={"remove_input"},
+    )
+    exporter.register_preprocessor(tags, enabled=True)
+    body, _ = exporter.from_notebook_node(nb)
+    write_text(html_path, body)
+    return removed
+
+
+# Packages whose version can change what a report shows (numbers, charts, HTML).
+_KEY_PACKAGES = (
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "seaborn",
+    "pyarrow",
+    "python-calamine",
+    "openpyxl",
+    "papermill",
+    "nbconvert",
+    "nbformat",
+    "nbclient",
+    "ipykernel",
+    "jinja2",
+)
+
+
+def _package_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in _KEY_PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = ""
+    return out
+
+
+def build_key(spec: ReportSpec, paths: Paths, inputs: list[dict]) -> str:
+    """SHA-256 of everything a report is made from: the notebook, the HTML template, the whole
+    parlib package source, the parameters and title, the data folder and the checksum of every
+    raw input file, Python and the versions of the packages that compute and render it.
+    Two runs with the same key produce the same report (up to its timestamps)."""
+
+    h = hashlib.sha256()
+    for p in [NOTEBOOKS_DIR / spec.notebook, *sorted(q for q in TEMPLATES_DIR.rglob("*") if q.is_file())]:
+        h.update(p.name.encode("utf-8"))
+        h.update(sha256_file(p).encode("ascii"))
+    payload = {
+        "notebook_and_template": h.hexdigest(),
+        "parlib": code_fingerprint(),
+        "version": __version__,
+        "params": spec.params,
+        "title": spec.title,
+        "stem": spec.stem,
+        "data_dir": str(paths.data.resolve()),
+        "inputs": inputs,
+        "python": sys.version,
+        "packages": _package_versions(),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def _file_records(files: list[Path], base: Path) -> list[dict]:
+    return [{"path": p.relative_to(base).as_posix(), "sha256": sha256_file(p)} for p in sorted(files)]
+
+
+def _changed(records: list[dict], base: Path) -> str | None:
+    """The first recorded file that is missing or whose bytes changed (provenance sidecars:
+    missing only, their creation time differs on every write), else None."""
+    for rec in records:
+        p = base / rec["path"]
+        if not p.is_file():
+            return rec["path"]
+        if not p.name.endswith(".provenance.json") and sha256_file(p) != rec["sha256"]:
+            return rec["path"]
+    return None
+
+
+def _local_time(iso) -> str:
+    """'2026-11-24T07:00:57+00:00' -> '14:00 ngày 24/11/2026' (the machine's time zone)."""
+    try:
+        t = datetime.fromisoformat(str(iso)).astimezone()
+    except ValueError:
+        return str(iso)
+    return f"{t:%H:%M} ngày {t:%d/%m/%Y}"
+
+
+def reusable(spec: ReportSpec, paths: Paths, key: str) -> RenderResult | None:
+    """The published report of ``spec`` when it was built from exactly the same things
+    (``build_key``) and nothing it published (report files, processed tables) was removed or
+    changed since; None otherwise (with a line saying why, when a report exists)."""
+    out_dir = paths.report_dir(spec.period)
+    manifest_path = out_dir / f"{spec.stem}.manifest.json"
+    if not manifest_path.is_file():
+        return None
+    try:
+        m = json.loads(manifest_path.read_text(encoding="utf-8"))
+        same = m.get("build_key") == key and bool(m.get("outputs"))
+        changed = (
+            (_changed(m["outputs"], out_dir) or _changed(m.get("processed", []), paths.data))
+            if same
+            else None
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log(f"  • Không đọc được {manifest_path.name} ({type(exc).__name__}): lập lại báo cáo.")
+        return None
+    if not same:
+        return None
+    if changed:
+        log(f"  • Tệp {changed} đã bị xoá hoặc sửa sau lần lập trước: lập lại báo cáo.")
+        return None
+    remove_stale_staging(out_dir)
+    remove_stale_parts(paths.processed)
+    log(
+        f"  • Dữ liệu, mã nguồn và tham số không đổi kể từ lần lập lúc {_local_time(m.get('finished_at'))}: "
+        "dùng lại báo cáo đã lập (thêm --force để lập lại)."
+    )
+    files = sorted([out_dir / r["path"] for r in m["outputs"]] + [manifest_path])
+    return RenderResult(spec, out_dir, files, {"reused": True}, list(m.get("warnings", [])))
+
+
+class _Background:
+    """``fn()`` in a forked child process (a thread where fork is unavailable): it runs on the
+    second core without holding the GIL, and the memory it used is returned when it exits.
+    ``join`` waits and logs (never hides) a failure: the notebook reads the same files itself."""
+
+    def __init__(self, fn):
+        import multiprocessing
+        import threading
+
+        self.error: str | None = None
+        if "fork" in multiprocessing.get_all_start_methods():
+            self.worker = multiprocessing.get_context("fork").Process(
+                target=fn, name="parlib-warm", daemon=True
+            )
+        else:
+            self.worker = threading.Thread(target=self._run, args=(fn,), name="parlib-warm", daemon=True)
+        self.worker.start()
+
+    def _run(self, fn) -> None:
+        try:
+            fn()
+        except Exception as exc:  # reported by join()
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    def join(self) -> None:
+        self.worker.join()
+        code = getattr(self.worker, "exitcode", 0)
+        if code:
+            self.error = f"mã thoát {code}"
+        if self.error is not None:
+            log(f"  ! Đọc trước dữ liệu song song bị lỗi ({self.error}); sổ phân tích đã tự đọc lại dữ liệu.")
+
+
+def render(
+    spec: ReportSpec, paths: Paths, *, extra_manifest: dict | None = None, force: bool = False, warm=None
+) -> RenderResult:
+    """Execute one notebook and publish its outputs into ``<out>/<period>/`` atomically.
+
+    The notebook receives ``output_dir`` (the staging folder) among its parameters and
+    writes its own ``<stem>.xlsx`` and ``summary.json`` there. Unless ``force``, a report whose
+    inputs, code, parameters and published files are unchanged is not rebuilt
+    (:func:`reusable`); the result then has ``timings == {"reused": True}``. ``warm``: a
+    function run in a child process while the kernel starts (e.g. filling the parse cache).
+    """
+    out_dir = paths.report_dir(spec.period)
+    inputs = _input_hashes(paths)
+    key = build_key(spec, paths, inputs)
+    if not force and (hit := reusable(spec, paths, key)) is not None:
+        return hit
+    timings: dict[str, float] = {}
+    started = datetime.now(timezone.utc)
+    wall_start = time.time()
+    with ReportStage(out_dir) as stage:
+        params = dict(spec.params)
+        params.update({"data_dir": str(paths.data), "output_dir": str(stage.staging)})
+        spec_run = ReportSpec(spec.notebook, spec.period, spec.stem, spec.title, params)
+        nb_out = stage.path(f"{spec.stem}.ipynb")
+        t0 = time.perf_counter()
+        log(f"  • Chạy sổ phân tích {spec.notebook} …")
+        background = _Background(warm) if warm is not None else None
+        try:
+            execute(spec_run, nb_out)
+        except NotebookFailed:
+            if nb_out.exists():  # keep the failed notebook for diagnosis, outside the report folder
+                failed = paths.out / ".failed"
+                failed.mkdir(parents=True, exist_ok=True)
+                nb_out.replace(failed / nb_out.name)
+            raise
+        finally:
+            if background is not None:
+                background.join()
+        timings["execute_s"] = round(time.perf_counter() - t0, 3)
+        t0 = time.perf_counter()
+        log("  • Xuất báo cáo HTML …")
+        warnings = export_html(nb_out, stage.path(f"{spec.stem}.html"), spec.title)
+        timings["export_html_s"] = round(time.perf_counter() - t0, 3)
+        # processed tables this run wrote (the notebook writes them while it runs)
+        written = (
+            [
+                p
+                for p in paths.processed.glob("*")
+                if p.is_file() and not p.name.startswith(".") and p.stat().st_mtime >= wall_start - 1.0
+            ]
+            if paths.processed.is_dir()
+            else []
+        )
+        manifest = {
+            "report": spec.stem,
+            "notebook": spec.notebook,
+            "title": spec.title,
+            "parameters": {k: v for k, v in spec.params.items()},
+            "data_dir": str(paths.data),
+            "code_version": code_version(),
+            "python": sys.version.split()[0],
+            "started_at": started.isoformat(timespec="seconds"),
+            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "timings": timings,
+            "warnings": warnings,
+            "inputs": inputs,
+            "build_key": key,
+            "outputs": _file_records([p for p in stage.staging.iterdir() if p.is_file()], stage.staging),
+            "processed": _file_records(written, paths.data),
+        }
+        if extra_manifest:
+            manifest.update(extra_manifest)
+        write_json(stage.path(f"{spec.stem}.manifest.json"), manifest)
+        files = sorted(p.name for p in stage.staging.iterdir())
+    return RenderResult(spec, out_dir, [out_dir / f for f in files], timings, warnings)
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
