@@ -231,13 +231,15 @@ def build(cells: list[tuple], title: str) -> nbformat.NotebookNode:
     return nb
 
 
+NOTEBOOKS = {
+    "annual.ipynb": (ANNUAL, "Phân tích Chỉ số CCHC (PAR INDEX) năm"),
+    "compare.ipynb": (COMPARE, "So sánh Chỉ số CCHC giữa hai năm"),
+    "quarterly.ipynb": (QUARTERLY, "Theo dõi CCHC và SIPAS hằng quý"),
+}
+
+
 def main() -> None:
-    notebooks = {
-        "annual.ipynb": (ANNUAL, "Phân tích Chỉ số CCHC (PAR INDEX) năm"),
-        "compare.ipynb": (COMPARE, "So sánh Chỉ số CCHC giữa hai năm"),
-        "quarterly.ipynb": (QUARTERLY, "Theo dõi CCHC và SIPAS hằng quý"),
-    }
-    for name, (cells, title) in notebooks.items():
+    for name, (cells, title) in NOTEBOOKS.items():
         nbformat.write(build(cells, title), str(NB_DIR / name))
         print("wrote", NB_DIR / name)
 
