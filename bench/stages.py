@@ -67,7 +67,7 @@ def _timed(fn):
 
 @stage
 def parse_xlsx_calamine(root: Path) -> dict:
-    """The last quarter's .xlsx through parlib.readers.read_cells (calamine + cell grid)."""
+    """The last quarter's .xlsx through parlib.ingest.readers.read_cells (calamine + cell grid)."""
     from parlib.ingest.readers import read_cells
 
     s, (cells, _) = _timed(
@@ -108,7 +108,7 @@ def parse_xlsx_openpyxl(root: Path) -> dict:
 
 @stage
 def parse_csv(root: Path) -> dict:
-    """The same export as CSV through parlib.readers.read_cells."""
+    """The same export as CSV through parlib.ingest.readers.read_cells."""
     from parlib.ingest.readers import read_cells
 
     s, (cells, _) = _timed(lambda: read_cells(root / "parse" / f"ho_so_{YEAR}_Q{QUARTER}.csv"))
@@ -278,7 +278,7 @@ def build_cached(root: Path) -> dict:
 @stage
 def notebook_execute(root: Path) -> dict:
     """papermill execution of notebooks/quarterly.ipynb (build + every section) via
-    parlib.report.execute; the executed notebook is kept in state/ for html_export."""
+    parlib.report.render.execute; the executed notebook is kept in state/ for html_export."""
     from parlib.cli.commands import quarterly_spec
     from parlib.report.render import ReportSpec, execute
 
@@ -308,7 +308,7 @@ def html_export(root: Path) -> dict:
 @stage
 def floor_notebook(root: Path) -> dict:
     """Floor: bench/floor.ipynb (the quarterly notebook's setup and imports, no analysis)
-    executed through parlib.report.execute and exported with export_html, like a report."""
+    executed through parlib.report.render.execute and exported with export_html, like a report."""
     from parlib.report.render import ReportSpec, execute, export_html
 
     state = root / "state"

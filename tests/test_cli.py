@@ -95,3 +95,12 @@ def test_framework_whose_maxima_do_not_add_up_stops_the_annual_run(tmp_path, cap
     assert "Bộ tiêu chí không hợp lệ" in err and "framework_2026.csv" in err and "3.3" in err
     assert not out.exists() or not any(out.iterdir())
     assert not (data / "processed").exists() or not any((data / "processed").glob("*.parquet"))
+
+
+def test_version_is_printed_on_stdout(capsys):
+    import parlib
+
+    with pytest.raises(SystemExit) as e:
+        main(["--version"])
+    assert e.value.code == 0
+    assert capsys.readouterr().out.strip() == f"parlib {parlib.__version__}"

@@ -22,6 +22,7 @@ import sys
 import time
 import traceback
 
+from parlib import __version__
 from parlib.core.errors import ParlibError
 from parlib.core.paths import Paths
 
@@ -41,6 +42,9 @@ def _force(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="parlib", description="Sổ phân tích PAR INDEX và SIPAS.")
+    parser.add_argument(
+        "--version", action="version", version=f"parlib {__version__}", help="in phiên bản rồi thoát"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="LỆNH")
 
     p = sub.add_parser("annual", help="báo cáo phân tích điểm PAR INDEX của một năm")
