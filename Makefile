@@ -31,10 +31,10 @@ lint: env  ## ruff (lint + format check) and the layer contracts (import-linter)
 	$(VENV)/bin/lint-imports
 
 test: lint  ## lint, then the whole test suite (what CI runs)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 test-fast: lint  ## lint and the unit tests (no end-to-end, robustness or round-trip suites)
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest -n auto --dist loadfile -m "not slow"
 
 lab: env  ## open JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab --allow-root --notebook-dir=notebooks

@@ -45,16 +45,21 @@ FIGURES_FILE = PROJECT_ROOT / "tests" / "_artifacts" / "robustness_figures.json"
 
 def record_figures(**figures) -> None:
     """Merge ``figures`` into tests/_artifacts/robustness_figures.json (not committed) and print
-    them, so the numbers of docs/guarantees.md come from an actual run."""
+    them, so the numbers of docs/guarantees.md come from an actual run. Locked: parallel test
+    workers merge into the same file."""
+    import fcntl
+
     FIGURES_FILE.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        current = json.loads(FIGURES_FILE.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        current = {}
-    current.update(figures)
-    FIGURES_FILE.write_text(
-        json.dumps(current, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-    )
+    with open(FIGURES_FILE.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            current = json.loads(FIGURES_FILE.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            current = {}
+        current.update(figures)
+        FIGURES_FILE.write_text(
+            json.dumps(current, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
     print("ROBUSTNESS FIGURES", json.dumps(figures, ensure_ascii=False, sort_keys=True))
 
 

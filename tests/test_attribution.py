@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from parlib.analysis import attribution as A
+from parlib.analysis import loss_tables as L
 from parlib.core.errors import StructuralError
 
 NAN = np.nan
@@ -160,7 +161,7 @@ def test_inputs_not_mutated():
     s, n = make_scores(), make_nodes()
     s0, n0 = s.copy(), n.copy()
     A.loss_by_node(s, n)
-    A.index_summary(s, n, BANDS)
+    L.index_summary(s, n, BANDS)
     pd.testing.assert_frame_equal(s, s0)
     pd.testing.assert_frame_equal(n, n0)
 
@@ -189,11 +190,11 @@ def test_missing_final_propagates_and_is_flagged():
     assert r.not_claimed_points == pytest.approx(0.5)  # known without the final score
     assert math.isnan(row(loss, "1.1").final_points) and row(loss, "1").is_final_missing
     assert row(loss, "2").final_points == pytest.approx(4.9)  # other fields unaffected
-    summ = A.index_summary(s, n, BANDS, loss)
+    summ = L.index_summary(s, n, BANDS, loss)
     assert summ["total_points"] is None and summ["band"] is None
     assert summ["n_missing_final"] == 1 and summ["missing_final_codes"] == ["1.1.2"]
-    assert math.isnan(A.loss_by_stage(loss)["points_lost"].iloc[2])  # regained unknown
-    assert "1.1.2" not in set(A.pareto(loss)["code"])
+    assert math.isnan(L.loss_by_stage(loss)["points_lost"].iloc[2])  # regained unknown
+    assert "1.1.2" not in set(L.pareto(loss)["code"])
 
 
 def test_leaf_missing_from_scoresheet_is_missing_not_zero():
@@ -209,7 +210,7 @@ def test_self_missing_on_appraisal_goes_to_unsplit():
     r = row(loss, "1.1.1")
     assert (r.unsplit_points, r.regained_points, r.points_lost) == pytest.approx((1.0, 0.5, 0.5))
     assert r.is_self_missing and r.stage_basis == "self_missing"
-    st = A.loss_by_stage(loss)
+    st = L.loss_by_stage(loss)
     assert "unsplit" in set(st["stage"])
     assert st["points_lost"].sum() == pytest.approx(loss[loss.is_leaf]["points_lost"].sum(), abs=1e-9)
 
@@ -237,7 +238,7 @@ def test_structural_errors_list_every_problem():
 
 # ------------------------------------------------------------------ summary, bands, fields
 def test_index_summary_by_hand(loss):
-    summ = A.index_summary(make_scores(), make_nodes(), BANDS, loss)
+    summ = L.index_summary(make_scores(), make_nodes(), BANDS, loss)
     # Σ leaf final = 1.75 + 1 + 2 + 2.4 + 2.5 + 6 = 15.65; bonus 0.5 (leaf 1.1.1; parents hold
     # the same sum); penalty 0.25 (leaf 2.2) → total 15.90 of 20 → 79.5 % → below Nhóm II
     assert summ["final_points"] == pytest.approx(15.65)
@@ -253,7 +254,7 @@ def test_index_summary_by_hand(loss):
 def test_parent_bonus_not_matching_leaves_is_structural():
     values = dict(SCORES, **{"1": (NAN, NAN, 99.0, 2.0, 0.0)})  # 2 ≠ 0.5 of its leaves
     with pytest.raises(StructuralError, match="bonus_points"):
-        A.index_summary(make_scores(values), make_nodes(), BANDS)
+        L.index_summary(make_scores(values), make_nodes(), BANDS)
 
 
 @pytest.mark.parametrize(
@@ -269,19 +270,19 @@ def test_parent_bonus_not_matching_leaves_is_structural():
     ],
 )
 def test_band_boundaries_on_unrounded_index(pct, band):
-    assert A.band_for(pct, BANDS)["band"] == band
+    assert L.band_for(pct, BANDS)["band"] == band
 
 
 def test_band_text_thresholds_and_errors():
     bands = pd.DataFrame({"band_name": ["Tốt", "Khá"], "min_pct": ["90,5", "70"]})
-    assert A.band_for(90.5, bands)["band"] == "Tốt"
-    assert A.band_for(60.0, bands)["band"] is None  # below every band
+    assert L.band_for(90.5, bands)["band"] == "Tốt"
+    assert L.band_for(60.0, bands)["band"] is None  # below every band
     with pytest.raises(StructuralError):
-        A.band_for(50.0, pd.DataFrame({"band_name": ["X"], "min_pct": ["cao"]}))
+        L.band_for(50.0, pd.DataFrame({"band_name": ["X"], "min_pct": ["cao"]}))
 
 
 def test_field_table_by_hand(loss):
-    ft = A.field_table(loss).set_index("code")
+    ft = L.field_table(loss).set_index("code")
     # lost: field 1 = 1.25, field 2 = 0.6 + 0.5 = 1.1, field 3 = 2.0; total 4.35
     assert ft["points_lost"].tolist() == pytest.approx([1.25, 1.1, 2.0])
     assert ft["loss_rank"].tolist() == [2, 3, 1]
@@ -292,17 +293,17 @@ def test_field_table_by_hand(loss):
 
 # ------------------------------------------------------------------ breakdowns
 def test_loss_by_stage_reconciles(loss):
-    st = A.loss_by_stage(loss).set_index("stage")["points_lost"]
+    st = L.loss_by_stage(loss).set_index("stage")["points_lost"]
     # not claimed 0.5; cut 0.5 + 0.5 + 0.5 = 1.5; regained 0.25; measured 0.6 + 2 = 2.6
     assert st.to_dict() == pytest.approx(
         {"not_claimed": 0.5, "cut_round1": 1.5, "regained": -0.25, "survey": 2.6}
     )
     assert st.sum() == pytest.approx(4.35, abs=1e-9)
-    assert A.loss_by_stage(loss)["share_pct"].sum() == pytest.approx(100.0)
+    assert L.loss_by_stage(loss)["share_pct"].sum() == pytest.approx(100.0)
 
 
 def test_loss_by_office(loss):
-    off = A.loss_by_office(loss)
+    off = L.loss_by_office(loss)
     # VP 0.25 + 0 + 2 = 2.25; QLXD 0.6 + 0.5 = 1.1; KHTC 1.0
     assert off["owner_office"].tolist() == [
         "Văn phòng Sở",
@@ -317,23 +318,23 @@ def test_loss_by_office(loss):
 
 def test_unassigned_owner_is_labelled():
     n = make_nodes().assign(owner_office=lambda d: d["owner_office"].where(d["code"] != "3.1", ""))
-    off = A.loss_by_office(A.loss_by_node(make_scores(), n))
+    off = L.loss_by_office(A.loss_by_node(make_scores(), n))
     assert row(off.rename(columns={"owner_office": "code"}), A.UNASSIGNED_OFFICE).points_lost == 2.0
 
 
 def test_loss_by_method(loss):
-    m = A.loss_by_method(loss).set_index("method")["points_lost"]
+    m = L.loss_by_method(loss).set_index("method")["points_lost"]
     # appraisal 0.25 + 1 + 0 = 1.25; survey 2; 766 0.6; statistics 0.5
     assert m.to_dict() == pytest.approx({"appraisal": 1.25, "survey": 2.0, "766": 0.6, "statistics": 0.5})
     assert list(m.index) == ["appraisal", "survey", "766", "statistics"]
 
 
 def test_pareto_by_hand(loss):
-    p = A.pareto(loss)
+    p = L.pareto(loss)
     assert p["code"].tolist() == ["3.1", "1.1.2", "2.1", "2.2", "1.1.1"]
     # cumulative 2, 3, 3.6 of 4.35 → 46.0 %, 69.0 %, 82.8 %: 3 leaves reach 80 %
     assert p["cum_share_pct"].iloc[2] == pytest.approx(3.6 / 4.35 * 100)
-    assert p.attrs["n_for_80pct"] == 3 == A.n_for_share(p)
+    assert p.attrs["n_for_80pct"] == 3 == L.n_for_share(p)
     assert p["is_core"].tolist() == [True, True, True, False, False]
 
 
@@ -351,20 +352,20 @@ def test_pareto_exact_80_boundary_and_negative_loss():
         {"1.1": (5.0, 1.0, 1.0, 0, 0), "1.2": (2.0, 1.0, 1.0, 0, 0), "1.3": (2.0, 2.5, 2.5, 0, 0)}
     )
     loss = A.loss_by_node(scores, nodes)
-    p = A.pareto(loss)
-    assert p["code"].tolist() == ["1.1", "1.2"] and A.n_for_share(p) == 1
+    p = L.pareto(loss)
+    assert p["code"].tolist() == ["1.1", "1.2"] and L.n_for_share(p) == 1
     assert row(loss, "1.3").points_lost == pytest.approx(-0.5)
-    assert A.loss_by_stage(loss)["points_lost"].sum() == pytest.approx(4.5)  # 4 + 1 − 0.5
+    assert L.loss_by_stage(loss)["points_lost"].sum() == pytest.approx(4.5)  # 4 + 1 − 0.5
 
 
 def test_top_losses_and_ties(loss):
-    top = A.top_losses(loss)
+    top = L.top_losses(loss)
     assert top["code"].tolist() == ["3.1", "1.1.2", "2.1"]
     # 1.1.2: not claimed 0.5 = net cut 0.5 → tie resolved in favour of "not claimed"
     assert top["stage"].tolist() == ["Điều tra xã hội học", "Tự đánh giá chưa đạt tối đa", "Chỉ số 766"]
     assert top.loc[1, "owner_office"] == "Phòng Kế hoạch - Tài chính"
     values = dict(SCORES, **{"1.1.2": (2.0, 0.0, 0.0, 0.0, 0.0)})  # now 2.0, tied with 3.1
-    tied = A.top_losses(A.loss_by_node(make_scores(values), make_nodes()), n=1)
+    tied = L.top_losses(A.loss_by_node(make_scores(values), make_nodes()), n=1)
     assert tied["code"].tolist() == ["1.1.2", "3.1"]  # both kept, code order within the tie
 
 
@@ -372,8 +373,8 @@ def test_no_loss_at_all():
     # every leaf scored at its maximum (self = max except on the survey leaf)
     full = {r[0]: (r[4] if r[5] != "survey" else NAN, NAN, r[4], 0.0, 0.0) for r in NODES}
     loss = A.loss_by_node(make_scores(full), make_nodes())
-    assert A.pareto(loss).empty and A.n_for_share(A.pareto(loss)) == 0
-    assert A.top_losses(loss).empty
-    st = A.loss_by_stage(loss)
+    assert L.pareto(loss).empty and L.n_for_share(L.pareto(loss)) == 0
+    assert L.top_losses(loss).empty
+    st = L.loss_by_stage(loss)
     assert st["points_lost"].abs().sum() == 0 and st["share_pct"].isna().all()
-    assert A.index_summary(make_scores(full), make_nodes(), BANDS)["band"] == "Nhóm I"
+    assert L.index_summary(make_scores(full), make_nodes(), BANDS)["band"] == "Nhóm I"

@@ -104,3 +104,26 @@ def test_version_is_printed_on_stdout(capsys):
         main(["--version"])
     assert e.value.code == 0
     assert capsys.readouterr().out.strip() == f"parlib {parlib.__version__}"
+
+
+def test_quiet_keeps_results_on_stdout_and_drops_progress(tmp_path, capsys, monkeypatch):
+    """-q: no progress lines on stderr; the result (the generated data folder) still reported."""
+    import logging
+
+    data = tmp_path / "data"
+    shutil.copytree(RAW / "config", data / "raw" / "config")
+    shutil.copytree(RAW / "framework", data / "raw" / "framework")
+    shutil.copytree(RAW / "crosswalk", data / "raw" / "crosswalk")
+    assert (
+        main(["-q", "validate", str(data / "raw" / "framework" / "framework_2026.csv"), "--data", str(data)])
+        == 0
+    )
+    cap = capsys.readouterr()
+    assert "Hoàn thành sau" not in cap.err
+    assert "framework_2026.csv" in cap.out
+    assert logging.getLogger("parlib").level == logging.WARNING
+    assert (
+        main(["validate", str(data / "raw" / "framework" / "framework_2026.csv"), "--data", str(data)]) == 0
+    )
+    assert "Hoàn thành sau" in capsys.readouterr().err  # default: progress on stderr, decimal comma
+    assert logging.getLogger("parlib").level == logging.INFO

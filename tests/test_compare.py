@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from parlib.analysis.compare import compare_province, compare_sentences, decompose_change, restate
+from parlib.analysis.compare import compare_sentences, decompose_change, restate
+from parlib.analysis.province_rank import compare_province
 from parlib.ingest.crosswalk import load_crosswalk
 from parlib.ingest.framework import load_framework
 from parlib.model.crosswalk import enrich_crosswalk

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from parlib.analysis import attribution as A
+from parlib.analysis import loss_tables as L
 from parlib.report import narrative as N
 
 NAN = np.nan
@@ -50,11 +51,11 @@ def tables(scores=SCORES, bonus=0.0, bands=BANDS, n_top=3):
     sc.loc[sc["code"] == "1.1", "bonus_points"] = bonus
     loss = A.loss_by_node(sc, nodes)
     return (
-        A.index_summary(sc, nodes, bands, loss),
-        A.field_table(loss),
-        A.top_losses(loss, n_top),
-        A.loss_by_stage(loss),
-        A.pareto(loss),
+        L.index_summary(sc, nodes, bands, loss),
+        L.field_table(loss),
+        L.top_losses(loss, n_top),
+        L.loss_by_stage(loss),
+        L.pareto(loss),
     )
 
 

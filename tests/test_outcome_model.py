@@ -6,13 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from parlib.analysis.outcome_model import (
-    STATUS_NO_DATA,
-    STATUS_OK,
-    aggregate_outcomes,
-    fit_outcome_glm,
-    segment_shift_tests,
-)
+from parlib.analysis.outcome_model import STATUS_NO_DATA, STATUS_OK, aggregate_outcomes, fit_outcome_glm
+from parlib.analysis.segment_shifts import segment_shift_tests
 from parlib.core.errors import StructuralError
 
 COLS = [

@@ -149,6 +149,7 @@ QUARTERLY = [
         "code",
         "from parlib.pipelines import Paths, quarterly, rootcause\n"
         "from parlib.report import quarterly as rq\n"
+        "from parlib.report import quarterly_sources as rqs\n"
         "from parlib.report.display import show\n"
         "from parlib.report.quarterly_outputs import write_outputs\n"
         "from parlib.report.rootcause_text import show_root_causes\n"
@@ -188,13 +189,13 @@ QUARTERLY = [
     ),
     ("code", "rq.points_section(res)", []),
     ("md", "## 7. Mức độ hài lòng của người dân, tổ chức"),
-    ("code", "rq.satisfaction_section(res)", []),
+    ("code", "rqs.satisfaction_section(res)", []),
     ("md", "## 8. Phản ánh, kiến nghị"),
-    ("code", "rq.feedback_section(res)", []),
+    ("code", "rqs.feedback_section(res)", []),
     ("md", "## 9. Bộ chỉ số phục vụ người dân, doanh nghiệp (766)"),
-    ("code", "rq.index766_section(res)", []),
+    ("code", "rqs.index766_section(res)", []),
     ("md", "## 10. Tiến độ các nhiệm vụ của Kế hoạch"),
-    ("code", "rq.tasks_section(res)", []),
+    ("code", "rqs.tasks_section(res)", []),
     (
         "md",
         "## 11. Nguyên nhân và đề xuất khắc phục\n\nCác tiêu chí thành phần có nguy cơ mất điểm: chỉ tiêu nào, "

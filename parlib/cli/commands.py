@@ -7,17 +7,18 @@ with a Vietnamese message before any notebook starts), then renders its report(s
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 from parlib.core.errors import ConfigError
+from parlib.core.log import progress as log
+from parlib.core.log import warn
 from parlib.core.paths import PROJECT_ROOT, Paths
 from parlib.core.vnformat import quarter_label
 from parlib.generate.annual import generate_annual
 from parlib.generate.operational import generate
 from parlib.ingest.validate import validate_path
 from parlib.pipelines import annual, quarterly
-from parlib.report.render import ReportSpec, log, render
+from parlib.report.render import ReportSpec, render
 
 
 def _latest_year_with(dir_: Path, pattern: str) -> int | None:
@@ -152,7 +153,6 @@ def _warm(year: int, quarter: int, paths: Paths):
 
 def _done(res) -> None:
     html = [f for f in res.files if f.suffix == ".html"]
-    log(f"  ✓ {res.spec.title}: {html[0] if html else res.out_dir}")
+    print(f"✓ {res.spec.title}: {html[0] if html else res.out_dir}", flush=True)  # the result: stdout
     if res.warnings:
-        log(f"  ! {len(res.warnings)} cảnh báo kỹ thuật đã được ghi trong manifest.json")
-    sys.stderr.flush()
+        warn(f"  ! {len(res.warnings)} cảnh báo kỹ thuật đã được ghi trong manifest.json")

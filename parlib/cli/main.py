@@ -7,7 +7,9 @@
     parlib generate [--scenario FILE]            regenerate the synthetic sample data
     parlib all                                   the default reports on the bundled data
 
-Every subcommand takes ``--data DIR`` (default: the project's ``data/``) and ``--out DIR``
+``parlib --version`` prints the version; ``-q`` keeps only warnings, errors and results, ``-v``
+adds detail. Progress goes to standard error, results (report paths, validation tables) to
+standard output. Every subcommand takes ``--data DIR`` (default: the project's ``data/``) and ``--out DIR``
 (default: ``reports/``). A report whose raw inputs, code, parameters and published files are
 unchanged since it was last built is reused, not rebuilt; ``--force`` (annual, quarterly,
 compare, all) rebuilds it anyway. Exit status: 0 success; 1 ``validate`` found errors in the file;
@@ -24,7 +26,9 @@ import traceback
 
 from parlib import __version__
 from parlib.core.errors import ParlibError
+from parlib.core.log import progress, set_verbosity
 from parlib.core.paths import Paths
+from parlib.core.vnformat import fmt_num
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -45,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--version", action="version", version=f"parlib {__version__}", help="in phiên bản rồi thoát"
     )
+    loud = parser.add_mutually_exclusive_group()
+    loud.add_argument("-q", "--quiet", action="store_true", help="chỉ in cảnh báo, lỗi và kết quả")
+    loud.add_argument("-v", "--verbose", action="store_true", help="in thêm chi tiết từng bước")
     sub = parser.add_subparsers(dest="command", required=True, metavar="LỆNH")
 
     p = sub.add_parser("annual", help="báo cáo phân tích điểm PAR INDEX của một năm")
@@ -82,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    set_verbosity(-1 if args.quiet else 1 if args.verbose else 0)
     paths = Paths.from_args(args.data, args.out)
     started = time.perf_counter()
     try:
@@ -103,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 3
-    print(f"Hoàn thành sau {time.perf_counter() - started:.1f} giây.", file=sys.stderr)
+    progress(f"Hoàn thành sau {fmt_num(time.perf_counter() - started, 1)} giây.")
     return code
 
 

@@ -1,5 +1,9 @@
 """Every path the project uses, derived from the project root or from --data/--out.
 
+The default data and reports folders can also be set with the environment variables
+``PARLIB_DATA_DIR`` and ``PARLIB_REPORTS_DIR`` (the test suite points them at a scratch copy
+of the sample, so no test writes into the checkout).
+
 Folder vocabulary (see README):
     data/raw/            inputs exactly as received; never modified by parlib
     data/raw/config/     analyst-maintained parameter files (bands, targets, layouts...)
@@ -10,7 +14,8 @@ Folder vocabulary (see README):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -21,18 +26,31 @@ DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_REPORTS_DIR = PROJECT_ROOT / "reports"
 
 
+def default_data_dir() -> Path:
+    """``$PARLIB_DATA_DIR`` when set, else the project's ``data/``."""
+    env = os.environ.get("PARLIB_DATA_DIR")
+    return Path(env).resolve() if env else DEFAULT_DATA_DIR
+
+
+def default_reports_dir() -> Path:
+    """``$PARLIB_REPORTS_DIR`` when set, else the project's ``reports/``."""
+    env = os.environ.get("PARLIB_REPORTS_DIR")
+    return Path(env).resolve() if env else DEFAULT_REPORTS_DIR
+
+
 @dataclass(frozen=True)
 class Paths:
     """Paths of one run. ``data`` holds raw/ and processed/; ``out`` holds the reports."""
 
-    data: Path = DEFAULT_DATA_DIR
-    out: Path = DEFAULT_REPORTS_DIR
+    data: Path = field(default_factory=default_data_dir)
+    out: Path = field(default_factory=default_reports_dir)
 
     @classmethod
     def from_args(cls, data: str | Path | None = None, out: str | Path | None = None) -> "Paths":
+        """Paths from the ``--data`` / ``--out`` arguments (the defaults when not given)."""
         return cls(
-            Path(data).resolve() if data else DEFAULT_DATA_DIR,
-            Path(out).resolve() if out else DEFAULT_REPORTS_DIR,
+            Path(data).resolve() if data else default_data_dir(),
+            Path(out).resolve() if out else default_reports_dir(),
         )
 
     @property

@@ -193,3 +193,34 @@ def _subtotal_field(text: str, current: str | None) -> str | None:
         tok = m.group(1)
         return str(int(tok)) if tok.isdigit() else (str(roman_to_int(tok)) if roman_to_int(tok) else current)
     return current
+
+
+PRINT_TOL = 0.005 + 1e-9  # printed values are rounded to 2 decimals
+TOL = 1e-9
+SCORE_COLUMNS_OUT = [
+    "year",
+    "unit_name",
+    "code",
+    "level",
+    "is_leaf",
+    "name",
+    "max_points",
+    "self_points",
+    "appraisal1_points",
+    "explanation",
+    "final_points",
+    "bonus_points",
+    "penalty_points",
+    "reason",
+    "source",
+    "sheet",
+    "row",
+]
+COLUMN_VI = {
+    "max_points": "điểm tối đa",
+    "self_points": "điểm tự đánh giá",
+    "appraisal1_points": "điểm thẩm định lần 1",
+    "final_points": "điểm thẩm định cuối cùng",
+    "bonus_points": "điểm thưởng",
+    "penalty_points": "điểm trừ",
+}

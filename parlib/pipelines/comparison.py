@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from parlib.analysis.compare import compare_province, compare_sentences, decompose_change, field_table_vi
+from parlib.analysis.compare import compare_sentences, decompose_change, field_table_vi
+from parlib.analysis.province_rank import compare_province
 from parlib.core.catalog import crosswalk_path, province_path
 from parlib.core.paths import Paths
 from parlib.core.vnformat import fmt_int, fmt_num

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from parlib.analysis.attribution import TOL, n_for_share
+from parlib.analysis.attribution import TOL
+from parlib.analysis.loss_tables import n_for_share
 from parlib.core.vnformat import fmt_int, fmt_num, fmt_pct
 
 LEVEL_VI = {"field": "lĩnh vực", "criterion": "tiêu chí", "subcriterion": "tiêu chí thành phần"}

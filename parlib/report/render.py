@@ -35,6 +35,7 @@ from parlib.core.io import (
     write_json,
     write_text,
 )
+from parlib.core.log import progress as log
 from parlib.core.paths import NOTEBOOKS_DIR, PROJECT_ROOT, TEMPLATES_DIR, Paths
 
 
@@ -64,11 +65,6 @@ class RenderResult:
     files: list[Path]
     timings: dict[str, float]
     warnings: list[str]
-
-
-def log(msg: str) -> None:
-    """Progress line for the user (stderr, Vietnamese)."""
-    print(msg, file=sys.stderr, flush=True)
 
 
 def _input_hashes(paths: Paths) -> list[dict]:

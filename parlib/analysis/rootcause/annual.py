@@ -12,9 +12,7 @@ from parlib.analysis.decompose import rollup
 from parlib.analysis.rootcause.evidence import (
     DOSSIER_KPIS,
     EPS,
-    DossierSource,
     Evidence,
-    SurveySource,
     _blank,
     _compare,
     _node_info,
@@ -29,6 +27,7 @@ from parlib.analysis.rootcause.evidence import (
     ytd_label,
     ytd_window,
 )
+from parlib.analysis.rootcause.sources import DossierSource, SurveySource
 from parlib.core.labels import STAGE_VI
 from parlib.core.vnformat import fmt_num
 

@@ -14,9 +14,7 @@ from parlib.analysis.rootcause.evidence import (
     DOSSIER_KPIS,
     EPS,
     MAX_SEGMENTS,
-    DossierSource,
     Evidence,
-    SurveySource,
     _blank,
     _compare,
     _drivers,
@@ -34,6 +32,7 @@ from parlib.analysis.rootcause.evidence import (
     survey_factor_links,
     ytd_label,
 )
+from parlib.analysis.rootcause.sources import DossierSource, SurveySource
 from parlib.analysis.stats import two_proportion_test
 from parlib.core.labels import MEASURE_LABELS
 from parlib.core.vnformat import quarter_label

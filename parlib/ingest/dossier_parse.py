@@ -1,0 +1,201 @@
+"""Parsing one dossier export's cells into typed columns (text, dates in both styles, codes,
+flags, counts), with one issue row per unreadable cell.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from parlib.core.cells import parse_datetimes, parse_numbers
+from parlib.core.issues import ISSUE_COLUMNS, excel_cell, issues_frame
+from parlib.core.text import fold, normalise_text
+from parlib.ingest.dossier_columns import (
+    _CHANNELS,
+    COUNT_COLUMNS,
+    DATE_COLUMNS,
+    FLAG_COLUMNS,
+    HEADERS,
+    TEXT_COLUMNS,
+    _bools,
+    _map_unique,
+)
+from parlib.model.dossier_rules import (
+    STATUS_CODES,
+)
+
+
+def _text(s: pd.Series) -> pd.Series:
+    """NFC, collapsed whitespace; blank -> missing (str dtype)."""
+    out = _map_unique(s, normalise_text).astype("str")
+    return out.where(out.str.len() > 0)
+
+
+def _dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """parse_datetimes with a vectorised fast path for all-datetime or ``dd/mm/yyyy HH:MM`` text
+    columns; dates outside 2000–2100 are bad."""
+    kind = pd.api.types.infer_dtype(s, skipna=True)
+    if kind not in ("datetime", "datetime64", "date", "empty", "string"):
+        return parse_datetimes(s)
+    bad = pd.Series(False, index=s.index)
+    if kind == "string":
+        out = pd.to_datetime(s.str.strip(), format="%d/%m/%Y %H:%M", errors="coerce").astype("datetime64[us]")
+        rest = out.isna() & s.notna()
+        if rest.any():
+            out.loc[rest], bad.loc[rest] = parse_datetimes(s[rest])
+    else:
+        out = pd.to_datetime(s, errors="coerce").astype("datetime64[us]")
+    wrong = out.notna() & ((out.dt.year < 2000) | (out.dt.year > 2100))
+    return out.where(~wrong), bad | wrong
+
+
+def _codes(s: pd.Series) -> pd.Series:
+    """Procedure codes as text; a number such as 1.00972 typed in a cell -> '1.009720'."""
+    num = _map_unique(s, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
+    num = num.fillna(False).astype(bool)
+    out = _text(s.astype(object).where(~num, None))
+    if num.any():
+        out.loc[num] = s[num].map(lambda v: f"{float(v):.6f}")
+    return out
+
+
+def _issues(
+    df: pd.DataFrame,
+    mask,
+    severity: str,
+    rule: str,
+    column: str,
+    message,
+    value=None,
+    colmaps: dict | None = None,
+) -> pd.DataFrame:
+    """Vectorised issues rows for the rows of ``df`` selected by ``mask``; ``colmaps`` maps
+    source file -> {logical column: 1-based Excel column} for the cell reference."""
+    sel = df[np.asarray(mask, dtype=bool)]
+    if sel.empty:
+        return issues_frame()
+    vals = sel[column] if value is None and column in sel else value
+    cells = [
+        excel_cell(int(r), (colmaps or {}).get(f, {})[column]) if column in (colmaps or {}).get(f, {}) else ""
+        for f, r in zip(sel["source_file"], sel["source_row"])
+    ]
+    out = pd.DataFrame(
+        {
+            "severity": severity,
+            "rule": rule,
+            "source": sel["source_file"].to_numpy(),
+            "sheet": sel["sheet"].to_numpy(),
+            "cell": cells,
+            "row": sel["source_row"].to_numpy(),
+            "column": HEADERS.get(column, [column])[0],
+            "code": sel["dossier_id"].fillna("").astype(str).to_numpy(),
+            "value": pd.Series(vals, index=sel.index).fillna("").astype(str).to_numpy(),
+            "message": message.loc[sel.index].to_numpy() if isinstance(message, pd.Series) else message,
+        }
+    )
+    return out[ISSUE_COLUMNS]
+
+
+def _fmt(ts: pd.Series, with_time: bool = False) -> pd.Series:
+    """dd/mm/yyyy[ HH:MM] without dt.strftime (slow)."""
+
+    def z(x, w=2):
+        return x.astype("Int64").astype(str).str.zfill(w)
+
+    out = z(ts.dt.day) + "/" + z(ts.dt.month) + "/" + z(ts.dt.year, 4)
+    if with_time:
+        out = out + " " + z(ts.dt.hour) + ":" + z(ts.dt.minute)
+    return out.fillna("")
+
+
+def _parse(raw: pd.DataFrame, colmaps: dict, issues: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.Series]:
+    """Typed frame of one export and the status per row: '' = usable, 'skip' = not a dossier
+    row, otherwise the Vietnamese rejection reason (an error issue names the offending cell)."""
+    df = raw[["source_file", "sheet", "source_row", "file_rank"]].copy()
+    reason = pd.Series("", index=raw.index, dtype=object)
+    where = pd.Series("dossier_id", index=raw.index, dtype=object)
+    none = pd.Series(None, index=raw.index, dtype=object)
+
+    def reject(mask, text: str, col: str) -> None:
+        mask = pd.Series(mask, index=raw.index).fillna(False).astype(bool) & (reason == "")
+        reason.loc[mask] = text
+        where.loc[mask] = col
+
+    for c in TEXT_COLUMNS:
+        df[c] = (_codes if c == "procedure_code" else _text)(raw[c] if c in raw else none)
+    df["status_code"] = _map_unique(df["status"], lambda v: STATUS_CODES.get(fold(v))).astype("str")
+    skip = df["dossier_id"].isna() & df["procedure_code"].isna() & raw.get("received_at", none).isna()
+    reject(df["dossier_id"].isna(), "thiếu số hồ sơ", "dossier_id")
+    reject(df["procedure_code"].isna(), "thiếu mã TTHC", "procedure_code")
+    for c in DATE_COLUMNS:
+        df[c], bad = _dates(raw[c] if c in raw else none)
+        reject(bad, f"ngày không hợp lệ ở cột «{HEADERS[c][0]}»", c)
+    reject(df["received_at"].isna(), "thiếu ngày tiếp nhận", "received_at")
+    for c in COUNT_COLUMNS:
+        if c in raw:
+            num, bad = parse_numbers(raw[c])
+            wrong = bad | (num < 0) | (num.notna() & (num != np.floor(num)))
+            reject(wrong, f"giá trị không hợp lệ ở cột «{HEADERS[c][0]}»", c)
+            df[c] = num.where(~bad & (num >= 0), 0).fillna(0).round().astype("Int64")
+        else:
+            df[c] = pd.array([pd.NA] * len(raw), dtype="Int64")
+    for c in FLAG_COLUMNS:
+        if c not in raw:
+            df[c] = pd.array([pd.NA] * len(raw), dtype="boolean")
+            continue
+        df[c], bad = _bools(raw[c])
+        issues.append(
+            _issues(
+                df.assign(**{c: raw[c]}),
+                bad & (reason == "") & ~skip,
+                "warning",
+                "bad_flag",
+                c,
+                "Giá trị phải là «Có» hoặc «Không»; coi như không rõ.",
+                colmaps=colmaps,
+            )
+        )
+    if "channel" in raw:
+        key = _map_unique(raw["channel"], lambda v: fold(f"{v:g}" if isinstance(v, (int, float)) else v))
+        df["channel"] = key.map(_CHANNELS).where(key.notna(), 1).astype("Int64")
+        issues.append(
+            _issues(
+                df.assign(channel=raw["channel"]),
+                df["channel"].isna() & (reason == "") & ~skip,
+                "warning",
+                "bad_channel",
+                "channel",
+                "Kênh nộp phải là 1, 2 hoặc 3; coi như không rõ.",
+                colmaps=colmaps,
+            )
+        )
+    else:
+        df["channel"] = pd.array([pd.NA] * len(raw), dtype="Int64")
+    issues.append(
+        _issues(
+            df,
+            df["status"].notna() & df["status_code"].isna() & (reason == ""),
+            "warning",
+            "unknown_status",
+            "status",
+            "Trạng thái không có trong danh mục trạng thái của mẫu xuất hồ sơ.",
+            colmaps=colmaps,
+        )
+    )
+    reason.loc[skip] = "skip"
+    rejected = (reason != "") & ~skip
+    for col in where[rejected].unique():
+        sel = rejected & (where == col)
+        shown = raw[col] if col in raw else none
+        issues.append(
+            _issues(
+                df.assign(**{col: shown}),
+                sel,
+                "error",
+                "row_rejected",
+                col,
+                "Dòng bị loại: " + reason,
+                colmaps=colmaps,
+            )
+        )
+    return df, reason
