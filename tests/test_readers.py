@@ -113,3 +113,16 @@ def test_pii_headers_and_scrub():
     assert scrub_text("Gọi 0912 345 678 hoặc a.b@x.vn") == "Gọi [đã ẩn] hoặc [đã ẩn]"
     assert scrub_text("CCCD 066123456789 xin trả lời") == "CCCD [đã ẩn] xin trả lời"
     assert scrub_text("Hồ sơ 15 ngày") == "Hồ sơ 15 ngày"
+
+
+def test_huge_excel_serial_is_bad_not_an_overflow():
+    """106752.5 days after 1899-12-30 is past the nanosecond range (found by the fuzz test):
+    a serial outside the accepted years is a bad cell, never a crash."""
+    import pandas as pd
+
+    from parlib.core.cells import parse_datetimes
+
+    out, bad = parse_datetimes(pd.Series([106752.5, 2958465.0, 46000.25], dtype=object))
+    assert bad.tolist() == [True, True, False]
+    assert out.isna().tolist() == [True, True, False]
+    assert out.iloc[2] == pd.Timestamp("2025-12-09 06:00")  # 46000 = 09/12/2025, .25 = 06:00

@@ -117,7 +117,11 @@ def parse_datetimes(
         out.loc[is_dt] = pd.to_datetime(s[is_dt].map(pd.Timestamp), errors="coerce")
     if is_num.any():
         nums = pd.to_numeric(s[is_num], errors="coerce")
-        ok = nums.between(1, 2958465)
+        # serials of the accepted years only (a larger one is a typo, and beyond ~106 000 days
+        # it would overflow the nanosecond timedelta)
+        lo = (pd.Timestamp(min_year, 1, 1) - _EXCEL_EPOCH).days
+        hi = (pd.Timestamp(max_year + 1, 1, 1) - _EXCEL_EPOCH).days
+        ok = nums.between(max(1, lo), hi, inclusive="left")
         out.loc[nums[ok].index] = (_EXCEL_EPOCH + pd.to_timedelta(nums[ok], unit="D")).dt.round("s")
         bad.loc[nums[~ok].index] = True
     is_txt = ~(is_blank | is_dt | is_num)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from parlib.analysis import attribution
+from parlib.analysis import attribution, loss_tables
 from parlib.core.catalog import crosswalk_path, scoresheet_path
 from parlib.core.errors import ConfigError
 from parlib.core.io import write_table
@@ -59,7 +59,7 @@ def score_year(year: int, paths: Paths, *, write: bool = True) -> AnnualResult:
     bands = load_bands(paths)
     nodes = fw.nodes
     loss = attribution.loss_by_node(sheet.scores, nodes)
-    summary = attribution.index_summary(sheet.scores, nodes, bands, loss)
+    summary = loss_tables.index_summary(sheet.scores, nodes, bands, loss)
     issues = issues_frame(sheet.issues.to_dict("records")) if len(sheet.issues) else issues_frame()
     if summary.get("n_missing_final"):
         log = IssueLog()
@@ -77,12 +77,12 @@ def score_year(year: int, paths: Paths, *, write: bool = True) -> AnnualResult:
         scores=sheet.scores,
         loss=loss,
         summary=summary,
-        fields=attribution.field_table(loss),
-        stages=attribution.loss_by_stage(loss),
-        offices=attribution.loss_by_office(loss),
-        methods=attribution.loss_by_method(loss),
-        pareto=attribution.pareto(loss),
-        top=attribution.top_losses(loss, 3),
+        fields=loss_tables.field_table(loss),
+        stages=loss_tables.loss_by_stage(loss),
+        offices=loss_tables.loss_by_office(loss),
+        methods=loss_tables.loss_by_method(loss),
+        pareto=loss_tables.pareto(loss),
+        top=loss_tables.top_losses(loss, 3),
         issues=issues,
         ledger=sheet.ledger,
         inputs=[fw.source, sheet_file, paths.config / "bands.csv", paths.config / "scoresheet_layouts.csv"],
