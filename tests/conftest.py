@@ -5,9 +5,10 @@ Nothing is written into the checkout: before any test module is imported, the bu
 point ``Paths()`` there (so parse caches, processed tables and reports of tests that use the
 default folders land in the scratch copy; each xdist worker has its own).
 
-The suites that run whole pipelines or rewrite many files (end-to-end notebooks, robustness:
-fuzz, mutation, kill and canary runs, parse-cache and generator round trips) are marked
-``slow`` here by module, so ``make test-fast`` runs the unit tests only and ``make test`` all.
+Two folders: ``tests/unit`` (one function or module at a time, seconds) and
+``tests/integration`` (whole pipelines and notebooks, robustness suites: fuzz, mutation, kill
+and canary runs, parse-cache and generator round trips). Everything under ``integration`` is
+marked ``slow``: ``make test-fast`` runs the unit tests, ``make test`` both.
 """
 
 from __future__ import annotations
@@ -22,25 +23,13 @@ import pytest
 _PROJECT = Path(__file__).resolve().parent.parent
 _SCRATCH: list[Path] = []
 
-SLOW_MODULES = {
-    "test_atomic_runs",
-    "test_cache",
-    "test_e2e_annual",
-    "test_e2e_quarterly",
-    "test_fuzz_readers",
-    "test_generate_operational",
-    "test_hostile_text",
-    "test_privacy_canary",
-    "test_report_reuse",
-    "test_rootcause_scenarios",
-    "test_row_accounting",
-    "test_speed_equivalence",
-}
+
+_INTEGRATION = Path(__file__).resolve().parent / "integration"
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if item.module is not None and item.module.__name__.rsplit(".", 1)[-1] in SLOW_MODULES:
+        if Path(str(item.path)).resolve().is_relative_to(_INTEGRATION):
             item.add_marker(pytest.mark.slow)
 
 

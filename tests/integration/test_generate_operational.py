@@ -19,11 +19,12 @@ import pandas as pd
 import pytest
 
 from parlib.core.errors import ConfigError
+from parlib.core.paths import PROJECT_ROOT
 from parlib.generate.operational import generate
 from parlib.generate.scenario import load_scenario
 from parlib.ingest.calendar import load_calendar
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = PROJECT_ROOT
 DEFAULT = ROOT / "scenarios" / "default.toml"
 ALT = ROOT / "tests" / "scenarios" / "alt.toml"
 BUNDLED = ROOT / "data"

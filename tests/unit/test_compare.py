@@ -18,7 +18,7 @@ from parlib.model.framework import Framework
 from parlib.report.figures.compare import plot_waterfall, waterfall_steps
 
 HEADER = "code,parent_code,level,name,max_points,method,kpi,rule,rule_params,owner_office,partner_offices,plan_tasks"
-# Same tiny pair as tests/test_crosswalk.py: every relation, a split and a merge in the same year.
+# Same tiny pair as tests/unit/test_crosswalk.py: every relation, a split and a merge in the same year.
 BASE = [
     "1,,field,LV1,6,,,,,,,",
     "1.1,1,criterion,A,2,appraisal,,,,Văn phòng Sở,,",

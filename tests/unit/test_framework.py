@@ -1,17 +1,17 @@
 """Framework reading, validation and roll-up, on tiny hand-built CSV files."""
 
 import unicodedata
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from parlib.core.errors import ConfigError, StructuralError
+from parlib.core.paths import PROJECT_ROOT
 from parlib.ingest.framework import find_framework, load_framework, load_offices
 from parlib.model.framework import children, leaves, rollup, rule_points, validate_framework
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = PROJECT_ROOT
 RAW = ROOT / "data" / "raw"
 HEADER = "code,parent_code,level,name,max_points,method,kpi,rule,rule_params,owner_office,partner_offices,plan_tasks"
 # A valid tiny framework, total 10: field 1 (6) = 1.1 (leaf criterion, 2) + 1.2 (4 = 1.2.1 1.5 + 1.2.2 2.5);

@@ -10,7 +10,7 @@
   year-to-date counts; the reference stacks the observations once per period and groups them.
 * ``parse_numbers`` takes a vectorised path for numeric cells and plain-digit text; the
   reference is the per-cell loop it was first written as.
-(The parse cache's equivalence is in tests/test_cache.py.)
+(The parse cache's equivalence is in tests/integration/test_cache.py.)
 """
 
 import re

@@ -1,14 +1,13 @@
 """Crosswalk validation on a tiny pair of frameworks holding every relation type."""
 
-from pathlib import Path
-
 import pytest
 
 from parlib.core.errors import StructuralError
+from parlib.core.paths import PROJECT_ROOT
 from parlib.ingest.crosswalk import load_crosswalk
 from parlib.ingest.framework import load_framework
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = PROJECT_ROOT
 HEADER = "code,parent_code,level,name,max_points,method,kpi,rule,rule_params,owner_office,partner_offices,plan_tasks"
 
 # Base 2025 (total 10): field 1 = 1.1 (2) + 1.2 (1) + 1.3 (3); field 2 = 2.1 + 2.2 + 2.3 + 2.4 (1 each).
