@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from parlib.core.errors import Problem, StructuralError
+from parlib.core.numbers import is_blank
 from parlib.core.text import fold, normalise_text
 from parlib.core.vnformat import MISSING, fmt_date, fmt_int, fmt_num, fmt_pct
 from parlib.model.action_rules import FALLBACK, action_rule_table, parse_condition, parse_task_list
@@ -76,17 +77,6 @@ OUT_COLUMNS = [
 ]
 
 
-def _missing(v) -> bool:
-    if v is None or v is pd.NA or v is pd.NaT:
-        return True
-    if isinstance(v, str):
-        return v.strip() == ""
-    try:
-        return bool(math.isnan(v))
-    except (TypeError, ValueError):
-        return False
-
-
 def condition_holds(clauses, row: dict) -> bool:
     """True when every clause holds for ``row``; a missing or empty operand makes it false."""
     ops = {
@@ -100,7 +90,7 @@ def condition_holds(clauses, row: dict) -> bool:
     for name, op, (kind, val) in clauses:
         left = row.get(name)
         right = row.get(val) if kind == "column" else val
-        if _missing(left) or _missing(right):
+        if is_blank(left) or is_blank(right):
             return False
         if kind == "text":
             left, right = str(left).casefold(), str(right).casefold()
@@ -122,7 +112,7 @@ def condition_holds(clauses, row: dict) -> bool:
 def max_count_for_rate(n, target_pct: float) -> int:
     """Most adverse dossiers (e.g. late) allowed among ``n`` while the good rate still reaches
     ``target_pct``: ``floor(n × (1 − target/100))``; ``max_count_for_rate(600, 98) == 12``."""
-    if _missing(n) or _missing(target_pct):
+    if is_blank(n) or is_blank(target_pct):
         raise ValueError("n and target_pct are required")
     return int(math.floor(float(n) * (1 - float(target_pct) / 100) + 1e-9))
 
@@ -130,7 +120,7 @@ def max_count_for_rate(n, target_pct: float) -> int:
 def format_value(name: str, value) -> str | None:
     """Vietnamese text of one placeholder value by the naming rules (module docstring); None
     when the value is missing."""
-    if _missing(value):
+    if is_blank(value):
         return None
     if isinstance(value, (bool, np.bool_)):
         return "có" if value else "không"
@@ -255,7 +245,7 @@ def plan_deadline(task_nos: list[int], tasks: pd.DataFrame, *, as_of=None) -> di
 def _key(row: dict) -> str:
     for c in ("kpi_or_category", "kpi", "category"):
         v = row.get(c)
-        if not _missing(v):
+        if not is_blank(v):
             return str(v)
     return ""
 

@@ -30,11 +30,12 @@ with Q the later year's leaf points. Missing final points count as 0, as in the 
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
+from parlib.core.numbers import round_half_up_decimal
 from parlib.core.vnformat import fmt_num, fmt_pct, fmt_points
 from parlib.model.framework import Framework
 
@@ -323,10 +324,6 @@ def _by_field(table: pd.DataFrame, tn: pd.DataFrame, bn: pd.DataFrame) -> list[d
 # ---------------------------------------------------------------- sentences
 
 
-def _r2(x: float) -> Decimal:
-    return Decimal(repr(float(x))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
 def _moves(x: Decimal) -> str:
     return "tăng" if x > 0 else "giảm"
 
@@ -341,9 +338,12 @@ def compare_sentences(summary: dict, decomposition: pd.DataFrame, top_n: int = 3
     (``top_n``), with the owning office.
     """
     by, ty = summary.get("base_year"), summary.get("target_year")
-    bt, tt = _r2(summary["base_total"]), _r2(summary["target_total"])
+    bt, tt = round_half_up_decimal(summary["base_total"]), round_half_up_decimal(summary["target_total"])
     d = tt - bt
-    fw, bp = _r2(summary["framework_effect"]), _r2(summary["bonus_penalty_change"])
+    fw, bp = (
+        round_half_up_decimal(summary["framework_effect"]),
+        round_half_up_decimal(summary["bonus_penalty_change"]),
+    )
     perf = d - fw - bp
     out = []
     head = f"Tổng điểm năm {ty} đạt {fmt_points(tt)}, "
@@ -364,7 +364,10 @@ def compare_sentences(summary: dict, decomposition: pd.DataFrame, top_n: int = 3
             parts.append(f"{label} không làm thay đổi tổng điểm")
     out.append("Trong đó, " + "; ".join(parts) + ".")
     # displayed components add up to the displayed framework effect: rescaling is the residual
-    new_d, drop_d = _r2(summary.get("new_points", 0.0)), _r2(summary.get("dropped_points", 0.0))
+    new_d, drop_d = (
+        round_half_up_decimal(summary.get("new_points", 0.0)),
+        round_half_up_decimal(summary.get("dropped_points", 0.0)),
+    )
     resc_d = fw - new_d + drop_d
     comp_txt = []
     if new_d != 0:

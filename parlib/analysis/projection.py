@@ -15,15 +15,14 @@ points with a note, never 0.
 
 from __future__ import annotations
 
-import math
 import re
-from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
 
 from parlib.core.cells import parse_numbers
 from parlib.core.errors import ConfigError
+from parlib.core.numbers import is_blank, round_half_up
 from parlib.core.vnformat import fmt_pct
 
 RULES = ("binary", "bands", "linear")
@@ -99,16 +98,7 @@ def score_rule(rule: str, params, value_pct: float, max_points: float) -> float:
         frac = 1.0 if value >= threshold - _EPS else 0.0
     else:
         frac = min(1.0, max(0.0, value / threshold))
-    return _round2(frac * top)
-
-
-def _round2(x: float) -> float:
-    """Half away from zero on the decimal value as written (1.125 -> 1.13), like vnformat."""
-    return float(Decimal(repr(float(x))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)) + 0.0
-
-
-def _blank(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x)) or str(x).strip() in ("", "nan")
+    return round_half_up(frac * top)
 
 
 def _natural(code: str) -> tuple:
@@ -130,11 +120,11 @@ def project_points(
     Raises ConfigError when a rule or its parameters are invalid (every bad node named).
     """
     targets = targets or {}
-    driven = nodes[~nodes["kpi"].map(_blank)] if "kpi" in nodes else nodes.iloc[0:0]
+    driven = nodes[~nodes["kpi"].map(is_blank)] if "kpi" in nodes else nodes.iloc[0:0]
     rows, bad = [], []
     for r in driven.to_dict("records"):
         kpi = str(r["kpi"]).strip()
-        rule = "" if _blank(r.get("rule")) else str(r["rule"]).strip().lower()
+        rule = "" if is_blank(r.get("rule")) else str(r["rule"]).strip().lower()
         params = r.get("rule_params")
         top = parse_numbers(pd.Series([r.get("max_points")], dtype=object))[0].iloc[0]
         value = kpi_values.get(kpi, np.nan)
@@ -164,15 +154,15 @@ def project_points(
                 "name": r.get("name"),
                 "kpi": kpi,
                 "rule": rule or None,
-                "rule_params": None if _blank(params) else str(params),
+                "rule_params": None if is_blank(params) else str(params),
                 "value_pct": value,
                 "target_pct": target,
                 "projected_points": proj,
                 "max_points": top,
-                "points_at_risk": _round2(top - proj) if not np.isnan(proj) else np.nan,
+                "points_at_risk": round_half_up(top - proj) if not np.isnan(proj) else np.nan,
                 "target_points": at_target,
                 "recoverable_points": (
-                    _round2(max(0.0, at_target - proj))
+                    round_half_up(max(0.0, at_target - proj))
                     if not (np.isnan(at_target) or np.isnan(proj))
                     else np.nan
                 ),

@@ -8,22 +8,13 @@ Missing values (None, NaN) are shown as an en dash, never as 0.
 
 from __future__ import annotations
 
-import math
 from datetime import date, datetime
 
 import pandas as pd
 
+from parlib.core.numbers import is_missing, round_half_up_decimal
+
 MISSING = "–"
-
-
-def is_missing(x) -> bool:
-    """True for None, NA, NaT and NaN (the values shown as an en dash)."""
-    if x is None or x is pd.NA or x is pd.NaT:
-        return True
-    try:
-        return bool(math.isnan(x))
-    except (TypeError, ValueError):
-        return False
 
 
 def fmt_num(x, decimals: int = 2, *, sign: bool = False) -> str:
@@ -34,10 +25,7 @@ def fmt_num(x, decimals: int = 2, *, sign: bool = False) -> str:
     """
     if is_missing(x):
         return MISSING
-    from decimal import ROUND_HALF_UP, Decimal
-
-    q = Decimal(1).scaleb(-decimals) if decimals > 0 else Decimal(1)
-    d = Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP)
+    d = round_half_up_decimal(x, max(decimals, 0))
     if d == 0:
         d = abs(d)  # never print '-0,00'
     s = f"{abs(d):,.{decimals}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")

@@ -24,6 +24,7 @@ import pandas as pd
 from parlib.core.cells import parse_numbers
 from parlib.core.errors import Problem, StructuralError
 from parlib.core.issues import IssueLog, Ledger, excel_cell
+from parlib.core.numbers import is_blank
 from parlib.core.text import fold, normalise_text
 from parlib.ingest.readers import find_header_row, flatten_header, map_columns, read_cells
 
@@ -100,7 +101,7 @@ def read_province(
     for i, row in body.iterrows():
         xrow = int(i) + 1
         vals = row.tolist()
-        if all(_is_blank(v) for v in vals):
+        if all(is_blank(v) for v in vals):
             counts["blank"] += 1
             continue
         unit = normalise_text(vals[mapping["unit_name"]])
@@ -209,14 +210,10 @@ def read_province(
     return out[cols], issues.to_frame(), ledger.to_frame()
 
 
-def _is_blank(v) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and np.isnan(v))
-
-
 def _parse_rank(v, r, j, headers, issues: IssueLog, name: str, sheet: str):
     """A rank cell: int in 1..MAX_RANK, or <NA> when blank; '3 (đồng hạng)' gives 3; other text
     or an absurd number: <NA> + issue."""
-    if _is_blank(v):
+    if is_blank(v):
         return pd.NA
     if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
         if np.isfinite(v) and float(v).is_integer() and 1 <= v <= MAX_RANK:

@@ -13,16 +13,13 @@ import pandas as pd
 
 from parlib.analysis.attribution import TOL
 from parlib.analysis.loss_tables import n_for_share
+from parlib.core.numbers import is_missing
 from parlib.core.vnformat import fmt_int, fmt_num, fmt_pct
 
 LEVEL_VI = {"field": "lĩnh vực", "criterion": "tiêu chí", "subcriterion": "tiêu chí thành phần"}
 
 
 # ---------------------------------------------------------------- small helpers
-def _missing(x) -> bool:
-    return x is None or pd.isna(x)
-
-
 def _pts(x) -> str:
     return f"{fmt_num(x, 2)} điểm"
 
@@ -69,7 +66,7 @@ def sentence_total(summary: dict) -> str:
     """Total, index % and band; or why they cannot be given."""
     who = summary.get("unit_name") or "Đơn vị"
     when = f"Năm {summary['year']}, " if summary.get("year") else ""
-    if _missing(summary.get("total_points")):
+    if is_missing(summary.get("total_points")):
         codes = ", ".join(summary.get("missing_final_codes") or [])
         return (
             f"{when}chưa tính được tổng điểm và Chỉ số CCHC của {who} vì thiếu điểm thẩm định "
@@ -94,7 +91,7 @@ def sentence_total(summary: dict) -> str:
 def sentence_stage(summary: dict, stage: pd.DataFrame) -> str | None:
     """Total loss and its split by stage (only non-zero stages are named)."""
     total = summary.get("points_lost")
-    if _missing(total) or stage["points_lost"].isna().any():
+    if is_missing(total) or stage["points_lost"].isna().any():
         return None
     if abs(total) <= TOL:
         return "Không có điểm bị mất: mọi tiêu chí đều đạt điểm tối đa."
@@ -184,7 +181,7 @@ def sentence_pareto(pareto_df: pd.DataFrame, share_pct: float = 80.0) -> str | N
 def sentence_gap(summary: dict, fields: pd.DataFrame, n_fields: int = 2) -> str | None:
     """Appraisal gap (self − final on self-scored leaves) and the fields it sits in."""
     gap = summary.get("appraisal_gap_points")
-    if _missing(gap):
+    if is_missing(gap):
         return None
     if abs(gap) <= TOL:
         return "Điểm thẩm định cuối cùng bằng điểm tự đánh giá ở mọi nội dung tự chấm."
@@ -233,7 +230,7 @@ _FMT = {
     _PCT1: lambda x: fmt_pct(x, 1),
     _PCT2: lambda x: fmt_pct(x, 2),
     _INT: fmt_int,
-    _TXT: lambda x: "" if _missing(x) else str(x),
+    _TXT: lambda x: "" if is_missing(x) else str(x),
 }
 _STAGE_VI_COLS = [
     ("not_claimed_points", "Tự đánh giá chưa tối đa", _P),

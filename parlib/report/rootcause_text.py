@@ -13,7 +13,8 @@ import pandas as pd
 
 from parlib.analysis.rootcause.finish import _has, _p
 from parlib.core.labels import CHANNEL_VI
-from parlib.core.vnformat import MISSING, fmt_int, fmt_num, fmt_pct, is_missing
+from parlib.core.numbers import is_missing
+from parlib.core.vnformat import MISSING, fmt_int, fmt_num, fmt_pct
 from parlib.report.display import bullets, figure, paragraph, show, table
 from parlib.report.figures.rootcause import plot_decomposition
 
@@ -28,9 +29,6 @@ VERDICT_SHORT = {
     "": "",
 }
 SURVEY_KEYS = {"satisfaction_pct"}
-
-
-_missing = is_missing
 
 
 def _seg(row: dict) -> str:
@@ -64,7 +62,7 @@ def cause_paragraph(row: dict) -> str:
             )
         elif _has(row.get("reason_category")) == "no_reason":
             s.append("Bảng điểm không ghi lý do trừ điểm.")
-    elif _missing(pts):
+    elif is_missing(pts):
         s = [f"{head}: chỉ báo sớm từ khảo sát của Sở (không quy đổi được sang điểm)."]
     else:
         s = [
@@ -92,9 +90,9 @@ def _measure_sentences(row: dict) -> list[str]:
     before, after = row.get("measure_before"), row.get("measure_after")
     # mix and noise rows describe the whole department (no segment is blamed)
     where = "toàn Sở" if row.get("mix_or_performance") in ("mix", "noise") else _seg(row)
-    if _missing(after):
+    if is_missing(after):
         return [row["evidence_note"]] if _has(row.get("evidence_note")) else []
-    if _missing(before):
+    if is_missing(before):
         out = [
             f"{row['measure_label']} ({where}, {row['period_label']}): {fmt_pct(after)}; chưa có số liệu kỳ "
             "trước để so sánh nên không kết luận về thay đổi."
@@ -117,7 +115,7 @@ def _measure_sentences(row: dict) -> list[str]:
                 f"{_p(row['p_adjusted'])}); chưa kết luận là nguyên nhân."
             )
     verdict, share = row.get("mix_or_performance") or "", row.get("segment_share_of_change")
-    share_txt = fmt_pct(100 * share, 0) if not _missing(share) else MISSING
+    share_txt = fmt_pct(100 * share, 0) if not is_missing(share) else MISSING
     if verdict == "mix":
         out.append(
             "Mức giảm chủ yếu do cơ cấu hồ sơ thay đổi (tỷ trọng các thủ tục khó, chậm tăng: "
@@ -129,7 +127,7 @@ def _measure_sentences(row: dict) -> list[str]:
             "mức hài lòng trong nhóm" if row.get("segment_dimension") == "channel" else "chất lượng xử lý"
         )
         part = quality if verdict == "performance" else f"cả cơ cấu và {quality}"
-        if _missing(share):
+        if is_missing(share):
             out.append(f"Tỷ lệ trong chính {where} giảm (không phải do thay đổi cơ cấu).")
         else:
             out.append(
@@ -184,7 +182,7 @@ def table_vi(res, n: int = 40) -> pd.DataFrame:
     t = res.table.head(n)
     sig = [
         ("Có" if s else ("Chưa phân biệt được với dao động" if a else "Không giảm"))
-        if not _missing(p)
+        if not is_missing(p)
         else MISSING
         for s, a, p in zip(t["is_significant"], t["is_adverse"], t["p_value"])
     ]

@@ -13,7 +13,6 @@ from parlib.analysis.rootcause.evidence import (
     DOSSIER_KPIS,
     EPS,
     Evidence,
-    _blank,
     _compare,
     _node_info,
     _part_verdict,
@@ -30,6 +29,7 @@ from parlib.analysis.rootcause.evidence import (
 from parlib.analysis.rootcause.sources import DossierSource, SurveySource
 from parlib.core.labels import STAGE_VI
 from parlib.core.vnformat import fmt_num
+from parlib.ingest.tasks import _blank
 
 
 def _stage(loss: dict) -> tuple[str, str]:

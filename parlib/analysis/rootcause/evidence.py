@@ -15,6 +15,7 @@ from parlib.analysis.rootcause.finish import driver_text
 from parlib.analysis.spc import p_chart
 from parlib.analysis.stats import two_proportion_test
 from parlib.core.labels import KPI_LABELS, MEASURE_LABELS
+from parlib.core.numbers import is_blank, round_half_up
 from parlib.core.text import normalise_text
 from parlib.core.vnformat import fmt_pct
 from parlib.model.framework import parse_rule_params, rule_points
@@ -160,16 +161,9 @@ def points_for(value_pct, node) -> float:
     rule = normalise_text(node.get("rule")) if isinstance(node.get("rule"), str) else None
     if not rule or value_pct is None or pd.isna(value_pct):
         return float("nan")
-    return _round2(
+    return round_half_up(
         rule_points(float(value_pct), rule, str(node.get("rule_params")), float(node["max_points"]))
     )
-
-
-def _round2(x: float) -> float:
-    """Half away from zero on the decimal value as written (1.125 -> 1.13), like vnformat."""
-    from decimal import ROUND_HALF_UP, Decimal
-
-    return float(Decimal(repr(float(x))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)) + 0.0
 
 
 def full_points_threshold(node) -> float:
@@ -184,7 +178,7 @@ def full_points_threshold(node) -> float:
 
 def points_change(node, before_pct, after_pct) -> float:
     """Points lost when the KPI moves from ``before_pct`` to ``after_pct`` (positive = lost)."""
-    return _round2(points_for(before_pct, node) - points_for(after_pct, node))
+    return round_half_up(points_for(before_pct, node) - points_for(after_pct, node))
 
 
 def quarter_window(year: int, quarter: int) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -283,13 +277,9 @@ def _words(text) -> set[str]:
 # ---------------------------------------------------------------- row builders
 
 
-def _blank(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x)) or str(x).strip() in ("", "nan", "None")
-
-
 def _node_info(node: dict, kind: str, measure: str, points_to_explain: float) -> dict:
     row = {c: None for c in TABLE_COLUMNS if c != "rank"}
-    if not _blank(node.get("rule")) and not _blank(node.get("rule_params")):
+    if not is_blank(node.get("rule")) and not is_blank(node.get("rule_params")):
         row["target_pct"] = full_points_threshold(node)
     row.update(
         code=str(node["code"]),
@@ -312,7 +302,9 @@ def _node_info(node: dict, kind: str, measure: str, points_to_explain: float) ->
         top_procedures="",
         owner_office=normalise_text(node.get("owner_office")) or "",
         partner_offices=normalise_text(node.get("partner_offices")) or "",
-        plan_tasks=normalise_text(str(node.get("plan_tasks"))) if not _blank(node.get("plan_tasks")) else "",
+        plan_tasks=normalise_text(str(node.get("plan_tasks")))
+        if not is_blank(node.get("plan_tasks"))
+        else "",
     )
     return row
 

@@ -18,21 +18,20 @@ import pandas as pd
 
 from parlib.analysis.actions import max_count_for_rate, propose_actions
 from parlib.core.labels import CHANNEL_VI, FACTOR_VI
-from parlib.core.vnformat import MISSING, fmt_num, is_missing
+from parlib.core.numbers import is_missing
+from parlib.core.vnformat import MISSING, fmt_num
 from parlib.model.action_rules import parse_task_list
-
-_missing = is_missing
 
 
 def _p(p) -> str:
-    if _missing(p):
+    if is_missing(p):
         return MISSING
     return "< 0,001" if p < 0.001 else fmt_num(p, 3)
 
 
 def _has(x) -> bool:
     """A present, non-blank value (NaN and '' are absent)."""
-    return not _missing(x) and str(x).strip() != ""
+    return not is_missing(x) and str(x).strip() != ""
 
 
 def _tasks(text) -> list[int]:
@@ -61,7 +60,7 @@ def task_status_text(plan_tasks: str, progress: pd.DataFrame | None) -> str:
             continue
         r = p.loc[no]
         st = r.get("latest_status")
-        st = "chưa cập nhật tiến độ" if _missing(st) or not str(st).strip() else str(st)
+        st = "chưa cập nhật tiến độ" if is_missing(st) or not str(st).strip() else str(st)
         if bool(r.get("is_late", False)) and "chậm" not in st.lower():
             st += " (quá hạn)"
         out.append(f"nhiệm vụ {no}: {st}")
@@ -94,7 +93,7 @@ def _action_inputs(row: dict, targets: dict, rule_keys: set) -> dict:
         else row.get("owner_office")
     )
     target = targets.get(measure if not is_factor else "satisfaction_pct", row.get("target_pct"))
-    target = None if _missing(target) else float(target)
+    target = None if is_missing(target) else float(target)
     seg = row.get("segment") or row.get("period_label")
     if _has(row.get("top_procedures")):
         seg = (
@@ -118,7 +117,12 @@ def _action_inputs(row: dict, targets: dict, rule_keys: set) -> dict:
         "plan_tasks": row.get("plan_tasks"),
     }
     k, n = row.get("k_after"), row.get("n_after")
-    if not _missing(n) and n and not _missing(k) and row.get("mix_or_performance") not in ("mix", "noise"):
+    if (
+        not is_missing(n)
+        and n
+        and not is_missing(k)
+        and row.get("mix_or_performance") not in ("mix", "noise")
+    ):
         nq = _n_quarters(row)
         if measure == "on_time_pct" and target is not None:
             out["late_now"] = int(round((n - k) / nq))

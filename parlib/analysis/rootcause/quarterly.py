@@ -15,7 +15,6 @@ from parlib.analysis.rootcause.evidence import (
     EPS,
     MAX_SEGMENTS,
     Evidence,
-    _blank,
     _compare,
     _drivers,
     _node_info,
@@ -36,6 +35,7 @@ from parlib.analysis.rootcause.sources import DossierSource, SurveySource
 from parlib.analysis.stats import two_proportion_test
 from parlib.core.labels import MEASURE_LABELS
 from parlib.core.vnformat import quarter_label
+from parlib.ingest.tasks import _blank
 
 
 def kpi_node_rows(node: dict, src, year: int, quarter: int, ev: Evidence) -> None:
