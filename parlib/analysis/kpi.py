@@ -1,7 +1,9 @@
 """Dossier KPIs with the official 766 definitions, their targets and status.
 
 Rules implemented (domain brief §4–§5, ``index766_indicator_formulas.csv``)
-    * End of processing = the first of finished / returned / stopped (dừng, từ chối, rút).
+    * End of processing: when a record carries several end dates, the 766 text's priority —
+      finished ("Đã xử lý xong"), else returned ("Đã trả kết quả"), else stopped (dừng, từ chối,
+      rút); ``KpiRules.end_of_processing = "earliest"`` takes the first of them instead.
     * Allowed due = appointment (``due_at``; the recomputed ``expected_due_at`` when the export
       has none) extended by the supplement pause: working days in (request, completion], the
       completion being capped at the evaluation instant (end of processing or period end) and
@@ -11,20 +13,33 @@ Rules implemented (domain brief §4–§5, ``index766_indicator_formulas.csv``)
       ``unknown`` and it leaves the processing denominators (``is_stale``).
     * Outcome: more than one supplement request -> ``late``; finished: ``late`` when the end of
       processing is after the allowed due (day units compare dates, hours compare instants),
-      ``early`` when its date is before the due date, else ``on_time``; unfinished at the period
-      end: ``late`` when the period end is past the due date, else ``pending_on_time``
-      ("đang xử lý trong hạn", counted on time as in 766 indicator 2.1); no due date ->
-      ``unknown`` (left out of the on-time denominator).
-    * Apology: on time when ``apology_at.date() <= allowed_due.date() - 1 day``.
+      ``early`` when its date is before the due date, else ``on_time``; still waiting for the
+      citizen's supplement at the period end: judged by the request date (766 indicator 2.1: on
+      time when the request was made on or before the due date, whatever day the period ends
+      on); other unfinished: ``late`` when the period end is past the due date, else
+      ``pending_on_time`` ("đang xử lý trong hạn", counted on time as in 766 indicator 2.1); no
+      due date -> ``unknown`` (left out of the on-time denominator).
+    * Apology (form 04, NĐ 118/2025, TT 03/2025): owed by a dossier that missed its return date
+      (finished after the allowed due, or unfinished and overdue at the period end) — not by a
+      dossier counted late only by the "more than one supplement request" convention that ended
+      in time. On time when ``apology_at.date() <= allowed_due.date() - lead`` (``KpiRules``:
+      one day).
     * Scope of a period [start, end]: processing KPIs (on time, apology, system updated) use the
       dossiers received by the end and not finished before the start ("tiếp nhận, xử lý trong
       kỳ"); receipt KPIs (online, digitised, online payment) use the dossiers received in the
       period; e-results use the dossiers finished (not stopped) in the period.
-    * Denominators (decisions): apology timeliness among late dossiers with an apology;
-      reschedule violations (> 1 reschedule) among rescheduled dossiers; e-results among
-      dossiers of procedures with a paper result; online payment among dossiers of procedures
-      with a fee > 0; online share among dossiers with a known channel; a flag whose column
+    * Denominators: apology coverage among the dossiers that owe one; apology timeliness among
+      those with an apology; reschedule violations (> 1 reschedule) among rescheduled dossiers;
+      e-results among dossiers of procedures with a paper result; online payment (766 3.6)
+      among dossiers of procedures with a fee > 0 that owe it (a blank "Thanh toán trực tuyến"
+      means no fee: <NA>, left out); online share (766 3.3) among dossiers with a known
+      channel, an online dossier of a procedure with a paper result counting only with an
+      electronic result; digitisation (766 4.2) needs the component files and, once a result
+      exists (finished or returned), the result file ("Kết quả điện tử"); a flag whose column
       was missing in the export (<NA>) leaves the row out of that KPI.
+    * Satisfaction with TTHC handling (766 5.4): 100 % − (overdue share + share rated "Không
+      hài lòng" by the citizen), over the dossiers handled in the period; complaints (PAKN)
+      linked to a dossier are not in the export and cannot be counted.
     * System updated (decision): received, due and status present, the status known and matching
       the dates, and no date-order violation (:func:`consistency_flags`).
 
@@ -40,7 +55,8 @@ from parlib.analysis.stats import add_rate
 from parlib.core.calendar import WorkCalendar
 from parlib.core.labels import KPI_LABELS, NOT_APPLICABLE, UNIT_VI
 from parlib.core.vnformat import fmt_pct, quarter_label
-from parlib.model.dossier_rules import END_COLUMNS, consistency_flags
+from parlib.core.text import fold
+from parlib.model.dossier_rules import END_COLUMNS, KpiRules, consistency_flags
 
 DIMENSIONS = ["office_name", "field_name", "procedure_code", "channel"]
 _DAY = pd.Timedelta(days=1)
@@ -64,6 +80,7 @@ _KPI_INPUTS = [
     "has_paper_result",
     "fee_vnd",
     "channel",
+    "citizen_rating",
 ]
 
 
@@ -81,6 +98,7 @@ def classify_dossiers(
     *,
     period_start=None,
     system_updated: pd.Series | None = None,
+    rules: KpiRules | None = None,
 ) -> pd.DataFrame:
     """Judge every dossier in scope of the period [period_start, period_end] (dates, inclusive;
     no start = everything received by the end). Rules: module docstring.
@@ -100,15 +118,19 @@ def classify_dossiers(
     end_day = pd.Timestamp(period_end).normalize()
     end_excl = end_day + _DAY
     start = pd.Timestamp(period_start).normalize() if period_start is not None else pd.Timestamp.min
+    rules = rules or KpiRules()
     ends = dossiers[END_COLUMNS]
-    end_at = ends.min(axis=1)
+    if rules.end_of_processing == "priority":
+        end_at = ends["finished_at"].fillna(ends["returned_at"]).fillna(ends["stopped_at"])
+    else:
+        end_at = ends.min(axis=1)
     received = dossiers["received_at"]
     in_proc = (received < end_excl) & (end_at.isna() | (end_at >= start))
     in_receipt = (received >= start) & (received < end_excl)
     df = dossiers[in_proc | in_receipt].copy()
     end_at = end_at[df.index]
     df["end_at"] = end_at
-    kinds = [df[c].eq(end_at) for c in END_COLUMNS]
+    kinds = [df[c].eq(end_at) & df[c].notna() for c in END_COLUMNS]
     df["end_kind"] = pd.Series(
         np.select([k.fillna(False).to_numpy() for k in kinds], ["finished", "returned", "stopped"], ""),
         index=df.index,
@@ -154,13 +176,26 @@ def classify_dossiers(
     snapshot = df["snapshot_at"] if "snapshot_at" in df else pd.Series(pd.NaT, index=df.index)
     stale = ~finished & (snapshot < end_excl).fillna(False).to_numpy(dtype=bool)
     df["is_stale"] = stale
-    conds = [stale, multi, no_due, finished & late_fin, finished & early, finished, overdue]
+    # still waiting for the citizen's supplement at the evaluation instant: judged by the request
+    waiting = (
+        ~finished
+        & has_pause
+        & (df["supplement_completed_at"].isna() | (df["supplement_completed_at"] > eval_at)).to_numpy(dtype=bool)
+    )
+    req_late = np.where(hours, req > due, req.dt.normalize() > due.dt.normalize())
+    req_late = pd.Series(req_late, index=df.index).fillna(False).to_numpy(dtype=bool) & waiting
+    df["is_waiting_supplement"] = waiting
+    conds = [stale, multi, no_due, finished & late_fin, finished & early, finished, req_late, waiting, overdue]
     df["outcome"] = pd.Series(
         np.select(
-            conds, ["unknown", "late", "unknown", "late", "early", "on_time", "late"], "pending_on_time"
+            conds,
+            ["unknown", "late", "unknown", "late", "early", "on_time", "late", "pending_on_time", "late"],
+            "pending_on_time",
         ),
         index=df.index,
     ).astype("str")
+    missed = (finished & late_fin) | (~finished & ~waiting & overdue) | req_late
+    df["owes_apology"] = missed & ~stale & ~no_due
     df["is_late"] = df["outcome"].eq("late").to_numpy()
     df["is_overdue_unfinished"] = df["is_late"].to_numpy() & ~finished
     df["late_reason"] = (
@@ -177,8 +212,9 @@ def classify_dossiers(
     )
     apology = df["apology_at"]
     df["has_apology"] = (apology < end_excl).fillna(False).to_numpy(dtype=bool)
+    lead = pd.Timedelta(days=rules.apology_lead_days)
     df["is_apology_on_time"] = df["has_apology"].to_numpy() & (
-        apology.dt.normalize() <= allowed.dt.normalize() - _DAY
+        apology.dt.normalize() <= allowed.dt.normalize() - lead
     ).fillna(False).to_numpy(dtype=bool)
     df["is_reschedule_violation"] = (df["reschedule_count"].fillna(0) > 1).to_numpy(dtype=bool)
     df["is_system_updated"] = (
@@ -201,7 +237,8 @@ def _indicators(c: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     outcome = c["outcome"].to_numpy(dtype=object)
     known = proc & (outcome != "unknown")
     late = proc & c["is_late"].to_numpy(dtype=bool)
-    apol = late & c["has_apology"].to_numpy(dtype=bool)
+    owes = proc & c["owes_apology"].to_numpy(dtype=bool)
+    apol = owes & c["has_apology"].to_numpy(dtype=bool)
 
     def flag(col):
         s = c[col]
@@ -215,22 +252,38 @@ def _indicators(c: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     channel = c["channel"]
     resched = proc & (c["reschedule_count"].fillna(0) >= 1).to_numpy(dtype=bool)
     done = c["is_completed_in_period"].to_numpy(dtype=bool) & paper & eres_known
+    online = channel.eq(2).fillna(False).to_numpy(dtype=bool)
+    # 3.3: an online dossier of a procedure with a paper result counts only with an e-result
+    online_judged = rec & channel.notna().to_numpy() & ~(online & paper & ~eres_known)
+    # 4.2: component files and, once a result exists (finished or returned), the result file
+    has_result = c["is_finished"].to_numpy(dtype=bool) & ~c["end_kind"].eq("stopped").to_numpy(dtype=bool)
+    dig_judged = rec & dig_known & (~has_result | eres_known)
+    dig_ok = dig & (~has_result | eres)
+    # 5.4: 100 % − (overdue share + share rated "Không hài lòng"); k may go below 0 per dossier
+    rating = c["citizen_rating"] if "citizen_rating" in c else pd.Series(pd.NA, index=c.index, dtype="str")
+    dislike = np.array([isinstance(r, str) and _is_dislike(r) for r in rating.astype(object)], dtype=bool)
     return {
         "on_time_pct": (known & np.isin(outcome, ["early", "on_time", "pending_on_time"]), known),
         "early_pct": (known & (outcome == "early"), known),
         "late_pct": (late & known, known),
-        "apology_pct": (apol, late),
+        "apology_pct": (apol, owes),
         "apology_on_time_pct": (apol & c["is_apology_on_time"].to_numpy(dtype=bool), apol),
         "reschedule_violation_pct": (resched & c["is_reschedule_violation"].to_numpy(dtype=bool), resched),
-        "online_pct": (
-            rec & channel.eq(2).fillna(False).to_numpy(dtype=bool),
-            rec & channel.notna().to_numpy(),
-        ),
-        "digitised_pct": (rec & dig_known & dig, rec & dig_known),
+        "online_pct": (online_judged & online & (~paper | eres), online_judged),
+        "digitised_pct": (dig_judged & dig_ok, dig_judged),
         "e_result_pct": (done & eres, done),
         "online_payment_pct": (rec & fee & paid_known & paid, rec & fee & paid_known),
         "system_updated_pct": (proc & c["is_system_updated"].to_numpy(dtype=bool), proc),
+        "handling_satisfaction_pct": (
+            known.astype(np.int64) - (late & known).astype(np.int64) - (known & dislike).astype(np.int64),
+            known,
+        ),
     }
+
+
+def _is_dislike(rating) -> bool:
+    """A citizen's rating of "Không hài lòng" (dislike) on the dossier."""
+    return fold(str(rating)) in ("khong hai long", "rat khong hai long")
 
 
 def dossier_kpis(
@@ -255,7 +308,7 @@ def dossier_kpis(
 def _wide(classified: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     """Per dossier: ``k|<kpi>`` and ``n|<kpi>`` (0/1 int64) for the KPIs ``names``."""
     ind = _indicators(classified)
-    cols = {f"k|{k}": ind[k][0].astype(np.int64) for k in names}
+    cols = {f"k|{k}": np.asarray(ind[k][0]).astype(np.int64) for k in names}
     cols.update({f"n|{k}": ind[k][1].astype(np.int64) for k in names})
     return pd.DataFrame(cols, index=classified.index)
 
@@ -276,7 +329,8 @@ def _kpis_from_wide(
     out = agg[by].take(np.tile(np.arange(n_groups), len(names))).reset_index(drop=True)
     out["kpi"] = pd.array(np.repeat(names, n_groups).tolist(), dtype="str")
     out["label"] = pd.array([KPI_LABELS[k] for k in names for _ in range(n_groups)], dtype="str")
-    out["k"] = np.concatenate([agg[f"k|{k}"].to_numpy(dtype=np.int64) for k in names]) if names else []
+    # a summed k below 0 is possible for 766 5.4 (overdue and disliked counted in both shares)
+    out["k"] = np.maximum(np.concatenate([agg[f"k|{k}"].to_numpy(dtype=np.int64) for k in names]), 0) if names else []
     out["n"] = np.concatenate([agg[f"n|{k}"].to_numpy(dtype=np.int64) for k in names]) if names else []
     out = add_rate(out)
     out["pct_text"] = [fmt_pct(p) if n > 0 else NOT_APPLICABLE for p, n in zip(out["pct"], out["n"])]

@@ -16,6 +16,7 @@ KPI_LABELS = {
     "e_result_pct": "Tỷ lệ hồ sơ có kết quả điện tử",
     "online_payment_pct": "Tỷ lệ hồ sơ thanh toán trực tuyến",
     "system_updated_pct": "Tỷ lệ hồ sơ cập nhật đầy đủ, nhất quán trên hệ thống",
+    "handling_satisfaction_pct": "Tỷ lệ hài lòng trong tiếp nhận, giải quyết TTHC (chỉ số 766 số 5.4)",
 }
 KPI_NOUNS = {
     "on_time_pct": "hồ sơ đúng hạn",
@@ -29,6 +30,7 @@ KPI_NOUNS = {
     "e_result_pct": "hồ sơ có kết quả điện tử",
     "online_payment_pct": "hồ sơ thanh toán trực tuyến",
     "system_updated_pct": "hồ sơ cập nhật đầy đủ trên hệ thống",
+    "handling_satisfaction_pct": "hồ sơ không quá hạn và không bị đánh giá không hài lòng",
     # KPIs of other sources that share the target machinery (parlib.quarterly.headline_kpis)
     "feedback_on_time_pct": "phản ánh, kiến nghị xử lý đúng hạn",
     "satisfaction_pct": "người trả lời hài lòng",

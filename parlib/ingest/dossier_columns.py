@@ -106,13 +106,21 @@ PROCEDURE_COLUMNS = [
 # ---------------------------------------------------------------- procedures catalogue
 
 
-def _bools(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(boolean Series, bad mask): Có/Không, true/false, 1/0, x; blank -> False."""
+# A blank cell of these flags is not "no": blank "Thanh toán trực tuyến" means the dossier owes
+# no fee (data contract), so it is <NA> and leaves the online-payment denominator (766 3.6).
+BLANK_IS_NA = {"is_paid_online"}
+
+
+def _bools(s: pd.Series, *, blank=False) -> tuple[pd.Series, pd.Series]:
+    """(boolean Series, bad mask): Có/Không, true/false, 1/0, x; blank -> ``blank`` (False or
+    ``pd.NA``). The bad mask marks non-blank values that are none of these."""
     keys = _map_unique(s, fold).fillna("")
     out = pd.Series(pd.NA, index=s.index, dtype="boolean")
     out[keys.isin(_TRUE)] = True
-    out[keys.isin(_FALSE) | (keys == "")] = False
-    return out, out.isna()
+    out[keys.isin(_FALSE)] = False
+    is_blank = keys == ""
+    out[is_blank] = blank
+    return out, out.isna() & ~is_blank
 
 
 def load_procedures(path: str | Path) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from parlib.ingest.dossier_columns import (
     _CHANNELS,
     COUNT_COLUMNS,
     DATE_COLUMNS,
+    BLANK_IS_NA,
     FLAG_COLUMNS,
     HEADERS,
     TEXT_COLUMNS,
@@ -143,7 +144,7 @@ def _parse(raw: pd.DataFrame, colmaps: dict, issues: list[pd.DataFrame]) -> tupl
         if c not in raw:
             df[c] = pd.array([pd.NA] * len(raw), dtype="boolean")
             continue
-        df[c], bad = _bools(raw[c])
+        df[c], bad = _bools(raw[c], blank=pd.NA if c in BLANK_IS_NA else False)
         issues.append(
             _issues(
                 df.assign(**{c: raw[c]}),

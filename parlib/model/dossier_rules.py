@@ -4,6 +4,8 @@ the end-of-processing columns and the consistency rules of a dossier record (no 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 # status text (folded) -> status_code; rank orders snapshots of one dossier (later wins)
@@ -28,6 +30,28 @@ STATUS_RANK = {
     "withdrawn": 3,
 }
 END_COLUMNS = ["finished_at", "returned_at", "stopped_at"]
+END_RULES = ("priority", "earliest")
+
+
+@dataclass(frozen=True)
+class KpiRules:
+    """Parameters of the dossier KPIs that the sources state but a unit may need to set.
+
+    ``apology_lead_days``: the apology letter (form 04, with a new return date) is on time when
+    sent at least this many days before the due date (NĐ 118/2025/NĐ-CP, TT 03/2025/TT-VPCP: one
+    day). ``end_of_processing``: which date ends processing when a record carries several —
+    ``priority`` (the 766 text: "Đã xử lý xong" first, then "Đã trả kết quả", then
+    "Dừng/Từ chối"; the default) or ``earliest`` (the first of the three).
+    """
+
+    apology_lead_days: int = 1
+    end_of_processing: str = "priority"
+
+    def __post_init__(self) -> None:
+        if self.end_of_processing not in END_RULES:
+            raise ValueError(f"end_of_processing must be one of {END_RULES}")
+        if self.apology_lead_days < 0:
+            raise ValueError("apology_lead_days must be >= 0")
 STOP_CODES = ("stopped", "rejected", "withdrawn")
 
 

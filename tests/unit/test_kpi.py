@@ -220,13 +220,16 @@ def test_kpis_by_hand(classified):
     assert (k.loc["on_time_pct", "k"], k.loc["on_time_pct", "n"]) == (5, 8)
     assert k.loc["on_time_pct", "pct"] == pytest.approx(62.5)
     assert (k.loc["early_pct", "k"], k.loc["late_pct", "k"]) == (2, 3)
-    # late C, E, F; apology C, F -> 2/3; on time only C (07/01 <= 09/01 − 1) -> 1/2
-    assert (k.loc["apology_pct", "k"], k.loc["apology_pct", "n"]) == (2, 3)
+    # late C, E, F; an apology is owed by C and F (E is late only by the "more than one
+    # supplement" convention and was returned before its due date: it owes none) -> 2/2;
+    # on time only C (07/01 <= 09/01 − 1) -> 1/2
+    assert (k.loc["apology_pct", "k"], k.loc["apology_pct", "n"]) == (2, 2)
     assert (k.loc["apology_on_time_pct", "k"], k.loc["apology_on_time_pct", "n"]) == (1, 2)
     # rescheduled F (once), G (twice) -> 1 violation of 2
     assert (k.loc["reschedule_violation_pct", "k"], k.loc["reschedule_violation_pct", "n"]) == (1, 2)
-    # online (channel 2): A, B, C, G, H of the 8 received in Q1
-    assert (k.loc["online_pct", "k"], k.loc["online_pct", "n"]) == (5, 8)
+    # channel 2: A, B, C, G, H of the 8 received in Q1 — but every procedure here returns a paper
+    # result and none has an electronic result, so none counts as online (766 3.3) -> 0/8
+    assert (k.loc["online_pct", "k"], k.loc["online_pct", "n"]) == (0, 8)
     assert k.loc["on_time_pct", "is_small_sample"]  # n = 8 < 30
     low, high = k.loc["on_time_pct", ["ci_low_pct", "ci_high_pct"]]
     assert low < 62.5 < high
@@ -288,7 +291,9 @@ def test_receipt_kpis_and_system_updated(cal):
         dict(dossier_id="P4", received_at="2026-01-06 09:00", due_at="2026-01-12 17:00", is_digitised=None),
     ]
     k = dossier_kpis(classify_dossiers(frame(rows), cal, Q1_END, period_start=Q1_START)).set_index("kpi")
-    assert (k.loc["digitised_pct", "k"], k.loc["digitised_pct", "n"]) == (2, 3)  # P1, P3 of P1–P3
+    # 766 4.2: component files AND result file. P1 yes; P2 not digitised; P3 digitised but its
+    # returned result has no result file ("Kết quả điện tử" = Không) -> 1 of P1–P3
+    assert (k.loc["digitised_pct", "k"], k.loc["digitised_pct", "n"]) == (1, 3)
     assert (k.loc["e_result_pct", "k"], k.loc["e_result_pct", "n"]) == (1, 2)  # P1 of P1, P2
     assert (k.loc["online_payment_pct", "k"], k.loc["online_payment_pct", "n"]) == (1, 2)
     assert (k.loc["system_updated_pct", "k"], k.loc["system_updated_pct", "n"]) == (3, 4)  # P2 broken
@@ -498,3 +503,231 @@ def test_kpi_status_margin_edges_and_noise():
     t = TARGETS.assign(target_pct=["95", "100", "2", "95"], at_risk_margin_pp=0)
     s = kpi_status(_kpis([("on_time_pct", 9, 10)]), t).iloc[0]
     assert s["status"] == "missed" and s["is_within_noise"] and s["gap_count"] == 1
+
+
+# ---------------------------------------------------------------- 766 definitions, by hand
+# January 2026 ends on a Saturday (31/01); Q1 ends on a Tuesday (31/03). Weekdays: 08/01 Thu,
+# 09/01 Fri, 12/01 Mon, 13/01 Tue, 15/01 Thu, 16/01 Fri, 19/01 Mon, 20/01 Tue, 29/01 Thu,
+# 30/01 Fri, 02/02 Mon, 05/02 Thu. Fee-bearing procedures: 150 000 đồng.
+FEE = 150000.0
+R = [
+    # R1 online, paper result with e-result, digitised, paid online; returned 08/01 < due 09/01: early
+    dict(
+        dossier_id="R1",
+        channel=2,
+        has_e_result=True,
+        is_digitised=True,
+        fee_vnd=FEE,
+        is_paid_online=True,
+        returned_at="2026-01-08 10:00",
+        citizen_rating="Rất hài lòng",
+    ),
+    # R2 online, paper result WITHOUT e-result; digitised; fee, not paid online; finished on the due
+    # day: on time; the citizen rated it "Không hài lòng"
+    dict(
+        dossier_id="R2",
+        channel=2,
+        is_digitised=True,
+        fee_vnd=FEE,
+        is_paid_online=False,
+        finished_at="2026-01-09 15:00",
+        status="Đã xử lý xong",
+        status_code="finished",
+        citizen_rating="Không hài lòng",
+    ),
+    # R3 online, procedure with no paper result; digitised but no result file; no fee (blank cell)
+    dict(
+        dossier_id="R3",
+        channel=2,
+        has_paper_result=False,
+        is_digitised=True,
+        is_paid_online=None,
+        returned_at="2026-01-09 16:00",
+    ),
+    # R4 direct; fee-bearing procedure but this dossier is exempt (blank "Thanh toán trực tuyến");
+    # returned 12/01 > 09/01: late; apology 07/01 <= 09/01 − 1 day: on time
+    dict(
+        dossier_id="R4",
+        has_e_result=True,
+        is_digitised=True,
+        fee_vnd=FEE,
+        is_paid_online=None,
+        returned_at="2026-01-12 09:00",
+        apology_at="2026-01-07",
+    ),
+    # R5 by post; not digitised; fee, not paid online; returned 13/01: late, no apology; rated dislike
+    dict(
+        dossier_id="R5",
+        channel=3,
+        fee_vnd=FEE,
+        is_paid_online=False,
+        returned_at="2026-01-13 09:00",
+        citizen_rating="Không hài lòng",
+    ),
+    # R6 online, e-result, digitised; two supplement requests -> late by the 766 convention, but
+    # returned 08/01 before its due date: it never missed its return date, so it owes no apology
+    dict(
+        dossier_id="R6",
+        channel=2,
+        has_e_result=True,
+        is_digitised=True,
+        supplement_count=2,
+        supplement_requested_at="2026-01-06 09:00",
+        supplement_completed_at="2026-01-07 09:00",
+        returned_at="2026-01-08 09:00",
+    ),
+    # R7 stopped 08/01 ("Dừng xử lý") before its due date: early; digitised, no result exists
+    dict(
+        dossier_id="R7",
+        is_digitised=True,
+        stopped_at="2026-01-08 09:00",
+        status="Dừng xử lý",
+        status_code="stopped",
+    ),
+    # R8 received 19/01, due Fri 30/01; supplement requested ON the due day, still waiting at the
+    # end of January (a Saturday) and of Q1: judged by the request date -> in time, in both
+    dict(
+        dossier_id="R8",
+        channel=2,
+        is_digitised=True,
+        received_at="2026-01-19 09:00",
+        due_at="2026-01-30 17:00",
+        supplement_count=1,
+        supplement_requested_at="2026-01-30 10:00",
+        status="Chờ bổ sung",
+        status_code="waiting_supplement",
+    ),
+    # R9 due Fri 30/01, nothing done by 31/01 -> overdue in January (owes an apology, has none);
+    # the supplement request of Mon 02/02 came after the due date -> late in Q1 as well
+    dict(
+        dossier_id="R9",
+        received_at="2026-01-19 09:00",
+        due_at="2026-01-30 17:00",
+        supplement_count=1,
+        supplement_requested_at="2026-02-02 09:00",
+        status="Chờ bổ sung",
+        status_code="waiting_supplement",
+    ),
+    # R10 unfinished, due Thu 05/02: in time at 31/01; digitised; fee paid online at submission
+    dict(
+        dossier_id="R10",
+        is_digitised=True,
+        fee_vnd=FEE,
+        is_paid_online=True,
+        received_at="2026-01-29 09:00",
+        due_at="2026-02-05 17:00",
+    ),
+    # R11 finished Thu 29/01 (due 30/01), returned Mon 02/02: the end of processing is the
+    # finish (both rules agree) -> early; e-result, digitised
+    dict(
+        dossier_id="R11",
+        has_e_result=True,
+        is_digitised=True,
+        received_at="2026-01-19 09:00",
+        due_at="2026-01-30 17:00",
+        finished_at="2026-01-29 10:00",
+        returned_at="2026-02-02 09:00",
+    ),
+    # R12 a record with two end dates that disagree: finished 20/01, stopped 15/01, due Fri 16/01.
+    # The 766 priority (finished > returned > stopped) ends it on 20/01 -> late; "earliest" -> early
+    dict(
+        dossier_id="R12",
+        received_at="2026-01-12 09:00",
+        due_at="2026-01-16 17:00",
+        finished_at="2026-01-20 09:00",
+        stopped_at="2026-01-15 09:00",
+        status="Đã xử lý xong",
+        status_code="finished",
+    ),
+]
+JAN = ("2026-01-01", "2026-01-31")
+
+
+def _r_frame():
+    rows = [{"received_at": "2026-01-05 09:00", "due_at": "2026-01-09 17:00", **r} for r in R]
+    df = frame(rows)
+    df["citizen_rating"] = [r.get("citizen_rating") for r in rows]
+    return df
+
+
+def _k(c):
+    k = dossier_kpis(c).set_index("kpi")
+    return {kpi: (int(k.loc[kpi, "k"]), int(k.loc[kpi, "n"])) for kpi in k.index}
+
+
+def test_766_definitions_by_hand(cal):
+    c = classify_dossiers(_r_frame(), cal, JAN[1], period_start=JAN[0])
+    out = c.set_index("dossier_id")["outcome"].to_dict()
+    assert out == {
+        "R1": "early",
+        "R2": "on_time",
+        "R3": "on_time",
+        "R4": "late",
+        "R5": "late",
+        "R6": "late",
+        "R7": "early",
+        "R8": "pending_on_time",
+        "R9": "late",
+        "R10": "pending_on_time",
+        "R11": "early",
+        "R12": "late",
+    }
+    k = _k(c)
+    # 2.1 "hồ sơ đã/đang xử lý đúng hạn hoặc trong hạn / tổng hồ sơ tiếp nhận, xử lý trong kỳ":
+    # R1 R2 R3 R7 R8 R10 R11 of 12
+    assert k["on_time_pct"] == (7, 12)
+    # apology (NĐ 118/2025: form 04 for a dossier that misses its return date): owed by R4 R5 R9
+    # R12 (not R6); sent by R4 -> 1/4; R4's letter two days before the due date -> 1/1 on time
+    assert k["apology_pct"] == (1, 4) and k["apology_on_time_pct"] == (1, 1)
+    # 3.3 "hồ sơ trực tuyến (KenhThucHien=2, with e-result where paper result required) / tổng hồ
+    # sơ tiếp nhận": channel 2 = R1 R2 R3 R6 R8; R2 and R8 return paper without an e-result -> 3/12
+    assert k["online_pct"] == (3, 12)
+    # 3.6 "hồ sơ thanh toán trực tuyến / hồ sơ của TTHC có phí (excluding fee = 0)": fee-bearing
+    # R1 R2 R4 R5 R10, R4 exempt (blank) -> R1 R2 R5 R10; paid online R1 R10 -> 2/4
+    assert k["online_payment_pct"] == (2, 4)
+    # 4.2 "hồ sơ có file thành phần hồ sơ AND file kết quả / tổng hồ sơ": digitised R1 R2 R3 R4 R6
+    # R7 R8 R10 R11; with a result but no result file R2 R3 -> R1 R4 R6 R7 R8 R10 R11 = 7/12
+    assert k["digitised_pct"] == (7, 12)
+    # 5.4 "100% - (tỷ lệ hồ sơ quá hạn + tỷ lệ hồ sơ có PAKN hoặc đánh giá dislike)":
+    # 100 − (5/12 + 2/12) × 100 = 41,67 % (R5 is both late and disliked: counted in both shares)
+    assert k["handling_satisfaction_pct"] == (5, 12)
+    assert dossier_kpis(c).set_index("kpi").loc["handling_satisfaction_pct", "pct"] == pytest.approx(500 / 12)
+
+
+def test_waiting_for_a_supplement_does_not_depend_on_the_weekday_the_period_ends(cal):
+    df = _r_frame()
+    jan = classify_dossiers(df, cal, JAN[1], period_start=JAN[0]).set_index("dossier_id")  # ends Sat
+    q1 = classify_dossiers(df, cal, Q1_END, period_start=Q1_START).set_index("dossier_id")  # ends Tue
+    assert jan.loc["R8", "outcome"] == q1.loc["R8", "outcome"] == "pending_on_time"
+    assert jan.loc["R8", "is_waiting_supplement"] and not jan.loc["R8", "owes_apology"]
+    # R9 asked for the supplement after its due date: late whenever it is judged
+    assert jan.loc["R9", "outcome"] == q1.loc["R9", "outcome"] == "late"
+    assert jan.loc["R9", "owes_apology"] and q1.loc["R9", "owes_apology"]
+
+
+def test_kpi_parameters_apology_lead_and_end_of_processing(cal):
+    from parlib.model.dossier_rules import KpiRules
+
+    df = _r_frame()
+    strict = classify_dossiers(df, cal, JAN[1], period_start=JAN[0], rules=KpiRules(apology_lead_days=3))
+    # R4's letter of 07/01 is not 3 days before its due date 09/01 (07/01 > 06/01)
+    assert _k(strict)["apology_on_time_pct"] == (0, 1)
+    earliest = classify_dossiers(
+        df, cal, JAN[1], period_start=JAN[0], rules=KpiRules(end_of_processing="earliest")
+    )
+    r12 = earliest.set_index("dossier_id").loc["R12"]
+    assert r12["outcome"] == "early" and r12["end_kind"] == "stopped"
+    assert _k(earliest)["on_time_pct"] == (8, 12)
+    with pytest.raises(ValueError):
+        KpiRules(end_of_processing="latest")
+
+
+def test_blank_online_payment_cell_means_no_fee_not_unpaid():
+    from parlib.ingest.dossier_columns import BLANK_IS_NA, _bools
+
+    assert BLANK_IS_NA == {"is_paid_online"}
+    cells = pd.Series(["Có", "Không", "", None, "x", "có lẽ"], dtype=object)
+    paid, bad = _bools(cells, blank=pd.NA)
+    assert paid.tolist()[:5] == [True, False, pd.NA, pd.NA, True] and bad.tolist() == [False] * 5 + [True]
+    flag, bad = _bools(cells)  # other flags: blank is "Không"
+    assert flag.tolist()[:5] == [True, False, False, False, True] and bad.tolist() == [False] * 5 + [True]
