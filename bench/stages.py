@@ -170,6 +170,7 @@ def classify_kpis(root: Path) -> dict:
     import pandas as pd
 
     from parlib.analysis import kpi
+    from parlib.analysis.kpi_table import kpi_table
 
     _files, procs, cal, _paths_ = _dossier_inputs(root)
     d = pd.read_parquet(root / "state" / "dossiers.parquet")
@@ -177,7 +178,7 @@ def classify_kpis(root: Path) -> dict:
 
     def run():
         c = kpi.classify_dossiers(d, cal, period.end, period_start=period.start)
-        t = kpi.kpi_table(
+        t = kpi_table(
             d,
             cal,
             YEAR,

@@ -53,9 +53,9 @@ import pandas as pd
 
 from parlib.analysis.stats import add_rate
 from parlib.core.calendar import WorkCalendar
-from parlib.core.labels import KPI_LABELS, NOT_APPLICABLE, UNIT_VI
-from parlib.core.vnformat import fmt_pct, quarter_label
+from parlib.core.labels import KPI_LABELS, NOT_APPLICABLE
 from parlib.core.text import fold
+from parlib.core.vnformat import fmt_pct
 from parlib.model.dossier_rules import END_COLUMNS, KpiRules, consistency_flags
 
 DIMENSIONS = ["office_name", "field_name", "procedure_code", "channel"]
@@ -84,7 +84,7 @@ _KPI_INPUTS = [
 ]
 
 
-def _days(s: pd.Series) -> np.ndarray:
+def as_day_array(s: pd.Series) -> np.ndarray:
     return s.to_numpy(dtype="datetime64[us]").astype("datetime64[D]")
 
 
@@ -153,7 +153,7 @@ def classify_dossiers(
     has_pause = (req.notna() & (req <= eval_at)).to_numpy(dtype=bool)
     pause = np.zeros(len(df), dtype=np.int64)
     if has_pause.any():
-        a, b = _days(req[has_pause]), _days(pause_end[has_pause])
+        a, b = as_day_array(req[has_pause]), as_day_array(pause_end[has_pause])
         calendar.check_years(
             calendar.uncovered_years(np.concatenate([a, b])) | {end_day.year},
             "tính thời gian tạm dừng do bổ sung hồ sơ",
@@ -164,7 +164,7 @@ def classify_dossiers(
     shift = (pause > 0) & due.notna().to_numpy()
     if shift.any():
         d = due[shift]
-        moved = calendar.add_working_days(_days(d), pause[shift])
+        moved = calendar.add_working_days(as_day_array(d), pause[shift])
         allowed[shift] = pd.to_datetime(moved).to_numpy() + (d - d.dt.normalize()).to_numpy()
     df["allowed_due_at"] = allowed
     hours = df["deadline_unit"].eq("hours").to_numpy()
@@ -180,12 +180,24 @@ def classify_dossiers(
     waiting = (
         ~finished
         & has_pause
-        & (df["supplement_completed_at"].isna() | (df["supplement_completed_at"] > eval_at)).to_numpy(dtype=bool)
+        & (df["supplement_completed_at"].isna() | (df["supplement_completed_at"] > eval_at)).to_numpy(
+            dtype=bool
+        )
     )
     req_late = np.where(hours, req > due, req.dt.normalize() > due.dt.normalize())
     req_late = pd.Series(req_late, index=df.index).fillna(False).to_numpy(dtype=bool) & waiting
     df["is_waiting_supplement"] = waiting
-    conds = [stale, multi, no_due, finished & late_fin, finished & early, finished, req_late, waiting, overdue]
+    conds = [
+        stale,
+        multi,
+        no_due,
+        finished & late_fin,
+        finished & early,
+        finished,
+        req_late,
+        waiting,
+        overdue,
+    ]
     df["outcome"] = pd.Series(
         np.select(
             conds,
@@ -330,7 +342,11 @@ def _kpis_from_wide(
     out["kpi"] = pd.array(np.repeat(names, n_groups).tolist(), dtype="str")
     out["label"] = pd.array([KPI_LABELS[k] for k in names for _ in range(n_groups)], dtype="str")
     # a summed k below 0 is possible for 766 5.4 (overdue and disliked counted in both shares)
-    out["k"] = np.maximum(np.concatenate([agg[f"k|{k}"].to_numpy(dtype=np.int64) for k in names]), 0) if names else []
+    out["k"] = (
+        np.maximum(np.concatenate([agg[f"k|{k}"].to_numpy(dtype=np.int64) for k in names]), 0)
+        if names
+        else []
+    )
     out["n"] = np.concatenate([agg[f"n|{k}"].to_numpy(dtype=np.int64) for k in names]) if names else []
     out = add_rate(out)
     out["pct_text"] = [fmt_pct(p) if n > 0 else NOT_APPLICABLE for p, n in zip(out["pct"], out["n"])]
@@ -355,197 +371,3 @@ def _aggregate(
         )
         agg = agg.reindex(agg.index.union(full), fill_value=0)
     return agg.reset_index()
-
-
-def _periods(year: int, quarter: int, history_from: int | None) -> list[tuple]:
-    """(period_kind, key, Vietnamese label, start, end) of the months and quarters from January of
-    ``history_from`` (default ``year``) to the quarter, then the year to date."""
-    out = []
-    for y in range(history_from or year, year + 1):
-        for q in range(1, (quarter if y == year else 4) + 1):
-            for m in range(3 * q - 2, 3 * q + 1):
-                start = pd.Timestamp(y, m, 1)
-                out.append(("month", f"{y}-{m:02d}", f"tháng {m}/{y}", start, start + pd.offsets.MonthEnd(0)))
-            start = pd.Timestamp(y, 3 * q - 2, 1)
-            out.append(("quarter", f"{y}-Q{q}", quarter_label(y, q), start, start + pd.offsets.QuarterEnd(0)))
-    ytd = f"năm {year}" if quarter == 4 else f"{3 * quarter} tháng đầu năm {year}"
-    return out + [("ytd", f"{year}-YTD", ytd, pd.Timestamp(year, 1, 1), out[-1][4])]
-
-
-def kpi_table(
-    dossiers: pd.DataFrame,
-    calendar: WorkCalendar,
-    year: int,
-    quarter: int,
-    *,
-    procedures: pd.DataFrame | None = None,
-    dimensions: list[str] | None = None,
-    history_from: int | None = None,
-    history_dimensions: list[str] | None = None,
-) -> pd.DataFrame:
-    """Every KPI for each month and quarter from January (of ``history_from``, default ``year``)
-    to the quarter and for the year to date, each period classified on its own (766 scope; an
-    open dossier is judged at the end of every period it spans).
-
-    ``dimensions``: group columns besides the total (default: DIMENSIONS); periods of
-    earlier years use ``history_dimensions`` (default: total only). ``procedures`` (catalogue)
-    adds the procedures, offices and fields without dossiers (NaN rates, "không áp dụng").
-    Returns: period_kind (month/quarter/ytd), period ("2026-07", "2026-Q3", "2026-YTD"),
-    period_label ("tháng 7/2026", "Quý III/2026", "9 tháng đầu năm 2026"), period_start,
-    period_end, dimension ("all" or the column), group ("Tất cả" or the value), group_name
-    (procedure name for procedure codes), then the columns of :func:`dossier_kpis` from kpi on.
-    """
-    dims = DIMENSIONS if dimensions is None else dimensions
-    names = (
-        procedures.drop_duplicates("procedure_code").set_index("procedure_code")["procedure_name"]
-        if procedures is not None
-        else pd.Series(dtype="str")
-    )
-    names = names.combine_first(
-        dossiers.drop_duplicates("procedure_code").set_index("procedure_code")["procedure_name"]
-    )
-    # Speed (same results): classify only the columns the KPIs read, and compute the indicators
-    # once per period for all its dimensions; the long table is built once from the aggregated blocks.
-    slim = dossiers[
-        [
-            c
-            for c in dict.fromkeys([*_KPI_INPUTS, *dims, *(history_dimensions or [])])
-            if c in dossiers.columns
-        ]
-    ]
-    kpi_names = list(KPI_LABELS)
-    # Each dossier's end of processing and receipt day, computed once: a period classifies only
-    # the rows in its scope (the same rule as classify_dossiers, which keeps every one of them).
-    received = slim["received_at"].to_numpy(dtype="datetime64[us]")
-    ended = slim[END_COLUMNS].min(axis=1).to_numpy(dtype="datetime64[us]")
-    open_ = np.isnat(ended)
-    system_updated = ~consistency_flags(slim).any(axis=1)  # per dossier, the same in every period
-    blocks = []  # (period, dimension, group values, k matrix, n matrix), in output order
-    for kind, key, label, start, end in _periods(year, quarter, history_from):
-        end_excl = (pd.Timestamp(end).normalize() + _DAY).to_datetime64()
-        first = pd.Timestamp(start).normalize().to_datetime64()
-        before_end = received < end_excl
-        scope = before_end & (open_ | (ended >= first) | (received >= first))
-        c = classify_dossiers(slim[scope], calendar, end, period_start=start, system_updated=system_updated)
-        wide = _wide(c, kpi_names)
-        cols = dims if start.year == year else (history_dimensions or [])
-        head = (kind, key, label, start, end)
-        for dim in ["all", *cols]:
-            by = [] if dim == "all" else [dim]
-            groups = procedures[by] if by and procedures is not None and dim in procedures.columns else None
-            agg = _aggregate(wide, c, by, groups)
-            values = (
-                agg[dim].astype("string").fillna("").astype(str).to_numpy() if by else np.array(["Tất cả"])
-            )
-            blocks.append(
-                (
-                    head,
-                    dim,
-                    values,
-                    agg[[f"k|{k}" for k in kpi_names]].to_numpy(dtype=np.int64),
-                    agg[[f"n|{k}" for k in kpi_names]].to_numpy(dtype=np.int64),
-                )
-            )
-    return _long_table(blocks, kpi_names, names)
-
-
-def _long_table(blocks: list, kpi_names: list[str], names: pd.Series) -> pd.DataFrame:
-    """kpi_table's rows from the aggregated blocks (at least one: every period has its total),
-    built in one step, not one frame per block: per block KPI-major — every group of the first
-    KPI, then of the second …"""
-    n_kpi = len(kpi_names)
-    sizes = np.array([len(b[2]) * n_kpi for b in blocks], dtype=np.int64)
-    block_of_row = np.repeat(np.arange(len(blocks)), sizes)
-    group = np.concatenate([np.tile(b[2], n_kpi) for b in blocks])
-    kpi_idx = np.concatenate([np.repeat(np.arange(n_kpi), len(b[2])) for b in blocks])
-    k = np.concatenate([b[3].T.ravel() for b in blocks])
-    n = np.concatenate([b[4].T.ravel() for b in blocks])
-    heads = [b[0] for b in blocks]
-    dims = np.array([b[1] for b in blocks], dtype=object)[block_of_row]
-    group_s = pd.Series(group, dtype="str")
-    by_proc = dims == "procedure_code"
-    group_name = group_s.copy()
-    if by_proc.any():
-        group_name[by_proc] = group_s[by_proc].map(names).fillna(group_s[by_proc])
-    labels = np.array([KPI_LABELS[x] for x in kpi_names], dtype=object)
-    out = pd.DataFrame(
-        {
-            "period_kind": pd.array([h[0] for h in heads], dtype="str")[block_of_row],
-            "period": pd.array([h[1] for h in heads], dtype="str")[block_of_row],
-            "period_label": pd.array([h[2] for h in heads], dtype="str")[block_of_row],
-            "period_start": pd.DatetimeIndex([h[3] for h in heads]).astype("datetime64[us]")[block_of_row],
-            "period_end": pd.DatetimeIndex([h[4] for h in heads]).astype("datetime64[us]")[block_of_row],
-            "dimension": pd.array(dims, dtype="str"),
-            "group": group_s,
-            "group_name": group_name.astype("str"),
-            "kpi": pd.array(np.array(kpi_names, dtype=object)[kpi_idx], dtype="str"),
-            "label": pd.array(labels[kpi_idx], dtype="str"),
-            "k": k.astype(np.int64),
-            "n": n.astype(np.int64),
-        }
-    )
-    out = add_rate(out)
-    out["pct_text"] = pd.array(
-        [fmt_pct(p) if m > 0 else NOT_APPLICABLE for p, m in zip(out["pct"], out["n"])], dtype="str"
-    )
-    return out
-
-
-# ---------------------------------------------------------------- processing time
-
-
-def _work_seconds(calendar: WorkCalendar, ref: np.ndarray, instants: pd.Series) -> np.ndarray:
-    """Working seconds from the start of working day ``ref`` (date array) to each instant."""
-    days = _days(instants)
-    secs = (instants - instants.dt.normalize()).dt.total_seconds().to_numpy()
-    is_wd = calendar.is_working_day(days)
-    offset = np.zeros(len(secs))
-    for a, b in calendar.WORK_PERIODS:
-        lo, hi = a.hour * 3600 + a.minute * 60, b.hour * 3600 + b.minute * 60
-        offset += np.clip(secs - lo, 0, hi - lo)
-    day_len = sum((b.hour - a.hour) * 3600 + (b.minute - a.minute) * 60 for a, b in calendar.WORK_PERIODS)
-    full = calendar.count_working_days(ref, days) - is_wd
-    return full * day_len + np.where(is_wd, offset, 0)
-
-
-def processing_time(
-    classified: pd.DataFrame, calendar: WorkCalendar, by: list[str] | None = None
-) -> pd.DataFrame:
-    """Average processing time of the dossiers completed in the period (finished or returned,
-    not stopped), in the procedure's own unit, net of the supplement pause (766 indicator 2.2).
-
-    Working days: working days in (receipt, end] minus the pause; calendar days: days between
-    the receipt and end dates minus the pause; hours: working hours between the two instants
-    minus 8 h per pause day. Returns: *by, deadline_unit, unit_label, n, mean_time,
-    median_time, mean_deadline (NaN when n == 0).
-    """
-    by = list(by or [])
-    c = classified[classified["is_completed_in_period"] & classified["deadline_unit"].notna()]
-    t = pd.Series(np.nan, index=c.index)
-    unit = c["deadline_unit"]
-    rec, end = c["received_at"], c["end_at"]
-    pause = c["pause_days"].to_numpy(dtype=float)
-    wd = unit.eq("working_days").to_numpy()
-    if wd.any():
-        t[wd] = calendar.count_working_days(_days(rec[wd]), _days(end[wd])) - pause[wd]
-    cd = unit.eq("calendar_days").to_numpy()
-    if cd.any():
-        t[cd] = (end[cd].dt.normalize() - rec[cd].dt.normalize()).dt.days.to_numpy() - pause[cd]
-    hr = unit.eq("hours").to_numpy()
-    if hr.any():
-        ref = _days(rec[hr])
-        secs = _work_seconds(calendar, ref, end[hr]) - _work_seconds(calendar, ref, rec[hr])
-        t[hr] = secs / 3600 - pause[hr] * 8
-    frame = c[by + ["deadline_unit", "deadline_value"]].assign(time=t.clip(lower=0))
-    out = (
-        frame.groupby(by + ["deadline_unit"], dropna=False, sort=True)
-        .agg(
-            n=("time", "size"),
-            mean_time=("time", "mean"),
-            median_time=("time", "median"),
-            mean_deadline=("deadline_value", "mean"),
-        )
-        .reset_index()
-    )
-    out.insert(len(by) + 1, "unit_label", out["deadline_unit"].map(UNIT_VI))
-    return out

@@ -10,7 +10,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from parlib.analysis.stats import add_rate, adjust_pvalues, two_proportion_test
+from parlib.analysis.stats import add_rate, adjust_pvalues, cluster_ratio_ci, two_proportion_test
 from parlib.core.vnformat import quarter_label
 from parlib.model.survey import OVERALL_NAME, SurveyConfig, SurveyData
 
@@ -114,11 +114,20 @@ def satisfaction_table(
 ) -> pd.DataFrame:
     """Indices per period (each quarter and year to date), level, code and segment.
 
+    The headline ``k / n`` is the share of satisfied answers, as SIPAS publishes it: for the
+    overall question and an item, respondents answering it (one answer each); for a factor,
+    every answer to its items (``pooled_k / pooled_n``, kept for compatibility). A factor's
+    interval respects that one respondent gives several answers
+    (:func:`parlib.analysis.stats.cluster_ratio_ci`); ``k_eff / n_eff`` are the matching
+    effective counts used by the change tests (= k, n for overall and items). The respondent
+    variant (a respondent is satisfied when the mean of their answers to the factor reaches
+    the threshold) stays as ``respondent_k / respondent_n / respondent_pct``.
+
     Columns: period_kind ('quarter' | 'ytd'), year, quarter, period_label, level, code, name,
     factor_code, segment_kind ('all' | 'channel' | 'field_name'), segment, k, n, pct,
-    ci_low_pct, ci_high_pct, is_small_sample (Wilson, 0–100), pooled_k, pooled_n, pooled_pct
-    (factors only: item answers pooled; NaN elsewhere). Respondents without a segment value
-    count in 'all' only.
+    ci_low_pct, ci_high_pct, is_small_sample (0–100; small: fewer than ``small_n``
+    respondents), pooled_k, pooled_n, pooled_pct, n_respondents, k_eff, n_eff, respondent_k,
+    respondent_n, respondent_pct. Respondents without a segment value count in 'all' only.
     """
     cells = ["level", "code", *segments]
     obs = _period_counts(satisfaction_observations(survey, items, config), cells)
@@ -136,27 +145,27 @@ def satisfaction_table(
         ),
         cells,
     )
+    moments = _period_moments(_respondent_factor_moments(a, config, segments), cells)
     keys = ["period_kind", "year", "quarter", "level", "code"]
     out = []
     for seg in ("all",) + tuple(segments):
         group = keys + ([] if seg == "all" else [seg])
+        on = group if seg == "all" else keys + ["segment"]
         merged = pd.DataFrame()  # set by the first (unpooled) pass
         for src, prefix in ((obs, ""), (pooled, "pooled_")):
             g = src.groupby(group, sort=False)[["sum", "count"]].sum().reset_index()
             g = g.rename(columns={"sum": f"{prefix}k", "count": f"{prefix}n", seg: "segment"})
-            if prefix:
-                merged = merged.merge(g, on=group if seg == "all" else keys + ["segment"], how="left")
-            else:
-                merged = g
+            merged = merged.merge(g, on=on, how="left") if prefix else g
+        mom = (
+            moments.groupby(group, sort=False)[_MOMENTS].sum().reset_index().rename(columns={seg: "segment"})
+        )
+        merged = merged.merge(mom, on=on, how="left")
         merged["segment_kind"] = seg
         if seg == "all":
             merged["segment"] = ALL_SEGMENT
         out.append(merged)
     t = pd.concat(out, ignore_index=True)
-    t = add_rate(t, small_n=config.small_n, alpha=config.alpha)
-    t["pooled_pct"] = np.where(
-        t["pooled_n"] > 0, 100 * t["pooled_k"] / t["pooled_n"].where(t["pooled_n"] > 0), np.nan
-    )
+    t = _answers_headline(t, config)
     t = t.merge(_names(items), on=["level", "code"], how="left")
     t["period_label"] = [_period_label(k, y, q) for k, y, q in zip(t["period_kind"], t["year"], t["quarter"])]
     seg_order = {s: i for i, s in enumerate(("all",) + tuple(segments))}
@@ -183,9 +192,86 @@ def satisfaction_table(
         "pooled_k",
         "pooled_n",
         "pooled_pct",
+        "n_respondents",
+        "k_eff",
+        "n_eff",
+        "respondent_k",
+        "respondent_n",
+        "respondent_pct",
     ]
     t = t[cols].reset_index(drop=True)
-    return t.astype({"k": "int64", "n": "int64", "segment": "str"})
+    return t.astype({"k": "int64", "n": "int64", "n_respondents": "int64", "segment": "str"})
+
+
+_MOMENTS = ["m", "sum_k2", "sum_n2", "sum_kn"]
+
+
+def _respondent_factor_moments(answers: pd.DataFrame, config: SurveyConfig, segments) -> pd.DataFrame:
+    """Per respondent and factor: satisfied answers k_r and answers n_r, as the moments the
+    cluster-robust interval needs (m = 1, k_r², n_r², k_r·n_r)."""
+    keys = ["respondent_key", "year", "quarter", *segments, "factor_code"]
+    r = (
+        answers.assign(_sat=(answers["answer"] >= config.satisfied_min).astype("int64"))
+        .groupby(keys, dropna=False, sort=False)["_sat"]
+        .agg(["sum", "count"])
+        .reset_index()
+    )
+    kr, nr = r["sum"].astype(float), r["count"].astype(float)
+    return pd.DataFrame(
+        {
+            "year": r["year"],
+            "quarter": r["quarter"],
+            "level": "factor",
+            "code": r["factor_code"],
+            **{c: r[c] for c in segments},
+            "m": 1.0,
+            "sum_k2": kr**2,
+            "sum_n2": nr**2,
+            "sum_kn": kr * nr,
+        }
+    )
+
+
+def _period_moments(src: pd.DataFrame, cells: list[str]) -> pd.DataFrame:
+    """Sums of the moments per quarter and per year to date (as :func:`_period_counts`)."""
+    q = src.groupby(["year", "quarter", *cells], dropna=False, sort=False)[_MOMENTS].sum().reset_index()
+    parts = [q.assign(period_kind="quarter")]
+    for y, qq in q[["year", "quarter"]].drop_duplicates().itertuples(index=False):
+        sel = q[(q["year"] == y) & (q["quarter"] <= qq)]
+        ytd = sel.groupby(cells, dropna=False, sort=False)[_MOMENTS].sum().reset_index()
+        parts.append(ytd.assign(year=y, quarter=qq, period_kind="ytd"))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _answers_headline(t: pd.DataFrame, config: SurveyConfig) -> pd.DataFrame:
+    """Headline = share of satisfied answers; factors get the cluster-robust interval."""
+    t = t.copy()
+    fac = t["level"].eq("factor").to_numpy()
+    t["respondent_k"] = t["k"].where(fac)
+    t["respondent_n"] = t["n"].where(fac)
+    t["respondent_pct"] = 100 * t["respondent_k"] / t["respondent_n"].where(t["respondent_n"] > 0)
+    t["n_respondents"] = np.where(fac, t["m"].fillna(0), t["n"]).astype("int64")
+    t["k"] = np.where(fac, t["pooled_k"].fillna(0), t["k"]).astype("int64")
+    t["n"] = np.where(fac, t["pooled_n"].fillna(0), t["n"]).astype("int64")
+    t = add_rate(t, alpha=config.alpha)
+    low, high, n_eff = cluster_ratio_ci(
+        t["k"],
+        t["n"],
+        t["m"].fillna(0),
+        t["sum_k2"].fillna(0),
+        t["sum_n2"].fillna(0),
+        t["sum_kn"].fillna(0),
+        alpha=config.alpha,
+    )
+    t["ci_low_pct"] = np.where(fac, 100 * low, t["ci_low_pct"])
+    t["ci_high_pct"] = np.where(fac, 100 * high, t["ci_high_pct"])
+    t["n_eff"] = np.where(fac, n_eff, t["n"].astype(float))
+    t["k_eff"] = np.where(t["n"] > 0, t["k"] / t["n"].where(t["n"] > 0) * t["n_eff"], 0.0)
+    t["is_small_sample"] = (t["n_respondents"] > 0) & (t["n_respondents"] < config.small_n)
+    t["pooled_pct"] = np.where(
+        t["pooled_n"] > 0, 100 * t["pooled_k"] / t["pooled_n"].where(t["pooled_n"] > 0), np.nan
+    )
+    return t
 
 
 def _period_label(kind: str, year: int, quarter: int) -> str:
@@ -250,15 +336,21 @@ def sample_size_check(
 
 def change_tests(m: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
     """Copy of ``m`` (columns k, n, base_k, base_n; base_n 0 = no base) with pct, base_pct,
-    change_pp (percentage points), z, p_value (two-proportion z-test), p_adjusted (Holm across
-    ALL rows: the family), is_significant (p_adjusted < alpha) and verdict_vi."""
+    change_pp (percentage points), z, p_value (two-proportion z-test, on the effective counts
+    ``k_eff, n_eff, base_k_eff, base_n_eff`` when present), p_adjusted (Holm across ALL rows:
+    the family), is_significant (p_adjusted < alpha) and verdict_vi."""
     m = m.copy()
     m["base_k"] = m["base_k"].fillna(0).astype("int64")
     m["base_n"] = m["base_n"].fillna(0).astype("int64")
     m["pct"] = 100 * m["k"] / m["n"].where(m["n"] > 0)
     m["base_pct"] = 100 * m["base_k"] / m["base_n"].where(m["base_n"] > 0)
     m["change_pp"] = m["pct"] - m["base_pct"]
-    z, p = two_proportion_test(m["k"], m["n"], m["base_k"], m["base_n"])
+    # a factor's answers are clustered by respondent: test on the effective counts when given
+    if {"k_eff", "n_eff", "base_k_eff", "base_n_eff"} <= set(m.columns):
+        eff = [m[c].fillna(0).to_numpy(dtype=float) for c in ("k_eff", "n_eff", "base_k_eff", "base_n_eff")]
+        z, p = two_proportion_test(*eff)
+    else:
+        z, p = two_proportion_test(m["k"], m["n"], m["base_k"], m["base_n"])
     m["z"], m["p_value"] = z, p
     m["p_adjusted"] = adjust_pvalues(p, "holm")
     m["is_significant"] = m["p_adjusted"] < alpha
@@ -294,10 +386,16 @@ def satisfaction_changes(
         ("previous_quarter", prev, "quý trước"),
         ("same_quarter_last_year", (year - 1, quarter), "cùng kỳ năm trước"),
     ):
-        base = q[(q["year"] == by) & (q["quarter"] == bq)][on + ["k", "n"]]
+        base = q[(q["year"] == by) & (q["quarter"] == bq)][on + ["k", "n", "k_eff", "n_eff"]]
         parts.append(
-            cur[on + ["name", "k", "n"]]
-            .merge(base.rename(columns={"k": "base_k", "n": "base_n"}), on=on, how="left")
+            cur[on + ["name", "k", "n", "k_eff", "n_eff"]]
+            .merge(
+                base.rename(
+                    columns={"k": "base_k", "n": "base_n", "k_eff": "base_k_eff", "n_eff": "base_n_eff"}
+                ),
+                on=on,
+                how="left",
+            )
             .assign(comparison=comp, comparison_label=label, base_year=by, base_quarter=bq)
         )
     out = change_tests(pd.concat(parts, ignore_index=True), alpha=alpha)

@@ -75,3 +75,34 @@ def adjust_pvalues(p, method: str = "holm") -> np.ndarray:
     if ok.any():
         out[ok] = multipletests(p[ok], method=method)[1]
     return out
+
+
+def cluster_ratio_ci(
+    k, n, m, sum_k2, sum_n2, sum_kn, *, alpha: float = 0.05
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Interval of a share of answers when each respondent (cluster) gives several answers.
+
+    Inputs per group: ``k`` satisfied answers, ``n`` answers, ``m`` respondents and, over the
+    respondents r of the group, ``sum_k2`` = Σ k_r², ``sum_n2`` = Σ n_r², ``sum_kn`` = Σ k_r·n_r.
+    The share R = k / n is a ratio estimator; its cluster-robust (linearised) variance is
+    ``m / (m − 1) · Σ (k_r − R·n_r)² / n²`` (respondents are the sampling units, not answers).
+    The effective number of answers ``n_eff = R(1 − R) / var`` (at most n; the respondents'
+    count when the variance is 0) feeds a Wilson interval on (R·n_eff, n_eff), so the interval
+    stays inside [0, 1] and widens when a respondent's answers move together.
+
+    Returns (ci_low, ci_high, n_eff), 0–1 scale; NaN where n == 0.
+    """
+    k, n, m, k2, n2, kn = (np.asarray(a, dtype=float) for a in (k, n, m, sum_k2, sum_n2, sum_kn))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.where(n > 0, k / np.where(n > 0, n, 1), np.nan)
+        resid = k2 - 2 * r * kn + r**2 * n2  # Σ (k_r − R n_r)²
+        var = np.where(
+            m > 1, m / np.where(m > 1, m - 1, 1) * np.maximum(resid, 0) / np.where(n > 0, n, 1) ** 2, np.nan
+        )
+        n_eff = np.where((var > 0) & np.isfinite(var), r * (1 - r) / var, np.nan)
+    fallback = np.where(m > 0, m, np.nan)  # no spread to measure: count respondents, not answers
+    n_eff = np.where(np.isfinite(n_eff), n_eff, fallback)
+    n_eff = np.clip(n_eff, 1.0, np.where(n > 0, n, 1.0))
+    n_eff = np.where(n > 0, n_eff, 0.0)
+    low, high = wilson_ci(r * n_eff, n_eff, alpha)
+    return low, high, n_eff

@@ -12,9 +12,9 @@ from parlib.core.issues import ISSUE_COLUMNS, excel_cell, issues_frame
 from parlib.core.text import fold, normalise_text
 from parlib.ingest.dossier_columns import (
     _CHANNELS,
+    BLANK_IS_NA,
     COUNT_COLUMNS,
     DATE_COLUMNS,
-    BLANK_IS_NA,
     FLAG_COLUMNS,
     HEADERS,
     TEXT_COLUMNS,

@@ -18,6 +18,7 @@ from parlib.model.action_rules import REQUIRED as ACTION_REQUIRED
 from parlib.model.action_rules import action_rule_table
 from parlib.model.cause_rules import KEYWORD_COLUMNS, cause_keyword_table
 from parlib.model.cause_rules import REQUIRED as KEYWORD_REQUIRED
+from parlib.model.dossier_rules import KpiRules
 
 # ---------------------------------------------------------------- rules
 
@@ -118,3 +119,45 @@ def load_targets(paths: Paths) -> pd.DataFrame:
         raise ConfigError(f"Thiếu tệp mục tiêu {paths.rel(p)}.")
 
     return read_csv_table(p, display_name=paths.rel(p))
+
+
+KPI_RULE_PARAMETERS = {"apology_lead_days": int, "end_of_processing": str}
+
+
+def load_kpi_rules(paths: Paths) -> KpiRules:
+    """``raw/config/kpi_rules.csv`` (columns ``parameter, value, note``) -> :class:`KpiRules`;
+    the defaults of the sources when the file is absent. Raises StructuralError naming every
+    unknown parameter or unusable value (file row)."""
+    p = paths.config / "kpi_rules.csv"
+    if not p.exists():
+        return KpiRules()
+    table = read_csv_table(p, display_name=paths.rel(p))
+    missing = [c for c in ("parameter", "value") if c not in table.columns]
+    if missing:
+        raise StructuralError(
+            f"Tệp tham số chỉ tiêu «{p.name}» thiếu cột:",
+            [Problem("thiếu cột", file=p.name, column=c) for c in missing],
+        )
+    values, problems = {}, []
+    for i, (name, value) in enumerate(zip(table["parameter"], table["value"])):
+        name, value = normalise_text(name) or "", normalise_text(value) or ""
+        row = i + 2
+        if name not in KPI_RULE_PARAMETERS:
+            problems.append(
+                Problem(
+                    f"tham số «{name}» không có (chỉ có: {', '.join(KPI_RULE_PARAMETERS)})",
+                    file=p.name,
+                    row=row,
+                )
+            )
+            continue
+        try:
+            values[name] = KPI_RULE_PARAMETERS[name](value)
+        except ValueError:
+            problems.append(Problem(f"giá trị «{value}» của «{name}» không dùng được", file=p.name, row=row))
+    if not problems:
+        try:
+            return KpiRules(**values)
+        except ValueError as exc:
+            problems.append(Problem(f"giá trị không hợp lệ: {exc}", file=p.name))
+    raise StructuralError(f"Tệp tham số chỉ tiêu «{p.name}» có lỗi:", problems)

@@ -52,6 +52,8 @@ class KpiRules:
             raise ValueError(f"end_of_processing must be one of {END_RULES}")
         if self.apology_lead_days < 0:
             raise ValueError("apology_lead_days must be >= 0")
+
+
 STOP_CODES = ("stopped", "rejected", "withdrawn")
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 
 from parlib.core.calendar import WorkCalendar
 from parlib.core.periods import Period
+from parlib.model.dossier_rules import KpiRules
 from parlib.model.framework import Framework
 
 SCHEMA_VERSION = 1
@@ -77,6 +78,7 @@ class QuarterlyResult:
     inputs: list[Path]
     framework: object | None = None
     extra: dict = field(default_factory=dict)
+    kpi_rules: KpiRules = field(default_factory=KpiRules)  # parameters the KPIs were computed with
 
     @property
     def is_illustrative(self) -> bool:

@@ -24,6 +24,8 @@ from parlib.analysis.drivers import factor_changes_by_segment, key_drivers
 from parlib.analysis.feedback import feedback_kpis
 from parlib.analysis.headline import headline_kpis, on_time_chart, project_766_groups, ytd_kpi_values
 from parlib.analysis.index766 import group_points, index766_totals
+from parlib.analysis.kpi_table import kpi_table
+from parlib.analysis.processing_time import processing_time
 from parlib.analysis.projection import project_points
 from parlib.analysis.satisfaction import (
     sample_size_check,
@@ -47,7 +49,7 @@ from parlib.ingest.dossiers import warm_parse_cache as warm_dossiers
 from parlib.ingest.feedback import read_feedback
 from parlib.ingest.framework import find_framework, load_framework
 from parlib.ingest.index766 import read_766
-from parlib.ingest.rules import load_comment_themes, load_targets
+from parlib.ingest.rules import load_comment_themes, load_kpi_rules, load_targets
 from parlib.ingest.survey import load_survey_items, read_surveys
 from parlib.ingest.tasks import read_tasks
 from parlib.model.results import QuarterlyResult
@@ -167,9 +169,12 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
     )
     issues.append(d.issues)
     ledgers.append(d.ledger)
-    classified = kpimod.classify_dossiers(d.dossiers, cal, period.end, period_start=period.start)
+    kpi_rules = load_kpi_rules(paths)
+    classified = kpimod.classify_dossiers(
+        d.dossiers, cal, period.end, period_start=period.start, rules=kpi_rules
+    )
     first = d.dossiers["received_at"].min()
-    kpis = kpimod.kpi_table(
+    kpis = kpi_table(
         d.dossiers,
         cal,
         year,
@@ -177,6 +182,7 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
         procedures=procedures,
         history_from=int(first.year) if pd.notna(first) else year,
         history_dimensions=["office_name"],
+        rules=kpi_rules,
     )
     monthly = kpis.loc[kpis["period_kind"] == "month"]
     targets = load_targets(paths)
@@ -226,7 +232,7 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
         else pd.DataFrame()
     )
 
-    proc_time = kpimod.processing_time(classified, cal, ["office_name"])
+    proc_time = processing_time(classified, cal, ["office_name"])
     headline = headline_kpis(kpis, fbk, survey_parts, tkpi, period)
     status = kpi_status(headline, targets)
     kpi_values = ytd_kpi_values(headline, t766.loc[t766["year"] == year] if not t766.empty else t766)
@@ -234,6 +240,7 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
 
     res = QuarterlyResult(
         period=period,
+        kpi_rules=kpi_rules,
         calendar=cal,
         procedures=procedures,
         dossiers=d.dossiers,

@@ -437,9 +437,19 @@ def data_quality_section(res: QuarterlyResult) -> None:
 
 def methods_section(res: QuarterlyResult) -> None:
     lines = [
-        "Hồ sơ đúng hạn theo quy tắc của Bộ chỉ số 766: thời điểm kết thúc xử lý (xử lý xong, trả kết quả hoặc dừng, "
-        "từ chối, rút) không muộn hơn ngày hẹn trả; thời gian chờ bổ sung hồ sơ được trừ; yêu cầu bổ sung quá một lần "
-        "tính là trễ hạn; hồ sơ chưa xong được đánh giá tại ngày cuối kỳ.",
+        "Hồ sơ đúng hạn theo quy tắc của Bộ chỉ số 766 (chỉ số 2.1): thời điểm kết thúc xử lý (theo thứ tự ưu tiên: "
+        "xử lý xong, rồi trả kết quả, rồi dừng, từ chối, rút) không muộn hơn ngày hẹn trả; thời gian chờ bổ sung hồ sơ "
+        "được trừ; yêu cầu bổ sung quá một lần tính là trễ hạn; hồ sơ đang chờ công dân bổ sung được xét theo ngày "
+        "yêu cầu bổ sung (đúng hạn nếu yêu cầu không muộn hơn ngày hẹn trả); hồ sơ chưa xong khác được đánh giá tại "
+        "ngày cuối kỳ.",
+        "Văn bản xin lỗi (mẫu 04, Nghị định 118/2025/NĐ-CP, Thông tư 03/2025/TT-VPCP) được tính cho hồ sơ đã quá "
+        "hoặc sẽ quá ngày hẹn trả; đúng thời hạn khi gửi trước ngày hẹn trả ít nhất 1 ngày. Hồ sơ chỉ bị tính trễ vì "
+        "yêu cầu bổ sung quá một lần nhưng trả kết quả trước hạn không phải xin lỗi.",
+        "Chỉ số 766: nộp trực tuyến (3.3) — hồ sơ của thủ tục trả kết quả bản giấy chỉ được tính khi có kết quả điện "
+        "tử; thanh toán trực tuyến (3.6) — chỉ tính hồ sơ của thủ tục có phí, hồ sơ để trống cột «Thanh toán trực "
+        "tuyến» là hồ sơ không phải nộp phí; số hóa (4.2) — có tệp thành phần hồ sơ và, khi đã có kết quả, tệp kết "
+        "quả; hài lòng trong tiếp nhận, giải quyết (5.4) = 100 % − (tỷ lệ hồ sơ quá hạn + tỷ lệ hồ sơ bị đánh giá "
+        "«Không hài lòng»); phản ánh, kiến nghị gắn với từng hồ sơ không có trong tệp xuất nên chưa được trừ.",
         "Ngày làm việc theo lịch nghỉ lễ, Tết chính thức và các ngày thứ Bảy làm bù (data/raw/config/holidays.csv); "
         "năm chưa có lịch chính thức không được tự suy đoán.",
         "Mỗi tỷ lệ kèm tử số, mẫu số và khoảng tin cậy Wilson 95 %; mẫu số bằng 0 được ghi «không áp dụng», không "
@@ -450,6 +460,8 @@ def methods_section(res: QuarterlyResult) -> None:
         "Điểm có nguy cơ mất: tiêu chí thành phần gắn chỉ tiêu trong bộ tiêu chí của năm, tính theo quy tắc chấm "
         "của bộ tiêu chí từ giá trị lũy kế.",
         "Hài lòng = trả lời 4 hoặc 5 trên thang 1–5 (có thể cấu hình; quy tắc này chưa được xác nhận bằng văn bản "
-        "chính thức).",
+        "chính thức). Tỷ lệ hài lòng của một yếu tố là tỷ lệ câu trả lời hài lòng trên mọi câu hỏi của yếu tố (như "
+        "SIPAS công bố); khoảng tin cậy tính đến việc một người trả lời nhiều câu (phương sai theo người trả lời); "
+        "tỷ lệ người trả lời có điểm trung bình từ 4 trở lên được giữ ở cột phụ.",
     ]
     show(bullets(lines, css=""))

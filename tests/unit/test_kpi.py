@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from parlib.analysis.kpi import classify_dossiers, dossier_kpis, kpi_table, processing_time
+from parlib.analysis.kpi import classify_dossiers, dossier_kpis
+from parlib.analysis.kpi_table import kpi_table
+from parlib.analysis.processing_time import processing_time
 from parlib.analysis.targets import kpi_status
 from parlib.core.errors import ConfigError
 from parlib.ingest.calendar import load_calendar
@@ -731,3 +733,29 @@ def test_blank_online_payment_cell_means_no_fee_not_unpaid():
     assert paid.tolist()[:5] == [True, False, pd.NA, pd.NA, True] and bad.tolist() == [False] * 5 + [True]
     flag, bad = _bools(cells)  # other flags: blank is "Không"
     assert flag.tolist()[:5] == [True, False, False, False, True] and bad.tolist() == [False] * 5 + [True]
+
+
+def test_kpi_rules_file_is_read_and_checked(tmp_path):
+    from parlib.core.errors import StructuralError
+    from parlib.core.paths import Paths
+    from parlib.ingest.rules import load_kpi_rules
+    from parlib.model.dossier_rules import KpiRules
+
+    paths = Paths(tmp_path / "data", tmp_path / "reports")
+    assert load_kpi_rules(paths) == KpiRules()  # no file: the sources' defaults
+    (paths.config).mkdir(parents=True)
+    f = paths.config / "kpi_rules.csv"
+    f.write_text(
+        "parameter,value,note\napology_lead_days,2,\nend_of_processing,earliest,\n", encoding="utf-8"
+    )
+    assert load_kpi_rules(paths) == KpiRules(apology_lead_days=2, end_of_processing="earliest")
+    f.write_text("parameter,value\napology_lead_days,hai\nlead,1\n", encoding="utf-8")
+    with pytest.raises(StructuralError) as e:
+        load_kpi_rules(paths)
+    msg = str(e.value)  # every bad row named, with the file and its row
+    assert "dòng 2: giá trị «hai» của «apology_lead_days»" in msg and "dòng 3: tham số «lead» không có" in msg
+        "«hai»" in str(e.value)
+        and "«lead»" in str(e.value)
+        and "dòng 2" in str(e.value).lower()
+        or "2" in str(e.value)
+    )

@@ -215,11 +215,15 @@ def test_indices_by_hand(survey, items):
     ]
     # F1 respondent means: P01 4.5 ok, P02 3.5 no, P03 5 ok (only TC1.2 valid), P04 none -> 2/3
     # F1 pooled: answers 5,4,4,3,5 -> 4 of 5 satisfied
+    # The headline is the share of satisfied answers (as SIPAS publishes it): F1 4 of 5; the
+    # respondent variant (mean of the respondent's answers >= 4) stays beside it: 2 of 3.
     f1 = q.loc[("factor", "F1")]
-    assert (f1["k"], f1["n"], f1["pooled_k"], f1["pooled_n"], f1["pooled_pct"]) == (2, 3, 4, 5, 80.0)
-    # F3: P01 4 ok, P02 2.5 no, P03 4 ok (TC3.2), P04 5 ok -> 3/4; pooled 4,4,2,3,4,5,5 -> 5/7
+    assert (f1["k"], f1["n"], f1["pooled_k"], f1["pooled_n"], f1["pooled_pct"]) == (4, 5, 4, 5, 80.0)
+    assert (f1["respondent_k"], f1["respondent_n"], f1["n_respondents"]) == (2, 3, 3)
+    # F3: P01 4 ok, P02 2.5 no, P03 4 ok (TC3.2), P04 5 ok -> respondents 3/4; answers 4,4,2,3,4,5,5 -> 5/7
     f3 = q.loc[("factor", "F3")]
-    assert (f3["k"], f3["n"], f3["pooled_k"], f3["pooled_n"]) == (3, 4, 5, 7)
+    assert (f3["k"], f3["n"], f3["pooled_k"], f3["pooled_n"]) == (5, 7, 5, 7)
+    assert (f3["respondent_k"], f3["respondent_n"], f3["n_respondents"]) == (3, 4, 4)
     assert f3["name"] == "Công chức trực tiếp giải quyết công việc"
     ch = t[(t["period_kind"] == "quarter") & (t["segment_kind"] == "channel") & (t["level"] == "overall")]
     # in person: P01 5, P03 4 -> 2/2; online: P02 3, P04 4 -> 1/2
@@ -374,3 +378,50 @@ def test_read_surveys_folder(tmp_path, items):
     }
     # both P01 dates are in Q1, so the Q2 file flags them as outside its quarter
     assert (s.issues["rule"] == "survey_date_outside_quarter").sum() == 2
+
+
+def test_cluster_interval_of_a_factor_by_hand():
+    """F3 of the table above: respondents (k_r, n_r) = P01 (2, 2), P02 (0, 2), P03 (1, 1), P04 (2, 2).
+    R = 5/7; Σ (k_r − R n_r)² = (4/7)² + (10/7)² + (2/7)² + (4/7)² = 136/49;
+    var = m/(m−1) · 136/49 / 7² = 4/3 · 136/2401 = 544/7203; n_eff = R(1−R)/var = 72030/26656."""
+    import math
+
+    from parlib.analysis.stats import cluster_ratio_ci
+
+    low, high, n_eff = cluster_ratio_ci([5], [7], [4], [9], [13], [9])
+    assert n_eff[0] == pytest.approx(72030 / 26656, rel=1e-12)
+    z, n, p = 1.959963984540054, 72030 / 26656, 5 / 7
+    den = 1 + z * z / n
+    centre, half = (p + z * z / (2 * n)) / den, z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    assert (low[0], high[0]) == (
+        pytest.approx(centre - half, rel=1e-9),
+        pytest.approx(centre + half, rel=1e-9),
+    )
+    # no spread to measure (every answer satisfied): counted by respondents, not by answers
+    _, _, n_eff = cluster_ratio_ci([7], [7], [4], [13], [13], [13])
+    assert n_eff[0] == 4
+
+
+def test_cluster_interval_covers_95_percent_on_simulated_respondents():
+    """Respondents with their own propensity (Beta(4, 1.5), mean 0,727) answer 3–6 items each: the
+    answers of one respondent move together. Over 600 samples of 60 respondents the cluster
+    interval covers the true share close to 95 %; the naive interval on answers does not."""
+    from parlib.analysis.stats import cluster_ratio_ci, wilson_ci
+
+    rng = np.random.default_rng(20261203)
+    true = 4 / 5.5
+    hits = naive_hits = 0
+    trials = 600
+    for _ in range(trials):
+        prop = rng.beta(4, 1.5, size=60)
+        n_r = rng.integers(3, 7, size=60)
+        k_r = rng.binomial(n_r, prop)
+        k, n = k_r.sum(), n_r.sum()
+        low, high, _ = cluster_ratio_ci(
+            [k], [n], [60], [(k_r**2).sum()], [(n_r**2).sum()], [(k_r * n_r).sum()]
+        )
+        hits += low[0] <= true <= high[0]
+        nl, nh = wilson_ci([k], [n])
+        naive_hits += nl[0] <= true <= nh[0]
+    assert 0.92 <= hits / trials <= 0.98
+    assert naive_hits / trials < 0.90  # answers treated as independent: too narrow

@@ -28,8 +28,8 @@ from parlib.analysis.rootcause.evidence import (
 )
 from parlib.analysis.rootcause.sources import DossierSource, SurveySource
 from parlib.core.labels import STAGE_VI
+from parlib.core.numbers import is_blank as _blank
 from parlib.core.vnformat import fmt_num
-from parlib.ingest.tasks import _blank
 
 
 def _stage(loss: dict) -> tuple[str, str]:
@@ -152,7 +152,14 @@ def annual_rows(annual, quarterly, keywords, ev: Evidence, alpha: float, items=N
         src = None
         if quarter is not None and measure:
             if measure in DOSSIER_KPIS and quarterly.dossiers is not None and not quarterly.dossiers.empty:
-                src = DossierSource(measure, quarterly.dossiers, quarterly.calendar, quarterly.kpis, ev.cache)
+                src = DossierSource(
+                    measure,
+                    quarterly.dossiers,
+                    quarterly.calendar,
+                    quarterly.kpis,
+                    ev.cache,
+                    quarterly.kpi_rules,
+                )
             elif measure == "satisfaction_pct" and quarterly.survey_table is not None:
                 src = SurveySource(quarterly.survey_table)
             elif measure in links.values() and quarterly.survey_table is not None:

@@ -34,8 +34,8 @@ from parlib.analysis.rootcause.evidence import (
 from parlib.analysis.rootcause.sources import DossierSource, SurveySource
 from parlib.analysis.stats import two_proportion_test
 from parlib.core.labels import MEASURE_LABELS
+from parlib.core.numbers import is_blank as _blank
 from parlib.core.vnformat import quarter_label
-from parlib.ingest.tasks import _blank
 
 
 def kpi_node_rows(node: dict, src, year: int, quarter: int, ev: Evidence) -> None:
@@ -270,7 +270,7 @@ def quarterly_rows(q, items, ev: Evidence, alpha: float) -> None:
     for node in nodes.loc[~nodes["kpi"].map(_blank) & ~nodes["rule"].map(_blank)].to_dict("records"):
         kpi = str(node["kpi"]).strip()
         if kpi in DOSSIER_KPIS and has_dossiers:
-            src = DossierSource(kpi, q.dossiers, q.calendar, q.kpis, ev.cache)
+            src = DossierSource(kpi, q.dossiers, q.calendar, q.kpis, ev.cache, q.kpi_rules)
             kpi_node_rows(node, src, year, quarter, ev)
         elif kpi == "satisfaction_pct" and q.survey_table is not None:
             kpi_node_rows(node, SurveySource(q.survey_table), year, quarter, ev)

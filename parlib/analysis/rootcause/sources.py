@@ -18,8 +18,11 @@ class DossierSource:
 
     fine, coarse, dimension = ["office_name", "procedure_code"], "office_name", "office_name"
 
-    def __init__(self, kpi: str, dossiers: pd.DataFrame, calendar, kpis: pd.DataFrame | None, cache: dict):
+    def __init__(
+        self, kpi: str, dossiers: pd.DataFrame, calendar, kpis: pd.DataFrame | None, cache: dict, rules=None
+    ):
         self.kpi, self.dossiers, self.calendar, self.kpis, self.cache = kpi, dossiers, calendar, kpis, cache
+        self.rules = rules
 
     def names(self, codes) -> str:
         """'code name; …' of procedure codes (names from the dossiers)."""
@@ -29,7 +32,9 @@ class DossierSource:
     def classified(self, start, end) -> pd.DataFrame:
         key = (start, end)
         if key not in self.cache:
-            self.cache[key] = classify_dossiers(self.dossiers, self.calendar, end, period_start=start)
+            self.cache[key] = classify_dossiers(
+                self.dossiers, self.calendar, end, period_start=start, rules=self.rules
+            )
         return self.cache[key]
 
     def counts(self, window, by: list[str]) -> pd.DataFrame:
