@@ -22,6 +22,7 @@ import json
 import os
 import random
 import shutil
+import tempfile
 import traceback
 import unicodedata
 import zipfile
@@ -37,14 +38,18 @@ from parlib.core.paths import PROJECT_ROOT, Paths
 from parlib.ingest.readers import read_cells
 
 RAW = PROJECT_ROOT / "data" / "raw"
-FIGURES_FILE = PROJECT_ROOT / "tests" / "_artifacts" / "robustness_figures.json"
+# outside the checkout (tests write nothing there): $PARLIB_TEST_ARTIFACTS or <tmp>/parlib-test-artifacts
+FIGURES_FILE = (
+    Path(os.environ.get("PARLIB_TEST_ARTIFACTS") or Path(tempfile.gettempdir()) / "parlib-test-artifacts")
+    / "robustness_figures.json"
+)
 
 
 # ---------------------------------------------------------------- figures
 
 
 def record_figures(**figures) -> None:
-    """Merge ``figures`` into tests/_artifacts/robustness_figures.json (not committed) and print
+    """Merge ``figures`` into ``FIGURES_FILE`` (outside the checkout) and print
     them, so the numbers of docs/guarantees.md come from an actual run. Locked: parallel test
     workers merge into the same file."""
     import fcntl

@@ -151,6 +151,7 @@ QUARTERLY = [
         "from parlib.report import quarterly as rq\n"
         "from parlib.report import quarterly_sources as rqs\n"
         "from parlib.report.display import show\n"
+        "from parlib.report.outlook import outlook_section\n"
         "from parlib.report.quarterly_outputs import write_outputs\n"
         "from parlib.report.rootcause_text import show_root_causes\n"
         "paths = Paths.from_args(data_dir or None)\n"
@@ -188,17 +189,24 @@ QUARTERLY = [
         "tắc của bộ tiêu chí từ số liệu lũy kế đến hết quý.",
     ),
     ("code", "rq.points_section(res)", []),
-    ("md", "## 7. Mức độ hài lòng của người dân, tổ chức"),
+    (
+        "md",
+        "## 7. Triển vọng đến 31/12: có đạt chỉ tiêu cả năm không, cần làm gì?\n\nVới nhịp lũy kế đến nay, khả năng "
+        "đạt từng chỉ tiêu của Kế hoạch vào cuối năm, tỷ lệ tối thiểu cần đạt trong thời gian còn lại (toàn Sở và "
+        "từng phòng) và điểm PAR INDEX dự kiến.",
+    ),
+    ("code", "outlook_section(res)", []),
+    ("md", "## 8. Mức độ hài lòng của người dân, tổ chức"),
     ("code", "rqs.satisfaction_section(res)", []),
-    ("md", "## 8. Phản ánh, kiến nghị"),
+    ("md", "## 9. Phản ánh, kiến nghị"),
     ("code", "rqs.feedback_section(res)", []),
-    ("md", "## 9. Bộ chỉ số phục vụ người dân, doanh nghiệp (766)"),
+    ("md", "## 10. Bộ chỉ số phục vụ người dân, doanh nghiệp (766)"),
     ("code", "rqs.index766_section(res)", []),
-    ("md", "## 10. Tiến độ các nhiệm vụ của Kế hoạch"),
+    ("md", "## 11. Tiến độ các nhiệm vụ của Kế hoạch"),
     ("code", "rqs.tasks_section(res)", []),
     (
         "md",
-        "## 11. Nguyên nhân và đề xuất khắc phục\n\nCác tiêu chí thành phần có nguy cơ mất điểm: chỉ tiêu nào, "
+        "## 12. Nguyên nhân và đề xuất khắc phục\n\nCác tiêu chí thành phần có nguy cơ mất điểm: chỉ tiêu nào, "
         "phòng nào, từ khi nào, do cơ cấu hồ sơ hay do cách xử lý, và việc cần làm — xếp theo số điểm giải thích được. "
         "Mối liên hệ thống kê là tương quan, chưa phải bằng chứng nhân quả.",
     ),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
@@ -86,9 +87,10 @@ def cluster_ratio_ci(
     respondents r of the group, ``sum_k2`` = Σ k_r², ``sum_n2`` = Σ n_r², ``sum_kn`` = Σ k_r·n_r.
     The share R = k / n is a ratio estimator; its cluster-robust (linearised) variance is
     ``m / (m − 1) · Σ (k_r − R·n_r)² / n²`` (respondents are the sampling units, not answers).
-    The effective number of answers ``n_eff = R(1 − R) / var`` (at most n; the respondents'
-    count when the variance is 0) feeds a Wilson interval on (R·n_eff, n_eff), so the interval
-    stays inside [0, 1] and widens when a respondent's answers move together.
+    The effective number of answers ``n_eff = R(1 − R) / var`` (the respondents' count when the
+    variance is 0), shrunk by (z / t_{m−1})² for the few-respondents case and kept within
+    [1, n], feeds a Wilson interval on (R·n_eff, n_eff): the interval stays inside [0, 1] and
+    widens when a respondent's answers move together or when there are few respondents.
 
     Returns (ci_low, ci_high, n_eff), 0–1 scale; NaN where n == 0.
     """
@@ -102,6 +104,12 @@ def cluster_ratio_ci(
         n_eff = np.where((var > 0) & np.isfinite(var), r * (1 - r) / var, np.nan)
     fallback = np.where(m > 0, m, np.nan)  # no spread to measure: count respondents, not answers
     n_eff = np.where(np.isfinite(n_eff), n_eff, fallback)
+    # few respondents: the variance itself is estimated from m clusters (m − 1 degrees of
+    # freedom), so the interval uses Student's t instead of the normal quantile — expressed as
+    # a smaller effective size, n_eff × (z / t_{m−1})², which also makes the change tests honest
+    z = float(stats.norm.ppf(1 - alpha / 2))
+    t = stats.t.ppf(1 - alpha / 2, np.maximum(m - 1, 1))
+    n_eff = np.where(m > 1, n_eff * (z / t) ** 2, n_eff)
     n_eff = np.clip(n_eff, 1.0, np.where(n > 0, n, 1.0))
     n_eff = np.where(n > 0, n_eff, 0.0)
     low, high = wilson_ci(r * n_eff, n_eff, alpha)

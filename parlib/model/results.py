@@ -79,6 +79,8 @@ class QuarterlyResult:
     framework: object | None = None
     extra: dict = field(default_factory=dict)
     kpi_rules: KpiRules = field(default_factory=KpiRules)  # parameters the KPIs were computed with
+    outlook: pd.DataFrame | None = None  # parlib.analysis.outlook.outlook_table: unit and offices
+    outlook_points: pd.DataFrame | None = None  # expected year-end points of KPI-driven nodes
 
     @property
     def is_illustrative(self) -> bool:

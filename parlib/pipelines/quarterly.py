@@ -25,8 +25,9 @@ from parlib.analysis.feedback import feedback_kpis
 from parlib.analysis.headline import headline_kpis, on_time_chart, project_766_groups, ytd_kpi_values
 from parlib.analysis.index766 import group_points, index766_totals
 from parlib.analysis.kpi_table import kpi_table
+from parlib.analysis.outlook import outlook_inputs, outlook_table, points_outlook
 from parlib.analysis.processing_time import processing_time
-from parlib.analysis.projection import project_points
+from parlib.analysis.projection import project_points, score_rule
 from parlib.analysis.satisfaction import (
     sample_size_check,
     satisfaction_changes,
@@ -237,6 +238,13 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
     status = kpi_status(headline, targets)
     kpi_values = ytd_kpi_values(headline, t766.loc[t766["year"] == year] if not t766.empty else t766)
     fw, projection = _projection(paths, year, kpi_values, targets)
+    outlook_rows, outlook_monthly = outlook_inputs(status, kpis, year)
+    outlook = outlook_table(outlook_rows, 3 * quarter, outlook_monthly)
+    outlook_pts = (
+        points_outlook(fw.nodes, outlook, score_rule)
+        if fw is not None
+        else points_outlook(pd.DataFrame(columns=["kpi"]), outlook, score_rule)
+    )
 
     res = QuarterlyResult(
         period=period,
@@ -265,6 +273,8 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
         comments=survey_parts.get("comments"),
         theme_counts=survey_parts.get("themes"),
         projection=projection,
+        outlook=outlook,
+        outlook_points=outlook_pts,
         issues=_concat_issues(issues),
         ledger=_concat(ledgers),
         inputs=[p for group in files.values() for p in group]

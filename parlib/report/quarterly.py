@@ -23,6 +23,7 @@ from parlib.report.figures.quarterly import (
     plot_kpi_trend,
     plot_p_chart,
 )
+from parlib.report.outlook import outlook_findings
 
 ILLUSTRATIVE_VI = (
     "DỮ LIỆU MINH HỌA — hồ sơ, phản ánh kiến nghị, phiếu khảo sát, điểm 766 và tiến độ nhiệm vụ trong "
@@ -152,7 +153,7 @@ def key_findings(res: QuarterlyResult) -> list[str]:
 
 def conclusions_section(res: QuarterlyResult) -> None:
     show(traffic_lights(res))
-    show(bullets(key_findings(res)))
+    show(bullets(key_findings(res) + outlook_findings(res)))
 
 
 # ---------------------------------------------------------------- KPI cards and trends

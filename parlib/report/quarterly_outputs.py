@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 
 from parlib.core.issues import ledger_summary
+from parlib.core.labels import KPI_LABELS
 from parlib.model.results import SCHEMA_VERSION, QuarterlyResult
 from parlib.report.common import issues_display, ledger_display, write_report_files
+from parlib.report.outlook import outlook_summary
 from parlib.report.quarterly import ILLUSTRATIVE_VI, _office_table, office_changes
 
 
@@ -72,7 +74,33 @@ def summary_json(res: QuarterlyResult) -> dict:
     sat = res.extra.get("satisfaction_summary")
     if sat:
         out["satisfaction"] = sat
+    out["outlook"] = outlook_summary(res)
     return out
+
+
+def _outlook_sheet(res: QuarterlyResult) -> pd.DataFrame:
+    o = res.outlook if res.outlook is not None else pd.DataFrame()
+    if o.empty:
+        return pd.DataFrame()
+    return pd.DataFrame(
+        {
+            "Chỉ tiêu": [KPI_LABELS.get(k, k) for k in o["kpi"]],
+            "Phòng": o["group"].replace("", "Toàn đơn vị").to_numpy(),
+            "Mục tiêu (%)": o["target_pct"].to_numpy(),
+            "Lũy kế: đạt": o["k_ytd"].to_numpy(),
+            "Lũy kế: tổng": o["n_ytd"].to_numpy(),
+            "Số dự kiến còn lại": o["n_remaining"].to_numpy(),
+            "Dự kiến 31/12 (%)": o["expected_year_end_pct"].astype(float).round(2).to_numpy(),
+            "Khoảng dự báo 95 %: thấp (%)": o["interval_low_pct"].astype(float).round(2).to_numpy(),
+            "Khoảng dự báo 95 %: cao (%)": o["interval_high_pct"].astype(float).round(2).to_numpy(),
+            "Khả năng đạt (0–1)": o["probability_met"].astype(float).round(4).to_numpy(),
+            "Cần đạt trong thời gian còn lại (%)": o["required_pct_remaining"]
+            .astype(float)
+            .round(2)
+            .to_numpy(),
+            "Còn đạt được": o["is_still_achievable"].map({True: "Có", False: "Không"}).to_numpy(),
+        }
+    )
 
 
 def excel_sheets(res: QuarterlyResult) -> dict[str, pd.DataFrame]:
@@ -93,6 +121,7 @@ def excel_sheets(res: QuarterlyResult) -> dict[str, pd.DataFrame]:
         "Phòng - đúng hạn": _office_table(office_changes(res, "on_time_pct"), res.period.year),
         "Phòng - xin lỗi": _office_table(office_changes(res, "apology_pct"), res.period.year),
         "Điểm có nguy cơ": res.projection.rename(columns={"code": "Mã", "name": "Tiêu chí thành phần"}),
+        "Triển vọng cuối năm": _outlook_sheet(res),
         "Vấn đề dữ liệu": issues_display(res.issues),
         "Kiểm đếm dòng": ledger_display(res.ledger),
     }

@@ -213,7 +213,7 @@ def reference_satisfaction_table(survey, items, config, segments=("channel", "fi
     """satisfaction_table as first written: observations stacked once per period (quarter and
     year to date), then grouped."""
     from parlib.analysis.satisfaction import ALL_SEGMENT, _names, _period_label, satisfaction_observations
-    from parlib.analysis.stats import add_rate
+    from parlib.analysis.stats import add_rate, cluster_ratio_ci
 
     def with_periods(obs):
         parts = [obs.assign(period_kind="quarter")]
@@ -242,7 +242,43 @@ def reference_satisfaction_table(survey, items, config, segments=("channel", "fi
         if seg == "all":
             merged["segment"] = ALL_SEGMENT
         out.append(merged)
-    t = add_rate(pd.concat(out, ignore_index=True), small_n=config.small_n, alpha=config.alpha)
+    t = pd.concat(out, ignore_index=True)
+    # the headline: a factor's share of satisfied answers, its interval from each respondent's
+    # (satisfied, answers) stacked per period; the respondent variant kept beside it
+    a = survey.answers.dropna(subset=["answer"])
+    per = (
+        a.assign(_s=(a["answer"] >= config.satisfied_min).astype(int))
+        .groupby(["respondent_key", "year", "quarter", *segments, "factor_code"], dropna=False)["_s"]
+        .agg(["sum", "count"])
+        .reset_index()
+        .rename(columns={"factor_code": "code", "sum": "kr", "count": "nr"})
+        .assign(level="factor")
+    )
+    per = with_periods(per.assign(k2=per["kr"] ** 2, n2=per["nr"] ** 2, kn=per["kr"] * per["nr"], m=1))
+    moms = []
+    for seg in ("all",) + tuple(segments):
+        group = keys + ([] if seg == "all" else [seg])
+        g = (
+            per.groupby(group, sort=False)[["m", "k2", "n2", "kn"]]
+            .sum()
+            .reset_index()
+            .rename(columns={seg: "segment"})
+        )
+        moms.append(g.assign(segment_kind=seg, segment=ALL_SEGMENT if seg == "all" else g.get("segment")))
+    t = t.merge(pd.concat(moms, ignore_index=True), on=keys + ["segment_kind", "segment"], how="left")
+    fac = t["level"] == "factor"
+    t["respondent_k"], t["respondent_n"] = t["k"].where(fac), t["n"].where(fac)
+    t["respondent_pct"] = 100 * t["respondent_k"] / t["respondent_n"].where(t["respondent_n"] > 0)
+    t["n_respondents"] = np.where(fac, t["m"].fillna(0), t["n"]).astype("int64")
+    t.loc[fac, "k"], t.loc[fac, "n"] = t.loc[fac, "pooled_k"], t.loc[fac, "pooled_n"]
+    t = add_rate(t.astype({"k": "int64", "n": "int64"}), alpha=config.alpha)
+    lo, hi, n_eff = cluster_ratio_ci(
+        t["k"], t["n"], t["m"].fillna(0), t["k2"].fillna(0), t["n2"].fillna(0), t["kn"].fillna(0)
+    )
+    t.loc[fac, "ci_low_pct"], t.loc[fac, "ci_high_pct"] = 100 * lo[fac.to_numpy()], 100 * hi[fac.to_numpy()]
+    t["n_eff"] = np.where(fac, n_eff, t["n"].astype(float))
+    t["k_eff"] = np.where(t["n"] > 0, t["k"] / t["n"].where(t["n"] > 0) * t["n_eff"], 0.0)
+    t["is_small_sample"] = (t["n_respondents"] > 0) & (t["n_respondents"] < config.small_n)
     t["pooled_pct"] = np.where(
         t["pooled_n"] > 0, 100 * t["pooled_k"] / t["pooled_n"].where(t["pooled_n"] > 0), np.nan
     )
@@ -272,8 +308,18 @@ def reference_satisfaction_table(survey, items, config, segments=("channel", "fi
         "pooled_k",
         "pooled_n",
         "pooled_pct",
+        "n_respondents",
+        "k_eff",
+        "n_eff",
+        "respondent_k",
+        "respondent_n",
+        "respondent_pct",
     ]
-    return t[cols].reset_index(drop=True).astype({"k": "int64", "n": "int64", "segment": "str"})
+    return (
+        t[cols]
+        .reset_index(drop=True)
+        .astype({"k": "int64", "n": "int64", "n_respondents": "int64", "segment": "str"})
+    )
 
 
 @pytest.fixture(scope="module")

@@ -14,12 +14,12 @@ from parlib.analysis.rootcause.evidence import (
     EPS,
     Evidence,
     _compare,
+    _compare_frames,
     _node_info,
     _part_verdict,
     _pct_text,
     _record,
     _signal_start,
-    _total,
     _windows,
     decompose,
     survey_factor_links,
@@ -61,7 +61,7 @@ def _annual_evidence(row: dict, src, year: int, quarter: int, ev: Evidence) -> N
     """Same months of both years: change, leading segment, verdict (pooled decomposition)."""
     bw, nw = _windows(src, year, quarter, "ytd")
     b, t = src.counts(bw, src.fine), src.counts(nw, src.fine)
-    _compare(row, *_total(b), *_total(t))
+    _compare_frames(row, b, t)
     row.update(
         period=f"{year}-YTD",
         period_label=ytd_label(year, quarter),

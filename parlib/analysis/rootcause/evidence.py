@@ -309,8 +309,23 @@ def _node_info(node: dict, kind: str, measure: str, points_to_explain: float) ->
     return row
 
 
-def _compare(row: dict, k0, n0, k1, n1) -> dict:
-    """Fill before/after, change and the raw p-value of a base → target comparison."""
+def _compare_frames(row: dict, base: pd.DataFrame, now: pd.DataFrame) -> dict:
+    """:func:`_compare` of two count frames; their effective counts (``k_eff, n_eff``, survey
+    factors) give the p-value when present."""
+    eff = None
+    if "n_eff" in base.columns and "n_eff" in now.columns:
+        eff = (
+            float(base["k_eff"].sum()),
+            float(base["n_eff"].sum()),
+            float(now["k_eff"].sum()),
+            float(now["n_eff"].sum()),
+        )
+    return _compare(row, *_total(base), *_total(now), eff=eff)
+
+
+def _compare(row: dict, k0, n0, k1, n1, *, eff: tuple | None = None) -> dict:
+    """Fill before/after, change and the raw p-value of a base → target comparison (``eff``:
+    effective counts ``(k0, n0, k1, n1)`` for the test when the units are clustered)."""
     v0, v1 = _rate(k0, n0), _rate(k1, n1)
     row.update(
         k_before=k0,
@@ -320,7 +335,7 @@ def _compare(row: dict, k0, n0, k1, n1) -> dict:
         measure_before=v0,
         measure_after=v1,
         change_pp=v1 - v0,
-        p_value=_pvalue(k0, n0, k1, n1) if n0 and n1 else np.nan,
+        p_value=(_pvalue(*eff) if eff is not None else _pvalue(k0, n0, k1, n1)) if n0 and n1 else np.nan,
         is_adverse=bool(v1 < v0) if not (math.isnan(v0) or math.isnan(v1)) else False,
     )
     return row

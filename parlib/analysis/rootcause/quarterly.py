@@ -16,6 +16,7 @@ from parlib.analysis.rootcause.evidence import (
     MAX_SEGMENTS,
     Evidence,
     _compare,
+    _compare_frames,
     _drivers,
     _node_info,
     _part_verdict,
@@ -86,7 +87,7 @@ def _change_rows(node, src, year, quarter, change, at_risk, ev) -> None:
     if pooled.summary["status"] != "ok" or not delta < 0:
         row = _node_info(node, "at_risk", kpi, at_risk)
         bw, nw = _windows(src, year, quarter, "ytd")
-        _compare(row, *_total(src.counts(bw, [])), *_total(src.counts(nw, [])))
+        _compare_frames(row, src.counts(bw, []), src.counts(nw, []))
         row.update(
             points_explained=change,
             period=f"{year}-YTD",
@@ -110,7 +111,7 @@ def _change_rows(node, src, year, quarter, change, at_risk, ev) -> None:
         base = _node_info(node, "at_risk", kpi, at_risk)
         base.update(period=key, period_label=label, base_period_label=quarter_label(year - 1, q))
         if verdict in ("mix", "noise", "no_data"):
-            row = _compare(dict(base), *_total(b), *_total(t))
+            row = _compare_frames(dict(base), b, t)
             row.update(
                 points_explained=round(change * share_q, 4),
                 mix_or_performance=verdict,
@@ -192,7 +193,7 @@ def _shortfall_rows(node, src, year, quarter, shortfall, at_risk, ev) -> None:
     )
     top = m.loc[m["gap"] > EPS].sort_values("gap", ascending=False).head(MAX_SEGMENTS)
     if not gap_total > EPS or top.empty:
-        row = _compare(dict(info), *_total(base), *_total(now))
+        row = _compare_frames(dict(info), base, now)
         row.update(points_explained=shortfall, p_value=np.nan, is_adverse=False)
         ev.rows.append(row)
         return
@@ -216,12 +217,19 @@ def factor_rows(node: dict, src: SurveySource, year: int, quarter: int, ev: Evid
         m = t.merge(b, on="channel", suffixes=("1", "0"))
         if m.empty:
             continue
-        m["p"] = two_proportion_test(m["k1"], m["n1"], m["k0"], m["n0"])[1]
+        m["p"] = two_proportion_test(m["k_eff1"], m["n_eff1"], m["k_eff0"], m["n_eff0"])[1]
         m = m.loc[(m["k1"] / m["n1"] < m["k0"] / m["n0"]) & (m["p"] < alpha)].sort_values("p")
         if m.empty:
             continue
         r = m.iloc[0]
-        row = _compare(_node_info(node, "at_risk", src.kpi, np.nan), r["k0"], r["n0"], r["k1"], r["n1"])
+        row = _compare(
+            _node_info(node, "at_risk", src.kpi, np.nan),
+            r["k0"],
+            r["n0"],
+            r["k1"],
+            r["n1"],
+            eff=(r["k_eff0"], r["n_eff0"], r["k_eff1"], r["n_eff1"]),
+        )
         row.update(
             points_explained=np.nan,
             period=f"{year}-Q{q}",

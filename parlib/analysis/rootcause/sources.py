@@ -67,7 +67,9 @@ class DossierSource:
 
 
 class SurveySource:
-    """Counts of % satisfied (overall or one factor) by channel from the satisfaction table."""
+    """Counts of % satisfied (overall or one factor) by channel from the satisfaction table:
+    answers ``k / n`` and the effective counts ``k_eff / n_eff`` that the tests use (a factor's
+    answers are clustered by respondent)."""
 
     coarse, dimension, window_kind = "channel", "channel", "label"
     fine = ["channel"]
@@ -83,11 +85,14 @@ class SurveySource:
             (self.t["period_kind"] == kind) & (self.t["year"] == year) & (self.t["quarter"] == quarter)
         ]
         t = t.loc[t["segment_kind"] == ("channel" if by else "all")]
-        out = t.rename(columns={"segment": "channel"})[(["channel"] if by else []) + ["k", "n"]]
+        if "k_eff" not in t.columns:  # a table without effective counts: answers are independent
+            t = t.assign(k_eff=t["k"].astype(float), n_eff=t["n"].astype(float))
+        cols = (["channel"] if by else []) + ["k", "n", "k_eff", "n_eff"]
+        out = t.rename(columns={"segment": "channel"})[cols]
         return (
             out.astype({"k": "int64", "n": "int64"})
             if not out.empty
-            else pd.DataFrame(columns=by + ["k", "n"])
+            else pd.DataFrame(columns=by + cols[-4:])
         )
 
     def monthly(self, segment):

@@ -1,0 +1,205 @@
+"""Year-end outlook of the plan's targets: will each be met by 31/12, and what does it take?
+
+For a KPI with year-to-date counts ``k`` of ``n`` (e.g. dossiers on time of dossiers handled)
+and a target ``t`` %:
+
+* **Volume of the remaining months** ``N``: this year's year-to-date denominator scaled by last
+  year's seasonality — ``N = n × (last year's volume in the remaining months ÷ last year's
+  volume in the elapsed months)`` from the monthly series of the same KPI — or, without last
+  year's months, by the calendar (``n × remaining months ÷ elapsed months``). Rounded half up.
+* **Rate of the remaining months**: unknown; its uncertainty is the posterior of the
+  year-to-date rate, Beta(k + ½, n − k + ½) (Jeffreys prior). The on-time count of the
+  remaining months is then beta-binomial (posterior predictive), computed exactly — no
+  simulation noise.
+* **Assumed**: the remaining months run at the year-to-date pace (no trend in the rate), the
+  volume is its expected value (its own uncertainty is not modelled), and each dossier of the
+  remaining months counts once in the year-end denominator.
+
+Returned per KPI: ``probability_met`` (exact, in [0, 1]), ``expected_year_end_pct`` and a 95 %
+predictive interval, ``required_pct_remaining`` (the least rate the remaining months need;
+None when nothing remains), ``is_still_achievable`` (False when even 100 % of the remaining
+dossiers cannot reach the target), ``is_met_for_good`` (the target holds whatever happens).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy.stats import betabinom
+
+from parlib.core.numbers import round_half_up
+
+PRIOR = (0.5, 0.5)  # Jeffreys
+LEVEL = 0.95
+EPS = 1e-9
+
+
+def remaining_volume(n_ytd: float, last_month: int, monthly_last_year: pd.Series | None = None) -> int:
+    """Expected denominator of months ``last_month + 1 … 12`` (module docstring).
+
+    ``monthly_last_year``: last year's denominators indexed by month 1–12 (missing months
+    count as absent). Returns 0 when nothing remains or nothing was observed."""
+    remaining = 12 - int(last_month)
+    if remaining <= 0 or not n_ytd or n_ytd <= 0:
+        return 0
+    ratio = remaining / int(last_month)
+    if monthly_last_year is not None and len(monthly_last_year):
+        ly = pd.to_numeric(monthly_last_year, errors="coerce").fillna(0)
+        elapsed = float(ly[ly.index <= last_month].sum())
+        rest = float(ly[ly.index > last_month].sum())
+        if elapsed > 0 and rest > 0 and ly.index.max() == 12:
+            ratio = rest / elapsed
+    return int(round_half_up(n_ytd * ratio, 0))
+
+
+def kpi_outlook(k: float, n: float, n_remaining: int, target_pct: float, comparison: str = ">=") -> dict:
+    """The year-end outlook of one KPI (module docstring). ``comparison`` '>=' (at least the
+    target) or '<=' (at most). Every value is None when there is no data (n + N == 0)."""
+    k, n, big_n = float(k or 0), float(n or 0), int(n_remaining or 0)
+    total = n + big_n
+    empty = {
+        "probability_met": None,
+        "expected_year_end_pct": None,
+        "interval_pct": [None, None],
+        "required_pct_remaining": None,
+        "is_still_achievable": None,
+        "is_met_for_good": None,
+        "k_ytd": int(k),
+        "n_ytd": int(n),
+        "n_remaining": big_n,
+        "target_pct": target_pct,
+    }
+    if total <= 0 or target_pct is None or (isinstance(target_pct, float) and math.isnan(target_pct)):
+        return empty
+    a, b = k + PRIOR[0], n - k + PRIOR[1]
+    dist = betabinom(big_n, a, b)
+    goal = target_pct / 100 * total - k  # on-time count the remaining months must reach
+    if comparison in (">=", "≥"):
+        need = max(0, math.ceil(goal - EPS))  # least K with (k + K) / total >= t
+        prob = 1.0 if need <= 0 else (0.0 if need > big_n else float(dist.sf(need - 1)))
+        achievable, for_good = need <= big_n, need <= 0
+        required = 100 * need / big_n if big_n else None
+    else:
+        allow = math.floor(goal + EPS)  # most K with (k + K) / total <= t
+        prob = 0.0 if allow < 0 else (1.0 if allow >= big_n else float(dist.cdf(allow)))
+        achievable, for_good = allow >= 0, allow >= big_n
+        required = 100 * max(allow, 0) / big_n if big_n else None
+    lo, hi = (dist.ppf((1 - LEVEL) / 2), dist.ppf(1 - (1 - LEVEL) / 2)) if big_n else (0.0, 0.0)
+    mean = big_n * a / (a + b) if big_n else 0.0
+    return {
+        **empty,
+        "probability_met": min(1.0, max(0.0, prob)),
+        "expected_year_end_pct": 100 * (k + mean) / total,
+        "interval_pct": [100 * (k + float(lo)) / total, 100 * (k + float(hi)) / total],
+        "required_pct_remaining": None
+        if required is None
+        else min(required, 100.0)
+        if achievable
+        else required,
+        "is_still_achievable": bool(achievable),
+        "is_met_for_good": bool(for_good),
+    }
+
+
+def outlook_table(rows: pd.DataFrame, last_month: int, monthly: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Outlook of every row of ``rows`` (columns ``kpi, group, k, n, target_pct, comparison``;
+    ``group`` '' for the whole unit or an office name). ``monthly``: last year's denominators
+    (columns ``kpi, group, month, n``) for the seasonality of the remaining volume.
+
+    Returns ``rows`` with the fields of :func:`kpi_outlook` (``interval_low_pct``,
+    ``interval_high_pct`` instead of the pair)."""
+    out = []
+    for r in rows.to_dict("records"):
+        ly = None
+        if monthly is not None and not monthly.empty:
+            sel = monthly[(monthly["kpi"] == r["kpi"]) & (monthly["group"] == r["group"])]
+            ly = sel.groupby("month")["n"].sum() if not sel.empty else None
+        big_n = remaining_volume(r["n"], last_month, ly)
+        o = kpi_outlook(r["k"], r["n"], big_n, r["target_pct"], r.get("comparison") or ">=")
+        low, high = o.pop("interval_pct")
+        out.append({**r, **o, "interval_low_pct": low, "interval_high_pct": high})
+    cols = list(rows.columns) + [
+        "k_ytd", "n_ytd", "n_remaining", "probability_met", "expected_year_end_pct", "interval_low_pct",
+        "interval_high_pct", "required_pct_remaining", "is_still_achievable", "is_met_for_good",
+    ]  # fmt: skip
+    return pd.DataFrame(out, columns=list(dict.fromkeys(cols)))
+
+
+def points_outlook(nodes: pd.DataFrame, table: pd.DataFrame, score) -> pd.DataFrame:
+    """Expected year-end PAR points of every KPI-driven sub-criterion, with an interval, through
+    the framework's rule (``score(rule, params, value_pct, max_points)``; monotone in the value).
+    ``table``: the unit rows of :func:`outlook_table`."""
+    unit = table[table["group"] == ""].set_index("kpi")
+    rows = []
+    for node in nodes.to_dict("records"):
+        kpi = node.get("kpi")
+        if not isinstance(kpi, str) or kpi not in unit.index:
+            continue
+        u = unit.loc[kpi]
+        vals = [u["expected_year_end_pct"], u["interval_low_pct"], u["interval_high_pct"]]
+        pts = [
+            np.nan
+            if v is None or pd.isna(v)
+            else score(node["rule"], node.get("rule_params"), float(v), float(node["max_points"]))
+            for v in vals
+        ]
+        rows.append(
+            {
+                "code": node["code"],
+                "name": node["name"],
+                "kpi": kpi,
+                "max_points": float(node["max_points"]),
+                "expected_points": pts[0],
+                "points_low": min(pts[1], pts[2]) if not np.isnan(pts[1]) else np.nan,
+                "points_high": max(pts[1], pts[2]) if not np.isnan(pts[2]) else np.nan,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["code", "name", "kpi", "max_points", "expected_points", "points_low", "points_high"]
+    )
+
+
+DOSSIER_TARGETS = ("on_time_pct", "apology_pct", "system_updated_pct")
+NO_VOLUME_MODEL = {"tasks_on_time_pct"}  # the plan's tasks are followed one by one (task section)
+ALL_GROUP = "Tất cả"
+
+
+def outlook_inputs(status: pd.DataFrame, kpis: pd.DataFrame, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rows, monthly) for :func:`outlook_table` from the quarterly run's tables.
+
+    ``status``: the targets' status (``period_kind == 'ytd'`` rows of the whole unit give each
+    target KPI's year-to-date k, n, target and comparison). ``kpis``: the dossier KPI table; its
+    year-to-date office rows give the offices of the dossier KPIs, its months of ``year − 1``
+    the seasonality of the remaining volume."""
+    ytd = status[(status["period_kind"] == "ytd") & (status["dimension"] == "all")]
+    ytd = ytd[~ytd["kpi"].isin(NO_VOLUME_MODEL)]
+    unit = ytd[["kpi", "k", "n", "target_pct", "comparison"]].assign(group="")
+    targets = ytd.set_index("kpi")[["target_pct", "comparison"]]
+    offices = pd.DataFrame(columns=["kpi", "group", "k", "n", "target_pct", "comparison"])
+    monthly = pd.DataFrame(columns=["kpi", "group", "month", "n"])
+    if kpis is not None and not kpis.empty:
+        sel = kpis[
+            (kpis["period_kind"] == "ytd")
+            & (kpis["period"] == f"{year}-YTD")
+            & (kpis["dimension"] == "office_name")
+            & kpis["kpi"].isin([k for k in DOSSIER_TARGETS if k in targets.index])
+        ]
+        offices = sel[["kpi", "group", "k", "n"]].join(targets, on="kpi")
+        ly = kpis[
+            (kpis["period_kind"] == "month")
+            & kpis["period"].astype(str).str.startswith(f"{year - 1}-")
+            & kpis["dimension"].isin(["all", "office_name"])
+        ]
+        monthly = pd.DataFrame(
+            {
+                "kpi": ly["kpi"].to_numpy(),
+                "group": np.where(ly["dimension"].eq("all"), "", ly["group"].astype(str)),
+                "month": ly["period"].astype(str).str[5:7].astype(int).to_numpy(),
+                "n": ly["n"].to_numpy(),
+            }
+        )
+    rows = pd.concat([unit, offices[unit.columns]], ignore_index=True)
+    rows = rows[["kpi", "group", "k", "n", "target_pct", "comparison"]]
+    return rows.astype({"k": "int64", "n": "int64"}), monthly

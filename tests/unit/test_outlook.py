@@ -1,0 +1,97 @@
+"""Year-end outlook (parlib.analysis.outlook): hand-worked cases and calibration on simulated years."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from parlib.analysis.outlook import kpi_outlook, outlook_table, remaining_volume
+
+
+def test_target_already_met_for_good():
+    # 995 of 1000 on time, 10 dossiers left: even 0 of 10 gives 995/1010 = 98,51 % >= 98 %
+    o = kpi_outlook(995, 1000, 10, 98.0)
+    assert o["probability_met"] == 1.0 and o["is_met_for_good"] and o["is_still_achievable"]
+    assert o["required_pct_remaining"] == 0.0
+    assert o["interval_pct"][0] >= 995 / 1010 * 100 - 1e-9
+
+
+def test_target_that_can_no_longer_be_met():
+    # apologies: 45 of 50 owed letters sent; target 100 %: the 5 missing can never be undone
+    o = kpi_outlook(45, 50, 20, 100.0)
+    assert o["probability_met"] == 0.0 and not o["is_still_achievable"] and not o["is_met_for_good"]
+    assert o["required_pct_remaining"] == pytest.approx(125.0)  # 25 of 20 needed: impossible
+
+
+def test_small_case_probability_is_exact():
+    """9 of 10 on time, 2 left, target 90 %: the year needs 0,9 × 12 = 10,8 -> 11 on time, so both
+    remaining must be on time. Posterior Beta(9,5; 1,5); P(both) = 9,5/11 × 10,5/12 = 99,75/132."""
+    o = kpi_outlook(9, 10, 2, 90.0)
+    assert o["probability_met"] == pytest.approx(99.75 / 132, rel=1e-12)
+    assert o["required_pct_remaining"] == 100.0 and o["is_still_achievable"]
+    # expected year-end: (9 + 2 × 9,5/11) / 12
+    assert o["expected_year_end_pct"] == pytest.approx(100 * (9 + 2 * 9.5 / 11) / 12, rel=1e-12)
+
+
+def test_at_most_targets_and_no_data():
+    # late share at most 2 %: 10 late of 500, 100 left: the year allows floor(0,02 × 600) = 12 late,
+    # so at most 2 more; P(K <= 2) for K ~ BetaBinom(100, 10,5; 490,5)
+    from scipy.stats import betabinom
+
+    o = kpi_outlook(10, 500, 100, 2.0, "<=")
+    assert o["probability_met"] == pytest.approx(float(betabinom(100, 10.5, 490.5).cdf(2)))
+    assert o["required_pct_remaining"] == pytest.approx(2.0)  # at most 2 of the 100
+    none = kpi_outlook(0, 0, 0, 98.0)
+    assert none["probability_met"] is None and none["expected_year_end_pct"] is None
+
+
+def test_remaining_volume_uses_last_years_season_scaled_to_this_year():
+    ly = pd.Series([100] * 9 + [150] * 3, index=range(1, 13))  # last year: Q4 busier
+    # this year 900 in 9 months; last year 900 then 450 -> ratio 0,5 -> 450
+    assert remaining_volume(900, 9, ly) == 450
+    assert remaining_volume(1800, 9, ly) == 900  # this year's level doubles the volume
+    assert remaining_volume(900, 9) == 300  # no last year: by the calendar, 900 × 3/9
+    assert remaining_volume(900, 12, ly) == 0 and remaining_volume(0, 9, ly) == 0
+
+
+def test_outlook_table_by_office():
+    rows = pd.DataFrame(
+        {"kpi": ["on_time_pct"] * 2, "group": ["", "Phòng A"], "k": [1960, 470], "n": [2000, 500],
+         "target_pct": [98.0, 98.0], "comparison": [">=", ">="]}
+    )  # fmt: skip
+    t = outlook_table(rows, 9).set_index("group")
+    # Phòng A: 470/500 = 94 %; 167 left (500 × 3/9 = 166,7 -> 167); needs 0,98 × 667 = 653,66 -> 654,
+    # i.e. 184 of 167: impossible
+    assert t.loc["Phòng A", "n_remaining"] == 167 and not t.loc["Phòng A", "is_still_achievable"]
+    # the unit: 1960/2000 = 98 %; 667 left; needs ceil(0,98 × 2667 − 1960) = ceil(653,66) = 654 of 667
+    assert t.loc["", "required_pct_remaining"] == pytest.approx(100 * 654 / 667)
+
+
+def test_probabilities_are_calibrated_on_simulated_years():
+    """2 000 simulated years: a true on-time rate drawn in [96 %, 99,5 %], ~100 dossiers a month;
+    after September, the predicted probability of ending the year at >= 98 % against what the
+    year then did. Brier score and calibration bins within a stated tolerance."""
+    rng = np.random.default_rng(31122026)
+    preds, outcomes = [], []
+    for _ in range(2000):
+        p = rng.uniform(0.96, 0.995)
+        vol = rng.poisson(100, size=12)
+        ok = rng.binomial(vol, p)
+        k9, n9 = ok[:9].sum(), vol[:9].sum()
+        o = kpi_outlook(k9, n9, remaining_volume(n9, 9), 98.0)
+        preds.append(o["probability_met"])
+        outcomes.append(ok.sum() / vol.sum() >= 0.98)
+    preds, outcomes = np.array(preds), np.array(outcomes, dtype=float)
+    brier = float(np.mean((preds - outcomes) ** 2))
+    assert brier < 0.12  # uninformative (always 0,5) would score 0,25
+    bins = np.clip((preds * 10).astype(int), 0, 9)
+    for b in range(10):
+        sel = bins == b
+        if sel.sum() >= 60:  # bins with enough years to judge
+            assert abs(preds[sel].mean() - outcomes[sel].mean()) <= 0.08, (
+                b,
+                preds[sel].mean(),
+                outcomes[sel].mean(),
+            )
+    assert math.isclose(preds.mean(), outcomes.mean(), abs_tol=0.03)
