@@ -91,3 +91,15 @@ QUARTER_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 def quarter_label(year: int, quarter: int) -> str:
     """``quarter_label(2026, 3) == 'Quý III/2026'``."""
     return f"Quý {QUARTER_ROMAN[quarter]}/{year}"
+
+
+def fmt_probability(p) -> str:
+    """A probability (0–1) in words a reader can hold: '37 %'; 'dưới 1 %' / 'trên 99 %' near
+    the ends (never '0 %' or '100 %' for what is unlikely but possible); missing: 'chưa tính được'."""
+    if is_missing(p):
+        return "chưa tính được"
+    if 0 < p < 0.005:
+        return "dưới 1 %"
+    if 0.995 < p < 1:
+        return "trên 99 %"
+    return fmt_pct(100 * p, 0)

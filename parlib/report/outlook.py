@@ -7,8 +7,8 @@ import math
 
 import pandas as pd
 
-from parlib.core.labels import KPI_LABELS, KPI_NOUNS
-from parlib.core.vnformat import QUARTER_ROMAN, fmt_int, fmt_num, fmt_pct, fmt_points
+from parlib.core.labels import KPI_LABELS
+from parlib.core.vnformat import QUARTER_ROMAN, fmt_int, fmt_num, fmt_pct, fmt_points, fmt_probability
 from parlib.model.results import QuarterlyResult
 from parlib.report.display import bullets, figure, paragraph, show, table
 from parlib.report.figures.outlook import plot_outlook
@@ -19,22 +19,44 @@ OTHER_LABELS = {
 }
 
 
+# what the denominator counts, for "about N … expected in the remaining months"
+DENOMINATOR_NOUNS = {
+    "on_time_pct": "hồ sơ",
+    "system_updated_pct": "hồ sơ",
+    "apology_pct": "hồ sơ trễ hạn",
+    "feedback_on_time_pct": "phản ánh, kiến nghị",
+    "satisfaction_pct": "lượt trả lời khảo sát",
+}
+
+
+def _noun(kpi: str) -> str:
+    return DENOMINATOR_NOUNS.get(kpi, "trường hợp")
+
+
+def _chance(r: dict) -> str:
+    """The probability in words; an achievable target never reads '0 %' (numerical underflow)."""
+    p = r["probability_met"]
+    if p is not None and not pd.isna(p) and p == 0 and r.get("is_still_achievable"):
+        p = 1e-12
+    return fmt_probability(p)
+
+
+def _need(x) -> str:
+    return "100 %" if x is not None and not pd.isna(x) and abs(x - 100) < 0.05 else fmt_pct(x)
+
+
 def _label(kpi: str) -> str:
     return KPI_LABELS.get(kpi) or OTHER_LABELS.get(kpi, kpi)
 
 
 def _rest(res: QuarterlyResult) -> str:
     q = res.period.quarter
-    return f"quý {QUARTER_ROMAN[4]}" if q == 3 else f"{12 - 3 * q} tháng còn lại của năm" if q < 4 else ""
+    return f"quý {QUARTER_ROMAN[4]}" if q == 3 else f"{12 - 3 * q} tháng cuối năm" if q < 4 else ""
 
 
 def _unit(res: QuarterlyResult) -> pd.DataFrame:
     o = res.outlook
     return o[o["group"] == ""] if o is not None and not o.empty else pd.DataFrame()
-
-
-def _prob(p) -> str:
-    return "chưa tính được" if p is None or pd.isna(p) else fmt_pct(100 * p, 0)
 
 
 def sentence(r: dict, res: QuarterlyResult) -> str | None:
@@ -46,15 +68,14 @@ def sentence(r: dict, res: QuarterlyResult) -> str | None:
         return f"{name}: đã chắc chắn đạt chỉ tiêu {target} của năm {year}."
     if not r["is_still_achievable"]:
         return (
-            f"{name}: không còn đạt được chỉ tiêu {target} trong năm {year}, kể cả khi mọi "
-            f"{KPI_NOUNS.get(r['kpi'], 'trường hợp')} còn lại đều đạt; dự kiến cuối năm "
-            f"{fmt_pct(r['expected_year_end_pct'])}."
+            f"{name}: không còn đạt được chỉ tiêu {target} trong năm {year}, kể cả khi toàn bộ "
+            f"{_noun(r['kpi'])} của {_rest(res)} đều đạt; dự kiến cuối năm {fmt_pct(r['expected_year_end_pct'])}."
         )
     need = r["required_pct_remaining"]
     return (
-        f"{name}: khả năng đạt chỉ tiêu {target} đến 31/12/{year} là {_prob(r['probability_met'])}; "
-        f"cần đạt ít nhất {fmt_pct(need)} trong {_rest(res)} (khoảng {fmt_int(r['n_remaining'])} "
-        f"{KPI_NOUNS.get(r['kpi'], 'trường hợp')} dự kiến)."
+        f"{name}: khả năng đạt chỉ tiêu {target} đến 31/12/{year} là {_chance(r)}; cần đạt "
+        f"{'' if _need(need) == '100 %' else 'ít nhất '}{_need(need)} trong {_rest(res)} (dự kiến khoảng "
+        f"{fmt_int(r['n_remaining'])} {_noun(r['kpi'])})."
     )
 
 
@@ -80,11 +101,11 @@ def outlook_table_vi(res: QuarterlyResult) -> pd.DataFrame:
                     u["expected_year_end_pct"], u["interval_low_pct"], u["interval_high_pct"]
                 )
             ],
-            "Khả năng đạt": [_prob(p) for p in u["probability_met"]],
+            "Khả năng đạt": [_chance(r) for r in u.to_dict("records")],
             "Cần đạt trong thời gian còn lại": [
                 "đã chắc chắn đạt"
                 if g
-                else ("không còn đạt được" if a is False else ("–" if pd.isna(r) else fmt_pct(r)))
+                else ("không còn đạt được" if a is False else ("–" if pd.isna(r) else _need(r)))
                 for r, a, g in zip(
                     u["required_pct_remaining"], u["is_still_achievable"], u["is_met_for_good"]
                 )
@@ -104,12 +125,12 @@ def offices_table_vi(res: QuarterlyResult, kpi: str = "on_time_pct") -> pd.DataF
             "Lũy kế đến nay": [fmt_pct(100 * k / n) for k, n in zip(off["k_ytd"], off["n_ytd"])],
             "Hồ sơ dự kiến còn lại": [fmt_int(v) for v in off["n_remaining"]],
             "Cần đạt đúng hạn trong thời gian còn lại": [
-                "đã chắc chắn đạt" if g else ("không còn đạt được" if not a else fmt_pct(r))
+                "đã chắc chắn đạt" if g else ("không còn đạt được" if not a else _need(r))
                 for r, a, g in zip(
                     off["required_pct_remaining"], off["is_still_achievable"], off["is_met_for_good"]
                 )
             ],
-            "Khả năng phòng đạt chỉ tiêu": [_prob(p) for p in off["probability_met"]],
+            "Khả năng phòng đạt chỉ tiêu": [_chance(r) for r in off.to_dict("records")],
         }
     )
 

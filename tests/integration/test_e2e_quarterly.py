@@ -136,3 +136,39 @@ def test_comment_themes_count_each_comment_once(result):
     n_comments = int(sel["comment"].fillna("").str.strip().ne("").sum())
     assert (q3["n_total"] == n_comments).all() and n_comments > 0
     assert (q3["n_comments"] <= n_comments).all()
+
+
+def test_outlook_in_summary_html_and_excel(run):
+    """The year-end outlook reaches summary.json, the HTML and Excel with one value per fact."""
+    import json
+
+    import openpyxl
+
+    from parlib.core.vnformat import fmt_probability
+
+    code, base = run
+    out = base / "reports" / "2026-Q3"
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    outlook = summary["outlook"]
+    assert {"on_time_pct", "apology_pct", "system_updated_pct", "satisfaction_pct"} <= set(outlook)
+    html = (out / "quarterly_2026_Q3.html").read_text(encoding="utf-8")
+    assert "Triển vọng đến 31/12" in html
+    for kpi, o in outlook.items():
+        p = o["probability_met"]
+        assert p is None or 0 <= p <= 1
+        if o["is_still_achievable"] is False:
+            assert p == 0 and o["required_pct_remaining"] > 100
+        if p is not None:
+            assert fmt_probability(p) in html  # the HTML shows the same probability
+        low, high = o["interval_pct"]
+        assert low is None or low <= o["expected_year_end_pct"] <= high
+    on_time = outlook["on_time_pct"]
+    assert on_time["by_office"] and all(0 <= f["probability_met"] <= 1 for f in on_time["by_office"])
+    ws = openpyxl.load_workbook(out / "quarterly_2026_Q3.xlsx", read_only=True)["Triển vọng cuối năm"]
+    rows = list(ws.iter_rows(values_only=True))
+    unit = {r[0]: r for r in rows[1:] if r[1] == "Toàn đơn vị"}
+    from parlib.core.labels import KPI_LABELS
+
+    xl = unit[KPI_LABELS["on_time_pct"]]
+    assert xl[9] == pytest.approx(on_time["probability_met"], abs=1e-4)  # a real number, same value
+    assert xl[6] == pytest.approx(on_time["expected_year_end_pct"], abs=0.006)

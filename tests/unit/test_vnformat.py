@@ -41,3 +41,11 @@ def test_missing_is_a_dash_never_zero():
 def test_quarter_label():
     assert quarter_label(2026, 3) == "Quý III/2026"
     assert quarter_label(2025, 4) == "Quý IV/2025"
+
+
+def test_fmt_probability():
+    from parlib.core.vnformat import fmt_probability
+
+    assert [fmt_probability(p) for p in (0.0, 1e-9, 0.004, 0.37, 0.996, 1.0, None)] == [
+        "0 %", "dưới 1 %", "dưới 1 %", "37 %", "trên 99 %", "100 %", "chưa tính được",
+    ]  # fmt: skip

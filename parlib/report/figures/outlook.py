@@ -8,7 +8,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from parlib.core.vnformat import fmt_pct
+from parlib.core.vnformat import fmt_probability
 from parlib.report.figures.common import empty_figure, new_figure, num_formatter, wrap
 
 
@@ -26,12 +26,18 @@ def plot_outlook(unit: pd.DataFrame, labels: dict[str, str]) -> Figure:
     ax.scatter(exp, y, color="#1f4e79", zorder=3, s=36)
     ax.scatter(ytd, y, color="#555555", marker="|", s=220, zorder=2)
     ax.scatter(rows["target_pct"], y, color="#cf222e", marker="D", s=36, zorder=4)
-    for yi, p, x in zip(y, rows["probability_met"], np.fmax(hi, rows["target_pct"].to_numpy(float))):
-        text = "chưa tính được" if pd.isna(p) else f"khả năng đạt {fmt_pct(100 * p, 0)}"
+    ok = rows["is_still_achievable"].fillna(False).astype(bool).to_numpy()
+    for yi, p, a in zip(y, rows["probability_met"], ok):
+        x = 100.5
+        p = 1e-12 if a and p == 0 else p  # achievable: never '0 %' (numerical underflow)
+        text = "chưa tính được" if pd.isna(p) else f"khả năng đạt {fmt_probability(p)}"
         ax.annotate(text, (x, yi), xytext=(8, 0), textcoords="offset points", va="center", fontsize=9)
     ax.set_yticks(y, [wrap(labels.get(k, k), 38) for k in rows["kpi"]])
     left = float(np.nanmin(np.concatenate([lo, ytd.to_numpy(float), rows["target_pct"].to_numpy(float)])))
-    ax.set_xlim(max(0.0, left - 3), 112)
+    lo_x = max(0.0, left - 3)
+    ax.set_xlim(lo_x, 100 + 0.45 * (100 - lo_x))  # room on the right for the probability
+    ticks = [t for t in ax.get_xticks() if lo_x <= t <= 100]
+    ax.set_xticks(ticks)
     ax.xaxis.set_major_formatter(num_formatter(0, " %"))
     ax.grid(axis="x", alpha=0.3)
     ax.legend(
@@ -43,7 +49,7 @@ def plot_outlook(unit: pd.DataFrame, labels: dict[str, str]) -> Figure:
         ],
         loc="upper center",
         bbox_to_anchor=(0.5, -0.08),
-        ncol=4,
+        ncol=2,
         frameon=False,
         fontsize=8,
     )
