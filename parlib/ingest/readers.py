@@ -25,6 +25,7 @@ import pandas as pd
 
 from parlib.core.errors import InputFormatError, Problem, StructuralError
 from parlib.core.text import fold, normalise_text
+from parlib.ingest.bounds import check_workbook
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -67,6 +68,12 @@ def read_cells(
         )
     from python_calamine import CalamineWorkbook
 
+    try:
+        check_workbook(path, name)  # before calamine allocates the declared range
+    except zipfile.BadZipFile as exc:
+        raise InputFormatError(
+            "Không đọc được tệp Excel.", [Problem(f"tệp bị hỏng ({type(exc).__name__})", file=name)]
+        ) from exc
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several private error types for corrupt files
