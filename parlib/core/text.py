@@ -77,22 +77,76 @@ def pii_columns(headers: list[str]) -> list[int]:
     return [j for j, h in enumerate(headers) if h and is_pii_header(h)]
 
 
-_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", re.UNICODE)
-_PHONE_RE = re.compile(r"(?<!\d)(?:\+?84|0)(?:[\s.\-]?\d){8,10}(?!\d)")
-_ID_RE = re.compile(r"(?<!\d)(?:\d{12}|\d{9})(?!\d)")
+_EMAIL_RE = re.compile(r"[\w.+-]+\s?@\s?[\w-]+(\.[\w-]+)+", re.UNICODE)
+# Vietnamese phones: +84 / 84 / 0, then 8–10 more digits with spaces, dots, dashes, slashes or
+# parentheses between them — mobiles "(+84) 913 770 411", "0913/770/415", landlines with an
+# area code "(0262) 3 770 413", "0262.3770413"
+_PHONE_RE = re.compile(r"(?<![\d\w])\(?\s*(?:\+\s?84|84|0)(?:[\s.\-/()]{0,3}\d){8,10}(?![\d])")
+# ID numbers (CMND 9 digits, CCCD 12 digits), also written in groups of three "001 234 567 890"
+# (dotted groups only after an ID word: "150.000.000 đồng" is an amount, "CMND 123.456.789" an ID)
+_ID12_RE = re.compile(r"(?<!\d)(?:\d{12}|\d{3}(?: \d{3}){3})(?![\d])")
+_ID9_RE = re.compile(r"(?<!\d)(?:\d{9}|\d{3}(?: \d{3}){2})(?![\d])")
+_ID_DOTTED_RE = re.compile(
+    r"(?i)((?:cccd|cmnd|căn cước|chứng minh|định danh|hộ chiếu)[^\d]{0,15})\d{3}(?:\.\d{3}){2,3}(?![\d])"
+)
+# where an address starts: a house number or an administrative / street word followed by a name
+_ADDRESS_KEYS = re.compile(
+    r"(?i)(?<![\w])(số nhà|nhà số|địa chỉ|đường|phố|ngõ|ngách|hẻm|kiệt|tổ dân phố|tdp|thôn|buôn|bon|"
+    r"xóm|ấp|khối|khu phố|tổ|xã|phường|thị trấn|quận|huyện|thành phố|tp\.)(?![\w])"
+)
+# a house number with a slash (12/3, 25/4B) followed by a street word or a name — never a date
+_HOUSE_NO = re.compile(
+    r"(?<![\w/.])\d{1,4}[a-zA-Z]?(?:/\d{1,4}[a-zA-Z]?)+(?![\w/])"
+    r"(?=\s+(?:đường|phố|ngõ|hẻm|kiệt|[A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝ]))"
+)
 REDACTED = "[đã ẩn]"
 
 
-def scrub_text(text):
-    """Replace e-mail addresses, phone numbers and 9/12-digit ID numbers in free text.
+def _name_tokens(s: str, start: int) -> int:
+    """End of the run of name tokens (numbers or words starting with a capital) from ``start``."""
+    end = start
+    for m in re.finditer(r"[ \t]*:?[ \t]*([^\s,;:()]+)", s[start:]):
+        if m.start() != end - start:
+            break
+        token = m.group(1)
+        if not (token[0].isdigit() or token[0].isupper()):
+            break
+        end = start + m.end()
+    return end
 
-    ``scrub_text('Gọi 0912 345 678 hoặc a.b@x.vn') == 'Gọi [đã ẩn] hoặc [đã ẩn]'``.
-    None stays None; text is NFC-normalised.
+
+def _scrub_addresses(s: str) -> str:
+    starts = sorted(
+        [(m.start(), m.end(), True) for m in _HOUSE_NO.finditer(s)]
+        + [(m.start(), m.end(), False) for m in _ADDRESS_KEYS.finditer(s)]
+    )
+    out, pos = [], 0
+    for start, key_end, is_house_no in starts:
+        if start < pos:
+            continue
+        end = _name_tokens(s, key_end)
+        if end > key_end or is_house_no:  # a keyword followed by a name or number, or a house number
+            out.append(s[pos:start] + REDACTED)
+            pos = end
+    out.append(s[pos:])
+    return "".join(out)
+
+
+def scrub_text(text):
+    """Replace e-mail addresses, phone numbers, ID numbers and street addresses in free text.
+
+    ``scrub_text('Gọi 0912 345 678 hoặc a.b@x.vn') == 'Gọi [đã ẩn] hoặc [đã ẩn]'``;
+    ``scrub_text('Nhà ở 12/3 đường Lê Lợi, phường Tân Lợi') == 'Nhà ở [đã ẩn] [đã ẩn], [đã ẩn]'``.
+    An address part is an administrative or street word (đường, ngõ, hẻm, thôn, buôn, tổ dân
+    phố, xã, phường …) followed by a name or a number, or a house number with a slash. None
+    stays None; text is NFC-normalised.
     """
     if text is None or (isinstance(text, float) and np.isnan(text)):
         return None
     s = unicodedata.normalize("NFC", str(text))
     s = _EMAIL_RE.sub(REDACTED, s)
-    s = _PHONE_RE.sub(REDACTED, s)
-    s = _ID_RE.sub(REDACTED, s)
-    return s
+    s = _ID_DOTTED_RE.sub(lambda m: m.group(1) + REDACTED, s)
+    s = _ID12_RE.sub(REDACTED, s)  # before phones: "001 234 567 890" is one ID, not a phone and "890"
+    s = _PHONE_RE.sub(REDACTED, s)  # before 9-digit IDs: "(+84) 913 770 411" is one phone
+    s = _ID9_RE.sub(REDACTED, s)
+    return _scrub_addresses(s)

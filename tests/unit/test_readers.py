@@ -126,3 +126,34 @@ def test_huge_excel_serial_is_bad_not_an_overflow():
     assert bad.tolist() == [True, True, False]
     assert out.isna().tolist() == [True, True, False]
     assert out.iloc[2] == pd.Timestamp("2025-12-09 06:00")  # 46000 = 09/12/2025, .25 = 06:00
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        # phones: +84 / 84 / 0, spaces, dots, dashes, slashes, parentheses, landlines with area code
+        ("SĐT (+84) 913 770 411 nhé", "SĐT [đã ẩn] nhé"),
+        ("bàn (0262) 3 770 413 gọi", "bàn [đã ẩn] gọi"),
+        ("số 0913/770/415", "số [đã ẩn]"),
+        ("0262.3770413 hoặc 84913770411", "[đã ẩn] hoặc [đã ẩn]"),
+        # ID numbers with separators keep no digit behind; dotted groups only after an ID word
+        ("CCCD 001 234 567 890, CMND 123.456.789", "CCCD [đã ẩn], CMND [đã ẩn]"),
+        ("phí 150.000.000 đồng", "phí 150.000.000 đồng"),
+        # e-mails, also with a space around @
+        ("gửi a.b @ x.gov.vn", "gửi [đã ẩn]"),
+        # street addresses: house numbers, streets, alleys, villages, wards
+        ("Nhà ở 12/3 đường Lê Lợi, phường Tân Lợi", "Nhà ở [đã ẩn] [đã ẩn], [đã ẩn]"),
+        ("thôn 3 xã Ea Tu, buôn Ko Sier, tổ dân phố 7", "[đã ẩn] [đã ẩn], [đã ẩn], [đã ẩn]"),
+        ("số nhà 25 ngõ 4", "[đã ẩn] [đã ẩn]"),
+        # and nothing else: dates, codes, amounts, ordinary words that are also address words
+        ("ngày 01/02/2026 lúc 15:00, Quý III/2026", "ngày 01/02/2026 lúc 15:00, Quý III/2026"),
+        ("hồ sơ 1.009972 số 12, tăng 12/3 so với", "hồ sơ 1.009972 số 12, tăng 12/3 so với"),
+        (
+            "tổ chức, cá nhân; đường dây nóng; UBND phường trả lời chậm",
+            "tổ chức, cá nhân; đường dây nóng; UBND phường trả lời chậm",
+        ),
+        ("Mã hồ sơ 000.00.12.H05-260101-0001", "Mã hồ sơ 000.00.12.H05-260101-0001"),
+    ],
+)
+def test_scrubber_covers_vietnamese_phones_ids_emails_and_addresses(text, expected):
+    assert scrub_text(text) == expected
