@@ -10,11 +10,24 @@ import numpy as np
 # ---------------------------------------------------------------- text
 
 
+# bidirectional overrides/isolates/marks and C0/C1 control characters (tab, newline and carriage
+# return become spaces through the whitespace rule): they can reorder or hide displayed text
+_CONTROLS = re.compile(
+    "[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]"
+)
+
+
+def strip_controls(s: str) -> str:
+    """``s`` without bidirectional and other control characters (tabs and newlines kept)."""
+    return _CONTROLS.sub("", s)
+
+
 def normalise_text(x) -> str | None:
-    """NFC, non-breaking spaces to spaces, whitespace collapsed, stripped; None stays None."""
+    """NFC, control and bidirectional characters removed, non-breaking spaces to spaces,
+    whitespace collapsed, stripped; None stays None."""
     if x is None or (isinstance(x, float) and np.isnan(x)):
         return None
-    s = unicodedata.normalize("NFC", str(x)).replace("\u00a0", " ")
+    s = strip_controls(unicodedata.normalize("NFC", str(x))).replace("\u00a0", " ")
     s = re.sub(r"\s+", " ", s).strip()
     return s
 
@@ -143,7 +156,7 @@ def scrub_text(text):
     """
     if text is None or (isinstance(text, float) and np.isnan(text)):
         return None
-    s = unicodedata.normalize("NFC", str(text))
+    s = strip_controls(unicodedata.normalize("NFC", str(text)))
     s = _EMAIL_RE.sub(REDACTED, s)
     s = _ID_DOTTED_RE.sub(lambda m: m.group(1) + REDACTED, s)
     s = _ID12_RE.sub(REDACTED, s)  # before phones: "001 234 567 890" is one ID, not a phone and "890"

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from parlib.core.io import atomic_path
+from parlib.core.text import strip_controls
 
 FIXED_TIME = datetime(2026, 1, 1, 0, 0, 0)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -70,7 +71,7 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for c in out.columns:
         if out[c].dtype == object or pd.api.types.is_string_dtype(out[c].dtype):
-            out[c] = out[c].map(neutralise_formula)
+            out[c] = out[c].map(lambda v: neutralise_formula(strip_controls(v) if isinstance(v, str) else v))
     out.columns = [neutralise_formula(str(c)) for c in out.columns]
     return out
 

@@ -16,6 +16,7 @@ header spellings, never to store text.
 
 from __future__ import annotations
 
+import io
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from parlib.core.errors import InputFormatError, Problem, StructuralError
+from parlib.core.issues import excel_cell
 from parlib.core.text import fold, normalise_text
 from parlib.ingest.bounds import check_workbook
 
@@ -160,29 +162,63 @@ def _looks_like_text(path: Path) -> bool:
     return b"\x00" not in sample
 
 
-def _read_csv_cells(path: Path, name: str) -> pd.DataFrame:
+_CSV_ENCODINGS = ("utf-8-sig", "cp1258")
+
+
+def _decode_csv(raw: bytes, name: str) -> str:
+    """Text of a CSV as Excel saves it: UTF-16 ("Unicode Text", with its byte-order mark),
+    UTF-8 (with or without BOM) or Windows-1258."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return raw.decode("utf-16")
     last: Exception | None = None
-    for enc in ("utf-8-sig", "cp1258"):
+    for enc in _CSV_ENCODINGS:
         try:
-            df = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, encoding=enc)
-            return df.astype(object).where(df.ne(""), None)
+            return raw.decode(enc)
         except UnicodeDecodeError as exc:
             last = exc
-        except pd.errors.EmptyDataError as exc:
-            raise InputFormatError(
-                "Tệp dữ liệu rỗng.", [Problem("tệp CSV không có dòng nào", file=name)]
-            ) from exc
-        except pd.errors.ParserError as exc:
-            raise InputFormatError(
-                "Không đọc được tệp CSV.", [Problem(f"cấu trúc CSV không hợp lệ ({exc})", file=name)]
-            ) from exc
     raise InputFormatError(
         "Không đọc được tệp CSV.",
-        [Problem(f"bảng mã không phải UTF-8 hoặc Windows-1258 ({last})", file=name)],
+        [
+            Problem(
+                f"bảng mã không phải UTF-8, UTF-16 hoặc Windows-1258 ({last}); hãy mở bằng Excel và chọn "
+                "Lưu thành «CSV UTF-8 (Comma delimited)»",
+                file=name,
+            )
+        ],
     )
 
 
-# ---------------------------------------------------------------- headers
+def _separator(text: str) -> str:
+    """The delimiter of the header line: comma, semicolon (Excel with a Vietnamese list
+    separator) or tab (Excel "Unicode Text"); commas win ties."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {sep: first.count(sep) for sep in (",", ";", "\t")}
+    best = max(counts.values())
+    return "," if best == 0 or counts[","] == best else max(counts, key=counts.get)
+
+
+def _read_csv_cells(path: Path, name: str) -> pd.DataFrame:
+    text = _decode_csv(path.read_bytes(), name)
+    try:
+        df = pd.read_csv(
+            io.StringIO(text), header=None, dtype=str, keep_default_na=False, sep=_separator(text)
+        )
+    except pd.errors.EmptyDataError as exc:
+        raise InputFormatError(
+            "Tệp dữ liệu rỗng.", [Problem("tệp CSV không có dòng nào", file=name)]
+        ) from exc
+    except pd.errors.ParserError as exc:
+        raise InputFormatError(
+            "Không đọc được tệp CSV.",
+            [
+                Problem(
+                    f"cấu trúc CSV không hợp lệ ({exc}); hãy mở bằng Excel và lưu lại dưới dạng "
+                    "«CSV UTF-8 (Comma delimited)»",
+                    file=name,
+                )
+            ],
+        ) from exc
+    return df.astype(object).where(df.ne(""), None)
 
 
 def find_header_row(cells: pd.DataFrame, labels: list[str], *, max_rows: int = 30) -> int | None:
@@ -244,12 +280,25 @@ def map_columns(
     """
     folded = [fold(h) for h in headers]
     mapping: dict[str, int] = {}
+    duplicates: list[Problem] = []
     for logical, spellings in spec.items():
         keys = {fold(s) for s in spellings}
-        for j, h in enumerate(folded):
-            if h in keys and j not in mapping.values():
-                mapping[logical] = j
-                break
+        hits = [j for j, h in enumerate(folded) if h in keys and j not in mapping.values()]
+        if len(hits) > 1:  # which one holds the data is a guess: the analyst decides
+            cols = ", ".join(excel_cell(1, j + 1)[:-1] for j in hits)
+            duplicates.append(
+                Problem(
+                    f"cột «{headers[hits[0]]}» xuất hiện {len(hits)} lần (các cột {cols}): hãy xoá hoặc đổi tên "
+                    "cột thừa rồi lưu lại",
+                    file=file,
+                    sheet=sheet,
+                    column=headers[hits[0]],
+                )
+            )
+        if hits:
+            mapping[logical] = hits[0]
+    if duplicates:
+        raise StructuralError("Tiêu đề cột bị trùng.", duplicates)
     missing = [c for c in required if c not in mapping]
     if missing:
         row_txt = f" (dòng tiêu đề {header_row + 1})" if header_row is not None else ""

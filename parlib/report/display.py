@@ -11,11 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from parlib.core.text import strip_controls
 from parlib.core.vnformat import MISSING
 
 
 def _esc(x) -> str:
-    return html.escape("" if x is None else str(x), quote=True)
+    """Text from an input, shown as text: HTML-escaped, without bidirectional or control
+    characters (a right-to-left override cannot reorder what the reader sees)."""
+    return html.escape(strip_controls("" if x is None else str(x)), quote=True)
 
 
 def show(obj) -> None:

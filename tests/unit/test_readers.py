@@ -157,3 +157,60 @@ def test_huge_excel_serial_is_bad_not_an_overflow():
 )
 def test_scrubber_covers_vietnamese_phones_ids_emails_and_addresses(text, expected):
     assert scrub_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "encoding,sep",
+    [("utf-16", "\t"), ("utf-8-sig", ";"), ("cp1258", ";"), ("cp1258", ","), ("utf-8", ",")],
+)
+def test_csv_as_vietnamese_excel_saves_it(tmp_path, encoding, sep):
+    """Excel on a Vietnamese Windows saves "Unicode Text" (UTF-16, tabs), CSV with a semicolon
+    list separator, or Windows-1258: each is read into the same cells."""
+    rows = [["Số hồ sơ", "Đơn vị xử lý", "Ghi chú"], ["H-001", "Phòng Quản lý nhà", "đã trả, đúng hạn"]]
+    quote = lambda v: f'"{v}"' if sep in v or "," in v else v  # noqa: E731
+    text = "\r\n".join(sep.join(quote(v) for v in r) for r in rows) + "\r\n"
+    p = tmp_path / "ho_so_2026_Q1.csv"
+    from _robustness import to_cp1258  # Windows-1258 keeps tone marks as combining characters
+
+    p.write_bytes(to_cp1258(text) if encoding == "cp1258" else text.encode(encoding))
+    cells, _ = read_cells(p)
+    assert [[normalise_text(v) for v in r] for r in cells.values.tolist()] == rows  # readers NFC-normalise
+
+
+def test_csv_in_another_encoding_says_how_to_resave(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_bytes(b"S\x81 h\x8d s\x8f\n1\n")  # bytes neither UTF-8 nor Windows-1258 can decode
+    with pytest.raises(InputFormatError) as e:
+        read_cells(p)
+    assert "x.csv" in str(e.value) and "CSV UTF-8 (Comma delimited)" in str(e.value)
+
+
+def test_duplicate_header_is_a_structural_error_naming_the_columns():
+    from parlib.ingest.readers import map_columns
+
+    headers = ["Số hồ sơ", "Trạng thái", "Ngày tiếp nhận", "Ghi chú", "Trạng thái"]
+    spec = {
+        "dossier_id": ["Số hồ sơ"],
+        "status": ["Trạng thái", "Tình trạng"],
+        "received_at": ["Ngày tiếp nhận"],
+    }
+    with pytest.raises(StructuralError) as e:
+        map_columns(
+            headers, spec, required=["dossier_id", "status"], file="ho_so.xlsx", sheet="Danh sách hồ sơ"
+        )
+    msg = str(e.value)
+    assert "«Trạng thái» xuất hiện 2 lần (các cột B, E)" in msg and "ho_so.xlsx" in msg
+
+
+def test_bidirectional_and_control_characters_are_removed_from_displayed_text():
+    from parlib.core.xlsx import safe_frame
+    from parlib.report.display import table
+
+    hostile = "Phòng A\u202egnp.exe\u2066x\u0007"
+    assert normalise_text(hostile) == "Phòng Agnp.exex"
+    assert scrub_text(hostile) == "Phòng Agnp.exex"
+    html = table(pd.DataFrame({"Phòng": [hostile]}))
+    assert (
+        "\u202e" not in html and "\u2066" not in html and "\u0007" not in html and "Phòng Agnp.exex" in html
+    )
+    assert safe_frame(pd.DataFrame({"a": [hostile]}))["a"].iloc[0] == "Phòng Agnp.exex"
