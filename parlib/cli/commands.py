@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from parlib.core.catalog import latest_quarter as catalog_latest_quarter
+from parlib.core.catalog import scan_raw
 from parlib.core.errors import ConfigError
 from parlib.core.log import progress as log
 from parlib.core.log import warn
@@ -113,12 +115,8 @@ def cmd_generate(args, paths: Paths) -> int:
 
 
 def latest_quarter(paths: Paths) -> tuple[int, int] | None:
-    found = []
-    for p in (paths.raw / "dossiers").glob("ho_so_*_Q*.xlsx"):
-        m = re.fullmatch(r"ho_so_(\d{4})_Q([1-4])\.xlsx", p.name)
-        if m:
-            found.append((int(m.group(1)), int(m.group(2))))
-    return max(found) if found else None
+    """The latest quarter with a dossier export (the same catalog as the notebooks use)."""
+    return catalog_latest_quarter(scan_raw(paths.raw, ("dossiers",))[0])
 
 
 def cmd_all(args, paths: Paths) -> int:

@@ -7,12 +7,12 @@ ConfigError) exactly as in a report run, so ``validate`` shows the same messages
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
 import pandas as pd
 
+from parlib.core.catalog import KINDS, recognise_name
 from parlib.core.errors import ConfigError
 from parlib.core.issues import SEVERITY_VI, IssueLog, Ledger, issues_frame, ledger_summary
 from parlib.core.paths import Paths
@@ -82,28 +82,26 @@ def check(kind: str, path: Path, groups: tuple, paths: Paths) -> tuple[pd.DataFr
     raise ValueError(f"unknown kind {kind!r}")
 
 
-KINDS = [
-    (r"framework_(\d{4})\.csv", "framework", "Bộ tiêu chí"),
-    (r"crosswalk_(\d{4})_(\d{4})\.csv", "crosswalk", "Bảng đối chiếu tiêu chí giữa hai năm"),
-    (r"bang_diem_(\d{4})\.xlsx", "scoresheet", "Bảng điểm"),
-    (r"ket_qua_par_index_(\d{4})\.xlsx", "province", "Kết quả PAR INDEX toàn tỉnh"),
-    (r"ho_so_(\d{4})_Q([1-4])\.(xlsx|csv)", "dossiers", "Danh sách hồ sơ TTHC"),
-    (r"pakn_(\d{4})\.xlsx", "feedback", "Phản ánh, kiến nghị"),
-    (r"khao_sat_(\d{4})_Q([1-4])\.xlsx", "survey", "Phiếu khảo sát hài lòng"),
-    (r"chi_so_766_(\d{4})\.xlsx", "index766", "Điểm Bộ chỉ số 766"),
-    (r"tien_do_(\d{4})_Q([1-4])\.xlsx", "tasks", "Tiến độ nhiệm vụ"),
-]
+# catalog kind -> the reader check of ``check`` (the plan's task list is read with its status files)
+_CHECKS = {"task_status": "tasks"}
 
 
 def recognise(path: Path) -> tuple[str, str, tuple]:
-    for pattern, kind, label in KINDS:
-        m = re.fullmatch(pattern, path.name)
-        if m:
-            return kind, label, m.groups()
-    names = ", ".join(
-        p.replace(r"(\d{4})", "<năm>").replace(r"([1-4])", "<quý>").replace("\\", "") for p, _, _ in KINDS
+    """(check kind, Vietnamese label, name groups) of a raw file, by the catalog of raw inputs
+    (names matched case-insensitively, copies such as «(1)» recognised)."""
+    hit = recognise_name(path.name)
+    if hit is None or hit[0].kind == "tasks":
+        names = ", ".join(k.example for k in KINDS if k.kind != "tasks")
+        raise ConfigError(f"Không nhận ra loại tệp «{path.name}». Tên tệp cần theo mẫu: {names}.")
+    kind, g, _ = hit
+    groups = (
+        (g["base"], g["year"])
+        if "base" in g
+        else (g["year"], g["quarter"])
+        if g.get("quarter")
+        else (g["year"],)
     )
-    raise ConfigError(f"Không nhận ra loại tệp «{path.name}». Tên tệp cần theo mẫu: {names}.")
+    return _CHECKS.get(kind.kind, kind.kind), kind.label, groups
 
 
 def check_file(path: Path, paths: Paths) -> tuple[str, pd.DataFrame, pd.DataFrame]:

@@ -12,7 +12,6 @@ period without data: a KPI with a zero denominator is NaN ("không áp dụng").
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +37,7 @@ from parlib.analysis.spc import funnel
 from parlib.analysis.targets import kpi_status
 from parlib.analysis.tasks import task_progress, tasks_kpi
 from parlib.core.calendar import WorkCalendar
+from parlib.core.catalog import files_of, latest_quarter, scan_raw
 from parlib.core.errors import ConfigError, ParlibError
 from parlib.core.io import write_table
 from parlib.core.issues import issues_frame
@@ -59,43 +59,33 @@ from parlib.model.survey import SurveyConfig
 # ---------------------------------------------------------------- inputs
 
 
-def _files(folder: Path, pattern: str, upto: tuple[int, int] | None = None) -> list[Path]:
-    out = []
-    for p in sorted(folder.glob("*")):
-        m = re.fullmatch(pattern, p.name)
-        if not m:
-            continue
-        if upto is not None:
-            y = int(m.group(1))
-            q = int(m.group(2)) if m.lastindex and m.lastindex >= 2 else 4
-            if (y, q) > upto:
-                continue
-        out.append(p)
-    return out
+OPERATIONAL_FOLDERS = ("dossiers", "survey", "feedback", "index766", "tasks")
+
+
+def input_catalog(paths: Paths) -> tuple[list, list[dict]]:
+    """The operational raw files (:func:`parlib.core.catalog.scan_raw`) and an issue for every
+    file of those folders that is not read."""
+    return scan_raw(paths.raw, OPERATIONAL_FOLDERS)
 
 
 def input_files(paths: Paths, period: Period) -> dict[str, list[Path]]:
     """The raw files a quarterly run reads (exports up to the quarter, all earlier years)."""
+    cat, _ = input_catalog(paths)
     upto = (period.year, period.quarter)
-    raw = paths.raw
     return {
-        "dossiers": _files(raw / "dossiers", r"ho_so_(\d{4})_Q([1-4])\.(?:xlsx|csv)", upto),
-        "feedback": _files(raw / "feedback", r"pakn_(\d{4})\.xlsx", (period.year, 4)),
-        "survey": _files(raw / "survey", r"khao_sat_(\d{4})_Q([1-4])\.xlsx", upto),
-        "index766": _files(raw / "index766", r"chi_so_766_(\d{4})\.xlsx", (period.year, 4)),
-        "task_status": _files(raw / "tasks", rf"tien_do_({period.year})_Q([1-4])\.xlsx", upto),
-        "tasks": [p for p in [raw / "tasks" / f"nhiem_vu_{period.year}.csv"] if p.exists()],
+        "dossiers": files_of(cat, "dossiers", upto),
+        "feedback": files_of(cat, "feedback", (period.year, 4)),
+        "survey": files_of(cat, "survey", upto),
+        "index766": files_of(cat, "index766", (period.year, 4)),
+        "task_status": files_of(cat, "task_status", upto, year=period.year),
+        "tasks": files_of(cat, "tasks", year=period.year),
     }
 
 
 def latest_quarter_of(year: int, paths: Paths) -> int | None:
     """The last quarter of ``year`` with a dossier export, or None."""
-    qs = [
-        int(m.group(1))
-        for p in (paths.raw / "dossiers").glob(f"ho_so_{year}_Q*.*")
-        if (m := re.fullmatch(rf"ho_so_{year}_Q([1-4])\.(?:xlsx|csv)", p.name))
-    ]
-    return max(qs) if qs else None
+    latest = latest_quarter(scan_raw(paths.raw, ("dossiers",))[0], year)
+    return latest[1] if latest else None
 
 
 def build_latest(year: int, paths: Paths) -> "QuarterlyResult | None":
@@ -110,8 +100,8 @@ def preflight(year: int, quarter: int, paths: Paths) -> None:
     period = Period(year, quarter)
     cal = load_calendar(paths)
     cal.check_years([year], purpose=f"báo cáo {period.label}")
-    files = input_files(paths, period)
-    this_q = [p for p in files["dossiers"] if f"ho_so_{year}_Q{quarter}." in p.name]
+    cat, _ = scan_raw(paths.raw, ("dossiers",))
+    this_q = [f for f in cat if f.kind == "dossiers" and (f.year, f.quarter) == (year, quarter)]
     if not this_q:
         raise ConfigError(
             f"Không có tệp hồ sơ TTHC của {period.label}: cần "
@@ -162,7 +152,7 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
     files = input_files(paths, period)
     procedures = load_procedures(paths.config / "procedures.csv")
 
-    issues, ledgers = [], []
+    issues, ledgers = [issues_frame(input_catalog(paths)[1])], []  # every raw file not read, named
 
     # parsed copies of unchanged exports are reused (parlib.cache; identical results)
     d = read_dossier_exports(
