@@ -20,6 +20,7 @@ so it can be reported).
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 import time
 import traceback
@@ -87,12 +88,53 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_SOFTWARE_ERROR = (
+    "\nLỖI KHÔNG MONG ĐỢI: đây là lỗi của phần mềm, không phải của dữ liệu. "
+    "Vui lòng gửi toàn bộ thông báo trên cho nhóm phát triển."
+)
+_FAULTS = {
+    errno.ENOSPC: "Ổ đĩa đã đầy khi ghi «{path}»: hãy giải phóng dung lượng rồi chạy lại.",
+    errno.EDQUOT: "Đã hết hạn mức dung lượng khi ghi «{path}»: hãy giải phóng dung lượng rồi chạy lại.",
+    errno.EACCES: "Không có quyền đọc/ghi «{path}»: hãy cấp quyền hoặc chọn thư mục khác (--data, --out).",
+    errno.EPERM: "Không được phép thao tác trên «{path}»: hãy cấp quyền hoặc chọn thư mục khác (--data, --out).",
+    errno.EROFS: "«{path}» nằm trên ổ chỉ đọc: hãy chọn thư mục ghi được (--out).",
+    errno.ELOOP: "Đường dẫn «{path}» là một vòng lặp liên kết (symlink trỏ về chính nó): hãy sửa liên kết.",
+    errno.ENOTDIR: "«{path}» là một tệp, không phải thư mục: hãy đổi tên tệp hoặc chọn thư mục khác.",
+    errno.EISDIR: "«{path}» là một thư mục trùng tên với tệp cần ghi hoặc đọc: hãy đổi tên thư mục đó.",
+    errno.EEXIST: "«{path}» đã tồn tại với kiểu khác (tệp/thư mục): hãy đổi tên hoặc xoá nó.",
+    errno.ENAMETOOLONG: "Đường dẫn «{path}» quá dài: hãy chọn thư mục có đường dẫn ngắn hơn.",
+}
+
+
+def machine_fault(exc: OSError) -> str | None:
+    """A Vietnamese message naming the path when ``exc`` is a fault of the machine or of the
+    folders (full disk, no permission, read-only, symlink loop, a file where a folder should
+    be …); None for any other OSError."""
+    template = _FAULTS.get(exc.errno)
+    if template is None:
+        return None
+    path = exc.filename or exc.filename2 or "?"
+    return template.format(path=path)
+
+
+def _paths(args) -> Paths:
+    """Paths of the run; a symlink loop in --data/--out is the machine's problem (OSError)."""
+    try:
+        return Paths.from_args(args.data, args.out)
+    except RuntimeError as exc:  # pathlib.resolve() reports a symlink loop this way (Python 3.11)
+        if "Symlink loop" not in str(exc):
+            raise
+        raise OSError(
+            errno.ELOOP, "Too many levels of symbolic links", str(exc).split("from ", 1)[-1].strip("'")
+        ) from exc
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     set_verbosity(-1 if args.quiet else 1 if args.verbose else 0)
-    paths = Paths.from_args(args.data, args.out)
     started = time.perf_counter()
     try:
+        paths = _paths(args)
         from parlib.cli import commands
 
         code = getattr(commands, f"cmd_{args.command}")(args, paths)
@@ -103,13 +145,18 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nĐã dừng theo yêu cầu; không có báo cáo nào bị ghi dở.", file=sys.stderr)
         return 130
+    except OSError as exc:
+        message = machine_fault(exc)
+        if message is None:  # not a fault of the machine or of the folders: a software error
+            traceback.print_exc()
+            print(_SOFTWARE_ERROR, file=sys.stderr)
+            return 3
+        print(f"\nLỖI: {message}", file=sys.stderr)
+        print("Không có báo cáo nào bị ghi dở; báo cáo cũ (nếu có) được giữ nguyên.", file=sys.stderr)
+        return 2
     except Exception:
         traceback.print_exc()
-        print(
-            "\nLỖI KHÔNG MONG ĐỢI: đây là lỗi của phần mềm, không phải của dữ liệu. "
-            "Vui lòng gửi toàn bộ thông báo trên cho nhóm phát triển.",
-            file=sys.stderr,
-        )
+        print(_SOFTWARE_ERROR, file=sys.stderr)
         return 3
     progress(f"Hoàn thành sau {fmt_num(time.perf_counter() - started, 1)} giây.")
     return code

@@ -127,3 +127,27 @@ def test_quiet_keeps_results_on_stdout_and_drops_progress(tmp_path, capsys, monk
     )
     assert "Hoàn thành sau" in capsys.readouterr().err  # default: progress on stderr, decimal comma
     assert logging.getLogger("parlib").level == logging.INFO
+
+
+def test_machine_faults_are_exit_2_with_the_path_named(tmp_path, capsys):
+    """A file where the reports folder should be, or a symlink loop, is the machine's problem:
+    a Vietnamese message naming the path, exit 2, no traceback."""
+    import errno
+
+    from parlib.cli.main import machine_fault
+
+    data = tmp_path / "data"
+    shutil.copytree(RAW, data / "raw")
+    blocker = tmp_path / "reports"
+    blocker.write_text("not a folder", encoding="utf-8")
+    code = main(["quarterly", "--year", "2026", "--quarter", "3", "--data", str(data), "--out", str(blocker)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and str(blocker) in err and "LỖI" in err
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    code = main(["annual", "--year", "2026", "--data", str(data), "--out", str(loop / "r")])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and "loop" in err
+    assert "Ổ đĩa đã đầy" in machine_fault(OSError(errno.ENOSPC, "No space left on device", "/x/y.parquet"))
+    assert "/x" in machine_fault(OSError(errno.EROFS, "Read-only file system", "/x"))
+    assert machine_fault(OSError(errno.EBADF, "Bad file descriptor")) is None  # a software error stays exit 3
