@@ -20,6 +20,7 @@ so it can be reported).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import sys
 import time
@@ -30,6 +31,13 @@ from parlib.core.errors import ParlibError
 from parlib.core.log import progress, set_verbosity
 from parlib.core.paths import Paths
 from parlib.core.vnformat import fmt_num
+
+
+def _integer(text: str) -> int:
+    return int(text)
+
+
+_integer.__name__ = "số nguyên"  # argparse names the type in its error message
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -56,20 +64,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="LỆNH")
 
     p = sub.add_parser("annual", help="báo cáo phân tích điểm PAR INDEX của một năm")
-    p.add_argument("--year", type=int, required=True, help="năm đánh giá, ví dụ 2026")
-    p.add_argument("--base", type=int, help="năm so sánh (mặc định: năm trước nếu có dữ liệu)")
+    p.add_argument("--year", type=_integer, required=True, metavar="NĂM", help="năm đánh giá, ví dụ 2026")
+    p.add_argument(
+        "--base", type=_integer, metavar="NĂM_GỐC", help="năm so sánh (mặc định: năm trước nếu có dữ liệu)"
+    )
     _force(p)
     _common(p)
 
     p = sub.add_parser("quarterly", help="báo cáo theo dõi hằng quý")
-    p.add_argument("--year", type=int, required=True)
-    p.add_argument("--quarter", type=int, choices=[1, 2, 3, 4], required=True)
+    p.add_argument("--year", type=_integer, required=True, metavar="NĂM")
+    p.add_argument("--quarter", type=_integer, choices=[1, 2, 3, 4], required=True, metavar="QUÝ")
     _force(p)
     _common(p)
 
     p = sub.add_parser("compare", help="so sánh hai năm qua thay đổi bộ tiêu chí")
-    p.add_argument("--base", type=int, required=True)
-    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--base", type=_integer, required=True, metavar="NĂM_GỐC")
+    p.add_argument("--year", type=_integer, required=True, metavar="NĂM")
     _force(p)
     _common(p)
 
@@ -129,8 +139,44 @@ def _paths(args) -> Paths:
         ) from exc
 
 
+# argparse's own words, in Vietnamese (looked up while parsing and printing help)
+ARGPARSE_VI = {
+    "usage: ": "Cách dùng: ",
+    "positional arguments": "lệnh và tham số",
+    "options": "tùy chọn",
+    "show this help message and exit": "in hướng dẫn này rồi thoát",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: lỗi: %(message)s\n",
+    "the following arguments are required: %s": "thiếu tham số bắt buộc: %s",
+    "argument %(argument_name)s: %(message)s": "tham số %(argument_name)s: %(message)s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "giá trị %(value)r không hợp lệ (chọn một trong: %(choices)s)",
+    "invalid %(type)s value: %(value)r": "giá trị %(value)r không hợp lệ (cần kiểu %(type)s)",
+    "unrecognized arguments: %s": "không nhận ra tham số: %s",
+    "expected one argument": "cần một giá trị",
+    "not allowed with argument %s": "không dùng cùng với %s",
+    "ambiguous option: %(option)s could match %(matches)s": "tùy chọn %(option)s chưa rõ, có thể là %(matches)s",
+}
+
+
+@contextlib.contextmanager
+def _vietnamese_argparse():
+    """argparse speaks Vietnamese while the command line is parsed (restored afterwards, so
+    a program that imports parlib keeps its own)."""
+    english = argparse._
+    argparse._ = lambda s: ARGPARSE_VI.get(s, english(s))
+    try:
+        yield
+    finally:
+        argparse._ = english
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line, with Vietnamese usage, help and error messages (exit status 2)."""
+    with _vietnamese_argparse():
+        return build_parser().parse_args(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     set_verbosity(-1 if args.quiet else 1 if args.verbose else 0)
     started = time.perf_counter()
     try:

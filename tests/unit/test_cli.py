@@ -151,3 +151,23 @@ def test_machine_faults_are_exit_2_with_the_path_named(tmp_path, capsys):
     assert "Ổ đĩa đã đầy" in machine_fault(OSError(errno.ENOSPC, "No space left on device", "/x/y.parquet"))
     assert "/x" in machine_fault(OSError(errno.EROFS, "Read-only file system", "/x"))
     assert machine_fault(OSError(errno.EBADF, "Bad file descriptor")) is None  # a software error stays exit 3
+
+
+def test_argparse_speaks_vietnamese(capsys):
+    import argparse
+
+    english = argparse._
+    with pytest.raises(SystemExit) as e:
+        main(["quarterly", "--year", "2026", "--quarter", "7"])
+    err = capsys.readouterr().err
+    assert e.value.code == 2
+    assert "Cách dùng: parlib quarterly" in err and "lỗi: tham số --quarter: giá trị 7 không hợp lệ" in err
+    assert "usage" not in err and "invalid choice" not in err
+    with pytest.raises(SystemExit):
+        main(["annual", "--year", "hai nghìn"])
+    assert "cần kiểu số nguyên" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "in hướng dẫn này rồi thoát" in out and "tùy chọn" in out and "show this help" not in out
+    assert argparse._ is english  # restored for programs that import parlib
