@@ -93,11 +93,7 @@ def kpi_outlook(k: float, n: float, n_remaining: int, target_pct: float, compari
         "probability_met": min(1.0, max(0.0, prob)),
         "expected_year_end_pct": 100 * (k + mean) / total,
         "interval_pct": [100 * (k + float(lo)) / total, 100 * (k + float(hi)) / total],
-        "required_pct_remaining": None
-        if required is None
-        else min(required, 100.0)
-        if achievable
-        else required,
+        "required_pct_remaining": required,  # above 100 exactly when the target is out of reach
         "is_still_achievable": bool(achievable),
         "is_met_for_good": bool(for_good),
     }

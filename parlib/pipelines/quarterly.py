@@ -230,11 +230,8 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
     fw, projection = _projection(paths, year, kpi_values, targets)
     outlook_rows, outlook_monthly = outlook_inputs(status, kpis, year)
     outlook = outlook_table(outlook_rows, 3 * quarter, outlook_monthly)
-    outlook_pts = (
-        points_outlook(fw.nodes, outlook, score_rule)
-        if fw is not None
-        else points_outlook(pd.DataFrame(columns=["kpi"]), outlook, score_rule)
-    )
+    nodes = fw.nodes if fw is not None else pd.DataFrame(columns=["kpi"])
+    outlook_pts = points_outlook(nodes, outlook, score_rule)
 
     res = QuarterlyResult(
         period=period,

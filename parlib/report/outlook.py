@@ -45,6 +45,15 @@ def _need(x) -> str:
     return "100 %" if x is not None and not pd.isna(x) and abs(x - 100) < 0.05 else fmt_pct(x)
 
 
+def _what_it_takes(r: dict) -> str:
+    """'đã chắc chắn đạt', 'không còn đạt được', or the rate the remaining months need."""
+    if r["is_met_for_good"] is True or r["is_met_for_good"] == 1:
+        return "đã chắc chắn đạt"
+    if r["is_still_achievable"] is None or pd.isna(r["is_still_achievable"]):
+        return "–"
+    return _need(r["required_pct_remaining"]) if r["is_still_achievable"] else "không còn đạt được"
+
+
 def _label(kpi: str) -> str:
     return KPI_LABELS.get(kpi) or OTHER_LABELS.get(kpi, kpi)
 
@@ -102,14 +111,7 @@ def outlook_table_vi(res: QuarterlyResult) -> pd.DataFrame:
                 )
             ],
             "Khả năng đạt": [_chance(r) for r in u.to_dict("records")],
-            "Cần đạt trong thời gian còn lại": [
-                "đã chắc chắn đạt"
-                if g
-                else ("không còn đạt được" if a is False else ("–" if pd.isna(r) else _need(r)))
-                for r, a, g in zip(
-                    u["required_pct_remaining"], u["is_still_achievable"], u["is_met_for_good"]
-                )
-            ],
+            "Cần đạt trong thời gian còn lại": [_what_it_takes(r) for r in u.to_dict("records")],
         }
     )
 
@@ -124,12 +126,7 @@ def offices_table_vi(res: QuarterlyResult, kpi: str = "on_time_pct") -> pd.DataF
             "Phòng": off["group"].to_numpy(),
             "Lũy kế đến nay": [fmt_pct(100 * k / n) for k, n in zip(off["k_ytd"], off["n_ytd"])],
             "Hồ sơ dự kiến còn lại": [fmt_int(v) for v in off["n_remaining"]],
-            "Cần đạt đúng hạn trong thời gian còn lại": [
-                "đã chắc chắn đạt" if g else ("không còn đạt được" if not a else _need(r))
-                for r, a, g in zip(
-                    off["required_pct_remaining"], off["is_still_achievable"], off["is_met_for_good"]
-                )
-            ],
+            "Cần đạt đúng hạn trong thời gian còn lại": [_what_it_takes(r) for r in off.to_dict("records")],
             "Khả năng phòng đạt chỉ tiêu": [_chance(r) for r in off.to_dict("records")],
         }
     )
