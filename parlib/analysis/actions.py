@@ -15,9 +15,12 @@ plan_tasks, note``) is maintained by the analyst. Rules:
   from the cause row and the plan (``deadline``, ``deadline_detail``, ``lead_office``,
   ``tasks``). Numbers are formatted Vietnamese style by name: ``*_pct`` → ``98,3 %``;
   names containing ``points`` → two decimals (``0,75``); other whole numbers → ``1.234``;
-  other decimals → two decimals; dates → ``dd/mm/yyyy``. A placeholder that is unknown or has
-  no value stays **visible** as ``{name}`` and is listed in ``missing_placeholders`` (status
-  ``missing_values``); a malformed template is returned as written (status ``bad_template``);
+  other decimals → two decimals; dates → ``dd/mm/yyyy``. The placeholders a template may use
+  are checked when the rule table is loaded (``parlib.model.action_rules.PLACEHOLDERS``; an
+  unknown one is an error naming the rule row and the field). A placeholder without a value
+  for a cause is written ``chưa có số liệu`` (a raw ``{name}`` never reaches a report) and is
+  listed in ``missing_placeholders`` (status ``missing_values``); a malformed template given
+  directly (not loaded from the file) is returned as written (status ``bad_template``);
   nothing crashes.
 * Plan tasks: the rule's ``plan_tasks`` (``;``-separated numbers), else the cause row's
   ``plan_tasks``. The deadline implied by the plan is the earliest ``due_date`` of those tasks;
@@ -55,6 +58,7 @@ TIME_FRAME_VI = {
     "dinh ky": "định kỳ",
     "hang nam": "hằng năm",
 }
+NO_VALUE = "chưa có số liệu"  # written for a placeholder without a value (never a raw {name})
 STATUS_VI = {
     "ok": "Đủ số liệu",
     "missing_values": "Thiếu số liệu cho một số chỗ trống",
@@ -146,7 +150,7 @@ class _Text(str):
 
 
 class _SafeValues(dict):
-    """format_map mapping: unknown or empty placeholders stay visible as ``{name}``."""
+    """format_map mapping: an unknown or empty placeholder is written NO_VALUE and listed."""
 
     def __init__(self, values: dict):
         super().__init__()
@@ -158,7 +162,7 @@ class _SafeValues(dict):
 
     def __missing__(self, key):
         self.missing.append(key)
-        return _Text("{" + key + "}")
+        return _Text(NO_VALUE)
 
 
 def fill_template(template: str, values: dict) -> tuple[str, list[str], bool]:

@@ -83,6 +83,7 @@ def _as_status_rows(
             "ci_low_pct": df["ci_low_pct"].to_numpy(),
             "ci_high_pct": df["ci_high_pct"].to_numpy(),
             "is_small_sample": df["is_small_sample"].to_numpy(),
+            "missing_note": df["missing_note"].to_numpy() if "missing_note" in df else "",
         }
     )
 

@@ -28,14 +28,16 @@ def kpi_status(kpis: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
     ``=`` means ``>=`` for a target ≥ 50 % and ``<=`` below (100 % of..., 0 violations).
     Rule (decision, as the note of targets.csv states it): met when the rate satisfies the
     comparison; at risk when it misses the target by less than ``at_risk_margin_pp`` (98 %,
-    margin 1: 97 < rate < 98); missed otherwise; n == 0 -> not applicable. ``is_within_noise``
+    margin 1: 97 < rate < 98); missed otherwise; n == 0 -> not applicable; a row with a
+    non-empty ``missing_note`` (its input is absent) -> no_data ("Chưa có số liệu", the note as
+    gap_text). ``is_within_noise``
     tells whether the Wilson interval still reaches the target (a shortfall that may be noise,
     typical of small groups) without changing the status.
     Gap: smallest integer x with (k + x)/n >= target (``<=``: k - x <= target·n), as a sentence,
     e.g. "Cần thêm 12 hồ sơ đúng hạn trong Quý I/2026 để đạt 98 %" (period from ``period_label``,
     else ``period``); for the apology KPI the late dossiers without an apology are named.
     Returns the KPI columns plus target_pct, comparison, plan_ref, at_risk_margin_pp, status
-    (met/at_risk/missed/not_applicable), status_vi, is_within_noise, gap_count (Int64), gap_text.
+    (met/at_risk/missed/not_applicable/no_data), status_vi, is_within_noise, gap_count (Int64), gap_text.
     """
     t = targets.copy()
     t["target_pct"] = parse_numbers(t["target_pct"].astype(object))[0]
@@ -50,7 +52,12 @@ def kpi_status(kpis: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
         out["period_label"] if "period_label" in out else out.get("period", pd.Series("", index=out.index))
     )
     where = [f"trong {p}" if isinstance(p, str) and p else "trong kỳ" for p in labels]
-    for r, w in zip(out.itertuples(index=False), where):
+    notes = out["missing_note"] if "missing_note" in out else pd.Series("", index=out.index)
+    for r, w, note in zip(out.itertuples(index=False), where, notes.fillna("").astype(str)):
+        if note:  # the input of the period is absent: missing is not zero, and not "không áp dụng"
+            status.append("no_data"), vi.append(STATUS_VI["no_data"]), gap.append(None), text.append(note)
+            noise.append(False)
+            continue
         st, x, s = _one_status(
             r.kpi, int(r.k), int(r.n), r.pct, float(r.target_pct), r.comparison, float(r.at_risk_margin_pp), w
         )

@@ -63,10 +63,41 @@ def task_progress(tasks: pd.DataFrame, as_of) -> pd.DataFrame:
     return out[PROGRESS_COLUMNS]
 
 
-def tasks_kpi(progress: pd.DataFrame) -> pd.DataFrame:
+def has_status_for(tasks: pd.DataFrame, period_key: str) -> bool:
+    """Whether the task table (:func:`parlib.ingest.tasks.read_tasks`) holds a status update of
+    the quarter ``period_key`` ("2026-Q3"): from a status file of that quarter, or dated in it."""
+    if tasks.empty or "status" not in tasks.columns:
+        return False
+    dated_q = (
+        tasks["updated_at"].dt.year.astype("Int64").astype(str)
+        + "-Q"
+        + tasks["updated_at"].dt.quarter.astype("Int64").astype(str)
+    )
+    period = tasks["status_period"].where(tasks["status_period"].notna(), dated_q)
+    return bool((tasks["status"].notna() & (period == period_key)).any())
+
+
+def tasks_kpi(progress: pd.DataFrame, *, has_status: bool = True, missing_note: str = "") -> pd.DataFrame:
     """KPI ``tasks_on_time_pct``: one row with ``kpi``, ``k`` (on-time tasks), ``n`` (all
     tasks), ``n_not_updated``, ``n_late``, ``pct``, ``ci_low_pct``, ``ci_high_pct``,
-    ``is_small_sample`` (Wilson interval; NaN when there is no task)."""
+    ``is_small_sample`` (Wilson interval; NaN when there is no task).
+
+    ``has_status=False`` (no status update for the quarter, :func:`has_status_for`): missing is
+    not zero — ``k = n = 0``, ``pct`` NaN and ``missing_note`` (Vietnamese, naming the missing
+    file), which :func:`parlib.analysis.targets.kpi_status` turns into "Chưa có số liệu"."""
+    if not has_status:
+        return add_rate(
+            pd.DataFrame(
+                {
+                    "kpi": ["tasks_on_time_pct"],
+                    "k": [0],
+                    "n": [0],
+                    "n_not_updated": [0],
+                    "n_late": [0],
+                    "missing_note": [missing_note or "Chưa có báo cáo tiến độ nhiệm vụ của quý."],
+                }
+            )
+        )
     row = pd.DataFrame(
         {
             "kpi": ["tasks_on_time_pct"],

@@ -36,7 +36,13 @@ KPI_NOUNS = {
     "satisfaction_pct": "người trả lời hài lòng",
     "tasks_on_time_pct": "nhiệm vụ hoàn thành đúng tiến độ",
 }
-STATUS_VI = {"met": "Đạt", "at_risk": "Có nguy cơ", "missed": "Không đạt", "not_applicable": "Không áp dụng"}
+STATUS_VI = {
+    "met": "Đạt",
+    "at_risk": "Có nguy cơ",
+    "missed": "Không đạt",
+    "not_applicable": "Không áp dụng",
+    "no_data": "Chưa có số liệu",
+}
 NOT_APPLICABLE = "không áp dụng"
 UNIT_VI = {"working_days": "ngày làm việc", "calendar_days": "ngày", "hours": "giờ làm việc"}
 MEASURE_LABELS = {

@@ -5,6 +5,7 @@ plan-task lists, validated (no I/O; the file is read by :mod:`parlib.ingest.rule
 from __future__ import annotations
 
 import re
+import string
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,42 @@ FALLBACK = "*"
 ALWAYS = {"", "always", "luôn", "luôn áp dụng"}
 _CLAUSE = re.compile(r"^\s*([A-Za-z_]\w*)\s*(>=|<=|==|!=|>|<|=)\s*(.+?)\s*$")
 _AND = re.compile(r"\s+(?:và|and)\s+|\s*&&?\s*", flags=re.IGNORECASE)
+# The placeholders an action template may use: the cause row's values given to the templates
+# (parlib.analysis.rootcause.finish) and the plan's (parlib.analysis.actions.propose_actions).
+PLACEHOLDERS = frozenset(
+    {
+        "kpi_or_category",
+        "office",
+        "segment",
+        "points",
+        "code",
+        "name",
+        "value_pct",
+        "target_pct",
+        "plan_tasks",
+        "late_now",
+        "late_target",
+        "missing_apologies",
+        "gap_dossiers",
+        "deadline",
+        "deadline_detail",
+        "lead_office",
+        "tasks",
+    }
+)
+
+
+def template_fields(template: str) -> list[str]:
+    """The placeholder names of a template (``{name}`` or ``{name:spec}``), in order. Raises
+    ValueError (Vietnamese) for a malformed template or a placeholder that is not a plain name."""
+    try:
+        names = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+    except ValueError as exc:
+        raise ValueError(f"mẫu câu sai cú pháp (dấu ngoặc nhọn không khớp): {exc}") from exc
+    bad = [f for f in names if not re.fullmatch(r"[A-Za-z_]\w*", f)]
+    if bad:
+        raise ValueError("chỗ trống không hợp lệ: " + ", ".join("{" + f + "}" for f in bad))
+    return names
 
 
 def action_rule_table(table: pd.DataFrame, *, file: str = "") -> pd.DataFrame:
@@ -55,6 +92,24 @@ def action_rule_table(table: pd.DataFrame, *, file: str = "") -> pd.DataFrame:
                     file=file,
                     row=_row(i),
                     column="plan_tasks",
+                )
+            )
+    for i, tpl in df["action_template"].items():
+        if not isinstance(tpl, str):  # blank: already a problem
+            continue
+        try:
+            unknown = [f for f in dict.fromkeys(template_fields(tpl)) if f not in PLACEHOLDERS]
+        except ValueError as exc:
+            problems.append(Problem(str(exc), file=file, row=_row(i), column="action_template"))
+            continue
+        for f in unknown:
+            problems.append(
+                Problem(
+                    f"chỗ trống «{{{f}}}» không có trong danh sách được phép "
+                    f"({', '.join(sorted(PLACEHOLDERS))})",
+                    file=file,
+                    row=_row(i),
+                    column="action_template",
                 )
             )
     if problems:

@@ -35,7 +35,7 @@ from parlib.analysis.satisfaction import (
 )
 from parlib.analysis.spc import funnel
 from parlib.analysis.targets import kpi_status
-from parlib.analysis.tasks import task_progress, tasks_kpi
+from parlib.analysis.tasks import has_status_for, task_progress, tasks_kpi
 from parlib.core.calendar import WorkCalendar
 from parlib.core.catalog import files_of, latest_quarter, scan_raw
 from parlib.core.errors import ConfigError, ParlibError
@@ -200,7 +200,23 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
         issues.append(t_issues)
         ledgers.append(t_ledger)
         progress = task_progress(tasks, period.end.normalize())
-        tkpi = tasks_kpi(progress)
+        has_status = has_status_for(tasks, period.key)
+        missing = f"Chưa có số liệu: thiếu tệp tiến độ nhiệm vụ {period.label} (tasks/tien_do_{year}_Q{quarter}.xlsx)."
+        tkpi = tasks_kpi(progress, has_status=has_status, missing_note="" if has_status else missing)
+        if not has_status:
+            issues.append(
+                issues_frame(
+                    [
+                        {
+                            "severity": "warning",
+                            "rule": "missing_input",
+                            "source": f"tasks/tien_do_{year}_Q{quarter}.xlsx",
+                            "message": f"Chưa có tệp tiến độ nhiệm vụ {period.label}: tỷ lệ nhiệm vụ "
+                            "đúng tiến độ là «chưa có số liệu» (không tính là 0 %).",
+                        }
+                    ]
+                )
+            )
     else:
         tasks = progress = tkpi = pd.DataFrame()
 

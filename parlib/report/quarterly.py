@@ -34,6 +34,7 @@ STATUS_DOT = {
     "at_risk": ("●", "#9a6700"),
     "missed": ("●", "#cf222e"),
     "not_applicable": ("○", "#57606a"),
+    "no_data": ("?", "#57606a"),
 }
 CHANNEL_VI = {"1": "Trực tiếp", "2": "Trực tuyến", "3": "Bưu chính công ích"}
 

@@ -103,7 +103,7 @@ def test_condition_falls_through_to_next_rule_and_recurring_deadline():
     assert out["rule_row"] == 1 and pd.isna(out["deadline_date"])
 
 
-def test_missing_values_stay_visible():
+def test_missing_values_are_said_not_left_as_placeholders():
     causes = pd.DataFrame(
         [
             {
@@ -116,7 +116,7 @@ def test_missing_values_stay_visible():
         ]
     )
     out = propose_actions(causes, RULES, TASKS).iloc[0]
-    assert out["action_text"] == "Phòng Y: giữ tỷ lệ đúng hạn ({value_pct}); hạn hằng tháng"
+    assert out["action_text"] == "Phòng Y: giữ tỷ lệ đúng hạn (chưa có số liệu); hạn hằng tháng"
     assert out["action_status"] == "missing_values" and out["missing_placeholders"] == "value_pct"
     assert "value_pct" in out["action_note"]
 
@@ -152,11 +152,27 @@ def test_inputs_not_mutated_and_index_kept():
 
 
 def test_fill_template_never_crashes():
-    assert fill_template("{a} và {b}", {"a": 1}) == ("1 và {b}", ["b"], True)
+    assert fill_template("{a} và {b}", {"a": 1}) == ("1 và chưa có số liệu", ["b"], True)
     assert fill_template("khoảng {points:.2f} điểm", {"points": 0.75}) == ("khoảng 0,75 điểm", [], True)
     assert fill_template("{office", {"office": "X"}) == ("{office", [], False)
     assert fill_template("{0} {}", {}) == ("{0} {}", [], False)
     assert fill_template("{a.b}", {"a": 1}) == ("{a.b}", [], False)
+
+
+def test_unknown_or_malformed_placeholder_is_an_error_when_loaded(tmp_path):
+    p = tmp_path / "action_rules.csv"
+    p.write_text(
+        "kpi_or_category,condition,action_template,plan_tasks,note\n"
+        "on_time_pct,always,{office}: đạt {value_pct},8,\n"
+        "apology_pct,always,{office}: gửi {so_phieu} phiếu,11,\n"
+        "*,always,{office: rà soát,,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(StructuralError) as e:
+        load_action_rules(p)
+    probs = e.value.problems
+    assert [(x.row, x.column) for x in probs] == [(3, "action_template"), (4, "action_template")]
+    assert "{so_phieu}" in probs[0].message and "ngoặc" in probs[1].message
 
 
 def test_format_value_rules():

@@ -8,7 +8,8 @@ import pytest
 from openpyxl import Workbook
 
 from parlib.analysis.stats import wilson_ci
-from parlib.analysis.tasks import late_by_office, task_progress, tasks_kpi
+from parlib.analysis.targets import kpi_status
+from parlib.analysis.tasks import has_status_for, late_by_office, task_progress, tasks_kpi
 from parlib.core.errors import StructuralError
 from parlib.core.paths import PROJECT_ROOT
 from parlib.ingest.tasks import read_tasks
@@ -188,3 +189,25 @@ def test_file_without_quarter_uses_update_dates(tmp_path):
     # dated 02/10: not yet visible on 30/09, visible on 02/10
     assert task_progress(tasks, "2026-09-30").set_index("task_no").loc[5, "latest_status"] == "Chưa cập nhật"
     assert task_progress(tasks, "2026-10-02").set_index("task_no").loc[5, "latest_status"] == "Hoàn thành"
+
+
+def test_quarter_without_status_is_missing_not_zero(sample, tmp_path):
+    tasks, _, _ = sample
+    # status files exist for Q2, Q3 and Q4; none for Q1 -> the Q1 KPI is "chưa có số liệu"
+    assert has_status_for(tasks, "2026-Q3") and has_status_for(tasks, "2026-Q2")
+    assert not has_status_for(tasks, "2026-Q1")
+    only_list, _, _ = read_tasks(tmp_path / "nhiem_vu_2026.csv", [])
+    assert not has_status_for(only_list, "2026-Q3")
+    kpi = tasks_kpi(task_progress(only_list, "2026-09-30"), has_status=False, missing_note="thiếu tệp X")
+    row = kpi.iloc[0]
+    assert (row["k"], row["n"]) == (0, 0) and pd.isna(row["pct"])
+    targets = pd.DataFrame(
+        {
+            "kpi": ["tasks_on_time_pct"],
+            "target_pct": ["100"],
+            "comparison": [">="],
+            "at_risk_margin_pp": ["1"],
+        }
+    )
+    st = kpi_status(kpi.assign(period_label="Quý III/2026"), targets).iloc[0]
+    assert (st["status"], st["status_vi"], st["gap_text"]) == ("no_data", "Chưa có số liệu", "thiếu tệp X")
