@@ -88,6 +88,14 @@ ROMAN = {
 QUARTER_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
+def month_label(period) -> str:
+    """'tháng 7/2026' for a month given as '2026-07' (or a date); MISSING when blank."""
+    if is_missing(period) or str(period).strip() == "":
+        return MISSING
+    t = pd.Timestamp(str(period)[:7] + "-01") if isinstance(period, str) else pd.Timestamp(period)
+    return f"tháng {t.month}/{t.year}"
+
+
 def quarter_label(year: int, quarter: int) -> str:
     """``quarter_label(2026, 3) == 'Quý III/2026'``."""
     return f"Quý {QUARTER_ROMAN[quarter]}/{year}"

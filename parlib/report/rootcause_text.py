@@ -14,7 +14,7 @@ import pandas as pd
 from parlib.analysis.rootcause.finish import _has, _p
 from parlib.core.labels import CHANNEL_VI
 from parlib.core.numbers import is_missing
-from parlib.core.vnformat import MISSING, fmt_int, fmt_num, fmt_pct
+from parlib.core.vnformat import MISSING, fmt_int, fmt_num, fmt_pct, month_label
 from parlib.report.display import bullets, figure, paragraph, show, table
 from parlib.report.figures.rootcause import plot_decomposition
 
@@ -139,9 +139,9 @@ def _measure_sentences(row: dict) -> list[str]:
             f"{where[:1].upper() + where[1:]} chiếm {share_txt} phần còn thiếu so với mức đạt điểm tối đa."
         )
     if _has(row.get("signal_start")):
-        y, m = str(row["signal_start"])[:4], str(row["signal_start"])[5:7]
         out.append(
-            f"Biểu đồ kiểm soát có tín hiệu bất thường (theo chiều xấu đi) bắt đầu từ tháng {int(m)}/{y}."
+            "Biểu đồ kiểm soát có tín hiệu bất thường (theo chiều xấu đi) kéo dài đến nay, bắt đầu từ "
+            f"{month_label(row['signal_start'])}."
         )
     if _has(row.get("evidence_note")) and (
         verdict not in ("performance", "both") or row["kind"] == "year_over_year"
@@ -201,7 +201,7 @@ def table_vi(res, n: int = 40) -> pd.DataFrame:
             "Thay đổi (điểm %)": t["change_pp"].map(lambda v: fmt_num(v, 1, sign=True)),
             "Vượt dao động ngẫu nhiên": sig,
             "Cơ cấu / chất lượng": t["mix_or_performance"].fillna("").map(VERDICT_SHORT),
-            "Tín hiệu từ": t["signal_start"].fillna(""),
+            "Tín hiệu từ": [month_label(x) if _has(x) else "" for x in t["signal_start"]],
             "Đơn vị chủ trì": t["owner_office"],
             "Tiến độ nhiệm vụ": t["task_status"],
             "Giải pháp đề xuất": t["action_text"],

@@ -382,3 +382,25 @@ def test_plot_decomposition_labels(recwarn):
     # Q2: office A performance = (0.90 - 0.99) × 0.8 = -0.072 -> -7,2 points %
     assert "-7,20 điểm %" in fig.texts[0].get_text()
     assert not [w for w in recwarn if "Glyph" in str(w.message)]
+
+
+def _monthly(rates_2026: dict[int, int]) -> pd.DataFrame:
+    """12 months of 2025 at 98/100 (k varies 97-99, the centre line) and the given 2026 months
+    (month -> on-time count of 100)."""
+    rows = [(pd.Timestamp(2025, m, 1), 97 + m % 3, 100) for m in range(1, 13)]
+    rows += [(pd.Timestamp(2026, m, 1), k, 100) for m, k in rates_2026.items()]
+    return pd.DataFrame(rows, columns=["period_start", "k", "n"])
+
+
+def test_signal_start_is_the_start_of_the_current_run_not_an_earlier_episode():
+    from parlib.analysis.rootcause.evidence import _signal_start
+
+    # an episode in February, normal March-June, a surge from July to September
+    s = _monthly({1: 98, 2: 60, 3: 98, 4: 97, 5: 99, 6: 98, 7: 70, 8: 65, 9: 72})
+    assert _signal_start(s, pd.Timestamp(2026, 7, 1), pd.Timestamp(2026, 9, 30)) == "2026-07"
+    # the surge ended in August: September is back to normal -> no current signal
+    s = _monthly({1: 98, 2: 60, 3: 98, 4: 97, 5: 99, 6: 98, 7: 70, 8: 65, 9: 98})
+    assert _signal_start(s, pd.Timestamp(2026, 7, 1), pd.Timestamp(2026, 9, 30)) is None
+    # a run that started before the window is dated from its first month
+    s = _monthly({1: 98, 2: 98, 3: 98, 4: 97, 5: 99, 6: 70, 7: 70, 8: 65, 9: 72})
+    assert _signal_start(s, pd.Timestamp(2026, 7, 1), pd.Timestamp(2026, 9, 30)) == "2026-06"

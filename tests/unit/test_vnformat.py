@@ -49,3 +49,11 @@ def test_fmt_probability():
     assert [fmt_probability(p) for p in (0.0, 1e-9, 0.004, 0.37, 0.996, 1.0, None)] == [
         "0 %", "dưới 1 %", "dưới 1 %", "37 %", "trên 99 %", "100 %", "chưa tính được",
     ]  # fmt: skip
+
+
+def test_month_label_is_vietnamese_not_iso():
+    from parlib.core.vnformat import month_label
+
+    assert month_label("2026-07") == "tháng 7/2026"
+    assert month_label(pd.Timestamp("2025-12-15")) == "tháng 12/2025"
+    assert month_label(None) == "–" and month_label("") == "–"

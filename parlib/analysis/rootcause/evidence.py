@@ -347,8 +347,10 @@ def _pct_text(v) -> str:
 
 
 def _signal_start(series: pd.DataFrame | None, start, end) -> str | None:
-    """First month (YYYY-MM) of the earliest adverse control-chart run that touches [start,
-    end]; the previous year's months are the centre line when there are six or more."""
+    """First month (YYYY-MM) of the current adverse signal: the unbroken run of months flagged
+    below the centre line that ends at the latest month of [start, end] with data; None when
+    that month is not flagged ("no current signal"; an earlier episode is not the current
+    one). The previous year's months are the centre line when there are six or more."""
 
     if series is None:
         return None
@@ -367,11 +369,16 @@ def _signal_start(series: pd.DataFrame | None, start, end) -> str | None:
         laney=True,
     )
     ch["when"] = pd.to_datetime(ch["period"])
-    hit = ch.loc[ch["signal"] & (ch["z"] < 0) & ch["when"].between(pd.Timestamp(start), pd.Timestamp(end))]
-    if hit.empty:
+    ch = ch.loc[ch["when"] <= pd.Timestamp(end)].sort_values("when").reset_index(drop=True)
+    if ch.empty or ch["when"].iloc[-1] < pd.Timestamp(start):
         return None
-    starts = hit["run_start"].dropna()
-    return str(starts.iloc[0]) if not starts.empty else hit["period"].iloc[0]
+    adverse = (ch["signal"] & (ch["z"] < 0)).to_numpy(dtype=bool)
+    if not adverse[-1]:
+        return None
+    first = len(ch) - 1
+    while first > 0 and adverse[first - 1]:
+        first -= 1
+    return str(ch["period"].iloc[first])
 
 
 def _drivers(model, segment: str | None) -> str:
