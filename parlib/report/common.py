@@ -10,7 +10,7 @@ from parlib.core.issues import SEVERITY_VI, ledger_summary
 from parlib.core.vnformat import fmt_int
 from parlib.core.xlsx import write_excel_tables
 from parlib.report.display import output_path, paragraph, show, table
-from parlib.report.rootcause_text import table_vi
+from parlib.report.rootcause_text import persistent_vi, reconciliation_vi, table_vi
 
 ISSUE_ROWS_SHOWN = 80
 
@@ -101,5 +101,13 @@ def write_report_files(
     if rc is not None:
         sheets = {**sheets, "Nguyên nhân": table_vi(rc)}
         summary = {**summary, "root_causes": rc.summary_json()}
+        if rc.reconciliation is not None:
+            sheets["Đối chiếu thay đổi"] = reconciliation_vi(rc.reconciliation)
+            sheets["Thiếu điểm cả hai năm"] = persistent_vi(rc.persistent)
+            summary["cause_reconciliation"] = rc.reconciliation
+            summary["persistent_shortfalls"] = [
+                {k: (round(float(v), 2) if isinstance(v, float) else v) for k, v in r.items()}
+                for r in rc.persistent.to_dict("records")
+            ]
     write_excel_tables(sheets, xlsx, notes=notes)
     write_json(output_path(output_dir, "summary.json"), summary)

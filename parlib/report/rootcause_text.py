@@ -227,3 +227,45 @@ def show_root_causes(res, *, n: int = 12) -> None:
         figure(plot_decomposition(res))
     if not res.table.empty:
         show(table(table_vi(res), caption="Bảng nguyên nhân giảm điểm (xếp theo số điểm giải thích)"))
+
+
+def reconciliation_vi(
+    rec: dict, base_label: str = "năm gốc", target_label: str = "năm đánh giá"
+) -> pd.DataFrame:
+    """The lines that add up to the change of the total (``RootCauseResult.reconciliation``):
+    base total, decreases (the cause table), increases, framework effect, bonus/penalty,
+    rounding (only when not 0), change, target total. Points as numbers (2 decimals)."""
+    lines = [
+        (f"Tổng điểm {base_label}", "", rec["base_total"]),
+        ("Các tiêu chí giảm điểm (bảng nguyên nhân)", fmt_int(rec["n_decreases"]), rec["decreases"]),
+        ("Các tiêu chí tăng điểm", fmt_int(rec["n_increases"]), rec["increases"]),
+        ("Thay đổi của bộ tiêu chí (tiêu chí mới, bãi bỏ, đổi điểm tối đa)", "", rec["framework_effect"]),
+        ("Thay đổi điểm thưởng / điểm trừ", "", rec["bonus_penalty_change"]),
+    ]
+    if abs(rec["rounding"]) >= 0.005:
+        lines.append(("Chênh lệch do làm tròn từng dòng đến 0,01", "", rec["rounding"]))
+    lines += [
+        ("Thay đổi tổng điểm", "", rec["total_change"]),
+        (f"Tổng điểm {target_label}", "", rec["target_total"]),
+    ]
+    return pd.DataFrame(
+        {
+            "Khoản": [x[0] for x in lines],
+            "Số tiêu chí": [x[1] for x in lines],
+            "Điểm": [round(float(x[2]), 2) for x in lines],
+        }
+    )
+
+
+def persistent_vi(p: pd.DataFrame) -> pd.DataFrame:
+    """Sub-criteria short of their maximum in both years (not causes of the change)."""
+    return pd.DataFrame(
+        {
+            "Mã": p["code"],
+            "Tiêu chí": p["name"],
+            "Đơn vị chủ trì": p["owner_office"],
+            "Điểm tối đa": p["target_max"].astype(float).round(2),
+            "Điểm thiếu năm gốc": p["lost_base"].astype(float),
+            "Điểm thiếu năm đánh giá": p["lost_target"].astype(float),
+        }
+    )

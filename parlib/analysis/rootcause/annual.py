@@ -5,7 +5,6 @@ year, with its stage, reason category and operational evidence.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from parlib.analysis.causes import classify_reasons
 from parlib.analysis.decompose import rollup
@@ -26,6 +25,7 @@ from parlib.analysis.rootcause.evidence import (
     ytd_label,
     ytd_window,
 )
+from parlib.analysis.rootcause.reconcile import cause_drops
 from parlib.analysis.rootcause.sources import DossierSource, SurveySource
 from parlib.core.labels import STAGE_VI
 from parlib.core.numbers import is_blank as _blank
@@ -114,7 +114,7 @@ def annual_rows(annual, quarterly, keywords, ev: Evidence, alpha: float, items=N
         )
         return
     d = comp.decomposition
-    drops = d.loc[pd.to_numeric(d["performance_points"], errors="coerce") < -EPS]
+    drops = cause_drops(d)  # each fallen sub-criterion once; a fall that rounds to 0,00 is not a cause
     nodes = {str(r["code"]): r for r in annual.framework.nodes.to_dict("records")}
     loss = {str(r["code"]): r for r in annual.loss.to_dict("records")}
     scores = (

@@ -4,10 +4,15 @@
 one row per cause, ranked by the points it explains:
 
 * **year_over_year** rows (annual result with a comparison): every sub-criterion whose
-  points fell through the crosswalk (``performance_points < 0``); points explained = the
-  fall. Stage and the appraisal's reason (classified by the keyword table) come from the
-  scoresheet; the linked measure is compared over the same months of both years when
-  operational data are given.
+  points fell through the crosswalk (``performance_points`` ≤ −0,01 once rounded), each exactly
+  once; points explained = the fall. Stage and the appraisal's reason (classified by the
+  keyword table) come from the scoresheet; the linked measure is compared over the same
+  months of both years when operational data are given (a measure that did not get worse is
+  said not to explain the fall). The rows, the increases, the framework effect and the
+  bonus/penalty change add up to the total change (``reconcile``); sub-criteria short in both
+  years without a fall are listed apart (persistent shortfalls). With an annual result the
+  quarterly result is evidence only: it adds no at-risk rows (those belong to the quarterly
+  report).
 * **at_risk** rows (quarterly result): every KPI-driven sub-criterion projected below its
   maximum. Its points at risk ``max − P(now)`` split into a *change* part
   ``P(same period last year) − P(now)`` (clipped to [0, at risk]) and a *shortfall* part (the
@@ -47,6 +52,7 @@ from parlib.analysis.rootcause.annual import annual_rows
 from parlib.analysis.rootcause.evidence import ALPHA, TABLE_COLUMNS, Evidence, RootCauseResult
 from parlib.analysis.rootcause.finish import finish_table
 from parlib.analysis.rootcause.quarterly import quarterly_rows
+from parlib.analysis.rootcause.reconcile import persistent_shortfalls, reconciliation
 from parlib.analysis.stats import adjust_pvalues
 
 
@@ -73,9 +79,9 @@ def build_root_causes(
     if annual is None and quarterly is None:
         raise ValueError("build_root_causes needs an annual or a quarterly result")
     ev = Evidence()
-    if quarterly is not None:
+    if annual is None:
         quarterly_rows(quarterly, items, ev, alpha)
-    if annual is not None:
+    else:  # the causes of a year are its changes; the quarterly data are evidence only
         annual_rows(annual, quarterly, keywords, ev, alpha, items)
     table = pd.DataFrame(ev.rows, columns=[c for c in TABLE_COLUMNS if c != "rank"])
     table = significance(table, alpha)
@@ -87,8 +93,13 @@ def build_root_causes(
     table = rank_causes_by_points(table)
     dec = pd.concat(ev.decomposition, ignore_index=True) if ev.decomposition else pd.DataFrame()
     summ = pd.DataFrame(ev.summaries)
-    period = quarterly.period.label if quarterly is not None else f"năm {annual.year}"
-    return RootCauseResult(table, [], dec, summ, ev.models, ev.notes, period)
+    period = f"năm {annual.year}" if annual is not None else quarterly.period.label
+    out = RootCauseResult(table, [], dec, summ, ev.models, ev.notes, period)
+    comp = annual.comparison if annual is not None else None
+    if comp is not None:
+        out.reconciliation = reconciliation(comp.decomposition, comp.summary)
+        out.persistent = persistent_shortfalls(comp.decomposition)
+    return out
 
 
 def significance(table: pd.DataFrame, alpha: float) -> pd.DataFrame:

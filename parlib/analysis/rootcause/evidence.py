@@ -98,7 +98,10 @@ class RootCauseResult:
     share_of_change). ``summaries``: one row per decomposition (code, measure, period,
     base_rate, target_rate, delta, mix_total, performance_total, performance_p, delta_p,
     verdict, verdict_text). ``models``: (measure, period) -> ``ModelResult``. ``notes``:
-    Vietnamese notes on what could not be analysed."""
+    Vietnamese notes on what could not be analysed. ``reconciliation`` (annual with a
+    comparison): the lines that add up to the total change
+    (:func:`parlib.analysis.rootcause.reconcile.reconciliation`); ``persistent``: sub-criteria
+    short of their maximum in both years without a fall (not causes of the change)."""
 
     table: pd.DataFrame
     paragraphs: list[str] = field(default_factory=list)
@@ -107,13 +110,18 @@ class RootCauseResult:
     models: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     title_period: str = ""
+    reconciliation: dict | None = None
+    persistent: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def summary_json(self, n: int = 10) -> list[dict]:
-        """Ranked causes for ``summary.json``: code, name, kind, measure, period, segment,
+        """Ranked causes for ``summary.json``: the top ``n`` by rank plus every significant
+        cause whatever its rank (in rank order): code, name, kind, measure, period, segment,
         office, points_explained (2 decimals, None when not computable), significant."""
         r2 = lambda x: None if x is None or pd.isna(x) else round(float(x), 2)  # noqa: E731
         out = []
-        for r in self.table.head(n).to_dict("records"):
+        t = self.table
+        keep = (t["rank"] <= n) | t["is_significant"].fillna(False).astype(bool) if not t.empty else []
+        for r in t.loc[keep].to_dict("records"):
             office = (
                 r["segment"]
                 if r["segment_dimension"] == "office_name" and r["segment"]
