@@ -322,6 +322,8 @@ def simulate_dossiers(sc: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
     coverage = np.full(n, float(ap["coverage"]))
     for o in ap["overrides"]:
         hit = (df["office_code"] == o["office"]).to_numpy() & df["year"].isin(o["years"]).to_numpy()
+        if "from" in o:  # the fall starts on a day: late dossiers due from that day on
+            hit &= qday >= np.datetime64(pd.Timestamp(str(o["from"])).date(), "D")
         coverage = np.where(hit, float(o["coverage"]), coverage)
     has_apology = is_late & (rng.random(n) < coverage)
     timely = rng.random(n) < ap["on_time_share"]

@@ -410,6 +410,14 @@ def _check_values(
             problems.append(
                 f"khoá «dossiers.apology.overrides[{i}].office»: mã đơn vị lạ «{o.get('office')}»"
             )
+        if "from" in o:
+            try:
+                pd.Timestamp(str(o["from"]))
+            except ValueError:
+                problems.append(
+                    f"khoá «dossiers.apology.overrides[{i}].from» phải là ngày dạng 2026-08-15 "
+                    f"(đang là «{o['from']!r}»)"
+                )
     for q in d["export"]["text_date_quarters"]:
         _check_quarters("dossiers.export.text_date_quarters", [q], qset, problems)
     factors = set(items["factor_code"]) if items is not None else set()

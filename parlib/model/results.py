@@ -81,6 +81,7 @@ class QuarterlyResult:
     kpi_rules: KpiRules = field(default_factory=KpiRules)  # parameters the KPIs were computed with
     outlook: pd.DataFrame | None = None  # parlib.analysis.outlook.outlook_table: unit and offices
     outlook_points: pd.DataFrame | None = None  # expected year-end points of KPI-driven nodes
+    office_watch: pd.DataFrame | None = None  # parlib.analysis.offices.office_watch
 
     @property
     def is_illustrative(self) -> bool:

@@ -24,6 +24,7 @@ from parlib.analysis.feedback import feedback_kpis
 from parlib.analysis.headline import headline_kpis, on_time_chart, project_766_groups, ytd_kpi_values
 from parlib.analysis.index766 import group_points, index766_totals
 from parlib.analysis.kpi_table import kpi_table
+from parlib.analysis.offices import Counter, office_watch
 from parlib.analysis.outlook import outlook_inputs, outlook_table, points_outlook
 from parlib.analysis.processing_time import processing_time
 from parlib.analysis.projection import project_points, score_rule
@@ -248,6 +249,12 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
     outlook = outlook_table(outlook_rows, 3 * quarter, outlook_monthly)
     nodes = fw.nodes if fw is not None else pd.DataFrame(columns=["kpi"])
     outlook_pts = points_outlook(nodes, outlook, score_rule)
+    watch = office_watch(
+        Counter(d.dossiers, cal, kpi_rules),
+        year,
+        quarter,
+        names=d.dossiers.drop_duplicates("procedure_code").set_index("procedure_code")["procedure_name"],
+    )
 
     res = QuarterlyResult(
         period=period,
@@ -278,6 +285,7 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
         projection=projection,
         outlook=outlook,
         outlook_points=outlook_pts,
+        office_watch=watch,
         issues=_concat_issues(issues),
         ledger=_concat(ledgers),
         inputs=[p for group in files.values() for p in group]

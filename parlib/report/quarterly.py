@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import html
 
-import numpy as np
 import pandas as pd
 
 from parlib.analysis.spc import signal_episodes
-from parlib.analysis.stats import adjust_pvalues, two_proportion_test
 from parlib.core.labels import KPI_LABELS
 from parlib.core.vnformat import fmt_int, fmt_num, fmt_pct, fmt_points
 from parlib.model.results import QuarterlyResult
@@ -24,6 +22,7 @@ from parlib.report.figures.quarterly import (
     plot_p_chart,
 )
 from parlib.report.outlook import outlook_findings
+from parlib.report.rootcause_text import VERDICT_SHORT
 
 ILLUSTRATIVE_VI = (
     "DỮ LIỆU MINH HỌA — hồ sơ, phản ánh kiến nghị, phiếu khảo sát, điểm 766 và tiến độ nhiệm vụ trong "
@@ -120,24 +119,16 @@ def key_findings(res: QuarterlyResult) -> list[str]:
             "Biểu đồ kiểm soát tỷ lệ hồ sơ đúng hạn không có tín hiệu bất thường: các biến động theo tháng "
             "nằm trong phạm vi dao động ngẫu nhiên."
         )
-    seen = set()
-    for kpi, noun, scope in (
-        ("on_time_pct", "tỷ lệ hồ sơ đúng hạn", "quarter"),
-        ("apology_pct", "tỷ lệ hồ sơ trễ hạn có xin lỗi", "quarter"),
-        ("on_time_pct", "tỷ lệ hồ sơ đúng hạn", "ytd"),
-        ("apology_pct", "tỷ lệ hồ sơ trễ hạn có xin lỗi", "ytd"),
-    ):
-        ch = office_changes(res, kpi, scope)
-        worse = ch.loc[ch["is_significant"] & (ch["change_pp"] < 0)]
-        for r in worse.head(2).itertuples(index=False):
-            if (kpi, r.office_name) in seen:
-                continue
-            seen.add((kpi, r.office_name))
-            out.append(
-                f"{r.office_name}: {noun} {r.scope_label} là {fmt_pct(r.pct_now)} "
-                f"({fmt_int(r.k_now)}/{fmt_int(r.n_now)}), giảm {fmt_num(-r.change_pp, 1)} điểm % so với "
-                f"{r.baseline_label} ({fmt_pct(r.pct_before)}) — giảm có ý nghĩa thống kê."
-            )
+    nouns = {"on_time_pct": "tỷ lệ hồ sơ đúng hạn", "apology_pct": "tỷ lệ hồ sơ trễ hạn có xin lỗi"}
+    w = res.office_watch if res.office_watch is not None else pd.DataFrame(columns=["verdict"])
+    worse = w.loc[w["verdict"] == "worse"].sort_values("p_value", kind="stable")
+    for r in worse.drop_duplicates(["kpi", "office_name"]).itertuples(index=False):
+        out.append(
+            f"{r.office_name}: {nouns.get(r.kpi, r.kpi)} {r.period_label} là {fmt_pct(r.pct_now)} "
+            f"({fmt_int(r.k_now)}/{fmt_int(r.n_now)}), thấp hơn rõ rệt so với mức của chính phòng "
+            f"{r.baseline_label} ({fmt_pct(r.pct_base)}, {fmt_int(r.k_base)}/{fmt_int(r.n_base)})"
+            + (" — chủ yếu do cơ cấu thủ tục thay đổi." if r.mix_or_performance == "mix" else ".")
+        )
     pr = res.projection
     if not pr.empty:
         risk = pr["points_at_risk"].sum(skipna=True)
@@ -233,95 +224,95 @@ def control_section(res: QuarterlyResult) -> None:
 # ---------------------------------------------------------------- offices and procedures
 
 
-def office_changes(res: QuarterlyResult, kpi: str, scope: str = "quarter") -> pd.DataFrame:
-    """Each office's rate in the quarter (``scope='quarter'``) or the year to date
-    (``'ytd'``) vs the same months last year (two-proportion test, Holm across offices).
-    Monthly counts are summed, so a dossier open across months counts in each month it was
-    judged (the 766 monthly scope). Columns: office_name, k_now, n_now, pct_now, k_before,
-    n_before, pct_before, change_pp, p_value, p_adjusted, is_significant, baseline_label,
-    scope_label."""
-    m = res.monthly.loc[(res.monthly["dimension"] == "office_name") & (res.monthly["kpi"] == kpi)]
-    p = res.period
-    first = 1 if scope == "ytd" else 3 * p.quarter - 2
-    q_months = range(first, 3 * p.quarter + 1)
-    ps = pd.to_datetime(m["period_start"])
-    now = m.loc[(ps.dt.year == p.year) & ps.dt.month.isin(q_months)]
-    before = m.loc[(ps.dt.year == p.year - 1) & ps.dt.month.isin(q_months)]
-    a = now.groupby("group")[["k", "n"]].sum()
-    b = before.groupby("group")[["k", "n"]].sum()
-    df = (
-        a.add_suffix("_now")
-        .join(b.add_suffix("_before"), how="outer")
-        .fillna(0)
-        .astype("int64")
-        .reset_index()
-    )
-    df = df.rename(columns={"group": "office_name"})
-    df = df.loc[df["office_name"].astype(str) != ""]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        df["pct_now"] = np.where(
-            df["n_now"] > 0, df["k_now"] / df["n_now"].where(df["n_now"] > 0) * 100, np.nan
-        )
-        df["pct_before"] = np.where(
-            df["n_before"] > 0, df["k_before"] / df["n_before"].where(df["n_before"] > 0) * 100, np.nan
-        )
-    df["change_pp"] = df["pct_now"] - df["pct_before"]
-    _, pv = two_proportion_test(df["k_now"], df["n_now"], df["k_before"], df["n_before"])
-    df["p_value"] = pv
-    df["p_adjusted"] = adjust_pvalues(pv)
-    df["is_significant"] = df["p_adjusted"] < 0.05
-    df["baseline_label"] = f"cùng kỳ năm {p.year - 1}"
-    df["scope_label"] = p.label if scope == "quarter" else f"{3 * p.quarter} tháng đầu năm {p.year}"
-    return df.sort_values("change_pp", kind="stable").reset_index(drop=True)
+def _watch(res: QuarterlyResult, kpi: str, scope: str) -> pd.DataFrame:
+    w = res.office_watch
+    if w is None or w.empty:
+        return pd.DataFrame(columns=["office_name"])
+    return w.loc[(w["kpi"] == kpi) & (w["scope"] == scope)]
 
 
-def _office_table(ch: pd.DataFrame, year: int) -> pd.DataFrame:
+def _cell(p, k, n) -> str:
+    return f"{fmt_pct(p)} ({fmt_int(k)}/{fmt_int(n)})" if n else "không có hồ sơ"
+
+
+def _judgement(rows: list[dict]) -> str:
+    """One office's verdict over its comparisons (office_watch rows of one office)."""
+    worse = [r for r in rows if r["verdict"] == "worse"]
+    if worse:
+        mix = any(r["mix_or_performance"] == "mix" for r in worse)
+        return (
+            "xấu đi rõ rệt so với "
+            + " và ".join(r["baseline_label"] for r in worse)
+            + (" (do cơ cấu thủ tục thay đổi)" if mix else "")
+        )
+    if any(r["verdict"] == "too_few" for r in rows):
+        return "ít hồ sơ, chưa đủ để kết luận"
+    if any(r["verdict"] == "better" for r in rows):
+        return "tốt lên rõ rệt"
+    return "chưa phân biệt được với dao động ngẫu nhiên"
+
+
+def office_table(res: QuarterlyResult, kpi: str, scope: str = "quarter") -> pd.DataFrame:
+    """Each office's rate now and against its baselines (parlib.analysis.offices; the counts of
+    the KPI table, one counting basis), with a plain verdict. ``scope``: 'quarter' (against the
+    earlier quarters of the year and the same quarter last year) or 'ytd'."""
+    scopes = ["recent", "last_year"] if scope == "quarter" else ["ytd"]
+    parts = [_watch(res, kpi, s) for s in scopes]
+    if parts[0].empty:
+        return pd.DataFrame()
+    first = parts[0].set_index("office_name")
+    now_label = first["period_label"].iloc[0]
+    out = {
+        "Phòng": list(first.index),
+        now_label: [_cell(r.pct_now, r.k_now, r.n_now) for r in first.itertuples()],
+    }
+    for part in parts:
+        p = part.set_index("office_name").reindex(first.index)
+        out[p["baseline_label"].dropna().iloc[0]] = [
+            _cell(r.pct_base, r.k_base, r.n_base) for r in p.itertuples()
+        ]
+    rows = pd.concat(parts)
+    out["Nhận định"] = [
+        _judgement(rows.loc[rows["office_name"] == o].to_dict("records")) for o in first.index
+    ]
+    return pd.DataFrame(out)
+
+
+def office_sheet(res: QuarterlyResult) -> pd.DataFrame:
+    """Every office comparison for Excel: numbers as numbers, Vietnamese headers."""
+    w = res.office_watch if res.office_watch is not None else pd.DataFrame(columns=["kpi"])
     return pd.DataFrame(
         {
-            "Phòng": ch["office_name"],
-            f"Năm {year}": [
-                f"{fmt_pct(p)} ({fmt_int(k)}/{fmt_int(n)})" if n else "không áp dụng"
-                for p, k, n in zip(ch["pct_now"], ch["k_now"], ch["n_now"])
-            ],
-            f"Cùng kỳ {year - 1}": [
-                f"{fmt_pct(p)} ({fmt_int(k)}/{fmt_int(n)})" if n else "không áp dụng"
-                for p, k, n in zip(ch["pct_before"], ch["k_before"], ch["n_before"])
-            ],
-            "Thay đổi (điểm %)": ch["change_pp"].map(lambda v: fmt_num(v, 1, sign=True)),
-            "Ý nghĩa thống kê (Holm)": np.where(
-                ch["is_significant"], "có ý nghĩa", "chưa phân biệt được với dao động ngẫu nhiên"
-            ),
+            "Chỉ số": w["kpi"].map(KPI_LABELS),
+            "Phòng": w["office_name"],
+            "Kỳ": w["period_label"],
+            "Đạt": w["k_now"],
+            "Tổng": w["n_now"],
+            "Tỷ lệ (%)": w["pct_now"].round(2),
+            "Kỳ so sánh": w["baseline_label"],
+            "Đạt (kỳ so sánh)": w["k_base"],
+            "Tổng (kỳ so sánh)": w["n_base"],
+            "Tỷ lệ kỳ so sánh (%)": w["pct_base"].round(2),
+            "Thay đổi (điểm %)": w["change_pp"].round(2),
+            "p (Fisher, hiệu chỉnh Holm)": w["p_adjusted"],
+            "Nhận định": w["verdict_vi"],
+            "Cơ cấu / chất lượng": w["mix_or_performance"].map(VERDICT_SHORT).fillna(""),
         }
     )
 
 
 def offices_section(res: QuarterlyResult) -> None:
-    y = res.period.year
-    show(
-        table(
-            _office_table(office_changes(res, "on_time_pct"), y),
-            caption=f"Tỷ lệ hồ sơ đúng hạn theo phòng, {res.period.label}, so với cùng kỳ năm trước",
-        )
-    )
-    show(
-        table(
-            _office_table(office_changes(res, "on_time_pct", "ytd"), y),
-            caption=f"Tỷ lệ hồ sơ đúng hạn theo phòng, lũy kế {3 * res.period.quarter} tháng, so với cùng kỳ",
-        )
-    )
-    show(
-        table(
-            _office_table(office_changes(res, "apology_pct"), y),
-            caption="Tỷ lệ hồ sơ trễ hạn có văn bản xin lỗi theo phòng, so với cùng kỳ năm trước",
-        )
-    )
-    show(
-        table(
-            _office_table(office_changes(res, "apology_pct", "ytd"), y),
-            caption=f"Tỷ lệ hồ sơ trễ hạn có văn bản xin lỗi theo phòng, lũy kế {3 * res.period.quarter} tháng, "
-            "so với cùng kỳ",
-        )
-    )
+    for kpi, noun in (
+        ("on_time_pct", "Tỷ lệ hồ sơ đúng hạn"),
+        ("apology_pct", "Tỷ lệ hồ sơ trễ hạn có văn bản xin lỗi"),
+    ):
+        for scope, what in (
+            ("quarter", f"{res.period.label}, so với các quý trước của năm và cùng kỳ năm trước"),
+            ("ytd", f"lũy kế {3 * res.period.quarter} tháng, so với cùng kỳ năm trước"),
+        ):
+            t = office_table(res, kpi, scope)
+            if not t.empty:
+                show(table(t, caption=f"{noun} theo phòng, {what}"))
     proc = res.kpis.loc[
         (res.kpis["period_kind"] == "quarter")
         & (res.kpis["period"] == res.period.key)

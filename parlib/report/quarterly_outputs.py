@@ -12,7 +12,7 @@ from parlib.core.labels import KPI_LABELS
 from parlib.model.results import SCHEMA_VERSION, QuarterlyResult
 from parlib.report.common import issues_display, ledger_display, write_report_files
 from parlib.report.outlook import outlook_summary
-from parlib.report.quarterly import ILLUSTRATIVE_VI, _office_table, office_changes
+from parlib.report.quarterly import ILLUSTRATIVE_VI, office_sheet
 
 
 def summary_json(res: QuarterlyResult) -> dict:
@@ -118,8 +118,7 @@ def excel_sheets(res: QuarterlyResult) -> dict[str, pd.DataFrame]:
                 "Khoảng cách": st["gap_text"],
             }
         ),
-        "Phòng - đúng hạn": _office_table(office_changes(res, "on_time_pct"), res.period.year),
-        "Phòng - xin lỗi": _office_table(office_changes(res, "apology_pct"), res.period.year),
+        "Theo phòng": office_sheet(res),
         "Điểm có nguy cơ": res.projection.rename(columns={"code": "Mã", "name": "Tiêu chí thành phần"}),
         "Triển vọng cuối năm": _outlook_sheet(res),
         "Vấn đề dữ liệu": issues_display(res.issues),

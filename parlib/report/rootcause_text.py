@@ -18,7 +18,11 @@ from parlib.core.vnformat import MISSING, fmt_int, fmt_num, fmt_pct, month_label
 from parlib.report.display import bullets, figure, paragraph, show, table
 from parlib.report.figures.rootcause import plot_decomposition
 
-KIND_VI = {"year_over_year": "Giảm điểm so với năm trước", "at_risk": "Có nguy cơ mất điểm"}
+KIND_VI = {
+    "year_over_year": "Giảm điểm so với năm trước",
+    "at_risk": "Có nguy cơ mất điểm",
+    "early_warning": "Cảnh báo sớm (chỉ số của phòng xấu đi)",
+}
 VERDICT_SHORT = {
     "mix": "Do cơ cấu hồ sơ",
     "performance": "Do chất lượng xử lý",

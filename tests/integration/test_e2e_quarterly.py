@@ -94,19 +94,46 @@ def test_summary_json_has_kpis_with_intervals(run):
 
 
 def test_finds_the_q3_surge_office_and_dates_it(result):
-    ch = rq.office_changes(result, "on_time_pct", "quarter")
-    worst = ch.loc[ch["is_significant"] & (ch["change_pp"] < 0)].sort_values("change_pp")
-    assert worst.iloc[0]["office_name"] == QLXD
-    # the other offices hold: none of them is a significant decrease in the quarter
-    assert set(worst["office_name"]) == {QLXD}
+    w = result.office_watch
+    worst = w.loc[(w["scope"] != "ytd") & (w["kpi"] == "on_time_pct") & (w["verdict"] == "worse")]
+    # the surge office, against its earlier quarters and against the same quarter last year; the
+    # other offices hold: none of them is a significant decrease in the quarter
+    assert set(worst["office_name"]) == {QLXD} and set(worst["scope"]) == {"recent", "last_year"}
     eps = result.p_chart.loc[result.p_chart["signal"], "run_start"].astype(str)
     assert "2026-08" in set(eps)
 
 
 def test_finds_the_apology_fall_office(result):
-    ch = rq.office_changes(result, "apology_pct", "ytd")
-    worse = ch.loc[ch["is_significant"] & (ch["change_pp"] < 0)]
+    w = result.office_watch
+    worse = w.loc[(w["scope"] == "ytd") & (w["kpi"] == "apology_pct") & (w["verdict"] == "worse")]
     assert list(worse["office_name"]) == [NBDS]
+
+
+def test_one_counting_basis_parts_add_up_and_offices_match_the_kpi_table(result):
+    """Every period of the KPI table: the offices' numerators and denominators add up to the
+    department's (a dossier counts once per period); the office comparisons read the same counts."""
+    k = result.kpis
+    for dim in ("office_name", "procedure_code", "field_name", "channel"):
+        part = k.loc[k["dimension"] == dim]
+        if part.empty:
+            continue
+        sums = part.groupby(["period", "kpi"])[["k", "n"]].sum()
+        total = k.loc[k["dimension"] == "all"].set_index(["period", "kpi"])[["k", "n"]].loc[sums.index]
+        if dim == "office_name":  # every period has office rows (history too)
+            assert len(sums) == len(k.loc[k["dimension"] == "all"])
+        # 766 5.4 may clip a group's k at 0; every other KPI adds up exactly
+        ok = sums.index.get_level_values("kpi") != "handling_satisfaction_pct"
+        assert (sums.loc[ok, "n"] == total.loc[ok, "n"]).all(), dim
+        assert (sums.loc[ok, "k"] == total.loc[ok, "k"]).all(), dim
+    w = result.office_watch
+    for kpi in ("on_time_pct", "apology_pct"):
+        now = w.loc[(w["kpi"] == kpi) & (w["scope"] == "recent")].set_index("office_name")[["k_now", "n_now"]]
+        q = k.loc[(k["period"] == "2026-Q3") & (k["dimension"] == "office_name") & (k["kpi"] == kpi)]
+        q = q.set_index("group")[["k", "n"]].reindex(now.index)
+        assert (q.to_numpy() == now.to_numpy()).all(), kpi
+    fun = result.funnel_offices.set_index("group")
+    on = w.loc[(w["kpi"] == "on_time_pct") & (w["scope"] == "recent")].set_index("office_name")
+    assert (fun["n"].astype(int) == on.loc[fun.index, "n_now"]).all()
 
 
 def test_no_alarm_for_the_online_trend(result):

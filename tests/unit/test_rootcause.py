@@ -319,6 +319,7 @@ def test_write_paragraphs_on_empty_and_small_result():
         "segment_dimension": "office_name",
         "office": "Phòng A",
         "points_explained": 0.05,
+        "points_at_stake": None,
         "mix_or_performance": "performance",
         "significant": False,
     }
@@ -404,3 +405,13 @@ def test_signal_start_is_the_start_of_the_current_run_not_an_earlier_episode():
     # a run that started before the window is dated from its first month
     s = _monthly({1: 98, 2: 98, 3: 98, 4: 97, 5: 99, 6: 70, 7: 70, 8: 65, 9: 72})
     assert _signal_start(s, pd.Timestamp(2026, 7, 1), pd.Timestamp(2026, 9, 30)) == "2026-06"
+
+
+def test_year_end_stake_if_the_latest_quarter_continues():
+    from parlib.analysis.rootcause.quarterly import year_end_stake
+
+    # YTD 2026: 1845/2000; Q2 rate 900/1000 = 90 %; 6 months remain of 6 elapsed (no last-year
+    # months): 2000 more dossiers at 90 % -> (1845 + 1800) / 4000 = 91,125 % ->
+    # 91.125 / 98 × 3.5 = 3.2545 -> 3.25 points; at stake 3.5 - 3.25 = 0.25
+    assert year_end_stake(NODE, FakeSource(DATA), 2026, 2, 1845, 2000) == pytest.approx(0.25)
+    assert math.isnan(year_end_stake(NODE, FakeSource(DATA), 2026, 2, 0, 0))

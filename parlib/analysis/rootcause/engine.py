@@ -90,7 +90,7 @@ def build_root_causes(
     table = finish_table(
         table, annual=annual, quarterly=quarterly, rules=rules, tasks=tasks, targets=targets or {}
     )
-    table = rank_causes_by_points(table)
+    table = rank_causes_by_points(table) if annual is not None else rank_causes_by_stake(table)
     dec = pd.concat(ev.decomposition, ignore_index=True) if ev.decomposition else pd.DataFrame()
     summ = pd.DataFrame(ev.summaries)
     period = f"năm {annual.year}" if annual is not None else quarterly.period.label
@@ -110,6 +110,31 @@ def significance(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
     adverse = out["is_adverse"].fillna(False).astype(bool)
     out["is_significant"] = (adverse & (out["p_adjusted"] < alpha)).fillna(False).astype(bool)
     return out
+
+
+def rank_causes_by_stake(table: pd.DataFrame) -> pd.DataFrame:
+    """Quarterly order (what a director acts on first): significant deteriorations first, then
+    by the points at stake by year-end (NaN last), the points explained and the size of the
+    change; ``rank`` (1..n) as the first column."""
+    if table.empty:
+        return rank_causes_by_points(table)
+    t = table.assign(
+        _s=pd.to_numeric(table["points_at_stake"], errors="coerce"),
+        _p=pd.to_numeric(table["points_explained"], errors="coerce"),
+        _c=-pd.to_numeric(table["change_pp"], errors="coerce").abs().fillna(0),
+    )
+    t = (
+        t.sort_values(
+            ["is_significant", "_s", "_p", "_c"],
+            ascending=[False, False, False, True],
+            na_position="last",
+            kind="stable",
+        )
+        .drop(columns=["_s", "_p", "_c"])
+        .reset_index(drop=True)
+    )
+    t.insert(0, "rank", np.arange(1, len(t) + 1, dtype="int64"))
+    return t
 
 
 def rank_causes_by_points(table: pd.DataFrame) -> pd.DataFrame:

@@ -36,6 +36,7 @@ TABLE_COLUMNS = [
     "kind",
     "points_explained",
     "points_to_explain",
+    "points_at_stake",
     "stage",
     "stage_detail",
     "reason",
@@ -139,6 +140,7 @@ class RootCauseResult:
                     "segment_dimension": r["segment_dimension"] or None,
                     "office": office or None,
                     "points_explained": r2(r["points_explained"]),
+                    "points_at_stake": r2(r.get("points_at_stake")),
                     "mix_or_performance": r["mix_or_performance"] or None,
                     "significant": bool(r["is_significant"]),
                 }
@@ -161,6 +163,7 @@ class Evidence:
     models: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     cache: dict = field(default_factory=dict)
+    stakes: dict = field(default_factory=dict)  # node code -> points at stake by year-end
 
 
 def points_for(value_pct, node) -> float:

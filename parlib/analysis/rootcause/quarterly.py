@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from parlib.analysis.decompose import rollup
+from parlib.analysis.outlook import remaining_volume
 from parlib.analysis.rootcause.evidence import (
     DOSSIER_KPIS,
     EPS,
@@ -45,6 +46,7 @@ def kpi_node_rows(node: dict, src, year: int, quarter: int, ev: Evidence) -> Non
     bw, nw = _windows(src, year, quarter, "ytd")
     k1, n1 = _total(src.counts(nw, []))
     k0, n0 = _total(src.counts(bw, []))
+    ev.stakes[code] = year_end_stake(node, src, year, quarter, k1, n1)
     p1 = points_for(_rate(k1, n1), node)
     if math.isnan(p1):
         ev.notes.append(
@@ -66,6 +68,26 @@ def kpi_node_rows(node: dict, src, year: int, quarter: int, ev: Evidence) -> Non
         _change_rows(node, src, year, quarter, change, at_risk, ev)
     if at_risk - change > EPS:
         _shortfall_rows(node, src, year, quarter, round(at_risk - change, 2), at_risk, ev)
+
+
+def year_end_stake(node: dict, src, year: int, quarter: int, k_ytd: float, n_ytd: float) -> float:
+    """Points of ``node`` that would be lost against its maximum at year-end if the latest
+    quarter's rate continued over the remaining months (their volume: the year to date scaled
+    by last year's seasonality, :func:`parlib.analysis.outlook.remaining_volume`). NaN without
+    year-to-date data."""
+    if not n_ytd:
+        return float("nan")
+    kq, nq = _total(src.counts(_windows(src, year, quarter, "quarter")[1], []))
+    rate_q = kq / nq if nq else k_ytd / n_ytd
+    m = src.monthly(None)
+    last_year = None
+    if m is not None:
+        when = pd.to_datetime(m["period_start"])
+        last_year = m.loc[when.dt.year == year - 1].set_index(when[when.dt.year == year - 1].dt.month)["n"]
+    big_n = remaining_volume(n_ytd, 3 * quarter, last_year)
+    expected = 100.0 * (k_ytd + rate_q * big_n) / (n_ytd + big_n)
+    pts = points_for(expected, node)
+    return float("nan") if math.isnan(pts) else max(0.0, round(float(node["max_points"]) - pts, 2))
 
 
 def _change_rows(node, src, year, quarter, change, at_risk, ev) -> None:
@@ -230,8 +252,13 @@ def factor_rows(node: dict, src: SurveySource, year: int, quarter: int, ev: Evid
             r["n1"],
             eff=(r["k_eff0"], r["n_eff0"], r["k_eff1"], r["n_eff1"]),
         )
+        # decision (domain brief §3: SIPAS points = SIPAS % ÷ 10, i.e. proportional to the %):
+        # the fall would cost max × fall / 100 if the province's survey moved like the unit's
+        share = float(r["n1"]) / float(t["n"].sum()) if t["n"].sum() else 1.0
+        pts = round(float(node["max_points"]) * max(0.0, -row["change_pp"]) * share / 100, 2)
         row.update(
-            points_explained=np.nan,
+            points_explained=pts,
+            points_at_stake=pts,
             period=f"{year}-Q{q}",
             period_label=quarter_label(year, q),
             base_period_label=quarter_label(year - 1, q),
@@ -239,17 +266,22 @@ def factor_rows(node: dict, src: SurveySource, year: int, quarter: int, ev: Evid
             segment=str(r["channel"]),
             mix_or_performance="performance",
             measure_label=f"Tỷ lệ hài lòng với yếu tố «{node.get('factor_name') or src.kpi}» (khảo sát của Sở)",
-            evidence_note="Tiêu chí chấm bằng điều tra xã hội học của tỉnh: khảo sát của Sở là chỉ báo sớm, "
-            "không quy đổi được sang điểm.",
+            evidence_note="Tiêu chí chấm bằng điều tra xã hội học của tỉnh; khảo sát của Sở là chỉ báo sớm. "
+            "Điểm ước tính theo quy tắc điểm = tỷ lệ hài lòng × điểm tối đa, nếu kết quả của tỉnh giảm "
+            "tương tự ở kênh này (theo tỷ trọng của kênh).",
         )
         ev.rows.append(row)
 
 
-def simple_row(node: dict, proj: dict, year: int, quarter: int, ev: Evidence) -> None:
-    """A projected shortfall of a KPI without segment-level data (feedback, tasks, 766)."""
+def simple_row(
+    node: dict, proj: dict, year: int, quarter: int, ev: Evidence, offices: tuple[str, str] = ("", "")
+) -> None:
+    """A projected shortfall of a KPI without a counting source here (feedback, tasks, 766);
+    ``offices``: (the office most responsible, a sentence naming every office) when known."""
     at_risk = proj.get("points_at_risk")
     if at_risk is None or pd.isna(at_risk) or at_risk <= EPS:
         return
+    ev.stakes[str(node["code"])] = round(float(at_risk), 2)
     row = _node_info(node, "at_risk", str(node["kpi"]), float(at_risk))
     row.update(
         points_explained=float(at_risk),
@@ -262,7 +294,94 @@ def simple_row(node: dict, proj: dict, year: int, quarter: int, ev: Evidence) ->
         evidence_note="Chưa có số liệu chi tiết của cùng kỳ năm trước để phân tách nguyên nhân; "
         "chỉ nêu phần điểm chưa đạt.",
     )
+    if offices[0]:
+        row.update(segment_dimension="office_name", segment=offices[0], evidence_note=offices[1])
     ev.rows.append(row)
+
+
+def late_task_offices(progress: pd.DataFrame | None) -> tuple[str, str]:
+    """(lead office with most late tasks, sentence naming each lead office and its late tasks)."""
+    if progress is None or progress.empty:
+        return "", ""
+    late = progress.loc[progress["is_late"]]
+    if late.empty:
+        return "", ""
+    lead = late["lead_office"].fillna("(chưa giao)").astype(str)
+    by = late.groupby(lead)["task_no"].apply(lambda s: ", ".join(map(str, sorted(s))))
+    order = lead.value_counts().sort_index().sort_values(ascending=False, kind="stable").index
+    text = "; ".join(f"{o}: nhiệm vụ số {by[o]}" for o in order)
+    return str(order[0]), f"Nhiệm vụ chậm tiến độ theo đơn vị chủ trì — {text}."
+
+
+def late_feedback_offices(fbk: pd.DataFrame | None, period_key: str) -> tuple[str, str]:
+    """(office with most feedback answered late in the year to date, sentence naming each)."""
+    if fbk is None or fbk.empty or "office_name" not in fbk.columns:
+        return "", ""
+    f = fbk.loc[(fbk["by"] == "office") & (fbk["kpi"] == "feedback_on_time_pct")].copy()
+    if f.empty:
+        return "", ""
+    f["late"] = (f["n"] - f["k"]).astype(int)
+    f = f.loc[f["late"] > 0].sort_values(["late", "office_name"], ascending=[False, True])
+    if f.empty:
+        return "", ""
+    text = "; ".join(
+        f"{o}: {n} phản ánh, kiến nghị trả lời trễ hạn" for o, n in zip(f["office_name"], f["late"])
+    )
+    return str(f["office_name"].iloc[0]), f"Phản ánh, kiến nghị trả lời trễ hạn theo phòng — {text}."
+
+
+def early_warning_rows(q, nodes: pd.DataFrame, ev: Evidence) -> None:
+    """A row for each office whose KPI got significantly worse against its own baseline
+    (``q.office_watch``, :mod:`parlib.analysis.offices`) and is not already a row of that KPI:
+    it may cost no points yet, but it is never dropped."""
+    w = q.office_watch
+    if w is None or w.empty:
+        return
+    worse = w.loc[w["verdict"] == "worse"].sort_values("p_value", kind="stable")
+    seen = {(r["measure"], r["segment"]) for r in ev.rows if r.get("segment_dimension") == "office_name"}
+    for r in worse.drop_duplicates(["kpi", "office_name"]).to_dict("records"):
+        if (r["kpi"], r["office_name"]) in seen:
+            continue
+        match = nodes.loc[nodes["kpi"].astype(str).str.strip() == r["kpi"]]
+        if match.empty:
+            continue
+        node = match.iloc[0].to_dict()
+        row = _compare(
+            _node_info(node, "early_warning", r["kpi"], np.nan),
+            r["k_base"],
+            r["n_base"],
+            r["k_now"],
+            r["n_now"],
+        )
+        start, end = (
+            (pd.Timestamp(q.period.year, 1, 1) if r["scope"] == "ytd" else q.period.start),
+            q.period.end,
+        )
+        row.update(
+            points_explained=np.nan,
+            p_value=r["p_value"],
+            period=r["period"],
+            period_label=r["period_label"],
+            base_period_label=r["baseline_label"],
+            segment_dimension="office_name",
+            segment=r["office_name"],
+            mix_or_performance=r["mix_or_performance"] or "performance",
+            top_procedures=r["top_procedures"],
+            signal_start=_signal_start(_office_monthly(q, r["kpi"], r["office_name"]), start, end),
+            evidence_note=f"So với mức của chính phòng ({r['baseline_label']}), kiểm định chính xác Fisher; "
+            "chưa chắc đã làm mất điểm, nhưng cần xử lý sớm.",
+        )
+        ev.rows.append(row)
+
+
+def _office_monthly(q, kpi: str, office: str) -> pd.DataFrame | None:
+    m = q.kpis.loc[
+        (q.kpis["period_kind"] == "month")
+        & (q.kpis["kpi"] == kpi)
+        & (q.kpis["dimension"] == "office_name")
+        & (q.kpis["group"] == office)
+    ]
+    return m.sort_values("period_start")[["period_start", "k", "n"]] if not m.empty else None
 
 
 def quarterly_rows(q, items, ev: Evidence, alpha: float) -> None:
@@ -283,9 +402,21 @@ def quarterly_rows(q, items, ev: Evidence, alpha: float) -> None:
         elif kpi == "satisfaction_pct" and q.survey_table is not None:
             kpi_node_rows(node, SurveySource(q.survey_table), year, quarter, ev)
         else:
-            simple_row(node, proj.get(str(node["code"]), {}), year, quarter, ev)
+            offices = (
+                late_task_offices(q.task_progress)
+                if kpi == "tasks_on_time_pct"
+                else late_feedback_offices(q.feedback_kpis, q.period.key)
+                if kpi == "feedback_on_time_pct"
+                else ("", "")
+            )
+            simple_row(node, proj.get(str(node["code"]), {}), year, quarter, ev, offices)
     if q.survey_table is not None and items is not None:
         names = items.drop_duplicates("factor_code").set_index("factor_code")["factor_name"]
         for code, factor in survey_factor_links(nodes, items).items():
             node = nodes.loc[nodes["code"] == code].iloc[0].to_dict() | {"factor_name": names.get(factor)}
             factor_rows(node, SurveySource(q.survey_table, "factor", factor), year, quarter, ev, alpha)
+    if has_dossiers:
+        early_warning_rows(q, nodes, ev)
+    for row in ev.rows:  # every row of a node carries the node's points at stake by year-end
+        if row.get("points_at_stake") is None:
+            row["points_at_stake"] = ev.stakes.get(str(row["code"]), np.nan)
