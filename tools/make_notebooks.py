@@ -33,29 +33,32 @@ ANNUAL = [
         "year: int = 2026  # năm đánh giá (bảng điểm data/raw/scoresheet/bang_diem_<năm>.xlsx)\n"
         "base_year: Optional[int] = None  # năm so sánh (để trống: năm trước nếu có đủ tệp; 0: không so sánh)\n"
         'data_dir: str = ""  # thư mục dữ liệu (để trống: data/ của dự án)\n'
-        'output_dir: str = ""  # nơi ghi Excel và summary.json (để trống: không ghi, chạy thử trong JupyterLab)',
+        'output_dir: str = ""  # nơi ghi Excel và summary.json (để trống: không ghi, chạy thử trong JupyterLab)\n'
+        'report_date: str = ""  # ngày lập báo cáo, dạng 2026-12-03 (để trống: hôm nay); hạn xử lý tính từ ngày này',
         ["parameters", "remove_cell"],
     ),
     (
         "code",
         "from parlib.pipelines import Paths, annual, quarterly, rootcause\n"
-        "from parlib.report import narrative\n"
+        "from parlib.report import leader, narrative\n"
         "from parlib.report.annual import (comparison_section, data_quality_section, methods_section,\n"
         "                                  title_section, write_outputs)\n"
-        "from parlib.report.display import bullets, figure, show, table\n"
+        "from parlib.report.display import appendix_start, bullets, figure, show, table\n"
         "from parlib.report.figures import annual as plots_annual\n"
         "from parlib.report.rootcause_text import show_root_causes\n"
         "vt = narrative.to_vietnamese_table\n"
         "paths = Paths.from_args(data_dir or None)\n"
         "res = annual.build(year, paths, base_year=annual.resolve_base_year(paths, year, base_year))\n"
-        "rc = rootcause.build(annual=res, quarterly=quarterly.build_latest(year, paths), paths=paths)",
+        "rc = rootcause.build(annual=res, quarterly=quarterly.build_latest(year, paths), paths=paths,\n"
+        "                     report_date=report_date or None)",
         HIDE,
     ),
     ("code", "show(title_section(res))", []),
+    ("code", "show(leader.annual_summary(res, rc))", []),
     (
         "md",
         "## 1. Kết luận chính\n\nCác nhận định dưới đây được sinh tự động từ số liệu của bảng điểm; "
-        "mọi con số đều truy được về tệp và dòng gốc (xem mục «Chất lượng dữ liệu» và «Phương pháp»).",
+        "mọi con số đều truy được về tệp và dòng gốc (xem Phụ lục: «Chất lượng dữ liệu» và «Phương pháp»).",
     ),
     (
         "code",
@@ -71,40 +74,36 @@ ANNUAL = [
         "từ nhiều đến ít; đường lũy kế cho biết bao nhiêu tiêu chí chiếm 80 % số điểm bị mất.",
     ),
     ("code", "figure(plots_annual.plot_pareto(res.pareto))", []),
-    ("code", "show(table(vt(res.pareto, 'pareto'), max_rows=25))", []),
-    (
-        "md",
-        "## 4. Điểm bị mất theo đơn vị chủ trì\n\nĐơn vị chủ trì theo phân công trong bộ tiêu chí "
-        "(nguyên tắc «06 rõ»); đơn vị phối hợp được liệt kê kèm theo.",
-    ),
-    ("code", "figure(plots_annual.plot_loss_by_office(res.offices))", []),
-    ("code", "show(table(vt(res.offices, 'office')))", []),
-    (
-        "md",
-        "## 5. Tự đánh giá và thẩm định\n\nĐiểm bị mất được tách theo khâu: *chưa tự chấm đủ* (điểm tối đa − "
-        "điểm tự đánh giá), *bị trừ khi thẩm định lần 1* (tự đánh giá − thẩm định lần 1), *gỡ lại sau giải trình* "
-        "(thẩm định cuối cùng − lần 1) và phần *đo lường* (điều tra xã hội học, chỉ số 766, số liệu thống kê).",
-    ),
-    ("code", "figure(plots_annual.plot_stage_gap(res.fields))", []),
-    ("code", "show(table(vt(res.stages, 'stage')))", []),
     ("code", "show(table(vt(res.top, 'top'), caption='Các tiêu chí thành phần mất nhiều điểm nhất'))", []),
+    (
+        "md",
+        "## 4. Theo đơn vị chủ trì và theo khâu\n\nĐơn vị chủ trì theo phân công trong bộ tiêu chí "
+        "(nguyên tắc «06 rõ»). Điểm bị mất được tách theo khâu: *chưa tự chấm đủ*, *bị trừ khi thẩm định*, "
+        "*gỡ lại sau giải trình* và phần *đo lường* (điều tra xã hội học, chỉ số 766, số liệu thống kê).",
+    ),
+    ("code", "show(table(vt(res.offices, 'office')))", []),
+    ("code", "show(table(vt(res.stages, 'stage')))", []),
     ("code", "comparison_section(res)", []),
     (
         "md",
-        "## Nguyên nhân giảm điểm và đề xuất khắc phục\n\nMỗi nguyên nhân là một chuỗi bằng chứng: tiêu chí nào giảm, "
-        "ở khâu nào, chỉ tiêu nào gắn với nó thay đổi ra sao (có vượt mức dao động ngẫu nhiên không), do cơ cấu hồ sơ hay "
-        "do cách xử lý, phòng nào, nhiệm vụ nào của Kế hoạch, và việc cần làm. Xếp theo số điểm giải thích được; mối "
-        "liên hệ thống kê là tương quan, chưa phải bằng chứng nhân quả.",
+        "## Nguyên nhân giảm điểm và việc cần làm\n\nMỗi tiêu chí thành phần bị giảm điểm so với năm trước một "
+        "dòng: vì sao, phòng chủ trì, việc cần làm và hạn. Các dòng cộng lại đúng bằng mức thay đổi tổng điểm.",
     ),
     ("code", "show_root_causes(rc)", []),
+    ("code", "show(appendix_start())", []),
+    ("md", "### A. Thống kê của các nguyên nhân"),
+    ("code", "show_root_causes(rc, part='appendix')", []),
+    ("md", "### B. Biểu đồ và bảng chi tiết"),
+    ("code", "figure(plots_annual.plot_loss_by_office(res.offices))", []),
+    ("code", "figure(plots_annual.plot_stage_gap(res.fields))", []),
+    ("code", "comparison_section(res, part='appendix')", []),
     (
         "md",
-        "## Chất lượng dữ liệu\n\nMọi dòng của bảng điểm đều được tính: dùng, bỏ qua (tiêu đề, dòng trống, "
-        "dòng cộng, dòng phương án chấm) hoặc loại (có lý do). Các vấn đề về nội dung được liệt kê dưới đây, "
-        "kèm tệp, trang và ô Excel để kiểm tra lại.",
+        "### C. Chất lượng dữ liệu\n\nMọi dòng của bảng điểm đều được tính: dùng, bỏ qua (tiêu đề, dòng trống, "
+        "dòng cộng, dòng phương án chấm) hoặc loại (có lý do).",
     ),
     ("code", "data_quality_section(res)", []),
-    ("md", "## Phương pháp"),
+    ("md", "### D. Phương pháp"),
     ("code", "methods_section(res)", []),
     ("code", "write_outputs(res, output_dir, rc)", HIDE),
 ]
@@ -116,23 +115,41 @@ COMPARE = [
         "year: int = 2026  # năm so sánh\n"
         "base_year: int = 2025  # năm gốc\n"
         'data_dir: str = ""  # thư mục dữ liệu (để trống: data/ của dự án)\n'
-        'output_dir: str = ""  # nơi ghi Excel và summary.json (để trống: không ghi)',
+        'output_dir: str = ""  # nơi ghi Excel và summary.json (để trống: không ghi)\n'
+        'report_date: str = ""  # ngày lập báo cáo, dạng 2026-12-03 (để trống: hôm nay); hạn xử lý tính từ ngày này',
         ["parameters", "remove_cell"],
     ),
     (
         "code",
-        "from parlib.pipelines import Paths, annual\n"
+        "from parlib.pipelines import Paths, annual, quarterly, rootcause\n"
+        "from parlib.report import leader\n"
         "from parlib.report.annual import (comparison_section, compare_title_section, data_quality_section,\n"
         "                                  write_compare_outputs)\n"
-        "from parlib.report.display import show\n"
-        "res = annual.build(year, Paths.from_args(data_dir or None), base_year=base_year)",
+        "from parlib.report.display import appendix_start, show\n"
+        "from parlib.report.rootcause_text import show_root_causes\n"
+        "paths = Paths.from_args(data_dir or None)\n"
+        "res = annual.build(year, paths, base_year=base_year)\n"
+        "rc = rootcause.build(annual=res, quarterly=quarterly.build_latest(year, paths), paths=paths,\n"
+        "                     report_date=report_date or None)",
         HIDE,
     ),
     ("code", "show(compare_title_section(res))", []),
+    ("code", "show(leader.annual_summary(res, rc))", []),
     ("code", "comparison_section(res)", []),
-    ("md", "## Chất lượng dữ liệu (năm so sánh)"),
+    (
+        "md",
+        "## Nguyên nhân giảm điểm và việc cần làm\n\nMỗi tiêu chí thành phần bị giảm điểm một dòng: vì sao, phòng "
+        "chủ trì, việc cần làm và hạn.",
+    ),
+    ("code", "show_root_causes(rc)", []),
+    ("code", "show(appendix_start())", []),
+    ("md", "### A. Thống kê của các nguyên nhân"),
+    ("code", "show_root_causes(rc, part='appendix')", []),
+    ("md", "### B. Chi tiết so sánh"),
+    ("code", "comparison_section(res, part='appendix')", []),
+    ("md", "### C. Chất lượng dữ liệu (năm so sánh)"),
     ("code", "data_quality_section(res)", []),
-    ("code", "write_compare_outputs(res, output_dir)", HIDE),
+    ("code", "write_compare_outputs(res, output_dir, rc)", HIDE),
 ]
 
 QUARTERLY = [
@@ -142,81 +159,73 @@ QUARTERLY = [
         "year: int = 2026  # năm\n"
         "quarter: int = 3  # quý (1 đến 4)\n"
         'data_dir: str = ""  # thư mục dữ liệu (để trống: data/ của dự án)\n'
-        'output_dir: str = ""  # nơi ghi Excel và summary.json (để trống: không ghi)',
+        'output_dir: str = ""  # nơi ghi Excel và summary.json (để trống: không ghi)\n'
+        'report_date: str = ""  # ngày lập báo cáo, dạng 2026-12-03 (để trống: hôm nay); hạn xử lý tính từ ngày này',
         ["parameters", "remove_cell"],
     ),
     (
         "code",
         "from parlib.pipelines import Paths, quarterly, rootcause\n"
+        "from parlib.report import leader\n"
         "from parlib.report import quarterly as rq\n"
         "from parlib.report import quarterly_sources as rqs\n"
-        "from parlib.report.display import show\n"
+        "from parlib.report.display import appendix_start, show\n"
         "from parlib.report.outlook import outlook_section\n"
         "from parlib.report.quarterly_outputs import write_outputs\n"
         "from parlib.report.rootcause_text import show_root_causes\n"
         "paths = Paths.from_args(data_dir or None)\n"
         "res = quarterly.build(year, quarter, paths)\n"
-        "rc = rootcause.build(quarterly=res, paths=paths)",
+        "rc = rootcause.build(quarterly=res, paths=paths, report_date=report_date or None)",
         HIDE,
     ),
     ("code", "show(rq.title_section(res))", []),
+    ("code", "show(leader.quarterly_summary(res, rc))", []),
     (
         "md",
-        "## 1. Kết luận chính\n\nMỗi chỉ tiêu của Kế hoạch một dòng: ● xanh — đạt; ● vàng — có nguy cơ (thiếu dưới "
-        "1 điểm %); ● đỏ — không đạt. Các nhận định sau đó được sinh tự động từ số liệu.",
+        "## 1. Kết quả trong quý\n\nCác nhận định được sinh tự động từ số liệu; mỗi so sánh nói rõ so với kỳ nào.",
     ),
     ("code", "rq.conclusions_section(res)", []),
-    ("md", "## 2. Các chỉ tiêu chính trong quý"),
     ("code", "show(rq.kpi_cards(res))", []),
-    (
-        "md",
-        "## 3. Diễn biến theo tháng\n\nĐường là tỷ lệ của từng tháng, dải màu là khoảng tin cậy 95 %, đường gạch "
-        "chấm là mục tiêu của Kế hoạch.",
-    ),
     ("code", "rq.trends_section(res)", []),
     (
         "md",
-        "## 4. Thay đổi thực sự hay dao động ngẫu nhiên?\n\nBiểu đồ kiểm soát so mỗi tháng với mức của năm trước; "
-        "điểm được đánh dấu là tín hiệu thay đổi thực sự. Biểu đồ phễu so các phòng với tỷ lệ chung: phòng nằm ngoài "
-        "phễu khác biệt vượt mức dao động ngẫu nhiên.",
+        "## 2. Các phòng: so với mức của chính phòng\n\nMỗi phòng được so với các quý trước của năm và với "
+        "cùng kỳ năm trước; phòng ít hồ sơ được ghi rõ «ít hồ sơ, chưa đủ để kết luận».",
     ),
-    ("code", "rq.control_section(res)", []),
-    ("md", "## 5. Phòng và thủ tục cần chú ý"),
     ("code", "rq.offices_section(res)", []),
-    (
-        "md",
-        "## 6. Điểm PAR INDEX có nguy cơ bị mất\n\nCác tiêu chí thành phần gắn với chỉ tiêu đo được, chấm theo quy "
-        "tắc của bộ tiêu chí từ số liệu lũy kế đến hết quý.",
-    ),
-    ("code", "rq.points_section(res)", []),
-    (
-        "md",
-        "## 7. Triển vọng đến 31/12: có đạt chỉ tiêu cả năm không, cần làm gì?\n\nVới nhịp lũy kế đến nay, khả năng "
-        "đạt từng chỉ tiêu của Kế hoạch vào cuối năm, tỷ lệ tối thiểu cần đạt trong thời gian còn lại (toàn Sở và "
-        "từng phòng) và điểm PAR INDEX dự kiến.",
-    ),
+    ("md", "## 3. Triển vọng đến 31/12"),
     ("code", "outlook_section(res)", []),
-    ("md", "## 8. Mức độ hài lòng của người dân, tổ chức"),
+    ("md", "## 4. Mức độ hài lòng của người dân, tổ chức"),
     ("code", "rqs.satisfaction_section(res)", []),
-    ("md", "## 9. Phản ánh, kiến nghị"),
+    ("md", "## 5. Phản ánh, kiến nghị; Bộ chỉ số 766; nhiệm vụ của Kế hoạch"),
     ("code", "rqs.feedback_section(res)", []),
-    ("md", "## 10. Bộ chỉ số phục vụ người dân, doanh nghiệp (766)"),
     ("code", "rqs.index766_section(res)", []),
-    ("md", "## 11. Tiến độ các nhiệm vụ của Kế hoạch"),
     ("code", "rqs.tasks_section(res)", []),
     (
         "md",
-        "## 12. Nguyên nhân và đề xuất khắc phục\n\nCác tiêu chí thành phần có nguy cơ mất điểm: chỉ tiêu nào, "
-        "phòng nào, từ khi nào, do cơ cấu hồ sơ hay do cách xử lý, và việc cần làm — xếp theo số điểm giải thích được. "
-        "Mối liên hệ thống kê là tương quan, chưa phải bằng chứng nhân quả.",
+        "## 6. Nguyên nhân và việc cần làm\n\nXếp theo mức độ chắc chắn (chỉ số xấu đi rõ rệt trước) rồi theo số "
+        "điểm có thể mất đến cuối năm nếu giữ nhịp của quý này.",
     ),
     ("code", "show_root_causes(rc)", []),
+    ("code", "show(appendix_start())", []),
+    ("md", "### A. Thống kê của các nguyên nhân"),
+    ("code", "show_root_causes(rc, part='appendix')", []),
+    ("md", "### B. Biểu đồ kiểm soát, các phòng lũy kế, điểm dự kiến"),
+    ("code", "rq.control_section(res)", []),
+    ("code", "rq.trends_section(res, part='appendix')", []),
+    ("code", "rq.offices_section(res, part='appendix')", []),
+    ("code", "outlook_section(res, part='appendix')", []),
+    ("code", "rq.points_section(res)", []),
+    ("md", "### C. Khảo sát, 766 và nhiệm vụ: chi tiết"),
+    ("code", "rqs.satisfaction_section(res, part='appendix')", []),
+    ("code", "rqs.index766_section(res, part='appendix')", []),
+    ("code", "rqs.tasks_section(res, part='appendix')", []),
     (
         "md",
-        "## Chất lượng dữ liệu\n\nMọi dòng của các tệp đầu vào đều được tính: dùng, bỏ qua hoặc loại (có lý do).",
+        "### D. Chất lượng dữ liệu\n\nMọi dòng của các tệp đầu vào đều được tính: dùng, bỏ qua hoặc loại (có lý do).",
     ),
     ("code", "rq.data_quality_section(res)", []),
-    ("md", "## Phương pháp"),
+    ("md", "### E. Phương pháp"),
     ("code", "rq.methods_section(res)", []),
     ("code", "write_outputs(res, output_dir, rc)", HIDE),
 ]

@@ -76,14 +76,48 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+_VN_NUMBER = re.compile(r"^([+\-−–]?)(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?(\s?%|\s?điểm)?$")
+_VN_DATE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
+
+
+def excel_value(v, header: str = ""):
+    """(value, number format) of one cell: a Vietnamese-formatted number written as text
+    ("1.234", "7,95", "−0,50", "98,3 %", "0,75 điểm") becomes a real number with an Excel
+    number format (thousands separator, the same decimals, percent), a "dd/mm/yyyy" text a
+    date; anything else is returned as is (format None). Columns of codes ("Mã …") are left as
+    text."""
+    if not isinstance(v, str) or header.startswith("Mã"):
+        return v, None
+    t = v.strip()
+    m = _VN_NUMBER.match(t)
+    if m:
+        sign, whole, frac, unit = m.groups()
+        x = float(whole.replace(".", "") + ("." + frac if frac else ""))
+        x = -x if sign in ("-", "−", "–") else x
+        decimals = len(frac) if frac else 0
+        body = "#,##0" + ("." + "0" * decimals if decimals else "")
+        if unit and "%" in unit:
+            return x / 100, "0" + ("." + "0" * decimals if decimals else "") + "%"
+        return (int(x) if not decimals else x), body
+    d = _VN_DATE.match(t)
+    if d:
+        try:
+            return datetime(int(d.group(3)), int(d.group(2)), int(d.group(1))), "dd/mm/yyyy"
+        except ValueError:
+            return v, None
+    return v, None
+
+
 def write_excel_tables(
     sheets: dict[str, pd.DataFrame], target: str | Path, notes: list[str] | None = None
 ) -> Path:
     """Write several tables (sheet name -> frame with Vietnamese headers) to one workbook.
 
-    Text is neutralised (see ``safe_frame``); column widths are set from the content;
-    an optional first sheet ``Ghi chú`` holds ``notes`` (e.g. the illustrative-data label).
-    Written atomically.
+    Numbers are numbers: numeric columns as they are (2 decimals shown for floats) and
+    Vietnamese-formatted numbers written as text converted by :func:`excel_value`; dates are
+    dates. Text is neutralised (see ``safe_frame``); the header row is bold and frozen, column
+    widths are set from the content; an optional first sheet ``Ghi chú`` holds ``notes`` (e.g.
+    the illustrative-data label). Written atomically.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -98,17 +132,34 @@ def write_excel_tables(
         ws.column_dimensions["A"].width = 120
     for name, df in sheets.items():
         ws = wb.create_sheet(name[:31])
+        headers = [str(c) for c in df.columns]
+        converted = df.copy()
+        for j, c in enumerate(df.columns):
+            if df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype):
+                converted[c] = df[c].map(lambda v, h=headers[j]: excel_value(v, h))
         safe = safe_frame(df)
         for j, col in enumerate(safe.columns, start=1):
             c = ws.cell(row=1, column=j, value=str(col))
             c.font = Font(bold=True)
-        for i, row in enumerate(safe.itertuples(index=False), start=2):
-            for j, v in enumerate(row, start=1):
+        for i, (row, conv) in enumerate(
+            zip(safe.itertuples(index=False), converted.itertuples(index=False)), start=2
+        ):
+            for j, (v, cv) in enumerate(zip(row, conv), start=1):
+                fmt = None
+                if isinstance(cv, tuple) and cv[1] is not None:
+                    v, fmt = cv
                 if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA or v is pd.NaT:
                     continue
                 if isinstance(v, pd.Timestamp):
-                    v = v.to_pydatetime()
-                ws.cell(row=i, column=j, value=v.item() if hasattr(v, "item") else v)
+                    v, fmt = v.to_pydatetime(), fmt or "dd/mm/yyyy"
+                v = v.item() if hasattr(v, "item") else v
+                if fmt is None and isinstance(v, float):
+                    fmt = "#,##0.00"
+                elif fmt is None and isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10000:
+                    fmt = "#,##0"  # counts; years and small numbers stay as written
+                cell = ws.cell(row=i, column=j, value=v)
+                if fmt:
+                    cell.number_format = fmt
         for j, col in enumerate(safe.columns, start=1):
             width = max([len(str(col))] + [len(str(x)) for x in safe.iloc[:200, j - 1]])
             ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, width + 2))

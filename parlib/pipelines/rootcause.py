@@ -45,9 +45,17 @@ def survey_items(paths: Paths) -> pd.DataFrame | None:
 
 
 def build(
-    *, annual=None, quarterly=None, paths: Paths | None = None, keywords=None, rules=None, **kwargs
+    *,
+    annual=None,
+    quarterly=None,
+    paths: Paths | None = None,
+    keywords=None,
+    rules=None,
+    report_date=None,
+    **kwargs,
 ) -> RootCauseResult:
-    """Root causes of an annual result, a quarterly result or both (see the analysis module)."""
+    """Root causes of an annual result, a quarterly result or both (see the analysis module).
+    ``report_date``: the day the report is made (default today): actions are dated from it."""
     paths = paths or Paths()
     if annual is None and quarterly is None:
         raise ValueError("root causes need an annual or a quarterly result")
@@ -62,5 +70,8 @@ def build(
         items=survey_items(paths),
         tasks=plan_tasks(quarterly, paths, year),
         targets=target_values(paths),
+        report_date=pd.Timestamp(report_date).normalize()
+        if report_date
+        else pd.Timestamp.today().normalize(),
         **kwargs,
     )

@@ -38,12 +38,11 @@ def title_section(res: AnnualResult) -> str:
     return "".join(parts)
 
 
-def comparison_section(res: AnnualResult) -> None:
+def comparison_section(res: AnnualResult, part: str = "body") -> None:
     """The year-over-year section (nothing when no base year was given)."""
     if res.comparison is None:
         return
-
-    show_comparison(res.comparison)
+    show_comparison(res.comparison, part)
 
 
 def all_issues(res: AnnualResult) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -121,8 +120,9 @@ def compare_title_section(res: AnnualResult) -> str:
     return "".join(parts)
 
 
-def write_compare_outputs(res: AnnualResult, output_dir: str) -> None:
-    """Write ``compare_<base>_<year>.xlsx`` and ``summary.json`` (the comparison block)."""
+def write_compare_outputs(res: AnnualResult, output_dir: str, rc=None) -> None:
+    """Write ``compare_<base>_<year>.xlsx`` and ``summary.json`` (the comparison block; ``rc``
+    adds the causes, their reconciliation with the change and the persistent shortfalls)."""
     comp = res.comparison
     notes = [f"So sánh Chỉ số CCHC năm {comp.year} với năm {comp.base_year}."]
     if res.is_illustrative:
@@ -138,4 +138,5 @@ def write_compare_outputs(res: AnnualResult, output_dir: str) -> None:
             "comparison": comp.summary_json(),
         },
         notes,
+        rc,
     )

@@ -12,7 +12,7 @@ from parlib.core.xlsx import write_excel_tables
 from parlib.report.display import output_path, paragraph, show, table
 from parlib.report.rootcause_text import persistent_vi, reconciliation_vi, table_vi
 
-ISSUE_ROWS_SHOWN = 80
+ISSUE_GROUPS_SHOWN = 25
 
 
 def issues_display(issues: pd.DataFrame) -> pd.DataFrame:
@@ -49,6 +49,35 @@ def ledger_display(ledger: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def issues_grouped(issues: pd.DataFrame, first: int = 5) -> pd.DataFrame:
+    """One line per kind of problem (severity, file, rule): how many rows, the first rows and
+    one message as an example; errors first, then the most frequent."""
+    if issues.empty:
+        return pd.DataFrame(columns=["Mức độ", "Tệp", "Vấn đề (ví dụ)", "Số lần", "Các dòng đầu tiên"])
+    order = {"error": 0, "warning": 1, "info": 2}
+    df = issues.assign(
+        _o=issues["severity"].map(order), _rule=issues["rule"].where(issues["rule"] != "", issues["message"])
+    )
+    g = df.groupby(["_o", "severity", "source", "_rule"], sort=False)
+    out = g.agg(
+        message=("message", "first"),
+        n=("message", "size"),
+        rows=("row", lambda r: ", ".join(str(int(x)) for x in r.dropna().head(first))),
+    ).reset_index()
+    out = out.sort_values(["_o", "n"], ascending=[True, False], kind="stable")
+    return pd.DataFrame(
+        {
+            "Mức độ": out["severity"].map(SEVERITY_VI),
+            "Tệp": out["source"],
+            "Vấn đề (ví dụ)": out["message"],
+            "Số lần": out["n"].map(fmt_int),
+            "Các dòng đầu tiên": [
+                r + (" …" if n > first and r else "") for r, n in zip(out["rows"], out["n"])
+            ],
+        }
+    )
+
+
 def show_data_quality(issues: pd.DataFrame, ledger: pd.DataFrame) -> None:
     """Row accounting (with the read = used + skipped + rejected check) and the issues."""
     led = ledger_summary(ledger)
@@ -66,11 +95,7 @@ def show_data_quality(issues: pd.DataFrame, ledger: pd.DataFrame) -> None:
         show(paragraph("Không phát hiện vấn đề nào về nội dung."))
         return
     counts = issues["severity"].value_counts()
-    more = (
-        f" Bảng dưới đây liệt kê tối đa {ISSUE_ROWS_SHOWN} dòng; danh sách đầy đủ trong tệp Excel kèm theo."
-        if len(issues) > ISSUE_ROWS_SHOWN
-        else ""
-    )
+    more = " Mỗi loại vấn đề một dòng; danh sách đầy đủ từng dòng trong tệp Excel kèm theo (trang «Vấn đề dữ liệu»)."
     show(
         paragraph(
             "Số vấn đề: "
@@ -83,7 +108,7 @@ def show_data_quality(issues: pd.DataFrame, ledger: pd.DataFrame) -> None:
             + more
         )
     )
-    show(table(issues_display(issues), max_rows=ISSUE_ROWS_SHOWN))
+    show(table(issues_grouped(issues), max_rows=ISSUE_GROUPS_SHOWN))
 
 
 def write_report_files(

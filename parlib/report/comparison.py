@@ -33,9 +33,22 @@ def province_sentences(comp: Comparison) -> list[str]:
     return out
 
 
-def show_comparison(comp: Comparison) -> None:
-    """The comparison section of the annual report (also the body of compare.ipynb)."""
-
+def show_comparison(comp: Comparison, part: str = "body") -> None:
+    """The comparison section of the annual report (also the body of compare.ipynb). Body: the
+    sentences, the change by field and the province position; appendix: the waterfall chart,
+    the largest decreases and the framework effect."""
+    if part == "appendix":
+        figure(plot_waterfall(comp.summary, comp.decomposition))
+        show(
+            table(
+                comp.decreases_vi(),
+                caption="Các tiêu chí thành phần giảm điểm nhiều nhất (do kết quả thực hiện)",
+            )
+        )
+        fw = comp.framework_vi()
+        if not fw.empty:
+            show(table(fw, caption="Ảnh hưởng của thay đổi bộ tiêu chí"))
+        return
     show(f"<h2>So sánh với năm {comp.base_year}</h2>")
     show(
         paragraph(
@@ -46,16 +59,7 @@ def show_comparison(comp: Comparison) -> None:
         )
     )
     show(bullets(comp.sentences + province_sentences(comp)))
-    figure(plot_waterfall(comp.summary, comp.decomposition))
     show(table(field_table_vi(comp.summary), caption="Thay đổi theo lĩnh vực"))
-    show(
-        table(
-            comp.decreases_vi(), caption="Các tiêu chí thành phần giảm điểm nhiều nhất (do kết quả thực hiện)"
-        )
-    )
-    fw = comp.framework_vi()
-    if not fw.empty:
-        show(table(fw, caption="Ảnh hưởng của thay đổi bộ tiêu chí"))
     prov = comp.province_vi()
     if prov is not None:
         show(table(prov, caption="Vị trí so với các sở, ban, ngành"))

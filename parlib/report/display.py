@@ -86,6 +86,14 @@ def table(df: pd.DataFrame, *, max_rows: int = 60, numeric_right: bool = True, c
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
 
 
+def appendix_start(title: str = "Phụ lục cho chuyên viên") -> str:
+    """The heading that starts the analyst's appendix on a new printed page."""
+    return (
+        f'<h2 class="par-appendix-start">{_esc(title)}</h2><p class="par-muted">Số liệu chi tiết, kiểm định thống '
+        "kê, biểu đồ kiểm soát, chất lượng dữ liệu và phương pháp — dành cho chuyên viên phân tích.</p>"
+    )
+
+
 def figure(fig) -> None:
     """Display a matplotlib figure as an embedded PNG and close it."""
     import matplotlib.pyplot as plt

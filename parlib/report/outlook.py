@@ -132,25 +132,30 @@ def offices_table_vi(res: QuarterlyResult, kpi: str = "on_time_pct") -> pd.DataF
     )
 
 
-def outlook_section(res: QuarterlyResult) -> None:
-    """Section "Triển vọng đến 31/12": chart, table of targets, offices, expected points, method."""
+def outlook_section(res: QuarterlyResult, part: str = "body") -> None:
+    """Section "Triển vọng đến 31/12". Body: the findings and the table of targets; appendix:
+    the chart, what each office needs, the expected points and the method."""
     u = _unit(res)
     if u.empty:
-        show(paragraph("Chưa có số liệu lũy kế để dự báo đến cuối năm.", muted=True))
+        if part == "body":
+            show(paragraph("Chưa có số liệu lũy kế để dự báo đến cuối năm.", muted=True))
         return
     if res.period.quarter == 4:
-        show(paragraph("Quý IV là quý cuối năm: số liệu lũy kế ở trên là kết quả cả năm.", muted=True))
+        if part == "body":
+            show(paragraph("Quý IV là quý cuối năm: số liệu lũy kế ở trên là kết quả cả năm.", muted=True))
         return
-    lines = outlook_findings(res)
-    if lines:
-        show(bullets(lines))
-    figure(plot_outlook(u, {k: _label(k) for k in u["kpi"]}))
-    show(
-        table(
-            outlook_table_vi(res),
-            caption="Các chỉ tiêu của Kế hoạch: lũy kế, dự kiến cuối năm và khả năng đạt",
+    if part == "body":
+        lines = outlook_findings(res)
+        if lines:
+            show(bullets(lines))
+        show(
+            table(
+                outlook_table_vi(res),
+                caption="Các chỉ tiêu của Kế hoạch: lũy kế, dự kiến cuối năm và khả năng đạt",
+            )
         )
-    )
+        return
+    figure(plot_outlook(u, {k: _label(k) for k in u["kpi"]}))
     offices = offices_table_vi(res)
     if not offices.empty:
         show(

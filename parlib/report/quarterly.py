@@ -199,14 +199,18 @@ def kpi_cards(res: QuarterlyResult) -> str:
     return cards(items)
 
 
-def trends_section(res: QuarterlyResult) -> None:
-
+def trends_section(res: QuarterlyResult, part: str = "body") -> None:
+    """Monthly trends: the on-time rate in the body, the others in the appendix."""
     m = res.monthly.loc[res.monthly["dimension"] == "all"]
-    for kpi, label, target in (
-        ("on_time_pct", "Tỷ lệ hồ sơ đúng hạn", 98.0),
-        ("apology_pct", "Tỷ lệ hồ sơ trễ hạn có xin lỗi", 100.0),
-        ("online_pct", "Tỷ lệ hồ sơ nộp trực tuyến", None),
-    ):
+    series = (
+        [("on_time_pct", "Tỷ lệ hồ sơ đúng hạn", 98.0)]
+        if part == "body"
+        else [
+            ("apology_pct", "Tỷ lệ hồ sơ trễ hạn có xin lỗi", 100.0),
+            ("online_pct", "Tỷ lệ hồ sơ nộp trực tuyến", None),
+        ]
+    )
+    for kpi, label, target in series:
         sel = m.loc[m["kpi"] == kpi].sort_values("period_start")
         if not sel.empty:
             figure(plot_kpi_trend(sel, label, target))
@@ -301,18 +305,24 @@ def office_sheet(res: QuarterlyResult) -> pd.DataFrame:
     )
 
 
-def offices_section(res: QuarterlyResult) -> None:
+def offices_section(res: QuarterlyResult, part: str = "body") -> None:
+    """Body: each office's on-time and apology rates in the quarter against its own baselines;
+    appendix: the year to date, processing times and the procedures with most late dossiers."""
+    scopes = (
+        [("quarter", f"{res.period.label}, so với các quý trước của năm và cùng kỳ năm trước")]
+        if part == "body"
+        else [("ytd", f"lũy kế {3 * res.period.quarter} tháng, so với cùng kỳ năm trước")]
+    )
     for kpi, noun in (
         ("on_time_pct", "Tỷ lệ hồ sơ đúng hạn"),
         ("apology_pct", "Tỷ lệ hồ sơ trễ hạn có văn bản xin lỗi"),
     ):
-        for scope, what in (
-            ("quarter", f"{res.period.label}, so với các quý trước của năm và cùng kỳ năm trước"),
-            ("ytd", f"lũy kế {3 * res.period.quarter} tháng, so với cùng kỳ năm trước"),
-        ):
+        for scope, what in scopes:
             t = office_table(res, kpi, scope)
             if not t.empty:
                 show(table(t, caption=f"{noun} theo phòng, {what}"))
+    if part == "body":
+        return
     proc = res.kpis.loc[
         (res.kpis["period_kind"] == "quarter")
         & (res.kpis["period"] == res.period.key)

@@ -26,17 +26,21 @@ from parlib.report.figures.survey import (
 # ---------------------------------------------------------------- satisfaction
 
 
-def satisfaction_section(res: QuarterlyResult) -> None:
-
+def satisfaction_section(res: QuarterlyResult, part: str = "body") -> None:
+    """The report body: the findings and the trend; ``part='appendix'``: the factor heat map,
+    the key drivers, the changes by factor and channel, comment themes and the sample size."""
     if res.survey_table is None:
-        show(paragraph("Chưa có phiếu khảo sát trong kỳ."))
+        if part == "body":
+            show(paragraph("Chưa có phiếu khảo sát trong kỳ."))
         return
     y, q = res.period.year, res.period.quarter
-    lines = index_sentences(res.survey_table, res.survey_changes, year=y, quarter=q) + driver_sentences(
-        res.segment_changes, res.drivers, year=y, quarter=q
-    )
-    show(bullets(lines))
-    figure(plot_satisfaction_trend(res.survey_table))
+    if part == "body":
+        lines = index_sentences(res.survey_table, res.survey_changes, year=y, quarter=q) + driver_sentences(
+            res.segment_changes, res.drivers, year=y, quarter=q
+        )
+        show(bullets(lines))
+        figure(plot_satisfaction_trend(res.survey_table))
+        return
     figure(plot_factor_heatmap(res.survey_table))
     if res.drivers is not None and getattr(res.drivers, "status", "") == "ok":
         figure(plot_drivers(res.drivers))
@@ -90,12 +94,15 @@ def _segment_table(seg: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- 766, feedback, tasks
 
 
-def index766_section(res: QuarterlyResult) -> None:
-
+def index766_section(res: QuarterlyResult, part: str = "body") -> None:
+    """Body: the quarterly totals and the estimate by group; appendix: the chart by group."""
     if res.index766.empty:
-        show(paragraph("Chưa có dữ liệu điểm Bộ chỉ số 766."))
+        if part == "body":
+            show(paragraph("Chưa có dữ liệu điểm Bộ chỉ số 766."))
         return
-    figure(plot_766_groups(res.index766.loc[res.index766["year"] >= res.period.year - 1]))
+    if part == "appendix":
+        figure(plot_766_groups(res.index766.loc[res.index766["year"] >= res.period.year - 1]))
+        return
     t = res.extra["index766_totals"]
     pj = res.extra.get("index766_projection")
     if pj is not None and not pj.empty:
@@ -171,12 +178,15 @@ def feedback_section(res: QuarterlyResult) -> None:
         )
 
 
-def tasks_section(res: QuarterlyResult) -> None:
-
+def tasks_section(res: QuarterlyResult, part: str = "body") -> None:
+    """Body: the late or not updated tasks and the count by lead office; appendix: the chart."""
     if res.task_progress.empty:
-        show(paragraph("Chưa có danh sách nhiệm vụ của Kế hoạch."))
+        if part == "body":
+            show(paragraph("Chưa có danh sách nhiệm vụ của Kế hoạch."))
         return
-    figure(plot_task_progress(res.task_progress))
+    if part == "appendix":
+        figure(plot_task_progress(res.task_progress))
+        return
     late = res.task_progress.loc[res.task_progress["is_late"] | ~res.task_progress["is_updated"]]
     show(
         table(

@@ -214,23 +214,108 @@ def table_vi(res, n: int = 40) -> pd.DataFrame:
     )
 
 
-def show_root_causes(res, *, n: int = 12) -> None:
-    """The root-cause section of the annual and quarterly reports."""
+def show_root_causes(res, *, part: str = "body", n: int = 12) -> None:
+    """The cause section. Body (plain words): the reconciliation with the change of the total
+    (annual), then the causes after the leader summary's lines, in the same plain columns,
+    and the persistent shortfalls; appendix (for the analyst): the statistics of each cause,
+    the decomposition chart and the detailed paragraphs of the first causes."""
+    from parlib.analysis.rootcause.leader import leader_causes
+    from parlib.report.leader import actions_table
 
-    show("<h2>Phân tích nguyên nhân giảm điểm</h2>")
-    show(
-        paragraph(
-            "Mỗi nguyên nhân gồm: tiêu chí và số điểm giải thích; chỉ số liên quan và mức thay đổi (có vượt "
-            "ngưỡng dao động ngẫu nhiên hay không); nhóm hồ sơ, phòng hoặc kênh gây ra thay đổi, tách phần do "
-            "cơ cấu hồ sơ và phần do chất lượng xử lý; đơn vị chịu trách nhiệm, nhiệm vụ của Kế hoạch và giải "
-            "pháp đề xuất. Mối liên hệ thống kê không phải là bằng chứng nhân quả."
+    t = res.table
+    if part == "body":
+        n_sig = int(t["is_significant"].sum()) if not t.empty else 0
+        show(
+            paragraph(
+                f"{fmt_int(len(t))} nguyên nhân ({res.title_period}); {fmt_int(n_sig)} nguyên nhân có chỉ số xấu đi "
+                "rõ rệt, vượt mức dao động ngẫu nhiên. Các nguyên nhân đầu tiên ở phần «Tóm tắt cho lãnh đạo»; "
+                "bảng dưới đây là các nguyên nhân tiếp theo. Toàn bộ nguyên nhân, số liệu và kiểm định: tệp Excel "
+                "(trang «Nguyên nhân») và Phụ lục."
+            )
         )
-    )
-    show(bullets(write_paragraphs(res, n) if not res.paragraphs else res.paragraphs))
+        if res.reconciliation is not None:
+            show(
+                table(
+                    _points_text(reconciliation_vi(res.reconciliation)),
+                    caption="Đối chiếu thay đổi tổng điểm",
+                )
+            )
+        lead = leader_causes(t)
+        rest = t.loc[~t.index.isin(lead.index)]
+        if not rest.empty:
+            sub = type(res)(rest.reset_index(drop=True), title_period=res.title_period)
+            annual = (t["kind"] == "year_over_year").all()
+            acts = actions_table(
+                sub,
+                points="points_explained" if annual else "points_at_stake",
+                points_label="Điểm giảm" if annual else "Điểm có thể mất đến cuối năm",
+                n=n,
+            )
+            acts["#"] = [str(len(lead) + i) for i in range(1, len(acts) + 1)]
+            show(table(acts, caption="Các nguyên nhân tiếp theo"))
+        if not res.persistent.empty:
+            p = persistent_vi(res.persistent).head(8)
+            show(
+                table(
+                    _points_text(p),
+                    caption="Tiêu chí thiếu điểm cả hai năm (không phải nguyên nhân của thay đổi)",
+                )
+            )
+        for note in res.notes:
+            show(paragraph(note, muted=True))
+        return
+    if t.empty:
+        return
+    show(bullets(write_paragraphs(res, 5) if not res.paragraphs else res.paragraphs[:6]))
     if not res.decomposition.empty:
         figure(plot_decomposition(res))
-    if not res.table.empty:
-        show(table(table_vi(res), caption="Bảng nguyên nhân giảm điểm (xếp theo số điểm giải thích)"))
+    show(
+        table(
+            stats_vi(res),
+            caption="Thống kê của các nguyên nhân (15 dòng đầu; đầy đủ trong tệp Excel)",
+            max_rows=15,
+        )
+    )
+
+
+def _points_text(df: pd.DataFrame) -> pd.DataFrame:
+    """Numeric point columns as Vietnamese text for the HTML (Excel keeps the numbers)."""
+    out = df.copy()
+    for c in out.columns:
+        if pd.api.types.is_float_dtype(out[c]):
+            out[c] = out[c].map(lambda v: fmt_num(v, 2, sign=False))
+    return out
+
+
+def stats_vi(res) -> pd.DataFrame:
+    """The analyst's view of the causes: counts, tests, mechanism, signal and model terms."""
+    t = res.table
+    return pd.DataFrame(
+        {
+            "Hạng": t["rank"].map(fmt_int),
+            "Mã": t["code"],
+            "Chỉ số": t["measure_label"].fillna(""),
+            "Kỳ / so với": t["period_label"].fillna("") + " / " + t["base_period_label"].fillna(""),
+            "Nhóm": [_seg(r) for r in t.to_dict("records")],
+            "Trước → sau": [
+                f"{fmt_pct(a)} ({fmt_int(ka)}/{fmt_int(na)}) → {fmt_pct(b)} ({fmt_int(kb)}/{fmt_int(nb)})"
+                if not is_missing(na) and not is_missing(nb)
+                else MISSING
+                for a, ka, na, b, kb, nb in zip(
+                    t["measure_before"],
+                    t["k_before"],
+                    t["n_before"],
+                    t["measure_after"],
+                    t["k_after"],
+                    t["n_after"],
+                )
+            ],
+            "p (Holm)": t["p_adjusted"].map(_p),
+            "Cơ cấu / chất lượng": t["mix_or_performance"].fillna("").map(VERDICT_SHORT),
+            "Tín hiệu từ": [month_label(x) if _has(x) else "" for x in t["signal_start"]],
+            "Yếu tố liên quan (mô hình)": t["driver_terms"].fillna(""),
+        }
+    )
 
 
 def reconciliation_vi(

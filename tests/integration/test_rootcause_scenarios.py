@@ -66,7 +66,10 @@ def bundled():
     q = quarterly.build(2026, 3, paths, write=False)
     a = annual.score_year(2026, paths, write=False)  # no processed files written by a test
     a.comparison = build_comparison(annual.score_year(2025, paths, write=False), a, paths)
-    res = build_root_causes(annual=a, quarterly=q, paths=paths)
+    # the quarterly causes (at risk); the annual ones (year over year, the quarterly data as
+    # evidence only); and the annual ones without operational data
+    res = build_root_causes(quarterly=q, paths=paths)
+    res.annual = build_root_causes(annual=a, quarterly=q, paths=paths)
     res.annual_only = build_root_causes(annual=a, paths=paths)
     res.comparison = a.comparison
     return res
@@ -124,15 +127,16 @@ def test_a_surge_at_qlxd_in_q3(bundled):
     assert lead["signal_start"] in {"2026-07", "2026-08", "2026-09"}
     assert office in lead["driver_terms"] and "tỷ số chênh" in lead["driver_terms"]
     assert lead["measure_before"] >= 100 - eff["baseline_max_pct"] - 1  # on time before: overdue ≤ ~5 %
-    yoy = _first(t, measure="on_time_pct", kind="year_over_year")
+    assert set(bundled.annual.table["kind"]) == {"year_over_year"}  # a year's causes are its changes
+    yoy = _first(bundled.annual.table, measure="on_time_pct", kind="year_over_year")
     assert yoy["segment"] == office and yoy["is_significant"]
 
 
 def test_b_apology_drop_at_nbds(bundled):
     eff = _effects(PROJECT_ROOT / "scenarios" / "default.toml")["apology_drop"]
     office = _office_names()[eff["office"]]
-    for kind in ("year_over_year", "at_risk"):
-        lead = _first(bundled.table, measure="apology_pct", kind=kind)
+    for kind, res in (("year_over_year", bundled.annual), ("at_risk", bundled)):
+        lead = _first(res.table, measure="apology_pct", kind=kind)
         assert lead["code"] == "3.3.3" and lead["segment"] == office and lead["is_significant"]
         assert (
             lead["measure_before"] >= eff["baseline_min_pct"] and lead["measure_after"] <= eff["drop_max_pct"]
@@ -170,8 +174,13 @@ def test_e_online_trend_is_not_a_cause(bundled):
 def test_bundled_outputs_are_complete(bundled):
     t = bundled.table
     assert list(t["rank"]) == list(range(1, len(t) + 1))
-    pts = pd.to_numeric(t["points_explained"], errors="coerce")
-    assert pts.dropna().is_monotonic_decreasing
+    # quarterly order: significant deteriorations first, then by the points at stake by year-end
+    sig = t["is_significant"].astype(bool)
+    assert not (sig.astype(int).diff().fillna(0) > 0).any()
+    for part in (t.loc[sig], t.loc[~sig]):
+        assert pd.to_numeric(part["points_at_stake"], errors="coerce").dropna().is_monotonic_decreasing
+    a = bundled.annual.table  # annual order: by the points each fall explains
+    assert pd.to_numeric(a["points_explained"], errors="coerce").dropna().is_monotonic_decreasing
     assert t["action_text"].str.len().gt(0).all() and t["owner_office"].str.len().gt(0).all()
     js = bundled.summary_json()
     assert js[0]["rank"] == 1 and set(js[0]) >= {
@@ -193,8 +202,13 @@ def test_annual_without_operational_data_claims_no_measure(bundled):
     fall = bundled.comparison.decomposition.set_index("code").loc["3.3.3", "performance_points"]
     assert fall < 0 and row["points_explained"] == pytest.approx(-fall)
     assert "không kết luận về chỉ số" in row["evidence_note"]
-    drops = bundled.comparison.decomposition["performance_points"] < 0
-    assert len(t) == int(drops.sum())  # every decrease has its row
+    drops = bundled.comparison.decomposition["performance_points"].round(2) < 0
+    assert len(t) == int(drops.sum())  # every decrease of 0,01 or more has its row, once
+    assert t["code"].is_unique
+    rec = bundled.annual_only.reconciliation  # the rows, the rest and the framework add up
+    parts = rec["decreases"] + rec["increases"] + rec["framework_effect"] + rec["bonus_penalty_change"]
+    assert round(parts + rec["rounding"], 2) == round(rec["total_change"], 2)
+    assert rec["decreases"] == pytest.approx(-t["points_explained"].round(2).sum())
     assert row["reason_category"] != "" and row["stage"] == "cut_at_appraisal"
 
 

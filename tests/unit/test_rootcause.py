@@ -415,3 +415,19 @@ def test_year_end_stake_if_the_latest_quarter_continues():
     # 91.125 / 98 × 3.5 = 3.2545 -> 3.25 points; at stake 3.5 - 3.25 = 0.25
     assert year_end_stake(NODE, FakeSource(DATA), 2026, 2, 1845, 2000) == pytest.approx(0.25)
     assert math.isnan(year_end_stake(NODE, FakeSource(DATA), 2026, 2, 0, 0))
+
+
+def test_dated_deadline_is_a_future_working_day():
+    from parlib.analysis.rootcause.finish import dated_deadline
+    from parlib.core.calendar import WorkCalendar
+
+    T = pd.Timestamp
+    # plan date already past on 03/12/2026 -> end of next month: 31/01/2027 is a Sunday -> Fri 29/01
+    assert dated_deadline(T("2026-09-30"), T("2026-12-03")) == T("2027-01-29")
+    # a plan date still ahead and before that -> the plan date (20/12/2026 Sunday -> Fri 18/12)
+    assert dated_deadline(T("2026-12-20"), T("2026-12-03")) == T("2026-12-18")
+    # no plan date -> end of next month (30/11/2026 is a Monday)
+    assert dated_deadline(pd.NaT, T("2026-10-15")) == T("2026-11-30")
+    # a holiday on Friday 29/01/2027 in the working-day calendar -> Thursday 28/01
+    cal = WorkCalendar(days_off=[T("2027-01-29")], makeup_days=[], years=[2026, 2027])
+    assert dated_deadline(None, T("2026-12-03"), cal) == T("2027-01-28")

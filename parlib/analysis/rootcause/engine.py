@@ -66,6 +66,7 @@ def build_root_causes(
     tasks: pd.DataFrame | None = None,
     targets: dict[str, float] | None = None,
     alpha: float = ALPHA,
+    report_date=None,
 ) -> RootCauseResult:
     """The root-cause analysis (rules: module docstring) of an annual result (with its
     comparison), a quarterly result, or both (the quarterly operational data then also serve
@@ -73,7 +74,8 @@ def build_root_causes(
 
     ``keywords`` / ``rules``: the cause-keyword and action-rule tables; ``items``: the survey
     question table (None: no survey evidence); ``tasks``: the plan's task list; ``targets``:
-    ``{kpi: target_pct}``. Returns a :class:`RootCauseResult`. Raises ValueError when neither
+    ``{kpi: target_pct}``; ``report_date``: the day the report is made (actions are dated from
+    it; default the quarter's end). Returns a :class:`RootCauseResult`. Raises ValueError when neither
     result is given.
     """
     if annual is None and quarterly is None:
@@ -88,7 +90,13 @@ def build_root_causes(
     if tasks is None:
         tasks = pd.DataFrame(columns=["task_no", "task_name", "lead_office", "time_frame", "due_date"])
     table = finish_table(
-        table, annual=annual, quarterly=quarterly, rules=rules, tasks=tasks, targets=targets or {}
+        table,
+        annual=annual,
+        quarterly=quarterly,
+        rules=rules,
+        tasks=tasks,
+        targets=targets or {},
+        report_date=report_date,
     )
     table = rank_causes_by_points(table) if annual is not None else rank_causes_by_stake(table)
     dec = pd.concat(ev.decomposition, ignore_index=True) if ev.decomposition else pd.DataFrame()

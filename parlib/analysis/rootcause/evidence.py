@@ -72,6 +72,7 @@ TABLE_COLUMNS = [
     "task_status",
     "action_text",
     "action_deadline",
+    "action_due",
     "evidence_note",
 ]
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from parlib.analysis.actions import max_count_for_rate, propose_actions
 from parlib.core.labels import CHANNEL_VI, FACTOR_VI
 from parlib.core.numbers import is_missing
-from parlib.core.vnformat import MISSING, fmt_num
+from parlib.core.vnformat import MISSING, fmt_date, fmt_num
 from parlib.model.action_rules import parse_task_list
 
 
@@ -142,8 +143,10 @@ def finish_table(
     rules: pd.DataFrame,
     tasks: pd.DataFrame,
     targets: dict[str, float],
+    report_date=None,
 ) -> pd.DataFrame:
-    """Add task_status, action_text and action_deadline (module docstring)."""
+    """Add task_status, action_text, action_due (date) and action_deadline (dd/mm/yyyy;
+    :func:`dated_deadline` from ``report_date``, default the period's end)."""
 
     out = table.copy()
     if out.empty:
@@ -155,8 +158,35 @@ def finish_table(
     as_of = quarterly.period.end.normalize() if quarterly is not None else None
     acts = propose_actions(causes, rules, tasks, as_of=as_of)
     out["action_text"] = acts["action_text"].to_numpy()
-    out["action_deadline"] = acts["deadline_text"].to_numpy()
+    cal = quarterly.calendar if quarterly is not None else None
+    when = report_date if report_date is not None else (as_of if as_of is not None else pd.Timestamp.today())
+    due = [dated_deadline(d, when, cal) for d in acts["deadline_date"]]
+    out["action_due"] = pd.to_datetime(due).astype("datetime64[us]")
+    out["action_deadline"] = [fmt_date(d) for d in due]
     return out
+
+
+def dated_deadline(plan_due, report_date, calendar=None) -> pd.Timestamp:
+    """The date an action is due (decision, issue 15): the last working day of the month after
+    the report date, or the plan task's due date when that is earlier and still ahead — never a
+    word ("thường xuyên") and never a date already past on the report date. ``calendar``: a
+    :class:`parlib.core.calendar.WorkCalendar` (else Monday–Friday)."""
+    day = pd.Timestamp(report_date).normalize()
+    end = _last_working_day(day + pd.offsets.MonthBegin(1) + pd.offsets.MonthEnd(1), calendar)
+    if plan_due is not None and not pd.isna(plan_due) and day < pd.Timestamp(plan_due).normalize() < end:
+        return _last_working_day(pd.Timestamp(plan_due).normalize(), calendar)
+    return end
+
+
+def _last_working_day(day: pd.Timestamp, calendar) -> pd.Timestamp:
+    """``day`` if it is a working day, else the working day before it."""
+    for back in range(0, 15):
+        d = day - pd.Timedelta(days=back)
+        days = np.array([d.to_datetime64()], dtype="datetime64[D]")
+        known = calendar is not None and bool(calendar.is_covered(days)[0])
+        if bool(calendar.is_working_day(days)[0]) if known else d.weekday() < 5:
+            return d
+    return day
 
 
 # ---------------------------------------------------------------- text
