@@ -32,6 +32,7 @@ ANNUAL = [
         "from typing import Optional\n\n"
         "year: int = 2026  # năm đánh giá (bảng điểm data/raw/scoresheet/bang_diem_<năm>.xlsx)\n"
         "base_year: Optional[int] = None  # năm so sánh (để trống: năm trước nếu có đủ tệp; 0: không so sánh)\n"
+        'unit_name: str = ""  # tên đơn vị (để trống: theo data/raw/config/unit.csv)\n'
         'data_dir: str = ""  # thư mục dữ liệu (để trống: data/ của dự án)\n'
         'output_dir: str = ""  # nơi ghi Excel và summary.json (để trống: không ghi, chạy thử trong JupyterLab)',
         ["parameters", "remove_cell"],
@@ -41,13 +42,13 @@ ANNUAL = [
         "from parlib.pipelines import Paths, annual, quarterly, rootcause\n"
         "from parlib.report import narrative\n"
         "from parlib.report.annual import (comparison_section, data_quality_section, methods_section,\n"
-        "                                  title_section, write_outputs)\n"
+        "                                  province_section, title_section, write_outputs)\n"
         "from parlib.report.display import bullets, figure, show, table\n"
         "from parlib.report.figures import annual as plots_annual\n"
         "from parlib.report.rootcause_text import show_root_causes\n"
         "vt = narrative.to_vietnamese_table\n"
         "paths = Paths.from_args(data_dir or None)\n"
-        "res = annual.build(year, paths, base_year=annual.resolve_base_year(paths, year, base_year))\n"
+        "res = annual.build(year, paths, base_year=annual.resolve_base_year(paths, year, base_year), unit_name=unit_name)\n"
         "rc = rootcause.build(annual=res, quarterly=quarterly.build_latest(year, paths), paths=paths)",
         HIDE,
     ),
@@ -88,6 +89,7 @@ ANNUAL = [
     ("code", "figure(plots_annual.plot_stage_gap(res.fields))", []),
     ("code", "show(table(vt(res.stages, 'stage')))", []),
     ("code", "show(table(vt(res.top, 'top'), caption='Các tiêu chí thành phần mất nhiều điểm nhất'))", []),
+    ("code", "province_section(res)", []),
     ("code", "comparison_section(res)", []),
     (
         "md",
@@ -115,6 +117,7 @@ COMPARE = [
         "code",
         "year: int = 2026  # năm so sánh\n"
         "base_year: int = 2025  # năm gốc\n"
+        'unit_name: str = ""  # tên đơn vị (để trống: theo data/raw/config/unit.csv)\n'
         'data_dir: str = ""  # thư mục dữ liệu (để trống: data/ của dự án)\n'
         'output_dir: str = ""  # nơi ghi Excel và summary.json (để trống: không ghi)',
         ["parameters", "remove_cell"],
@@ -125,7 +128,7 @@ COMPARE = [
         "from parlib.report.annual import (comparison_section, compare_title_section, data_quality_section,\n"
         "                                  write_compare_outputs)\n"
         "from parlib.report.display import show\n"
-        "res = annual.build(year, Paths.from_args(data_dir or None), base_year=base_year)",
+        "res = annual.build(year, Paths.from_args(data_dir or None), base_year=base_year, unit_name=unit_name)",
         HIDE,
     ),
     ("code", "show(compare_title_section(res))", []),
@@ -141,6 +144,7 @@ QUARTERLY = [
         "code",
         "year: int = 2026  # năm\n"
         "quarter: int = 3  # quý (1 đến 4)\n"
+        'unit_name: str = ""  # tên đơn vị (để trống: theo data/raw/config/unit.csv)\n'
         'data_dir: str = ""  # thư mục dữ liệu (để trống: data/ của dự án)\n'
         'output_dir: str = ""  # nơi ghi Excel và summary.json (để trống: không ghi)',
         ["parameters", "remove_cell"],
@@ -155,7 +159,7 @@ QUARTERLY = [
         "from parlib.report.quarterly_outputs import write_outputs\n"
         "from parlib.report.rootcause_text import show_root_causes\n"
         "paths = Paths.from_args(data_dir or None)\n"
-        "res = quarterly.build(year, quarter, paths)\n"
+        "res = quarterly.build(year, quarter, paths, unit_name=unit_name)\n"
         "rc = rootcause.build(quarterly=res, paths=paths)",
         HIDE,
     ),

@@ -19,7 +19,7 @@ Content rules (issue ``rule`` ids): ``score_above_max``, ``negative_score``,
 ``code_not_in_framework``, ``code_missing_from_sheet``, ``max_mismatch``,
 ``self_below_final`` (info), ``duplicate_code``, ``code_unrecognised``,
 ``code_stored_as_number``, ``uncoded_row_with_score``, ``extra_column`` (info),
-``year_mismatch``, ``unit_name_missing``.
+``year_mismatch``, ``unit_name_missing``, ``unit_name_mismatch``.
 
 Free text (``explanation``, ``reason``) is scrubbed of phone numbers, e-mail addresses and ID
 numbers (``parlib.readers.scrub_text``) on the way in.
@@ -177,6 +177,20 @@ def read_scoresheet(
             )
     title, found_unit, illustrative, title_year = _title_info(cells, h)
     unit = unit_name or found_unit or ""
+    if (
+        unit_name
+        and found_unit
+        and fold(found_unit) not in fold(unit_name)
+        and fold(unit_name) not in fold(found_unit)
+    ):
+        log.add(
+            "unit_name_mismatch",
+            f"Tiêu đề bảng điểm ghi đơn vị «{found_unit}», khác đơn vị đã khai báo «{unit_name}» "
+            "(raw/config/unit.csv hoặc tham số --unit); hãy kiểm tra đúng tệp của đơn vị.",
+            source=name,
+            sheet=sheet,
+            value=found_unit,
+        )
     if not unit:
         log.add(
             "unit_name_missing",

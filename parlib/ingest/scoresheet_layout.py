@@ -48,7 +48,10 @@ _SUBTOTAL_RE = re.compile(r"^cong(\s+(linh vuc|lv)\b.*|\s+[ivx]+\b.*|\s+\d+\b.*|
 _NOTE_RE = re.compile(r"^(ghi chu|luu y|chu thich|nguon|\(\*\)|\*)")
 _OPTION_RE = re.compile(r"^([-+•–—*]|[a-zđ]\s*[).]|[a-zđ]$)")
 _COLNUM_RE = re.compile(r"^\(?\d+\)?$")
-_UNIT_RE = re.compile(r"(?:—|–|-|:)\s*((?:Sở|Ban|Văn phòng|Thanh tra)\s.+?)(?:\s+tỉnh\s+.+)?$")
+_UNIT_RE = re.compile(
+    r"(?:—|–|-|:)\s*((?:Sở|Ban|Văn phòng|Thanh tra|UBND|Ủy ban nhân dân|Uỷ ban nhân dân|Huyện|Thị xã|Thành phố|"
+    r"Xã|Phường|Đặc khu)\s.+?)(?:,?\s+tỉnh\s+.+)?$"
+)
 
 
 # ---------------------------------------------------------------- layouts

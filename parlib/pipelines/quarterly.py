@@ -54,6 +54,7 @@ from parlib.ingest.index766 import read_766
 from parlib.ingest.rules import load_comment_themes, load_kpi_rules, load_targets
 from parlib.ingest.survey import load_survey_items, read_surveys
 from parlib.ingest.tasks import read_tasks
+from parlib.ingest.unit import load_unit
 from parlib.model.results import QuarterlyResult
 from parlib.model.survey import SurveyConfig
 
@@ -96,8 +97,9 @@ def build_latest(year: int, paths: Paths) -> "QuarterlyResult | None":
     return None if q is None else build(year, q, paths, write=False)
 
 
-def preflight(year: int, quarter: int, paths: Paths) -> None:
-    """Structural checks of a quarterly run: calendar covers the period, exports exist."""
+def preflight(year: int, quarter: int, paths: Paths, *, unit_name: str | None = None) -> None:
+    """Structural checks of a quarterly run: the unit file, calendar covers the period, exports exist."""
+    load_unit(paths, unit_name or None)
     period = Period(year, quarter)
     cal = load_calendar(paths)
     cal.check_years([year], purpose=f"báo cáo {period.label}")
@@ -144,10 +146,14 @@ def warm_parse_cache(year: int, quarter: int, paths: Paths) -> list[Path]:
 # ---------------------------------------------------------------- build
 
 
-def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = True) -> QuarterlyResult:
-    """The whole quarterly analysis (see the module docstring)."""
+def build(
+    year: int, quarter: int, paths: Paths | None = None, *, write: bool = True, unit_name: str | None = None
+) -> QuarterlyResult:
+    """The whole quarterly analysis (see the module docstring) for the unit of
+    ``raw/config/unit.csv`` or, when given, ``unit_name``."""
 
     paths = paths or Paths()
+    unit = load_unit(paths, unit_name or None)
     period = Period(year, quarter)
     cal = load_calendar(paths)
     files = input_files(paths, period)
@@ -291,6 +297,7 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
         inputs=[p for group in files.values() for p in group]
         + [paths.config / "procedures.csv", paths.config / "holidays.csv", paths.config / "targets.csv"],
         framework=fw,
+        unit=unit,
         extra={
             "kpi_values": kpi_values,
             "index766_totals": t766,
