@@ -44,7 +44,7 @@ def parse_level(text: str | None) -> str | None:
 
 
 def level_from_name(name: str) -> str | None:
-    """The level suggested by the first words of a unit name ("Sở Y tế" -> "sở"), or None."""
+    """The level suggested by the first words of a unit name ("Sở A" -> "sở"), or None."""
     f = fold(name or "").strip() + " "
     for prefixes, level in _NAME_PREFIXES:
         if f.startswith(prefixes):
@@ -56,11 +56,11 @@ def level_from_name(name: str) -> str | None:
 class Unit:
     """One scored unit.
 
-    name           the unit's name as the province table writes it ("Sở Y tế")
+    name           the unit's name as the province table writes it ("Sở A")
     short_name     the word for it in sentences ("Sở" in "Sở xếp thứ 3/20 sở, ban, ngành")
     level          "sở", "huyện", "xã" or "tỉnh" (see ``LEVELS``); "" when unknown
-    province       the province ("Gia Lai"); "" when unknown
-    parent_agency  the agency above it, for official documents ("UBND tỉnh Gia Lai")
+    province       the province ("B"); "" when unknown
+    parent_agency  the agency above it, for official documents ("UBND tỉnh B")
     place          the place written before the date of a document ("Pleiku")
     recipients     the "Nơi nhận" list of a document
     aliases        other names of the unit in province tables (old names, abbreviations)
@@ -90,7 +90,7 @@ class Unit:
 
     @property
     def full_name(self) -> str:
-        """The name with its province ("Sở Y tế tỉnh Gia Lai"), unless the name already has it."""
+        """The name with its province ("Sở A tỉnh B"), unless the name already has it."""
         if not self.province or fold(self.province) in fold(self.name):
             return self.name
         if self.level == "tỉnh":
