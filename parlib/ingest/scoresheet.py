@@ -244,7 +244,8 @@ def _classify_rows(cells: pd.DataFrame, h: int, n_header: int, ctx: _Context) ->
     for c in NUMERIC_COLUMNS:
         s = raw[c].map(lambda v: None if isinstance(v, str) and v.strip() in NOT_APPLICABLE else v)
         nums[c], bad[c] = parse_numbers(s)
-    recs, seen_code, after_total, current_field = [], False, False, None
+    recs, seen_code, after_total, current_field, mode = [], False, False, None, None
+    resolved: dict[str, list[tuple[int, str]]] = {}
     for i, values in zip(data.index, data.itertuples(index=False)):
         r = int(i) + 1
         values = list(values)
@@ -281,7 +282,15 @@ def _classify_rows(cells: pd.DataFrame, h: int, n_header: int, ctx: _Context) ->
         if code is not None:
             seen_code = True
             if kind == "field":
-                current_field = code
+                current_field, mode = code, None
+            elif current_field is not None:
+                # the first code under a field row says how the field numbers its items: "2.1"
+                # (full codes) or "1" / "1.1" (numbered within the field: prefix the field's code)
+                if mode is None:
+                    mode = "full" if code.startswith(current_field + ".") else "within"
+                if mode == "within":
+                    resolved.setdefault(current_field, []).append((r, code))
+                    code = f"{current_field}.{code}"
             recs.append(_record(r, "coded", code, i, raw, nums, bad))
             rows.append([r, "coded", "used", "dòng điểm", code])
             continue
@@ -301,6 +310,18 @@ def _classify_rows(cells: pd.DataFrame, h: int, n_header: int, ctx: _Context) ->
                 value=raw["final_points"][i],
             )
         rows.append([r, k, "skipped", reason, fcode if k == "subtotal" else ""])
+    for fcode, items in resolved.items():
+        (r0, c0), (r1, c1) = items[0], items[-1]
+        ctx.add(
+            "code_numbered_within_field",
+            f"Lĩnh vực {fcode} đánh số các tiêu chí từ 1 trong lĩnh vực ({len(items)} dòng, từ dòng {r0} "
+            f"đến dòng {r1}); mã đầy đủ được ghép theo thứ tự trong bảng: «{c0}» → «{fcode}.{c0}» … "
+            f"«{c1}» → «{fcode}.{c1}».",
+            row=r0,
+            col="code",
+            code=fcode,
+            severity="info",
+        )
     cols = (
         ["row", "kind", "code", "name", "explanation", "reason"]
         + NUMERIC_COLUMNS
@@ -325,6 +346,37 @@ def _record(r: int, kind: str, code: str, i, raw: dict, nums: dict, bad: dict) -
         rec[f"{c}_bad"] = bool(bad[c][i])
         rec[f"{c}_raw"] = raw[c][i]
     return rec
+
+
+# ---------------------------------------------------------------- structural completeness
+
+_MATCH_RULES = ("code_missing_from_sheet", "duplicate_code", "code_not_in_framework", "code_unrecognised")
+
+
+def require_every_leaf_once(res: ScoresheetResult, framework: Framework) -> None:
+    """Raise StructuralError when a framework leaf is matched by no row or by two rows: the total
+    cannot be computed, so no report is published. The message names every leaf missing, every
+    repeated row and every row whose code was not understood (its likely cause)."""
+    iss = res.issues
+    if iss.empty:
+        return
+    leaves = set(framework.nodes.loc[framework.nodes["is_leaf"], "code"])
+    missing = iss.loc[(iss["rule"] == "code_missing_from_sheet") & iss["code"].isin(leaves)]
+    dupes = iss.loc[iss["rule"] == "duplicate_code"]
+    if missing.empty and dupes.empty:
+        return
+    problems = []
+    for rec in iss.loc[iss["rule"].isin(_MATCH_RULES)].itertuples(index=False):
+        if rec.rule == "code_missing_from_sheet" and rec.code not in leaves:
+            continue
+        row = None if pd.isna(rec.row) else int(rec.row)
+        problems.append(Problem(rec.message, file=rec.source, sheet=rec.sheet, cell=rec.cell or "", row=row))
+    raise StructuralError(
+        f"Bảng điểm không khớp với bộ tiêu chí: {len(missing)} tiêu chí không có dòng điểm, "
+        f"{len(dupes)} dòng trùng mã; không tính được tổng điểm nên không lập báo cáo. Hãy sửa các dòng sau "
+        "(hoặc khai báo cách đánh số mã trong bảng điểm):",
+        problems,
+    )
 
 
 # ---------------------------------------------------------------- entry point for `parlib validate`

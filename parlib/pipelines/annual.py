@@ -21,7 +21,7 @@ from parlib.core.paths import Paths
 from parlib.ingest.crosswalk import load_crosswalk
 from parlib.ingest.framework import framework_of_year
 from parlib.ingest.rules import load_bands
-from parlib.ingest.scoresheet import read_scoresheet
+from parlib.ingest.scoresheet import read_scoresheet, require_every_leaf_once
 from parlib.ingest.scoresheet_layout import load_layouts
 from parlib.ingest.unit import load_unit, unit_path
 from parlib.model.framework import Framework
@@ -41,9 +41,11 @@ def _read_sheet(paths: Paths, year: int, fw: Framework, unit_name: str | None = 
             f"{', '.join(map(str, sorted(layouts)))})."
         )
     path = scoresheet_path(paths, year)
-    return path, read_scoresheet(
+    sheet = read_scoresheet(
         path, year, fw, layouts[year], unit_name=unit_name or None, display_name=paths.rel(path)
     )
+    require_every_leaf_once(sheet, fw)
+    return path, sheet
 
 
 def preflight(year: int, paths: Paths, *, base_year: int | None = None, unit_name: str | None = None) -> None:
