@@ -107,10 +107,11 @@ def province_position(table: pd.DataFrame, unit: Unit | str, *, is_partial: bool
         v = _num(row[col]) if row is not None else None
         # the median of 2-decimal scores is published to 2 decimals (half up), so that the text, the
         # tables and summary.json show one value and the gap is exactly points − median as shown
+        # (rounded to 9 places first: (8 + 8,01) / 2 is 8,004999… in binary, 8,005 as written)
         med = (
             None
             if is_partial or not vals.notna().any()
-            else round_half_up(float(vals.median()), RANK_DECIMALS)
+            else round_half_up(round(float(vals.median()), 9), RANK_DECIMALS)
         )
         best = float(vals.max()) if vals.notna().any() else None
         recs.append(

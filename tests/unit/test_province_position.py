@@ -163,3 +163,13 @@ def test_bands_per_province_and_year(tmp_path):
     assert load_bands(paths, 2023, "Gia Lai")["band_name"].tolist() == ["A"]
     assert load_bands(paths, 2024, "Kon Tum")["band_name"].tolist() == ["Nhóm I", "Nhóm II"]
     assert len(load_bands(paths)) == 6  # no year or province: the whole file, as before
+
+
+def test_median_is_rounded_half_up_as_written():
+    # (8 + 8,01) / 2 = 8,005 -> 8,01 (half up on the decimal value; in binary it is 8,00499…)
+    table = pd.DataFrame(
+        {"year": [2024, 2024], "unit_name": ["A", "B"], "total_points": [8.0, 8.01], "band": ["", ""]}
+    )
+    pos = province_position(table, "A")
+    assert pos["median_total"] == 8.01 and pos["gap_median"] == pytest.approx(-0.01)
+    assert pos["rank"] == 2 and pos["rank_published"] is None and pos["rank_mismatches"] == []
