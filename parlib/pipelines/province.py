@@ -10,7 +10,8 @@ from parlib.analysis.province_rank import province_position
 from parlib.core.catalog import province_path
 from parlib.core.paths import Paths
 from parlib.ingest.province import read_province
-from parlib.ingest.province_layout import load_unit_renames, province_layout
+from parlib.ingest.province_layout import load_unit_renames
+from parlib.ingest.spellings import province_layout_for
 from parlib.model.unit import Unit
 
 
@@ -18,11 +19,12 @@ def read_province_year(
     paths: Paths, year: int
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, bool] | None:
     """(table, issues, ledger, is_partial) of ``ket_qua_par_index_<year>.xlsx``; None when absent.
-    The year's layout (``province_layouts.csv``) and ``unit_renames.csv`` are applied."""
+    The year's layout (``province_layouts.csv``), the analyst's header spellings
+    (``header_spellings.csv``) and ``unit_renames.csv`` are applied."""
     p = province_path(paths.raw, year)
     if not p.exists():
         return None
-    layout = province_layout(paths, year)
+    layout = province_layout_for(paths, year)
     table, issues, ledger = read_province(
         p, year, unit_aliases=load_unit_renames(paths), display_name=paths.rel(p), layout=layout
     )
