@@ -44,6 +44,7 @@ def province_position(table: pd.DataFrame, unit: Unit | str, *, is_partial: bool
     Returns a dict: year, unit_found, unit_name (as in the table), n_units (units with a total:
     the N of "x/N"), n_without_total, rank (computed), rank_published, rank_checked (True when the
     published rank equals the computed one, False when it differs, None when not published),
+    tied_with (the other units of the same rank),
     rank_mismatches (list of {unit_name, published, computed} over the whole table), is_partial,
     total_points, index_pct, band (as published; None when blank), median_total (None for a
     partial table: the median of the published part is not the province's), best_total,
@@ -138,6 +139,15 @@ def province_position(table: pd.DataFrame, unit: Unit | str, *, is_partial: bool
         else []
     )
     band = None if row is None or "band" not in t.columns else (str(row["band"]) or None)
+    tied = (
+        []
+        if rank is None
+        else [
+            n
+            for n, r in zip(ranked["unit_name"], ranked["computed_rank"])
+            if r == rank and n != row["unit_name"]
+        ]
+    )
     return {
         "year": yr,
         "unit_found": row is not None,
@@ -148,6 +158,7 @@ def province_position(table: pd.DataFrame, unit: Unit | str, *, is_partial: bool
         "rank_published": rank_pub,
         "rank_checked": None if rank_pub is None or rank is None else rank_pub == rank,
         "rank_mismatches": mism,
+        "tied_with": tied,
         "is_partial": bool(is_partial),
         "total_points": _num(total["points"]),
         "index_pct": None if row is None else _num(row.get("index_pct")),

@@ -18,6 +18,7 @@ from parlib.core.errors import ConfigError
 from parlib.core.io import write_table
 from parlib.core.issues import IssueLog, issues_frame
 from parlib.core.paths import Paths
+from parlib.core.vnformat import fmt_num
 from parlib.ingest.crosswalk import load_crosswalk
 from parlib.ingest.framework import framework_of_year
 from parlib.ingest.rules import load_bands
@@ -92,6 +93,9 @@ def score_year(year: int, paths: Paths, *, write: bool = True, unit: Unit | None
             log.add("unit_not_declared", note, severity="warning", source=paths.rel(unit_path(paths)))
         issues = pd.concat([issues, log.to_frame()], ignore_index=True)
     position, prov_issues, prov_ledger = position_of_year(paths, year, unit)
+    differs = _check_province_total(position, summary, paths.rel(province_path(paths.raw, year)))
+    if not differs.empty:
+        prov_issues = pd.concat([prov_issues, differs], ignore_index=True)
     res = AnnualResult(
         year=year,
         framework=fw,
@@ -134,6 +138,26 @@ def score_year(year: int, paths: Paths, *, write: bool = True, unit: Unit | None
     if write:
         _write_processed(res, paths)
     return res
+
+
+def _check_province_total(position: dict | None, summary: dict, source: str) -> pd.DataFrame:
+    """The unit's total in the province table against the total computed from its scoresheet: a
+    difference beyond rounding (0,01) is a warning (returned as issue rows) and a note under the
+    position."""
+    log = IssueLog()
+    if not position or position.get("total_points") is None or summary.get("total_points") is None:
+        return log.to_frame()
+    if abs(position["total_points"] - summary["total_points"]) <= 0.011:
+        return log.to_frame()
+    msg = (
+        f"Tổng điểm của đơn vị trong bảng kết quả toàn tỉnh ({fmt_num(position['total_points'])}) khác tổng "
+        f"điểm tính từ bảng điểm ({fmt_num(summary['total_points'])}): kiểm tra tên đơn vị và đúng tệp của năm."
+    )
+    position["notes"].append(msg)
+    log.add(
+        "province_total_differs", msg, severity="warning", source=source, code=position.get("unit_name") or ""
+    )
+    return log.to_frame()
 
 
 def build(

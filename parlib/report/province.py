@@ -32,6 +32,8 @@ def province_sentences(pos: dict | None, unit: Unit, year: int) -> list[str]:
     who = unit.subject
     if pos.get("rank") is not None:
         txt = f"Năm {year}, {who} {rank_phrase(pos['rank'], pos['n_units'], unit, is_partial=pos['is_partial'])}"
+        if pos.get("tied_with"):
+            txt += f" (đồng hạng với {', '.join(pos['tied_with'])})"
         if pos.get("rank_published") is None:
             txt += " (tính từ tổng điểm công bố)"
         out.append(txt + ".")

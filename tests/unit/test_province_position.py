@@ -173,3 +173,14 @@ def test_median_is_rounded_half_up_as_written():
     pos = province_position(table, "A")
     assert pos["median_total"] == 8.01 and pos["gap_median"] == pytest.approx(-0.01)
     assert pos["rank"] == 2 and pos["rank_published"] is None and pos["rank_mismatches"] == []
+
+
+def test_a_tie_is_said(tmp_path):
+    unit = Unit("Sở Y tế", short_name="Sở", level="sở", province="Gia Lai")
+    pos, _, _ = position_of_year(_paths(tmp_path), 2024, unit)
+    # 85,5 and 85,5: both second (competition ranking), the next unit fourth
+    assert pos["rank"] == 2 and pos["tied_with"] == ["Sở Tài chính"]
+    assert (
+        province_sentences(pos, unit, 2024)[0]
+        == "Năm 2024, Sở xếp thứ 2/6 sở, ban, ngành (đồng hạng với Sở Tài chính)."
+    )

@@ -167,3 +167,26 @@ def test_unit_from_the_scoresheet_title_when_not_declared(tmp_path):
     assert res.unit.name == "Sở Y tế" and res.unit.subject == "Sở"
     assert "unit_not_declared" in set(res.issues["rule"])
     assert res.summary["band"] == "Nhóm I"  # no province declared: the global scale
+
+
+@pytest.mark.parametrize("published, warned", [("95,5", False), ("96", True)])
+def test_province_total_is_checked_against_the_scoresheet(tmp_path, published, warned):
+    paths = data_dir(tmp_path)
+    (paths.raw / "province").mkdir()
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Ket qua"
+    ws.append(["KẾT QUẢ CHỈ SỐ CCHC NĂM 2024"])
+    ws.append(["STT", "Đơn vị", "Tổng điểm", "Xếp hạng"])
+    for i, (name, total, rank) in enumerate(
+        [("Sở Tư pháp", "97", 1), ("Sở Y tế", published, 2), ("Sở Nội vụ", "90", 3)]
+    ):
+        ws.append([i + 1, name, total, rank])
+    wb.save(paths.raw / "province" / "ket_qua_par_index_2024.xlsx")
+    res = annual.score_year(2024, paths, write=False)
+    assert res.province["rank"] == 2 and res.province["n_units"] == 3
+    rules = set(res.extra["province_issues"]["rule"])
+    assert ("province_total_differs" in rules) is warned
+    text = province_sentences(res.province, res.unit, 2024)
+    assert text[0] == "Năm 2024, Sở xếp thứ 2/3 sở, ban, ngành."
+    assert any("khác tổng điểm tính từ bảng điểm (95,50)" in t for t in text) is warned
