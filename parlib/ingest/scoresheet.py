@@ -353,28 +353,44 @@ def _record(r: int, kind: str, code: str, i, raw: dict, nums: dict, bad: dict) -
 _MATCH_RULES = ("code_missing_from_sheet", "duplicate_code", "code_not_in_framework", "code_unrecognised")
 
 
-def require_every_leaf_once(res: ScoresheetResult, framework: Framework) -> None:
-    """Raise StructuralError when a framework leaf is matched by no row or by two rows: the total
-    cannot be computed, so no report is published. The message names every leaf missing, every
-    repeated row and every row whose code was not understood (its likely cause)."""
+def require_complete(res: ScoresheetResult, framework: Framework) -> None:
+    """Raise StructuralError when the total cannot be computed: a framework leaf matched by no row
+    or by two rows, or a leaf without a final score (blank or not a number). No report is then
+    published. The message names every leaf missing, every repeated row, every row whose code was
+    not understood (the likely cause) and every leaf row without a final score."""
     iss = res.issues
-    if iss.empty:
-        return
     leaves = set(framework.nodes.loc[framework.nodes["is_leaf"], "code"])
-    missing = iss.loc[(iss["rule"] == "code_missing_from_sheet") & iss["code"].isin(leaves)]
-    dupes = iss.loc[iss["rule"] == "duplicate_code"]
-    if missing.empty and dupes.empty:
+    has_rule = not iss.empty
+    missing = (
+        iss.loc[(iss["rule"] == "code_missing_from_sheet") & iss["code"].isin(leaves)] if has_rule else iss
+    )
+    dupes = iss.loc[iss["rule"] == "duplicate_code"] if has_rule else iss
+    sc = res.scores
+    blank = sc.loc[sc["is_leaf"].astype(bool) & sc["final_points"].isna()]
+    if missing.empty and dupes.empty and blank.empty:
         return
     problems = []
-    for rec in iss.loc[iss["rule"].isin(_MATCH_RULES)].itertuples(index=False):
-        if rec.rule == "code_missing_from_sheet" and rec.code not in leaves:
-            continue
-        row = None if pd.isna(rec.row) else int(rec.row)
-        problems.append(Problem(rec.message, file=rec.source, sheet=rec.sheet, cell=rec.cell or "", row=row))
+    if has_rule:
+        for rec in iss.loc[iss["rule"].isin(_MATCH_RULES)].itertuples(index=False):
+            if rec.rule == "code_missing_from_sheet" and rec.code not in leaves:
+                continue
+            row = None if pd.isna(rec.row) else int(rec.row)
+            problems.append(
+                Problem(rec.message, file=rec.source, sheet=rec.sheet, cell=rec.cell or "", row=row)
+            )
+    for rec in blank.itertuples(index=False):
+        problems.append(
+            Problem(
+                f"mã «{rec.code}»: chưa có {COLUMN_VI['final_points']} (ô trống hoặc không phải số)",
+                file=rec.source,
+                sheet=rec.sheet,
+                row=None if pd.isna(rec.row) else int(rec.row),
+            )
+        )
     raise StructuralError(
-        f"Bảng điểm không khớp với bộ tiêu chí: {len(missing)} tiêu chí không có dòng điểm, "
-        f"{len(dupes)} dòng trùng mã; không tính được tổng điểm nên không lập báo cáo. Hãy sửa các dòng sau "
-        "(hoặc khai báo cách đánh số mã trong bảng điểm):",
+        f"Bảng điểm chưa đủ để tính tổng điểm: {len(missing)} tiêu chí không có dòng điểm, {len(dupes)} dòng "
+        f"trùng mã, {len(blank)} tiêu chí chưa có {COLUMN_VI['final_points']}; không lập báo cáo. Hãy sửa các "
+        "dòng sau (hoặc khai báo cách đánh số mã trong bảng điểm):",
         problems,
     )
 

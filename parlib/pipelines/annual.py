@@ -22,7 +22,7 @@ from parlib.core.vnformat import fmt_num
 from parlib.ingest.crosswalk import load_crosswalk
 from parlib.ingest.framework import framework_of_year
 from parlib.ingest.rules import load_bands
-from parlib.ingest.scoresheet import read_scoresheet, require_every_leaf_once
+from parlib.ingest.scoresheet import read_scoresheet, require_complete
 from parlib.ingest.scoresheet_layout import load_layouts
 from parlib.ingest.unit import load_unit, unit_path
 from parlib.model.framework import Framework
@@ -45,7 +45,7 @@ def _read_sheet(paths: Paths, year: int, fw: Framework, unit_name: str | None = 
     sheet = read_scoresheet(
         path, year, fw, layouts[year], unit_name=unit_name or None, display_name=paths.rel(path)
     )
-    require_every_leaf_once(sheet, fw)
+    require_complete(sheet, fw)
     return path, sheet
 
 

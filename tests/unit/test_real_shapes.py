@@ -52,7 +52,9 @@ def framework_csv() -> str:
     return "\n".join(lines) + "\n"
 
 
-def sheet_rows(drop: tuple[str, ...] = ()) -> list[list]:
+def sheet_rows(
+    drop: tuple[str, ...] = (), blank: tuple[str, ...] = (), dup: tuple[str, ...] = ()
+) -> list[list]:
     rows = [
         ["UBND TỈNH GIA LAI"],
         ["BẢNG TỔNG HỢP KẾT QUẢ CHẤM ĐIỂM CHỈ SỐ CCHC NĂM 2024 — Sở Y tế tỉnh Gia Lai"],
@@ -78,7 +80,8 @@ def sheet_rows(drop: tuple[str, ...] = ()) -> list[list]:
         ]
         for local, full, m, s, v in body:
             if full not in drop:
-                rows.append([local, f"Nội dung {full}", vn(m), vn(s), vn(v), vn(v), None])
+                row = [local, f"Nội dung {full}", vn(m), vn(s), vn(v), None if full in blank else vn(v), None]
+                rows += [row] * (2 if full in dup else 1)
         rows.append([None, f"Tổng điểm lĩnh vực {ROMAN[f - 1]}", vn(FIELD_MAX[f - 1]), *map(vn, tot), None])
     rows.append([None, "Tổng cộng", "100", *map(vn, grand), None])
     rows.append([None, "Ghi chú: điểm điều tra xã hội học do Sở Nội vụ cung cấp."])
@@ -101,7 +104,7 @@ reason,Ghi chú
 """
 
 
-def data_dir(tmp_path, *, drop: tuple[str, ...] = (), unit: bool = True) -> Paths:
+def data_dir(tmp_path, *, drop=(), blank=(), dup=(), unit: bool = True) -> Paths:
     raw = tmp_path / "raw"
     for d in ("config", "framework", "scoresheet"):
         (raw / d).mkdir(parents=True)
@@ -118,7 +121,7 @@ def data_dir(tmp_path, *, drop: tuple[str, ...] = (), unit: bool = True) -> Path
     wb = Workbook()
     ws = wb.active
     ws.title = "Biểu 01"
-    for r in sheet_rows(drop):
+    for r in sheet_rows(drop, blank, dup):
         ws.append(r)
     ws.merge_cells("E4:F4")
     wb.save(raw / "scoresheet" / "bang_diem_2024.xlsx")
@@ -160,6 +163,20 @@ def test_a_leaf_missing_is_a_structural_error_naming_it(tmp_path):
     msg = str(e.value)
     assert "1 tiêu chí không có dòng điểm" in msg and "«5.2.2»" in msg
     assert "không lập báo cáo" in msg
+
+
+def test_a_repeated_row_and_a_blank_final_score_stop_the_run_naming_the_rows(tmp_path):
+    # rows: 3 title + 2 header + 1 numbering = 6; field I at row 7, its items 8–11, subtotal 12 …
+    # field VIII starts at row 7 + 7 × 6 = 49: «1» (8.1) at rows 50 and 51 (repeated)
+    with pytest.raises(StructuralError) as e:
+        annual.preflight(2024, data_dir(tmp_path, blank=("3.1",), dup=("8.1",)))
+    msg = str(e.value)
+    assert (
+        "0 tiêu chí không có dòng điểm, 1 dòng trùng mã, 1 tiêu chí chưa có điểm thẩm định cuối cùng" in msg
+    )
+    assert "ô A51" in msg and "«8.1» xuất hiện lần nữa (đã có ở dòng 50)" in msg
+    # field III starts at row 7 + 2 × 6 = 19: «1» (3.1) at row 20
+    assert "dòng 20: mã «3.1»: chưa có điểm thẩm định cuối cùng" in msg
 
 
 def test_unit_from_the_scoresheet_title_when_not_declared(tmp_path):
