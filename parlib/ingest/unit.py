@@ -6,13 +6,15 @@ Two shapes are accepted (docs/data-contracts.md, "Unit"):
 * one row: the keys as column headers and one row of values.
 
 Keys: ``name`` (required), ``short_name``, ``level`` (sở / huyện / xã / tỉnh), ``province``,
-``parent_agency``, ``place``, ``recipients`` and ``aliases`` (several values separated by ``|``,
-or the key repeated on several rows). ``load_unit(paths, name=...)`` lets a parameter
+``parent_agency``, ``place``, ``doc_code`` (the agency's abbreviation in a document number),
+``recipients`` and ``aliases`` (several values separated by ``;`` or ``|``, or the key repeated on
+several rows). The same file feeds the Word report (its keys are a subset of these). ``load_unit(paths, name=...)`` lets a parameter
 (``parlib annual --unit …``, the notebooks' ``unit_name``) name another unit of the same province.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,7 +25,17 @@ from parlib.ingest.readers import read_csv_table
 from parlib.model.unit import LEVELS, Unit, level_from_name, parse_level
 
 UNIT_FILE = "unit.csv"
-KEYS = ("name", "short_name", "level", "province", "parent_agency", "place", "recipients", "aliases")
+KEYS = (
+    "name",
+    "short_name",
+    "level",
+    "province",
+    "parent_agency",
+    "place",
+    "doc_code",
+    "recipients",
+    "aliases",
+)
 LIST_KEYS = ("recipients", "aliases")
 _PARAM_SOURCE = "tham số --unit / unit_name"
 
@@ -38,7 +50,7 @@ def _pairs(path: Path, display: str) -> list[tuple[int, str, str]]:
     cols = [c.strip() for c in table.columns]
     if "key" in cols and "value" in cols:
         return [
-            (i + 2, (normalise_text(k) or "").strip(), normalise_text(v) or "")
+            (i + 2, (normalise_text(k) or "").strip().lower(), normalise_text(v) or "")
             for i, (k, v) in enumerate(zip(table["key"], table["value"]))
             if (normalise_text(k) or "").strip()
         ]
@@ -77,7 +89,7 @@ def read_unit_file(path: str | Path, *, display_name: str | None = None) -> Unit
             )
             continue
         seen.setdefault(key, row)
-        parts = [p.strip() for p in value.split("|")] if key in LIST_KEYS else [value.strip()]
+        parts = [p.strip() for p in re.split(r"[;|]", value)] if key in LIST_KEYS else [value.strip()]
         values.setdefault(key, []).extend(p for p in parts if p)
     one = {k: (v[0] if v else "") for k, v in values.items() if k not in LIST_KEYS}
     if not one.get("name"):
@@ -104,6 +116,7 @@ def read_unit_file(path: str | Path, *, display_name: str | None = None) -> Unit
         province=one.get("province", ""),
         parent_agency=one.get("parent_agency", ""),
         place=one.get("place", ""),
+        doc_code=one.get("doc_code", ""),
         recipients=tuple(values.get("recipients", [])),
         aliases=tuple(values.get("aliases", [])),
         source=display,

@@ -61,7 +61,8 @@ class Unit:
     level          "sở", "huyện", "xã" or "tỉnh" (see ``LEVELS``); "" when unknown
     province       the province ("B"); "" when unknown
     parent_agency  the agency above it, for official documents ("UBND tỉnh B")
-    place          the place written before the date of a document ("Pleiku")
+    place          the place written before the date of a document
+    doc_code       the agency's abbreviation in a document number ("Số: …/BC-<doc_code>")
     recipients     the "Nơi nhận" list of a document
     aliases        other names of the unit in province tables (old names, abbreviations)
     source         where it was read from (a file path or "tham số --unit")
@@ -73,6 +74,7 @@ class Unit:
     province: str = ""
     parent_agency: str = ""
     place: str = ""
+    doc_code: str = ""
     recipients: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     source: str = ""
@@ -121,5 +123,6 @@ class Unit:
             "full_name": self.full_name,
             "parent_agency": self.parent_agency,
             "place": self.place,
+            "doc_code": self.doc_code,
             "recipients": list(self.recipients),
         }

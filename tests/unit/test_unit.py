@@ -32,7 +32,7 @@ def test_key_value_file_with_lists_and_notes(tmp_path):
         "short_name,Sở,\n"
         "level,Cấp sở,\n"
         "province,Gia Lai,\n"
-        "recipients,UBND tỉnh|Sở Nội vụ,\n"
+        "recipients,UBND tỉnh;Sở Nội vụ,\n"
         'recipients,"Lưu: VT, VP",\n'
         "aliases,Sở Y tế tỉnh Gia Lai cũ,\n",
     )
@@ -91,7 +91,14 @@ def test_levels_and_names():
 def test_sample_unit_reproduces_the_department():
     u = read_unit_file(Path(__file__).resolve().parents[2] / "data" / "raw" / "config" / "unit.csv")
     assert u.full_name == "Sở Xây dựng tỉnh Đắk Lắk" and u.subject == "Sở" and u.peers == "sở, ban, ngành"
-    assert u.parent_agency and u.recipients  # for the Word report
+    # for the Word report: the same file, recipients separated by «;»
+    assert u.parent_agency == "UBND tỉnh Đắk Lắk" and u.doc_code == "SXD"
+    assert u.recipients == (
+        "UBND tỉnh (để báo cáo)",
+        "Sở Nội vụ (để tổng hợp)",
+        "Giám đốc và các Phó Giám đốc Sở",
+        "Lưu: VT, VP",
+    )
 
 
 # names of units and provinces that must live in data files, never in the code
