@@ -120,3 +120,66 @@ def test_four_level_scores_and_losses(tmp_path):
     ] == pytest.approx(1)
     assert res.fields["code"].tolist() == ["1", "2"]  # the top level of the year
     assert res.unit.peers == "xã, phường, đặc khu"
+
+
+def test_four_level_comparison_through_the_crosswalk(tmp_path):
+    """2024 drops 2.1.2 (10 points, base 10) and adds 2.1.3 (10 points, scored 8); 1.1.2 rises
+    from 12,5 to 15. Change 93,9 − 93,4 = +0,5 = performance +2,5 + framework (new +8, dropped −10).
+    Group 1: +2,5 (performance); group 2: −2 (framework)."""
+    import pandas as pd
+
+    from parlib.analysis.compare import decompose_change
+    from parlib.ingest.crosswalk import load_crosswalk
+
+    base_p = tmp_path / "framework_2023.csv"
+    base_p.write_text(framework_csv(), encoding="utf-8")
+    target_p = tmp_path / "framework_2024.csv"
+    target_p.write_text(
+        framework_csv()
+        .replace("#year: 2023", "#year: 2024")
+        .replace("2.1.2,2.1,tiêu chí,Đánh giá của công chức", "2.1.3,2.1,tiêu chí,Khảo sát doanh nghiệp"),
+        encoding="utf-8",
+    )
+    base_fw, target_fw = load_framework(base_p), load_framework(target_p)
+    same = ["1.1.1.1", "1.1.1.2", "1.1.2", "1.2.1.1", "1.2.1.2", "2.1.1"]
+    cw_p = tmp_path / "crosswalk_2023_2024.csv"
+    cw_p.write_text(
+        "base_code,target_code,relation,note\n"
+        + "".join(f"{c},{c},same,\n" for c in same)
+        + "2.1.2,,dropped,\n,2.1.3,new,\n",
+        encoding="utf-8",
+    )
+    cw = load_crosswalk(cw_p, base_fw, target_fw)
+
+    def sc(year, pts):
+        return pd.DataFrame(
+            {
+                "year": year,
+                "code": list(pts),
+                "is_leaf": True,
+                "final_points": list(pts.values()),
+                "bonus_points": 0.0,
+                "penalty_points": 0.0,
+            }
+        )
+
+    base_pts = {
+        "1.1.1.1": 9,
+        "1.1.1.2": 15,
+        "1.1.2": 12.5,
+        "1.2.1.1": 12.5,
+        "1.2.1.2": 16,
+        "2.1.1": 18.4,
+        "2.1.2": 10,
+    }
+    target_pts = {**{c: base_pts[c] for c in same}, "1.1.2": 15, "2.1.3": 8}
+    _, summary = decompose_change(sc(2023, base_pts), sc(2024, target_pts), cw, target_fw, base_fw)
+    assert summary["total_change"] == pytest.approx(0.5)
+    assert summary["performance_change"] == pytest.approx(2.5) and summary[
+        "framework_effect"
+    ] == pytest.approx(-2)
+    by = {f["field_code"]: f for f in summary["by_field"]}
+    assert by["1"]["change_points"] == pytest.approx(2.5) and by["1"]["performance_points"] == pytest.approx(
+        2.5
+    )
+    assert by["2"]["change_points"] == pytest.approx(-2) and by["2"]["framework_points"] == pytest.approx(-2)
