@@ -23,7 +23,7 @@ def summary_json(res: AnnualResult) -> dict:
         "schema_version": SCHEMA_VERSION,
         "report": "annual",
         "year": res.year,
-        "unit_name": s.get("unit_name"),
+        "unit_name": s.get("unit_name") or None,  # null, never "", when no unit is known
         "is_illustrative": res.is_illustrative,
         "total_points": _r(s.get("total_points")),
         "max_points": _r(s.get("max_points")),

@@ -52,12 +52,13 @@ def framework_csv() -> str:
     return "\n".join(lines) + "\n"
 
 
-def sheet_rows(
-    drop: tuple[str, ...] = (), blank: tuple[str, ...] = (), dup: tuple[str, ...] = ()
-) -> list[list]:
+def sheet_rows(drop=(), blank=(), dup=(), anonymous: bool = False) -> list[list]:
     rows = [
         ["UBND TỈNH GIA LAI"],
-        ["BẢNG TỔNG HỢP KẾT QUẢ CHẤM ĐIỂM CHỈ SỐ CCHC NĂM 2024 — Sở Y tế tỉnh Gia Lai"],
+        [
+            "BẢNG TỔNG HỢP KẾT QUẢ CHẤM ĐIỂM CHỈ SỐ CCHC NĂM 2024"
+            + ("" if anonymous else " — Sở Y tế tỉnh Gia Lai")
+        ],
         [],
         ["STT", "Nội dung", "Điểm tối đa", "Điểm tự đánh giá", "Điểm thẩm định", None, "Ghi chú"],
         [None, None, None, None, "Lần 1", "Chính thức", None],
@@ -104,7 +105,7 @@ reason,Ghi chú
 """
 
 
-def data_dir(tmp_path, *, drop=(), blank=(), dup=(), unit: bool = True) -> Paths:
+def data_dir(tmp_path, *, drop=(), blank=(), dup=(), unit: bool = True, anonymous: bool = False) -> Paths:
     raw = tmp_path / "raw"
     for d in ("config", "framework", "scoresheet"):
         (raw / d).mkdir(parents=True)
@@ -121,7 +122,7 @@ def data_dir(tmp_path, *, drop=(), blank=(), dup=(), unit: bool = True) -> Paths
     wb = Workbook()
     ws = wb.active
     ws.title = "Biểu 01"
-    for r in sheet_rows(drop, blank, dup):
+    for r in sheet_rows(drop, blank, dup, anonymous):
         ws.append(r)
     ws.merge_cells("E4:F4")
     wb.save(raw / "scoresheet" / "bang_diem_2024.xlsx")
@@ -207,3 +208,15 @@ def test_province_total_is_checked_against_the_scoresheet(tmp_path, published, w
     text = province_sentences(res.province, res.unit, 2024)
     assert text[0] == "Năm 2024, Sở xếp thứ 2/3 sở, ban, ngành."
     assert any("khác tổng điểm tính từ bảng điểm (95,50)" in t for t in text) is warned
+
+
+def test_no_unit_anywhere_is_null_not_empty(tmp_path):
+    from parlib.report.annual import title_section
+    from parlib.report.annual_summary import summary_json
+
+    res = annual.score_year(2024, data_dir(tmp_path, unit=False, anonymous=True), write=False)
+    assert res.unit.name == "" and res.unit.subject == "Đơn vị"
+    s = summary_json(res)
+    assert s["unit_name"] is None and s["unit"] is None
+    assert "<strong>Đơn vị</strong>" in title_section(res)
+    assert {"unit_name_missing", "unit_not_declared"} <= set(res.issues["rule"])
