@@ -32,6 +32,7 @@ ANNUAL = [
         "from typing import Optional\n\n"
         "year: int = 2026  # năm đánh giá (bảng điểm data/raw/scoresheet/bang_diem_<năm>.xlsx)\n"
         "base_year: Optional[int] = None  # năm so sánh (để trống: năm trước nếu có đủ tệp; 0: không so sánh)\n"
+        'unit_name: str = ""  # tên đơn vị (để trống: theo data/raw/config/unit.csv)\n'
         'data_dir: str = ""  # thư mục dữ liệu (để trống: data/ của dự án)\n'
         'output_dir: str = ""  # nơi ghi Excel và summary.json (để trống: không ghi, chạy thử trong JupyterLab)\n'
         'report_date: str = ""  # ngày lập báo cáo, dạng 2026-12-03 (để trống: hôm nay); hạn xử lý tính từ ngày này',
@@ -42,13 +43,13 @@ ANNUAL = [
         "from parlib.pipelines import Paths, annual, quarterly, rootcause\n"
         "from parlib.report import leader, narrative\n"
         "from parlib.report.annual import (comparison_section, data_quality_section, methods_section,\n"
-        "                                  title_section, write_outputs)\n"
+        "                                  province_section, title_section, write_outputs)\n"
         "from parlib.report.display import appendix_start, bullets, figure, show, table\n"
         "from parlib.report.figures import annual as plots_annual\n"
         "from parlib.report.rootcause_text import show_root_causes\n"
         "vt = narrative.to_vietnamese_table\n"
         "paths = Paths.from_args(data_dir or None)\n"
-        "res = annual.build(year, paths, base_year=annual.resolve_base_year(paths, year, base_year))\n"
+        "res = annual.build(year, paths, base_year=annual.resolve_base_year(paths, year, base_year), unit_name=unit_name)\n"
         "rc = rootcause.build(annual=res, quarterly=quarterly.build_latest(year, paths), paths=paths,\n"
         "                     report_date=report_date or None)",
         HIDE,
@@ -83,6 +84,7 @@ ANNUAL = [
     ),
     ("code", "show(table(vt(res.offices, 'office')))", []),
     ("code", "show(table(vt(res.stages, 'stage')))", []),
+    ("code", "province_section(res)", []),
     ("code", "comparison_section(res)", []),
     (
         "md",
@@ -114,6 +116,7 @@ COMPARE = [
         "code",
         "year: int = 2026  # năm so sánh\n"
         "base_year: int = 2025  # năm gốc\n"
+        'unit_name: str = ""  # tên đơn vị (để trống: theo data/raw/config/unit.csv)\n'
         'data_dir: str = ""  # thư mục dữ liệu (để trống: data/ của dự án)\n'
         'output_dir: str = ""  # nơi ghi Excel và summary.json (để trống: không ghi)\n'
         'report_date: str = ""  # ngày lập báo cáo, dạng 2026-12-03 (để trống: hôm nay); hạn xử lý tính từ ngày này',
@@ -128,7 +131,7 @@ COMPARE = [
         "from parlib.report.display import appendix_start, show\n"
         "from parlib.report.rootcause_text import show_root_causes\n"
         "paths = Paths.from_args(data_dir or None)\n"
-        "res = annual.build(year, paths, base_year=base_year)\n"
+        "res = annual.build(year, paths, base_year=base_year, unit_name=unit_name)\n"
         "rc = rootcause.build(annual=res, quarterly=quarterly.build_latest(year, paths), paths=paths,\n"
         "                     report_date=report_date or None)",
         HIDE,
@@ -158,6 +161,7 @@ QUARTERLY = [
         "code",
         "year: int = 2026  # năm\n"
         "quarter: int = 3  # quý (1 đến 4)\n"
+        'unit_name: str = ""  # tên đơn vị (để trống: theo data/raw/config/unit.csv)\n'
         'data_dir: str = ""  # thư mục dữ liệu (để trống: data/ của dự án)\n'
         'output_dir: str = ""  # nơi ghi Excel và summary.json (để trống: không ghi)\n'
         'report_date: str = ""  # ngày lập báo cáo, dạng 2026-12-03 (để trống: hôm nay); hạn xử lý tính từ ngày này',
@@ -174,7 +178,7 @@ QUARTERLY = [
         "from parlib.report.quarterly_outputs import write_outputs\n"
         "from parlib.report.rootcause_text import show_root_causes\n"
         "paths = Paths.from_args(data_dir or None)\n"
-        "res = quarterly.build(year, quarter, paths)\n"
+        "res = quarterly.build(year, quarter, paths, unit_name=unit_name)\n"
         "rc = rootcause.build(quarterly=res, paths=paths, report_date=report_date or None)",
         HIDE,
     ),

@@ -239,6 +239,7 @@ def decompose_change(
             }
         )
     bidx = b_leaves.set_index("code")
+    to_target_field = _field_map(cw, bn, tn)
     for b in cw.loc[cw["relation"] == "dropped", "base_code"]:
         m = float(bidx.loc[b, "max_points"])
         rows.append(
@@ -247,7 +248,9 @@ def decompose_change(
                 "base_code": b,
                 "name": bidx.loc[b, "name"],
                 "owner_office": bidx.loc[b, "owner_office"],
-                "field_code": bidx.loc[b, "field_code"],
+                "field_code": to_target_field.get(
+                    bidx.loc[b, "field_code"], f"{bidx.loc[b, 'field_code']}{BASE_FIELD_MARK}"
+                ),
                 "relation": "dropped",
                 "restate_rule": "dropped",
                 "restate_rule_vi": "tiêu chí bãi bỏ, điểm năm gốc không còn",
@@ -302,8 +305,40 @@ def decompose_change(
     return table, summary
 
 
+BASE_FIELD_MARK = " (năm gốc)"  # a base-year field none of whose items maps to the later framework
+
+
+def _field_map(cw: pd.DataFrame, bn: pd.DataFrame, tn: pd.DataFrame) -> dict[str, str]:
+    """Base field -> target field, through the crosswalk (never by field number): the target field
+    that receives most of the base field's maximum points through its mapped items. A dropped item
+    is shown under the field its siblings went to."""
+    bf = dict(zip(bn["code"], bn["field_code"]))
+    bm = dict(zip(bn["code"], bn["max_points"]))
+    tf = dict(zip(tn["code"], tn["field_code"]))
+    weight: dict[tuple[str, str], float] = {}
+    for base_codes, target in zip(cw["base_code"].astype(str), cw["target_code"].astype(str)):
+        if not target or target not in tf:
+            continue
+        for b in (x for x in base_codes.split(";") if x in bf):
+            key = (bf[b], tf[target])
+            weight[key] = weight.get(key, 0.0) + float(bm.get(b) or 0.0)
+    best: dict[str, tuple[float, str]] = {}
+    for (b_field, t_field), w in weight.items():
+        if b_field not in best or w > best[b_field][0]:
+            best[b_field] = (w, t_field)
+    return {b: t for b, (_, t) in best.items()}
+
+
+def _field_sort_key(code: str) -> tuple:
+    parts = code.split(".")
+    return (0, [int(x) for x in parts]) if all(x.isdigit() for x in parts) else (1, [code])
+
+
 def _by_field(table: pd.DataFrame, tn: pd.DataFrame, bn: pd.DataFrame) -> list[dict]:
-    names = dict(zip(bn.loc[bn["level"] == "field", "code"], bn.loc[bn["level"] == "field", "name"]))
+    names = {
+        f"{c}{BASE_FIELD_MARK}": n
+        for c, n in zip(bn.loc[bn["level"] == "field", "code"], bn.loc[bn["level"] == "field", "name"])
+    }
     names.update(zip(tn.loc[tn["level"] == "field", "code"], tn.loc[tn["level"] == "field", "name"]))
     out = []
     for f, g in table.groupby("field_code", sort=False):
@@ -318,7 +353,7 @@ def _by_field(table: pd.DataFrame, tn: pd.DataFrame, bn: pd.DataFrame) -> list[d
                 "framework_points": math.fsum(g["framework_points"]),
             }
         )
-    return sorted(out, key=lambda d: [int(x) if x.isdigit() else x for x in d["field_code"].split(".")])
+    return sorted(out, key=lambda d: _field_sort_key(str(d["field_code"])))
 
 
 # ---------------------------------------------------------------- sentences

@@ -32,13 +32,18 @@ def _latest_year_with(dir_: Path, pattern: str) -> int | None:
     return max(years) if years else None
 
 
-def annual_spec(year: int, base: int | None) -> ReportSpec:
+def _unit(args) -> str:
+    """The ``--unit`` option ("" when not given: the unit of raw/config/unit.csv)."""
+    return (getattr(args, "unit", None) or "").strip()
+
+
+def annual_spec(year: int, base: int | None, unit_name: str = "") -> ReportSpec:
     return ReportSpec(
         notebook="annual.ipynb",
         period=str(year),
         stem=f"annual_{year}",
         title=f"Phân tích Chỉ số CCHC (PAR INDEX) năm {year}",
-        params={"year": year, "base_year": base or 0},
+        params={"year": year, "base_year": base or 0, "unit_name": unit_name},
     )
 
 
@@ -46,9 +51,9 @@ def cmd_annual(args, paths: Paths) -> int:
 
     base = args.base if args.base else annual.default_base_year(paths, args.year)
     log(f"[1/2] Kiểm tra dữ liệu năm {args.year} …")
-    annual.preflight(args.year, paths, base_year=base)
+    annual.preflight(args.year, paths, base_year=base, unit_name=_unit(args) or None)
     log("[2/2] Lập báo cáo năm …")
-    res = render(annual_spec(args.year, base), paths, force=args.force)
+    res = render(annual_spec(args.year, base, _unit(args)), paths, force=args.force)
     _done(res)
     return 0
 
@@ -56,39 +61,39 @@ def cmd_annual(args, paths: Paths) -> int:
 def cmd_compare(args, paths: Paths) -> int:
 
     log(f"[1/2] Kiểm tra dữ liệu năm {args.base} và {args.year} …")
-    annual.preflight(args.year, paths, base_year=args.base)
-    annual.preflight(args.base, paths)
+    annual.preflight(args.year, paths, base_year=args.base, unit_name=_unit(args) or None)
+    annual.preflight(args.base, paths, unit_name=_unit(args) or None)
     log("[2/2] Lập báo cáo so sánh …")
     spec = ReportSpec(
         notebook="compare.ipynb",
         period=f"{args.year}-vs-{args.base}",
         stem=f"compare_{args.base}_{args.year}",
         title=f"So sánh Chỉ số CCHC năm {args.year} với năm {args.base}",
-        params={"year": args.year, "base_year": args.base},
+        params={"year": args.year, "base_year": args.base, "unit_name": _unit(args)},
     )
     _done(render(spec, paths, force=args.force))
     return 0
 
 
-def quarterly_spec(year: int, quarter: int) -> ReportSpec:
+def quarterly_spec(year: int, quarter: int, unit_name: str = "") -> ReportSpec:
 
     return ReportSpec(
         notebook="quarterly.ipynb",
         period=f"{year}-Q{quarter}",
         stem=f"quarterly_{year}_Q{quarter}",
         title=f"Theo dõi CCHC và SIPAS {quarter_label(year, quarter)}",
-        params={"year": year, "quarter": quarter},
+        params={"year": year, "quarter": quarter, "unit_name": unit_name},
     )
 
 
 def cmd_quarterly(args, paths: Paths) -> int:
 
     log(f"[1/2] Kiểm tra dữ liệu quý {args.quarter}/{args.year} …")
-    quarterly.preflight(args.year, args.quarter, paths)
+    quarterly.preflight(args.year, args.quarter, paths, unit_name=_unit(args) or None)
     log("[2/2] Lập báo cáo quý …")
     _done(
         render(
-            quarterly_spec(args.year, args.quarter),
+            quarterly_spec(args.year, args.quarter, _unit(args)),
             paths,
             force=args.force,
             warm=_warm(args.year, args.quarter, paths),

@@ -45,6 +45,14 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="DIR", help="thư mục báo cáo (mặc định: reports/)")
 
 
+def _unit(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--unit",
+        metavar="TÊN_ĐƠN_VỊ",
+        help="tên đơn vị được chấm điểm (mặc định: khai báo trong data/raw/config/unit.csv)",
+    )
+
+
 def _force(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--force",
@@ -68,18 +76,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--base", type=_integer, metavar="NĂM_GỐC", help="năm so sánh (mặc định: năm trước nếu có dữ liệu)"
     )
+    _unit(p)
     _force(p)
     _common(p)
 
     p = sub.add_parser("quarterly", help="báo cáo theo dõi hằng quý")
     p.add_argument("--year", type=_integer, required=True, metavar="NĂM")
     p.add_argument("--quarter", type=_integer, choices=[1, 2, 3, 4], required=True, metavar="QUÝ")
+    _unit(p)
     _force(p)
     _common(p)
 
     p = sub.add_parser("compare", help="so sánh hai năm qua thay đổi bộ tiêu chí")
     p.add_argument("--base", type=_integer, required=True, metavar="NĂM_GỐC")
     p.add_argument("--year", type=_integer, required=True, metavar="NĂM")
+    _unit(p)
     _force(p)
     _common(p)
 

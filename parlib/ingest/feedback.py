@@ -35,7 +35,7 @@ from parlib.core.cells import parse_datetimes, parse_numbers
 from parlib.core.errors import Problem, StructuralError
 from parlib.core.issues import IssueLog, Ledger, excel_cell
 from parlib.core.text import fold, normalise_text, pii_columns, scrub_text
-from parlib.ingest.readers import find_header_row, map_columns, read_cells
+from parlib.ingest.readers import extend_spec, find_header_row, map_columns, read_cells, spellings_key
 
 SHEET = "PAKN"
 CATEGORIES = ["Quy định hành chính", "Hành vi hành chính", "Thủ tục hành chính"]
@@ -76,7 +76,9 @@ _DATE_COLS = ["received_at", "transferred_at", "answered_at", "published_at"]
 _YES, _NO = {"co", "x", "1", "yes", "true"}, {"khong", "0", "no", "false", ""}
 
 
-def read_feedback(files, calendar, *, cache_dir=None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def read_feedback(
+    files, calendar, *, cache_dir=None, spellings: dict | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Read feedback logs; returns (feedback, issues, ledger).
 
     ``feedback`` columns: FEEDBACK_COLUMNS — ``feedback_id``, ``office_name``, ``category``
@@ -90,17 +92,25 @@ def read_feedback(files, calendar, *, cache_dir=None) -> tuple[pd.DataFrame, pd.
     ``Phản ánh lại`` value (``Không``), a receipt year the ``calendar`` does not cover.
     Raises StructuralError listing every missing sheet/column of every file.
     ``cache_dir``: each file's parsed copy is kept there (``parlib.cache``) and reused while
-    the file and the code are unchanged.
+    the file and the code are unchanged. ``spellings``: the analyst's extra header spellings
+    (``{column: (text, …)}``, ``raw/config/header_spellings.csv``).
     """
+    spec = extend_spec(SPEC, spellings)
     issues, ledger = IssueLog(), Ledger()
     problems: list[Problem] = []
     parts = []
     for path in map(Path, files):
         try:
             one = (
-                _parse_file(path)
+                _parse_file(path, spec)
                 if cache_dir is None
-                else cached("feedback", path, _parse_file, cache_dir=cache_dir, extra=path.name)
+                else cached(
+                    "feedback",
+                    path,
+                    lambda p: _parse_file(p, spec),
+                    cache_dir=cache_dir,
+                    extra=path.name + spellings_key(spellings),
+                )
             )
         except StructuralError as err:
             problems.extend(err.problems)
@@ -152,17 +162,17 @@ def _empty() -> pd.DataFrame:
     )
 
 
-def _parse_file(path: Path) -> dict[str, pd.DataFrame]:
+def _parse_file(path: Path, spec: dict = SPEC) -> dict[str, pd.DataFrame]:
     """One log read on its own (what the parse cache stores): ``rows``, ``issues``, ``ledger``."""
     issues, ledger = IssueLog(), Ledger()
-    rows = _read_one(path, issues, ledger)
+    rows = _read_one(path, issues, ledger, spec)
     return {"rows": rows, "issues": issues.to_frame(), "ledger": ledger.to_frame()}
 
 
-def _read_one(path: Path, issues: IssueLog, ledger: Ledger) -> pd.DataFrame:
+def _read_one(path: Path, issues: IssueLog, ledger: Ledger, spec: dict = SPEC) -> pd.DataFrame:
     cells, sheet = read_cells(path, SHEET)
     src = path.name
-    hdr = find_header_row(cells, SPEC["feedback_id"])
+    hdr = find_header_row(cells, spec["feedback_id"])
     if hdr is None:
         raise StructuralError(
             "", [Problem("không tìm thấy dòng tiêu đề (cột «Mã PAKN»)", file=src, sheet=sheet)]
@@ -171,7 +181,7 @@ def _read_one(path: Path, issues: IssueLog, ledger: Ledger) -> pd.DataFrame:
     pii = set(pii_columns(headers))
     # PII columns are blanked from the header list so that they can never be mapped or read
     safe_headers = ["" if j in pii else h for j, h in enumerate(headers)]
-    mp, _ = map_columns(safe_headers, SPEC, required=REQUIRED, file=src, sheet=sheet, header_row=hdr)
+    mp, _ = map_columns(safe_headers, spec, required=REQUIRED, file=src, sheet=sheet, header_row=hdr)
     ledger.add(src, "skipped", hdr + 1, "dòng tiêu đề", sheet)
     body = cells.iloc[hdr + 1 :].drop(columns=list(pii))
     n = len(body)

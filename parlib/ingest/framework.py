@@ -17,15 +17,18 @@ from parlib.core.paths import Paths
 from parlib.core.text import fold, normalise_text
 from parlib.ingest.readers import read_csv_table
 from parlib.model.framework import (
-    _LEVEL_ALIASES,
     _METHOD_ALIASES,
     _TRUE,
     COLUMNS,
+    LEVEL_VI,
     LEVELS,
     REQUIRED_COLUMNS,
     Framework,
     _normalise_choice,
     _parse_number,
+    canonical_level,
+    level_depths,
+    parse_levels,
     validate_framework,
 )
 
@@ -150,20 +153,25 @@ def load_framework(path: str | Path, offices: list[str] | None = None) -> Framew
         )
     elif m and meta.get("year") and int(m.group(1)) != year:
         extra.append(Problem(f"năm trong tệp ({year}) khác năm trong tên tệp ({m.group(1)})", file=name))
+    levels = parse_levels(meta.get("levels"))
     probs = extra + validate_framework(
-        nodes, float("nan") if total is None else total, file=name, offices=offices
+        nodes, float("nan") if total is None else total, file=name, offices=offices, levels=levels
     )
     if probs:
         raise StructuralError("Bộ tiêu chí không hợp lệ.", probs)
     out = nodes.copy()
     out["max_points"] = out["max_points"].map(_parse_number).astype(float)
-    out["level"] = out["level"].map(lambda v: v if v in LEVELS else _normalise_choice(v, _LEVEL_ALIASES))
+    depth_of = level_depths(levels)
+    n_levels = len(levels) if levels else len(LEVELS)
+    names = list(levels) if levels else [LEVEL_VI[x] for x in LEVELS]
+    out["level_name"] = out["level"].map(lambda v: names[depth_of[fold(v)] - 1])
+    out["level"] = out["level"].map(lambda v: canonical_level(depth_of[fold(v)], n_levels))
     out["method"] = out["method"].map(lambda v: _normalise_choice(v, _METHOD_ALIASES) or "")
     parents = set(out["parent_code"])
     out["is_leaf"] = ~out["code"].isin(parents)
     out["depth"] = out["code"].str.count(r"\.").astype(int) + 1
     out["field_code"] = out["code"].str.split(".").str[0]
-    out = out[COLUMNS + ["is_leaf", "depth", "field_code", "row"]].reset_index(drop=True)
+    out = out[COLUMNS + ["is_leaf", "depth", "field_code", "level_name", "row"]].reset_index(drop=True)
     illustrative = fold(meta.get("illustrative", "")) in _TRUE
     return Framework(
         nodes=out, meta=meta, year=year, total_points=float(total), is_illustrative=illustrative, source=path

@@ -31,7 +31,7 @@ from parlib.core.cells import parse_numbers
 from parlib.core.errors import Problem, StructuralError
 from parlib.core.issues import IssueLog, Ledger, excel_cell
 from parlib.core.text import fold, normalise_text
-from parlib.ingest.readers import find_header_row, map_columns, read_cells
+from parlib.ingest.readers import extend_spec, find_header_row, map_columns, read_cells
 from parlib.model.index766 import GROUPS, SCORE_COLUMNS
 
 SHEET = "Chi so 766"
@@ -75,7 +75,9 @@ def _code(v) -> str | None:
     return s
 
 
-def read_766(files, groups: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def read_766(
+    files, groups: pd.DataFrame | None = None, *, spellings: dict | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Read and validate 766 score files.
 
     ``files``: paths of ``chi_so_766_<year>.xlsx``; ``groups``: reference table
@@ -91,7 +93,9 @@ def read_766(files, groups: pd.DataFrame | None = None) -> tuple[pd.DataFrame, p
     from the reference, period year differing from the file name's year; a month without all
     groups. Blank rows and the header row are ledger ``skipped``.
     Raises StructuralError (every file at once) for a missing sheet or required column.
+    ``spellings``: the analyst's extra header spellings (``raw/config/header_spellings.csv``).
     """
+    spec = extend_spec(COLUMNS, spellings)
     ref = (GROUPS if groups is None else groups).copy()
     ref["group_code"] = ref["group_code"].map(_code)
     ref_max = dict(zip(ref["group_code"], ref["max_points"].astype(float)))
@@ -101,7 +105,7 @@ def read_766(files, groups: pd.DataFrame | None = None) -> tuple[pd.DataFrame, p
     parts: list[pd.DataFrame] = []
     for path in map(Path, files):
         try:
-            part = _read_one(path, ref_max, ref_name, issues, ledger)
+            part = _read_one(path, ref_max, ref_name, issues, ledger, spec)
         except StructuralError as err:
             problems.extend(err.problems)
             continue
@@ -130,16 +134,18 @@ def read_766(files, groups: pd.DataFrame | None = None) -> tuple[pd.DataFrame, p
     return scores[SCORE_COLUMNS], issues.to_frame(), ledger.to_frame()
 
 
-def _read_one(path: Path, ref_max, ref_name, issues: IssueLog, ledger: Ledger) -> pd.DataFrame:
+def _read_one(
+    path: Path, ref_max, ref_name, issues: IssueLog, ledger: Ledger, spec: dict = COLUMNS
+) -> pd.DataFrame:
     cells, sheet = read_cells(path, SHEET)
     src = path.name
-    hdr = find_header_row(cells, COLUMNS["group_code"] + COLUMNS["period"])
+    hdr = find_header_row(cells, spec["group_code"] + spec["period"])
     if hdr is None:
         raise StructuralError(
             "", [Problem("không tìm thấy dòng tiêu đề (cột «Mã nhóm»)", file=src, sheet=sheet)]
         )
     headers = [normalise_text(v) or "" for v in cells.iloc[hdr].tolist()]
-    mapping, _extra = map_columns(headers, COLUMNS, required=REQUIRED, file=src, sheet=sheet, header_row=hdr)
+    mapping, _extra = map_columns(headers, spec, required=REQUIRED, file=src, sheet=sheet, header_row=hdr)
     ledger.add(src, "skipped", hdr + 1, "dòng tiêu đề", sheet)
     m = re.search(r"(\d{4})", path.stem)
     file_year = int(m.group(1)) if m else None

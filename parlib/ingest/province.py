@@ -26,30 +26,28 @@ from parlib.core.errors import Problem, StructuralError
 from parlib.core.issues import IssueLog, Ledger, excel_cell
 from parlib.core.numbers import is_blank
 from parlib.core.text import fold, normalise_text
+from parlib.ingest.province_layout import DEFAULT_SHEET, DEFAULT_SPEC, ProvinceLayout
 from parlib.ingest.readers import find_header_row, flatten_header, map_columns, read_cells
 
-SHEET = "Ket qua"
-SPEC = {
-    "unit_name": ["Đơn vị", "Tên đơn vị", "Cơ quan, đơn vị", "Sở, ban, ngành"],
-    "total_points": ["Tổng điểm", "Tổng", "Tổng số điểm"],
-    "index_pct": ["Chỉ số (%)", "Chỉ số", "Chỉ số CCHC (%)", "Chỉ số (%) đạt được"],
-    "rank": ["Xếp hạng", "Thứ hạng"],
-    "band": ["Xếp loại", "Nhóm", "Phân loại"],
-}
-_FIELD_RE = re.compile(r"^linh vuc\s*(\d+)\b")
+SHEET = DEFAULT_SHEET
+SPEC = {k: list(v) for k, v in DEFAULT_SPEC.items()}
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
 _SUMMARY_KEYS = ("tong", "tong cong", "trung binh", "binh quan", "trung vi", "cao nhat", "thap nhat")
+# a row whose unit cell starts so is a note or a signature line under the table, not a unit
+_NOTE_RE = re.compile(
+    r"^(ghi chu|luu y|chu thich|nguon|\(\*+\)|\*|nguoi lap|nguoi ky|ky ten|giam doc|chu tich|"
+    r"tm\.?\s|kt\.?\s|noi nhan|danh sach (nay )?gom|co \d+ (don vi|co quan))"
+)
 TOL = 0.011
 MAX_RANK = 10_000  # a rank beyond any plausible number of units is a typo, not a rank
 
 
-def _field_no(header: str) -> int | None:
-    h = fold(header)
-    m = _FIELD_RE.match(h)
-    if m:
-        return int(m.group(1))
-    m = re.match(r"^linh vuc\s+([ivx]+)\b", h)
-    return _ROMAN.get(m.group(1)) if m else None
+def _field_no(header: str, field_re: re.Pattern | None = None) -> int | None:
+    m = (field_re or ProvinceLayout().field_re).match(fold(header))
+    if not m:
+        return None
+    tok = m.group(1)
+    return int(tok) if tok.isdigit() else _ROMAN.get(tok)
 
 
 def read_province(
@@ -58,34 +56,54 @@ def read_province(
     *,
     unit_aliases: dict[str, str] | None = None,
     display_name: str | None = None,
+    layout: ProvinceLayout | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Read one year's province-wide results.
 
     Returns (table, issues, ledger). ``table`` columns: year, unit_name,
     unit_name_original, field_<k>_points for every «Lĩnh vực k» column, total_points,
     index_pct, rank (Int64, <NA> when blank), band, source, sheet, row (1-based Excel row).
+    ``layout`` (``parlib.ingest.province_layout``) gives the sheet, the header rows and the
+    header spellings of the year (default: sheet «Ket qua», one header row, built-in spellings).
+    A row whose unit cell is a note or a signature line, or that has no number in the total and
+    field columns, is skipped as a note and listed in an info issue: it is never a unit.
     Raises InputFormatError / StructuralError (missing sheet, no «Đơn vị» header in the
     first 30 rows, missing «Tổng điểm» column).
     """
+    layout = layout or ProvinceLayout(year=year)
     path = Path(path)
     name = display_name or path.name
     if year is None:
         m = re.search(r"(\d{4})", path.stem)
         year = int(m.group(1)) if m else None
-    cells, sheet = read_cells(path, SHEET, display_name=name)
-    h = find_header_row(cells, SPEC["unit_name"])
+    cells, sheet = read_cells(path, layout.sheet, display_name=name)
+    spec = {k: list(v) for k, v in layout.spec.items()}
+    h = find_header_row(cells, spec["unit_name"])
     if h is None:
         raise StructuralError(
             "Không tìm thấy dòng tiêu đề của bảng kết quả toàn tỉnh.",
-            [Problem("không có ô «Đơn vị» trong 30 dòng đầu", file=name, sheet=sheet)],
+            [
+                Problem(
+                    f"không có ô «{' | '.join(spec['unit_name'][:3])}…» trong 30 dòng đầu (thêm cách viết "
+                    "tiêu đề vào raw/config/province_layouts.csv, mục unit_name)",
+                    file=name,
+                    sheet=sheet,
+                )
+            ],
         )
-    headers = flatten_header(cells, h, 1)
+    n_head = min(layout.header_rows, len(cells) - h)
+    headers = flatten_header(cells, h, n_head)
+    if n_head == 2:  # a 2-row header: a column is found by its upper or its lower text as well
+        single = [[normalise_text(v) or "" for v in cells.iloc[r].tolist()] for r in (h, h + 1)]
+        known = lambda c: _matches_any(c, spec) or layout.field_re.match(fold(c)) is not None  # noqa: E731
+        headers = [next((c for c in (x, lo, up) if known(c)), x) for x, up, lo in zip(headers, *single)]
     mapping, extras = map_columns(
-        headers, SPEC, required=["unit_name", "total_points"], file=name, sheet=sheet, header_row=h
+        headers, spec, required=["unit_name", "total_points"], file=name, sheet=sheet, header_row=h
     )
-    fields = {j: _field_no(x) for j, x in enumerate(headers) if _field_no(x) is not None}
+    fre = layout.field_re
+    fields = {j: _field_no(x, fre) for j, x in enumerate(headers) if _field_no(x, fre) is not None}
     issues, ledger = IssueLog(), Ledger()
-    ledger.add(name, "skipped", h + 1, "dòng tiêu đề", sheet=sheet)
+    ledger.add(name, "skipped", h + n_head, "dòng tiêu đề", sheet=sheet)
     if not fields:
         issues.add(
             "province_no_fields",
@@ -95,9 +113,10 @@ def read_province(
             row=h + 1,
         )
     aliases = {fold(k): normalise_text(v) for k, v in (unit_aliases or {}).items()}
-    body = cells.iloc[h + 1 :]
+    body = cells.iloc[h + n_head :]
     recs, seen = [], {}
-    counts = {"blank": 0, "note": 0, "summary": 0}
+    counts = {"blank": 0, "note": 0, "summary": 0, "note_text": 0}
+    score_cols = [mapping["total_points"], *fields]
     for i, row in body.iterrows():
         xrow = int(i) + 1
         vals = row.tolist()
@@ -110,6 +129,18 @@ def read_province(
             continue
         if fold(unit) in _SUMMARY_KEYS or fold(unit).startswith(("tong cong", "trung binh")):
             counts["summary"] += 1
+            continue
+        if _NOTE_RE.match(fold(unit)) or all(is_blank(vals[j]) for j in score_cols):
+            counts["note_text"] += 1
+            issues.add(
+                "province_note_row",
+                f"Dòng «{unit[:80]}» không có điểm (dòng ghi chú hoặc chữ ký); không tính là một đơn vị.",
+                severity="info",
+                source=name,
+                sheet=sheet,
+                cell=excel_cell(xrow, mapping["unit_name"] + 1),
+                row=xrow,
+            )
             continue
         current = aliases.get(fold(unit), unit)
         if fold(current) in seen:
@@ -134,6 +165,7 @@ def read_province(
     ledger.add(name, "skipped", counts["blank"], "dòng trống", sheet=sheet)
     ledger.add(name, "skipped", counts["note"], "dòng ghi chú (không có tên đơn vị)", sheet=sheet)
     ledger.add(name, "skipped", counts["summary"], "dòng tổng hợp", sheet=sheet)
+    ledger.add(name, "skipped", counts["note_text"], "dòng ghi chú, chữ ký (không có điểm)", sheet=sheet)
     ledger.add(name, "used", len(recs), sheet=sheet)
 
     numeric = {f"field_{k}_points": j for j, k in sorted(fields.items(), key=lambda kv: kv[1])}
@@ -208,6 +240,11 @@ def read_province(
         "row",
     ]
     return out[cols], issues.to_frame(), ledger.to_frame()
+
+
+def _matches_any(header: str, spec: dict[str, list[str]]) -> bool:
+    f = fold(header)
+    return bool(f) and any(f == fold(s) for v in spec.values() for s in v)
 
 
 def _parse_rank(v, r, j, headers, issues: IssueLog, name: str, sheet: str):

@@ -314,3 +314,16 @@ def map_columns(
     used = set(mapping.values())
     extras = [h for j, h in enumerate(headers) if j not in used and h]
     return mapping, extras
+
+
+def extend_spec(spec: dict, extra: dict | None) -> dict[str, list[str]]:
+    """``spec`` (logical column -> header spellings) with the analyst's spellings
+    (``raw/config/header_spellings.csv``, ``parlib.ingest.spellings``) added after the built-in ones."""
+    if not extra:
+        return spec
+    return {c: list(dict.fromkeys([*spec[c], *extra.get(c, ())])) for c in spec}
+
+
+def spellings_key(extra: dict | None) -> str:
+    """A stable text of extra spellings, for parse-cache keys (a new spelling re-parses the file)."""
+    return "" if not extra else repr(sorted((c, tuple(v)) for c, v in extra.items()))

@@ -12,7 +12,7 @@ import pandas as pd
 from parlib.core.cells import parse_numbers
 from parlib.core.errors import ConfigError, Problem, StructuralError
 from parlib.core.paths import Paths
-from parlib.core.text import normalise_text
+from parlib.core.text import fold, normalise_text
 from parlib.ingest.readers import read_cells, read_csv_table
 from parlib.model.action_rules import REQUIRED as ACTION_REQUIRED
 from parlib.model.action_rules import action_rule_table
@@ -41,7 +41,61 @@ def load_action_rules(path: str | Path) -> pd.DataFrame:
     return action_rule_table(df, file=name)
 
 
-def load_bands(paths: Paths) -> pd.DataFrame:
+def load_bands(paths: Paths, year: int | None = None, province: str | None = None) -> pd.DataFrame:
+    """``raw/config/bands.csv``: ``band_name, min_pct`` and, optionally, ``province`` and ``year``.
+
+    Rows with a blank province or year apply to every province or year. For a given year and
+    province the most specific set of rows is used: province and year, else the year, else the
+    province, else the rows with neither (the global scale). Raises ConfigError (missing file)
+    or StructuralError (missing column, a threshold that is not a number, a year that is not
+    one, or no row at all for the year and province).
+    """
+    bands = _read_bands(paths)
+    if year is None and province is None:
+        return bands
+    return _bands_for(bands, year, province, paths.rel(paths.config / "bands.csv"))
+
+
+def _bands_for(bands: pd.DataFrame, year: int | None, province: str | None, name: str) -> pd.DataFrame:
+    yr = bands["year"].str.strip() if "year" in bands.columns else pd.Series("", index=bands.index)
+    pv = (
+        bands["province"].map(lambda v: fold(v or ""))
+        if "province" in bands.columns
+        else pd.Series("", index=bands.index)
+    )
+    bad = [i for i, v in yr.items() if v and not v.isdigit()]
+    if bad:
+        raise StructuralError(
+            "Tệp xếp loại không hợp lệ.",
+            [
+                Problem(f"năm «{yr[i]}» không phải là năm", file=name, row=int(i) + 2, column="year")
+                for i in bad
+            ],
+        )
+    y_ok = yr.eq("") | (yr == str(year)) if year is not None else yr.eq("")
+    p_ok = pv.eq("") | (pv == fold(province)) if province else pv.eq("")
+    cand = bands.loc[y_ok & p_ok]
+    for mask in (
+        (yr.ne("") & pv.ne("")),
+        (yr.ne("") & pv.eq("")),
+        (yr.eq("") & pv.ne("")),
+        (yr.eq("") & pv.eq("")),
+    ):
+        chosen = cand.loc[mask.reindex(cand.index)]
+        if len(chosen):
+            return chosen.reset_index(drop=True)
+    raise StructuralError(
+        "Tệp xếp loại không có ngưỡng cho năm và tỉnh này.",
+        [
+            Problem(
+                f"không có dòng nào cho năm {year}, tỉnh «{province or ''}» (và không có dòng chung)",
+                file=name,
+            )
+        ],
+    )
+
+
+def _read_bands(paths: Paths) -> pd.DataFrame:
     p = paths.config / "bands.csv"
     if not p.exists():
         raise ConfigError(f"Thiếu tệp xếp loại {p} (cột band_name, min_pct).")

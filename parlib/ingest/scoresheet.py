@@ -19,7 +19,7 @@ Content rules (issue ``rule`` ids): ``score_above_max``, ``negative_score``,
 ``code_not_in_framework``, ``code_missing_from_sheet``, ``max_mismatch``,
 ``self_below_final`` (info), ``duplicate_code``, ``code_unrecognised``,
 ``code_stored_as_number``, ``uncoded_row_with_score``, ``extra_column`` (info),
-``year_mismatch``, ``unit_name_missing``.
+``year_mismatch``, ``unit_name_missing``, ``unit_name_mismatch``.
 
 Free text (``explanation``, ``reason``) is scrubbed of phone numbers, e-mail addresses and ID
 numbers (``parlib.readers.scrub_text``) on the way in.
@@ -177,6 +177,20 @@ def read_scoresheet(
             )
     title, found_unit, illustrative, title_year = _title_info(cells, h)
     unit = unit_name or found_unit or ""
+    if (
+        unit_name
+        and found_unit
+        and fold(found_unit) not in fold(unit_name)
+        and fold(unit_name) not in fold(found_unit)
+    ):
+        log.add(
+            "unit_name_mismatch",
+            f"Tiêu đề bảng điểm ghi đơn vị «{found_unit}», khác đơn vị đã khai báo «{unit_name}» "
+            "(raw/config/unit.csv hoặc tham số --unit); hãy kiểm tra đúng tệp của đơn vị.",
+            source=name,
+            sheet=sheet,
+            value=found_unit,
+        )
     if not unit:
         log.add(
             "unit_name_missing",
@@ -230,7 +244,8 @@ def _classify_rows(cells: pd.DataFrame, h: int, n_header: int, ctx: _Context) ->
     for c in NUMERIC_COLUMNS:
         s = raw[c].map(lambda v: None if isinstance(v, str) and v.strip() in NOT_APPLICABLE else v)
         nums[c], bad[c] = parse_numbers(s)
-    recs, seen_code, after_total, current_field = [], False, False, None
+    recs, seen_code, after_total, current_field, mode = [], False, False, None, None
+    resolved: dict[str, list[tuple[int, str]]] = {}
     for i, values in zip(data.index, data.itertuples(index=False)):
         r = int(i) + 1
         values = list(values)
@@ -267,7 +282,15 @@ def _classify_rows(cells: pd.DataFrame, h: int, n_header: int, ctx: _Context) ->
         if code is not None:
             seen_code = True
             if kind == "field":
-                current_field = code
+                current_field, mode = code, None
+            elif current_field is not None:
+                # the first code under a field row says how the field numbers its items: "2.1"
+                # (full codes) or "1" / "1.1" (numbered within the field: prefix the field's code)
+                if mode is None:
+                    mode = "full" if code.startswith(current_field + ".") else "within"
+                if mode == "within":
+                    resolved.setdefault(current_field, []).append((r, code))
+                    code = f"{current_field}.{code}"
             recs.append(_record(r, "coded", code, i, raw, nums, bad))
             rows.append([r, "coded", "used", "dòng điểm", code])
             continue
@@ -287,6 +310,18 @@ def _classify_rows(cells: pd.DataFrame, h: int, n_header: int, ctx: _Context) ->
                 value=raw["final_points"][i],
             )
         rows.append([r, k, "skipped", reason, fcode if k == "subtotal" else ""])
+    for fcode, items in resolved.items():
+        (r0, c0), (r1, c1) = items[0], items[-1]
+        ctx.add(
+            "code_numbered_within_field",
+            f"Lĩnh vực {fcode} đánh số các tiêu chí từ 1 trong lĩnh vực ({len(items)} dòng, từ dòng {r0} "
+            f"đến dòng {r1}); mã đầy đủ được ghép theo thứ tự trong bảng: «{c0}» → «{fcode}.{c0}» … "
+            f"«{c1}» → «{fcode}.{c1}».",
+            row=r0,
+            col="code",
+            code=fcode,
+            severity="info",
+        )
     cols = (
         ["row", "kind", "code", "name", "explanation", "reason"]
         + NUMERIC_COLUMNS
@@ -311,6 +346,53 @@ def _record(r: int, kind: str, code: str, i, raw: dict, nums: dict, bad: dict) -
         rec[f"{c}_bad"] = bool(bad[c][i])
         rec[f"{c}_raw"] = raw[c][i]
     return rec
+
+
+# ---------------------------------------------------------------- structural completeness
+
+_MATCH_RULES = ("code_missing_from_sheet", "duplicate_code", "code_not_in_framework", "code_unrecognised")
+
+
+def require_complete(res: ScoresheetResult, framework: Framework) -> None:
+    """Raise StructuralError when the total cannot be computed: a framework leaf matched by no row
+    or by two rows, or a leaf without a final score (blank or not a number). No report is then
+    published. The message names every leaf missing, every repeated row, every row whose code was
+    not understood (the likely cause) and every leaf row without a final score."""
+    iss = res.issues
+    leaves = set(framework.nodes.loc[framework.nodes["is_leaf"], "code"])
+    has_rule = not iss.empty
+    missing = (
+        iss.loc[(iss["rule"] == "code_missing_from_sheet") & iss["code"].isin(leaves)] if has_rule else iss
+    )
+    dupes = iss.loc[iss["rule"] == "duplicate_code"] if has_rule else iss
+    sc = res.scores
+    blank = sc.loc[sc["is_leaf"].astype(bool) & sc["final_points"].isna()]
+    if missing.empty and dupes.empty and blank.empty:
+        return
+    problems = []
+    if has_rule:
+        for rec in iss.loc[iss["rule"].isin(_MATCH_RULES)].itertuples(index=False):
+            if rec.rule == "code_missing_from_sheet" and rec.code not in leaves:
+                continue
+            row = None if pd.isna(rec.row) else int(rec.row)
+            problems.append(
+                Problem(rec.message, file=rec.source, sheet=rec.sheet, cell=rec.cell or "", row=row)
+            )
+    for rec in blank.itertuples(index=False):
+        problems.append(
+            Problem(
+                f"mã «{rec.code}»: chưa có {COLUMN_VI['final_points']} (ô trống hoặc không phải số)",
+                file=rec.source,
+                sheet=rec.sheet,
+                row=None if pd.isna(rec.row) else int(rec.row),
+            )
+        )
+    raise StructuralError(
+        f"Bảng điểm chưa đủ để tính tổng điểm: {len(missing)} tiêu chí không có dòng điểm, {len(dupes)} dòng "
+        f"trùng mã, {len(blank)} tiêu chí chưa có {COLUMN_VI['final_points']}; không lập báo cáo. Hãy sửa các "
+        "dòng sau (hoặc khai báo cách đánh số mã trong bảng điểm):",
+        problems,
+    )
 
 
 # ---------------------------------------------------------------- entry point for `parlib validate`

@@ -47,8 +47,13 @@ _GRAND_RE = re.compile(r"^(tong cong|tong diem|tong so diem)\b|^tong\s*(:.*)?$")
 _SUBTOTAL_RE = re.compile(r"^cong(\s+(linh vuc|lv)\b.*|\s+[ivx]+\b.*|\s+\d+\b.*|\s*[:(].*|\s*)$")
 _NOTE_RE = re.compile(r"^(ghi chu|luu y|chu thich|nguon|\(\*\)|\*)")
 _OPTION_RE = re.compile(r"^([-+•–—*]|[a-zđ]\s*[).]|[a-zđ]$)")
-_COLNUM_RE = re.compile(r"^\(?\d+\)?$")
-_UNIT_RE = re.compile(r"(?:—|–|-|:)\s*((?:Sở|Ban|Văn phòng|Thanh tra)\s.+?)(?:\s+tỉnh\s+.+)?$")
+_COLNUM_RE = re.compile(r"^\(?(\d+|[A-Z])\)?$")
+# "Tổng điểm lĩnh vực I", "Tổng lĩnh vực II", "Tổng cộng lĩnh vực 3": a field's subtotal, not the grand total
+_FIELD_TOTAL_RE = re.compile(r"^(tong diem|tong cong|tong so diem|tong|diem)\s+(cua\s+)?(linh vuc|lv)\b")
+_UNIT_RE = re.compile(
+    r"(?:—|–|-|:)\s*((?:Sở|Ban|Văn phòng|Thanh tra|UBND|Ủy ban nhân dân|Uỷ ban nhân dân|Huyện|Thị xã|Thành phố|"
+    r"Xã|Phường|Đặc khu)\s.+?)(?:,?\s+tỉnh\s+.+)?$"
+)
 
 
 # ---------------------------------------------------------------- layouts
@@ -162,11 +167,27 @@ def _row_text(values: list, pos: dict[str, int]) -> str:
 
 
 def _is_column_numbering(values: list) -> bool:
-    vals = [normalise_text(v) for v in values if v is not None and normalise_text(v)]
+    """A row numbering the columns: ``(1) (2) (3)…``, ``1 2 3…`` or ``A B 1 2 3…`` (letters
+    first, in order, then increasing numbers); at least 3 cells, nothing else on the row."""
+    vals = []
+    for v in values:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            continue
+        if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+            if not float(v).is_integer():
+                return False
+            v = str(int(v))
+        t = normalise_text(v)
+        if t:
+            vals.append(t.strip("()"))
     if len(vals) < 3 or not all(_COLNUM_RE.match(v) for v in vals):
         return False
-    nums = [int(v.strip("()")) for v in vals]
-    return all(b > a for a, b in zip(nums, nums[1:]))
+    letters = [v for v in vals if not v.isdigit()]
+    nums = [int(v) for v in vals if v.isdigit()]
+    if vals[: len(letters)] != letters or len(nums) < 2:
+        return False
+    in_order = all(ord(b) == ord(a) + 1 for a, b in zip(letters, letters[1:]))
+    return in_order and all(b > a for a, b in zip(nums, nums[1:]))
 
 
 def classify_uncoded(text: str, *, after_total: bool, seen_code: bool) -> tuple[str, str]:
@@ -176,6 +197,8 @@ def classify_uncoded(text: str, *, after_total: bool, seen_code: bool) -> tuple[
     if not text:
         return "blank", "dòng trống"
     f = fold(text)
+    if _FIELD_TOTAL_RE.match(f):
+        return "subtotal", "dòng cộng lĩnh vực"
     if _GRAND_RE.match(f):
         return "grand_total", "dòng tổng cộng"
     if _SUBTOTAL_RE.match(f):

@@ -39,7 +39,14 @@ from parlib.core.cells import parse_datetimes, parse_numbers
 from parlib.core.errors import Problem, StructuralError
 from parlib.core.issues import IssueLog, Ledger, excel_cell, issues_frame
 from parlib.core.text import fold, normalise_text, pii_columns, scrub_text
-from parlib.ingest.readers import find_header_row, flatten_header, map_columns, read_cells
+from parlib.ingest.readers import (
+    extend_spec,
+    find_header_row,
+    flatten_header,
+    map_columns,
+    read_cells,
+    spellings_key,
+)
 from parlib.model.survey import ITEM_COLUMNS, OVERALL_NAME, SurveyConfig, SurveyData
 
 SHEET = "Phiếu khảo sát"
@@ -114,8 +121,10 @@ def read_survey(
     year: int | None = None,
     quarter: int | None = None,
     display_name: str | None = None,
+    spellings: dict | None = None,
 ) -> SurveyData:
-    """Read one survey workbook. The period comes from ``year``/``quarter`` or the file name
+    """Read one survey workbook (``spellings``: the analyst's extra header spellings,
+    ``raw/config/header_spellings.csv``). The period comes from ``year``/``quarter`` or the file name
     ``khao_sat_<year>_Q<q>.xlsx``. PII columns (``Họ tên``, ``Số điện thoại``…) are never read
     into the output; comments are NFC-normalised and scrubbed (phones, e-mails, IDs).
 
@@ -137,7 +146,8 @@ def read_survey(
             )
         year, quarter = year or int(m.group(1)), quarter or int(m.group(2))
     cells, sheet = read_cells(path, SHEET, display_name=source)
-    h = find_header_row(cells, ["Mã phiếu", "Hài lòng chung", "Kênh"])
+    spec = extend_spec(_SPEC, spellings)
+    h = find_header_row(cells, ["Mã phiếu", "Hài lòng chung", "Kênh", *spec["response_id"], *spec["overall"]])
     if h is None:
         raise StructuralError(
             "Không tìm thấy dòng tiêu đề.",
@@ -153,7 +163,7 @@ def read_survey(
     pii = set(pii_columns(headers))
     safe_headers = [("" if j in pii else x) for j, x in enumerate(headers)]
     mapping, extras = map_columns(
-        safe_headers, _SPEC, required=["overall"], file=source, sheet=sheet, header_row=h
+        safe_headers, spec, required=["overall"], file=source, sheet=sheet, header_row=h
     )
     folded = {fold(x): j for j, x in reversed(list(enumerate(safe_headers))) if x}
     item_cols = {c: folded[fold(c)] for c in items["item_code"] if fold(c) in folded}
@@ -380,6 +390,7 @@ def read_surveys(
     *,
     base: str | Path | None = None,
     cache_dir: str | Path | None = None,
+    spellings: dict | None = None,
 ) -> SurveyData:
     """Read several survey files (a list, or a folder: every ``khao_sat_*_Q*.xlsx`` in it) and
     stack them. A later file of the same period is *added*, not replaced (distinct respondents).
@@ -397,7 +408,7 @@ def read_surveys(
             else p.name
         )
 
-    parts = [_read_one_cached(Path(p), items, config, shown(p), cache_dir) for p in paths]
+    parts = [_read_one_cached(Path(p), items, config, shown(p), cache_dir, spellings) for p in paths]
     if not parts:
         raise StructuralError(
             "Không có tệp khảo sát nào.", [Problem("không tìm thấy tệp khao_sat_<năm>_Q<quý>.xlsx")]
@@ -411,12 +422,17 @@ def read_surveys(
 
 
 def _read_one_cached(
-    path: Path, items: pd.DataFrame, config: SurveyConfig, shown: str, cache_dir
+    path: Path,
+    items: pd.DataFrame,
+    config: SurveyConfig,
+    shown: str,
+    cache_dir,
+    spellings: dict | None = None,
 ) -> SurveyData:
     """:func:`read_survey` of one file, through the parse cache when ``cache_dir`` is given (the
     key adds the display name, the question table and the scale to the file and the code)."""
     if cache_dir is None:
-        return read_survey(path, items, config, display_name=shown)
+        return read_survey(path, items, config, display_name=shown, spellings=spellings)
     import hashlib
     import json
 
@@ -425,11 +441,12 @@ def _read_one_cached(
             "shown": shown,
             "config": [config.scale_min, config.scale_max, config.satisfied_min],
             "items": hashlib.sha256(items.to_csv(index=False).encode("utf-8")).hexdigest(),
+            "spellings": spellings_key(spellings),
         }
     )
 
     def parse(p: Path) -> dict[str, pd.DataFrame]:
-        d = read_survey(p, items, config, display_name=shown)
+        d = read_survey(p, items, config, display_name=shown, spellings=spellings)
         return {"responses": d.responses, "answers": d.answers, "issues": d.issues, "ledger": d.ledger}
 
     frames = cached("survey", path, parse, cache_dir=cache_dir, extra=extra)

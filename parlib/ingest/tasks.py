@@ -33,7 +33,7 @@ from parlib.core.cells import parse_datetimes
 from parlib.core.errors import Problem, StructuralError
 from parlib.core.issues import IssueLog, Ledger, excel_cell
 from parlib.core.text import fold, normalise_text, scrub_text
-from parlib.ingest.readers import find_header_row, map_columns, read_cells
+from parlib.ingest.readers import extend_spec, find_header_row, map_columns, read_cells
 from parlib.model.tasks import BEHIND, DONE, ON_TRACK, STATUSES
 
 STATUS_SHEET = "Tien do"
@@ -71,7 +71,9 @@ def _blank(values) -> bool:
     return all(normalise_text(v) in (None, "") for v in values)
 
 
-def read_tasks(tasks_csv, status_files=()) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def read_tasks(
+    tasks_csv, status_files=(), *, spellings: dict | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Read the task list and every quarterly status file.
 
     Returns (tasks, issues, ledger). ``tasks`` is long: one row per (task, status update),
@@ -85,20 +87,26 @@ def read_tasks(tasks_csv, status_files=()) -> tuple[pd.DataFrame, pd.DataFrame, 
     task number (the first is kept); a status row with an unknown task number or status.
     Warnings: unreadable due date (task kept, NaT); a status without date (dated at the end
     of the file's quarter when the name says ``..._Q<q>``, else rejected).
-    Raises StructuralError listing every missing sheet/column of every file.
+    Raises StructuralError listing every missing sheet/column of every file. ``spellings``: the
+    analyst's extra header spellings ``{"tasks": {column: (text, …)}, "task_status": {…}}``.
     """
+    spellings = spellings or {}
+    task_spec = extend_spec(TASK_SPEC, spellings.get("tasks"))
+    status_spec = extend_spec(STATUS_SPEC, spellings.get("task_status"))
     issues, ledger = IssueLog(), Ledger()
     problems: list[Problem] = []
     tasks = None
     try:
-        tasks = _read_task_list(Path(tasks_csv), issues, ledger)
+        tasks = _read_task_list(Path(tasks_csv), issues, ledger, task_spec)
     except StructuralError as err:
         problems.extend(err.problems)
     updates = []
     for path in map(Path, status_files):
         try:
             updates.append(
-                _read_status(path, set() if tasks is None else set(tasks["task_no"]), issues, ledger)
+                _read_status(
+                    path, set() if tasks is None else set(tasks["task_no"]), issues, ledger, status_spec
+                )
             )
         except StructuralError as err:
             problems.extend(err.problems)
@@ -115,14 +123,14 @@ def read_tasks(tasks_csv, status_files=()) -> tuple[pd.DataFrame, pd.DataFrame, 
     return out[OUT_COLUMNS], issues.to_frame(), ledger.to_frame()
 
 
-def _read_task_list(path: Path, issues: IssueLog, ledger: Ledger) -> pd.DataFrame:
+def _read_task_list(path: Path, issues: IssueLog, ledger: Ledger, spec: dict = TASK_SPEC) -> pd.DataFrame:
     cells, _ = read_cells(path)
     src = path.name
-    hdr = find_header_row(cells, TASK_SPEC["task_no"])
+    hdr = find_header_row(cells, spec["task_no"])
     if hdr is None:
         raise StructuralError("", [Problem("không tìm thấy dòng tiêu đề (cột «task_no»)", file=src)])
     headers = [normalise_text(v) or "" for v in cells.iloc[hdr].tolist()]
-    mp, _ = map_columns(headers, TASK_SPEC, required=TASK_REQUIRED, file=src, header_row=hdr)
+    mp, _ = map_columns(headers, spec, required=TASK_REQUIRED, file=src, header_row=hdr)
     ledger.add(src, "skipped", hdr + 1, "dòng tiêu đề")
     body = cells.iloc[hdr + 1 :]
     due, due_bad = parse_datetimes(body[mp["due_date"]])
@@ -197,16 +205,18 @@ def _quarter_end(path: Path) -> pd.Timestamp | None:
     return pd.Period(f"{m.group(1)}Q{m.group(2)}", freq="Q").end_time.normalize()
 
 
-def _read_status(path: Path, known: set[int], issues: IssueLog, ledger: Ledger) -> pd.DataFrame:
+def _read_status(
+    path: Path, known: set[int], issues: IssueLog, ledger: Ledger, spec: dict = STATUS_SPEC
+) -> pd.DataFrame:
     cells, sheet = read_cells(path, STATUS_SHEET)
     src = path.name
-    hdr = find_header_row(cells, STATUS_SPEC["status"])
+    hdr = find_header_row(cells, spec["status"])
     if hdr is None:
         raise StructuralError(
             "", [Problem("không tìm thấy dòng tiêu đề (cột «Trạng thái»)", file=src, sheet=sheet)]
         )
     headers = [normalise_text(v) or "" for v in cells.iloc[hdr].tolist()]
-    mp, _ = map_columns(headers, STATUS_SPEC, required=STATUS_REQUIRED, file=src, sheet=sheet, header_row=hdr)
+    mp, _ = map_columns(headers, spec, required=STATUS_REQUIRED, file=src, sheet=sheet, header_row=hdr)
     ledger.add(src, "skipped", hdr + 1, "dòng tiêu đề", sheet)
     body = cells.iloc[hdr + 1 :]
     when, when_bad = parse_datetimes(body[mp["updated_at"]])

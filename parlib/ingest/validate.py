@@ -25,7 +25,9 @@ from parlib.ingest.feedback import read_feedback
 from parlib.ingest.framework import framework_of_year, load_framework, load_offices
 from parlib.ingest.index766 import read_766
 from parlib.ingest.province import read_province
+from parlib.ingest.province_layout import load_unit_renames
 from parlib.ingest.scoresheet import validate_scoresheet_file
+from parlib.ingest.spellings import load_header_spellings, province_layout_for
 from parlib.ingest.survey import load_survey_items, read_survey
 from parlib.ingest.tasks import read_tasks
 from parlib.model.survey import SurveyConfig
@@ -35,6 +37,10 @@ def _frame(issues) -> pd.DataFrame:
     if isinstance(issues, IssueLog):
         return issues.to_frame()
     return issues if issues is not None else issues_frame()
+
+
+def _sp(paths: Paths, kind: str) -> dict | None:
+    return load_header_spellings(paths).get(kind)
 
 
 def check(kind: str, path: Path, groups: tuple, paths: Paths) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -55,7 +61,13 @@ def check(kind: str, path: Path, groups: tuple, paths: Paths) -> tuple[pd.DataFr
         issues, ledger = validate_scoresheet_file(path, paths)
         return _frame(issues), ledger
     if kind == "province":
-        _, issues, ledger = read_province(path, int(groups[0]), display_name=name)
+        _, issues, ledger = read_province(
+            path,
+            int(groups[0]),
+            display_name=name,
+            layout=province_layout_for(paths, int(groups[0])),
+            unit_aliases=load_unit_renames(paths),
+        )
         return _frame(issues), ledger
     if kind == "dossiers":
         res = read_dossier_exports(
@@ -66,18 +78,24 @@ def check(kind: str, path: Path, groups: tuple, paths: Paths) -> tuple[pd.DataFr
         )
         return _frame(res.issues), res.ledger
     if kind == "feedback":
-        _, issues, ledger = read_feedback([path], load_calendar(paths))
+        _, issues, ledger = read_feedback([path], load_calendar(paths), spellings=_sp(paths, "feedback"))
         return _frame(issues), ledger
     if kind == "survey":
         data = read_survey(
-            path, load_survey_items(paths.config / "survey_items.csv"), SurveyConfig(), display_name=name
+            path,
+            load_survey_items(paths.config / "survey_items.csv"),
+            SurveyConfig(),
+            display_name=name,
+            spellings=_sp(paths, "survey"),
         )
         return _frame(data.issues), data.ledger
     if kind == "index766":
-        _, issues, ledger = read_766([path])
+        _, issues, ledger = read_766([path], spellings=_sp(paths, "index766"))
         return _frame(issues), ledger
     if kind == "tasks":
-        _, issues, ledger = read_tasks(paths.raw / "tasks" / f"nhiem_vu_{groups[0]}.csv", [path])
+        _, issues, ledger = read_tasks(
+            paths.raw / "tasks" / f"nhiem_vu_{groups[0]}.csv", [path], spellings=load_header_spellings(paths)
+        )
         return _frame(issues), ledger
     raise ValueError(f"unknown kind {kind!r}")
 

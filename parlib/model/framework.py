@@ -93,7 +93,8 @@ class Framework:
     """A validated framework of one year.
 
     ``nodes`` columns: the contract's columns (``max_points`` float, the rest str with ''
-    for blanks) plus ``is_leaf`` (bool), ``depth`` (int 1..3), ``field_code`` (str) and
+    for blanks) plus ``is_leaf`` (bool), ``depth`` (int, 1 = top), ``field_code`` (str), ``level_name`` (the
+    year's name of the level, e.g. «tiêu chí thành phần») and
     ``row`` (1-based line of the CSV file), in file order.
     """
 
@@ -167,14 +168,48 @@ def _normalise_choice(value: str, aliases: dict[str, str]) -> str | None:
     return aliases.get(fold(value)) if value else None
 
 
+def parse_levels(text: str | None) -> tuple[str, ...] | None:
+    """The level names of a framework's ``#levels:`` line (``nhóm điểm|lĩnh vực|tiêu chí|tiêu chí
+    thành phần``, top first); None when absent (the default three levels)."""
+    names = tuple(n.strip() for n in (text or "").split("|") if n.strip())
+    return names or None
+
+
+def level_depths(levels: tuple[str, ...] | None) -> dict[str, int]:
+    """Folded spelling -> depth (1 = top). Default: field / criterion / subcriterion and their
+    Vietnamese names; declared levels: their names (and, by position, the English words for the
+    top, the middle and the bottom levels of a 3-level list)."""
+    if not levels:
+        return {fold(k): LEVEL_DEPTH[v] for k, v in _LEVEL_ALIASES.items()} | {
+            k: LEVEL_DEPTH[k] for k in LEVELS
+        }
+    return {fold(n): i + 1 for i, n in enumerate(levels)}
+
+
+def canonical_level(depth: int, n_levels: int) -> str:
+    """The level the analyses know a node by: the top is a ``field``, the bottom a ``subcriterion``,
+    every level between a ``criterion`` (a 4-level framework has two criterion levels)."""
+    if depth <= 1:
+        return "field"
+    return "subcriterion" if depth >= n_levels else "criterion"
+
+
 def validate_framework(
-    nodes: pd.DataFrame, total_points: float, file: str = "", offices: list[str] | None = None
+    nodes: pd.DataFrame,
+    total_points: float,
+    file: str = "",
+    offices: list[str] | None = None,
+    levels: tuple[str, ...] | None = None,
 ) -> list[Problem]:
     """Every violation of the framework rules (module docstring) as a list of Problems.
 
     ``nodes`` is the table of ``read_framework_table`` (or of a Framework); ``level`` and
-    ``method`` may be in English or Vietnamese. An empty list means the framework is valid.
+    ``method`` may be in English or Vietnamese. ``levels``: the level names of the year
+    (``#levels:`` line, top first; any depth); default field → criterion → subcriterion.
+    An empty list means the framework is valid.
     """
+    depth_of = level_depths(levels)
+    names = list(levels) if levels else [LEVEL_VI[x] for x in LEVELS]
     probs: list[Problem] = []
 
     def add(msg: str, row=None, column: str = "") -> None:
@@ -197,22 +232,19 @@ def validate_framework(
     )
     maxima = maxima.map(lambda v: np.nan if v is None else float(v))
     # a plain list of objects: an unknown level must stay None (a str Series would turn it into NaN)
-    levels = pd.Series(
-        [
-            v if v in LEVELS else _normalise_choice(v, _LEVEL_ALIASES)
-            for v in df["level"].fillna("").astype(str)
-        ],
+    depths = pd.Series(
+        [depth_of.get(fold(v)) if v else None for v in df["level"].fillna("").astype(str)],
         index=df.index,
         dtype=object,
     )
 
     counts = df["code"].value_counts()
-    level_of: dict[str, str | None] = {}
-    for code, lvl in zip(df["code"], levels):
+    level_of: dict[str, int | None] = {}
+    for code, lvl in zip(df["code"], depths):
         level_of.setdefault(code, lvl)
     parent_codes = set(df["parent_code"])
     for i, r in enumerate(df.itertuples(index=False)):
-        code, parent, lvl, mx = r.code, r.parent_code, levels.iloc[i], maxima.iloc[i]
+        code, parent, lvl, mx = r.code, r.parent_code, depths.iloc[i], maxima.iloc[i]
         if not code:
             add("thiếu mã (code)", r.row, "code")
         elif not _CODE_RE.match(code):
@@ -220,12 +252,8 @@ def validate_framework(
         elif counts[code] > 1:
             add(f"mã «{code}» bị trùng ({counts[code]} dòng)", r.row, "code")
         if lvl is None:
-            add(
-                f"cấp «{r.level}» không hợp lệ (field/criterion/subcriterion hoặc lĩnh vực/tiêu chí/"
-                f"tiêu chí thành phần)",
-                r.row,
-                "level",
-            )
+            accepted = "/".join(names) if levels else "field/criterion/subcriterion hoặc " + "/".join(names)
+            add(f"cấp «{r.level}» không hợp lệ ({accepted})", r.row, "level")
         if not r.name:
             add(f"mã «{code}»: thiếu tên", r.row, "name")
         if math.isnan(mx):
@@ -233,19 +261,19 @@ def validate_framework(
         elif mx < 0:
             add(f"mã «{code}»: điểm tối đa âm ({r.max_points})", r.row, "max_points")
         # hierarchy
-        if lvl is not None and code and _CODE_RE.match(code) and len(code.split(".")) != LEVEL_DEPTH[lvl]:
-            add(f"mã «{code}» không khớp cấp «{LEVEL_VI[lvl]}»", r.row, "level")
+        if lvl is not None and code and _CODE_RE.match(code) and len(code.split(".")) != lvl:
+            add(f"mã «{code}» không khớp cấp «{names[lvl - 1]}»", r.row, "level")
         if not parent:
-            if lvl not in (None, "field"):
-                add(f"mã «{code}» ({LEVEL_VI[lvl]}) thiếu mã cha", r.row, "parent_code")
+            if lvl not in (None, 1):
+                add(f"mã «{code}» ({names[lvl - 1]}) thiếu mã cha", r.row, "parent_code")
         elif parent not in level_of:
             add(f"mã «{code}»: mã cha «{parent}» không tồn tại", r.row, "parent_code")
         else:
             plvl = level_of[parent]
-            if lvl is not None and plvl is not None and LEVEL_DEPTH[lvl] != LEVEL_DEPTH[plvl] + 1:
+            if lvl is not None and plvl is not None and lvl != plvl + 1:
                 add(
-                    f"mã «{code}»: cấp «{LEVEL_VI[lvl]}» không phù hợp với cấp của mã cha «{parent}» "
-                    f"({LEVEL_VI[plvl]})",
+                    f"mã «{code}»: cấp «{names[lvl - 1]}» không phù hợp với cấp của mã cha «{parent}» "
+                    f"({names[plvl - 1]})",
                     r.row,
                     "level",
                 )

@@ -11,6 +11,7 @@ from parlib.core.calendar import WorkCalendar
 from parlib.core.periods import Period
 from parlib.model.dossier_rules import KpiRules
 from parlib.model.framework import Framework
+from parlib.model.unit import Unit
 
 SCHEMA_VERSION = 1
 
@@ -37,6 +38,8 @@ class AnnualResult:
     printed_total: float | None = None
     comparison: "object | None" = None
     extra: dict = field(default_factory=dict)
+    unit: Unit = field(default_factory=lambda: Unit(""))  # parlib.ingest.unit.load_unit
+    province: dict | None = None  # parlib.analysis.province_rank.province_position of the year
 
     @property
     def is_illustrative(self) -> bool:
@@ -82,6 +85,7 @@ class QuarterlyResult:
     outlook: pd.DataFrame | None = None  # parlib.analysis.outlook.outlook_table: unit and offices
     outlook_points: pd.DataFrame | None = None  # expected year-end points of KPI-driven nodes
     office_watch: pd.DataFrame | None = None  # parlib.analysis.offices.office_watch
+    unit: Unit = field(default_factory=lambda: Unit(""))  # parlib.ingest.unit.load_unit
 
     @property
     def is_illustrative(self) -> bool:

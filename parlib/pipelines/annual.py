@@ -13,22 +13,26 @@ from pathlib import Path
 import pandas as pd
 
 from parlib.analysis import attribution, loss_tables
-from parlib.core.catalog import crosswalk_path, scoresheet_path
+from parlib.core.catalog import crosswalk_path, province_path, scoresheet_path
 from parlib.core.errors import ConfigError
 from parlib.core.io import write_table
 from parlib.core.issues import IssueLog, issues_frame
 from parlib.core.paths import Paths
+from parlib.core.vnformat import fmt_num
 from parlib.ingest.crosswalk import load_crosswalk
 from parlib.ingest.framework import framework_of_year
 from parlib.ingest.rules import load_bands
-from parlib.ingest.scoresheet import read_scoresheet
+from parlib.ingest.scoresheet import read_scoresheet, require_complete
 from parlib.ingest.scoresheet_layout import load_layouts
+from parlib.ingest.unit import load_unit, unit_path
 from parlib.model.framework import Framework
 from parlib.model.results import AnnualResult
+from parlib.model.unit import Unit, level_from_name
 from parlib.pipelines.comparison import build_comparison
+from parlib.pipelines.province import position_of_year
 
 
-def _read_sheet(paths: Paths, year: int, fw: Framework):
+def _read_sheet(paths: Paths, year: int, fw: Framework, unit_name: str | None = None):
 
     layouts = load_layouts(paths.config / "scoresheet_layouts.csv")
     if year not in layouts:
@@ -38,25 +42,37 @@ def _read_sheet(paths: Paths, year: int, fw: Framework):
             f"{', '.join(map(str, sorted(layouts)))})."
         )
     path = scoresheet_path(paths, year)
-    return path, read_scoresheet(path, year, fw, layouts[year], display_name=paths.rel(path))
+    sheet = read_scoresheet(
+        path, year, fw, layouts[year], unit_name=unit_name or None, display_name=paths.rel(path)
+    )
+    require_complete(sheet, fw)
+    return path, sheet
 
 
-def preflight(year: int, paths: Paths, *, base_year: int | None = None) -> None:
-    """Structural checks only (framework, layout, scoresheet, crosswalk); raises on problems."""
+def preflight(year: int, paths: Paths, *, base_year: int | None = None, unit_name: str | None = None) -> None:
+    """Structural checks only (unit, framework, layout, scoresheet, province table, crosswalk);
+    raises on problems."""
+    unit = load_unit(paths, unit_name)
     fw = framework_of_year(paths, year)
-    _read_sheet(paths, year, fw)
-    load_bands(paths)
+    _read_sheet(paths, year, fw, unit.name)
+    load_bands(paths, year, unit.province)
+    position_of_year(paths, year, unit)
     if base_year:
         base_fw = framework_of_year(paths, base_year)
         _read_sheet(paths, base_year, base_fw)
         load_crosswalk(crosswalk_path(paths, base_year, year), base_fw, fw)
 
 
-def score_year(year: int, paths: Paths, *, write: bool = True) -> AnnualResult:
-    """Read, validate and attribute one year (no comparison)."""
+def score_year(year: int, paths: Paths, *, write: bool = True, unit: Unit | None = None) -> AnnualResult:
+    """Read, validate and attribute one year (no comparison). ``unit``: the unit of the run
+    (default ``load_unit(paths)``); an unnamed unit takes the name in the scoresheet's title."""
+    unit = unit if unit is not None else load_unit(paths)
     fw = framework_of_year(paths, year)
-    sheet_file, sheet = _read_sheet(paths, year, fw)
-    bands = load_bands(paths)
+    sheet_file, sheet = _read_sheet(paths, year, fw, unit.name)
+    if not unit.name and sheet.meta.get("unit_name"):
+        found = sheet.meta["unit_name"]
+        unit = Unit(found, level=level_from_name(found) or "", source=paths.rel(sheet_file), notes=unit.notes)
+    bands = load_bands(paths, year, unit.province)
     nodes = fw.nodes
     loss = attribution.loss_by_node(sheet.scores, nodes)
     summary = loss_tables.index_summary(sheet.scores, nodes, bands, loss)
@@ -71,6 +87,15 @@ def score_year(year: int, paths: Paths, *, write: bool = True) -> AnnualResult:
             source=paths.rel(sheet_file),
         )
         issues = pd.concat([issues, log.to_frame()], ignore_index=True)
+    if unit.notes:
+        log = IssueLog()
+        for note in unit.notes:
+            log.add("unit_not_declared", note, severity="warning", source=paths.rel(unit_path(paths)))
+        issues = pd.concat([issues, log.to_frame()], ignore_index=True)
+    position, prov_issues, prov_ledger = position_of_year(paths, year, unit)
+    differs = _check_province_total(position, summary, paths.rel(province_path(paths.raw, year)))
+    if not differs.empty:
+        prov_issues = pd.concat([prov_issues, differs], ignore_index=True)
     res = AnnualResult(
         year=year,
         framework=fw,
@@ -85,21 +110,66 @@ def score_year(year: int, paths: Paths, *, write: bool = True) -> AnnualResult:
         top=loss_tables.top_losses(loss, 3),
         issues=issues,
         ledger=sheet.ledger,
-        inputs=[fw.source, sheet_file, paths.config / "bands.csv", paths.config / "scoresheet_layouts.csv"],
+        inputs=[
+            fw.source,
+            sheet_file,
+            paths.config / "bands.csv",
+            paths.config / "scoresheet_layouts.csv",
+            *[
+                p
+                for p in (
+                    unit_path(paths),
+                    province_path(paths.raw, year),
+                    paths.config / "province_layouts.csv",
+                    paths.config / "unit_renames.csv",
+                )
+                if p.exists()
+            ],
+        ],
         printed_total=sheet.printed_total,
-        extra={"scoresheet_illustrative": bool(getattr(sheet, "meta", {}).get("is_illustrative", False))},
+        extra={
+            "scoresheet_illustrative": bool(getattr(sheet, "meta", {}).get("is_illustrative", False)),
+            "province_issues": prov_issues,
+            "province_ledger": prov_ledger,
+        },
+        unit=unit,
+        province=position,
     )
     if write:
         _write_processed(res, paths)
     return res
 
 
-def build(year: int, paths: Paths | None = None, *, base_year: int | None = None) -> AnnualResult:
-    """The whole annual analysis of ``year`` (and the comparison with ``base_year``)."""
+def _check_province_total(position: dict | None, summary: dict, source: str) -> pd.DataFrame:
+    """The unit's total in the province table against the total computed from its scoresheet: a
+    difference beyond rounding (0,01) is a warning (returned as issue rows) and a note under the
+    position."""
+    log = IssueLog()
+    if not position or position.get("total_points") is None or summary.get("total_points") is None:
+        return log.to_frame()
+    if abs(position["total_points"] - summary["total_points"]) <= 0.011:
+        return log.to_frame()
+    msg = (
+        f"Tổng điểm của đơn vị trong bảng kết quả toàn tỉnh ({fmt_num(position['total_points'])}) khác tổng "
+        f"điểm tính từ bảng điểm ({fmt_num(summary['total_points'])}): kiểm tra tên đơn vị và đúng tệp của năm."
+    )
+    position["notes"].append(msg)
+    log.add(
+        "province_total_differs", msg, severity="warning", source=source, code=position.get("unit_name") or ""
+    )
+    return log.to_frame()
+
+
+def build(
+    year: int, paths: Paths | None = None, *, base_year: int | None = None, unit_name: str | None = None
+) -> AnnualResult:
+    """The whole annual analysis of ``year`` (and the comparison with ``base_year``) for the unit
+    of ``raw/config/unit.csv`` or, when given, ``unit_name``."""
     paths = paths or Paths()
-    res = score_year(year, paths)
+    unit = load_unit(paths, unit_name or None)
+    res = score_year(year, paths, unit=unit)
     if base_year:
-        base = score_year(base_year, paths)
+        base = score_year(base_year, paths, unit=res.unit)
         res.comparison = build_comparison(base, res, paths)
     return res
 

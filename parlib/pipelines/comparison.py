@@ -13,12 +13,13 @@ import pandas as pd
 
 from parlib.analysis.compare import compare_sentences, decompose_change, field_table_vi
 from parlib.analysis.province_rank import compare_province
-from parlib.core.catalog import crosswalk_path, province_path
+from parlib.core.catalog import crosswalk_path
 from parlib.core.paths import Paths
 from parlib.core.vnformat import fmt_int, fmt_num
 from parlib.ingest.crosswalk import load_crosswalk
-from parlib.ingest.province import read_province
 from parlib.model.crosswalk import RELATION_VI
+from parlib.model.unit import Unit
+from parlib.pipelines.province import read_province_year
 
 TOP_DECREASES = 10
 
@@ -33,6 +34,7 @@ class Comparison:
     province: dict | None = None
     base_issues: pd.DataFrame = field(default_factory=pd.DataFrame)
     base_ledger: pd.DataFrame = field(default_factory=pd.DataFrame)
+    unit: Unit = field(default_factory=lambda: Unit(""))
 
     def decreases(self, n: int = TOP_DECREASES) -> pd.DataFrame:
         d = self.decomposition
@@ -159,17 +161,15 @@ def build_comparison(base, target, paths: Paths) -> Comparison:
         compare_sentences(summary, table_),
         base_issues=base.issues,
         base_ledger=base.ledger,
+        unit=target.unit,
     )
     comp.province = _province(paths, base, target)
     return comp
 
 
 def _province(paths: Paths, base, target) -> dict | None:
-
-    pb, pt = province_path(paths.raw, base.year), province_path(paths.raw, target.year)
-    if not (pb.exists() and pt.exists()):
+    """Rank and band of the unit (``target.unit``) in both years' province tables, or None."""
+    got = read_province_year(paths, base.year), read_province_year(paths, target.year)
+    if None in got:
         return None
-    tb, _, _ = read_province(pb, base.year, display_name=paths.rel(pb))
-    tt, _, _ = read_province(pt, target.year, display_name=paths.rel(pt))
-    unit = target.summary.get("unit_name") or "Sở Xây dựng"
-    return compare_province(tb, tt, unit)
+    return compare_province(got[0][0], got[1][0], target.unit)

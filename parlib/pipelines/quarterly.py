@@ -52,8 +52,10 @@ from parlib.ingest.feedback import read_feedback
 from parlib.ingest.framework import find_framework, load_framework
 from parlib.ingest.index766 import read_766
 from parlib.ingest.rules import load_comment_themes, load_kpi_rules, load_targets
+from parlib.ingest.spellings import load_header_spellings
 from parlib.ingest.survey import load_survey_items, read_surveys
 from parlib.ingest.tasks import read_tasks
+from parlib.ingest.unit import load_unit
 from parlib.model.results import QuarterlyResult
 from parlib.model.survey import SurveyConfig
 
@@ -96,8 +98,10 @@ def build_latest(year: int, paths: Paths) -> "QuarterlyResult | None":
     return None if q is None else build(year, q, paths, write=False)
 
 
-def preflight(year: int, quarter: int, paths: Paths) -> None:
-    """Structural checks of a quarterly run: calendar covers the period, exports exist."""
+def preflight(year: int, quarter: int, paths: Paths, *, unit_name: str | None = None) -> None:
+    """Structural checks of a quarterly run: the unit file, calendar covers the period, exports exist."""
+    load_unit(paths, unit_name or None)
+    load_header_spellings(paths)
     period = Period(year, quarter)
     cal = load_calendar(paths)
     cal.check_years([year], purpose=f"báo cáo {period.label}")
@@ -123,9 +127,13 @@ def warm_parse_cache(year: int, quarter: int, paths: Paths) -> list[Path]:
     cache = paths.parse_cache
     failed = warm_dossiers(files["dossiers"], cache, data_dir=paths.data)
     cal = load_calendar(paths)
+    try:
+        sp = load_header_spellings(paths)
+    except ParlibError:
+        return failed + files["feedback"] + files["survey"]
     for p in files["feedback"]:
         try:
-            read_feedback([p], cal, cache_dir=cache)
+            read_feedback([p], cal, cache_dir=cache, spellings=sp.get("feedback"))
         except ParlibError:
             failed.append(p)
     if files["survey"]:
@@ -135,7 +143,9 @@ def warm_parse_cache(year: int, quarter: int, paths: Paths) -> list[Path]:
             return failed + files["survey"]
         for p in files["survey"]:
             try:
-                read_surveys([p], items, SurveyConfig(), base=paths.data, cache_dir=cache)
+                read_surveys(
+                    [p], items, SurveyConfig(), base=paths.data, cache_dir=cache, spellings=sp.get("survey")
+                )
             except ParlibError:
                 failed.append(p)
     return failed
@@ -144,10 +154,15 @@ def warm_parse_cache(year: int, quarter: int, paths: Paths) -> list[Path]:
 # ---------------------------------------------------------------- build
 
 
-def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = True) -> QuarterlyResult:
-    """The whole quarterly analysis (see the module docstring)."""
+def build(
+    year: int, quarter: int, paths: Paths | None = None, *, write: bool = True, unit_name: str | None = None
+) -> QuarterlyResult:
+    """The whole quarterly analysis (see the module docstring) for the unit of
+    ``raw/config/unit.csv`` or, when given, ``unit_name``."""
 
     paths = paths or Paths()
+    unit = load_unit(paths, unit_name or None)
+    sp = load_header_spellings(paths)
     period = Period(year, quarter)
     cal = load_calendar(paths)
     files = input_files(paths, period)
@@ -180,7 +195,9 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
     targets = load_targets(paths)
 
     if files["feedback"]:
-        fb, fb_issues, fb_ledger = read_feedback(files["feedback"], cal, cache_dir=paths.parse_cache)
+        fb, fb_issues, fb_ledger = read_feedback(
+            files["feedback"], cal, cache_dir=paths.parse_cache, spellings=sp.get("feedback")
+        )
     else:
         fb, fb_issues, fb_ledger = pd.DataFrame(), issues_frame(), pd.DataFrame()
     issues.append(fb_issues)
@@ -188,7 +205,9 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
     fbk = _feedback_all(fb, cal, period) if not fb.empty else pd.DataFrame()
 
     s766, i766, l766 = (
-        read_766(files["index766"]) if files["index766"] else (pd.DataFrame(), issues_frame(), pd.DataFrame())
+        read_766(files["index766"], spellings=sp.get("index766"))
+        if files["index766"]
+        else (pd.DataFrame(), issues_frame(), pd.DataFrame())
     )
     issues.append(i766)
     ledgers.append(l766)
@@ -197,7 +216,7 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
     t766 = index766_totals(s766, "quarter", through) if not s766.empty else pd.DataFrame()
 
     if files["tasks"]:
-        tasks, t_issues, t_ledger = read_tasks(files["tasks"][0], files["task_status"])
+        tasks, t_issues, t_ledger = read_tasks(files["tasks"][0], files["task_status"], spellings=sp)
         issues.append(t_issues)
         ledgers.append(t_ledger)
         progress = task_progress(tasks, period.end.normalize())
@@ -291,6 +310,7 @@ def build(year: int, quarter: int, paths: Paths | None = None, *, write: bool = 
         inputs=[p for group in files.values() for p in group]
         + [paths.config / "procedures.csv", paths.config / "holidays.csv", paths.config / "targets.csv"],
         framework=fw,
+        unit=unit,
         extra={
             "kpi_values": kpi_values,
             "index766_totals": t766,
@@ -350,7 +370,14 @@ def _survey(paths: Paths, files: list[Path], period: Period, classified: pd.Data
 
     cfg = SurveyConfig()
     items = load_survey_items(paths.config / "survey_items.csv")
-    data = read_surveys(files, items, cfg, base=paths.data, cache_dir=paths.parse_cache)
+    data = read_surveys(
+        files,
+        items,
+        cfg,
+        base=paths.data,
+        cache_dir=paths.parse_cache,
+        spellings=load_header_spellings(paths).get("survey"),
+    )
     table = satisfaction_table(data, items, cfg)
     changes = satisfaction_changes(table, period.year, period.quarter)
     drivers = key_drivers(data, items, cfg, year=period.year, quarter=period.quarter, ytd=True)

@@ -14,27 +14,33 @@ import pandas as pd
 from parlib.core.io import sha256_file
 from parlib.core.vnformat import fmt_points
 from parlib.model.results import AnnualResult
+from parlib.model.unit import Unit
 from parlib.report.annual_summary import summary_json
 from parlib.report.common import issues_display, ledger_display, show_data_quality, write_report_files
 from parlib.report.comparison import show_comparison
 from parlib.report.display import banner, bullets, show, table
 from parlib.report.narrative import to_vietnamese_table
+from parlib.report.province import province_section, province_table_vi  # noqa: F401  (a notebook cell)
 
-ILLUSTRATIVE_VI = (
-    "DỮ LIỆU MINH HỌA — bộ tiêu chí và bảng điểm trong báo cáo này là dữ liệu tổng hợp dùng để "
-    "trình diễn, không phải số liệu chính thức của Sở Xây dựng tỉnh Đắk Lắk."
-)
+
+def illustrative_vi(unit: Unit) -> str:
+    """The sample-data banner, naming the unit of the run."""
+    who = f" của {unit.full_name}" if unit.name else ""
+    return (
+        "DỮ LIỆU MINH HỌA — bộ tiêu chí và bảng điểm trong báo cáo này là dữ liệu tổng hợp dùng để "
+        f"trình diễn, không phải số liệu chính thức{who}."
+    )
 
 
 def title_section(res: AnnualResult) -> str:
-    unit = res.summary.get("unit_name") or "Sở Xây dựng"
+    unit = res.unit.full_name if res.unit.name else (res.summary.get("unit_name") or "Đơn vị")
     parts = [
         f"<h1>Phân tích Chỉ số cải cách hành chính năm {res.year}</h1>",
         f"<p><strong>{html.escape(unit)}</strong> — báo cáo phân tích điểm PAR INDEX: điểm bị mất ở đâu, "
         "do khâu nào, đơn vị nào chủ trì.</p>",
     ]
     if res.is_illustrative:
-        parts.append(banner(ILLUSTRATIVE_VI))
+        parts.append(banner(illustrative_vi(res.unit)))
     return "".join(parts)
 
 
@@ -48,6 +54,11 @@ def comparison_section(res: AnnualResult, part: str = "body") -> None:
 def all_issues(res: AnnualResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(issues, ledger) of the year's inputs and, when comparing, of the base year's."""
     issues, ledger = res.issues, res.ledger
+    extra = [res.extra.get(k) for k in ("province_issues", "province_ledger")]
+    if extra[0] is not None and len(extra[0]):
+        issues = pd.concat([issues, extra[0]], ignore_index=True)
+    if extra[1] is not None and len(extra[1]):
+        ledger = pd.concat([ledger, extra[1]], ignore_index=True)
     if res.comparison is not None:
         issues = pd.concat([issues, res.comparison.base_issues], ignore_index=True)
         ledger = pd.concat([ledger, res.comparison.base_ledger], ignore_index=True)
@@ -98,6 +109,9 @@ def excel_sheets(res: AnnualResult) -> dict[str, pd.DataFrame]:
         "Vấn đề dữ liệu": issues_display(issues),
         "Kiểm đếm dòng": ledger_display(ledger),
     }
+    prov = province_table_vi(res.province)
+    if prov is not None:
+        sheets["Vị trí toàn tỉnh"] = prov
     if res.comparison is not None:
         sheets.update(res.comparison.excel_sheets())
     return sheets
@@ -108,7 +122,7 @@ def write_outputs(res: AnnualResult, output_dir: str, rc=None) -> None:
     ``rc`` (parlib.rootcause.RootCauseResult) adds the ranked causes to both."""
     notes = [f"Phân tích Chỉ số CCHC năm {res.year} — các bảng chính (tiêu đề tiếng Việt)."]
     if res.is_illustrative:
-        notes.insert(0, ILLUSTRATIVE_VI)
+        notes.insert(0, illustrative_vi(res.unit))
     write_report_files(output_dir, f"annual_{res.year}.xlsx", excel_sheets(res), summary_json(res), notes, rc)
 
 
@@ -116,7 +130,7 @@ def compare_title_section(res: AnnualResult) -> str:
     comp = res.comparison
     parts = [f"<h1>So sánh Chỉ số cải cách hành chính năm {comp.year} với năm {comp.base_year}</h1>"]
     if res.is_illustrative:
-        parts.append(banner(ILLUSTRATIVE_VI))
+        parts.append(banner(illustrative_vi(res.unit)))
     return "".join(parts)
 
 
@@ -126,7 +140,7 @@ def write_compare_outputs(res: AnnualResult, output_dir: str, rc=None) -> None:
     comp = res.comparison
     notes = [f"So sánh Chỉ số CCHC năm {comp.year} với năm {comp.base_year}."]
     if res.is_illustrative:
-        notes.insert(0, ILLUSTRATIVE_VI)
+        notes.insert(0, illustrative_vi(res.unit))
     write_report_files(
         output_dir,
         f"compare_{comp.base_year}_{comp.year}.xlsx",

@@ -6,6 +6,7 @@ import pandas as pd
 
 from parlib.core.issues import ledger_summary
 from parlib.model.results import SCHEMA_VERSION, AnnualResult
+from parlib.report.province import province_summary
 
 
 def _r(x, nd: int = 2):
@@ -22,7 +23,7 @@ def summary_json(res: AnnualResult) -> dict:
         "schema_version": SCHEMA_VERSION,
         "report": "annual",
         "year": res.year,
-        "unit_name": s.get("unit_name"),
+        "unit_name": s.get("unit_name") or None,  # null, never "", when no unit is known
         "is_illustrative": res.is_illustrative,
         "total_points": _r(s.get("total_points")),
         "max_points": _r(s.get("max_points")),
@@ -68,6 +69,10 @@ def summary_json(res: AnnualResult) -> dict:
             k: int(led[k].sum()) if not led.empty else 0 for k in ("read", "used", "rejected", "skipped")
         },
     }
+    out["unit"] = res.unit.to_dict() if res.unit.name else None
+    prov = province_summary(res.province)
+    if prov is not None:
+        out["province"] = prov
     if res.comparison is not None:
         out["comparison"] = res.comparison.summary_json()
     return out

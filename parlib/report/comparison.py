@@ -5,18 +5,21 @@ from __future__ import annotations
 import pandas as pd
 
 from parlib.analysis.compare import field_table_vi
+from parlib.model.unit import Unit
 from parlib.pipelines.comparison import Comparison
 from parlib.report.display import bullets, figure, paragraph, show, table
 from parlib.report.figures.compare import plot_waterfall
+from parlib.report.province import rank_phrase
 
 
-def province_sentences(comp: Comparison) -> list[str]:
+def province_sentences(comp: Comparison, unit: Unit | None = None) -> list[str]:
+    unit = unit or comp.unit
     p = comp.province
     if not p:
         return ["Chưa có bảng kết quả toàn tỉnh của cả hai năm nên chưa so sánh được thứ hạng."]
     out = list(p.get("notes", []))
     if p.get("target_rank") is not None and not pd.isna(p.get("target_rank")):
-        txt = f"Năm {comp.year}, Sở xếp thứ {int(p['target_rank'])}/{p.get('n_units_target')} sở, ban, ngành"
+        txt = f"Năm {comp.year}, {unit.subject} {rank_phrase(int(p['target_rank']), p.get('n_units_target'), unit)}"
         if p.get("rank_change") is not None and not pd.isna(p.get("rank_change")):
             ch = int(p["rank_change"])
             txt += (
@@ -62,4 +65,4 @@ def show_comparison(comp: Comparison, part: str = "body") -> None:
     show(table(field_table_vi(comp.summary), caption="Thay đổi theo lĩnh vực"))
     prov = comp.province_vi()
     if prov is not None:
-        show(table(prov, caption="Vị trí so với các sở, ban, ngành"))
+        show(table(prov, caption=f"Vị trí so với các {comp.unit.peers}"))

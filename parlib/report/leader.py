@@ -22,6 +22,7 @@ from parlib.analysis.rootcause.leader import LEADER_LINES, leader_causes
 from parlib.core.numbers import is_missing, round_half_up_decimal
 from parlib.core.vnformat import MISSING, fmt_num, fmt_pct, fmt_points, fmt_probability
 from parlib.report.display import _esc, table
+from parlib.report.province import rank_phrase
 
 _PREFIX = re.compile(r"^[^:]{2,80}:\s+")
 
@@ -186,11 +187,11 @@ def _headline_annual(res) -> list[str]:
         parts.append(f"chỉ số {fmt_pct(s['index_pct'], 2)}")
     if s.get("band"):
         parts.append(f"xếp loại {_esc(s['band'])}")
-    comp = res.comparison
-    prov = comp.province if comp is not None else None
-    if prov and prov.get("target_rank") is not None and not is_missing(prov.get("target_rank")):
-        n = prov.get("n_units") or prov.get("target_n")
-        parts.append(f"xếp thứ {int(prov['target_rank'])}" + (f"/{int(n)}" if n else " toàn tỉnh"))
+    pos = getattr(res, "province", None)
+    if pos and pos.get("rank") is not None and not is_missing(pos.get("rank")):
+        parts.append(
+            rank_phrase(int(pos["rank"]), int(pos["n_units"]), res.unit, is_partial=bool(pos.get("is_partial")))
+        )
     return ["; ".join(parts) + "."]
 
 

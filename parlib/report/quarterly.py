@@ -26,7 +26,7 @@ from parlib.report.rootcause_text import VERDICT_SHORT
 
 ILLUSTRATIVE_VI = (
     "DỮ LIỆU MINH HỌA — hồ sơ, phản ánh kiến nghị, phiếu khảo sát, điểm 766 và tiến độ nhiệm vụ trong "
-    "báo cáo này là dữ liệu mô phỏng (tổng hợp) dùng để trình diễn, không phải số liệu thực của Sở."
+    "báo cáo này là dữ liệu mô phỏng (tổng hợp) dùng để trình diễn, không phải số liệu thực của {who}."
 )
 STATUS_DOT = {
     "met": ("●", "#1a7f37"),
@@ -51,12 +51,12 @@ def title_section(res: QuarterlyResult) -> str:
     p = res.period
     parts = [
         f"<h1>Theo dõi cải cách hành chính và SIPAS — {html.escape(p.label)}</h1>",
-        "<p><strong>Sở Xây dựng</strong> — các chỉ tiêu của Kế hoạch năm "
+        f"<p><strong>{html.escape(res.unit.display_name)}</strong> — các chỉ tiêu của Kế hoạch năm "
         f"{p.year}: hồ sơ đúng hạn, xin lỗi khi trễ hạn, phản ánh kiến nghị, hài lòng, chỉ số 766, tiến độ "
         "nhiệm vụ; điểm PAR INDEX có nguy cơ bị mất và đơn vị cần hành động.</p>",
     ]
     if res.is_illustrative:
-        parts.append(banner(ILLUSTRATIVE_VI))
+        parts.append(banner(ILLUSTRATIVE_VI.format(who=res.unit.subject)))
     return "".join(parts)
 
 

@@ -132,7 +132,7 @@ def write_outputs(res: QuarterlyResult, output_dir: str, rc=None) -> None:
     ``rc`` (parlib.rootcause.RootCauseResult) adds the ranked causes to both."""
     notes = [f"Theo dõi CCHC và SIPAS {res.period.label} — các bảng chính."]
     if res.is_illustrative:
-        notes.insert(0, ILLUSTRATIVE_VI)
+        notes.insert(0, ILLUSTRATIVE_VI.format(who=res.unit.subject))
     write_report_files(
         output_dir,
         f"quarterly_{res.period.year}_Q{res.period.quarter}.xlsx",

@@ -112,6 +112,13 @@ def test_summary_json_contract(annual_run):
     assert len(s["top_losses"]) >= 3 and all(t["owner_office"] for t in s["top_losses"])
     r = s["rows"]
     assert r["read"] == r["used"] + r["rejected"] + r["skipped"]
+    # the unit comes from raw/config/unit.csv; the province table of 2026 alone gives the position:
+    # totals 92,5 92,5 91,79 91,02 90,29 89,36 89,1 87,97 … -> rank 8 of 14 (a tie at the top);
+    # median of 14 = (89,1 + 87,97) / 2 = 88,535 -> 88,54; gaps 87,97 − 88,54 = −0,57, − 92,5 = −4,53
+    assert s["unit"]["full_name"] == "Sở Xây dựng tỉnh Đắk Lắk" and s["unit"]["level"] == "sở"
+    p = s["province"]
+    assert (p["rank"], p["rank_published"], p["n_units"], p["is_partial"]) == (8, 8, 14, False)
+    assert (p["median_total"], p["gap_median"], p["best_total"], p["gap_best"]) == (88.54, -0.57, 92.5, -4.53)
 
 
 def _chromium() -> str | None:

@@ -171,3 +171,37 @@ def test_argparse_speaks_vietnamese(capsys):
     out = capsys.readouterr().out
     assert "in hướng dẫn này rồi thoát" in out and "tùy chọn" in out and "show this help" not in out
     assert argparse._ is english  # restored for programs that import parlib
+
+
+def test_a_bad_unit_file_stops_the_run_naming_the_row(tmp_path, capsys):
+    data = tmp_path / "data"
+    shutil.copytree(RAW, data / "raw")
+    (data / "raw" / "config" / "unit.csv").write_text(
+        "key,value\nname,Sở Y tế\nlevel,cấp bộ\n", encoding="utf-8"
+    )
+    out = tmp_path / "reports"
+    assert main(["annual", "--year", "2026", "--base", "2025", "--data", str(data), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "unit.csv" in err and "dòng 3" in err and "cấp «cấp bộ» không hợp lệ" in err
+    assert (
+        main(["quarterly", "--year", "2026", "--quarter", "3", "--data", str(data), "--out", str(out)]) == 2
+    )
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_leaf_missing_from_the_scoresheet_stops_the_annual_run(tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    data = tmp_path / "data"
+    shutil.copytree(RAW, data / "raw")
+    path = data / "raw" / "scoresheet" / "bang_diem_2026.xlsx"
+    wb = load_workbook(path)
+    ws = wb.active
+    row = next(c.row for c in ws["A"] if c.value == "8.4.2")  # a leaf of the sample framework
+    ws.delete_rows(row)
+    wb.save(path)
+    out = tmp_path / "reports"
+    assert main(["annual", "--year", "2026", "--base", "0", "--data", str(data), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "1 tiêu chí không có dòng điểm" in err and "«8.4.2»" in err
+    assert not out.exists() or not any(out.iterdir())

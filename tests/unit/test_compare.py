@@ -435,3 +435,50 @@ def test_compare_province_rank_change_and_unknown_unit():
     assert missing["base_rank"] is None and missing["rank_change"] is None
     assert any("Không tìm thấy đơn vị «Sở Không Có»" in n for n in missing["notes"])
     assert missing["table"]["base_points"].isna().all()
+
+
+def test_by_field_follows_the_crosswalk_when_fields_are_renumbered(tmp_path):
+    """Base field 2 (B) becomes target field 1 and base field 1 (A) target field 2; base 2.2 is
+    dropped. Base: 1.1 = 1,5/2, 1.2 = 1/1 (field A 2,5); 2.1 = 2/2, 2.2 = 0,5/1 (field B 2,5).
+    Target: 1.1 (from 2.1) = 1/2; 2.1 (from 1.1) = 2/2, 2.2 (from 1.2) = 1/1.
+    Field B (target 1): 1 − (2 + 0,5) = −1,5 (performance −1, the dropped 0,5 as framework effect).
+    Field A (target 2): 3 − 2,5 = +0,5 (performance +0,5). By field number the dropped 2.2 would
+    have gone under target field 2 (A)."""
+    base_rows = [
+        "1,,field,A,3,,,,,,,",
+        "1.1,1,criterion,A1,2,appraisal,,,,,,",
+        "1.2,1,criterion,A2,1,appraisal,,,,,,",
+        "2,,field,B,3,,,,,,,",
+        "2.1,2,criterion,B1,2,appraisal,,,,,,",
+        "2.2,2,criterion,B2,1,appraisal,,,,,,",
+    ]
+    target_rows = [
+        "1,,field,B,2,,,,,,,",
+        "1.1,1,criterion,B1,2,appraisal,,,,,,",
+        "2,,field,A,3,,,,,,,",
+        "2.1,2,criterion,A1,2,appraisal,,,,,,",
+        "2.2,2,criterion,A2,1,appraisal,,,,,,",
+    ]
+    fws = []
+    for year, rows, total in ((2025, base_rows, 6), (2026, target_rows, 5)):
+        p = tmp_path / f"framework_{year}.csv"
+        p.write_text(
+            "\n".join([f"#year: {year}", f"#total_points: {total}", HEADER, *rows]) + "\n", encoding="utf-8"
+        )
+        fws.append(load_framework(p))
+    cw_path = tmp_path / "crosswalk_2025_2026.csv"
+    cw_path.write_text(
+        "base_code,target_code,relation,note\n2.1,1.1,renamed,\n1.1,2.1,renamed,\n1.2,2.2,renamed,\n2.2,,dropped,\n",
+        encoding="utf-8",
+    )
+    cw = load_crosswalk(cw_path, fws[0], fws[1])
+    base = scores(2025, {"1.1": 1.5, "1.2": 1.0, "2.1": 2.0, "2.2": 0.5})
+    target = scores(2026, {"1.1": 1.0, "2.1": 2.0, "2.2": 1.0})
+    _, summary = decompose_change(base, target, cw, fws[1], fws[0])
+    by = {f["field_code"]: f for f in summary["by_field"]}
+    assert set(by) == {"1", "2"}
+    assert by["1"]["field_name"] == "B" and by["1"]["change_points"] == pytest.approx(-1.5)
+    assert by["1"]["performance_points"] == pytest.approx(-1.0)
+    assert by["1"]["framework_points"] == pytest.approx(-0.5)
+    assert by["2"]["field_name"] == "A" and by["2"]["change_points"] == pytest.approx(0.5)
+    assert summary["total_change"] == pytest.approx(-1.0)
