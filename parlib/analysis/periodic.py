@@ -68,7 +68,8 @@ class WindowFigures:
     feedback   {k, n, n_total, n_pending} or None; feedback_offices: office, n_total, n, k, late
     tasks      {n_tasks, n_due, n_due_done, n_late, n_not_updated} or None; tasks_by_office:
                lead_office, n_tasks, n_due, n_due_done, n_late, n_not_updated; late_tasks:
-               task_no, task_name, lead_office, due_date, latest_status
+               task_no, task_name, lead_office, due_date, latest_status; task_progress: one row
+               per task (:func:`parlib.analysis.tasks.task_progress` plus is_due, is_due_done)
     survey     {k, n, n_respondents, n_undated, factors: [{code, name, k, n, pct}]} or None
     shortfalls one dict per KPI that misses its target (see :func:`shortfalls`)
     actions    one row per shortfall: kpi, owner, action_text, deadline_date, deadline_text,
@@ -84,6 +85,7 @@ class WindowFigures:
     tasks: dict | None = None
     tasks_by_office: pd.DataFrame = field(default_factory=pd.DataFrame)
     late_tasks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    task_progress: pd.DataFrame = field(default_factory=pd.DataFrame)
     survey: dict | None = None
     shortfalls: list[dict] = field(default_factory=list)
     actions: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -168,10 +170,10 @@ def window_feedback(feedback: pd.DataFrame, calendar, window: ReportWindow):
 
 
 def window_tasks(tasks: pd.DataFrame, window: ReportWindow):
-    """(totals, KPI row, per lead office table, late tasks) at the window's last day; (None, …)
-    without a task list."""
+    """(totals, KPI row, per lead office table, late tasks, progress of every task with
+    ``is_due``) at the window's last day; (None, …) without a task list."""
     if tasks is None or tasks.empty:
-        return None, pd.DataFrame(), pd.DataFrame(), pd.DataFrame()
+        return None, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame()
     prog = task_progress(tasks, window.end)
     prog = prog.assign(
         lead_office=prog["lead_office"].fillna(NO_TASK_OFFICE),
@@ -196,7 +198,7 @@ def window_tasks(tasks: pd.DataFrame, window: ReportWindow):
     )
     totals = {c: int(by[c].sum()) for c in ("n_tasks", "n_due", "n_due_done", "n_late", "n_not_updated")}
     late = prog.loc[prog["is_late"], ["task_no", "task_name", "lead_office", "due_date", "latest_status"]]
-    return totals, tasks_kpi(prog), by, late.reset_index(drop=True)
+    return totals, tasks_kpi(prog), by, late.reset_index(drop=True), prog
 
 
 def window_survey(survey, window: ReportWindow, config: SurveyConfig = SurveyConfig()) -> dict | None:
@@ -423,7 +425,7 @@ def window_figures(
     """Every figure of the periodic report over ``window`` (rules: module docstring)."""
     _, total, offices, volume = window_dossiers(dossiers, calendar, window, kpi_rules)
     fb, fb_off = window_feedback(feedback, calendar, window)
-    t_tot, t_kpi, t_off, t_late = window_tasks(tasks, window)
+    t_tot, t_kpi, t_off, t_late, t_prog = window_tasks(tasks, window)
     sv = window_survey(survey, window, survey_config)
     if sv is not None and survey_items is not None and not survey_items.empty:
         names = dict(zip(survey_items["factor_code"].astype(str), survey_items["factor_name"]))
@@ -440,6 +442,7 @@ def window_figures(
         tasks=t_tot,
         tasks_by_office=t_off,
         late_tasks=t_late,
+        task_progress=t_prog,
         survey=sv,
     )
     fig.shortfalls = shortfalls(fig)
