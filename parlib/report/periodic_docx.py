@@ -369,7 +369,7 @@ def _annex(doc, s: dict, unit: dict) -> None:
         total = ["", "Tổng cộng", fmt_int(fb["received"]), fmt_int(fb["judged"]), fmt_int(fb["on_time"]),
                  fmt_int(fb["judged"] - fb["on_time"]), fmt_pct(fb["on_time_pct"])]  # fmt: skip
         _table(doc, "Bảng 4. Phản ánh, kiến nghị tiếp nhận trong kỳ theo phòng, đơn vị",
-               ["STT", "Phòng, đơn vị", "Tiếp nhận", "Đã xử lý hoặc đã quá hạn", "Đúng hạn", "Trễ hạn",
+               ["STT", "Phòng, đơn vị xử lý", "Tiếp nhận", "Đã xử lý hoặc đã quá hạn", "Đúng hạn", "Trễ hạn",
                 "Tỷ lệ đúng hạn"], rows, total)  # fmt: skip
     sv = s.get("survey")
     if sv:
