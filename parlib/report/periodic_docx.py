@@ -114,6 +114,15 @@ def _rule(cell, width_mm: float) -> None:
     _fonts(p.add_run(""), 4)
 
 
+def _widths(table, widths_mm: list[float]) -> None:
+    """Fixed column widths (grid and cells), so that Word and LibreOffice lay the table out alike."""
+    table.autofit = False
+    for col, w in zip(table.columns, widths_mm):
+        col.width = Mm(w)
+        for cell in col.cells:
+            cell.width = Mm(w)
+
+
 def _no_borders(table) -> None:
     tbl_pr = table._tbl.tblPr
     borders = OxmlElement("w:tblBorders")
@@ -171,21 +180,21 @@ def _header_block(doc, s: dict, unit: dict) -> None:
     t = doc.add_table(rows=1, cols=2)
     _no_borders(t)
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _widths(t, [62, 103])  # 165 mm between the margins
     left, right = t.rows[0].cells
-    left.width, right.width = Mm(70), Mm(95)
     parent = unit.get("parent_agency")
     name = unit.get("name")
-    _cell_text(left, parent.upper() if parent else ask("cơ quan cấp trên"), size=13)
+    _cell_text(left, parent.upper() if parent else ask("cơ quan cấp trên"), size=12)
     p = left.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     p.paragraph_format.space_after = Pt(0)
-    _run(p, name.upper() if name else ask("tên cơ quan"), size=13, bold=True)
+    _run(p, name.upper() if name else ask("tên cơ quan"), size=12, bold=True)
     _rule(left, 25)
     p = left.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     code = unit.get("doc_code")
     _run(p, f"Số: …/BC-{code}" if code else f"Số: …/BC-{ask('chữ viết tắt tên cơ quan')}", size=13)
-    _cell_text(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=13, bold=True)
+    _cell_text(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True)
     p = right.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     p.paragraph_format.space_after = Pt(0)
@@ -216,7 +225,7 @@ def _title(doc, s: dict, illustrative: bool) -> None:
 
 
 def _heading(doc, text: str) -> None:
-    _para(doc, text, bold=True, after=6)
+    _para(doc, text, bold=True, after=6, align=WD_ALIGN_PARAGRAPH.LEFT)
 
 
 def _body(doc, s: dict, nodes, unit: dict) -> None:
@@ -276,8 +285,8 @@ def _body(doc, s: dict, nodes, unit: dict) -> None:
 def _signature(doc, unit: dict) -> None:
     t = doc.add_table(rows=1, cols=2)
     _no_borders(t)
+    _widths(t, [85, 80])
     left, right = t.rows[0].cells
-    left.width, right.width = Mm(85), Mm(80)
     p = left.paragraphs[0]
     p.paragraph_format.space_after = Pt(0)
     _run(p, "Nơi nhận:", size=12, bold=True, italic=True)
@@ -299,6 +308,8 @@ def _table(doc, title: str, header: list[str], rows: list[list[str]], total: lis
     t = doc.add_table(rows=1, cols=len(header))
     t.style = doc.styles["Table Grid"]
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    other = max(17.0, min(25.0, (165 - 12 - 55) / (len(header) - 2)))
+    widths = [12.0, 165 - 12 - other * (len(header) - 2)] + [other] * (len(header) - 2)
     for c, h in zip(t.rows[0].cells, header):
         _cell_text(c, h, bold=True)
     for r in rows + ([total] if total else []):
@@ -307,6 +318,7 @@ def _table(doc, title: str, header: list[str], rows: list[list[str]], total: lis
             _cell_text(
                 c, v, bold=r is total, align=WD_ALIGN_PARAGRAPH.LEFT if j == 1 else WD_ALIGN_PARAGRAPH.CENTER
             )
+    _widths(t, widths)
     _para(doc, "", after=6)
 
 
