@@ -260,9 +260,10 @@ def window_kpis(
         on="kpi",
         how="left",
     )
-    out["status"] = out["status"].fillna("no_target")
-    out["status_vi"] = out["status_vi"].fillna("Không có chỉ tiêu")
-    out["gap_text"] = out["gap_text"].fillna("")
+    # no target at all leaves float NaN columns: fill as text
+    out["status"] = out["status"].astype(object).fillna("no_target")
+    out["status_vi"] = out["status_vi"].astype(object).fillna("Không có chỉ tiêu")
+    out["gap_text"] = out["gap_text"].astype(object).fillna("")
     order = {
         k: i
         for i, k in enumerate(

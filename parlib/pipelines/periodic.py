@@ -10,7 +10,7 @@ unit's identity, and returns a :class:`PeriodicResult` whose figures come from
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -39,6 +39,10 @@ from parlib.pipelines.quarterly import input_files
 
 @dataclass
 class PeriodicResult:
+    """What the draft and its summary are made from: the window, its figures, the unit's
+    identity (``unit.csv``), the year's framework (None when absent), the sample flag, every
+    file read, the issues and row ledger of the operational files."""
+
     window: ReportWindow
     figures: WindowFigures
     unit: dict
@@ -48,7 +52,6 @@ class PeriodicResult:
     issues: pd.DataFrame
     ledger: pd.DataFrame
     paths: Paths
-    extra: dict = field(default_factory=dict)
 
     def rel(self, p: Path) -> str:
         return self.paths.rel(p)

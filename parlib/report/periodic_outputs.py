@@ -3,16 +3,18 @@ value each) and the publication of the draft and the summary together.
 
 Folder: ``<reports>/<year>-bc-<window id>/`` (``bc`` = báo cáo; distinct from the calendar
 quarter's ``<year>-Q<q>/`` on case-insensitive file systems), files
-``bao_cao_cchc_<year>_<id>.docx`` and ``summary.json``, staged and moved into place together.
+``bao_cao_cchc_<year>_<id>.docx``, ``summary.json`` and ``bao_cao_cchc_<year>_<id>.manifest.json``
+(input files with checksums, code version), staged and moved into place together.
 """
 
 from __future__ import annotations
 
 import math
+from datetime import datetime, timezone
 
 import pandas as pd
 
-from parlib.core.io import ReportStage, write_json
+from parlib.core.io import ReportStage, code_version, input_record, write_json
 from parlib.core.issues import ledger_summary
 from parlib.model.results import SCHEMA_VERSION
 from parlib.pipelines.periodic import PeriodicResult
@@ -179,13 +181,29 @@ def docx_name(res: PeriodicResult) -> str:
     return f"bao_cao_cchc_{res.window.year}_{res.window.id}.docx"
 
 
+def manifest(res: PeriodicResult) -> dict:
+    """What the draft was built from: the window, every input file with its checksum, the code
+    version and the time of the run."""
+    return {
+        "report": "periodic",
+        "params": {"year": res.window.year, "window": res.window.id},
+        "window": res.window.to_dict(),
+        "inputs": [input_record(p, res.paths.data) for p in res.inputs],
+        "code_version": code_version(),
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
 def write_periodic(res: PeriodicResult) -> list:
-    """Write the draft and ``summary.json`` into the report folder, together (staged; a
-    failure leaves the previous files as they were). Returns the published paths."""
+    """Write the draft, ``summary.json`` and ``<stem>.manifest.json`` into the report folder,
+    together (staged; a failure leaves the previous files as they were). Returns the published
+    paths (draft, summary, manifest)."""
     summary = summary_json(res)
     out_dir = res.paths.report_dir(report_folder(res))
     doc = build_document(summary, res)
+    stem = docx_name(res).removesuffix(".docx")
     with ReportStage(out_dir) as stage:
         doc.save(stage.path(docx_name(res)))
         write_json(stage.path("summary.json"), summary)
-    return [out_dir / docx_name(res), out_dir / "summary.json"]
+        write_json(stage.path(f"{stem}.manifest.json"), manifest(res))
+    return [out_dir / docx_name(res), out_dir / "summary.json", out_dir / f"{stem}.manifest.json"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from parlib.core.labels import KPI_NOUNS
 from parlib.core.vnformat import fmt_date, fmt_int, fmt_pct
 from parlib.model.action_rules import parse_task_list
 
@@ -213,7 +212,3 @@ def action_text(a: dict, label: str, next_label: str) -> str:
     else:
         when = ask("thời hạn hoàn thành")
     return f"{body} Chủ trì: {owner}. Hạn hoàn thành: {when}."
-
-
-def noun(kpi: str) -> str:
-    return KPI_NOUNS.get(kpi, "trường hợp")

@@ -35,7 +35,15 @@ def run(tmp_path_factory):
 def test_latest_complete_window_draft(run):
     base, _ = run
     folder = base / "reports" / "2026-bc-q3"
-    assert sorted(p.name for p in folder.iterdir()) == ["bao_cao_cchc_2026_q3.docx", "summary.json"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "bao_cao_cchc_2026_q3.docx",
+        "bao_cao_cchc_2026_q3.manifest.json",
+        "summary.json",
+    ]
+    man = json.loads((folder / "bao_cao_cchc_2026_q3.manifest.json").read_text(encoding="utf-8"))
+    assert {i["path"] for i in man["inputs"]} == set(
+        json.loads((folder / "summary.json").read_text())["inputs"]
+    )
     s = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     assert (s["window"]["start"], s["window"]["end"]) == ("2026-06-15", "2026-09-14")
     doc = Document(str(folder / "bao_cao_cchc_2026_q3.docx"))
@@ -75,3 +83,45 @@ def test_chosen_window_and_uncovered_window(run, capsys):
     err = capsys.readouterr().err
     assert "ho_so_2026_Q4.xlsx" in err and "Traceback" not in err
     assert not (base / "reports" / "2026-bc-year").exists()
+
+
+def test_a_window_equal_to_a_calendar_quarter_gives_the_quarterly_figures(run):
+    """One counting basis: over 01/07 – 30/09/2026 the window engine gives the quarterly report's
+    quarter figures (dossiers, PAKN, survey) and its task KPI."""
+    from parlib.analysis.periodic import window_figures
+    from parlib.model.windows import ReportWindow
+    from parlib.pipelines import quarterly
+
+    base, _ = run
+    paths = Paths.from_args(base / "data", base / "reports")
+    q = quarterly.build(2026, 3, paths, write=False)
+    w = ReportWindow(
+        2026,
+        "lich-q3",
+        "quý III năm 2026 (theo lịch)",
+        pd.Timestamp("2026-07-01"),
+        pd.Timestamp("2026-09-30"),
+    )
+    fig = window_figures(
+        w,
+        [w],
+        dossiers=q.dossiers,
+        calendar=q.calendar,
+        kpi_rules=q.kpi_rules,
+        targets=pd.DataFrame({"kpi": [], "target_pct": [], "comparison": []}),
+        feedback=q.feedback,
+        tasks=q.tasks,
+        survey=q.survey,
+    )
+    mine = fig.kpis.set_index("kpi")
+    st = q.status
+    for kpi, kind in [
+        ("on_time_pct", "quarter"),
+        ("apology_pct", "quarter"),
+        ("system_updated_pct", "quarter"),
+        ("feedback_on_time_pct", "quarter"),
+        ("satisfaction_pct", "quarter"),
+        ("tasks_on_time_pct", "ytd"),
+    ]:
+        row = st.loc[(st["kpi"] == kpi) & (st["period_kind"] == kind)].iloc[0]
+        assert (int(mine.loc[kpi, "k"]), int(mine.loc[kpi, "n"])) == (int(row["k"]), int(row["n"])), kpi

@@ -45,6 +45,10 @@ def result(tmp_path, unit=UNIT) -> PeriodicResult:
     )
     paths = Paths.from_args(tmp_path / "data", tmp_path / "reports")
     f1 = paths.raw / "dossiers" / "ho_so_2026_Q1.xlsx"
+    f1.parent.mkdir(parents=True, exist_ok=True)
+    f1.write_bytes(b"stand-in")  # only its name and checksum are used here
+    paths.config.mkdir(parents=True, exist_ok=True)
+    (paths.config / "report_windows.csv").write_bytes((P.CONFIG / "report_windows.csv").read_bytes())
     return PeriodicResult(
         window=Q1,
         figures=fig,
@@ -76,7 +80,11 @@ def all_text(doc) -> str:
 
 def test_files_in_the_window_folder(built):
     res, _, summary, files = built
-    assert [f.name for f in files] == ["bao_cao_cchc_2026_q1.docx", "summary.json"]
+    assert [f.name for f in files] == [
+        "bao_cao_cchc_2026_q1.docx",
+        "summary.json",
+        "bao_cao_cchc_2026_q1.manifest.json",
+    ]
     assert files[0].parent.name == "2026-bc-q1" and docx_name(res) == files[0].name
     assert summary["report"] == "periodic" and summary["window"] == {
         "id": "q1",
@@ -180,6 +188,18 @@ def test_missing_unit_keys_are_fields_not_inventions(tmp_path):
     assert "[Đơn vị bổ sung: cơ quan cấp trên]" in left and "[Đơn vị bổ sung: tên cơ quan]" in left
     assert "[Đơn vị bổ sung: địa danh], ngày … tháng … năm 2026" in right
     assert "[Đơn vị bổ sung: nơi nhận]" in all_text(doc)
+
+
+def test_manifest_names_every_input_with_its_checksum(built):
+    _, _, _, files = built
+    man = json.loads(files[2].read_text(encoding="utf-8"))
+    assert [i["path"] for i in man["inputs"]] == [
+        "raw/dossiers/ho_so_2026_Q1.xlsx",
+        "raw/config/report_windows.csv",
+    ]
+    # sha256 of b"stand-in"
+    assert man["inputs"][0]["sha256"] == __import__("hashlib").sha256(b"stand-in").hexdigest()
+    assert man["params"] == {"year": 2026, "window": "q1"}
 
 
 def test_same_inputs_same_summary_and_document(tmp_path):
