@@ -34,9 +34,10 @@ from parlib.analysis.headline import STATUS_COLUMNS
 from parlib.analysis.kpi import classify_dossiers, dossier_kpis
 from parlib.analysis.stats import add_rate
 from parlib.analysis.targets import kpi_status
-from parlib.analysis.tasks import task_progress, tasks_kpi
+from parlib.analysis.tasks import has_status_for, task_progress, tasks_kpi
 from parlib.core.labels import KPI_LABELS, MEASURE_LABELS, UNKNOWN_OFFICE
 from parlib.core.numbers import is_blank
+from parlib.core.vnformat import quarter_label
 from parlib.model.survey import SurveyConfig
 from parlib.model.windows import ReportWindow, next_window
 
@@ -171,7 +172,9 @@ def window_feedback(feedback: pd.DataFrame, calendar, window: ReportWindow):
 
 def window_tasks(tasks: pd.DataFrame, window: ReportWindow):
     """(totals, KPI row, per lead office table, late tasks, progress of every task with
-    ``is_due``) at the window's last day; (None, …) without a task list."""
+    ``is_due``) at the window's last day; (None, …) without a task list. Without a status
+    update of the quarter holding the window's last day (``totals["has_status"]`` False), the
+    KPI is "no data" (never 0 %), as in the quarterly report."""
     if tasks is None or tasks.empty:
         return None, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame()
     prog = task_progress(tasks, window.end)
@@ -181,6 +184,8 @@ def window_tasks(tasks: pd.DataFrame, window: ReportWindow):
         not_updated=~prog["is_updated"],
     )
     prog["is_due_done"] = prog["is_due"] & prog["is_done"]
+    y, q = window.end.year, window.end.quarter
+    has_status = has_status_for(tasks, f"{y}-Q{q}")
     by = (
         prog.groupby("lead_office", sort=True)
         .agg(
@@ -197,8 +202,20 @@ def window_tasks(tasks: pd.DataFrame, window: ReportWindow):
         drop=True
     )
     totals = {c: int(by[c].sum()) for c in ("n_tasks", "n_due", "n_due_done", "n_late", "n_not_updated")}
+    totals["has_status"] = has_status
     late = prog.loc[prog["is_late"], ["task_no", "task_name", "lead_office", "due_date", "latest_status"]]
-    return totals, tasks_kpi(prog), by, late.reset_index(drop=True), prog
+    note = (
+        ""
+        if has_status
+        else f"Chưa có số liệu: thiếu tệp tiến độ nhiệm vụ {quarter_label(y, q)} (tasks/tien_do_{y}_Q{q}.xlsx)."
+    )
+    return (
+        totals,
+        tasks_kpi(prog, has_status=has_status, missing_note=note),
+        by,
+        late.reset_index(drop=True),
+        prog,
+    )
 
 
 def window_survey(survey, window: ReportWindow, config: SurveyConfig = SurveyConfig()) -> dict | None:
@@ -232,8 +249,8 @@ def window_survey(survey, window: ReportWindow, config: SurveyConfig = SurveyCon
 # ---------------------------------------------------------------- targets
 
 
-def _row(kpi: str, k: int, n: int, label: str) -> dict:
-    return {"kpi": kpi, "k": int(k), "n": int(n), "label": label}
+def _row(kpi: str, k: int, n: int, label: str, missing_note: str = "") -> dict:
+    return {"kpi": kpi, "k": int(k), "n": int(n), "label": label, "missing_note": missing_note}
 
 
 def window_kpis(
@@ -241,6 +258,7 @@ def window_kpis(
 ) -> pd.DataFrame:
     """One row per KPI of the window with its target status (see WindowFigures.kpis)."""
     rows = [_row(r["kpi"], r["k"], r["n"], r["label"]) for r in total.to_dict("records")]
+    # (missing_note: the tasks KPI of a window whose quarter has no status file — no data, not 0 %)
     if feedback is not None:
         rows.append(
             _row("feedback_on_time_pct", feedback["k"], feedback["n"], MEASURE_LABELS["feedback_on_time_pct"])
@@ -249,12 +267,15 @@ def window_kpis(
         rows.append(_row("satisfaction_pct", survey["k"], survey["n"], MEASURE_LABELS["satisfaction_pct"]))
     if task_kpi is not None and not task_kpi.empty:
         t = task_kpi.iloc[0]
-        rows.append(_row("tasks_on_time_pct", t["k"], t["n"], MEASURE_LABELS["tasks_on_time_pct"]))
+        note = t["missing_note"] if "missing_note" in t and isinstance(t["missing_note"], str) else ""
+        rows.append(_row("tasks_on_time_pct", t["k"], t["n"], MEASURE_LABELS["tasks_on_time_pct"], note))
     df = add_rate(pd.DataFrame(rows))
     df = df.assign(
         period_kind="window", period=window.key, period_label=window.label, dimension="all", group="Tất cả"
     )
-    st = kpi_status(df[[c for c in STATUS_COLUMNS + ["period_label"] if c in df.columns]], targets)
+    st = kpi_status(
+        df[[c for c in STATUS_COLUMNS + ["period_label", "missing_note"] if c in df.columns]], targets
+    )
     out = df.merge(
         st[["kpi", "target_pct", "comparison", "status", "status_vi", "gap_text", "gap_count"]],
         on="kpi",

@@ -304,7 +304,8 @@ def _signature(doc, unit: dict) -> None:
 
 
 def _table(doc, title: str, header: list[str], rows: list[list[str]], total: list[str] | None = None) -> None:
-    _para(doc, title, bold=True, size=13, indent=False, after=4)
+    number = len([t for t in doc.tables if t.style is not None and t.style.name == "Table Grid"]) + 1
+    _para(doc, f"Bảng {number}. {title}", bold=True, size=13, indent=False, after=4)
     t = doc.add_table(rows=1, cols=len(header))
     t.style = doc.styles["Table Grid"]
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -333,18 +334,19 @@ def _annex(doc, s: dict, unit: dict) -> None:
           italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=12)  # fmt: skip
     rows = []
     for i, (kpi, k) in enumerate(s["kpis"].items(), 1):
+        none = k["status"] == "no_data"  # its input is absent: no count, not 0
         rows.append(
             [
                 str(i),
                 k["label"],
-                fmt_int(k["numerator"]),
-                fmt_int(k["denominator"]),
+                "–" if none else fmt_int(k["numerator"]),
+                "–" if none else fmt_int(k["denominator"]),
                 fmt_pct(k["pct"]),
                 target_text(k) if k["target_pct"] is not None else "–",
                 STATUS_WORDS.get(k["status"], "–").capitalize() if k["target_pct"] is not None else "–",
             ]
         )
-    _table(doc, "Bảng 1. Kết quả các chỉ tiêu trong kỳ",
+    _table(doc, "Kết quả các chỉ tiêu trong kỳ",
            ["STT", "Chỉ tiêu", "Số đạt", "Tổng số", "Tỷ lệ", "Chỉ tiêu Kế hoạch", "Đánh giá"], rows)  # fmt: skip
     offs = s["offices"]
     rows = [
@@ -356,11 +358,11 @@ def _annex(doc, s: dict, unit: dict) -> None:
     total = ["", "Tổng cộng", fmt_int(tot["handled"]), fmt_int(tot["on_time"]), fmt_int(tot["late"]),
              fmt_pct(100 * tot["on_time"] / tot["handled"] if tot["handled"] else None),
              fmt_int(tot["owes_apology"]), fmt_int(tot["apology"])]  # fmt: skip
-    _table(doc, "Bảng 2. Hồ sơ thủ tục hành chính theo phòng, đơn vị",
+    _table(doc, "Hồ sơ thủ tục hành chính theo phòng, đơn vị",
            ["STT", "Phòng, đơn vị", "Phải giải quyết", "Trước hạn, đúng hạn", "Trễ hạn", "Tỷ lệ đúng hạn",
             "Phải xin lỗi", "Đã xin lỗi"], rows, total)  # fmt: skip
     t = s.get("tasks")
-    if t:
+    if t and t.get("has_status", True):
         rows = [
             [str(i), r["lead_office"], fmt_int(r["n_tasks"]), fmt_int(r["n_due"]), fmt_int(r["n_due_done"]),
              fmt_int(r["n_late"]), fmt_int(r["n_not_updated"])]
@@ -368,7 +370,7 @@ def _annex(doc, s: dict, unit: dict) -> None:
         ]  # fmt: skip
         total = ["", "Tổng cộng", fmt_int(t["n_tasks"]), fmt_int(t["n_due"]), fmt_int(t["n_due_done"]),
                  fmt_int(t["n_late"]), fmt_int(t["n_not_updated"])]  # fmt: skip
-        _table(doc, f"Bảng 3. Nhiệm vụ của Kế hoạch theo đơn vị chủ trì (đến ngày {d(w['end'])})",
+        _table(doc, f"Nhiệm vụ của Kế hoạch theo đơn vị chủ trì (đến ngày {d(w['end'])})",
                ["STT", "Đơn vị chủ trì", "Số nhiệm vụ", "Đến hạn", "Đến hạn đã hoàn thành", "Chậm tiến độ",
                 "Chưa cập nhật"], rows, total)  # fmt: skip
     fb = s.get("feedback")
@@ -380,7 +382,7 @@ def _annex(doc, s: dict, unit: dict) -> None:
         ]  # fmt: skip
         total = ["", "Tổng cộng", fmt_int(fb["received"]), fmt_int(fb["judged"]), fmt_int(fb["on_time"]),
                  fmt_int(fb["judged"] - fb["on_time"]), fmt_pct(fb["on_time_pct"])]  # fmt: skip
-        _table(doc, "Bảng 4. Phản ánh, kiến nghị tiếp nhận trong kỳ theo phòng, đơn vị",
+        _table(doc, "Phản ánh, kiến nghị tiếp nhận trong kỳ theo phòng, đơn vị",
                ["STT", "Phòng, đơn vị xử lý", "Tiếp nhận", "Đã xử lý hoặc đã quá hạn", "Đúng hạn", "Trễ hạn",
                 "Tỷ lệ đúng hạn"], rows, total)  # fmt: skip
     sv = s.get("survey")
@@ -391,7 +393,7 @@ def _annex(doc, s: dict, unit: dict) -> None:
         ]
         total = ["", "Hài lòng chung (người trả lời)", fmt_int(sv["satisfied"]), fmt_int(sv["answered"]),
                  fmt_pct(sv["satisfied_pct"])]  # fmt: skip
-        _table(doc, f"Bảng 5. Khảo sát sự hài lòng trong kỳ ({fmt_int(sv['respondents'])} phiếu)",
+        _table(doc, f"Khảo sát sự hài lòng trong kỳ ({fmt_int(sv['respondents'])} phiếu)",
                ["STT", "Yếu tố", "Hài lòng", "Số câu trả lời", "Tỷ lệ hài lòng"], rows, total)  # fmt: skip
 
 

@@ -18,6 +18,7 @@ STATUS_WORDS = {
     "at_risk": "chưa đạt (gần đạt)",
     "missed": "chưa đạt",
     "not_applicable": "không áp dụng (không có số liệu trong kỳ)",
+    "no_data": "chưa có số liệu",
 }
 DENOMINATOR_UNIT = {
     "feedback_on_time_pct": "phản ánh, kiến nghị",
@@ -69,7 +70,9 @@ def ratio(k: dict, kpi: str) -> str:
 
 
 def kpi_line(kpi: str, k: dict) -> str:
-    """ "<label>: 95,0 % (4.821/5.077 hồ sơ); chỉ tiêu Kế hoạch ≥ 98 %: chưa đạt.\""""
+    """One KPI: "<label>: 95,0 % (4.821/5.077 hồ sơ); chỉ tiêu Kế hoạch ≥ 98 %: chưa đạt."."""
+    if k["status"] == "no_data":
+        return f"{k['label']}: {lower_first(k['gap'] or 'Chưa có số liệu.')}"
     if not k["denominator"]:
         return (
             f"{k['label']}: không áp dụng (không có {DENOMINATOR_UNIT.get(kpi, 'hồ sơ')} trong phạm vi tính)."
@@ -123,7 +126,7 @@ def field_groups(nodes: pd.DataFrame | None, summary: dict) -> list[dict]:
 def tasks_line(numbers: list[int], summary: dict) -> str | None:
     """The plan tasks of a field at the window's end, counted from the summary's task items."""
     t = summary.get("tasks")
-    if not t or not numbers:
+    if not t or not numbers or not t.get("has_status", True):
         return None
     items = [i for i in t["items"] if i["task_no"] in numbers]
     if not items:
@@ -151,6 +154,11 @@ def tasks_overview(summary: dict) -> str | None:
     t = summary.get("tasks")
     if not t:
         return None
+    if not t.get("has_status", True):
+        gap = summary["kpis"]["tasks_on_time_pct"]["gap"] or "Chưa có số liệu tiến độ."
+        return f"Kế hoạch cải cách hành chính có {fmt_int(t['n_tasks'])} nhiệm vụ; {lower_first(gap)} " + ask(
+            f"tiến độ thực hiện các nhiệm vụ của Kế hoạch đến ngày {d(summary['window']['end'])}"
+        )
     due = (
         f"{fmt_int(t['n_due'])} nhiệm vụ đã đến hạn, trong đó {fmt_int(t['n_due_done'])} nhiệm vụ đã hoàn thành"
         if t["n_due"]
@@ -162,7 +170,7 @@ def tasks_overview(summary: dict) -> str | None:
     )
     if t["n_not_updated"]:
         text += f"; {fmt_int(t['n_not_updated'])} nhiệm vụ chưa cập nhật tiến độ"
-    return text + " (chi tiết theo đơn vị chủ trì tại Phụ lục, Bảng 3)."
+    return text + " (chi tiết theo đơn vị chủ trì tại Phụ lục)."
 
 
 def shortfall_text(s: dict, summary: dict) -> list[str]:

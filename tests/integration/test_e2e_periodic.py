@@ -79,6 +79,12 @@ def test_chosen_window_and_uncovered_window(run, capsys):
     assert main(["periodic", "--year", "2026", "--window", "h1", *args]) == 0
     s = json.loads((base / "reports" / "2026-bc-h1" / "summary.json").read_text(encoding="utf-8"))
     assert (s["window"]["start"], s["window"]["end"]) == ("2025-12-15", "2026-06-14")
+    # the sample has no task-status file of 2026-Q2: the tasks KPI is "no data", never 0 %
+    assert (
+        s["kpis"]["tasks_on_time_pct"]["status"] == "no_data"
+        and s["kpis"]["tasks_on_time_pct"]["pct"] is None
+    )
+    assert "tien_do_2026_Q2.xlsx" in s["kpis"]["tasks_on_time_pct"]["gap"]
     assert main(["periodic", "--year", "2026", "--window", "year", *args]) == 2
     err = capsys.readouterr().err
     assert "ho_so_2026_Q4.xlsx" in err and "Traceback" not in err

@@ -78,7 +78,14 @@ def test_window_feedback():
 
 def test_window_tasks():
     totals, kpi_row, by, late, prog = window_tasks(P.tasks(), Q1)
-    assert totals == {"n_tasks": 4, "n_due": 2, "n_due_done": 1, "n_late": 2, "n_not_updated": 1}
+    assert totals == {
+        "n_tasks": 4,
+        "n_due": 2,
+        "n_due_done": 1,
+        "n_late": 2,
+        "n_not_updated": 1,
+        "has_status": True,
+    }
     assert (int(kpi_row["k"].iloc[0]), int(kpi_row["n"].iloc[0])) == (1, 4)
     assert sorted(late["task_no"]) == [2, 4]
     b = by.set_index("lead_office")
@@ -148,3 +155,18 @@ def test_actions_have_owner_and_dated_deadline(figures):
     assert not any("{" in t or "}" in t for t in a["action_text"])
     # satisfaction: no office holds it and the rule's task 13 is unknown here -> left to the analyst
     assert not a.loc["satisfaction_pct", "is_drafted"] and a.loc["satisfaction_pct", "action_text"] == ""
+
+
+def test_tasks_without_a_status_file_of_the_quarter_are_no_data_not_zero():
+    # the updates belong to 2025-Q4: nothing reports on the quarter of 14/03/2026
+    stale = P.tasks().assign(status_period=lambda t: t["status_period"].where(t["status"].isna(), "2025-Q4"))
+    totals, kpi_row, *_ = window_tasks(stale, Q1)
+    assert totals["has_status"] is False
+    assert (int(kpi_row["k"].iloc[0]), int(kpi_row["n"].iloc[0])) == (0, 0)
+    assert "tasks/tien_do_2026_Q1.xlsx" in kpi_row["missing_note"].iloc[0]
+    fig = window_figures(
+        Q1, WINDOWS, dossiers=P.dossiers(), calendar=P.CAL, kpi_rules=None, targets=P.TARGETS, tasks=stale
+    )
+    row = fig.kpis.set_index("kpi").loc["tasks_on_time_pct"]
+    assert row["status"] == "no_data" and "tien_do_2026_Q1.xlsx" in row["gap_text"]
+    assert "tasks_on_time_pct" not in {s["kpi"] for s in fig.shortfalls}
