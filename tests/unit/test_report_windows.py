@@ -2,13 +2,17 @@
 unit file (raw/config/unit.csv): the shipped defaults, every reader error, the latest complete
 window."""
 
+import csv
+import io
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from parlib.core.catalog import recognise_name
-from parlib.core.errors import ConfigError, StructuralError
+from parlib.core.errors import ConfigError, ParlibError, StructuralError
 from parlib.ingest.unit_info import read_unit_file
 from parlib.ingest.validate import check_file
 from parlib.ingest.windows import find_window, load_report_windows, parse_day
@@ -160,3 +164,29 @@ def test_config_files_are_in_the_catalog_and_validated(tmp_path):
     bad = write(tmp_path, HEADER + "2026,q1,quý I,15/12/2025,xx,,\n")
     with pytest.raises(StructuralError, match="cột «end»"):
         check_file(bad, paths)
+
+
+_CELL = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(
+        ["2026", "q1", "15/12/2025", "14/03/2026", "31/02/2026", "1e308", "", "=1+1", "2026-13-40"]
+    ),
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(_CELL, min_size=0, max_size=8), max_size=5), raw=st.binary(max_size=40))
+def test_any_content_gives_windows_or_a_vietnamese_error(tmp_path, rows, raw):
+    """Whatever the file holds: a list of windows or a ParlibError, never another exception."""
+    buf = io.StringIO()
+    csv.writer(buf).writerows([["year", "id", "label", "start", "end", "deadline"], *rows])
+    for i, content in enumerate((buf.getvalue().encode("utf-8"), raw)):
+        p = tmp_path / f"w{i}.csv"
+        p.write_bytes(content)
+        for reader in (load_report_windows, read_unit_file):
+            try:
+                out = reader(p)
+            except ParlibError as exc:
+                assert str(exc)
+            else:
+                assert isinstance(out, (list, dict))
