@@ -55,11 +55,13 @@ class ReportWindow:
         }
 
 
-def complete_windows(windows: list[ReportWindow], data_end) -> list[ReportWindow]:
-    """The windows whose whole data window lies on or before ``data_end`` (the last day the
-    data cover), ordered by end date then start date (the latest complete window last)."""
+def complete_windows(windows: list[ReportWindow], data_end, data_start=None) -> list[ReportWindow]:
+    """The windows the data cover whole: ending on or before ``data_end`` (the last day the data
+    cover) and, when ``data_start`` is given, starting on or after it; ordered by end date then
+    start date (the latest complete window last)."""
     cut = pd.Timestamp(data_end).normalize()
-    done = [w for w in windows if w.end.normalize() <= cut]
+    first = pd.Timestamp(data_start).normalize() if data_start is not None else pd.Timestamp.min
+    done = [w for w in windows if first <= w.start.normalize() and w.end.normalize() <= cut]
     return sorted(done, key=lambda w: (w.end, w.start, w.id))
 
 

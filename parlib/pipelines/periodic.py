@@ -57,44 +57,47 @@ class PeriodicResult:
         return self.paths.rel(p)
 
 
-def data_end(paths: Paths) -> pd.Timestamp | None:
-    """The last day the dossier exports cover: the end of the latest quarter with an export."""
-    lq = latest_quarter(scan_raw(paths.raw, ("dossiers",))[0])
-    return Period(*lq).end.normalize() if lq else None
+def data_span(paths: Paths) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The first and last day the dossier exports cover (the quarters of the earliest and of the
+    latest export), or None without any export."""
+    cat = [f for f in scan_raw(paths.raw, ("dossiers",))[0] if f.kind == "dossiers"]
+    if not cat:
+        return None
+    first = min((f.year, f.quarter) for f in cat)
+    return Period(*first).start, Period(*latest_quarter(cat)).end.normalize()
 
 
 def latest_complete_window(paths: Paths) -> ReportWindow | None:
     """The window of the table that ends last among those the dossier exports cover whole."""
-    end = data_end(paths)
-    if end is None:
+    span = data_span(paths)
+    if span is None:
         return None
-    done = complete_windows(report_windows(paths), end)
+    done = complete_windows(report_windows(paths), span[1], span[0])
     return done[-1] if done else None
 
 
 def resolve_window(paths: Paths, year: int | None = None, window_id: str | None = None) -> ReportWindow:
-    """The window asked for; without one, the latest complete window (of ``year`` when given).
-    ConfigError (Vietnamese) when there is none."""
+    """The window asked for; without one, the latest window the exports cover whole (of ``year``
+    when given). ConfigError (Vietnamese) when there is none."""
     windows = report_windows(paths)
     source = paths.rel(windows_path(paths))
     if window_id:
         if year is None:
             raise ConfigError("Cần cho biết năm của kỳ báo cáo (--year) khi chọn kỳ (--window).")
         return find_window(windows, year, window_id, source=source)
-    end = data_end(paths)
-    done = complete_windows(windows, end) if end is not None else []
+    span = data_span(paths)
+    done = complete_windows(windows, span[1], span[0]) if span is not None else []
     if year is not None:
         done = [w for w in done if w.year == year]
     if not done:
+        have = (
+            f" (số liệu hiện có từ ngày {fmt_date(span[0])} đến ngày {fmt_date(span[1])})"
+            if span is not None
+            else " (chưa có tệp hồ sơ nào)"
+        )
+        where = f" của năm {year}" if year is not None else ""
         raise ConfigError(
-            "Chưa có kỳ báo cáo nào có đủ số liệu hồ sơ TTHC"
-            + (f" của năm {year}" if year is not None else "")
-            + (
-                f" (số liệu hiện có đến ngày {fmt_date(end)})"
-                if end is not None
-                else " (chưa có tệp hồ sơ nào)"
-            )
-            + f"; các kỳ báo cáo ở {source}."
+            f"Chưa có kỳ báo cáo nào{where} có đủ số liệu hồ sơ TTHC{have}; các kỳ báo cáo ở {source}."
         )
     return done[-1]
 

@@ -153,7 +153,12 @@ def tasks_line(numbers: list[int], summary: dict) -> str | None:
 def tasks_overview(summary: dict) -> str | None:
     t = summary.get("tasks")
     if not t:
-        return None
+        year = summary["window"]["year"]
+        return (
+            f"Chưa có danh sách nhiệm vụ của Kế hoạch cải cách hành chính năm {year} "
+            f"(tệp tasks/nhiem_vu_{year}.csv) nên chưa tính được tiến độ thực hiện. "
+            + ask(f"tiến độ thực hiện các nhiệm vụ của Kế hoạch đến ngày {d(summary['window']['end'])}")
+        )
     if not t.get("has_status", True):
         gap = summary["kpis"]["tasks_on_time_pct"]["gap"] or "Chưa có số liệu tiến độ."
         return f"Kế hoạch cải cách hành chính có {fmt_int(t['n_tasks'])} nhiệm vụ; {lower_first(gap)} " + ask(

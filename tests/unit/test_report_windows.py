@@ -125,6 +125,14 @@ def test_latest_complete_window(data_end, latest):
     assert (w.year, w.id) == latest
 
 
+def test_a_window_starting_before_the_data_is_not_complete():
+    ws = load_report_windows(SHIPPED)
+    # exports from 2025-Q1: the 2025 windows starting 15/12/2024 are not covered; quý III năm 2025 is
+    done = complete_windows(ws, "2025-12-31", "2025-01-01")
+    assert [w.key for w in done] == ["2025-q3"]
+    assert complete_windows(ws, "2026-09-30", "2025-01-01")[-1].key == "2026-q3"
+
+
 def test_next_window_crosses_the_year():
     ws = load_report_windows(SHIPPED)
     assert next_window(ws, find_window(ws, 2025, "year")).key == "2026-q1"
