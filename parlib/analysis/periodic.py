@@ -75,6 +75,8 @@ class WindowFigures:
     shortfalls one dict per KPI that misses its target (see :func:`shortfalls`)
     actions    one row per shortfall: kpi, owner, action_text, deadline_date, deadline_text,
                deadline_basis, is_drafted (False: the analyst must write it)
+    previous   the same window one year earlier (``previous_window``; set by the pipeline when
+               the data cover it): kpi, k, n, pct (:mod:`parlib.analysis.periodic_previous`)
     """
 
     window: ReportWindow
@@ -90,6 +92,8 @@ class WindowFigures:
     survey: dict | None = None
     shortfalls: list[dict] = field(default_factory=list)
     actions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    previous_window: ReportWindow | None = None
+    previous: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 # ---------------------------------------------------------------- dossiers
@@ -102,6 +106,14 @@ def window_dossiers(dossiers: pd.DataFrame, calendar, window: ReportWindow, rule
     total = dossier_kpis(c, kpis=list(DOSSIER_KPIS), period=window.key)
     by = dossier_kpis(c, by=["office_name"], kpis=["on_time_pct", "apology_pct", "system_updated_pct"])
     wide = by.pivot_table(index="office_name", columns="kpi", values=["k", "n"], aggfunc="sum")
+    if wide.empty:  # no dossier in the window
+        wide = pd.DataFrame(
+            0,
+            index=pd.Index([], name="office_name", dtype="str"),
+            columns=pd.MultiIndex.from_product(
+                [["k", "n"], ["on_time_pct", "apology_pct", "system_updated_pct"]]
+            ),
+        )
     offices = pd.DataFrame(
         {
             "office": wide.index.astype(str),

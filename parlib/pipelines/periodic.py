@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from parlib.analysis.periodic import WindowFigures, window_figures
+from parlib.analysis.periodic_previous import previous_figures, previous_window
 from parlib.core.catalog import latest_quarter, scan_raw
 from parlib.core.errors import ConfigError
 from parlib.core.issues import issues_frame
@@ -171,6 +172,18 @@ def build(
         survey_items=items,
         action_rules=load_action_rules(rules_file) if rules_file.exists() else None,
     )
+    prev = previous_window(windows, window)
+    span = data_span(paths)
+    if prev is not None and span is not None and complete_windows([prev], span[1], span[0]):
+        figures.previous_window = prev
+        figures.previous = previous_figures(
+            prev,
+            dossiers=d.dossiers,
+            calendar=cal,
+            kpi_rules=load_kpi_rules(paths),
+            feedback=fb,
+            survey=survey,
+        )
     fw = _framework(paths, window.year)
     config = [
         windows_path(paths),

@@ -342,12 +342,13 @@ def _annex(doc, s: dict, unit: dict) -> None:
                 "–" if none else fmt_int(k["numerator"]),
                 "–" if none else fmt_int(k["denominator"]),
                 fmt_pct(k["pct"]),
+                fmt_pct(k["previous"]["pct"]) if k.get("previous") else "–",
                 target_text(k) if k["target_pct"] is not None else "–",
                 STATUS_WORDS.get(k["status"], "–").capitalize() if k["target_pct"] is not None else "–",
             ]
         )
     _table(doc, "Kết quả các chỉ tiêu trong kỳ",
-           ["STT", "Chỉ tiêu", "Số đạt", "Tổng số", "Tỷ lệ", "Chỉ tiêu Kế hoạch", "Đánh giá"], rows)  # fmt: skip
+           ["STT", "Chỉ tiêu", "Số đạt", "Tổng số", "Tỷ lệ", "Cùng kỳ năm trước", "Chỉ tiêu Kế hoạch", "Đánh giá"], rows)  # fmt: skip
     offs = s["offices"]
     rows = [
         [str(i), o["office"], fmt_int(o["handled"]), fmt_int(o["on_time"]), fmt_int(o["late"]),

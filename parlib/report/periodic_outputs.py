@@ -42,8 +42,10 @@ def _date(d):
 def summary_json(res: PeriodicResult) -> dict:
     """Machine-readable figures of the window (contract in README, "Periodic report")."""
     f = res.figures
+    prev = {r["kpi"]: r for r in f.previous.to_dict("records")} if not f.previous.empty else {}
     kpis = {}
     for r in f.kpis.to_dict("records"):
+        p = prev.get(r["kpi"])
         kpis[r["kpi"]] = {
             "label": r["label"],
             "numerator": int(r["k"]),
@@ -55,6 +57,9 @@ def summary_json(res: PeriodicResult) -> dict:
             "comparison": r["comparison"] if isinstance(r["comparison"], str) else None,
             "status": r["status"],
             "gap": r["gap_text"] or None,
+            "previous": {"numerator": int(p["k"]), "denominator": int(p["n"]), "pct": _r2(p["pct"])}
+            if p is not None
+            else None,
         }
     offices = [
         {
@@ -151,6 +156,7 @@ def summary_json(res: PeriodicResult) -> dict:
         "report": "periodic",
         "year": res.window.year,
         "window": res.window.to_dict(),
+        "previous_window": f.previous_window.to_dict() if f.previous_window is not None else None,
         "unit_name": res.unit.get("name"),
         "is_illustrative": res.is_illustrative,
         "dossiers": vol,

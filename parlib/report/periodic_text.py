@@ -78,6 +78,9 @@ def kpi_line(kpi: str, k: dict) -> str:
             f"{k['label']}: không áp dụng (không có {DENOMINATOR_UNIT.get(kpi, 'hồ sơ')} trong phạm vi tính)."
         )
     head = f"{k['label']}: {fmt_pct(k['pct'])} ({ratio(k, kpi)})"
+    prev = k.get("previous")
+    if prev and prev["denominator"]:
+        head += f", cùng kỳ năm trước {fmt_pct(prev['pct'])}"
     if k["target_pct"] is None:
         return head + "."
     return f"{head}; chỉ tiêu Kế hoạch {target_text(k)}: {STATUS_WORDS.get(k['status'], k['status'])}."

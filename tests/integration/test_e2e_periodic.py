@@ -85,6 +85,19 @@ def test_chosen_window_and_uncovered_window(run, capsys):
         and s["kpis"]["tasks_on_time_pct"]["pct"] is None
     )
     assert "tien_do_2026_Q2.xlsx" in s["kpis"]["tasks_on_time_pct"]["gap"]
+    # the same window of the previous year, built on its own, gives the "cùng kỳ năm trước" figures
+    assert main(["periodic", "--year", "2025", "--window", "q3", *args]) == 0
+    before = json.loads((base / "reports" / "2025-bc-q3" / "summary.json").read_text(encoding="utf-8"))
+    now = json.loads((base / "reports" / "2026-bc-q3" / "summary.json").read_text(encoding="utf-8"))
+    assert now["previous_window"] == before["window"]
+    for kpi, k in now["kpis"].items():
+        if kpi != "tasks_on_time_pct":
+            b = before["kpis"][kpi]
+            assert k["previous"] == {
+                "numerator": b["numerator"],
+                "denominator": b["denominator"],
+                "pct": b["pct"],
+            }
     assert main(["periodic", "--year", "2026", "--window", "year", *args]) == 2
     err = capsys.readouterr().err
     assert "ho_so_2026_Q4.xlsx" in err and "Traceback" not in err

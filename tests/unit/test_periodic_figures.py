@@ -170,3 +170,21 @@ def test_tasks_without_a_status_file_of_the_quarter_are_no_data_not_zero():
     row = fig.kpis.set_index("kpi").loc["tasks_on_time_pct"]
     assert row["status"] == "no_data" and "tien_do_2026_Q1.xlsx" in row["gap_text"]
     assert "tasks_on_time_pct" not in {s["kpi"] for s in fig.shortfalls}
+
+
+def test_same_window_previous_year():
+    from parlib.analysis.periodic_previous import previous_figures, previous_window
+
+    prev = previous_window(WINDOWS, Q1)
+    assert (prev.start, prev.end) == (pd.Timestamp("2024-12-15"), pd.Timestamp("2025-03-14"))
+    # the same dossiers one year earlier give the same counts over the previous year's window
+    older = P.dossiers()
+    for c in older.columns:
+        if c.endswith("_at"):
+            older[c] = older[c] - pd.DateOffset(years=1)
+    got = previous_figures(prev, dossiers=older, calendar=P.CAL).set_index("kpi")
+    assert (got.loc["on_time_pct", "k"], got.loc["on_time_pct", "n"]) == (2, 5)
+    assert (got.loc["apology_pct", "k"], got.loc["apology_pct", "n"]) == (1, 3)
+    # and this year's dossiers are not in last year's window
+    none = previous_figures(prev, dossiers=P.dossiers(), calendar=P.CAL).set_index("kpi")
+    assert none.loc["on_time_pct", "n"] == 0 and pd.isna(none.loc["on_time_pct", "pct"])
