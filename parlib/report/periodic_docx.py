@@ -11,7 +11,7 @@ Nghị định 30/2020/NĐ-CP (Phụ lục I):
   draft (the clerk fills them when the report is issued);
 * title "BÁO CÁO" and "Kết quả thực hiện công tác cải cách hành chính <window label>" (bold);
 * "Nơi nhận:" block (bold italic 12 pt, recipients 11 pt) beside the signature block;
-* an annex of figures as real Word tables (12 pt).
+* an annex of figures as real Word tables (11 pt).
 
 Every figure comes from the report's ``summary.json`` dict; agency, place and recipients from
 ``raw/config/unit.csv``. What neither holds is a marked field "[Đơn vị bổ sung: …]".
@@ -48,7 +48,7 @@ from parlib.report.periodic_text import (
 
 FONT = "Times New Roman"
 BODY_PT = 14
-TABLE_PT = 12
+TABLE_PT = 11
 MARGINS_MM = {"top": 20, "bottom": 20, "left": 30, "right": 15}
 ILLUSTRATIVE = (
     "DỮ LIỆU MINH HỌA: bản dự thảo này được lập từ bộ dữ liệu mẫu tổng hợp, không phải số liệu "
