@@ -19,7 +19,9 @@ from parlib.core.vnformat import quarter_label
 from parlib.generate.annual import generate_annual
 from parlib.generate.operational import generate
 from parlib.ingest.validate import validate_path
-from parlib.pipelines import annual, quarterly
+from parlib.ingest.windows import windows_path
+from parlib.pipelines import annual, periodic, quarterly
+from parlib.report.periodic_outputs import write_periodic
 from parlib.report.render import ReportSpec, render
 
 
@@ -102,6 +104,22 @@ def cmd_quarterly(args, paths: Paths) -> int:
     return 0
 
 
+def cmd_periodic(args, paths: Paths) -> int:
+    """The Word draft of the periodic report for a window (default: the latest complete one)."""
+
+    window = periodic.resolve_window(paths, args.year, args.window)
+    log(f"[1/2] Kiểm tra dữ liệu kỳ báo cáo {window.label} …")
+    periodic.preflight(paths, window)
+    log("[2/2] Lập dự thảo báo cáo (Word) …")
+    _periodic_done(periodic.build(paths, window.year, window.id))
+    return 0
+
+
+def _periodic_done(res) -> None:
+    files = write_periodic(res)
+    print(f"✓ Dự thảo báo cáo CCHC {res.window.label}: {files[0]}", flush=True)
+
+
 def cmd_validate(args, paths: Paths) -> int:
 
     return validate_path(Path(args.path), paths)
@@ -125,7 +143,8 @@ def latest_quarter(paths: Paths) -> tuple[int, int] | None:
 
 
 def cmd_all(args, paths: Paths) -> int:
-    """The default reports: the latest annual scoresheet and the latest quarter."""
+    """The default reports: the latest annual scoresheet, the latest quarter and the Word draft
+    of the periodic report for the latest complete reporting window."""
 
     year = _latest_year_with(paths.scoresheets, r"bang_diem_(\d{4})\.xlsx")
     if year is None:
@@ -144,6 +163,17 @@ def cmd_all(args, paths: Paths) -> int:
     for i, spec in enumerate(specs):
         # the annual report's root causes read the latest quarter too: warm its files at once
         _done(render(spec, paths, force=args.force, warm=_warm(*lq, paths) if lq and i == 0 else None))
+    # the periodic report to the province, for the latest window the exports cover whole
+    if not windows_path(paths).exists():
+        warn(f"  ! Không lập dự thảo báo cáo CCHC định kỳ: thiếu {paths.rel(windows_path(paths))}.")
+        return 0
+    window = periodic.latest_complete_window(paths)
+    if window is None:
+        warn("  ! Không lập dự thảo báo cáo CCHC định kỳ: chưa có kỳ báo cáo nào có đủ số liệu hồ sơ.")
+        return 0
+    log(f"Lập dự thảo báo cáo CCHC {window.label} (Word) …")
+    periodic.preflight(paths, window)
+    _periodic_done(periodic.build(paths, window.year, window.id))
     return 0
 
 

@@ -3,6 +3,7 @@
     parlib annual --year 2026 [--base 2025]      annual scorecard report (+ comparison)
     parlib quarterly --year 2026 --quarter 3     quarterly monitoring report
     parlib compare --base 2025 --year 2026       year-over-year comparison report
+    parlib periodic [--year 2026 --window q3]    Word draft of the periodic CCHC report
     parlib validate PATH                         check one raw file, list what is wrong
     parlib generate [--scenario FILE]            regenerate the synthetic sample data
     parlib all                                   the default reports on the bundled data
@@ -92,6 +93,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=_integer, required=True, metavar="NĂM")
     _unit(p)
     _force(p)
+    _common(p)
+
+    p = sub.add_parser(
+        "periodic",
+        help="dự thảo báo cáo CCHC định kỳ gửi UBND tỉnh (tệp Word) theo kỳ số liệu chính thức",
+        description="Lập dự thảo báo cáo kết quả thực hiện công tác CCHC (tệp .docx) và summary.json "
+        "cho một kỳ báo cáo của data/raw/config/report_windows.csv (mặc định: kỳ gần nhất đã có đủ số liệu).",
+    )
+    p.add_argument("--year", type=_integer, metavar="NĂM", help="năm của kỳ báo cáo, ví dụ 2026")
+    p.add_argument(
+        "--window",
+        metavar="KỲ",
+        help="mã kỳ báo cáo trong report_windows.csv: q1, h1, q3, year (mặc định: kỳ gần nhất có đủ số liệu)",
+    )
     _common(p)
 
     p = sub.add_parser("validate", help="kiểm tra một tệp dữ liệu đầu vào")

@@ -77,6 +77,13 @@ KINDS = (
     InputKind("province", "province", r"ket_qua_par_index_(?P<year>\d{4})", (".xlsx",),
               "ket_qua_par_index_<năm>.xlsx", "Kết quả PAR INDEX toàn tỉnh"),
 )  # fmt: skip
+# configuration tables of ``raw/config`` that ``parlib validate`` recognises (no year in the name;
+# the operational folders never hold them, so ``scan_raw`` does not list them)
+CONFIG_KINDS = (
+    InputKind("report_windows", "config", r"report_windows", (".csv",), "report_windows.csv",
+              "Kỳ báo cáo định kỳ công tác CCHC"),
+    InputKind("unit", "config", r"unit", (".csv",), "unit.csv", "Thông tin đơn vị ban hành báo cáo"),
+)  # fmt: skip
 # "(1)", " - Copy", " - bản sao" … that file managers add to a copied file
 _COPY = re.compile(
     r"^(?P<stem>.+?)\s*(?:\(\d+\)|-\s*copy(?:\s*\(\d+\))?|-\s*bản sao(?:\s*\(\d+\))?|copy)$", re.IGNORECASE
@@ -115,6 +122,11 @@ def recognise_name(name: str) -> tuple[InputKind, dict, bool] | None:
         hit = _match(name, folder)
         if hit:
             return hit[0], hit[1].groupdict(), hit[2]
+    stem, ext = Path(name).stem, Path(name).suffix.lower()
+    n = unicodedata.normalize("NFC", stem).strip()
+    for kind in CONFIG_KINDS:
+        if ext in kind.extensions and re.fullmatch(kind.stem, n, flags=re.IGNORECASE):
+            return kind, {}, False
     return None
 
 

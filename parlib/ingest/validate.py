@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from parlib.core.catalog import KINDS, recognise_name
+from parlib.core.catalog import CONFIG_KINDS, KINDS, recognise_name
 from parlib.core.errors import ConfigError
 from parlib.core.issues import SEVERITY_VI, IssueLog, Ledger, issues_frame, ledger_summary
 from parlib.core.paths import Paths
@@ -26,10 +26,13 @@ from parlib.ingest.framework import framework_of_year, load_framework, load_offi
 from parlib.ingest.index766 import read_766
 from parlib.ingest.province import read_province
 from parlib.ingest.province_layout import load_unit_renames
+from parlib.ingest.readers import read_csv_table
 from parlib.ingest.scoresheet import validate_scoresheet_file
 from parlib.ingest.spellings import load_header_spellings, province_layout_for
 from parlib.ingest.survey import load_survey_items, read_survey
 from parlib.ingest.tasks import read_tasks
+from parlib.ingest.unit import read_unit_file
+from parlib.ingest.windows import load_report_windows
 from parlib.model.survey import SurveyConfig
 
 
@@ -97,6 +100,15 @@ def check(kind: str, path: Path, groups: tuple, paths: Paths) -> tuple[pd.DataFr
             paths.raw / "tasks" / f"nhiem_vu_{groups[0]}.csv", [path], spellings=load_header_spellings(paths)
         )
         return _frame(issues), ledger
+    if kind in ("report_windows", "unit"):
+        if kind == "report_windows":
+            n_rows = len(load_report_windows(path, display_name=name))
+        else:
+            read_unit_file(path, display_name=name)
+            n_rows = len(read_csv_table(path, display_name=name))
+        led = Ledger()
+        led.add(name, "used", n_rows)
+        return issues_frame(), led.to_frame()
     raise ValueError(f"unknown kind {kind!r}")
 
 
@@ -109,11 +121,13 @@ def recognise(path: Path) -> tuple[str, str, tuple]:
     (names matched case-insensitively, copies such as «(1)» recognised)."""
     hit = recognise_name(path.name)
     if hit is None or hit[0].kind == "tasks":
-        names = ", ".join(k.example for k in KINDS if k.kind != "tasks")
+        names = ", ".join(k.example for k in (*KINDS, *CONFIG_KINDS) if k.kind != "tasks")
         raise ConfigError(f"Không nhận ra loại tệp «{path.name}». Tên tệp cần theo mẫu: {names}.")
     kind, g, _ = hit
     groups = (
-        (g["base"], g["year"])
+        ()
+        if not g
+        else (g["base"], g["year"])
         if "base" in g
         else (g["year"], g["quarter"])
         if g.get("quarter")

@@ -190,7 +190,9 @@ def _headline_annual(res) -> list[str]:
     pos = getattr(res, "province", None)
     if pos and pos.get("rank") is not None and not is_missing(pos.get("rank")):
         parts.append(
-            rank_phrase(int(pos["rank"]), int(pos["n_units"]), res.unit, is_partial=bool(pos.get("is_partial")))
+            rank_phrase(
+                int(pos["rank"]), int(pos["n_units"]), res.unit, is_partial=bool(pos.get("is_partial"))
+            )
         )
     return ["; ".join(parts) + "."]
 
