@@ -14,6 +14,10 @@ marked ``slow``: ``make test-fast`` runs the unit tests, ``make test`` both.
 from __future__ import annotations
 
 import os
+
+os.environ.setdefault("OPENPYXL_LXML", "False")  # as parlib/__init__.py, before any test imports openpyxl
+
+import os
 import shutil
 import tempfile
 from pathlib import Path
