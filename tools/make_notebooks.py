@@ -44,7 +44,7 @@ ANNUAL = [
         "from parlib.report import leader, narrative\n"
         "from parlib.report.annual import (comparison_section, data_quality_section, methods_section,\n"
         "                                  province_section, title_section, write_outputs)\n"
-        "from parlib.report.display import appendix_start, bullets, figure, show, table\n"
+        "from parlib.report.display import appendix_start, bullets, figure, figures_row, show, table\n"
         "from parlib.report.figures import annual as plots_annual\n"
         "from parlib.report.rootcause_text import show_root_causes\n"
         "vt = narrative.to_vietnamese_table\n"
@@ -75,14 +75,19 @@ ANNUAL = [
         "từ nhiều đến ít; đường lũy kế cho biết bao nhiêu tiêu chí chiếm 80 % số điểm bị mất.",
     ),
     ("code", "figure(plots_annual.plot_pareto(res.pareto))", []),
-    ("code", "show(table(vt(res.top, 'top'), caption='Các tiêu chí thành phần mất nhiều điểm nhất'))", []),
+    (
+        "code",
+        "show(table(vt(res.top, 'top', brief=True), caption='Các tiêu chí thành phần mất nhiều điểm nhất', "
+        "max_rows=10))",
+        [],
+    ),
     (
         "md",
         "## 4. Theo đơn vị chủ trì và theo khâu\n\nĐơn vị chủ trì theo phân công trong bộ tiêu chí "
         "(nguyên tắc «06 rõ»). Điểm bị mất được tách theo khâu: *chưa tự chấm đủ*, *bị trừ khi thẩm định*, "
         "*gỡ lại sau giải trình* và phần *đo lường* (điều tra xã hội học, chỉ số 766, số liệu thống kê).",
     ),
-    ("code", "show(table(vt(res.offices, 'office')))", []),
+    ("code", "show(table(vt(res.offices, 'office', brief=True)))", []),
     ("code", "show(table(vt(res.stages, 'stage')))", []),
     ("code", "province_section(res)", []),
     ("code", "comparison_section(res)", []),
@@ -96,8 +101,11 @@ ANNUAL = [
     ("md", "### A. Thống kê của các nguyên nhân"),
     ("code", "show_root_causes(rc, part='appendix')", []),
     ("md", "### B. Biểu đồ và bảng chi tiết"),
-    ("code", "figure(plots_annual.plot_loss_by_office(res.offices))", []),
-    ("code", "figure(plots_annual.plot_stage_gap(res.fields))", []),
+    (
+        "code",
+        "figures_row([plots_annual.plot_loss_by_office(res.offices), plots_annual.plot_stage_gap(res.fields)])",
+        [],
+    ),
     ("code", "comparison_section(res, part='appendix')", []),
     (
         "md",
@@ -188,8 +196,8 @@ QUARTERLY = [
         "md",
         "## 1. Kết quả trong quý\n\nCác nhận định được sinh tự động từ số liệu; mỗi so sánh nói rõ so với kỳ nào.",
     ),
-    ("code", "rq.conclusions_section(res)", []),
     ("code", "show(rq.kpi_cards(res))", []),
+    ("code", "rq.conclusions_section(res)", []),
     ("code", "rq.trends_section(res)", []),
     (
         "md",
@@ -214,22 +222,20 @@ QUARTERLY = [
     ("code", "show(appendix_start())", []),
     ("md", "### A. Thống kê của các nguyên nhân"),
     ("code", "show_root_causes(rc, part='appendix')", []),
-    ("md", "### B. Biểu đồ kiểm soát, các phòng lũy kế, điểm dự kiến"),
+    ("md", "### B. Biểu đồ kiểm soát và khảo sát"),
     ("code", "rq.control_section(res)", []),
-    ("code", "rq.trends_section(res, part='appendix')", []),
-    ("code", "rq.offices_section(res, part='appendix')", []),
-    ("code", "outlook_section(res, part='appendix')", []),
-    ("code", "rq.points_section(res)", []),
-    ("md", "### C. Khảo sát, 766 và nhiệm vụ: chi tiết"),
     ("code", "rqs.satisfaction_section(res, part='appendix')", []),
-    ("code", "rqs.index766_section(res, part='appendix')", []),
-    ("code", "rqs.tasks_section(res, part='appendix')", []),
     (
         "md",
-        "### D. Chất lượng dữ liệu\n\nMọi dòng của các tệp đầu vào đều được tính: dùng, bỏ qua hoặc loại (có lý do).",
+        "Chi tiết khác trong tệp Excel kèm theo: các phòng lũy kế, thủ tục trễ hạn nhiều nhất, thời gian giải "
+        "quyết, triển vọng theo phòng, điểm dự kiến, điểm 766 theo nhóm, tiến độ từng nhiệm vụ.",
+    ),
+    (
+        "md",
+        "### C. Chất lượng dữ liệu\n\nMọi dòng của các tệp đầu vào đều được tính: dùng, bỏ qua hoặc loại (có lý do).",
     ),
     ("code", "rq.data_quality_section(res)", []),
-    ("md", "### E. Phương pháp"),
+    ("md", "### D. Phương pháp"),
     ("code", "rq.methods_section(res)", []),
     ("code", "write_outputs(res, output_dir, rc)", HIDE),
 ]

@@ -12,7 +12,7 @@ from parlib.core.xlsx import write_excel_tables
 from parlib.report.display import output_path, paragraph, show, table
 from parlib.report.rootcause_text import persistent_vi, reconciliation_vi, table_vi
 
-ISSUE_GROUPS_SHOWN = 25
+ISSUE_GROUPS_SHOWN = 12
 
 
 def issues_display(issues: pd.DataFrame) -> pd.DataFrame:
@@ -78,13 +78,41 @@ def issues_grouped(issues: pd.DataFrame, first: int = 5) -> pd.DataFrame:
     )
 
 
+def ledger_by_folder(ledger: pd.DataFrame) -> pd.DataFrame:
+    """Row accounting summed by input folder (dossiers, survey …); per file in Excel."""
+    s = ledger_summary(ledger)
+    if s.empty:
+        return ledger_display(ledger)
+    parts = s["source"].astype(str).str.replace("\\", "/").str.split("/")
+    s = s.assign(folder=[p[-2] if len(p) > 1 else "(khác)" for p in parts])
+    g = s.groupby("folder", sort=True).agg(
+        files=("source", "nunique"), read=("read", "sum"), used=("used", "sum"),
+        skipped=("skipped", "sum"), rejected=("rejected", "sum"),
+    ).reset_index()  # fmt: skip
+    return pd.DataFrame(
+        {
+            "Thư mục dữ liệu": g["folder"],
+            "Số tệp": g["files"].map(fmt_int),
+            "Số dòng đọc": g["read"].map(fmt_int),
+            "Dùng": g["used"].map(fmt_int),
+            "Bỏ qua": g["skipped"].map(fmt_int),
+            "Loại (có lý do)": g["rejected"].map(fmt_int),
+        }
+    )
+
+
 def show_data_quality(issues: pd.DataFrame, ledger: pd.DataFrame) -> None:
     """Row accounting (with the read = used + skipped + rejected check) and the issues."""
     led = ledger_summary(ledger)
     ok = (
         bool((led["read"] == led["used"] + led["skipped"] + led["rejected"]).all()) if not led.empty else True
     )
-    show(table(ledger_display(ledger), caption="Kiểm đếm dòng dữ liệu theo tệp"))
+    show(
+        table(
+            ledger_by_folder(ledger),
+            caption="Kiểm đếm dòng dữ liệu theo thư mục (từng tệp: tệp Excel, trang «Kiểm đếm dòng»)",
+        )
+    )
     show(
         paragraph(
             "Đối chiếu: số dòng đọc = dùng + bỏ qua + loại — " + ("khớp." if ok else "KHÔNG KHỚP."),

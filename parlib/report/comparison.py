@@ -51,6 +51,9 @@ def show_comparison(comp: Comparison, part: str = "body") -> None:
         fw = comp.framework_vi()
         if not fw.empty:
             show(table(fw, caption="Ảnh hưởng của thay đổi bộ tiêu chí"))
+        prov = comp.province_vi()
+        if prov is not None:
+            show(table(prov, caption=f"Vị trí so với các {comp.unit.peers}, theo lĩnh vực, hai năm"))
         return
     show(f"<h2>So sánh với năm {comp.base_year}</h2>")
     show(
@@ -63,6 +66,3 @@ def show_comparison(comp: Comparison, part: str = "body") -> None:
     )
     show(bullets(comp.sentences + province_sentences(comp)))
     show(table(field_table_vi(comp.summary), caption="Thay đổi theo lĩnh vực"))
-    prov = comp.province_vi()
-    if prov is not None:
-        show(table(prov, caption=f"Vị trí so với các {comp.unit.peers}"))

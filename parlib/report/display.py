@@ -55,7 +55,9 @@ def cards(items: list[str]) -> str:
     return '<div class="par-cards">' + "".join(items) + "</div>"
 
 
-def table(df: pd.DataFrame, *, max_rows: int = 60, numeric_right: bool = True, caption: str = "") -> str:
+def table(
+    df: pd.DataFrame, *, max_rows: int = 60, numeric_right: bool = True, caption: str = "", css: str = ""
+) -> str:
     """An escaped HTML table of a display frame (values already formatted as text).
 
     Columns whose values look numeric (digits, commas, dots, %, signs) are right-aligned.
@@ -83,7 +85,8 @@ def table(df: pd.DataFrame, *, max_rows: int = 60, numeric_right: bool = True, c
     more = ""
     if len(df) > max_rows:
         more = f'<p class="par-muted">… và {len(df) - max_rows} dòng khác (xem tệp Excel kèm theo).</p>'
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
+    cls = f' class="{_esc(css)}"' if css else ""
+    return f"<table{cls}>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
 
 
 def appendix_start(title: str = "Phụ lục cho chuyên viên") -> str:
@@ -92,6 +95,22 @@ def appendix_start(title: str = "Phụ lục cho chuyên viên") -> str:
         f'<h2 class="par-appendix-start">{_esc(title)}</h2><p class="par-muted">Số liệu chi tiết, kiểm định thống '
         "kê, biểu đồ kiểm soát, chất lượng dữ liệu và phương pháp — dành cho chuyên viên phân tích.</p>"
     )
+
+
+def figures_row(figs: list) -> None:
+    """Two (or more) matplotlib figures side by side as embedded PNGs (half a page each on A4)."""
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+
+    imgs = []
+    for fig in figs:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+        plt.close(fig)
+        imgs.append(f'<img src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">')
+    show('<div class="par-figrow">' + "".join(imgs) + "</div>")
 
 
 def figure(fig) -> None:

@@ -24,6 +24,7 @@ from parlib.core.vnformat import MISSING, fmt_num, fmt_pct, fmt_points, fmt_prob
 from parlib.report.display import _esc, table
 from parlib.report.province import rank_phrase
 
+QUARTER_LINES = 5  # the quarterly page also holds the targets table: five actions fit on one A4 page
 _PREFIX = re.compile(r"^[^:]{2,80}:\s+")
 
 
@@ -93,11 +94,10 @@ def actions_table(rc, *, points: str, points_label: str, n: int = LEADER_LINES) 
     return pd.DataFrame(
         {
             "#": [str(i) for i in range(1, len(rows) + 1)],
-            "Tiêu chí": [f"{r['code']} {r.get('name') or ''}".strip() for r in rows],
+            "Vấn đề (tiêu chí): vì sao": [f"{r['code']} {r.get('name') or ''}: {why(r)}" for r in rows],
             points_label: [
                 fmt_num(r.get(points)) if not is_missing(r.get(points)) else MISSING for r in rows
             ],
-            "Vì sao": [why(r) for r in rows],
             "Phòng chủ trì": [_office(r) for r in rows],
             "Việc cần làm": [_action(r) for r in rows],
             "Hạn": [str(r.get("action_deadline") or MISSING) for r in rows],
@@ -128,9 +128,8 @@ def change_lines(rc, n: int = LEADER_LINES) -> tuple[pd.DataFrame, dict]:
     for r in shown:
         lines.append(
             {
-                "Khoản": f"{r['code']} {r.get('name') or ''}".strip(),
+                "Khoản (tiêu chí): vì sao": f"{r['code']} {r.get('name') or ''}: {why(r)}",
                 "Điểm": -d(r["points_explained"]),
-                "Vì sao": why(r),
                 "Phòng chủ trì": _office(r),
                 "Việc cần làm": _action(r),
                 "Hạn": str(r.get("action_deadline") or MISSING),
@@ -140,9 +139,8 @@ def change_lines(rc, n: int = LEADER_LINES) -> tuple[pd.DataFrame, dict]:
         other = d(rec["decreases"]) - sum((line["Điểm"] for line in lines), Decimal(0))
         lines.append(
             {
-                "Khoản": f"Các tiêu chí giảm điểm khác ({len(rest)} tiêu chí, xem bảng nguyên nhân)",
+                "Khoản (tiêu chí): vì sao": f"Các tiêu chí giảm điểm khác ({len(rest)} tiêu chí, xem bảng nguyên nhân)",
                 "Điểm": other,
-                "Vì sao": "",
                 "Phòng chủ trì": "",
                 "Việc cần làm": "",
                 "Hạn": "",
@@ -151,9 +149,8 @@ def change_lines(rc, n: int = LEADER_LINES) -> tuple[pd.DataFrame, dict]:
     for key, label, count in tail:
         lines.append(
             {
-                "Khoản": label + (f" ({count} tiêu chí)" if count else ""),
+                "Khoản (tiêu chí): vì sao": label + (f" ({count} tiêu chí)" if count else ""),
                 "Điểm": d(rec[key]),
-                "Vì sao": "",
                 "Phòng chủ trì": "",
                 "Việc cần làm": "",
                 "Hạn": "",
@@ -210,7 +207,9 @@ def annual_summary(res, rc) -> str:
             f"</strong> ({fmt_num(rec['base_total'])} → {fmt_num(rec['target_total'])} điểm, tổng cộng lại "
             "từ các tiêu chí). Các dòng dưới đây cộng lại đúng bằng mức thay đổi đó.</p>"
         )
-        out.append(table(lines, caption=f"Vì sao tổng điểm thay đổi so với năm {comp.base_year}"))
+        out.append(
+            table(lines, caption=f"Vì sao tổng điểm thay đổi so với năm {comp.base_year}", css="par-change")
+        )
         if not rc.persistent.empty:
             p = rc.persistent
             out.append(
@@ -278,10 +277,14 @@ def quarterly_summary(res, rc) -> str:
             f"<p>Nếu giữ nhịp như hiện nay, các tiêu chí gắn với chỉ tiêu đo được dự kiến mất khoảng "
             f"<strong>{fmt_points(float(stake.clip(lower=0).sum()))}</strong> PAR INDEX năm {res.period.year}.</p>"
         )
-    acts = actions_table(rc, points="points_at_stake", points_label="Điểm có thể mất đến cuối năm")
+    acts = actions_table(rc, points="points_at_stake", points_label="Điểm có thể mất", n=QUARTER_LINES)
     if not acts.empty:
         out.append(
-            table(acts, caption="Việc cần làm trước (xếp theo mức độ chắc chắn và số điểm có thể mất)")
+            table(
+                acts,
+                caption="Việc cần làm trước (xếp theo mức độ chắc chắn và số điểm có thể mất)",
+                css="par-actions",
+            )
         )
     out.append("</section>")
     return "".join(out)

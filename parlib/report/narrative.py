@@ -297,11 +297,12 @@ OPTIONAL = {"field": {c for c, _, _ in _STAGE_VI_COLS} | {"appraisal_gap_points"
 TABLES["field"] = TABLES["field"] + _STAGE_VI_COLS
 
 
-def to_vietnamese_table(df: pd.DataFrame, kind: str) -> pd.DataFrame:
+def to_vietnamese_table(df: pd.DataFrame, kind: str, *, brief: bool = False) -> pd.DataFrame:
     """A display copy with Vietnamese headers and Vietnamese-formatted numbers (all text).
 
     ``kind``: 'field', 'office', 'stage', 'method', 'pareto' or 'top' (the tables of
-    ``parlib.attribution``). Missing numbers show as '–', never 0.
+    ``parlib.attribution``). Missing numbers show as '–', never 0. ``brief``: without the
+    partner offices (the printed report; Excel keeps every column).
     Raises ValueError for an unknown kind or a missing required column.
     """
     if kind not in TABLES:
@@ -311,5 +312,10 @@ def to_vietnamese_table(df: pd.DataFrame, kind: str) -> pd.DataFrame:
     if missing:
         raise ValueError(f"Bảng «{kind}» thiếu cột: {', '.join(missing)}")
     return pd.DataFrame(
-        {vi: df[c].map(_FMT[f]).astype(str) for c, vi, f in spec if c in df.columns}, index=df.index
+        {
+            vi: df[c].map(_FMT[f]).astype(str)
+            for c, vi, f in spec
+            if c in df.columns and not (brief and c == "partner_offices")
+        },
+        index=df.index,
     ).reset_index(drop=True)

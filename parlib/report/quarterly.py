@@ -15,36 +15,19 @@ from parlib.core.labels import KPI_LABELS
 from parlib.core.vnformat import fmt_int, fmt_num, fmt_pct, fmt_points
 from parlib.model.results import QuarterlyResult
 from parlib.report.common import show_data_quality
-from parlib.report.display import banner, bullets, card, cards, figure, paragraph, show, table
+from parlib.report.display import banner, bullets, card, cards, figures_row, paragraph, show, table
 from parlib.report.figures.quarterly import (
     plot_funnel,
     plot_kpi_trend,
     plot_p_chart,
 )
-from parlib.report.outlook import outlook_findings
 from parlib.report.rootcause_text import VERDICT_SHORT
 
 ILLUSTRATIVE_VI = (
     "DỮ LIỆU MINH HỌA — hồ sơ, phản ánh kiến nghị, phiếu khảo sát, điểm 766 và tiến độ nhiệm vụ trong "
     "báo cáo này là dữ liệu mô phỏng (tổng hợp) dùng để trình diễn, không phải số liệu thực của {who}."
 )
-STATUS_DOT = {
-    "met": ("●", "#1a7f37"),
-    "at_risk": ("●", "#9a6700"),
-    "missed": ("●", "#cf222e"),
-    "not_applicable": ("○", "#57606a"),
-    "no_data": ("?", "#57606a"),
-}
 CHANNEL_VI = {"1": "Trực tiếp", "2": "Trực tuyến", "3": "Bưu chính công ích"}
-
-
-def _ci(row) -> str:
-    if pd.isna(row["ci_low_pct"]):
-        return ""
-    return f"khoảng tin cậy 95 %: {fmt_num(row['ci_low_pct'], 1)}–{fmt_pct(row['ci_high_pct'])}"
-
-
-# ---------------------------------------------------------------- title and conclusions
 
 
 def title_section(res: QuarterlyResult) -> str:
@@ -58,40 +41,6 @@ def title_section(res: QuarterlyResult) -> str:
     if res.is_illustrative:
         parts.append(banner(ILLUSTRATIVE_VI.format(who=res.unit.subject)))
     return "".join(parts)
-
-
-def traffic_lights(res: QuarterlyResult) -> str:
-    """One line per plan target: coloured status, value with interval, and the gap."""
-    s = res.status.loc[res.status["period_kind"] == "quarter"]
-    ytd = res.status.loc[res.status["period_kind"] == "ytd"].set_index("kpi")
-    lines = []
-    for r in s.itertuples(index=False):
-        dot, colour = STATUS_DOT[r.status]
-        val = "không áp dụng" if r.n == 0 else f"{fmt_pct(r.pct)} ({fmt_int(r.k)}/{fmt_int(r.n)})"
-        y = ""
-        if r.kpi in ytd.index:
-            yr = ytd.loc[r.kpi]
-            y = (
-                f"; lũy kế {html.escape(str(yr['period_label']))}: {fmt_pct(yr['pct'])} — "
-                f"{html.escape(str(yr['status_vi']))}"
-            )
-        noise = " Mức chênh còn trong phạm vi dao động ngẫu nhiên." if r.is_within_noise else ""
-        lines.append(
-            f'<li><span style="color:{colour};font-size:18px">{dot}</span> '
-            f"<strong>{html.escape(str(r.status_vi))}</strong> — {html.escape(str(r.label))}: {val}{y}. "
-            f"{html.escape(str(r.gap_text))}{noise}</li>"
-        )
-    for r in ytd.reset_index().itertuples(index=False):
-        if r.kpi in set(s["kpi"]):
-            continue
-        dot, colour = STATUS_DOT[r.status]
-        lines.append(
-            f'<li><span style="color:{colour};font-size:18px">{dot}</span> '
-            f"<strong>{html.escape(str(r.status_vi))}</strong> — {html.escape(str(r.label))} "
-            f"(lũy kế {html.escape(str(r.period_label))}): {fmt_pct(r.pct)} ({fmt_int(r.k)}/{fmt_int(r.n)}). "
-            f"{html.escape(str(r.gap_text))}</li>"
-        )
-    return '<ul class="par-conclusions" style="list-style:none;padding-left:4px">' + "".join(lines) + "</ul>"
 
 
 def key_findings(res: QuarterlyResult) -> list[str]:
@@ -144,8 +93,8 @@ def key_findings(res: QuarterlyResult) -> list[str]:
 
 
 def conclusions_section(res: QuarterlyResult) -> None:
-    show(traffic_lights(res))
-    show(bullets(key_findings(res) + outlook_findings(res)))
+    """The findings of the quarter (the targets' status is on the summary page)."""
+    show(bullets(key_findings(res)))
 
 
 # ---------------------------------------------------------------- KPI cards and trends
@@ -203,26 +152,30 @@ def trends_section(res: QuarterlyResult, part: str = "body") -> None:
     """Monthly trends: the on-time rate in the body, the others in the appendix."""
     m = res.monthly.loc[res.monthly["dimension"] == "all"]
     series = (
-        [("on_time_pct", "Tỷ lệ hồ sơ đúng hạn", 98.0)]
-        if part == "body"
-        else [
+        [
+            ("on_time_pct", "Tỷ lệ hồ sơ đúng hạn", 98.0),
             ("apology_pct", "Tỷ lệ hồ sơ trễ hạn có xin lỗi", 100.0),
-            ("online_pct", "Tỷ lệ hồ sơ nộp trực tuyến", None),
         ]
+        if part == "body"
+        else [("online_pct", "Tỷ lệ hồ sơ nộp trực tuyến", None)]
     )
+    figs = []
     for kpi, label, target in series:
         sel = m.loc[m["kpi"] == kpi].sort_values("period_start")
         if not sel.empty:
-            figure(plot_kpi_trend(sel, label, target))
+            figs.append(plot_kpi_trend(sel, label, target))
+    if figs:
+        figures_row(figs)
 
 
 def control_section(res: QuarterlyResult) -> None:
-
-    figure(plot_p_chart(res.p_chart, "Biểu đồ kiểm soát p: tỷ lệ hồ sơ đúng hạn theo tháng", 98.0))
+    """The p-chart of the monthly on-time rate and the funnel of the offices, side by side."""
+    figs = [plot_p_chart(res.p_chart, "Biểu đồ kiểm soát p: tỷ lệ hồ sơ đúng hạn theo tháng", 98.0)]
     if not res.funnel_offices.empty:
-        figure(
+        figs.append(
             plot_funnel(res.funnel_offices, f"Biểu đồ phễu: tỷ lệ đúng hạn của các phòng, {res.period.label}")
         )
+    figures_row(figs)
 
 
 # ---------------------------------------------------------------- offices and procedures

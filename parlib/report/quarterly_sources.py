@@ -11,7 +11,7 @@ from parlib.analysis.drivers import driver_sentences, index_sentences
 from parlib.analysis.tasks import late_by_office
 from parlib.core.vnformat import fmt_int, fmt_num, fmt_pct
 from parlib.model.results import QuarterlyResult
-from parlib.report.display import bullets, figure, paragraph, show, table
+from parlib.report.display import bullets, figure, figures_row, paragraph, show, table
 from parlib.report.figures.quarterly import (
     plot_766_groups,
     plot_task_progress,
@@ -41,26 +41,31 @@ def satisfaction_section(res: QuarterlyResult, part: str = "body") -> None:
         show(bullets(lines))
         figure(plot_satisfaction_trend(res.survey_table))
         return
-    figure(plot_factor_heatmap(res.survey_table))
-    if res.drivers is not None and getattr(res.drivers, "status", "") == "ok":
-        figure(plot_drivers(res.drivers))
-    else:
+    drivers_ok = res.drivers is not None and getattr(res.drivers, "status", "") == "ok"
+    figs = [plot_factor_heatmap(res.survey_table)]
+    if drivers_ok:
+        figs.append(plot_drivers(res.drivers))
+    if res.theme_counts is not None and not res.theme_counts.empty:
+        figs.append(plot_comment_themes(res.theme_counts, year=y, quarter=q))
+    figures_row(figs[:2])
+    if len(figs) > 2:
+        figures_row(figs[2:])
+    if not drivers_ok:
         show(paragraph(getattr(res.drivers, "message", "Chưa phân tích được yếu tố tác động."), muted=True))
     seg = res.segment_changes
     if seg is not None and not seg.empty:
-        top = seg.head(8)
+        top = seg.head(5)
         show(
             table(_segment_table(top), caption="Thay đổi tỷ lệ hài lòng theo yếu tố và kênh, so với cùng kỳ")
         )
     sample = res.extra.get("sample")
-    if res.theme_counts is not None and not res.theme_counts.empty:
-        figure(plot_comment_themes(res.theme_counts, year=y, quarter=q))
     ex = res.extra.get("theme_examples")
     if ex is not None and not ex.empty:
         show(
             table(
                 pd.DataFrame({"Chủ đề": ex["theme"], "Ý kiến": ex["example"]}),
                 caption=f"Một số ý kiến tiêu biểu {res.period.label} (đã ẩn thông tin cá nhân)",
+                max_rows=5,
             )
         )
     if sample is not None and not sample.empty:

@@ -15,7 +15,7 @@ from parlib.analysis.rootcause.finish import _has, _p
 from parlib.core.labels import CHANNEL_VI
 from parlib.core.numbers import is_missing
 from parlib.core.vnformat import MISSING, fmt_int, fmt_num, fmt_pct, month_label
-from parlib.report.display import bullets, figure, paragraph, show, table
+from parlib.report.display import figure, paragraph, show, table
 from parlib.report.figures.rootcause import plot_decomposition
 
 KIND_VI = {
@@ -220,7 +220,7 @@ def show_root_causes(res, *, part: str = "body", n: int = 12) -> None:
     and the persistent shortfalls; appendix (for the analyst): the statistics of each cause,
     the decomposition chart and the detailed paragraphs of the first causes."""
     from parlib.analysis.rootcause.leader import leader_causes
-    from parlib.report.leader import actions_table
+    from parlib.report.leader import QUARTER_LINES, actions_table
 
     t = res.table
     if part == "body":
@@ -228,7 +228,7 @@ def show_root_causes(res, *, part: str = "body", n: int = 12) -> None:
         show(
             paragraph(
                 f"{fmt_int(len(t))} nguyên nhân ({res.title_period}); {fmt_int(n_sig)} nguyên nhân có chỉ số xấu đi "
-                "rõ rệt, vượt mức dao động ngẫu nhiên. Các nguyên nhân đầu tiên ở phần «Tóm tắt cho lãnh đạo»; "
+                "rõ rệt, vượt mức dao động ngẫu nhiên. Các nguyên nhân đầu tiên (hoặc nhóm lại) ở phần «Tóm tắt cho lãnh đạo»; "
                 "bảng dưới đây là các nguyên nhân tiếp theo. Toàn bộ nguyên nhân, số liệu và kiểm định: tệp Excel "
                 "(trang «Nguyên nhân») và Phụ lục."
             )
@@ -240,19 +240,22 @@ def show_root_causes(res, *, part: str = "body", n: int = 12) -> None:
                     caption="Đối chiếu thay đổi tổng điểm",
                 )
             )
-        lead = leader_causes(t)
+        annual = not t.empty and (t["kind"] == "year_over_year").all()
+        # annual: every fallen sub-criterion once (the summary groups the smaller ones);
+        # quarterly: the causes after the summary's lines
+        lead = t.iloc[:0] if annual else leader_causes(t, QUARTER_LINES)
         rest = t.loc[~t.index.isin(lead.index)]
         if not rest.empty:
             sub = type(res)(rest.reset_index(drop=True), title_period=res.title_period)
-            annual = (t["kind"] == "year_over_year").all()
             acts = actions_table(
                 sub,
                 points="points_explained" if annual else "points_at_stake",
-                points_label="Điểm giảm" if annual else "Điểm có thể mất đến cuối năm",
-                n=n,
+                points_label="Điểm giảm" if annual else "Điểm có thể mất",
+                n=n if not annual else len(rest),
             )
             acts["#"] = [str(len(lead) + i) for i in range(1, len(acts) + 1)]
-            show(table(acts, caption="Các nguyên nhân tiếp theo"))
+            caption = "Các tiêu chí giảm điểm so với năm trước" if annual else "Các nguyên nhân tiếp theo"
+            show(table(acts, caption=caption, css="par-actions"))
         if not res.persistent.empty:
             p = persistent_vi(res.persistent).head(8)
             show(
@@ -266,7 +269,6 @@ def show_root_causes(res, *, part: str = "body", n: int = 12) -> None:
         return
     if t.empty:
         return
-    show(bullets(write_paragraphs(res, 5) if not res.paragraphs else res.paragraphs[:6]))
     if not res.decomposition.empty:
         figure(plot_decomposition(res))
     show(

@@ -10,9 +10,15 @@ LEADER_LINES = 7
 def leader_causes(table: pd.DataFrame, n: int = LEADER_LINES) -> pd.DataFrame:
     """The first ``n`` causes of a ranked table, one per sub-criterion and measure — at its
     best rank — plus, for a sub-criterion, a further line for another office or channel whose
-    deterioration is significant (two offices failing the same sub-criterion are two actions)."""
+    deterioration is significant (two offices failing the same sub-criterion are two actions).
+    Rows of a quarter before the latest one are past problems: not in the list (they stay in
+    the cause table with their quarter)."""
     if table.empty:
         return table
+    period = table["period"].fillna("").astype(str)
+    quarters = period[period.str.fullmatch(r"\d{4}-Q[1-4]")]
+    if not quarters.empty:  # an earlier quarter's problem is past: no action line for it
+        table = table.loc[~period.isin(set(quarters) - {quarters.max()})]
     measure = table["code"].astype(str) + "|" + table["measure"].fillna("").astype(str)
     seg = measure + "|" + table["segment"].fillna("").astype(str)
     first = ~measure.duplicated()
