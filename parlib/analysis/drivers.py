@@ -303,10 +303,20 @@ def _q(year: int, quarter: int) -> str:
 
 
 def index_sentences(
-    table: pd.DataFrame, changes: pd.DataFrame, *, year: int, quarter: int, target_pct: float = 95.0
+    table: pd.DataFrame,
+    changes: pd.DataFrame,
+    *,
+    year: int,
+    quarter: int,
+    target_pct: float = 95.0,
+    plain: bool = False,
 ) -> list[str]:
     """Vietnamese conclusions on the headline index, its changes and the factors, most
-    important first. Only changes surviving the Holm correction are called changes."""
+    important first. Only changes surviving the Holm correction are called changes; every
+    sentence says what it compares with (all channels together, previous quarter, same quarter
+    last year). ``plain``: for the report body — no intervals, sample sizes or test words
+    ("rõ rệt" instead of "có ý nghĩa thống kê")."""
+    sig_word = "thay đổi rõ rệt" if plain else "thay đổi có ý nghĩa thống kê"
     sel = table[(table["year"] == year) & (table["quarter"] == quarter) & (table["segment_kind"] == "all")]
     head = sel[(sel["period_kind"] == "quarter") & (sel["level"] == "overall")]
     if head.empty or head["n"].iloc[0] == 0:
@@ -314,8 +324,13 @@ def index_sentences(
     h = head.iloc[0]
     rel = "đạt mục tiêu" if h["pct"] >= target_pct else "thấp hơn mục tiêu"
     s = (
-        f"Tỷ lệ hài lòng chung {_q(year, quarter)} đạt {fmt_pct(h['pct'])} (khoảng tin cậy 95 %: "
-        f"{fmt_num(h['ci_low_pct'], 1)}–{fmt_pct(h['ci_high_pct'])}; n = {h['n']}), {rel} {fmt_pct(target_pct, 0)}."
+        f"Tỷ lệ hài lòng chung {_q(year, quarter)} đạt {fmt_pct(h['pct'])}"
+        + (
+            ""
+            if plain
+            else f" (khoảng tin cậy 95 %: {fmt_num(h['ci_low_pct'], 1)}–{fmt_pct(h['ci_high_pct'])}; n = {h['n']})"
+        )
+        + f", {rel} {fmt_pct(target_pct, 0)}."
     )
     if h["is_small_sample"]:
         s += " Cỡ mẫu nhỏ: cần thận trọng khi kết luận."
@@ -324,15 +339,20 @@ def index_sentences(
     if quarter > 1 and len(ytd):
         y = ytd.iloc[0]
         out.append(
-            f"Từ đầu năm {year}: {fmt_pct(y['pct'])} (khoảng tin cậy 95 %: {fmt_num(y['ci_low_pct'], 1)}–"
-            f"{fmt_pct(y['ci_high_pct'])}; n = {y['n']})."
+            f"Từ đầu năm {year}: {fmt_pct(y['pct'])}"
+            + (
+                ""
+                if plain
+                else f" (khoảng tin cậy 95 %: {fmt_num(y['ci_low_pct'], 1)}–{fmt_pct(y['ci_high_pct'])}; n = {y['n']})"
+            )
+            + "."
         )
     for _, c in changes[(changes["level"] == "overall") & (changes["segment_kind"] == "all")].iterrows():
         if c["base_n"] == 0:
             continue
-        tail = "thay đổi có ý nghĩa thống kê" if c["is_significant"] else VERDICT_NOISE
+        tail = sig_word if c["is_significant"] else VERDICT_NOISE
         out.append(
-            f"So với {c['comparison_label']} ({_q(c['base_year'], c['base_quarter'])}: "
+            f"Chung mọi kênh, so với {c['comparison_label']} ({_q(c['base_year'], c['base_quarter'])}: "
             f"{fmt_pct(c['base_pct'])}): {_move(c['change_pp'])} — {tail}."
         )
     sig = changes[(changes["level"] != "overall") & changes["is_significant"]].copy()
@@ -340,24 +360,27 @@ def index_sentences(
     for _, c in sig[sig["level"] == "factor"].iterrows():
         verb = "tăng" if c["change_pp"] > 0 else "giảm"
         out.append(
-            f"Yếu tố «{c['name']}» {verb} {fmt_num(abs(c['change_pp']), 1)} điểm % so với "
-            f"{c['comparison_label']} — thay đổi có ý nghĩa thống kê."
+            f"Yếu tố «{c['name']}» (chung mọi kênh) {verb} {fmt_num(abs(c['change_pp']), 1)} điểm % so với "
+            f"{c['comparison_label']} — {sig_word}."
         )
     for (label, up), g in sig[sig["level"] == "item"].groupby(
         ["comparison_label", sig["change_pp"] > 0], sort=False
     ):
         codes = list(dict.fromkeys(g["code"]))
         shown = ", ".join(codes[:8]) + (", …" if len(codes) > 8 else "")
-        out.append(f"Tiêu chí {'tăng' if up else 'giảm'} có ý nghĩa so với {label}: {shown}.")
+        out.append(f"Tiêu chí (chung mọi kênh) {'tăng' if up else 'giảm'} rõ rệt so với {label}: {shown}.")
     if sig.empty and (changes["base_n"] > 0).any():
         out.append(
-            "Không yếu tố, tiêu chí nào thay đổi vượt mức dao động ngẫu nhiên so với quý trước và cùng kỳ."
+            "Xét chung mọi kênh, không yếu tố, tiêu chí nào thay đổi vượt mức dao động ngẫu nhiên so với quý "
+            "trước và cùng kỳ năm trước (thay đổi ở từng kênh: xem dưới đây)."
         )
     fac = sel[(sel["period_kind"] == "quarter") & (sel["level"] == "factor") & (sel["n"] > 0)]
     if len(fac):
         low = fac.sort_values("pct", kind="stable").iloc[0]
         out.append(
-            f"Yếu tố có tỷ lệ hài lòng thấp nhất: «{low['name']}» ({fmt_pct(low['pct'])}; n = {low['n']})."
+            f"Yếu tố có tỷ lệ hài lòng thấp nhất: «{low['name']}» ({fmt_pct(low['pct'])}"
+            + ("" if plain else f"; n = {low['n']}")
+            + ")."
         )
     return out
 
@@ -380,11 +403,14 @@ def driver_sentences(
     year: int,
     quarter: int,
     max_items: int = 3,
+    plain: bool = False,
 ) -> list[str]:
     """Vietnamese conclusions: the largest significant drops by segment (ranked by impact),
     then the key-driver model (only effects surviving Holm are called drivers). Either input
-    may be None (section skipped)."""
+    may be None (section skipped). ``plain``: for the report body — the drops in plain words
+    and the drivers named without odds ratios or intervals."""
     out = []
+    sig_word = "thay đổi rõ rệt" if plain else "thay đổi có ý nghĩa thống kê"
     if segment_changes is None or segment_changes.empty:
         segment_changes = pd.DataFrame(
             columns=["year", "quarter", "rank", "is_significant", "change_pp", "baseline_label"]
@@ -395,7 +421,7 @@ def driver_sentences(
         what = "Yếu tố" if r["level"] == "factor" else f"Tiêu chí {r['code']}"
         out.append(
             f"{what} «{r['name']}» giảm {fmt_num(-r['change_pp'], 1)} điểm % so với {r['baseline_label']} "
-            f"{_where(r['segment_kind'], r['segment'])} — thay đổi có ý nghĩa thống kê."
+            f"{_where(r['segment_kind'], r['segment'])} — {sig_word}."
         )
     if drops.empty and len(q):
         label = q["baseline_label"].iloc[0]
@@ -413,6 +439,10 @@ def driver_sentences(
         out.append(
             "Chưa xác định được yếu tố nào tác động rõ đến sự không hài lòng chung (sau hiệu chỉnh Holm)."
         )
+    if plain and not d.empty:
+        names = ", ".join(f"«{n}»" for n in d.head(max_items)["name"])
+        out.append(f"Các yếu tố tác động mạnh nhất đến sự hài lòng chung: {names} (chi tiết: Phụ lục).")
+        return out
     for _, r in d.head(max_items).iterrows():
         out.append(
             f"«{r['name']}» là yếu tố tác động thứ {r['rank']} đến sự không hài lòng chung: điểm yếu tố cao "

@@ -144,6 +144,9 @@ def check_file(path: Path, paths: Paths) -> tuple[str, pd.DataFrame, pd.DataFram
     return label, issues_frame(issues.to_dict("records")) if len(issues) else issues_frame(), ledger
 
 
+FIRST_PLACES = 5  # places shown per kind of problem (every place: the report's Excel file)
+
+
 def validate_path(path: Path, paths: Paths) -> int:
     path = path.resolve()
     if not path.exists():
@@ -166,15 +169,27 @@ def validate_path(path: Path, paths: Paths) -> int:
     print(
         "Vấn đề phát hiện: " + ", ".join(f"{SEVERITY_VI[k]}: {int(v)}" for k, v in counts.items()), file=out
     )
-    for r in issues.itertuples(index=False):
-        where = ", ".join(
-            x
-            for x in [
-                f"trang «{r.sheet}»" if r.sheet else "",
-                f"ô {r.cell}" if r.cell else "",
-                f"mã {r.code}" if r.code else "",
-            ]
-            if x
-        )
-        print(f"  - [{SEVERITY_VI[r.severity]}] {where}: {r.message}", file=out)
+    # one line per kind of problem (severity and rule), with its count and the first places
+    order = {"error": 0, "warning": 1, "info": 2}
+    kinds = issues.assign(
+        _o=issues["severity"].map(order), _k=issues["rule"].where(issues["rule"] != "", issues["message"])
+    )
+    for (_, sev, _), g in kinds.groupby(["_o", "severity", "_k"], sort=True):
+        places = []
+        for r in g.head(FIRST_PLACES).itertuples(index=False):
+            where = ", ".join(
+                x
+                for x in [
+                    f"trang «{r.sheet}»" if r.sheet else "",
+                    f"ô {r.cell}" if r.cell else (f"dòng {r.row}" if pd.notna(r.row) else ""),
+                    f"mã {r.code}" if r.code else "",
+                ]
+                if x
+            )
+            if where:
+                places.append(where)
+        more = f" … (và {len(g) - FIRST_PLACES} chỗ khác)" if len(g) > FIRST_PLACES else ""
+        print(f"  - [{SEVERITY_VI[sev]}] {g['message'].iloc[0]} — {len(g)} lần", file=out)
+        if places:
+            print(f"      tại: {'; '.join(places)}{more}", file=out)
     return 1 if (issues["severity"] == "error").any() else 0

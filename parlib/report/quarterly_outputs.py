@@ -22,9 +22,10 @@ def summary_json(res: QuarterlyResult) -> dict:
     )  # noqa: E731
 
     def block(row) -> dict:
+        missing = row["status"] == "no_data"  # the input of the period is absent: null, never 0
         return {
-            "numerator": int(row["k"]),
-            "denominator": int(row["n"]),
+            "numerator": None if missing else int(row["k"]),
+            "denominator": None if missing else int(row["n"]),
             "pct": r2(row["pct"]),
             "ci_low_pct": r2(row["ci_low_pct"]),
             "ci_high_pct": r2(row["ci_high_pct"]),
@@ -103,6 +104,77 @@ def _outlook_sheet(res: QuarterlyResult) -> pd.DataFrame:
     )
 
 
+def _points_sheet(res: QuarterlyResult) -> pd.DataFrame:
+    pr = res.projection
+    if pr.empty:
+        return pd.DataFrame(columns=["Mã", "Tiêu chí thành phần"])
+    return pd.DataFrame(
+        {
+            "Mã": pr["code"],
+            "Tiêu chí thành phần": pr["name"],
+            "Chỉ tiêu đo": pr["kpi"].map(lambda k: KPI_LABELS.get(k, k)),
+            "Lũy kế (%)": pr["value_pct"].astype(float).round(2),
+            "Điểm tối đa": pr["max_points"].astype(float),
+            "Điểm dự kiến": pr["projected_points"].astype(float),
+            "Có nguy cơ mất": pr["points_at_risk"].astype(float),
+            "Lấy lại nếu đạt mục tiêu KH": pr["recoverable_points"].astype(float),
+            "Đơn vị chủ trì": pr["owner_office"],
+        }
+    )
+
+
+def _kpi_sheet(res: QuarterlyResult, kind: str) -> pd.DataFrame:
+    """The dossier KPIs of every ``kind`` period (month/quarter), department and offices."""
+    k = res.kpis.loc[(res.kpis["period_kind"] == kind) & res.kpis["dimension"].isin(["all", "office_name"])]
+    return pd.DataFrame(
+        {
+            "Kỳ": k["period_label"],
+            "Phòng": k["group"].where(k["dimension"] != "all", "Toàn đơn vị"),
+            "Chỉ tiêu": k["label"],
+            "Đạt": k["k"],
+            "Tổng": k["n"],
+            "Tỷ lệ (%)": k["pct"].astype(float).round(2),
+            "KTC 95 %: thấp (%)": k["ci_low_pct"].astype(float).round(2),
+            "KTC 95 %: cao (%)": k["ci_high_pct"].astype(float).round(2),
+        }
+    )
+
+
+def _procedure_sheet(res: QuarterlyResult) -> pd.DataFrame:
+    k = res.kpis.loc[
+        (res.kpis["period_kind"] == "quarter")
+        & (res.kpis["period"] == res.period.key)
+        & (res.kpis["dimension"] == "procedure_code")
+        & (res.kpis["n"] > 0)
+    ]
+    return pd.DataFrame(
+        {
+            "Mã TTHC": k["group"],
+            "Thủ tục": k["group_name"],
+            "Chỉ tiêu": k["label"],
+            "Đạt": k["k"],
+            "Tổng": k["n"],
+            "Tỷ lệ (%)": k["pct"].astype(float).round(2),
+        }
+    )
+
+
+def _tasks_sheet(res: QuarterlyResult) -> pd.DataFrame:
+    t = res.task_progress
+    if t is None or t.empty:
+        return pd.DataFrame(columns=["STT", "Nhiệm vụ"])
+    return pd.DataFrame(
+        {
+            "STT": t["task_no"],
+            "Nhiệm vụ": t["task_name"],
+            "Chủ trì": t["lead_office"],
+            "Hạn": pd.to_datetime(t["due_date"]),
+            "Tình trạng": t["latest_status"],
+            "Chậm tiến độ": t["is_late"].map({True: "Có", False: "Không"}),
+        }
+    )
+
+
 def excel_sheets(res: QuarterlyResult) -> dict[str, pd.DataFrame]:
     st = res.status
     sheets = {
@@ -119,8 +191,11 @@ def excel_sheets(res: QuarterlyResult) -> dict[str, pd.DataFrame]:
             }
         ),
         "Theo phòng": office_sheet(res),
-        "Điểm có nguy cơ": res.projection.rename(columns={"code": "Mã", "name": "Tiêu chí thành phần"}),
+        "Điểm có nguy cơ": _points_sheet(res),
         "Triển vọng cuối năm": _outlook_sheet(res),
+        "Theo tháng": _kpi_sheet(res, "month"),
+        "Thủ tục trong quý": _procedure_sheet(res),
+        "Nhiệm vụ": _tasks_sheet(res),
         "Vấn đề dữ liệu": issues_display(res.issues),
         "Kiểm đếm dòng": ledger_display(res.ledger),
     }

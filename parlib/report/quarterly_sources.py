@@ -35,13 +35,14 @@ def satisfaction_section(res: QuarterlyResult, part: str = "body") -> None:
         return
     y, q = res.period.year, res.period.quarter
     if part == "body":
-        lines = index_sentences(res.survey_table, res.survey_changes, year=y, quarter=q) + driver_sentences(
-            res.segment_changes, res.drivers, year=y, quarter=q
-        )
+        lines = index_sentences(
+            res.survey_table, res.survey_changes, year=y, quarter=q, plain=True
+        ) + driver_sentences(res.segment_changes, res.drivers, year=y, quarter=q, plain=True)
         show(bullets(lines))
         figure(plot_satisfaction_trend(res.survey_table))
         return
     drivers_ok = res.drivers is not None and getattr(res.drivers, "status", "") == "ok"
+    show(bullets(driver_sentences(None, res.drivers, year=y, quarter=q)))  # the model, in full
     figs = [plot_factor_heatmap(res.survey_table)]
     if drivers_ok:
         figs.append(plot_drivers(res.drivers))

@@ -105,6 +105,9 @@ def execute(spec: ReportSpec, output_nb: Path) -> None:
             log_output=False,
             report_mode=False,
             request_save_on_cell_execute=False,
+            # the kernel's own log (an English notice about its local TCP transport, a
+            # KeyboardInterrupt line at shutdown) never reaches the analyst's console
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except PapermillExecutionError as exc:
         if exc.ename in _PARLIB_ERRORS:

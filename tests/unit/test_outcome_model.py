@@ -1,6 +1,5 @@
 """Outcome model: aggregation by hand, simulated effects, robustness, shift tests."""
 
-import time
 
 import numpy as np
 import pandas as pd
@@ -191,7 +190,7 @@ def test_direction_decrease():
     assert dec.table.iloc[0]["level"] == "Phòng X" and dec.table.iloc[0]["is_driver"]
 
 
-def test_fit_is_fast_on_5000_cells():
+def test_fit_on_5000_cells():
     rng = np.random.default_rng(0)
     grid = [
         (f"O{o}", f"F{f}", ch, m)
@@ -204,10 +203,8 @@ def test_fit_is_fast_on_5000_cells():
     cells["n"] = rng.poisson(20, len(cells)) + 1
     cells["k"] = rng.binomial(cells["n"], 0.08)
     cells["workload_z"] = rng.normal(size=len(cells))
-    fit_outcome_glm(cells.head(100))  # warm-up (imports)
-    t0 = time.perf_counter()
+    # speed is measured in bench/, not asserted here (a loaded machine would fail a timed test)
     res = fit_outcome_glm(cells)
-    assert time.perf_counter() - t0 < 1.0
     assert res.status == STATUS_OK and res.n_cells == 5040
 
 

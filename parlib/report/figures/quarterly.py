@@ -9,6 +9,7 @@ never zeros.
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import numpy as np
@@ -82,11 +83,19 @@ def _pct_axis(ax, label: str = "Tỷ lệ (%)") -> None:
     ax.grid(axis="y", alpha=0.3)
 
 
+def _short_period(s) -> str:
+    """'2026-02' -> 'T2/2026' (a month); other labels as they are."""
+    t = str(s)
+    if re.fullmatch(r"\d{4}-\d{2}", t):
+        return f"T{int(t[5:])}/{t[:4]}"
+    return t
+
+
 def _period_axis(ax, labels) -> None:
     x = np.arange(len(labels))
     ax.set_xticks(
         x,
-        [str(s) for s in labels],
+        [_short_period(s) for s in labels],
         rotation=45 if len(labels) > 8 else 0,
         ha="right" if len(labels) > 8 else "center",
     )
@@ -128,7 +137,7 @@ def plot_p_chart(
                 pos = labels.index(start)
                 ax.axvline(pos, color=C["signal"], ls=":", lw=1)
                 ax.annotate(
-                    f"bắt đầu {start}",
+                    f"bắt đầu {_short_period(start)}",
                     (pos, 0.0),
                     xycoords=("data", "axes fraction"),
                     xytext=(3, 4),
