@@ -33,7 +33,7 @@ from parlib.analysis.kpi_table import _long_table, _periods
 from parlib.core.calendar import WorkCalendar
 from parlib.core.errors import ConfigError
 from parlib.core.labels import KPI_LABELS
-from parlib.model.dossier_rules import END_COLUMNS, STOP_CODES, KpiRules
+from parlib.model.dossier_rules import STOP_CODES, KpiRules
 
 # columns of the dossier frame the SQL reads (a missing optional one is read as NULL)
 _COLUMNS = {
@@ -69,10 +69,9 @@ def _q(name: str) -> str:
 
 
 def _sql_list(values) -> str:
-    vals = [v for v in values]
-    if not vals:
-        return "(NULL)"
-    return "(" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in vals) + ")"
+    """An SQL list of text literals (``(NULL)`` when empty: ``x IN (NULL)`` is never true)."""
+    vals = ["'" + str(v).replace("'", "''") + "'" for v in values]
+    return "(" + (", ".join(vals) or "NULL") + ")"
 
 
 # ---------------------------------------------------------------- the SQL
@@ -250,7 +249,8 @@ def _sums_sql(keys: list[str]) -> str:
     )
 
 
-def _full_sql(keys: list[str], rules: KpiRules, dislike: list[str], covered: str) -> str:
+def _classified_sql(keys: list[str], rules: KpiRules, dislike: list[str], covered: str) -> str:
+    """``WITH … f AS (…)``: ``f`` has one row per dossier × period in its scope, classified."""
     end_at = (
         "coalesce(s.finished_at, s.returned_at, s.stopped_at)"
         if rules.end_of_processing == "priority"
@@ -278,7 +278,6 @@ def _full_sql(keys: list[str], rules: KpiRules, dislike: list[str], covered: str
         + "), f AS ("
         + _FINAL_SQL.format(lead=int(rules.apology_lead_days))
         + ") "
-        + _sums_sql(keys)
     )
 
 
@@ -289,7 +288,9 @@ def calendar_tables(calendar: WorkCalendar) -> tuple[pa.Table, pa.Table]:
     """``cal(day, cum, wk)`` for every day of the calendar's window (``cum``: working days up to
     and including the day; ``wk``: 1 on a working day) and ``wd(idx, day)``: the working days
     numbered from 0 — see the module docstring."""
-    days = np.arange(calendar.WINDOW_START, calendar.WINDOW_END + _DAY.to_timedelta64(), dtype="datetime64[D]")
+    days = np.arange(
+        calendar.WINDOW_START, calendar.WINDOW_END + _DAY.to_timedelta64(), dtype="datetime64[D]"
+    )
     working = calendar.is_working_day(days)
     cum = np.cumsum(working).astype(np.int64)
     return (
@@ -314,8 +315,12 @@ def _source(dossiers: pd.DataFrame, keys: list[str]) -> pa.Table:
 
 def _periods_table(periods: list[tuple], cum: pa.Array, window_start) -> pa.Table:
     """One row per period: its bounds and the calendar position of its last day."""
-    end_days = np.array([pd.Timestamp(p[4]).normalize().to_datetime64() for p in periods], dtype="datetime64[us]")
-    starts = np.array([pd.Timestamp(p[3]).normalize().to_datetime64() for p in periods], dtype="datetime64[us]")
+    end_days = np.array(
+        [pd.Timestamp(p[4]).normalize().to_datetime64() for p in periods], dtype="datetime64[us]"
+    )
+    starts = np.array(
+        [pd.Timestamp(p[3]).normalize().to_datetime64() for p in periods], dtype="datetime64[us]"
+    )
     offsets = (end_days.astype("datetime64[D]") - window_start).astype(np.int64)
     return pa.table(
         {
@@ -355,9 +360,7 @@ def _check_window(con, calendar: WorkCalendar) -> None:
     parts = ", ".join(f"min({c}), max({c})" for c in _DAY_COLUMNS)
     row = con.execute(f"SELECT {parts} FROM src").fetchone()
     lo_np, hi_np = calendar.WINDOW_START, calendar.WINDOW_END + np.timedelta64(1, "D")
-    inside = all(
-        v is None or lo_np <= np.datetime64(pd.Timestamp(v).normalize().date()) < hi_np for v in row
-    )
+    inside = all(v is None or lo_np <= np.datetime64(pd.Timestamp(v).normalize().date()) < hi_np for v in row)
     if inside:
         return
     union = " UNION ".join(
@@ -407,9 +410,12 @@ def kpi_table(
         con.register("wd", wd_t)
         con.register("periods", _periods_table(periods, cal_t.column("cum"), calendar.WINDOW_START))
         _check_window(con, calendar)
-        covered = "(" + ", ".join(str(y) for y in sorted(calendar.years)) + ")" if calendar.years else "(NULL)"
-        sums = con.execute(_full_sql(keys, rules, _dislike_values(dossiers), covered)).df()
-        _check_pause_years(con, sums, periods, calendar, keys, rules, dossiers, covered)
+        covered = (
+            "(" + ", ".join(str(y) for y in sorted(calendar.years)) + ")" if calendar.years else "(NULL)"
+        )
+        classified = _classified_sql(keys, rules, _dislike_values(dossiers), covered)
+        sums = con.execute(classified + _sums_sql(keys)).df()
+        _check_pause_years(con, classified, sums, periods, calendar)
     finally:
         con.close()
     names = (
@@ -424,7 +430,7 @@ def kpi_table(
     return _long_table(blocks, _KPIS, names)
 
 
-def _check_pause_years(con, sums, periods, calendar, keys, rules, dossiers, covered) -> None:
+def _check_pause_years(con, classified: str, sums, periods, calendar: WorkCalendar) -> None:
     """classify_dossiers refuses a period with a supplement pause in, or ending in, a year without
     a complete holiday schedule: the first such period, in the order of the periods, with the
     years of its pauses (looked up only then)."""
@@ -437,9 +443,8 @@ def _check_pause_years(con, sums, periods, calendar, keys, rules, dossiers, cove
         end_year = pd.Timestamp(end).year
         if per.at[pid, "n_pause_uncovered"] == 0 and end_year in calendar.years:
             continue
-        years_sql = _full_sql(keys, rules, _dislike_values(dossiers), covered).split(" SELECT f.pid")[0]
         rows = con.execute(
-            years_sql + f" SELECT DISTINCT year(req) FROM f WHERE pid = {pid} AND has_pause "
+            classified + f" SELECT DISTINCT year(req) FROM f WHERE pid = {pid} AND has_pause "
             f"UNION SELECT DISTINCT CASE WHEN comp_le THEN year(comp) ELSE year(eval_at) END "
             f"FROM f WHERE pid = {pid} AND has_pause"
         ).fetchall()
