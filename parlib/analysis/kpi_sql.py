@@ -208,7 +208,7 @@ FROM r
 _KNOWN = "(f.proc AND f.outcome <> 0)"
 _OWES = "(f.proc AND f.owes)"
 _APOL = f"({_OWES} AND f.has_apology)"
-_RESCHED = "(f.proc AND f.resched_n >= 1)"
+_RESCHED = "(f.proc AND f.resched1)"
 _DONE = "(f.completed AND f.paper AND f.eres_known)"
 _ONLINE_J = "(f.in_rec AND f.channel_known AND NOT (f.online AND f.paper AND NOT f.eres_known))"
 _DIG_J = "(f.in_rec AND f.dig_known AND (NOT f.has_result OR f.eres_known))"
@@ -219,7 +219,7 @@ _INDICATORS = {
     "late_pct": (f"{_KNOWN} AND f.outcome = 1", _KNOWN),
     "apology_pct": (_APOL, _OWES),
     "apology_on_time_pct": (f"{_APOL} AND f.apology_on_time", _APOL),
-    "reschedule_violation_pct": (f"{_RESCHED} AND f.resched_n > 1", _RESCHED),
+    "reschedule_violation_pct": (f"{_RESCHED} AND f.resched2", _RESCHED),
     "online_pct": (f"{_ONLINE_J} AND f.online AND (NOT f.paper OR f.eres)", _ONLINE_J),
     "digitised_pct": (f"{_DIG_J} AND f.dig AND (NOT f.has_result OR f.eres)", _DIG_J),
     "e_result_pct": (f"{_DONE} AND f.eres", _DONE),
@@ -234,18 +234,53 @@ _INDICATORS = {
 }
 
 
+# the per-row booleans the indicators read, packed into one integer (bit i = _FLAGS[i])
+_FLAGS = {
+    "proc": "f.proc",
+    "owes": "f.owes",
+    "has_apology": "f.has_apology",
+    "apology_on_time": "f.apology_on_time",
+    "resched1": "f.resched_n >= 1",
+    "resched2": "f.resched_n > 1",
+    "in_rec": "f.in_rec",
+    "channel_known": "f.channel_known",
+    "online": "f.online",
+    "paper": "f.paper",
+    "eres_known": "f.eres_known",
+    "eres": "f.eres",
+    "dig_known": "f.dig_known",
+    "dig": "f.dig",
+    "has_result": "f.has_result",
+    "completed": "f.completed",
+    "fee": "f.fee",
+    "paid_known": "f.paid_known",
+    "paid": "f.paid",
+    "system_updated": "f.system_updated",
+    "dislike": "f.dislike",
+    "has_pause": "f.has_pause",
+    "pause_uncovered": "f.pause_uncovered",
+}
+
+
 def _sums_sql(keys: list[str]) -> str:
-    cols = []
+    """Two steps: the classified rows counted by period, group, outcome and flags (each row's
+    classification evaluated once), then the indicators summed over those counts."""
+    group = ", ".join(["f.pid", *(f"f.{_q(c)}" for c in keys)])
+    bits = " | ".join(f"(CAST({e} AS BIGINT) << {i})" for i, e in enumerate(_FLAGS.values()))
+    decode = ", ".join(f"(g.bits >> {i}) & 1 = 1 AS {name}" for i, name in enumerate(_FLAGS))
+    sums = []
     for i, name in enumerate(_KPIS):
         k, n = _INDICATORS[name]
-        cols.append(f"sum(CAST({k} AS BIGINT)) AS k{i}")
-        cols.append(f"sum(CAST({n} AS BIGINT)) AS n{i}")
-    group = ", ".join(["f.pid", *(f"f.{_q(c)}" for c in keys)])
+        sums.append(f"sum(f.cnt * CAST({k} AS BIGINT)) AS k{i}")
+        sums.append(f"sum(f.cnt * CAST({n} AS BIGINT)) AS n{i}")
+    outer = ", ".join(["f.pid", *(f"f.{_q(c)}" for c in keys)])
     return (
-        f"SELECT {group}, {', '.join(cols)}, "
-        "count(*) FILTER (WHERE f.has_pause) AS n_pause, "
-        "count(*) FILTER (WHERE f.pause_uncovered) AS n_pause_uncovered "
-        f"FROM f GROUP BY {group}"
+        f", g AS (SELECT {group}, f.outcome, {bits} AS bits, count(*) AS cnt FROM f GROUP BY ALL)"
+        f", h AS (SELECT g.*, {decode} FROM g) "
+        f"SELECT {outer}, {', '.join(sums)}, "
+        "sum(f.cnt) FILTER (WHERE f.has_pause) AS n_pause, "
+        "sum(f.cnt) FILTER (WHERE f.pause_uncovered) AS n_pause_uncovered "
+        f"FROM h AS f GROUP BY {outer}"
     )
 
 
