@@ -23,6 +23,8 @@ tests/integration/test_kpi_sql_equivalence.py check both give identical frames.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -81,8 +83,8 @@ def calendar_tables(calendar: WorkCalendar) -> tuple[pa.Table, pa.Table]:
     )
 
 
-def _source(dossiers: pd.DataFrame, keys: list[str]) -> pa.Table:
-    """The columns the SQL reads as an Arrow table (no copy for most columns)."""
+def _register_frame(con, dossiers: pd.DataFrame, keys: list[str]) -> None:
+    """The columns the SQL reads, as the Arrow table ``src`` (no copy for most columns)."""
     cols = [c for c in dict.fromkeys([*_COLUMNS, *keys]) if c in dossiers.columns]
     missing = [c for c in _COLUMNS if c not in dossiers.columns and c not in _OPTIONAL]
     if missing:
@@ -92,7 +94,40 @@ def _source(dossiers: pd.DataFrame, keys: list[str]) -> pa.Table:
         if c not in dossiers.columns:
             typ = pa.timestamp("us") if _COLUMNS[c] == "TIMESTAMP" else pa.string()
             table = table.append_column(c, pa.nulls(len(table), typ))
-    return table
+    con.register("src", table)
+
+
+def _register_parquet(con, path: str, keys: list[str]) -> pd.DataFrame:
+    """The Parquet file as the view ``src`` (DuckDB reads only the columns and row groups it
+    needs; nothing is loaded into pandas). Returns an empty frame with the file's columns and
+    the dtypes pandas would read them as."""
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    missing = [c for c in [*_COLUMNS, *keys] if c not in schema.names and c not in _OPTIONAL]
+    if missing:
+        raise KeyError(f"kpi_sql: {path} lacks {missing}")
+    extra = ", ".join(f"NULL::{_COLUMNS[c]} AS {c}" for c in _OPTIONAL if c not in schema.names)
+    lit = "'" + str(path).replace("'", "''") + "'"
+    con.execute(f"CREATE VIEW src AS SELECT *{', ' + extra if extra else ''} FROM read_parquet({lit})")
+    return schema.empty_table().to_pandas()
+
+
+def _first_names(con, source) -> pd.Series:
+    """procedure_code -> the procedure_name of its first row (``drop_duplicates`` keeps it)."""
+    if isinstance(source, pd.DataFrame):
+        return source.drop_duplicates("procedure_code").set_index("procedure_code")["procedure_name"]
+    lit = "'" + str(source).replace("'", "''") + "'"
+    rows = con.execute(
+        "SELECT procedure_code, arg_min(procedure_name, file_row_number) FROM "
+        f"read_parquet({lit}, file_row_number = true) GROUP BY procedure_code"
+    ).fetchall()
+    return pd.Series(
+        [r[1] for r in rows],
+        index=pd.Index([r[0] for r in rows], dtype="str", name="procedure_code"),
+        dtype="str",
+        name="procedure_name",
+    )
 
 
 def _periods_table(periods: list[tuple], cum: pa.Array, window_start) -> pa.Table:
@@ -116,12 +151,12 @@ def _periods_table(periods: list[tuple], cum: pa.Array, window_start) -> pa.Tabl
     )
 
 
-def _dislike_values(dossiers: pd.DataFrame) -> list[str]:
+def _dislike_values(con) -> list[str]:
     """The citizen ratings that read "Không hài lòng" (folded, as the pandas implementation)."""
-    if "citizen_rating" not in dossiers.columns:
-        return []
-    values = pd.unique(dossiers["citizen_rating"].dropna())
-    return [v for v in values if isinstance(v, str) and _is_dislike(v)]
+    values = con.execute(
+        "SELECT DISTINCT citizen_rating FROM src WHERE citizen_rating IS NOT NULL"
+    ).fetchall()
+    return [v[0] for v in values if isinstance(v[0], str) and _is_dislike(v[0])]
 
 
 _DAY_COLUMNS = [
@@ -160,7 +195,7 @@ def _check_window(con, calendar: WorkCalendar) -> None:
 
 
 def kpi_table(
-    dossiers: pd.DataFrame,
+    dossiers: "pd.DataFrame | str | Path",
     calendar: WorkCalendar,
     year: int,
     quarter: int,
@@ -173,6 +208,10 @@ def kpi_table(
     threads: int | None = None,
 ) -> pd.DataFrame:
     """:func:`parlib.analysis.kpi_table.kpi_table` on DuckDB: same arguments, same frame.
+
+    ``dossiers``: the dossier frame, or the path of a Parquet file of it (as
+    ``DataFrame.to_parquet`` writes it): then DuckDB reads the file itself and no dossier row
+    is loaded into pandas.
 
     ``threads``: DuckDB worker threads (default: DuckDB's, one per core). Raises ConfigError as
     the pandas implementation does (a supplement pause in a year without a complete holiday
@@ -187,7 +226,11 @@ def kpi_table(
     try:
         if threads:
             con.execute(f"SET threads = {int(threads)}")
-        con.register("src", _source(dossiers, keys))
+        if isinstance(dossiers, pd.DataFrame):
+            _register_frame(con, dossiers, keys)
+            frame = dossiers
+        else:
+            frame = _register_parquet(con, str(dossiers), keys)
         con.register("cal", cal_t)
         con.register("wd", wd_t)
         con.register("periods", _periods_table(periods, cal_t.column("cum"), calendar.WINDOW_START))
@@ -195,9 +238,10 @@ def kpi_table(
         covered = (
             "(" + ", ".join(str(y) for y in sorted(calendar.years)) + ")" if calendar.years else "(NULL)"
         )
-        classified = classified_sql(keys, rules, _dislike_values(dossiers), covered)
+        classified = classified_sql(keys, rules, _dislike_values(con), covered)
         sums = con.execute(classified + sums_sql(keys)).df()
         _check_pause_years(con, classified, sums, periods, calendar)
+        first_names = _first_names(con, dossiers)
     finally:
         con.close()
     names = (
@@ -205,10 +249,8 @@ def kpi_table(
         if procedures is not None
         else pd.Series(dtype="str")
     )
-    names = names.combine_first(
-        dossiers.drop_duplicates("procedure_code").set_index("procedure_code")["procedure_name"]
-    )
-    blocks = _blocks(sums, periods, dossiers, procedures, dims, hist, year)
+    names = names.combine_first(first_names)
+    blocks = _blocks(sums, periods, frame, procedures, dims, hist, year)
     return _long_table(blocks, KPIS, names)
 
 

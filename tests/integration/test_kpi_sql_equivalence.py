@@ -185,3 +185,11 @@ def test_missing_optional_columns(sample):
     dossiers, procs, cal = sample
     d = dossiers.drop(columns=["citizen_rating", "snapshot_at"])
     both(d, cal, 2026, 2, procs)
+
+
+def test_sample_from_parquet(sample, tmp_path):
+    dossiers, procs, cal = sample
+    dossiers.to_parquet(tmp_path / "dossiers.parquet", index=False)
+    kw = dict(procedures=procs, history_from=2025, history_dimensions=["office_name"])
+    got = kpi_sql.kpi_table(tmp_path / "dossiers.parquet", cal, 2026, 3, **kw)
+    pd.testing.assert_frame_equal(got, kpi_table(dossiers, cal, 2026, 3, **kw), check_exact=True)

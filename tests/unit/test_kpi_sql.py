@@ -289,3 +289,10 @@ def test_calendar_tables(cal):
     assert cum("2026-02-23") - cum("2026-02-13") == 1
     w = wd.to_pandas()
     assert w["day"].is_monotonic_increasing and w["day"].is_unique and w["idx"].iloc[0] == 0
+
+
+def test_parquet_path_gives_the_same_table(cal, tmp_path):
+    df = frame(CASES)
+    df.to_parquet(tmp_path / "d.parquet", index=False)
+    got = kpi_sql.kpi_table(tmp_path / "d.parquet", cal, 2026, 1, procedures=PROCEDURES)
+    pd.testing.assert_frame_equal(got, kpi_table(df, cal, 2026, 1, procedures=PROCEDURES), check_exact=True)
