@@ -79,7 +79,13 @@ def calendar_tables(calendar: WorkCalendar) -> tuple[pa.Table, pa.Table]:
     cum = np.cumsum(working).astype(np.int64)
     return (
         pa.table({"day": days, "cum": cum, "wk": working.astype(np.int64)}),
-        pa.table({"idx": np.arange(int(working.sum()), dtype=np.int64), "day": days[working]}),
+        pa.table(
+            {
+                "idx": np.arange(int(working.sum()), dtype=np.int64),
+                "day": days[working],
+                "day_d": days[working].astype(np.int64),  # days since 1970-01-01
+            }
+        ),
     )
 
 
@@ -145,6 +151,8 @@ def _periods_table(periods: list[tuple], cum: pa.Array, window_start) -> pa.Tabl
             "p_start": starts,
             "end_day": end_days,
             "end_excl": end_days + np.timedelta64(1, "D"),
+            "end_excl_us": (end_days + np.timedelta64(1, "D")).astype(np.int64),
+            "end_day_d": end_days.astype("datetime64[D]").astype(np.int64),
             "cum_end_day": cum.to_numpy()[offsets],
             "end_year": np.array([pd.Timestamp(p[4]).year for p in periods], dtype=np.int64),
         }
@@ -226,6 +234,8 @@ def kpi_table(
     try:
         if threads:
             con.execute(f"SET threads = {int(threads)}")
+        # the periods table has a few dozen rows: a nested-loop join beats sorting every dossier
+        con.execute(f"SET nested_loop_join_threshold = {len(periods) + 1}")
         if isinstance(dossiers, pd.DataFrame):
             _register_frame(con, dossiers, keys)
             frame = dossiers
