@@ -12,8 +12,9 @@ How
       due date), then to every period whose scope it is in (received by the period end and not
       finished before its start, or received in it), and classified there by the 766 rules of
       :func:`parlib.analysis.kpi.classify_dossiers` written as SQL expressions (one line each,
-      same names; the SQL text is in :mod:`parlib.analysis.dossier_sql`). The twelve indicators of :func:`parlib.analysis.kpi._indicators` are summed
-      per period and per combination of the dimensions: a frame of at most periods × groups rows.
+      same names; the SQL text is in :mod:`parlib.analysis.dossier_sql`). The twelve indicators
+      of :func:`parlib.analysis.kpi._indicators` are summed per period and per combination of
+      the dimensions: a frame of at most periods × groups rows.
     * pandas then sums that small frame by each dimension, adds the catalogue's groups without
       dossiers and builds the long table with the same code as the pandas implementation.
 
