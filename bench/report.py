@@ -106,6 +106,7 @@ def markdown(results: dict) -> str:
         f"parlib {m['parlib']} ({m['git']}).",
         "Packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()) + ".",
         "",
+        *([f"**Note.** {results['note']}", ""] if results.get("note") else []),
         "Every stage runs in a fresh process. **op** = the timed operation inside the process (median); "
         "**wall** = the whole process, interpreter start and imports included (median); **peak** = "
         "largest resident set of the process or any descendant (`os.wait4` ru_maxrss, MB); **tree** = "

@@ -357,6 +357,7 @@ def main(argv=None) -> int:
         action="store_true",
         help="update bench/results.json: replace only the stages (and scales) run now",
     )
+    ap.add_argument("--note", default="", help="a note recorded in results.json and RESULTS.md")
     args = ap.parse_args(argv)
     if args.quick:
         args.scales, args.runs, args.runs_large, args.no_record = "10k", 1, 1, True
@@ -411,6 +412,8 @@ def main(argv=None) -> int:
                 stages = merged
         results["scales"][scale] = {"data": stamp, "runs": runs, "stages": stages, "derived": derived(stages)}
     results["total_s"] = round(time.perf_counter() - t_all, 1)
+    if args.note:
+        results["note"] = args.note
     print(json.dumps({s: v["derived"] for s, v in results["scales"].items()}, indent=2))
     if args.merge and (BENCH_DIR / "results.json").is_file():
         old = json.loads((BENCH_DIR / "results.json").read_text(encoding="utf-8"))
@@ -423,6 +426,9 @@ def main(argv=None) -> int:
             f"{old['command']}, then {results['command']} at {results['date']}",
         )
         results["total_s"] = old["total_s"]
+        notes = [n for n in (old.get("note"), results.get("note")) if n]
+        if notes:
+            results["note"] = " ".join(notes)
     if not args.no_record:
         from report import write_results
 
