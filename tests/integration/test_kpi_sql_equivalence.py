@@ -143,6 +143,13 @@ def _planted(dossiers: pd.DataFrame, seed: int) -> pd.DataFrame:
     d.loc[m, "supplement_completed_at"] = pd.NaT
     d.loc[m, "due_at"] = (month_end + pd.Timedelta(hours=17))[m]
     d.loc[m, ["finished_at", "returned_at", "stopped_at"]] = pd.NaT
+    # an hours deadline due at the very instant the month ends (midnight after its last day)
+    m = pick(0.03)
+    d.loc[m, "deadline_unit"] = "hours"
+    d.loc[m, "due_at"] = (month_end + pd.Timedelta(days=1))[m]
+    d.loc[m, ["finished_at", "returned_at", "stopped_at", "snapshot_at"]] = pd.NaT
+    d.loc[m, ["supplement_requested_at", "supplement_completed_at"]] = pd.NaT
+    d.loc[m, "supplement_count"] = 0
     # ends exactly on the due day / period ends; apologies on the due day and the day before
     m = pick(0.02)
     d.loc[m, "returned_at"] = d.loc[m, "due_at"]
