@@ -69,6 +69,22 @@ def targets(results: dict) -> list[dict]:
     firsts = {k: st(k, "read_dossiers", "op_s") for k in sc}
     shown = ", ".join(f"{k}: {v:.1f} s" for k, v in firsts.items() if v is not None)
     add("First parse of the raw export measured and reported", shown or None, bool(shown) if shown else None)
+    for scale, label in (("p30k", "30k"), ("p1m", "1M"), ("p10m", "10M")):
+        ref, eng = st(scale, "prov_reference_query", "op_s"), st(scale, "prov_kpi_duckdb_parquet", "op_s")
+        frame = st(scale, "prov_kpi_duckdb", "op_s")
+        same = st(scale, "prov_kpi_pandas", "identical")
+        add(
+            f"Province {label}: the KPI step within 1.5× of a plain DuckDB query on the same Parquet",
+            None
+            if ref is None or eng is None
+            else f"{eng:.1f} s from Parquet ({eng / ref:.1f}×), "
+            + (f"{frame:.1f} s from the frame, " if frame is not None else "")
+            + f"reference {ref:.1f} s; peak {st(scale, 'prov_kpi_duckdb_parquet', 'peak_rss_mb'):,.0f} MB",
+            None if ref is None or eng is None else eng <= 1.5 * ref,
+            "the KPI step computes every KPI × month/quarter/YTD × 4 dimensions (the long table of "
+            "kpi_table); the reference only office × month × 4 counts"
+            + ("" if same is None else f"; identical to the pandas table: {'yes' if same else 'NO'}"),
+        )
     for lo, hi in (("10k", "100k"), ("100k", "1m")):
         a, b = d(lo, "full_above_floor_s"), d(hi, "full_above_floor_s")
         add(
@@ -90,6 +106,7 @@ def markdown(results: dict) -> str:
         f"parlib {m['parlib']} ({m['git']}).",
         "Packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()) + ".",
         "",
+        *([f"**Note.** {results['note']}", ""] if results.get("note") else []),
         "Every stage runs in a fresh process. **op** = the timed operation inside the process (median); "
         "**wall** = the whole process, interpreter start and imports included (median); **peak** = "
         "largest resident set of the process or any descendant (`os.wait4` ru_maxrss, MB); **tree** = "
@@ -115,10 +132,28 @@ def markdown(results: dict) -> str:
     ]
     for scale, v in results["scales"].items():
         g = v["data"]
+        if "dossier_rows" not in g:  # a province scale: its own table below
+            continue
         lines.append(
             f"| {scale} | {g['dossier_rows']:,} | {g['dossier_format']} | {g['parse_file_rows']:,} | "
             f"{g['survey_rows']:,} | {g['generate_s']} |"
         )
+    prov = {k: v for k, v in results["scales"].items() if "dossier_rows" not in v["data"]}
+    if prov:
+        lines += [
+            "",
+            "Province scales (bench/province.py, issue 19): the dossier table as the reader returns it, "
+            "written straight to Parquet; 2025-01 … 2026-09; KPI table for 2026-Q3 with history by office.",
+            "",
+            "| Scale | Dossiers | Offices | Procedures | Parquet (MB) | Generation (s, once) |",
+            "|---|---|---|---|---|---|",
+        ]
+        for scale, v in prov.items():
+            g = v["data"]
+            lines.append(
+                f"| {scale} | {g['rows']:,} | {g['offices']} | {g['procedures']} | {g['parquet_mb']} | "
+                f"{g['generate_s']} |"
+            )
     lines += [
         "",
         "## Floor and whole runs (medians)",
@@ -129,6 +164,8 @@ def markdown(results: dict) -> str:
     ]
     for scale, v in results["scales"].items():
         d = v["derived"]
+        if scale in prov:
+            continue
         lines.append(
             f"| {scale} | {_f(d.get('floor_s'), 1)} | {_f(d.get('full_run_s'), 1)} | "
             f"{_f(d.get('full_over_floor'))} | {_f(d.get('rerun_s'), 1)} | {_f(d.get('rerun_over_floor'))} | "

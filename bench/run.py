@@ -39,6 +39,9 @@ PROJECT_ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(BENCH_DIR))
 
 import gen  # noqa: E402  (bench/ is not a package)
+import province  # noqa: E402
+
+ALL_SCALES = {**gen.SCALES, **province.SCALES}
 
 PY = sys.executable
 # stage -> scales where it is skipped by default (too slow to be worth it there), with why
@@ -53,8 +56,13 @@ SKIP = {
     "html_export": ({"1m"}, _AT_1M),
     "quarterly_cli_rerun": ({"1m"}, "not run at 1m (time budget)"),
     "quarterly_cli_rerun_force": ({"1m"}, "not run at 1m (time budget)"),
+    "prov_kpi_pandas": (
+        {"p10m"},
+        "not run at 10M: the pandas implementation needs about 16 GB there (issue 19: 118 s, 15.7 GB); "
+        "equality with DuckDB is checked at 30k and 1M",
+    ),
 }
-LARGE = {"100k", "1m"}  # scales run --runs-large times
+LARGE = {"100k", "1m", "p1m", "p10m"}  # scales run --runs-large times
 STAGES = [
     # (name, what it measures) — order matters: read_dossiers writes state/ for the later stages
     ("build", "quarterly.build in one process (no notebook), parse cache cleared first"),
@@ -82,6 +90,19 @@ STAGES = [
         "quarterly_cli_rerun_force",
         "the same command with --force: the report is rebuilt, every raw file from the parse cache",
     ),
+]
+
+
+# the province scales (bench/province.py: the dossier table as Parquet) run these stages only
+PROVINCE_STAGES = [
+    ("prov_parquet_read", "the province's dossier table read from Parquet into pandas"),
+    ("prov_reference_query", "REFERENCE: plain DuckDB query (bench/reference_kpi.sql) on the same Parquet"),
+    (
+        "prov_kpi_duckdb_parquet",
+        "KPI table on DuckDB straight from the Parquet file (parlib.analysis.kpi_sql)",
+    ),
+    ("prov_kpi_duckdb", "KPI table on DuckDB from the pandas frame (what quarterly.build does)"),
+    ("prov_kpi_pandas", "KPI table by the pandas implementation (reference); identical to DuckDB's?"),
 ]
 
 
@@ -200,6 +221,7 @@ def machine() -> dict:
         "pandas",
         "numpy",
         "pyarrow",
+        "duckdb",
         "python-calamine",
         "openpyxl",
         "statsmodels",
@@ -253,7 +275,16 @@ def summarise(runs: list[dict]) -> dict:
         vals = [r.get("seconds") if key == "op_s" else r.get(key) for r in ok]
         out[key] = _median(vals)
         out[f"{key}_all"] = [None if v is None else round(v, 3) for v in vals]
-    for extra in ("rows", "files", "cells", "kpi_rows", "html_bytes", "cache_hits", "cache_misses"):
+    for extra in (
+        "rows",
+        "files",
+        "cells",
+        "kpi_rows",
+        "html_bytes",
+        "cache_hits",
+        "cache_misses",
+        "identical",
+    ):
         if ok and extra in ok[0]:
             out[extra] = ok[0][extra]
     skipped = [r.get("skipped") for r in runs if "skipped" in r]
@@ -292,6 +323,10 @@ def derived(stages: dict) -> dict:
         if w(k, "op_s") is not None:
             d[f"{k}_s"] = w(k, "op_s")
             d[f"{k}_peak_mb"] = w(k, "peak_rss_mb")
+    ref = w("prov_reference_query", "op_s")
+    for k in ("prov_kpi_duckdb_parquet", "prov_kpi_duckdb", "prov_kpi_pandas"):
+        if ref and w(k, "op_s") is not None:
+            d[f"{k}_over_reference"] = w(k, "op_s") / ref
     return d
 
 
@@ -306,7 +341,7 @@ def _pipeline_uses_cache() -> bool:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scales", default="10k,30k,100k,1m", help="comma list of " + ", ".join(gen.SCALES))
+    ap.add_argument("--scales", default="10k,30k,100k,1m", help="comma list of " + ", ".join(ALL_SCALES))
     ap.add_argument("--runs", type=int, default=3, help="runs per stage at 10k and 30k (default 3)")
     ap.add_argument(
         "--runs-large", type=int, default=1, help="runs per stage at 100k and 1m (default 1: time budget)"
@@ -322,13 +357,14 @@ def main(argv=None) -> int:
         action="store_true",
         help="update bench/results.json: replace only the stages (and scales) run now",
     )
+    ap.add_argument("--note", default="", help="a note recorded in results.json and RESULTS.md")
     args = ap.parse_args(argv)
     if args.quick:
         args.scales, args.runs, args.runs_large, args.no_record = "10k", 1, 1, True
     scales = [s.strip() for s in args.scales.split(",") if s.strip()]
-    unknown = [s for s in scales if s not in gen.SCALES]
+    unknown = [s for s in scales if s not in ALL_SCALES]
     if unknown:
-        ap.error(f"unknown scale(s) {unknown}; choose from {list(gen.SCALES)}")
+        ap.error(f"unknown scale(s) {unknown}; choose from {list(ALL_SCALES)}")
     only = {s.strip() for s in args.stages.split(",") if s.strip()}
     started = datetime.now(timezone.utc)
     t_all = time.perf_counter()
@@ -337,18 +373,19 @@ def main(argv=None) -> int:
         "machine": machine(),
         "command": " ".join(sys.argv),
         "pipeline_uses_parse_cache": _pipeline_uses_cache(),
-        "stage_descriptions": dict(STAGES),
+        "stage_descriptions": dict(STAGES + PROVINCE_STAGES),
         "scales": {},
     }
     args.work.mkdir(parents=True, exist_ok=True)
     for scale in scales:
         print(f"[{scale}] data …", flush=True)
-        stamp = gen.prepare(scale, args.work.resolve(), log=lambda m: print(m, flush=True))
+        prep = province.prepare if scale in province.SCALES else gen.prepare
+        stamp = prep(scale, args.work.resolve(), log=lambda m: print(m, flush=True))
         root = (args.work / scale).resolve()
         runs = args.runs_large if scale in LARGE else args.runs
         per_stage: dict[str, list[dict]] = {}
         for r in range(runs):
-            for name, _what in STAGES:
+            for name, _what in PROVINCE_STAGES if scale in province.SCALES else STAGES:
                 if only and name not in only:
                     continue
                 if scale in SKIP.get(name, ((), ""))[0]:
@@ -375,18 +412,23 @@ def main(argv=None) -> int:
                 stages = merged
         results["scales"][scale] = {"data": stamp, "runs": runs, "stages": stages, "derived": derived(stages)}
     results["total_s"] = round(time.perf_counter() - t_all, 1)
+    if args.note:
+        results["note"] = args.note
     print(json.dumps({s: v["derived"] for s, v in results["scales"].items()}, indent=2))
     if args.merge and (BENCH_DIR / "results.json").is_file():
         old = json.loads((BENCH_DIR / "results.json").read_text(encoding="utf-8"))
         for scale, v in old["scales"].items():
             results["scales"].setdefault(scale, v)
-        results["scales"] = {k: results["scales"][k] for k in gen.SCALES if k in results["scales"]}
+        results["scales"] = {k: results["scales"][k] for k in ALL_SCALES if k in results["scales"]}
         results["merged_into"] = {"date": old["date"], "command": old["command"], "total_s": old["total_s"]}
         results["date"], results["command"] = (
             old["date"],
             f"{old['command']}, then {results['command']} at {results['date']}",
         )
         results["total_s"] = old["total_s"]
+        notes = [n for n in (old.get("note"), results.get("note")) if n]
+        if notes:
+            results["note"] = " ".join(notes)
     if not args.no_record:
         from report import write_results
 

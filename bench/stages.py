@@ -326,6 +326,104 @@ def floor_notebook(root: Path) -> dict:
     return {"seconds": s}
 
 
+# ---------------------------------------------------------------- province scale (issue 19)
+# <root> is bench/province.py's folder: dossiers.parquet (the dossier table, as the reader returns
+# it and the parse cache stores it), procedures.csv; the calendar is the project's.
+
+
+def _province(root: Path):
+    from parlib.core.paths import PROJECT_ROOT
+    from parlib.ingest.calendar import load_calendar
+    from parlib.ingest.dossier_columns import load_procedures
+
+    cal = load_calendar(PROJECT_ROOT / "data" / "raw" / "config" / "holidays.csv")
+    kw = {
+        "procedures": load_procedures(root / "procedures.csv"),
+        "history_from": 2025,
+        "history_dimensions": ["office_name"],
+    }
+    return root / "dossiers.parquet", cal, kw
+
+
+@stage
+def prov_parquet_read(root: Path) -> dict:
+    """The province's dossier table read from Parquet into pandas (what the pipeline holds)."""
+    import pandas as pd
+
+    path, _cal, _kw = _province(root)
+    s, df = _timed(lambda: pd.read_parquet(path))
+    return {"seconds": s, "rows": len(df)}
+
+
+@stage
+def prov_kpi_pandas(root: Path) -> dict:
+    """The KPI table by the pandas implementation (the reference), frame read before the clock;
+    after the clock, the DuckDB table is computed and compared (``identical``)."""
+    import pandas as pd
+
+    from parlib.analysis import kpi_sql
+    from parlib.analysis.kpi_table import kpi_table
+
+    path, cal, kw = _province(root)
+    d = pd.read_parquet(path)
+    s, t = _timed(lambda: kpi_table(d, cal, YEAR, QUARTER, **kw))
+    other = kpi_sql.kpi_table(d, cal, YEAR, QUARTER, **kw)
+    try:
+        pd.testing.assert_frame_equal(t, other, check_exact=True)
+        same = True
+    except AssertionError:
+        same = False
+    return {"seconds": s, "rows": len(d), "kpi_rows": len(t), "identical": same}
+
+
+@stage
+def prov_kpi_duckdb(root: Path) -> dict:
+    """The KPI table on DuckDB from the pandas frame (what quarterly.build does), frame read
+    before the clock."""
+    import pandas as pd
+
+    from parlib.analysis import kpi_sql
+
+    path, cal, kw = _province(root)
+    d = pd.read_parquet(path)
+    s, t = _timed(lambda: kpi_sql.kpi_table(d, cal, YEAR, QUARTER, **kw))
+    return {"seconds": s, "rows": len(d), "kpi_rows": len(t)}
+
+
+@stage
+def prov_kpi_duckdb_parquet(root: Path) -> dict:
+    """The KPI table on DuckDB straight from the Parquet file (no dossier row in pandas)."""
+    from parlib.analysis import kpi_sql
+
+    path, cal, kw = _province(root)
+    s, t = _timed(lambda: kpi_sql.kpi_table(path, cal, YEAR, QUARTER, **kw))
+    return {"seconds": s, "kpi_rows": len(t)}
+
+
+@stage
+def prov_reference_query(root: Path) -> dict:
+    """bench/reference_kpi.sql: a plain DuckDB query (office × month: received, finished, on time
+    by working days, overdue) on the same Parquet file."""
+    import duckdb
+
+    from parlib.analysis.kpi_sql import calendar_tables
+
+    path, cal, _kw = _province(root)
+    sql = (BENCH_DIR / "reference_kpi.sql").read_text(encoding="utf-8")
+
+    def run():
+        con = duckdb.connect()
+        cal_t, wd_t = calendar_tables(cal)
+        con.register("cal", cal_t)
+        con.register("wd", wd_t)
+        out = con.execute(sql, [str(path)]).df()
+        con.close()
+        return out
+
+    s, t = _timed(run)
+    return {"seconds": s, "kpi_rows": len(t)}
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser()
     p.add_argument("stage", choices=sorted(STAGES))

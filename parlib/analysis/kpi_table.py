@@ -145,7 +145,16 @@ def _long_table(blocks: list, kpi_names: list[str], names: pd.Series) -> pd.Data
         }
     )
     out = add_rate(out)
-    out["pct_text"] = pd.array(
-        [fmt_pct(p) if m > 0 else NOT_APPLICABLE for p, m in zip(out["pct"], out["n"])], dtype="str"
-    )
+    out["pct_text"] = pd.array(_pct_texts(out["pct"].to_numpy(dtype=float), out["n"].to_numpy()), dtype="str")
+    return out
+
+
+def _pct_texts(pct: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """``fmt_pct(pct)`` where ``n > 0``, else "không áp dụng"; each distinct rate formatted once
+    (a province's table has a few hundred thousand rows and far fewer distinct rates)."""
+    out = np.full(len(pct), NOT_APPLICABLE, dtype=object)
+    shown = n > 0
+    if shown.any():
+        values, inverse = np.unique(pct[shown], return_inverse=True)
+        out[shown] = np.array([fmt_pct(v) for v in values], dtype=object)[inverse]
     return out

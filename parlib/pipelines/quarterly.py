@@ -23,7 +23,7 @@ from parlib.analysis.drivers import factor_changes_by_segment, key_drivers
 from parlib.analysis.feedback import feedback_kpis
 from parlib.analysis.headline import headline_kpis, on_time_chart, project_766_groups, ytd_kpi_values
 from parlib.analysis.index766 import group_points, index766_totals
-from parlib.analysis.kpi_table import kpi_table
+from parlib.analysis.kpi_sql import kpi_table  # DuckDB; parlib.analysis.kpi_table is the reference
 from parlib.analysis.offices import Counter, office_watch
 from parlib.analysis.outlook import outlook_inputs, outlook_table, points_outlook
 from parlib.analysis.processing_time import processing_time

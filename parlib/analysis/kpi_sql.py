@@ -1,0 +1,325 @@
+"""The dossier KPI table on DuckDB (embedded, in-process): :func:`kpi_table` computes exactly what
+:func:`parlib.analysis.kpi_table.kpi_table` computes (same columns, rows, ``k`` and ``n``), with the
+dossier-level work in SQL and only the aggregated counts brought back to pandas.
+
+How
+    * The working-day calendar becomes two tables: ``cal(day, cum, wk)`` — for every day of the
+      calendar's window the number of working days up to and including it (make-up Saturdays
+      included, days off excluded) — and ``wd(idx, day)``, the working days numbered from 0. Then
+      ``count_working_days(a, b) = cum(b) − cum(a)`` and ``add_working_days(d, n) =
+      wd[cum(d) − wk(d) + n]``: deadline arithmetic is integer arithmetic in SQL.
+    * Each dossier is joined once to the calendar (request, completion, end of processing and
+      due date), then to every period whose scope it is in (received by the period end and not
+      finished before its start, or received in it), and classified there by the 766 rules of
+      :func:`parlib.analysis.kpi.classify_dossiers` written as SQL expressions (one line each,
+      same names; the SQL text is in :mod:`parlib.analysis.dossier_sql`). The twelve indicators
+      of :func:`parlib.analysis.kpi._indicators` are summed per period and per combination of
+      the dimensions: a frame of at most periods × groups rows.
+    * pandas then sums that small frame by each dimension, adds the catalogue's groups without
+      dossiers and builds the long table with the same code as the pandas implementation.
+
+The pandas implementation stays as the reference: tests/unit/test_kpi_sql.py and
+tests/integration/test_kpi_sql_equivalence.py check both give identical frames.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from parlib.analysis.dossier_sql import KPIS, classified_sql, sums_sql
+from parlib.analysis.kpi import _DAY, DIMENSIONS, _is_dislike
+from parlib.analysis.kpi_table import _long_table, _periods
+from parlib.core.calendar import WorkCalendar
+from parlib.core.errors import ConfigError
+from parlib.model.dossier_rules import KpiRules
+
+# columns of the dossier frame the SQL reads (a missing optional one is read as NULL)
+_COLUMNS = {
+    "received_at": "TIMESTAMP",
+    "due_at": "TIMESTAMP",
+    "expected_due_at": "TIMESTAMP",
+    "supplement_requested_at": "TIMESTAMP",
+    "supplement_completed_at": "TIMESTAMP",
+    "finished_at": "TIMESTAMP",
+    "returned_at": "TIMESTAMP",
+    "stopped_at": "TIMESTAMP",
+    "snapshot_at": "TIMESTAMP",
+    "apology_at": "TIMESTAMP",
+    "deadline_unit": "VARCHAR",
+    "supplement_count": "BIGINT",
+    "reschedule_count": "BIGINT",
+    "status_code": "VARCHAR",
+    "is_digitised": "BOOLEAN",
+    "has_e_result": "BOOLEAN",
+    "is_paid_online": "BOOLEAN",
+    "has_paper_result": "BOOLEAN",
+    "fee_vnd": "DOUBLE",
+    "channel": "BIGINT",
+    "citizen_rating": "VARCHAR",
+}
+_OPTIONAL = {"snapshot_at", "citizen_rating"}
+_PAUSE_PURPOSE = "tính thời gian tạm dừng do bổ sung hồ sơ"
+
+
+# ---------------------------------------------------------------- inputs as tables
+
+
+def calendar_tables(calendar: WorkCalendar) -> tuple[pa.Table, pa.Table]:
+    """``cal(day, cum, wk)`` for every day of the calendar's window (``cum``: working days up to
+    and including the day; ``wk``: 1 on a working day) and ``wd(idx, day)``: the working days
+    numbered from 0 — see the module docstring."""
+    days = np.arange(
+        calendar.WINDOW_START, calendar.WINDOW_END + _DAY.to_timedelta64(), dtype="datetime64[D]"
+    )
+    working = calendar.is_working_day(days)
+    cum = np.cumsum(working).astype(np.int64)
+    return (
+        pa.table({"day": days, "cum": cum, "wk": working.astype(np.int64)}),
+        pa.table(
+            {
+                "idx": np.arange(int(working.sum()), dtype=np.int64),
+                "day": days[working],
+                "day_d": days[working].astype(np.int64),  # days since 1970-01-01
+            }
+        ),
+    )
+
+
+def _register_frame(con, dossiers: pd.DataFrame, keys: list[str]) -> None:
+    """The columns the SQL reads, as the Arrow table ``src`` (no copy for most columns)."""
+    cols = [c for c in dict.fromkeys([*_COLUMNS, *keys]) if c in dossiers.columns]
+    missing = [c for c in _COLUMNS if c not in dossiers.columns and c not in _OPTIONAL]
+    if missing:
+        raise KeyError(f"kpi_sql: the dossier frame lacks {missing}")
+    table = pa.Table.from_pandas(dossiers[cols], preserve_index=False)
+    for c in _OPTIONAL:
+        if c not in dossiers.columns:
+            typ = pa.timestamp("us") if _COLUMNS[c] == "TIMESTAMP" else pa.string()
+            table = table.append_column(c, pa.nulls(len(table), typ))
+    con.register("src", table)
+
+
+def _register_parquet(con, path: str, keys: list[str]) -> pd.DataFrame:
+    """The Parquet file as the view ``src`` (DuckDB reads only the columns and row groups it
+    needs; nothing is loaded into pandas). Returns an empty frame with the file's columns and
+    the dtypes pandas would read them as."""
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    missing = [c for c in [*_COLUMNS, *keys] if c not in schema.names and c not in _OPTIONAL]
+    if missing:
+        raise KeyError(f"kpi_sql: {path} lacks {missing}")
+    extra = ", ".join(f"NULL::{_COLUMNS[c]} AS {c}" for c in _OPTIONAL if c not in schema.names)
+    lit = "'" + str(path).replace("'", "''") + "'"
+    con.execute(f"CREATE VIEW src AS SELECT *{', ' + extra if extra else ''} FROM read_parquet({lit})")
+    return schema.empty_table().to_pandas()
+
+
+def _first_names(con, source) -> pd.Series:
+    """procedure_code -> the procedure_name of its first row (``drop_duplicates`` keeps it)."""
+    if isinstance(source, pd.DataFrame):
+        return source.drop_duplicates("procedure_code").set_index("procedure_code")["procedure_name"]
+    lit = "'" + str(source).replace("'", "''") + "'"
+    rows = con.execute(
+        "SELECT procedure_code, arg_min(procedure_name, file_row_number) FROM "
+        f"read_parquet({lit}, file_row_number = true) GROUP BY procedure_code"
+    ).fetchall()
+    return pd.Series(
+        [r[1] for r in rows],
+        index=pd.Index([r[0] for r in rows], dtype="str", name="procedure_code"),
+        dtype="str",
+        name="procedure_name",
+    )
+
+
+def _periods_table(periods: list[tuple], cum: pa.Array, window_start) -> pa.Table:
+    """One row per period: its bounds and the calendar position of its last day."""
+    end_days = np.array(
+        [pd.Timestamp(p[4]).normalize().to_datetime64() for p in periods], dtype="datetime64[us]"
+    )
+    starts = np.array(
+        [pd.Timestamp(p[3]).normalize().to_datetime64() for p in periods], dtype="datetime64[us]"
+    )
+    offsets = (end_days.astype("datetime64[D]") - window_start).astype(np.int64)
+    return pa.table(
+        {
+            "pid": np.arange(len(periods), dtype=np.int64),
+            "p_start": starts,
+            "end_day": end_days,
+            "end_excl": end_days + np.timedelta64(1, "D"),
+            "end_excl_us": (end_days + np.timedelta64(1, "D")).astype(np.int64),
+            "end_day_d": end_days.astype("datetime64[D]").astype(np.int64),
+            "cum_end_day": cum.to_numpy()[offsets],
+            "end_year": np.array([pd.Timestamp(p[4]).year for p in periods], dtype=np.int64),
+        }
+    )
+
+
+def _dislike_values(con) -> list[str]:
+    """The citizen ratings that read "Không hài lòng" (folded, as the pandas implementation)."""
+    values = con.execute(
+        "SELECT DISTINCT citizen_rating FROM src WHERE citizen_rating IS NOT NULL"
+    ).fetchall()
+    return [v[0] for v in values if isinstance(v[0], str) and _is_dislike(v[0])]
+
+
+_DAY_COLUMNS = [
+    "supplement_requested_at",
+    "supplement_completed_at",
+    "finished_at",
+    "returned_at",
+    "stopped_at",
+    "due_at",
+    "expected_due_at",
+]
+
+
+def _check_window(con, calendar: WorkCalendar) -> None:
+    """The calendar refuses a date outside its window (``WorkCalendar._index``): so does the
+    engine, with the same message (checked on every date it looks up, used or not)."""
+    lo, hi = f"DATE '{calendar.WINDOW_START}'", f"DATE '{calendar.WINDOW_END}'"
+    parts = ", ".join(f"min({c}), max({c})" for c in _DAY_COLUMNS)
+    row = con.execute(f"SELECT {parts} FROM src").fetchone()
+    lo_np, hi_np = calendar.WINDOW_START, calendar.WINDOW_END + np.timedelta64(1, "D")
+    inside = all(v is None or lo_np <= np.datetime64(pd.Timestamp(v).normalize().date()) < hi_np for v in row)
+    if inside:
+        return
+    union = " UNION ".join(
+        f"SELECT DISTINCT CAST({c} AS DATE) AS d FROM src WHERE CAST({c} AS DATE) NOT BETWEEN {lo} AND {hi}"
+        for c in _DAY_COLUMNS
+    )
+    bad = [str(r[0]) for r in con.execute(f"SELECT d FROM ({union}) ORDER BY d LIMIT 10").fetchall()]
+    raise ConfigError(
+        "Ngày nằm ngoài phạm vi lịch làm việc "
+        f"({calendar.WINDOW_START} – {calendar.WINDOW_END}): " + ", ".join(bad)
+    )
+
+
+# ---------------------------------------------------------------- the table
+
+
+def kpi_table(
+    dossiers: "pd.DataFrame | str | Path",
+    calendar: WorkCalendar,
+    year: int,
+    quarter: int,
+    *,
+    procedures: pd.DataFrame | None = None,
+    dimensions: list[str] | None = None,
+    history_from: int | None = None,
+    history_dimensions: list[str] | None = None,
+    rules: KpiRules | None = None,
+    threads: int | None = None,
+) -> pd.DataFrame:
+    """:func:`parlib.analysis.kpi_table.kpi_table` on DuckDB: same arguments, same frame.
+
+    ``dossiers``: the dossier frame, or the path of a Parquet file of it (as
+    ``DataFrame.to_parquet`` writes it): then DuckDB reads the file itself and no dossier row
+    is loaded into pandas.
+
+    ``threads``: DuckDB worker threads (default: DuckDB's, one per core). Raises ConfigError as
+    the pandas implementation does (a supplement pause in a year without a complete holiday
+    schedule; a date outside the calendar's window)."""
+    rules = rules or KpiRules()
+    dims = DIMENSIONS if dimensions is None else dimensions
+    hist = history_dimensions or []
+    keys = list(dict.fromkeys([*dims, *hist]))
+    periods = _periods(year, quarter, history_from)
+    cal_t, wd_t = calendar_tables(calendar)
+    con = duckdb.connect()
+    try:
+        if threads:
+            con.execute(f"SET threads = {int(threads)}")
+        # the periods table has a few dozen rows: a nested-loop join beats sorting every dossier
+        con.execute(f"SET nested_loop_join_threshold = {len(periods) + 1}")
+        if isinstance(dossiers, pd.DataFrame):
+            _register_frame(con, dossiers, keys)
+            frame = dossiers
+        else:
+            frame = _register_parquet(con, str(dossiers), keys)
+        con.register("cal", cal_t)
+        con.register("wd", wd_t)
+        con.register("periods", _periods_table(periods, cal_t.column("cum"), calendar.WINDOW_START))
+        _check_window(con, calendar)
+        covered = (
+            "(" + ", ".join(str(y) for y in sorted(calendar.years)) + ")" if calendar.years else "(NULL)"
+        )
+        classified = classified_sql(keys, rules, _dislike_values(con), covered)
+        sums = con.execute(classified + sums_sql(keys)).df()
+        _check_pause_years(con, classified, sums, periods, calendar)
+        first_names = _first_names(con, dossiers)
+    finally:
+        con.close()
+    names = (
+        procedures.drop_duplicates("procedure_code").set_index("procedure_code")["procedure_name"]
+        if procedures is not None
+        else pd.Series(dtype="str")
+    )
+    names = names.combine_first(first_names)
+    blocks = _blocks(sums, periods, frame, procedures, dims, hist, year)
+    return _long_table(blocks, KPIS, names)
+
+
+def _check_pause_years(con, classified: str, sums, periods, calendar: WorkCalendar) -> None:
+    """classify_dossiers refuses a period with a supplement pause in, or ending in, a year without
+    a complete holiday schedule: the first such period, in the order of the periods, with the
+    years of its pauses (looked up only then)."""
+    if sums.empty:
+        return
+    per = sums.groupby("pid")[["n_pause", "n_pause_uncovered"]].sum()
+    for pid, (kind, key, label, start, end) in enumerate(periods):
+        if pid not in per.index or per.at[pid, "n_pause"] == 0:
+            continue
+        end_year = pd.Timestamp(end).year
+        if per.at[pid, "n_pause_uncovered"] == 0 and end_year in calendar.years:
+            continue
+        rows = con.execute(
+            classified + f" SELECT DISTINCT year(req) FROM f WHERE pid = {pid} AND has_pause "
+            f"UNION SELECT DISTINCT CASE WHEN comp_le THEN year(comp) ELSE year(eval_at) END "
+            f"FROM f WHERE pid = {pid} AND has_pause"
+        ).fetchall()
+        calendar.check_years({int(r[0]) for r in rows} | {end_year}, _PAUSE_PURPOSE)
+
+
+def _blocks(sums, periods, dossiers, procedures, dims, hist, year) -> list:
+    """kpi_table's aggregated blocks (as parlib.analysis.kpi_table builds them) from the sums per
+    period × combination of dimensions: per period the total, then each dimension's groups
+    (pandas' group order; the catalogue's groups without dossiers added by the same
+    ``Index.union`` as the pandas implementation)."""
+    n_kpi = len(KPIS)
+    cols = [f"k{i}" for i in range(n_kpi)] + [f"n{i}" for i in range(n_kpi)]
+    totals = sums.groupby("pid")[cols].sum()
+    by_dim = {}
+    for dim in dict.fromkeys([*dims, *hist]):
+        typed = sums[["pid", dim, *cols]].astype({dim: dossiers[dim].dtype})
+        g = typed.groupby(["pid", dim], dropna=False, sort=True)[cols].sum()
+        pids = g.index.get_level_values(0).to_numpy()
+        by_dim[dim] = (pids, g.index.get_level_values(1), g.to_numpy(dtype=np.int64))
+    catalogue = {
+        dim: pd.Index(procedures[dim].drop_duplicates(), name=dim)
+        for dim in by_dim
+        if procedures is not None and dim in procedures.columns
+    }
+    zeros = np.zeros((1, 2 * n_kpi), dtype=np.int64)
+    blocks = []
+    for pid, (kind, key, label, start, end) in enumerate(periods):
+        head = (kind, key, label, start, end)
+        total = totals.loc[[pid]].to_numpy(dtype=np.int64) if pid in totals.index else zeros
+        blocks.append((head, "all", np.array(["Tất cả"]), total[:, :n_kpi], total[:, n_kpi:]))
+        for dim in dims if start.year == year else hist:
+            pids, values, matrix = by_dim[dim]
+            lo, hi = np.searchsorted(pids, pid, "left"), np.searchsorted(pids, pid, "right")
+            index, mat = values[lo:hi].rename(dim), matrix[lo:hi]
+            if dim in catalogue:
+                union = index.union(catalogue[dim])
+                full = np.zeros((len(union), 2 * n_kpi), dtype=np.int64)
+                full[union.get_indexer(index)] = mat
+                index, mat = union, full
+            shown = index.to_series().astype("string").fillna("").astype(str).to_numpy()
+            blocks.append((head, dim, shown, mat[:, :n_kpi], mat[:, n_kpi:]))
+    return blocks
