@@ -1,6 +1,5 @@
 """Outcome model: aggregation by hand, simulated effects, robustness, shift tests."""
 
-
 import numpy as np
 import pandas as pd
 import pytest
