@@ -6,6 +6,7 @@ with a Vietnamese message before any notebook starts), then renders its report(s
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -39,13 +40,18 @@ def _unit(args) -> str:
     return (getattr(args, "unit", None) or "").strip()
 
 
-def annual_spec(year: int, base: int | None, unit_name: str = "") -> ReportSpec:
+def _report_date(args) -> str:
+    """The ``--report-date`` option, or today (the actions' deadlines are dated from it)."""
+    return getattr(args, "report_date", None) or dt.date.today().isoformat()
+
+
+def annual_spec(year: int, base: int | None, unit_name: str = "", report_date: str = "") -> ReportSpec:
     return ReportSpec(
         notebook="annual.ipynb",
         period=str(year),
         stem=f"annual_{year}",
         title=f"Phân tích Chỉ số CCHC (PAR INDEX) năm {year}",
-        params={"year": year, "base_year": base or 0, "unit_name": unit_name},
+        params={"year": year, "base_year": base or 0, "unit_name": unit_name, "report_date": report_date},
     )
 
 
@@ -55,7 +61,7 @@ def cmd_annual(args, paths: Paths) -> int:
     log(f"[1/2] Kiểm tra dữ liệu năm {args.year} …")
     annual.preflight(args.year, paths, base_year=base, unit_name=_unit(args) or None)
     log("[2/2] Lập báo cáo năm …")
-    res = render(annual_spec(args.year, base, _unit(args)), paths, force=args.force)
+    res = render(annual_spec(args.year, base, _unit(args), _report_date(args)), paths, force=args.force)
     _done(res)
     return 0
 
@@ -71,20 +77,25 @@ def cmd_compare(args, paths: Paths) -> int:
         period=f"{args.year}-vs-{args.base}",
         stem=f"compare_{args.base}_{args.year}",
         title=f"So sánh Chỉ số CCHC năm {args.year} với năm {args.base}",
-        params={"year": args.year, "base_year": args.base, "unit_name": _unit(args)},
+        params={
+            "year": args.year,
+            "base_year": args.base,
+            "unit_name": _unit(args),
+            "report_date": _report_date(args),
+        },
     )
     _done(render(spec, paths, force=args.force))
     return 0
 
 
-def quarterly_spec(year: int, quarter: int, unit_name: str = "") -> ReportSpec:
+def quarterly_spec(year: int, quarter: int, unit_name: str = "", report_date: str = "") -> ReportSpec:
 
     return ReportSpec(
         notebook="quarterly.ipynb",
         period=f"{year}-Q{quarter}",
         stem=f"quarterly_{year}_Q{quarter}",
         title=f"Theo dõi CCHC và SIPAS {quarter_label(year, quarter)}",
-        params={"year": year, "quarter": quarter, "unit_name": unit_name},
+        params={"year": year, "quarter": quarter, "unit_name": unit_name, "report_date": report_date},
     )
 
 
@@ -95,7 +106,7 @@ def cmd_quarterly(args, paths: Paths) -> int:
     log("[2/2] Lập báo cáo quý …")
     _done(
         render(
-            quarterly_spec(args.year, args.quarter, _unit(args)),
+            quarterly_spec(args.year, args.quarter, _unit(args), _report_date(args)),
             paths,
             force=args.force,
             warm=_warm(args.year, args.quarter, paths),
@@ -153,12 +164,12 @@ def cmd_all(args, paths: Paths) -> int:
     specs = []
     log(f"[1/3] Kiểm tra dữ liệu năm {year} …")
     annual.preflight(year, paths, base_year=base)
-    specs.append(annual_spec(year, base))
+    specs.append(annual_spec(year, base, report_date=_report_date(args)))
     lq = latest_quarter(paths)
     if lq is not None and (PROJECT_ROOT / "notebooks" / "quarterly.ipynb").exists():
         log(f"[2/3] Kiểm tra dữ liệu quý {lq[1]}/{lq[0]} …")
         quarterly.preflight(lq[0], lq[1], paths)
-        specs.append(quarterly_spec(*lq))
+        specs.append(quarterly_spec(*lq, report_date=_report_date(args)))
     log(f"[3/3] Lập {len(specs)} báo cáo …")
     for i, spec in enumerate(specs):
         # the annual report's root causes read the latest quarter too: warm its files at once

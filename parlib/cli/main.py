@@ -54,6 +54,30 @@ def _unit(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _date(text: str) -> str:
+    """A report date given as 2026-12-03 or 03/12/2026, returned as 2026-12-03."""
+    import datetime as dt
+
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text.strip(), fmt).date().isoformat()
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"ngày «{text}» không hợp lệ (dạng 2026-12-03 hoặc 03/12/2026)")
+
+
+_date.__name__ = "ngày"
+
+
+def _report_date(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--report-date",
+        type=_date,
+        metavar="NGÀY",
+        help="ngày lập báo cáo (mặc định: hôm nay); hạn của các việc cần làm tính từ ngày này",
+    )
+
+
 def _force(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--force",
@@ -78,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--base", type=_integer, metavar="NĂM_GỐC", help="năm so sánh (mặc định: năm trước nếu có dữ liệu)"
     )
     _unit(p)
+    _report_date(p)
     _force(p)
     _common(p)
 
@@ -85,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=_integer, required=True, metavar="NĂM")
     p.add_argument("--quarter", type=_integer, choices=[1, 2, 3, 4], required=True, metavar="QUÝ")
     _unit(p)
+    _report_date(p)
     _force(p)
     _common(p)
 
@@ -92,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base", type=_integer, required=True, metavar="NĂM_GỐC")
     p.add_argument("--year", type=_integer, required=True, metavar="NĂM")
     _unit(p)
+    _report_date(p)
     _force(p)
     _common(p)
 
@@ -119,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
 
     p = sub.add_parser("all", help="các báo cáo mặc định trên dữ liệu mẫu")
+    _report_date(p)
     _force(p)
     _common(p)
     return parser

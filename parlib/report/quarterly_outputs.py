@@ -76,6 +76,26 @@ def summary_json(res: QuarterlyResult) -> dict:
     if sat:
         out["satisfaction"] = sat
     out["outlook"] = outlook_summary(res)
+    w = res.office_watch if res.office_watch is not None else pd.DataFrame(columns=["kpi"])
+    out["offices"] = [
+        {
+            "kpi": r["kpi"],
+            "scope": r["scope"],
+            "office": r["office_name"],
+            "period": r["period"],
+            "numerator": int(r["k_now"]),
+            "denominator": int(r["n_now"]),
+            "pct": r2(r["pct_now"]),
+            "baseline": r["baseline_label"],
+            "baseline_numerator": int(r["k_base"]),
+            "baseline_denominator": int(r["n_base"]),
+            "baseline_pct": r2(r["pct_base"]),
+            "p_adjusted": None if pd.isna(r["p_adjusted"]) else float(r["p_adjusted"]),
+            "verdict": r["verdict"],
+            "mix_or_performance": r["mix_or_performance"] or None,
+        }
+        for r in w.to_dict("records")
+    ]
     return out
 
 
