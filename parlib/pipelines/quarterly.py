@@ -360,6 +360,10 @@ def _feedback_all(fb: pd.DataFrame, cal: WorkCalendar, period: Period) -> pd.Dat
         k = feedback_kpis(fb, cal, period.end, by=by)
         k = k.assign(by=by)
         parts.append(k)
+    # the same months of the previous year, when its log is there (the causes compare with it)
+    last = period.end - pd.DateOffset(years=1)
+    if (fb["received_at"].dt.year == last.year).any():
+        parts.append(feedback_kpis(fb, cal, last, by="ytd").assign(by="ytd_last_year"))
     return pd.concat(parts, ignore_index=True)
 
 

@@ -412,7 +412,14 @@ def methods_section(res: QuarterlyResult) -> None:
         "phải 0 %; nhóm dưới 30 quan sát được đánh dấu mẫu nhỏ.",
         "Biểu đồ kiểm soát p: giới hạn ±3σ theo mẫu số từng tháng; quy tắc: 1 điểm ngoài 3σ, 8 điểm liên tiếp cùng "
         "phía đường trung tâm, 6 điểm tăng/giảm liên tục, 2 trong 3 điểm ngoài 2σ.",
-        "So sánh giữa các phòng và với cùng kỳ: kiểm định hai tỷ lệ, hiệu chỉnh Holm cho nhiều phép so sánh.",
+        "Mỗi phòng được so với mức của chính phòng: quý này so với các quý trước của năm, so với cùng quý năm "
+        "trước, và lũy kế so với cùng kỳ; kiểm định chính xác Fisher (đúng cả khi ít hồ sơ), hiệu chỉnh Holm "
+        "giữa các phòng; phòng có dưới 10 trường hợp ở một kỳ được ghi «ít hồ sơ, chưa đủ để kết luận». Mọi tỷ "
+        "lệ của phòng, thủ tục, tháng, quý và lũy kế đếm mỗi hồ sơ một lần trong kỳ (tổng các phòng bằng toàn Sở).",
+        "Nguyên nhân trong quý xếp theo: chỉ số xấu đi rõ rệt trước, rồi số điểm có thể mất đến cuối năm nếu nhịp "
+        "của quý gần nhất tiếp diễn (khối lượng các tháng còn lại theo cùng kỳ năm trước). Hạn của mỗi việc là "
+        "ngày làm việc cuối của tháng sau ngày lập báo cáo, hoặc hạn của nhiệm vụ trong Kế hoạch nếu sớm hơn và "
+        "chưa qua.",
         "Điểm có nguy cơ mất: tiêu chí thành phần gắn chỉ tiêu trong bộ tiêu chí của năm, tính theo quy tắc chấm "
         "của bộ tiêu chí từ giá trị lũy kế.",
         "Hài lòng = trả lời 4 hoặc 5 trên thang 1–5 (có thể cấu hình; quy tắc này chưa được xác nhận bằng văn bản "

@@ -37,7 +37,7 @@ from parlib.analysis.rootcause.sources import DossierSource, SurveySource
 from parlib.analysis.stats import two_proportion_test
 from parlib.core.labels import MEASURE_LABELS
 from parlib.core.numbers import is_blank as _blank
-from parlib.core.vnformat import quarter_label
+from parlib.core.vnformat import fmt_int, fmt_pct, quarter_label
 
 
 def kpi_node_rows(node: dict, src, year: int, quarter: int, ev: Evidence) -> None:
@@ -274,10 +274,19 @@ def factor_rows(node: dict, src: SurveySource, year: int, quarter: int, ev: Evid
 
 
 def simple_row(
-    node: dict, proj: dict, year: int, quarter: int, ev: Evidence, offices: tuple[str, str] = ("", "")
+    node: dict,
+    proj: dict,
+    year: int,
+    quarter: int,
+    ev: Evidence,
+    offices: tuple[str, str] = ("", ""),
+    before: tuple | None = None,
+    after: tuple | None = None,
 ) -> None:
     """A projected shortfall of a KPI without a counting source here (feedback, tasks, 766);
-    ``offices``: (the office most responsible, a sentence naming every office) when known."""
+    ``offices``: (the office most responsible, a sentence naming every office) when known;
+    ``before`` / ``after``: (k, n) of the same months last year and this year when known (the
+    row then says how the measure moved)."""
     at_risk = proj.get("points_at_risk")
     if at_risk is None or pd.isna(at_risk) or at_risk <= EPS:
         return
@@ -296,6 +305,15 @@ def simple_row(
     )
     if offices[0]:
         row.update(segment_dimension="office_name", segment=offices[0], evidence_note=offices[1])
+    if before is not None and after is not None and before[1] and after[1]:
+        _compare(row, before[0], before[1], after[0], after[1])
+        last = (
+            f"Cùng kỳ năm {year - 1}: {fmt_pct(_rate(*before))} ({fmt_int(before[0])}/{fmt_int(before[1])})."
+        )
+        row.update(
+            base_period_label=f"cùng kỳ năm {year - 1}",
+            evidence_note=(offices[1] + " " if offices[0] else "") + last,
+        )
     ev.rows.append(row)
 
 
@@ -328,6 +346,15 @@ def late_feedback_offices(fbk: pd.DataFrame | None, period_key: str) -> tuple[st
         f"{o}: {n} phản ánh, kiến nghị trả lời trễ hạn" for o, n in zip(f["office_name"], f["late"])
     )
     return str(f["office_name"].iloc[0]), f"Phản ánh, kiến nghị trả lời trễ hạn theo phòng — {text}."
+
+
+def feedback_ytd(fbk: pd.DataFrame | None, by: str) -> tuple | None:
+    """(k, n) of the on-time feedback KPI of the year to date (``by='ytd'``) or of the same
+    months last year (``'ytd_last_year'``); None when absent."""
+    if fbk is None or fbk.empty:
+        return None
+    f = fbk.loc[(fbk["by"] == by) & (fbk["kpi"] == "feedback_on_time_pct")]
+    return (float(f["k"].iloc[-1]), float(f["n"].iloc[-1])) if not f.empty else None
 
 
 def early_warning_rows(q, nodes: pd.DataFrame, ev: Evidence) -> None:
@@ -409,7 +436,13 @@ def quarterly_rows(q, items, ev: Evidence, alpha: float) -> None:
                 if kpi == "feedback_on_time_pct"
                 else ("", "")
             )
-            simple_row(node, proj.get(str(node["code"]), {}), year, quarter, ev, offices)
+            before = after = None
+            if kpi == "feedback_on_time_pct":
+                before, after = (
+                    feedback_ytd(q.feedback_kpis, "ytd_last_year"),
+                    feedback_ytd(q.feedback_kpis, "ytd"),
+                )
+            simple_row(node, proj.get(str(node["code"]), {}), year, quarter, ev, offices, before, after)
     if q.survey_table is not None and items is not None:
         names = items.drop_duplicates("factor_code").set_index("factor_code")["factor_name"]
         for code, factor in survey_factor_links(nodes, items).items():
