@@ -90,6 +90,15 @@ class IssueLog:
         return issues_frame(self.records)
 
 
+def concat_issues(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """One issues table from several (empty or None frames skipped)."""
+    recs = []
+    for f in frames:
+        if f is not None and not f.empty:
+            recs.extend(f.to_dict("records"))
+    return issues_frame(recs)
+
+
 def issues_frame(records: list[dict] | None = None) -> pd.DataFrame:
     """An issues table with the contract's columns and dtypes (empty if no records)."""
     df = pd.DataFrame(records or [], columns=ISSUE_COLUMNS)

@@ -19,7 +19,7 @@ from parlib.analysis.periodic import WindowFigures, window_figures
 from parlib.analysis.periodic_previous import previous_figures, previous_window
 from parlib.core.catalog import latest_quarter, scan_raw
 from parlib.core.errors import ConfigError
-from parlib.core.issues import issues_frame
+from parlib.core.issues import concat_issues
 from parlib.core.paths import Paths
 from parlib.core.periods import Period
 from parlib.core.vnformat import fmt_date, quarter_label
@@ -204,7 +204,7 @@ def build(
         framework=fw,
         is_illustrative=bool(fw is not None and fw.is_illustrative) or _illustrative(procedures),
         inputs=[p for p in read + config if p.exists()],
-        issues=_concat_issues(issues),
+        issues=concat_issues(issues),
         ledger=pd.concat([x for x in ledgers if x is not None and not x.empty], ignore_index=True)
         if any(x is not None and not x.empty for x in ledgers)
         else pd.DataFrame(columns=["source", "sheet", "status", "reason", "rows"]),
@@ -224,11 +224,3 @@ def _illustrative(procedures: pd.DataFrame) -> bool:
     if "is_illustrative" not in procedures.columns:
         return False
     return bool(procedures["is_illustrative"].astype(str).str.lower().isin(["true", "1"]).any())
-
-
-def _concat_issues(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    recs = []
-    for f in frames:
-        if f is not None and not f.empty:
-            recs.extend(f.to_dict("records"))
-    return issues_frame(recs)

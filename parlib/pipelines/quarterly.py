@@ -41,7 +41,7 @@ from parlib.core.calendar import WorkCalendar
 from parlib.core.catalog import files_of, latest_quarter, scan_raw
 from parlib.core.errors import ConfigError, ParlibError
 from parlib.core.io import write_table
-from parlib.core.issues import issues_frame
+from parlib.core.issues import concat_issues, issues_frame
 from parlib.core.paths import Paths
 from parlib.core.periods import Period
 from parlib.ingest.calendar import load_calendar
@@ -305,7 +305,7 @@ def build(
         outlook=outlook,
         outlook_points=outlook_pts,
         office_watch=watch,
-        issues=_concat_issues(issues),
+        issues=concat_issues(issues),
         ledger=_concat(ledgers),
         inputs=[p for group in files.values() for p in group]
         + [paths.config / "procedures.csv", paths.config / "holidays.csv", paths.config / "targets.csv"],
@@ -343,14 +343,6 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
         if frames
         else pd.DataFrame(columns=["source", "sheet", "status", "reason", "rows"])
     )
-
-
-def _concat_issues(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    recs = []
-    for f in frames:
-        if f is not None and not f.empty:
-            recs.extend(f.to_dict("records"))
-    return issues_frame(recs)
 
 
 def _feedback_all(fb: pd.DataFrame, cal: WorkCalendar, period: Period) -> pd.DataFrame:
