@@ -393,38 +393,22 @@ def data_quality_section(res: QuarterlyResult) -> None:
 
 def methods_section(res: QuarterlyResult) -> None:
     lines = [
-        "Hồ sơ đúng hạn theo quy tắc của Bộ chỉ số 766 (chỉ số 2.1): thời điểm kết thúc xử lý (theo thứ tự ưu tiên: "
-        "xử lý xong, rồi trả kết quả, rồi dừng, từ chối, rút) không muộn hơn ngày hẹn trả; thời gian chờ bổ sung hồ sơ "
-        "được trừ; yêu cầu bổ sung quá một lần tính là trễ hạn; hồ sơ đang chờ công dân bổ sung được xét theo ngày "
-        "yêu cầu bổ sung (đúng hạn nếu yêu cầu không muộn hơn ngày hẹn trả); hồ sơ chưa xong khác được đánh giá tại "
-        "ngày cuối kỳ.",
-        "Văn bản xin lỗi (mẫu 04, Nghị định 118/2025/NĐ-CP, Thông tư 03/2025/TT-VPCP) được tính cho hồ sơ đã quá "
-        "hoặc sẽ quá ngày hẹn trả; đúng thời hạn khi gửi trước ngày hẹn trả ít nhất 1 ngày. Hồ sơ chỉ bị tính trễ vì "
-        "yêu cầu bổ sung quá một lần nhưng trả kết quả trước hạn không phải xin lỗi.",
-        "Chỉ số 766: nộp trực tuyến (3.3) — hồ sơ của thủ tục trả kết quả bản giấy chỉ được tính khi có kết quả điện "
-        "tử; thanh toán trực tuyến (3.6) — chỉ tính hồ sơ của thủ tục có phí, hồ sơ để trống cột «Thanh toán trực "
-        "tuyến» là hồ sơ không phải nộp phí; số hóa (4.2) — có tệp thành phần hồ sơ và, khi đã có kết quả, tệp kết "
-        "quả; hài lòng trong tiếp nhận, giải quyết (5.4) = 100 % − (tỷ lệ hồ sơ quá hạn + tỷ lệ hồ sơ bị đánh giá "
-        "«Không hài lòng»); phản ánh, kiến nghị gắn với từng hồ sơ không có trong tệp xuất nên chưa được trừ.",
-        "Ngày làm việc theo lịch nghỉ lễ, Tết chính thức và các ngày thứ Bảy làm bù (data/raw/config/holidays.csv); "
-        "năm chưa có lịch chính thức không được tự suy đoán.",
-        "Mỗi tỷ lệ kèm tử số, mẫu số và khoảng tin cậy Wilson 95 %; mẫu số bằng 0 được ghi «không áp dụng», không "
-        "phải 0 %; nhóm dưới 30 quan sát được đánh dấu mẫu nhỏ.",
-        "Biểu đồ kiểm soát p: giới hạn ±3σ theo mẫu số từng tháng; quy tắc: 1 điểm ngoài 3σ, 8 điểm liên tiếp cùng "
-        "phía đường trung tâm, 6 điểm tăng/giảm liên tục, 2 trong 3 điểm ngoài 2σ.",
-        "Mỗi phòng được so với mức của chính phòng: quý này so với các quý trước của năm, so với cùng quý năm "
-        "trước, và lũy kế so với cùng kỳ; kiểm định chính xác Fisher (đúng cả khi ít hồ sơ), hiệu chỉnh Holm "
-        "giữa các phòng; phòng có dưới 10 trường hợp ở một kỳ được ghi «ít hồ sơ, chưa đủ để kết luận». Mọi tỷ "
-        "lệ của phòng, thủ tục, tháng, quý và lũy kế đếm mỗi hồ sơ một lần trong kỳ (tổng các phòng bằng toàn Sở).",
-        "Nguyên nhân trong quý xếp theo: chỉ số xấu đi rõ rệt trước, rồi số điểm có thể mất đến cuối năm nếu nhịp "
-        "của quý gần nhất tiếp diễn (khối lượng các tháng còn lại theo cùng kỳ năm trước). Hạn của mỗi việc là "
-        "ngày làm việc cuối của tháng sau ngày lập báo cáo, hoặc hạn của nhiệm vụ trong Kế hoạch nếu sớm hơn và "
-        "chưa qua.",
-        "Điểm có nguy cơ mất: tiêu chí thành phần gắn chỉ tiêu trong bộ tiêu chí của năm, tính theo quy tắc chấm "
-        "của bộ tiêu chí từ giá trị lũy kế.",
-        "Hài lòng = trả lời 4 hoặc 5 trên thang 1–5 (có thể cấu hình; quy tắc này chưa được xác nhận bằng văn bản "
-        "chính thức). Tỷ lệ hài lòng của một yếu tố là tỷ lệ câu trả lời hài lòng trên mọi câu hỏi của yếu tố (như "
-        "SIPAS công bố); khoảng tin cậy tính đến việc một người trả lời nhiều câu (phương sai theo người trả lời); "
-        "tỷ lệ người trả lời có điểm trung bình từ 4 trở lên được giữ ở cột phụ.",
+        "Hồ sơ đúng hạn theo Bộ chỉ số 766 (chỉ số 2.1): kết thúc xử lý (xử lý xong, rồi trả kết quả, rồi dừng, từ "
+        "chối, rút) không muộn hơn ngày hẹn trả; trừ thời gian chờ bổ sung; bổ sung quá một lần tính là trễ; hồ sơ "
+        "chưa xong được đánh giá tại ngày cuối kỳ. Ngày làm việc theo lịch nghỉ chính thức và ngày làm bù "
+        "(data/raw/config/holidays.csv).",
+        "Văn bản xin lỗi (mẫu 04, Nghị định 118/2025/NĐ-CP) tính cho hồ sơ đã hoặc sẽ quá hạn; đúng thời hạn khi gửi "
+        "trước ngày hẹn trả ít nhất 1 ngày làm việc. Chỉ số 766 khác (3.3, 3.6, 4.2, 5.4) theo định nghĩa trong "
+        "docs/data-contracts.md.",
+        "Mỗi tỷ lệ kèm tử số, mẫu số và khoảng tin cậy Wilson 95 %; mẫu số 0 là «không áp dụng», thiếu tệp là «chưa "
+        "có số liệu», không bao giờ là 0 %. Mọi tỷ lệ đếm mỗi hồ sơ một lần trong kỳ (tổng các phòng bằng toàn Sở).",
+        "Mỗi phòng được so với mức của chính phòng (các quý trước của năm, cùng quý năm trước, lũy kế cùng kỳ): "
+        "kiểm định chính xác Fisher, hiệu chỉnh Holm giữa các phòng; dưới 10 trường hợp: «ít hồ sơ, chưa đủ để kết "
+        "luận». Biểu đồ kiểm soát p: giới hạn ±3σ theo mẫu số từng tháng, bốn quy tắc tín hiệu thông dụng.",
+        "Nguyên nhân trong quý: chỉ số xấu đi rõ rệt trước, rồi số điểm có thể mất đến cuối năm nếu nhịp của quý gần "
+        "nhất tiếp diễn (điểm theo quy tắc chấm của bộ tiêu chí). Hạn của mỗi việc: ngày làm việc cuối của tháng sau "
+        "ngày lập báo cáo, hoặc hạn của nhiệm vụ trong Kế hoạch nếu sớm hơn và chưa qua.",
+        "Hài lòng = trả lời 4 hoặc 5 trên thang 1–5 (có thể cấu hình; chưa được xác nhận bằng văn bản chính thức); "
+        "tỷ lệ của một yếu tố là tỷ lệ câu trả lời hài lòng; khoảng tin cậy tính đến việc một người trả lời nhiều câu.",
     ]
     show(bullets(lines, css=""))

@@ -9,7 +9,7 @@ import pandas as pd
 
 from parlib.analysis.drivers import driver_sentences, index_sentences
 from parlib.analysis.tasks import late_by_office
-from parlib.core.vnformat import fmt_int, fmt_num, fmt_pct
+from parlib.core.vnformat import fmt_int, fmt_num, fmt_pct, quarter_label
 from parlib.model.results import QuarterlyResult
 from parlib.report.display import bullets, figure, figures_row, paragraph, show, table
 from parlib.report.figures.quarterly import (
@@ -110,6 +110,7 @@ def index766_section(res: QuarterlyResult, part: str = "body") -> None:
         figure(plot_766_groups(res.index766.loc[res.index766["year"] >= res.period.year - 1]))
         return
     t = res.extra["index766_totals"]
+    t = t.loc[t["period"].astype(str).str.startswith(str(res.period.year))]  # earlier years: Excel
     pj = res.extra.get("index766_projection")
     if pj is not None and not pj.empty:
         show(
@@ -131,7 +132,7 @@ def index766_section(res: QuarterlyResult, part: str = "body") -> None:
         table(
             pd.DataFrame(
                 {
-                    "Quý": t["period"],
+                    "Quý": [quarter_label(int(str(p)[:4]), int(str(p)[-1])) for p in t["period"]],
                     "Điểm 766 (trung bình tháng)": t["points"].map(fmt_num),
                     "Số tháng": t["n_months"].map(fmt_int),
                     "Đủ nhóm và tháng": np.where(t["is_complete"], "có", "không"),
@@ -207,7 +208,8 @@ def tasks_section(res: QuarterlyResult, part: str = "body") -> None:
                     "Tình trạng": np.where(late["is_updated"], late["latest_status"], "Chưa cập nhật"),
                 }
             ),
-            caption="Nhiệm vụ chậm tiến độ hoặc chưa cập nhật",
+            caption="Nhiệm vụ chậm tiến độ hoặc chưa cập nhật (toàn bộ: tệp Excel, trang «Nhiệm vụ»)",
+            max_rows=8,
         )
     )
     show(table(_late_office_vi(late_by_office(res.task_progress)), caption="Theo đơn vị chủ trì"))

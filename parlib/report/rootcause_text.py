@@ -214,7 +214,7 @@ def table_vi(res, n: int = 40) -> pd.DataFrame:
     )
 
 
-def show_root_causes(res, *, part: str = "body", n: int = 12) -> None:
+def show_root_causes(res, *, part: str = "body", n: int = 6) -> None:
     """The cause section. Body (plain words): the reconciliation with the change of the total
     (annual), then the causes after the leader summary's lines, in the same plain columns,
     and the persistent shortfalls; appendix (for the analyst): the statistics of each cause,
@@ -274,8 +274,8 @@ def show_root_causes(res, *, part: str = "body", n: int = 12) -> None:
     show(
         table(
             stats_vi(res),
-            caption="Thống kê của các nguyên nhân (15 dòng đầu; đầy đủ trong tệp Excel)",
-            max_rows=15,
+            caption="Thống kê của các nguyên nhân (10 dòng đầu; đầy đủ trong tệp Excel)",
+            max_rows=10,
         )
     )
 

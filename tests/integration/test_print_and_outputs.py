@@ -36,9 +36,7 @@ def reports(tmp_path_factory):
     shutil.copytree(PROJECT_ROOT / "data" / "raw", data / "raw")
     out = base / "reports"
     assert main(["all", "--data", str(data), "--out", str(out), "--report-date", "2026-12-03"]) == 0
-    assert main(
-        ["compare", "--base", "2025", "--year", "2026", "--data", str(data), "--out", str(out)]
-    ) == 0
+    assert main(["compare", "--base", "2025", "--year", "2026", "--data", str(data), "--out", str(out)]) == 0
     return out
 
 
@@ -75,7 +73,9 @@ def _pdf(html_file: Path, tmp_path: Path) -> Path:
 
 
 def _headers(html: str) -> list[str]:
-    return [htmlmod.unescape(re.sub(r"<[^>]+>", "", h)).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", html)]
+    return [
+        htmlmod.unescape(re.sub(r"<[^>]+>", "", h)).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", html)
+    ]
 
 
 def _squash(text: str) -> str:
@@ -83,7 +83,9 @@ def _squash(text: str) -> str:
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("name", ["2026/annual_2026", "2026-Q3/quarterly_2026_Q3", "2026-vs-2025/compare_2025_2026"])
+@pytest.mark.parametrize(
+    "name", ["2026/annual_2026", "2026-Q3/quarterly_2026_Q3", "2026-vs-2025/compare_2025_2026"]
+)
 def test_prints_on_at_most_12_a4_pages_with_every_table_header(reports, tmp_path, name):
     html_file = reports / f"{name}.html"
     pdf = _pdf(html_file, tmp_path)
@@ -92,7 +94,12 @@ def test_prints_on_at_most_12_a4_pages_with_every_table_header(reports, tmp_path
     size = re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info)
     assert abs(float(size.group(1)) - 595.3) < 2 and abs(float(size.group(2)) - 841.9) < 2  # A4 portrait
     assert 1 <= pages <= MAX_PAGES, f"{name}: {pages} pages"
-    text = _squash(subprocess.run([_exe("pdftotext"), str(pdf), "-"], check=True, capture_output=True, text=True).stdout)
+    # -raw: the text in the order it is drawn, so a header wrapped in a narrow column stays whole
+    text = _squash(
+        subprocess.run(
+            [_exe("pdftotext"), "-raw", str(pdf), "-"], check=True, capture_output=True, text=True
+        ).stdout
+    )
     heads = [h for h in _headers(html_file.read_text(encoding="utf-8")) if h]
     assert len(heads) > 20
     missing = [h for h in heads if _squash(h) not in text]
@@ -132,29 +139,37 @@ def test_no_placeholder_or_iso_month_in_any_output(reports):
     for f in _all_files(reports):
         if f.suffix == ".xlsx":
             wb = load_workbook(f, read_only=True)
-            texts = [str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, str)]
+            texts = [
+                str(v)
+                for ws in wb.worksheets
+                for row in ws.iter_rows(values_only=True)
+                for v in row
+                if isinstance(v, str)
+            ]
         else:
             raw = f.read_text(encoding="utf-8")
-            raw = re.sub(r'data:image/png;base64,[A-Za-z0-9+/=]+', "", raw)
+            raw = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", raw)
             if f.suffix == ".html":
                 raw = re.sub(r"<style.*?</style>", "", raw, flags=re.S)
                 raw = htmlmod.unescape(re.sub(r"<[^>]+>", " ", raw))
             texts = [raw]
         for t in texts:
             m = PLACEHOLDER.search(t)
-            assert m is None, f"{f.name}: placeholder {m.group(0)} in «{t[max(0, m.start() - 60):m.end() + 20]}»"
+            assert m is None, (
+                f"{f.name}: placeholder {m.group(0)} in «{t[max(0, m.start() - 60) : m.end() + 20]}»"
+            )
             if f.suffix in (".html", ".xlsx"):
                 m = ISO_MONTH.search(t)
-                assert m is None, f"{f.name}: ISO month {m.group(0)} in «{t[max(0, m.start() - 60):m.end() + 20]}»"
+                assert m is None, (
+                    f"{f.name}: ISO month {m.group(0)} in «{t[max(0, m.start() - 60) : m.end() + 20]}»"
+                )
 
 
 def test_one_number_per_fact_across_html_excel_and_summary(reports):
     """The quarter's on-time rate of each office: the same counts in summary.json, Excel and the
     HTML office table; the annual change reconciles in summary.json and equals the summary page."""
     q = json.loads((reports / "2026-Q3" / "summary.json").read_text(encoding="utf-8"))
-    offices = {
-        (o["kpi"], o["scope"], o["office"]): o for o in q["offices"] if o["kpi"] == "on_time_pct"
-    }
+    offices = {(o["kpi"], o["scope"], o["office"]): o for o in q["offices"] if o["kpi"] == "on_time_pct"}
     wb = load_workbook(reports / "2026-Q3" / "quarterly_2026_Q3.xlsx", read_only=True)
     ws = wb["Theo phòng"]
     rows = list(ws.iter_rows(values_only=True))
@@ -163,10 +178,17 @@ def test_one_number_per_fact_across_html_excel_and_summary(reports):
     html = (reports / "2026-Q3" / "quarterly_2026_Q3.html").read_text(encoding="utf-8")
     n_checked = 0
     for r in rows[1:]:
-        if r[col["Chỉ số"]] != "Tỷ lệ hồ sơ giải quyết trước hạn, đúng hạn" or r[col["Kỳ so sánh"]] == "cùng kỳ năm 2025":
+        if (
+            r[col["Chỉ số"]] != "Tỷ lệ hồ sơ giải quyết trước hạn, đúng hạn"
+            or r[col["Kỳ so sánh"]] == "cùng kỳ năm 2025"
+        ):
             continue
         office = r[col["Phòng"]]
-        o = offices[("on_time_pct", "recent", office)] if ("on_time_pct", "recent", office) in offices else None
+        o = (
+            offices[("on_time_pct", "recent", office)]
+            if ("on_time_pct", "recent", office) in offices
+            else None
+        )
         if o is None or r[col["Kỳ so sánh"]] != o["baseline"]:
             continue
         assert (r[col["Đạt"]], r[col["Tổng"]]) == (o["numerator"], o["denominator"])
@@ -175,7 +197,10 @@ def test_one_number_per_fact_across_html_excel_and_summary(reports):
         n_checked += 1
     assert n_checked >= 5
     total = q["kpis"]["on_time_pct"]["quarter"]["denominator"]
-    assert sum(o["denominator"] for o in q["offices"] if o["kpi"] == "on_time_pct" and o["scope"] == "recent") == total
+    assert (
+        sum(o["denominator"] for o in q["offices"] if o["kpi"] == "on_time_pct" and o["scope"] == "recent")
+        == total
+    )
     a = json.loads((reports / "2026" / "summary.json").read_text(encoding="utf-8"))
     rec = a["cause_reconciliation"]
     parts = rec["decreases"] + rec["increases"] + rec["framework_effect"] + rec["bonus_penalty_change"]
