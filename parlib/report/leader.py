@@ -159,6 +159,15 @@ def change_lines(rc, n: int = LEADER_LINES) -> tuple[pd.DataFrame, dict]:
     total = sum((line["Điểm"] for line in lines), Decimal(0))
     if total != d(rec["total_change"]):  # a bug, not a data problem
         raise AssertionError(f"leader change lines add up to {total}, not {rec['total_change']}")
+    lines.append(
+        {
+            "Khoản (tiêu chí): vì sao": "Tổng thay đổi (cộng các dòng trên)",
+            "Điểm": total,
+            "Phòng chủ trì": "",
+            "Việc cần làm": "",
+            "Hạn": "",
+        }
+    )
     out = pd.DataFrame(lines)
     out["Điểm"] = [fmt_num(float(x), sign=True) for x in out["Điểm"]]
     return out, rec

@@ -1,0 +1,52 @@
+"""The leader summary's change lines add up to the printed change (hand-built causes)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from parlib.analysis.rootcause.evidence import TABLE_COLUMNS, RootCauseResult
+from parlib.report.leader import change_lines, why
+
+
+def _row(code: str, pts: float, **kw) -> dict:
+    r = {c: None for c in TABLE_COLUMNS}
+    r.update(
+        code=code,
+        name=f"Tiêu chí {code}",
+        kind="year_over_year",
+        points_explained=pts,
+        owner_office="Phòng A",
+    )
+    r.update(action_text="Phòng A: bổ sung tài liệu kiểm chứng.", action_deadline="29/01/2027", **kw)
+    return r
+
+
+def test_change_lines_group_the_rest_and_add_up():
+    rows = [_row(f"1.{i}", p) for i, p in enumerate([0.50, 0.40, 0.30, 0.20, 0.10, 0.05, 0.03], start=1)]
+    rec = {
+        "base_total": 90.0, "target_total": 89.28, "total_change": -0.72, "decreases": -1.58, "n_decreases": 7,
+        "increases": 0.61, "n_increases": 3, "framework_effect": 0.25, "bonus_penalty_change": 0.0, "rounding": 0.0,
+    }  # fmt: skip
+    res = RootCauseResult(pd.DataFrame(rows), reconciliation=rec)
+    t, _ = change_lines(res, n=7)
+    # 7 lines at most before the total: increases and framework take 2, "other falls" 1 -> 4 shown
+    body = t.iloc[:-1]
+    assert len(body) == 7 and body.iloc[:4]["Điểm"].tolist() == ["-0,50", "-0,40", "-0,30", "-0,20"]
+    # the other three falls: -1,58 - (-1,40) = -0,18
+    assert body.iloc[4]["Điểm"] == "-0,18" and "3 tiêu chí" in body.iloc[4]["Khoản (tiêu chí): vì sao"]
+    assert body.iloc[5]["Điểm"] == "+0,61" and body.iloc[6]["Điểm"] == "+0,25"
+    assert t.iloc[-1]["Điểm"] == "-0,72" and t.iloc[0]["Việc cần làm"] == "Bổ sung tài liệu kiểm chứng."
+
+
+def test_why_is_plain():
+    r = _row(
+        "3.3.3", 0.5, measure_label="Tỷ lệ hồ sơ trễ hạn có văn bản xin lỗi", measure_before=100.0,
+        measure_after=60.7, base_period_label="cùng kỳ năm 2025", period_label="9 tháng đầu năm 2026",
+        segment="Phòng B", segment_dimension="office_name", is_adverse=True, p_value=0.001,
+    )  # fmt: skip
+    text = why(r)
+    assert text == (
+        "Tỷ lệ hồ sơ trễ hạn có văn bản xin lỗi của Phòng B giảm từ 100,0 % (cùng kỳ năm 2025) xuống 60,7 % "
+        "(9 tháng đầu năm 2026)."
+    )
+    assert "p" not in text.split() and "Holm" not in text
