@@ -50,3 +50,25 @@ def test_why_is_plain():
         "(9 tháng đầu năm 2026)."
     )
     assert "p" not in text.split() and "Holm" not in text
+
+
+def test_leader_causes_prefer_the_latest_quarter_and_drop_past_quarters():
+    from parlib.analysis.rootcause.leader import leader_causes
+
+    def r(code, period, seg, sig, rank):
+        x = _row(
+            code, 0.1, period=period, segment=seg, segment_dimension="office_name", measure="on_time_pct"
+        )
+        x.update(is_significant=sig, rank=rank, kind="at_risk")
+        return x
+
+    t = pd.DataFrame(
+        [
+            r("3.3.2", "2026-YTD", "Phòng A", True, 1),  # the same office over the year to date
+            r("3.3.2", "2026-Q3", "Phòng A", True, 2),  # ... and in the latest quarter: this one
+            r("3.3.3", "2026-Q1", "Phòng B", True, 3),  # a past quarter: not an action line
+            r("3.3.3", "2026-YTD", "Phòng C", False, 4),
+        ]
+    )
+    out = leader_causes(t)
+    assert list(zip(out["code"], out["period"])) == [("3.3.2", "2026-Q3"), ("3.3.3", "2026-YTD")]

@@ -18,7 +18,19 @@ def leader_causes(table: pd.DataFrame, n: int = LEADER_LINES) -> pd.DataFrame:
     period = table["period"].fillna("").astype(str)
     quarters = period[period.str.fullmatch(r"\d{4}-Q[1-4]")]
     if not quarters.empty:  # an earlier quarter's problem is past: no action line for it
-        table = table.loc[~period.isin(set(quarters) - {quarters.max()})]
+        latest = quarters.max()
+        table = table.loc[~period.isin(set(quarters) - {latest})]
+        # the same cause found in the latest quarter and over the year to date: the quarter says
+        # when it happened, so its row stands for both
+        key = (
+            table["code"].astype(str)
+            + "|"
+            + table["measure"].fillna("").astype(str)
+            + "|"
+            + table["segment"].fillna("").astype(str)
+        )
+        now = table["period"].astype(str).eq(latest) & table["is_significant"].fillna(False).astype(bool)
+        table = table.loc[~(key.isin(set(key[now])) & ~table["period"].astype(str).eq(latest))]
     measure = table["code"].astype(str) + "|" + table["measure"].fillna("").astype(str)
     seg = measure + "|" + table["segment"].fillna("").astype(str)
     first = ~measure.duplicated()
