@@ -4,8 +4,14 @@
   with ``os.replace``, so a failed or killed run never leaves a half-written file.
 * Processed tables are Parquet with a JSON *provenance sidecar* (``<name>.provenance.json``)
   recording inputs and their SHA-256, parameters, code version and row count.
+* Raw inputs are read with ``read_input``: once per parse, hashed, and the provenance records
+  the hash of exactly those bytes (``input_record``).
 * ``ReportStage`` collects a run's report files in a hidden staging folder and publishes
   them together at the end; on failure nothing is published and the previous report stays.
+  While a report is rendered, ``write_table`` writes the processed tables into a staging folder
+  too (``PARLIB_PROCESSED_STAGE``), and both are published in one ``commit_moves``: a journal
+  lists the moves before any is made, so a kill in the middle is completed by the next run
+  (``recover_commits``).
 * A run killed outright (SIGKILL, power cut) cannot clean up: its hidden temporary files
   carry its process id (``.<name>.<pid>.<random>.part``, ``.staging-<period>-<pid>-<random>``)
   and the next write to the same place removes those whose process no longer exists.
