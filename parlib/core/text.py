@@ -7,6 +7,8 @@ import unicodedata
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # ---------------------------------------------------------------- text
 
@@ -200,8 +202,42 @@ def scrub_text(text):
     return _scrub_addresses(_scrub_numbers(s))
 
 
-# a text that may hold something to scrub (cheap test over a whole column at once)
-_CANDIDATE = re.compile(r"(?i)@|\d(?:[\s.\-/()]{0,3}\d){7}|\d/\d|số nhà|nhà số|đường|phố|ngõ|ngách|hẻm|kiệt")
+# Which texts scrub_identifiers could change: one pattern that every text it changes matches (the
+# scrubber's patterns with their look-arounds made plain: RE2, which the Arrow strings use, has
+# none), searched over a whole column at once. Codes such as «000.00.17.H11-250217-0007» do not
+# match it, so a million dossier numbers cost one vectorised search.
+_START = r"(?:^|^[./\-]|[^\w./\-]|[^\d][./\-])"  # where a phone or a CCCD may start
+_MAYBE = "|".join(
+    [
+        "@",
+        "(?i:cccd|cmnd|căn cước|chứng minh|định danh|hộ chiếu)",
+        _START + r"\(?\s*(?:\+\s?84|84|0)(?:[\s.\-/()]{0,3}\d){8,10}(?:$|\D)",
+        _START + r"(?:\d{12}|\d{3}(?: \d{3}){3}|0(?:[ .\-]?\d){11})(?:$|\D)",
+        r"(?:^|\D)(?:\d{9}|\d{3}(?: \d{3}){2})(?:$|\D)",
+        r"\d{1,4}[a-zA-Z]?(?:/\d{1,4}[a-zA-Z]?)+\s+(?:đường|phố|ngõ|hẻm|kiệt|[A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝ])",
+        "(?i:số nhà|nhà số|đường|phố|ngõ|ngách|hẻm|kiệt)",
+    ]
+)
+
+
+def _candidate_rows(col: pd.Series) -> pd.Series | None:
+    """True for the text values of ``col`` the identifier scrubber could change; None when none."""
+    if col.dtype == object:
+        arr = pa.array([v if isinstance(v, str) else None for v in col], type=pa.large_string())
+    else:
+        arr = pa.array(col, type=pa.large_string(), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    head = arr.slice(0, 1000)
+    if len(pc.unique(head)) * 2 < len(head):  # repeated values (names, categories): search each once
+        enc = pc.dictionary_encode(arr)
+        found = pc.take(pc.match_substring_regex(enc.dictionary, _MAYBE), enc.indices)
+    else:
+        found = pc.match_substring_regex(arr, _MAYBE)  # RE2 over the column, no Python per value
+    found = pc.fill_null(found, False)
+    if not pc.any(found).as_py():
+        return None
+    return pd.Series(found.to_numpy(zero_copy_only=False), index=col.index, dtype=bool)
 
 
 SOURCE_COLUMNS = ("source", "source_file", "sheet", "status_source")
@@ -210,27 +246,25 @@ SOURCE_COLUMNS = ("source", "source_file", "sheet", "status_source")
 def scrub_frame(df: pd.DataFrame, free_text=(), skip=SOURCE_COLUMNS) -> pd.DataFrame:
     """``df`` with every text value scrubbed: columns in ``free_text`` with :func:`scrub_text`,
     every other text column with :func:`scrub_identifiers`; ``skip`` columns untouched (by default
-    the input file and sheet names). A value is replaced only when something was redacted in it. Non-text values (numbers, dates, missing) are kept. Each distinct value
-    is scrubbed once, and a column whose values hold no digit run, ``@`` or street word is not
-    scrubbed at all (the common case), so a million-row column costs one regular-expression
-    pass. Returns a new frame (``df`` is not modified)."""
+    the input file and sheet names). A value is replaced only when something was redacted in it.
+    Non-text values (numbers, dates, missing) are kept. Each distinct value is scrubbed once, and
+    only when its shape (digits made 0) holds one of the scrubber's patterns: codes and
+    categories, the common case, cost one vectorised replacement per column.
+    Returns a new frame (``df`` is not modified)."""
     out = df.copy(deep=False)
     for c in df.columns:
         col = df[c]
         if c in skip or not (col.dtype == object or isinstance(col.dtype, pd.StringDtype)):
             continue
-        values = [v for v in pd.unique(col.dropna()) if isinstance(v, str)]
-        if not values:
-            continue
         full = c in free_text
-        if not full and not _CANDIDATE.search("\x00".join(values)):
+        rows = col.notna() if full else _candidate_rows(col)
+        if rows is None or not rows.any():
             continue
         fn = scrub_text if full else scrub_identifiers
-        mapping = {
-            v: r
-            for v in values
-            if (full or _CANDIDATE.search(v)) and (r := fn(v)).count(REDACTED) > v.count(REDACTED)
-        }
+        values = [v for v in pd.unique(col[rows]) if isinstance(v, str)]
+        mapping = {v: r for v in values if (r := fn(v)).count(REDACTED) > v.count(REDACTED)}
         if mapping:
-            out[c] = col.map(lambda v: mapping.get(v, v) if isinstance(v, str) else v).astype(col.dtype)
+            new = col.copy()
+            new[rows] = col[rows].map(lambda v: mapping.get(v, v))
+            out[c] = new
     return out
