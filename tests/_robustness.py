@@ -1056,7 +1056,10 @@ PLANT_EVERY_COLUMN = {
     "tasks": ((), ("recurrence",)),
     "index766": ((), ("Kỳ", "Mã nhóm")),
     "province": ((), ()),
-    "scoresheet": (("Nội dung giải trình", "Lý do không đạt điểm tối đa"), ("STT",)),
+    "scoresheet": (
+        ("Nội dung giải trình", "Lý do không đạt điểm tối đa"),
+        ("Mã số", "Điểm thẩm định chính thức"),  # the code, and the score a complete sheet must have
+    ),
     "framework": (
         (),
         (
@@ -1143,6 +1146,7 @@ def planted_reports(tmp_path_factory) -> dict:
     jobs = [("annual", ["annual", "--year", "2026"])]
     if (NOTEBOOKS_DIR / "quarterly.ipynb").exists():
         jobs.append(("quarterly", ["quarterly", "--year", "2026", "--quarter", "3"]))
+    jobs.append(("periodic", ["periodic", "--year", "2026", "--window", "q3"]))  # the Word draft
     for name, args in jobs:
         runs[name] = subprocess.run(
             [sys.executable, "-m", "parlib.cli", *args, "--data", str(data), "--out", str(out)],

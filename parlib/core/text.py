@@ -120,7 +120,7 @@ _ADDRESS_KEYS = re.compile(
     r"xóm|ấp|khối|khu phố|tổ|xã|phường|thị trấn|quận|huyện|thành phố|tp\.)(?![\w])"
 )
 # street words only (no administrative unit: «UBND xã Ea Kao», «Công an phường Tân Lợi» and
-# «thành phố Buôn Ma Thuột» are names of offices and places, not a person's address)
+# «thành phố Pleiku» are names of offices and places, not a person's address)
 _STREET_KEYS = re.compile(
     r"(?i)(?<![\w])(?<!thành )(?<!khu )(?<!dân )(số nhà|nhà số|đường|phố|ngõ|ngách|hẻm|kiệt)(?![\w])"
 )

@@ -233,7 +233,7 @@ def _texts(p: Path):
         df = pd.read_parquet(p)
         yield df.astype(str).to_csv()
         yield " ".join(map(str, df.columns))
-    elif p.suffix == ".xlsx":
+    elif p.suffix in (".xlsx", ".docx"):
         with zipfile.ZipFile(p) as z:
             for n in z.namelist():
                 yield html.unescape(z.read(n).decode("utf-8", "replace"))
@@ -272,7 +272,7 @@ def test_no_canary_in_any_output_file_or_log(planted):
     out, data = planted["out"], planted["data"]
     files = [p for root in (out, data / "processed") for p in sorted(root.rglob("*")) if p.is_file()]
     kinds = sorted({p.suffix for p in files})
-    assert {".html", ".xlsx", ".parquet", ".json", ".ipynb"} <= set(kinds), kinds
+    assert {".html", ".xlsx", ".parquet", ".json", ".ipynb", ".docx"} <= set(kinds), kinds
     found = []
     for p in files:
         for text in _texts(p):
