@@ -875,9 +875,13 @@ def plant_columns(
         head = rows[header][j] if j < len(rows[header]) else None
         if head in skip or (j in other and not numbers):
             continue
-        body = [i for i in range(header + 1, len(rows)) if j < len(rows[i]) and rows[i][j] not in (None, "")]
+        body = [
+            i
+            for i in range(header + 1, len(rows))
+            if j < len(rows[i]) and rows[i][j] not in (None, "") and "PWNED" not in str(rows[i][j])
+        ]  # cells holding a hostile payload stay as the hostile-text test planted them
         if j in other:
-            rows[body[len(body) // 2]][j] = CELL_CANARY[0]
+            rows[body[-1]][j] = CELL_CANARY[0]  # the last row: issue tables list the first rows of a rule
             planted["number_columns"] += 1
             planted["cells"] += 1
             continue
