@@ -21,6 +21,7 @@ import io
 import json
 import os
 import random
+import re
 import shutil
 import tempfile
 import traceback
@@ -798,6 +799,100 @@ CANARY_NEEDLES = [
     "canary.zeta.7731",
     "7731@example",
 ]
+# Issue 16 item 3: every format the scrubber covers, planted in EVERY text column of every input
+# (appended to the cell's value). (planted text, needle): the needle is what a scan looks for once
+# the separators between digits are removed (see ``leaks``). Street addresses are removed from
+# every text column; addresses given by administrative units (thôn, xã …) only from free text,
+# since office and place names are made of them («UBND xã Ea Kao»).
+ID_CANARIES = [
+    ("(+84) 913 770 411", "84913770411"),
+    ("(0262) 3 770 413", "02623770413"),
+    ("0913/770/415", "0913770415"),
+    ("079 301 007 732", "079301007732"),
+    ("079.301.007.733", "079301007733"),
+    ("canary.eta.7741@example.vn", "canary.eta.7741"),
+    ("Số 12/7 đường Canaryroad", "Canaryroad"),
+]
+FREE_TEXT_CANARIES = [("thôn Canarython, xã Ea Kao", "Canarython")]
+# typed into a number or date cell: a bad cell, quoted in the issues table
+CELL_CANARY = ("0913/770/416", "0913770416")
+ALL_NEEDLES = [n for _, n in ID_CANARIES + FREE_TEXT_CANARIES] + [CELL_CANARY[1]]
+
+
+def leaks(text: str, needles=None) -> list[str]:
+    """The canary needles found in ``text`` (digits joined across spaces, dots, dashes, slashes,
+    parentheses and plus signs; case-folded)."""
+    joined = re.sub(r"(?<=\d)[\s.\-/()+]{1,3}(?=\d)", "", text).casefold()
+    return [n for n in (needles or CANARY_NEEDLES + ALL_NEEDLES) if n.casefold() in joined]
+
+
+def _looks_numeric(v) -> bool:
+    if not isinstance(v, str):
+        return True  # a number or a date cell of a workbook
+    return bool(
+        re.fullmatch(r"\s*[-+]?[\d.,]+\s*|\s*\d{4}-\d{2}-\d{2}([ T][\d:]+)?\s*|\s*(true|false)\s*", v, re.I)
+    )
+
+
+def text_columns(rows: list[list], header: int) -> tuple[list[int], list[int]]:
+    """(text columns, number/date columns) of a grid: a column is text when most of its non-empty
+    body cells are text that is not a number, a date or a flag. Personal-data columns (dropped on
+    reading) are neither."""
+    from parlib.core.text import is_pii_header
+
+    width = max(len(r) for r in rows)
+    text, other = [], []
+    for j in range(width):
+        head = rows[header][j] if j < len(rows[header]) else None
+        if isinstance(head, str) and is_pii_header(head):
+            continue
+        cells = [r[j] for r in rows[header + 1 :] if j < len(r) and r[j] not in (None, "")]
+        if not cells:
+            continue
+        n_text = sum(not _looks_numeric(v) for v in cells)
+        (text if n_text * 2 > len(cells) else other).append(j)
+    return text, other
+
+
+def plant_columns(
+    rows: list[list],
+    header: int,
+    *,
+    free_text=(),
+    skip=(),
+    body_rows: int | None = None,
+    numbers: bool = True,
+) -> dict[str, int]:
+    """Append a canary to the text cells of every text column of ``rows`` (the formats in turn,
+    one per row), the administrative-unit address too in ``free_text`` headers; put
+    ``CELL_CANARY`` in one cell of each number/date column. ``skip``: headers left alone (keys
+    whose change makes the run refuse the file). ``body_rows``: only that many rows per column.
+    ``numbers=False``: number/date columns left alone.
+    Returns counts: columns and cells planted."""
+    text, other = text_columns(rows, header)
+    planted = {"text_columns": 0, "number_columns": 0, "cells": 0}
+    for j in text + other:
+        head = rows[header][j] if j < len(rows[header]) else None
+        if head in skip or (j in other and not numbers):
+            continue
+        body = [
+            i
+            for i in range(header + 1, len(rows))
+            if j < len(rows[i]) and rows[i][j] not in (None, "") and "PWNED" not in str(rows[i][j])
+        ]  # cells holding a hostile payload stay as the hostile-text test planted them
+        if j in other:
+            rows[body[-1]][j] = CELL_CANARY[0]  # the last row: issue tables list the first rows of a rule
+            planted["number_columns"] += 1
+            planted["cells"] += 1
+            continue
+        pool = ID_CANARIES + (FREE_TEXT_CANARIES if head in free_text else [])
+        for k, i in enumerate(body[:body_rows] if body_rows else body):
+            rows[i][j] = f"{rows[i][j]} – {pool[(j + k) % len(pool)][0]}"
+            planted["cells"] += 1
+        planted["text_columns"] += 1
+    return planted
+
+
 # (header, value) of extra personal-data columns with spellings no sample uses
 EXTRA_PII_COLUMNS = [
     ("SĐT liên hệ", "0987 650 731"),
@@ -948,7 +1043,88 @@ def plant(raw: Path) -> dict[str, list[str]]:
     rows[1][3] = f"Ghi chú {CANARY_TEXT} {PAYLOADS[1]}"
     write_csv_rows(cw, rows)
     where["free_text"].append("crosswalk_2025_2026.csv: note")
+    where["columns"] = plant_every_column(raw)
     return where
+
+
+# Inputs of the 2026 annual and 2026-Q3 quarterly reports whose text columns get every canary
+# format (first rows of each column), with the headers left alone: keys and codes whose change
+# makes a run refuse the whole file (the reader-level test plants in those too, and checks the
+# error message). Number cells only in the data exports (a bad number there is an issue row; in
+# the analyst's configuration it stops the run). kind -> (free-text headers, key headers)
+PLANT_EVERY_COLUMN = {
+    "dossiers": ((), ()),
+    "feedback": (("Nội dung",), ()),
+    "survey": (("Góp ý",), ()),
+    "task_status": (("Ghi chú",), ()),
+    "tasks": ((), ("recurrence",)),
+    "index766": ((), ("Kỳ", "Mã nhóm")),
+    "province": ((), ()),
+    "scoresheet": (
+        ("Nội dung giải trình", "Lý do không đạt điểm tối đa"),
+        ("Mã số", "Điểm thẩm định chính thức"),  # the code, and the score a complete sheet must have
+    ),
+    "framework": (
+        (),
+        (
+            "code",
+            "parent_code",
+            "level",
+            "method",
+            "kpi",
+            "rule",
+            "rule_params",
+            "owner_office",
+            "partner_offices",
+            "plan_tasks",
+        ),
+    ),
+    "crosswalk": (("note",), ("base_code", "target_code", "relation")),
+    "procedures": ((), ("procedure_code", "deadline_unit", "online_level", "difficulty")),
+    "offices": ((), ("office_code", "office_name")),  # the framework names its offices
+    "survey_items": ((), ("item_code", "factor_code", "factor_name")),
+}
+
+
+def header_index(seed: Seed, rows: list[list]) -> int:
+    """0-based header row of a seed grid (the framework's comment lines split on commas)."""
+    if seed.kind == "framework":
+        return next(i for i, r in enumerate(rows) if r and r[0] == "code")
+    return seed.header
+
+
+def plant_every_column(raw: Path, body_rows: int = 3) -> dict[str, dict]:
+    """Plant every canary format in the text columns of every input in ``PLANT_EVERY_COLUMN``
+    (``plant_columns``; workbooks edited in place, other sheets kept). Returns the counts per file."""
+    from openpyxl import load_workbook
+
+    counts = {}
+    for kind, (free, keys) in PLANT_EVERY_COLUMN.items():
+        seed = SEEDS[kind]
+        path = raw / seed.sample
+        if seed.is_csv:
+            rows = read_csv_rows(path)
+            counts[seed.sample] = plant_columns(
+                rows,
+                header_index(seed, rows),
+                free_text=free,
+                skip=keys,
+                body_rows=body_rows,
+                numbers=kind == "tasks",
+            )
+            write_csv_rows(path, rows)
+            continue
+        wb = load_workbook(path)
+        ws = wb[seed.sheet]
+        before = [list(r) for r in ws.iter_rows(values_only=True)]
+        rows = [list(r) for r in before]
+        counts[seed.sample] = plant_columns(rows, seed.header, free_text=free, skip=keys, body_rows=body_rows)
+        for i, (old, new) in enumerate(zip(before, rows)):
+            for j, (a, b) in enumerate(zip(old, new)):
+                if a != b:
+                    _set(ws, i + 1, j + 1, b)
+        wb.save(path)
+    return counts
 
 
 _PLANTED: dict[str, dict] = {}
@@ -974,6 +1150,7 @@ def planted_reports(tmp_path_factory) -> dict:
     jobs = [("annual", ["annual", "--year", "2026"])]
     if (NOTEBOOKS_DIR / "quarterly.ipynb").exists():
         jobs.append(("quarterly", ["quarterly", "--year", "2026", "--quarter", "3"]))
+    jobs.append(("periodic", ["periodic", "--year", "2026", "--window", "q3"]))  # the Word draft
     for name, args in jobs:
         runs[name] = subprocess.run(
             [sys.executable, "-m", "parlib.cli", *args, "--data", str(data), "--out", str(out)],

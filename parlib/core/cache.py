@@ -12,8 +12,9 @@ Rules implemented
       file's display name or a catalogue checksum) + the cache format. A copy is only ever
       used for identical bytes read by identical code; any edit of the raw file or of the code
       that parses it makes a new key (the old copy is then removed as stale).
-    * The file is hashed before and after parsing; if the bytes changed in between (a file
-      being copied in), the result is returned but not stored.
+    * The file is read once (``parlib.core.io.held_input``): the key's hash is of the bytes the
+      reader then parses, so a file replaced meanwhile (a file being copied in) can never
+      store one version's parse under the other's hash.
     * Writes are atomic (``parlib.io.atomic_path``): every part first, the small JSON index
       last. A copy whose index or parts are missing, unreadable or inconsistent is ignored
       and the file is parsed again (never a crash, never a partial copy).
@@ -35,7 +36,7 @@ import pandas as pd
 import pyarrow as pa
 
 from parlib import __version__
-from parlib.core.io import atomic_path, sha256_file, write_json
+from parlib.core.io import atomic_path, held_input, write_json
 from parlib.core.paths import PACKAGE_DIR
 
 Parsed = Union[pd.DataFrame, dict[str, pd.DataFrame]]
@@ -136,15 +137,14 @@ def cached(
     """
     path = Path(path)
     folder = Path(cache_dir) / kind
-    before = sha256_file(path)
-    key = cache_key(kind, before, reader, extra)
-    hit = _load(folder, key)
-    if hit is not None:
-        STATS["hits"] += 1
-        return hit
-    STATS["misses"] += 1
-    result = reader(path)
-    if sha256_file(path) == before:
+    with held_input(path) as (_data, before):  # read once: the reader parses the bytes hashed here
+        key = cache_key(kind, before, reader, extra)
+        hit = _load(folder, key)
+        if hit is not None:
+            STATS["hits"] += 1
+            return hit
+        STATS["misses"] += 1
+        result = reader(path)
         _store(
             folder,
             key,

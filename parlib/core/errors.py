@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from parlib.core.text import scrub_identifiers
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -37,15 +39,20 @@ class Problem:
         if self.column:
             where.append(f"cột «{self.column}»")
         prefix = ", ".join(where)
-        return f"{prefix}: {self.message}" if prefix else self.message
+        text = f"{prefix}: {self.message}" if prefix else self.message
+        return scrub_identifiers(text)  # a message may quote a cell: no phone, e-mail, ID or street
 
 
 class ParlibError(Exception):
     """Base class of every error parlib raises on purpose.
 
     ``str(err)`` is the Vietnamese message shown to the user; the CLI prints it and
-    exits with status 2 instead of showing a traceback.
+    exits with status 2 instead of showing a traceback. It is scrubbed of phones, e-mails, ID
+    numbers and street addresses (``scrub_identifiers``): messages quote offending cells.
     """
+
+    def __str__(self) -> str:
+        return scrub_identifiers(super().__str__()) or ""
 
 
 class StructuralError(ParlibError):

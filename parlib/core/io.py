@@ -4,8 +4,14 @@
   with ``os.replace``, so a failed or killed run never leaves a half-written file.
 * Processed tables are Parquet with a JSON *provenance sidecar* (``<name>.provenance.json``)
   recording inputs and their SHA-256, parameters, code version and row count.
+* Raw inputs are read with ``read_input``: once per parse, hashed, and the provenance records
+  the hash of exactly those bytes (``input_record``).
 * ``ReportStage`` collects a run's report files in a hidden staging folder and publishes
   them together at the end; on failure nothing is published and the previous report stays.
+  While a report is rendered, ``write_table`` writes the processed tables into a staging folder
+  too (``PARLIB_PROCESSED_STAGE``), and both are published in one ``commit_moves``: a journal
+  lists the moves before any is made, so a kill in the middle is completed by the next run
+  (``recover_commits``).
 * A run killed outright (SIGKILL, power cut) cannot clean up: its hidden temporary files
   carry its process id (``.<name>.<pid>.<random>.part``, ``.staging-<period>-<pid>-<random>``)
   and the next write to the same place removes those whose process no longer exists.
@@ -18,6 +24,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import uuid
@@ -30,14 +37,76 @@ import pandas as pd
 
 from parlib import __version__
 from parlib.core.paths import PROJECT_ROOT
+from parlib.core.text import scrub_frame
 
 _HASHES: dict[tuple, str] = {}
+# raw inputs: resolved path -> (sha256, size) of the bytes last parsed by this process, and the
+# bytes of the file being parsed right now (``held_input``)
+_READ: dict[str, tuple[str, int]] = {}
+_HELD: dict[str, bytes] = {}
+INPUT_LOG_ENV = "PARLIB_INPUT_LOG"
+
+
+def read_input(path: str | Path) -> bytes:
+    """The bytes of a raw input file, for a reader to parse (never ``open`` a raw file directly).
+
+    While the file is held (:func:`held_input`, e.g. by the parse cache, which hashed them) the
+    same bytes are returned without reading the file again. Otherwise the file is read once and
+    hashed: its SHA-256 is what :func:`input_record` writes in provenance, so a file replaced
+    while a run reads it is recorded with the hash of the bytes actually parsed. When the
+    environment names an input log (``PARLIB_INPUT_LOG``, set by the report renderer for its
+    notebook) one JSON line ``{"path", "sha256", "bytes"}`` is appended per read.
+    """
+    return _read_hashed(path)[0]
+
+
+def _read_hashed(path: str | Path) -> tuple[bytes, str]:
+    key = str(Path(path).resolve())
+    if key in _HELD:
+        return _HELD[key], _READ[key][0]
+    data = Path(path).read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    _record_read(key, digest, len(data))
+    return data, digest
+
+
+def _record_read(key: str, digest: str, size: int) -> None:
+    _READ[key] = (digest, size)
+    log = os.environ.get(INPUT_LOG_ENV)
+    if log:
+        line = json.dumps({"path": key, "sha256": digest, "bytes": size}) + "\n"
+        fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, line.encode("utf-8"))  # one write of a short line: appends never interleave
+        finally:
+            os.close(fd)
+
+
+@contextmanager
+def held_input(path: str | Path) -> Iterator[tuple[bytes, str]]:
+    """Read a raw input once and keep its bytes while the block runs: yields (bytes, sha256);
+    every :func:`read_input` of the same file inside the block gets these bytes."""
+    key = str(Path(path).resolve())
+    data, digest = _read_hashed(path)
+    outer = key in _HELD
+    _HELD[key] = data
+    try:
+        yield data, digest
+    finally:
+        if not outer:
+            _HELD.pop(key, None)
+
+
+def parsed_hash(path: str | Path) -> tuple[str, int] | None:
+    """(sha256, size) of the bytes of ``path`` this process last parsed, or None."""
+    return _READ.get(str(Path(path).resolve()))
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    """SHA-256 of a file; remembered per (path, size, mtime) so a run hashes each input once."""
+    """SHA-256 of a file; remembered per (path, size, modification and change times, inode) so a
+    run hashes each file once (the change time catches a rewrite that kept size and mtime)."""
     st = os.stat(path)
-    key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+    key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
     if key not in _HASHES:
         _HASHES[key] = _sha256(path, chunk)
     return _HASHES[key]
@@ -167,8 +236,13 @@ def _json_default(o):
 
 
 def input_record(path: str | Path, base: Path | None = None) -> dict:
+    """Provenance of one input: its path, and the SHA-256 and size of the bytes this process
+    parsed (:func:`read_input`), or of the file now when it was not parsed here."""
     p = Path(path)
     name = str(p.resolve().relative_to(base)) if base and p.resolve().is_relative_to(base) else p.name
+    parsed = parsed_hash(p)
+    if parsed is not None:
+        return {"path": name, "sha256": parsed[0], "bytes": parsed[1]}
     return {"path": name, "sha256": sha256_file(p), "bytes": p.stat().st_size}
 
 
@@ -182,10 +256,13 @@ def write_table(
 ) -> Path:
     """Write ``df`` to Parquet atomically with a provenance sidecar next to it.
 
+    Text columns are scrubbed of phones, e-mails, ID numbers and street addresses on the way
+    (``parlib.core.text.scrub_frame``; the readers already did, this is a second net).
     The sidecar ``<stem>.provenance.json`` holds: table, rows, columns, inputs (path,
     sha256, bytes), params, code_version, created_at.
     """
-    target = Path(target)
+    target = staged_target(Path(target))  # inside a report run: its processed staging folder
+    df = scrub_frame(df)  # the readers scrub every text column; this is the last net before disk
     with atomic_path(target) as tmp:
         df.to_parquet(tmp, index=False)
     sidecar = {
@@ -201,23 +278,107 @@ def write_table(
     return target
 
 
+# ---------------------------------------------------------------- staging and commit
+
+PROCESSED_STAGE_ENV = "PARLIB_PROCESSED_STAGE"
+KILL_ENV = "PARLIB_KILL_AT"
+
+
+def kill_point(name: str) -> None:
+    """Fault injection for the kill tests: SIGKILL this process at the named point of a commit
+    (``staged``, ``journal``, ``half``, ``moved``) when ``PARLIB_KILL_AT`` names it."""
+    if os.environ.get(KILL_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def processed_stage_env(processed: Path, staging: Path) -> str:
+    """The value of ``PARLIB_PROCESSED_STAGE`` that sends the processed tables written under
+    ``processed`` to ``staging`` (see :func:`staged_target`)."""
+    return json.dumps([str(Path(processed).resolve()), str(Path(staging).resolve())])
+
+
+def staged_target(target: Path) -> Path:
+    """Where :func:`write_table` writes ``target``: itself, or — while a report is rendered and
+    ``target`` is under the processed folder the renderer named in ``PARLIB_PROCESSED_STAGE`` —
+    the same relative place in the run's processed staging folder, published with the report."""
+    spec = os.environ.get(PROCESSED_STAGE_ENV)
+    if not spec:
+        return target
+    try:
+        processed, staging = json.loads(spec)
+        rel = target.resolve().relative_to(Path(processed))
+    except (ValueError, TypeError):
+        return target  # not a processed table (or a malformed variable): written in place
+    return Path(staging) / rel
+
+
+def commit_moves(moves: list[tuple[Path, Path]], journal_dir: str | Path) -> None:
+    """Move every (staged, final) pair into place as one step that a kill cannot leave half done
+    for parlib: the list is written to a journal (``.commit-<pid>-<random>.json`` in
+    ``journal_dir``, atomically), the files are moved, the journal is removed. A kill between the
+    first and the last move leaves the journal; :func:`recover_commits` (run before anything
+    else by the next report run) completes the moves."""
+    journal = Path(journal_dir) / f".commit-{os.getpid()}-{uuid.uuid4().hex[:8]}.json"
+    write_json(journal, {"moves": [[str(s), str(d)] for s, d in moves]})
+    kill_point("journal")
+    _apply_moves(moves, inject=True)
+    kill_point("moved")
+    journal.unlink()
+
+
+def _apply_moves(moves, *, inject: bool = False) -> None:
+    for i, (src, dst) in enumerate(moves):
+        if inject and i == len(moves) // 2:
+            kill_point("half")
+        src, dst = Path(src), Path(dst)
+        if src.exists():  # already moved by the interrupted commit otherwise
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, dst)
+
+
+def recover_commits(journal_dir: str | Path) -> int:
+    """Complete the commits that killed processes left half done (their journals); returns how
+    many. A journal is written atomically, so it is either whole or absent."""
+    folder = Path(journal_dir)
+    done = 0
+    if not folder.is_dir():
+        return done
+    for journal in sorted(folder.glob(".commit-*.json")):
+        head = journal.name.removeprefix(".commit-").split("-", 1)[0]
+        if not head.isdigit() or int(head) == os.getpid() or _pid_alive(int(head)):
+            continue
+        try:
+            moves = json.loads(journal.read_text(encoding="utf-8"))["moves"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not ours to interpret: leave it for a person to look at
+        _apply_moves(moves)
+        journal.unlink(missing_ok=True)
+        done += 1
+    return done
+
+
 class ReportStage:
     """Stage a run's report files and publish them together.
 
     >>> with ReportStage(out_dir) as stage:      # doctest: +SKIP
     ...     stage.path("annual_2026.html").write_text(html)
-    On normal exit every staged file is moved into ``out_dir`` (each with os.replace);
-    on an exception the staging folder is removed and ``out_dir`` is left untouched.
-    Staging folders of killed runs (their process id is in the name) are removed on entry.
+    On normal exit every staged file — and every pair added with :meth:`publish_with` (the run's
+    processed tables) — is moved into place by :func:`commit_moves` (journal in ``journal_dir``,
+    default the parent of ``out_dir``; the manifest last); on an exception the staging folder is
+    removed and nothing is touched. On entry, commits of killed runs are completed and their
+    staging folders (their process id is in the name) removed.
     """
 
-    def __init__(self, out_dir: str | Path):
+    def __init__(self, out_dir: str | Path, *, journal_dir: str | Path | None = None):
         self.out_dir = Path(out_dir)
+        self.journal_dir = Path(journal_dir) if journal_dir is not None else self.out_dir.parent
         self.staging = (
             self.out_dir.parent / f".staging-{self.out_dir.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         )
+        self.moves: list[tuple[Path, Path]] = []
 
     def __enter__(self) -> "ReportStage":
+        recover_commits(self.journal_dir)
         remove_stale_staging(self.out_dir)
         self.staging.mkdir(parents=True, exist_ok=False)
         return self
@@ -225,12 +386,18 @@ class ReportStage:
     def path(self, name: str) -> Path:
         return self.staging / name
 
+    def publish_with(self, staged: Path, final: Path) -> None:
+        """Publish ``staged`` as ``final`` in the same commit as the report."""
+        self.moves.append((Path(staged), Path(final)))
+
     def __exit__(self, exc_type, exc, tb) -> bool:
         try:
             if exc_type is None:
-                self.out_dir.mkdir(parents=True, exist_ok=True)
-                for f in sorted(self.staging.iterdir()):
-                    os.replace(f, self.out_dir / f.name)
+                files = sorted(
+                    self.staging.iterdir(), key=lambda f: (f.name.endswith(".manifest.json"), f.name)
+                )
+                kill_point("staged")
+                commit_moves(self.moves + [(f, self.out_dir / f.name) for f in files], self.journal_dir)
         finally:
             shutil.rmtree(self.staging, ignore_errors=True)
         return False

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from parlib.core.text import scrub_frame
+
 ISSUE_COLUMNS = ["severity", "rule", "source", "sheet", "cell", "row", "column", "code", "value", "message"]
 LEDGER_COLUMNS = ["source", "sheet", "status", "reason", "rows"]
 SEVERITY_VI = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"}
@@ -106,7 +108,19 @@ def issues_frame(records: list[dict] | None = None) -> pd.DataFrame:
     for c in ISSUE_COLUMNS:
         if c != "row":
             df[c] = df[c].fillna("").astype(str)
-    return df
+    return scrub_issues(df)
+
+
+# what an issue row shows of the input: the offending value, the record key, the header and the
+# message that may quote them (file, sheet and cell references are ours)
+_ISSUE_TEXT = ("column", "code", "value", "message")
+
+
+def scrub_issues(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` (an issues table) with phones, e-mails, ID numbers and street addresses in the
+    values, codes, headers and messages replaced (``parlib.core.text.scrub_identifiers``): a bad
+    cell is shown in the issues table, so an ID number typed into a date column must not be."""
+    return scrub_frame(df, skip=[c for c in df.columns if c not in _ISSUE_TEXT])
 
 
 @dataclass

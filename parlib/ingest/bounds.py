@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
 from parlib.core.errors import InputFormatError, Problem
 
@@ -43,8 +44,9 @@ def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:.0f} MB".replace(".", ",")
 
 
-def check_workbook(path: str | Path, name: str) -> None:
-    """Raise InputFormatError when a part of the workbook is beyond the limits above."""
+def check_workbook(path: str | Path | BinaryIO, name: str) -> None:
+    """Raise InputFormatError when a part of the workbook (a path or its bytes as a file object)
+    is beyond the limits above."""
     problems: list[Problem] = []
     with zipfile.ZipFile(path) as zf:
         for info in zf.infolist():

@@ -32,7 +32,7 @@ def read_holidays(path) -> WorkCalendar:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"Không tìm thấy tệp lịch nghỉ «{path}».")
-    frame = read_csv_table(path)
+    frame = read_csv_table(path, scrub=False)  # dates and holiday names («10/3 ÂL» is not a house)
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise StructuralError(

@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from parlib.core.errors import InputFormatError, Problem, StructuralError
-from parlib.core.text import fold, normalise_text, scrub_text
+from parlib.core.text import fold, normalise_text, scrub_frame, scrub_text
 from parlib.ingest.readers import read_csv_table
 from parlib.model.crosswalk import COLUMNS, enrich_crosswalk, validate_crosswalk
 from parlib.model.framework import Framework
@@ -53,6 +53,8 @@ def read_crosswalk_table(path: str | Path) -> pd.DataFrame:
     out = df[COLUMNS].copy()
     for c in COLUMNS:
         out[c] = out[c].map(lambda v: normalise_text(v) or "").astype(str)
+    # every text column scrubbed (the note as free text) before the relation is lower-cased
+    out = scrub_frame(out, free_text=("note",))
     out["note"] = out["note"].map(scrub_text)  # free text: no phone, e-mail or ID number in any output
     out["relation"] = out["relation"].str.lower()
     out["row"] = range(2, len(out) + 2)

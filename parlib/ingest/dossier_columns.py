@@ -10,7 +10,7 @@ import pandas as pd
 from parlib.core.calendar import UNITS
 from parlib.core.cells import parse_numbers
 from parlib.core.errors import ConfigError, Problem, StructuralError
-from parlib.core.text import fold, normalise_text
+from parlib.core.text import fold, normalise_text, scrub_frame
 from parlib.ingest.readers import read_csv_table
 from parlib.model.dossier_rules import END_COLUMNS
 
@@ -166,7 +166,7 @@ def load_procedures(path: str | Path) -> pd.DataFrame:
         bad(wrong, col, "giá trị phải là true/false (Có/Không)")
     if problems:
         raise StructuralError(f"Danh mục thủ tục «{name}» có lỗi:", problems)
-    return df.astype("str").assign(
+    return scrub_frame(df.astype("str")).assign(
         deadline_value=value.to_numpy(),
         fee_vnd=fee.fillna(0.0).to_numpy(),
         **{c: v.astype(bool).to_numpy() for c, v in flags.items()},

@@ -39,9 +39,9 @@ import pandas as pd
 from parlib.core.cache import cached
 from parlib.core.calendar import WorkCalendar
 from parlib.core.errors import ConfigError, ParlibError, Problem, StructuralError
-from parlib.core.issues import ISSUE_COLUMNS, IssueLog, Ledger, issues_frame
+from parlib.core.issues import ISSUE_COLUMNS, IssueLog, Ledger, issues_frame, scrub_issues
 from parlib.core.paths import Paths
-from parlib.core.text import fold, pii_columns
+from parlib.core.text import SOURCE_COLUMNS, fold, pii_columns, scrub_frame
 from parlib.ingest.dossier_columns import (
     DATE_COLUMNS,
     EVENT_COLUMNS,
@@ -256,14 +256,15 @@ def _parse_file(path: Path, source: str) -> dict[str, pd.DataFrame]:
     row_issues: list[pd.DataFrame] = []
     if raw is not None and len(raw):
         typed, reason = _parse(raw, {source: raw.attrs["cols"]}, row_issues)
-        rows = typed.assign(_reason=reason.astype("str"))
+        # every text column (numbers, codes, names) scrubbed before the parse cache stores it
+        rows = scrub_frame(typed.assign(_reason=reason.astype("str")), skip=(*SOURCE_COLUMNS, "_reason"))
         rows.attrs = {"cols": raw.attrs["cols"]}
     else:
         rows = pd.DataFrame()
     return {
         "rows": rows,
         "notes": _concat_issues(notes),
-        "issues": _concat_issues(row_issues),
+        "issues": scrub_issues(_concat_issues(row_issues)),  # bad cells quoted verbatim
         "ledger": ledger.to_frame(),
     }
 

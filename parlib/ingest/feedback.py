@@ -34,7 +34,7 @@ from parlib.core.cache import cached
 from parlib.core.cells import parse_datetimes, parse_numbers
 from parlib.core.errors import Problem, StructuralError
 from parlib.core.issues import IssueLog, Ledger, excel_cell
-from parlib.core.text import fold, normalise_text, pii_columns, scrub_text
+from parlib.core.text import fold, normalise_text, pii_columns, scrub_frame, scrub_text
 from parlib.ingest.readers import extend_spec, find_header_row, map_columns, read_cells, spellings_key
 
 SHEET = "PAKN"
@@ -165,7 +165,7 @@ def _empty() -> pd.DataFrame:
 def _parse_file(path: Path, spec: dict = SPEC) -> dict[str, pd.DataFrame]:
     """One log read on its own (what the parse cache stores): ``rows``, ``issues``, ``ledger``."""
     issues, ledger = IssueLog(), Ledger()
-    rows = _read_one(path, issues, ledger, spec)
+    rows = scrub_frame(_read_one(path, issues, ledger, spec), free_text=("content",))
     return {"rows": rows, "issues": issues.to_frame(), "ledger": ledger.to_frame()}
 
 

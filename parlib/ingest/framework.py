@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from parlib.core.errors import ConfigError, InputFormatError, Problem, StructuralError
+from parlib.core.io import read_input
 from parlib.core.paths import Paths
-from parlib.core.text import fold, normalise_text
+from parlib.core.text import fold, normalise_text, scrub_frame, scrub_identifiers
 from parlib.ingest.readers import read_csv_table
 from parlib.model.framework import (
     _METHOD_ALIASES,
@@ -36,7 +37,7 @@ from parlib.model.framework import (
 
 
 def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
+    raw = read_input(path)  # read once, hashed for provenance
     for enc in ("utf-8-sig", "cp1258"):
         try:
             return raw.decode(enc)
@@ -125,7 +126,7 @@ def read_framework_table(path: str | Path) -> tuple[pd.DataFrame, dict]:
     for c in COLUMNS:
         nodes[c] = nodes[c].astype(str)
     nodes["row"] = nodes["row"].astype(int)
-    return nodes, meta
+    return scrub_frame(nodes), meta
 
 
 # ---------------------------------------------------------------- public loader
@@ -201,7 +202,9 @@ def load_offices(path: str | Path) -> list[str]:
             "Danh mục đơn vị không hợp lệ.",
             [Problem("không tìm thấy cột «office_name»", file=Path(path).name, column="office_name")],
         )
-    return [unicodedata.normalize("NFC", s).strip() for s in df["office_name"] if s.strip()]
+    return [
+        scrub_identifiers(unicodedata.normalize("NFC", s).strip()) for s in df["office_name"] if s.strip()
+    ]
 
 
 def framework_of_year(paths: Paths, year: int) -> Framework:

@@ -30,7 +30,7 @@ import pandas as pd
 from parlib.core.cells import parse_numbers
 from parlib.core.errors import Problem, StructuralError
 from parlib.core.issues import IssueLog, Ledger, excel_cell
-from parlib.core.text import fold, normalise_text
+from parlib.core.text import fold, normalise_text, scrub_frame
 from parlib.ingest.readers import extend_spec, find_header_row, map_columns, read_cells
 from parlib.model.index766 import GROUPS, SCORE_COLUMNS
 
@@ -131,7 +131,7 @@ def read_766(
             "sheet": "str",
         }
     )
-    return scores[SCORE_COLUMNS], issues.to_frame(), ledger.to_frame()
+    return scrub_frame(scores[SCORE_COLUMNS]), issues.to_frame(), ledger.to_frame()
 
 
 def _read_one(

@@ -25,7 +25,7 @@ from parlib.core.cells import parse_numbers
 from parlib.core.errors import Problem, StructuralError
 from parlib.core.issues import IssueLog, Ledger, excel_cell
 from parlib.core.numbers import is_blank
-from parlib.core.text import fold, normalise_text
+from parlib.core.text import fold, normalise_text, scrub_frame
 from parlib.ingest.province_layout import DEFAULT_SHEET, DEFAULT_SPEC, ProvinceLayout
 from parlib.ingest.readers import find_header_row, flatten_header, map_columns, read_cells
 
@@ -239,7 +239,7 @@ def read_province(
         "sheet",
         "row",
     ]
-    return out[cols], issues.to_frame(), ledger.to_frame()
+    return scrub_frame(out[cols]), issues.to_frame(), ledger.to_frame()
 
 
 def _matches_any(header: str, spec: dict[str, list[str]]) -> bool:

@@ -25,8 +25,9 @@ import numpy as np
 import pandas as pd
 
 from parlib.core.errors import InputFormatError, Problem, StructuralError
+from parlib.core.io import read_input
 from parlib.core.issues import excel_cell
-from parlib.core.text import fold, normalise_text
+from parlib.core.text import fold, normalise_text, scrub_frame
 from parlib.ingest.bounds import check_workbook
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -47,11 +48,10 @@ def read_cells(
     """
     path = Path(path)
     name = display_name or path.name
-    _require_nonempty_file(path, name)
+    data = _read_nonempty_file(path, name)  # read once: every check below and the parse use these bytes
     if path.suffix.lower() == ".csv":
-        return _read_csv_cells(path, name), ""
-    head = path.read_bytes()[:8]
-    if head == _OLE2_MAGIC:
+        return _read_csv_cells(data, name), ""
+    if data[:8] == _OLE2_MAGIC:
         raise InputFormatError(
             "Không đọc được tệp Excel.",
             [
@@ -62,8 +62,8 @@ def read_cells(
                 )
             ],
         )
-    if not zipfile.is_zipfile(path):
-        hint = " (nội dung giống tệp CSV/văn bản)" if _looks_like_text(path) else ""
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        hint = " (nội dung giống tệp CSV/văn bản)" if _looks_like_text(data) else ""
         raise InputFormatError(
             "Không đọc được tệp Excel.",
             [Problem(f"tệp không phải là tệp Excel .xlsx hợp lệ{hint}", file=name)],
@@ -71,13 +71,13 @@ def read_cells(
     from python_calamine import CalamineWorkbook
 
     try:
-        check_workbook(path, name)  # before calamine allocates the declared range
+        check_workbook(io.BytesIO(data), name)  # before calamine allocates the declared range
     except zipfile.BadZipFile as exc:
         raise InputFormatError(
             "Không đọc được tệp Excel.", [Problem(f"tệp bị hỏng ({type(exc).__name__})", file=name)]
         ) from exc
     try:
-        wb = CalamineWorkbook.from_path(str(path))
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several private error types for corrupt files
         raise InputFormatError(
             "Không đọc được tệp Excel.",
@@ -118,19 +118,19 @@ def read_cells(
     return grid, names[idx]
 
 
-def read_csv_table(path: str | Path, *, display_name: str | None = None) -> pd.DataFrame:
+def read_csv_table(path: str | Path, *, display_name: str | None = None, scrub: bool = True) -> pd.DataFrame:
     """A CSV file with a header row as a frame of text cells ('' for blanks), for the
     analyst's configuration tables.
 
     Decoding and errors as ``read_cells`` (UTF-8 with or without BOM, then Windows-1258;
     InputFormatError naming the file for a missing, empty, undecodable or malformed file).
     Header names are stripped; a repeated header gets a suffix (``name.1``) so that a column
-    lookup never returns two columns.
+    lookup never returns two columns. Unless ``scrub`` is False, every cell is scrubbed of
+    phones, e-mails, ID numbers and street addresses (``scrub_identifiers``).
     """
     path = Path(path)
     name = display_name or path.name
-    _require_nonempty_file(path, name)
-    cells = _read_csv_cells(path, name)
+    cells = _read_csv_cells(_read_nonempty_file(path, name), name)
 
     def text(v) -> str:
         return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
@@ -142,19 +142,23 @@ def read_csv_table(path: str | Path, *, display_name: str | None = None) -> pd.D
         seen[h] = k + 1
         header.append(h if k == 0 else f"{h}.{k}")
     body = cells.iloc[1:].map(text)
-    return pd.DataFrame(body.to_numpy(dtype=object), columns=header).astype(str).reset_index(drop=True)
+    out = pd.DataFrame(body.to_numpy(dtype=object), columns=header).astype(str).reset_index(drop=True)
+    return scrub_frame(out, skip=()) if scrub else out
 
 
-def _require_nonempty_file(path: Path, name: str) -> None:
-    """InputFormatError (Vietnamese) for a missing or zero-byte file."""
+def _read_nonempty_file(path: Path, name: str) -> bytes:
+    """The file's bytes (``parlib.core.io.read_input``: read once, hashed for provenance);
+    InputFormatError (Vietnamese) for a missing or zero-byte file."""
     if not path.exists():
         raise InputFormatError("Không tìm thấy tệp dữ liệu.", [Problem("tệp không tồn tại", file=name)])
-    if path.stat().st_size == 0:
+    data = read_input(path)
+    if not data:
         raise InputFormatError("Tệp dữ liệu rỗng.", [Problem("tệp có dung lượng 0 byte", file=name)])
+    return data
 
 
-def _looks_like_text(path: Path) -> bool:
-    sample = path.read_bytes()[:2048]
+def _looks_like_text(data: bytes) -> bool:
+    sample = data[:2048]
     try:
         sample.decode("utf-8")
     except UnicodeDecodeError:
@@ -197,8 +201,8 @@ def _separator(text: str) -> str:
     return "," if best == 0 or counts[","] == best else max(counts, key=counts.get)
 
 
-def _read_csv_cells(path: Path, name: str) -> pd.DataFrame:
-    text = _decode_csv(path.read_bytes(), name)
+def _read_csv_cells(data: bytes, name: str) -> pd.DataFrame:
+    text = _decode_csv(data, name)
     try:
         df = pd.read_csv(
             io.StringIO(text), header=None, dtype=str, keep_default_na=False, sep=_separator(text)

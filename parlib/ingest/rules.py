@@ -12,7 +12,7 @@ import pandas as pd
 from parlib.core.cells import parse_numbers
 from parlib.core.errors import ConfigError, Problem, StructuralError
 from parlib.core.paths import Paths
-from parlib.core.text import fold, normalise_text
+from parlib.core.text import fold, normalise_text, scrub_frame
 from parlib.ingest.readers import read_cells, read_csv_table
 from parlib.model.action_rules import REQUIRED as ACTION_REQUIRED
 from parlib.model.action_rules import action_rule_table
@@ -153,7 +153,7 @@ def load_comment_themes(path: str | Path) -> pd.DataFrame:
             [Problem("thiếu cột bắt buộc", file=name, column=c) for c in missing],
         )
     df = pd.DataFrame(cells.iloc[1:].to_numpy(), columns=headers)[["theme", "keyword"]].map(normalise_text)
-    df = df.dropna(how="all").reset_index(drop=True)
+    df = scrub_frame(df.dropna(how="all").reset_index(drop=True), skip=())  # before case-folding
     problems = [
         Problem("ô trống", file=name, row=int(i) + 2, column=c)
         for c in ("theme", "keyword")

@@ -37,7 +37,7 @@ import pandas as pd
 from parlib.core.cells import parse_numbers
 from parlib.core.errors import ConfigError, InputFormatError, Problem, StructuralError
 from parlib.core.issues import IssueLog, Ledger, excel_cell
-from parlib.core.text import fold, normalise_text, scrub_text
+from parlib.core.text import fold, normalise_text, scrub_frame, scrub_identifiers, scrub_text
 from parlib.core.vnformat import fmt_num
 from parlib.ingest.framework import find_framework, load_framework
 from parlib.ingest.readers import find_header_row, flatten_header, map_columns, read_cells
@@ -214,6 +214,8 @@ def read_scoresheet(
     ledger = Ledger()
     for (status, reason), n in rows_df.groupby(["status", "reason"], sort=False).size().items():
         ledger.add(name, status, int(n), reason=reason, sheet=sheet)
+    scores = scrub_frame(scores, free_text=_FREE_TEXT)
+    title, unit = scrub_identifiers(title), scrub_identifiers(unit)
     meta = {
         "title": title,
         "unit_name": unit,
@@ -333,6 +335,9 @@ def _classify_rows(cells: pd.DataFrame, h: int, n_header: int, ctx: _Context) ->
         {**{c: float for c in NUMERIC_COLUMNS}, **{f"{c}_bad": bool for c in NUMERIC_COLUMNS}, "row": "int64"}
     )
     return rows, out
+
+
+_FREE_TEXT = ("explanation", "reason")  # scrubbed of addresses too; every other text column of identifiers
 
 
 def _record(r: int, kind: str, code: str, i, raw: dict, nums: dict, bad: dict) -> dict:

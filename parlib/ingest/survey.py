@@ -38,7 +38,7 @@ from parlib.core.cache import cached
 from parlib.core.cells import parse_datetimes, parse_numbers
 from parlib.core.errors import Problem, StructuralError
 from parlib.core.issues import IssueLog, Ledger, excel_cell, issues_frame
-from parlib.core.text import fold, normalise_text, pii_columns, scrub_text
+from parlib.core.text import fold, normalise_text, pii_columns, scrub_frame, scrub_text
 from parlib.ingest.readers import (
     extend_spec,
     find_header_row,
@@ -92,7 +92,7 @@ def load_survey_items(path: str | Path) -> pd.DataFrame:
             [Problem("thiếu cột bắt buộc", file=name, column=c) for c in missing],
         )
     df = pd.DataFrame(cells.iloc[1:].to_numpy(), columns=headers).map(normalise_text)
-    df = df.dropna(how="all").reset_index(drop=True)
+    df = scrub_frame(df.dropna(how="all").reset_index(drop=True), skip=())
     problems = []
     for c in ITEM_COLUMNS:
         for i in df.index[df[c].isna()]:
@@ -293,7 +293,9 @@ def read_survey(
     resp = resp.loc[keep].reset_index(drop=True)
     for c in ("field_name", "comment", "channel"):
         resp[c] = resp[c].astype("str")
-    return SurveyData(resp, answers, log.to_frame(), ledger.to_frame())
+    skip = ("source", "sheet", "respondent_key")  # file names and our own keys
+    resp = scrub_frame(resp, free_text=("comment",), skip=skip)
+    return SurveyData(resp, scrub_frame(answers, skip=skip), log.to_frame(), ledger.to_frame())
 
 
 def _blank_mask(frame: pd.DataFrame) -> pd.DataFrame:

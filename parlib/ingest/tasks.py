@@ -32,7 +32,7 @@ import pandas as pd
 from parlib.core.cells import parse_datetimes
 from parlib.core.errors import Problem, StructuralError
 from parlib.core.issues import IssueLog, Ledger, excel_cell
-from parlib.core.text import fold, normalise_text, scrub_text
+from parlib.core.text import fold, normalise_text, scrub_frame, scrub_text
 from parlib.ingest.readers import extend_spec, find_header_row, map_columns, read_cells
 from parlib.model.tasks import BEHIND, DONE, ON_TRACK, STATUSES
 
@@ -120,7 +120,7 @@ def read_tasks(
     out["status_row"] = pd.array(out["status_row"], dtype="Int64")
     for c in ["status", "status_period", "note", "status_source"]:
         out[c] = out[c].astype("str")
-    return out[OUT_COLUMNS], issues.to_frame(), ledger.to_frame()
+    return scrub_frame(out[OUT_COLUMNS], free_text=("note",)), issues.to_frame(), ledger.to_frame()
 
 
 def _read_task_list(path: Path, issues: IssueLog, ledger: Ledger, spec: dict = TASK_SPEC) -> pd.DataFrame:

@@ -17,18 +17,27 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
+import shutil
 import sys
 import time
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 from parlib import __version__
 from parlib.core.cache import code_fingerprint
 from parlib.core.errors import ParlibError
 from parlib.core.io import (
+    INPUT_LOG_ENV,
+    PROCESSED_STAGE_ENV,
     ReportStage,
     code_version,
+    processed_stage_env,
+    recover_commits,
     remove_stale_parts,
     remove_stale_staging,
     sha256_file,
@@ -37,6 +46,7 @@ from parlib.core.io import (
 )
 from parlib.core.log import progress as log
 from parlib.core.paths import NOTEBOOKS_DIR, PROJECT_ROOT, TEMPLATES_DIR, Paths
+from parlib.report.inputs import input_hashes, notebook_reads, with_reads
 
 
 class NotebookFailed(ParlibError):
@@ -65,21 +75,6 @@ class RenderResult:
     files: list[Path]
     timings: dict[str, float]
     warnings: list[str]
-
-
-def _input_hashes(paths: Paths) -> list[dict]:
-    out = []
-    if paths.raw.exists():
-        for p in sorted(paths.raw.rglob("*")):
-            if p.is_file() and not p.name.startswith("."):
-                out.append(
-                    {
-                        "path": str(p.relative_to(paths.data)),
-                        "sha256": sha256_file(p),
-                        "bytes": p.stat().st_size,
-                    }
-                )
-    return out
 
 
 def execute(spec: ReportSpec, output_nb: Path) -> None:
@@ -207,7 +202,7 @@ def build_key(spec: ReportSpec, paths: Paths, inputs: list[dict]) -> str:
         "title": spec.title,
         "stem": spec.stem,
         "data_dir": str(paths.data.resolve()),
-        "inputs": inputs,
+        "inputs": [{k: r[k] for k in ("path", "sha256", "bytes")} for r in inputs],
         "python": sys.version,
         "packages": _package_versions(),
     }
@@ -318,14 +313,42 @@ def render(
     function run in a child process while the kernel starts (e.g. filling the parse cache).
     """
     out_dir = paths.report_dir(spec.period)
-    inputs = _input_hashes(paths)
+    recover_commits(paths.data)  # a publication a killed run left half done is completed first
+    remove_stale_staging(paths.processed)  # then the staging folders of killed runs go
+    inputs = input_hashes(paths)
     key = build_key(spec, paths, inputs)
     if not force and (hit := reusable(spec, paths, key)) is not None:
         return hit
+    # the processed tables the notebook writes go to a staging folder, published with the report
+    processed_stage = (
+        paths.processed.parent / f".staging-{paths.processed.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    )
+    try:
+        return _render(spec, paths, out_dir, inputs, processed_stage, extra_manifest, warm)
+    finally:
+        shutil.rmtree(processed_stage, ignore_errors=True)
+
+
+@contextmanager
+def _kernel_environment(variables: dict[str, str]) -> Iterator[None]:
+    """``variables`` in the environment the notebook kernel inherits, restored afterwards."""
+    previous = {k: os.environ.get(k) for k in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for k, v in previous.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _render(spec, paths, out_dir, inputs, processed_stage, extra_manifest, warm) -> RenderResult:
     timings: dict[str, float] = {}
     started = datetime.now(timezone.utc)
     wall_start = time.time()
-    with ReportStage(out_dir) as stage:
+    with ReportStage(out_dir, journal_dir=paths.data) as stage:
         params = dict(spec.params)
         params.update({"data_dir": str(paths.data), "output_dir": str(stage.staging)})
         spec_run = ReportSpec(spec.notebook, spec.period, spec.stem, spec.title, params)
@@ -333,8 +356,16 @@ def render(
         t0 = time.perf_counter()
         log(f"  • Chạy sổ phân tích {spec.notebook} …")
         background = _Background(warm) if warm is not None else None
+        # the kernel (started below, after the fork above) logs every raw file it parses and
+        # writes its processed tables into the processed staging folder
+        input_log = stage.path(".inputs-read.jsonl")
+        kernel_env = {
+            INPUT_LOG_ENV: str(input_log),
+            PROCESSED_STAGE_ENV: processed_stage_env(paths.processed, processed_stage),
+        }
         try:
-            execute(spec_run, nb_out)
+            with _kernel_environment(kernel_env):
+                execute(spec_run, nb_out)
         except NotebookFailed:
             if nb_out.exists():  # keep the failed notebook for diagnosis, outside the report folder
                 failed = paths.out / ".failed"
@@ -344,12 +375,21 @@ def render(
         finally:
             if background is not None:
                 background.join()
+        # the manifest records the hashes of the bytes the notebook parsed (not of the files as
+        # listed before it ran), and the build key is of those
+        inputs = with_reads(inputs, notebook_reads(input_log, paths))
+        input_log.unlink(missing_ok=True)
+        key = build_key(spec, paths, inputs)
         timings["execute_s"] = round(time.perf_counter() - t0, 3)
         t0 = time.perf_counter()
         log("  • Xuất báo cáo HTML …")
         warnings = export_html(nb_out, stage.path(f"{spec.stem}.html"), spec.title)
         timings["export_html_s"] = round(time.perf_counter() - t0, 3)
-        # processed tables this run wrote (the notebook writes them while it runs)
+        # processed tables this run wrote: staged by write_table (published with the report), or
+        # written in place by a notebook that does not use it
+        staged = sorted(p for p in processed_stage.rglob("*") if p.is_file() and not p.name.startswith("."))
+        for p in staged:
+            stage.publish_with(p, paths.processed / p.relative_to(processed_stage))
         written = (
             [
                 p
@@ -359,6 +399,13 @@ def render(
             if paths.processed.is_dir()
             else []
         )
+        processed = _file_records(written, paths.data) + [
+            {
+                "path": (paths.processed / p.relative_to(processed_stage)).relative_to(paths.data).as_posix(),
+                "sha256": sha256_file(p),
+            }
+            for p in staged
+        ]
         manifest = {
             "report": spec.stem,
             "notebook": spec.notebook,
@@ -374,7 +421,7 @@ def render(
             "inputs": inputs,
             "build_key": key,
             "outputs": _file_records([p for p in stage.staging.iterdir() if p.is_file()], stage.staging),
-            "processed": _file_records(written, paths.data),
+            "processed": sorted(processed, key=lambda r: r["path"]),
         }
         if extra_manifest:
             manifest.update(extra_manifest)

@@ -3,13 +3,14 @@
 Every test counts the reader's calls: 1 call after two ``cached`` calls = the second was a hit.
 """
 
+import hashlib
 import json
 
 import pandas as pd
 import pytest
 
 from parlib.core.cache import cache_key, cached
-from parlib.core.io import sha256_file
+from parlib.core.io import read_input, sha256_file
 from parlib.ingest.dossier_columns import load_procedures
 
 PROCEDURES = (
@@ -28,7 +29,7 @@ class Counting:
 
     def __call__(self, path):
         self.calls += 1
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = read_input(path).decode("utf-8").splitlines()  # how parlib readers read a raw file
         n = len(lines)
         return pd.DataFrame(
             {
@@ -151,17 +152,22 @@ def test_mutating_the_result_never_touches_the_cache(src, tmp_path):
     assert cached("test", src, reader, cache_dir=tmp_path / "c").loc[0, "text"] == "alpha"
 
 
-def test_file_changing_during_the_parse_is_not_stored(src, tmp_path):
-    calls = []
+def test_file_changing_during_the_parse_never_mixes_versions(src, tmp_path):
+    """The file is replaced while the reader parses it: the reader parsed the bytes the key was
+    hashed from (read once), so the stored copy is the old version's under the old hash, and the
+    next call parses the new version."""
+    original = src.read_bytes()
 
     def reader(path):
-        calls.append(1)
-        out = Counting()(path)
-        path.write_text("rewritten while reading\n", encoding="utf-8")
-        return out
+        src.write_text("rewritten while reading\n", encoding="utf-8")
+        return Counting()(path)
 
-    cached("test", src, reader, cache_dir=tmp_path / "c")
-    assert not list((tmp_path / "c" / "test").glob("*.json"))
+    first = cached("test", src, reader, cache_dir=tmp_path / "c")
+    assert first["text"].tolist() == ["alpha", "beta", "", "ađ"]
+    index = json.loads(next((tmp_path / "c" / "test").glob("*.json")).read_text(encoding="utf-8"))
+    assert index["sha256"] == hashlib.sha256(original).hexdigest()
+    second = cached("test", src, Counting(), cache_dir=tmp_path / "c")
+    assert second["text"].tolist() == ["rewritten while reading"]
 
 
 def test_unstorable_frame_is_returned_uncached(src, tmp_path, capsys):

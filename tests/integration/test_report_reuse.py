@@ -17,6 +17,7 @@ import pytest
 from parlib.core.io import remove_stale_parts
 from parlib.core.paths import Paths
 from parlib.report import render as report
+from parlib.report.inputs import input_hashes
 from parlib.report.render import ReportSpec, build_key, render
 
 
@@ -108,7 +109,7 @@ def test_unchanged_report_is_reused_and_every_change_rebuilds(setup, capsys):
 
 def test_build_key_covers_inputs_parameters_notebook_and_data_folder(setup, tmp_path):
     paths, nb_dir = setup
-    inputs = report._input_hashes(paths)
+    inputs = input_hashes(paths)
     key = build_key(_spec(), paths, inputs)
     assert build_key(_spec(), paths, inputs) == key  # deterministic
     assert build_key(_spec(2027), paths, inputs) != key
