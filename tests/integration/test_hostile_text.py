@@ -164,7 +164,8 @@ def test_excel_export_holds_no_formula(tmp_path):
                 assert c.data_type != "f", (ws.title, c.coordinate, c.value)
                 assert not (isinstance(c.value, str) and c.value.startswith(FORMULA_START)), c.value
     got = [c.value for c in wb["Bảng"]["A"][1:]]
-    assert got == ["'" + v for v in R.FORMULAS] + ["'-1,5", "bình thường"]
+    # a Vietnamese number written as text is a number in Excel (issue 15), not a neutralised text
+    assert got == ["'" + v for v in R.FORMULAS] + [-1.5, "bình thường"]
 
 
 # ---------------------------------------------------------------- end to end

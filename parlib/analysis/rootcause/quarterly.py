@@ -359,15 +359,20 @@ def feedback_ytd(fbk: pd.DataFrame | None, by: str) -> tuple | None:
 
 def early_warning_rows(q, nodes: pd.DataFrame, ev: Evidence) -> None:
     """A row for each office whose KPI got significantly worse against its own baseline
-    (``q.office_watch``, :mod:`parlib.analysis.offices`) and is not already a row of that KPI:
-    it may cost no points yet, but it is never dropped."""
+    (``q.office_watch``, :mod:`parlib.analysis.offices`) and is not already a row of that KPI,
+    office and period (the quarter or the year to date): it may cost no points yet, but it is
+    never dropped."""
     w = q.office_watch
     if w is None or w.empty:
         return
     worse = w.loc[w["verdict"] == "worse"].sort_values("p_value", kind="stable")
-    seen = {(r["measure"], r["segment"]) for r in ev.rows if r.get("segment_dimension") == "office_name"}
-    for r in worse.drop_duplicates(["kpi", "office_name"]).to_dict("records"):
-        if (r["kpi"], r["office_name"]) in seen:
+    seen = {
+        (r["measure"], r["segment"], r["period"])
+        for r in ev.rows
+        if r.get("segment_dimension") == "office_name"
+    }
+    for r in worse.drop_duplicates(["kpi", "office_name", "period"]).to_dict("records"):
+        if (r["kpi"], r["office_name"], r["period"]) in seen:
             continue
         match = nodes.loc[nodes["kpi"].astype(str).str.strip() == r["kpi"]]
         if match.empty:
