@@ -113,7 +113,7 @@ def test_p_chart_draws_signals_target_and_decimal_commas():
     assert any("," in s for s in labels) or all(s.replace("−", "").isdigit() for s in labels if s)
     assert not any("." in s for s in labels)
     texts = [t.get_text() for t in ax.texts]
-    assert "bắt đầu 2026-01" in texts  # the shift is dated on the chart
+    assert "bắt đầu T1/2026" in texts  # the shift is dated on the chart, month written Vietnamese style
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "Chỉ tiêu 97,5 %" in legend and "Tín hiệu bất thường" in legend
 

@@ -363,7 +363,12 @@ def test_ytd_pct_and_sentences(items):
     assert s[0].endswith("n = 125), thấp hơn mục tiêu 95 %.")
     # 80 % vs 93.3 % a year earlier on n = 125/150: z ~ 3.2 -> a significant fall
     assert any("cùng kỳ năm trước" in x and "thay đổi có ý nghĩa thống kê" in x for x in s)
-    assert any(x.startswith("So với quý trước") and VERDICT_NOISE in x for x in s)
+    assert any(x.startswith("Chung mọi kênh, so với quý trước") and VERDICT_NOISE in x for x in s)
+    # the report body's plain version: the same findings without intervals, sizes or test words
+    plain = index_sentences(t, satisfaction_changes(t, 2026, 3), year=2026, quarter=3, plain=True)
+    assert plain[0] == "Tỷ lệ hài lòng chung quý III/2026 đạt 80,0 %, thấp hơn mục tiêu 95 %."
+    assert any("cùng kỳ năm trước" in x and "thay đổi rõ rệt" in x for x in plain)
+    assert not any("khoảng tin cậy" in x or "n = " in x or "thống kê" in x for x in plain)
 
 
 def test_read_surveys_folder(tmp_path, items):
