@@ -51,7 +51,14 @@ from parlib.ingest.dossier_columns import (
     SHEET,
 )
 from parlib.ingest.dossier_parse import _fmt, _issues, _parse
-from parlib.ingest.readers import find_header_row, flatten_header, map_columns, read_cells
+from parlib.ingest.readers import (
+    extend_spec,
+    find_header_row,
+    flatten_header,
+    map_columns,
+    read_cells,
+    spellings_key,
+)
 from parlib.model.dossier_rules import (
     CONSISTENCY_RULES,
     END_COLUMNS,
@@ -86,7 +93,13 @@ def _file_cutoff(path: Path):
 
 
 def _read_one(
-    path: Path, source: str, rank: int, problems: list[Problem], issues: list[pd.DataFrame], ledger: Ledger
+    path: Path,
+    source: str,
+    rank: int,
+    problems: list[Problem],
+    issues: list[pd.DataFrame],
+    ledger: Ledger,
+    headers_spec: dict = HEADERS,
 ) -> pd.DataFrame | None:
     """Raw (object) frame of the mapped, non-personal columns of one export, or None when the
     file has structural problems (appended to ``problems``)."""
@@ -95,7 +108,7 @@ def _read_one(
     except StructuralError as exc:
         problems.extend(exc.problems)
         return None
-    header_row = find_header_row(cells, HEADERS["dossier_id"])
+    header_row = find_header_row(cells, headers_spec["dossier_id"])
     if header_row is None:
         problems.append(
             Problem("không tìm thấy dòng tiêu đề «Số hồ sơ» trong 30 dòng đầu", file=source, sheet=sheet)
@@ -106,7 +119,7 @@ def _read_one(
     visible = ["" if j in pii else h for j, h in enumerate(headers)]
     try:
         mapping, extras = map_columns(
-            visible, HEADERS, required=REQUIRED, file=source, sheet=sheet, header_row=header_row
+            visible, headers_spec, required=REQUIRED, file=source, sheet=sheet, header_row=header_row
         )
     except StructuralError as exc:
         problems.extend(exc.problems)
@@ -138,10 +151,10 @@ def _read_one(
         (
             "warning",
             "column_missing",
-            HEADERS[c][0],
+            headers_spec[c][0],
             "Thiếu cột; chỉ số liên quan không tính được cho các hồ sơ của tệp này.",
         )
-        for c in HEADERS
+        for c in headers_spec
         if c not in mapping
     ]
     issues.append(
@@ -185,6 +198,7 @@ def read_dossier_exports(
     *,
     data_dir: str | Path | None = None,
     cache_dir: str | Path | None = None,
+    spellings: dict | None = None,
 ) -> DossierResult:
     """Read, validate, de-duplicate and enrich the dossier exports ``files``.
 
@@ -192,6 +206,8 @@ def read_dossier_exports(
     ``source`` of issues and ledger relative to the data folder. ``cache_dir`` (optional, e.g.
     ``data/processed/.cache``): each file's parsed rows are kept there (``parlib.cache``) and
     reused while the file's bytes are unchanged; the result is identical with or without it.
+    ``spellings``: the analyst's extra header spellings (``{column: (text, …)}``,
+    ``raw/config/header_spellings.csv`` lines of kind ``dossiers``).
     Returns a :class:`DossierResult`; ``dossiers`` has OUTPUT_COLUMNS, sorted by dossier_id:
     the contract's code names (no personal data), ``status_code`` (English code of the status),
     the procedure's deadline, flags and fee from the catalogue, ``in_catalogue``,
@@ -205,7 +221,7 @@ def read_dossier_exports(
     parsed = []
     for i, p in enumerate(paths):
         try:
-            parsed.append(_parsed_file(p, rel(p), cache_dir))
+            parsed.append(_parsed_file(p, rel(p), cache_dir, spellings))
         except StructuralError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -243,14 +259,14 @@ def read_dossier_exports(
     return DossierResult(out, _finish_issues(issues), ledger.to_frame())
 
 
-def _parse_file(path: Path, source: str) -> dict[str, pd.DataFrame]:
+def _parse_file(path: Path, source: str, spellings: dict | None = None) -> dict[str, pd.DataFrame]:
     """One export read and parsed on its own (what the parse cache stores): ``rows`` (typed
     rows, ``_reason`` as in :func:`_parse`, ``attrs["cols"]``), ``notes`` (header issues),
     ``issues`` (row issues), ``ledger`` (header and blank rows). Raises StructuralError."""
     problems: list[Problem] = []
     notes: list[pd.DataFrame] = []
     ledger = Ledger()
-    raw = _read_one(path, source, 0, problems, notes, ledger)
+    raw = _read_one(path, source, 0, problems, notes, ledger, extend_spec(HEADERS, spellings))
     if problems:
         raise StructuralError("Tệp xuất hồ sơ TTHC không đúng cấu trúc.", problems)
     row_issues: list[pd.DataFrame] = []
@@ -269,7 +285,9 @@ def _parse_file(path: Path, source: str) -> dict[str, pd.DataFrame]:
     }
 
 
-def warm_parse_cache(files, cache_dir: str | Path, *, data_dir: str | Path | None = None) -> list[Path]:
+def warm_parse_cache(
+    files, cache_dir: str | Path, *, data_dir: str | Path | None = None, spellings: dict | None = None
+) -> list[Path]:
     """Parse each export into the parse cache (only the per-file parse of
     :func:`read_dossier_exports`, with the same keys), so that a later read takes every file
     from the cache. Returns the files that could not be parsed: their problems are reported,
@@ -278,18 +296,26 @@ def warm_parse_cache(files, cache_dir: str | Path, *, data_dir: str | Path | Non
     failed = []
     for p in sorted({Path(f) for f in files}, key=_file_key):
         try:
-            _parsed_file(p, rel(p), cache_dir)
+            _parsed_file(p, rel(p), cache_dir, spellings)
         except ParlibError:
             failed.append(p)
     return failed
 
 
-def _parsed_file(path: Path, source: str, cache_dir) -> dict[str, pd.DataFrame]:
-    """:func:`_parse_file`, through the parse cache when ``cache_dir`` is given."""
+def _parsed_file(
+    path: Path, source: str, cache_dir, spellings: dict | None = None
+) -> dict[str, pd.DataFrame]:
+    """:func:`_parse_file`, through the parse cache when ``cache_dir`` is given (a new spelling
+    re-parses the file: it is part of the key)."""
     if cache_dir is None:
-        return _parse_file(path, source)
-
-    return cached("dossiers", path, lambda p: _parse_file(p, source), cache_dir=cache_dir, extra=source)
+        return _parse_file(path, source, spellings)
+    return cached(
+        "dossiers",
+        path,
+        lambda p: _parse_file(p, source, spellings),
+        cache_dir=cache_dir,
+        extra=source + spellings_key(spellings),
+    )
 
 
 def _concat_issues(parts: list[pd.DataFrame]) -> pd.DataFrame:

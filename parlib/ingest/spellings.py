@@ -2,7 +2,7 @@
 
 A renamed column in next year's export is a line the analyst adds, not a code change. Columns
 ``file, column, spelling`` (a ``note`` column is ignored): ``file`` is the kind of export
-(``feedback``, ``survey``, ``index766``, ``tasks``, ``task_status``, ``province``), ``column`` one of
+(``dossiers``, ``feedback``, ``survey``, ``index766``, ``tasks``, ``task_status``, ``province``), ``column`` one of
 its logical columns (the names in docs/data-contracts.md), ``spelling`` the header text as it
 appears (several separated by ``|``). The spellings are added to the built-in ones; header
 matching ignores case and diacritics differences of Unicode form, as everywhere.
@@ -15,6 +15,7 @@ from dataclasses import replace
 from parlib.core.errors import Problem, StructuralError
 from parlib.core.paths import Paths
 from parlib.core.text import normalise_text
+from parlib.ingest.dossier_columns import HEADERS as DOSSIER_SPEC
 from parlib.ingest.feedback import SPEC as FEEDBACK_SPEC
 from parlib.ingest.index766 import COLUMNS as INDEX766_SPEC
 from parlib.ingest.province_layout import DEFAULT_SPEC as PROVINCE_SPEC
@@ -25,6 +26,7 @@ from parlib.ingest.tasks import STATUS_SPEC, TASK_SPEC
 
 SPELLINGS_FILE = "header_spellings.csv"
 KINDS: dict[str, dict] = {
+    "dossiers": DOSSIER_SPEC,
     "feedback": FEEDBACK_SPEC,
     "survey": SURVEY_SPEC,
     "index766": INDEX766_SPEC,

@@ -78,6 +78,7 @@ def check(kind: str, path: Path, groups: tuple, paths: Paths) -> tuple[pd.DataFr
             load_procedures(paths.config / "procedures.csv"),
             load_calendar(paths),
             data_dir=paths.data,
+            spellings=load_header_spellings(paths).get("dossiers"),
         )
         return _frame(res.issues), res.ledger
     if kind == "feedback":

@@ -29,6 +29,7 @@ from parlib.ingest.dossiers import read_dossier_exports
 from parlib.ingest.feedback import read_feedback
 from parlib.ingest.framework import find_framework, framework_of_year
 from parlib.ingest.rules import load_action_rules, load_kpi_rules, load_targets
+from parlib.ingest.spellings import load_header_spellings
 from parlib.ingest.survey import load_survey_items, read_surveys
 from parlib.ingest.tasks import read_tasks
 from parlib.ingest.unit import load_unit, unit_path
@@ -136,7 +137,12 @@ def build(
     procedures = load_procedures(paths.config / "procedures.csv")
     issues, ledgers = [], []
     d = read_dossier_exports(
-        files["dossiers"], procedures, cal, data_dir=paths.data, cache_dir=paths.parse_cache
+        files["dossiers"],
+        procedures,
+        cal,
+        data_dir=paths.data,
+        cache_dir=paths.parse_cache,
+        spellings=load_header_spellings(paths).get("dossiers"),
     )
     issues.append(d.issues)
     ledgers.append(d.ledger)

@@ -125,12 +125,12 @@ def warm_parse_cache(year: int, quarter: int, paths: Paths) -> list[Path]:
 
     files = input_files(paths, Period(year, quarter))
     cache = paths.parse_cache
-    failed = warm_dossiers(files["dossiers"], cache, data_dir=paths.data)
     cal = load_calendar(paths)
     try:
         sp = load_header_spellings(paths)
     except ParlibError:
-        return failed + files["feedback"] + files["survey"]
+        return files["dossiers"] + files["feedback"] + files["survey"]
+    failed = warm_dossiers(files["dossiers"], cache, data_dir=paths.data, spellings=sp.get("dossiers"))
     for p in files["feedback"]:
         try:
             read_feedback([p], cal, cache_dir=cache, spellings=sp.get("feedback"))
@@ -172,7 +172,12 @@ def build(
 
     # parsed copies of unchanged exports are reused (parlib.cache; identical results)
     d = read_dossier_exports(
-        files["dossiers"], procedures, cal, data_dir=paths.data, cache_dir=paths.parse_cache
+        files["dossiers"],
+        procedures,
+        cal,
+        data_dir=paths.data,
+        cache_dir=paths.parse_cache,
+        spellings=load_header_spellings(paths).get("dossiers"),
     )
     issues.append(d.issues)
     ledgers.append(d.ledger)

@@ -1,6 +1,6 @@
 """Header spellings as data (issue 18): a renamed column in next year's export is a line in
-raw/config/header_spellings.csv, not a code change — for feedback, survey, 766, task status and the
-province table, through ``parlib validate`` (the same readers and options as the reports)."""
+raw/config/header_spellings.csv, not a code change — for the dossier exports, feedback, survey, 766,
+task status and the province table, through ``parlib validate`` (the same readers and options as the reports)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ RAW = PROJECT_ROOT / "data" / "raw"
 
 # (file under raw/, header as exported today, the new spelling of next year's export, kind, column)
 CASES = [
+    ("dossiers/ho_so_2026_Q3.xlsx", "Ngày hẹn trả", "Ngày hẹn trả kết quả", "dossiers", "due_at"),
     ("feedback/pakn_2026.xlsx", "Mã PAKN", "Số hiệu phản ánh", "feedback", "feedback_id"),
     ("survey/khao_sat_2026_Q3.xlsx", "Hài lòng chung", "Mức độ hài lòng tổng thể", "survey", "overall"),
     ("index766/chi_so_766_2026.xlsx", "Điểm tối đa", "Điểm chuẩn", "index766", "max_points"),
