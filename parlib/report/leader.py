@@ -29,9 +29,13 @@ _PREFIX = re.compile(r"^[^:]{2,80}:\s+")
 
 
 def _office(r: dict) -> str:
+    """The one office that acts: the office where the measure moved, with the sub-criterion's
+    owner named beside it when that is another office (the owner answers for the criterion)."""
+    owner = str(r.get("owner_office") or "")
     if r.get("segment_dimension") == "office_name" and r.get("segment"):
-        return str(r["segment"])
-    return str(r.get("owner_office") or MISSING)
+        seg = str(r["segment"])
+        return seg if not owner or owner == seg else f"{seg} (tiêu chí do {owner} chủ trì)"
+    return owner or MISSING
 
 
 def _action(r: dict) -> str:
@@ -41,9 +45,12 @@ def _action(r: dict) -> str:
     return (text[:1].upper() + text[1:]) if text else "Rà soát nguyên nhân và đề xuất giải pháp khắc phục."
 
 
+DEPARTMENT_FIGURES = ("feedback_on_time_pct", "tasks_on_time_pct", "index766_points")
+
+
 def _where(r: dict) -> str:
     seg = r.get("segment")
-    if not seg:
+    if not seg or r.get("measure") in DEPARTMENT_FIGURES:  # the figure is the department's
         return ""
     if r.get("segment_dimension") == "office_name":
         return f" của {seg}"
@@ -88,16 +95,28 @@ def why(r: dict) -> str:
     return note.split(". ")[0].rstrip(".") + "." if note else "Chưa đủ số liệu để xác định nguyên nhân."
 
 
-def actions_table(rc, *, points: str, points_label: str, n: int = LEADER_LINES) -> pd.DataFrame:
-    """The leader's action lines: one per cause (``leader_causes``), in rank order."""
+def actions_table(
+    rc, *, points: str, points_label: str, n: int = LEADER_LINES, seen: set | None = None
+) -> pd.DataFrame:
+    """The leader's action lines: one per cause (``leader_causes``), in rank order. A
+    sub-criterion's points are shown on its first line only (``seen``: codes already shown
+    above, e.g. on the summary page): the others say so, so nothing is counted twice."""
     rows = leader_causes(rc.table, n).to_dict("records") if rc is not None else []
+    seen = set(seen or ())
+    shown = []
+    for r in rows:
+        code = str(r["code"])
+        shown.append(
+            "(đã tính ở dòng trên)"
+            if code in seen
+            else (fmt_num(r.get(points)) if not is_missing(r.get(points)) else MISSING)
+        )
+        seen.add(code)
     return pd.DataFrame(
         {
             "#": [str(i) for i in range(1, len(rows) + 1)],
             "Vấn đề (tiêu chí): vì sao": [f"{r['code']} {r.get('name') or ''}: {why(r)}" for r in rows],
-            points_label: [
-                fmt_num(r.get(points)) if not is_missing(r.get(points)) else MISSING for r in rows
-            ],
+            points_label: shown,
             "Phòng chủ trì": [_office(r) for r in rows],
             "Việc cần làm": [_action(r) for r in rows],
             "Hạn": [str(r.get("action_deadline") or MISSING) for r in rows],
@@ -259,6 +278,15 @@ def targets_table(res) -> pd.DataFrame:
     )
 
 
+def year_end_stake_total(rc) -> float | None:
+    """Σ over the sub-criteria of the cause table of the points at stake by year-end (each
+    sub-criterion once: its rows share the node's figure)."""
+    if rc is None or rc.table.empty:
+        return None
+    s = pd.to_numeric(rc.table.drop_duplicates("code")["points_at_stake"], errors="coerce").dropna()
+    return round(float(s.sum()), 2) if len(s) else None
+
+
 def quarterly_summary(res, rc) -> str:
     st = res.status.loc[(res.status["period_kind"] == "ytd") & (res.status["dimension"] == "all")]
     counts = st["status"].value_counts()
@@ -269,24 +297,28 @@ def quarterly_summary(res, rc) -> str:
         (counts.get("no_data", 0), "chưa có số liệu"),
     ]
     summary = ", ".join(f"{int(c)} {w}" for c, w in words if c)
-    stake = (
-        pd.to_numeric(res.outlook_points["max_points"], errors="coerce")
-        - pd.to_numeric(res.outlook_points["expected_points"], errors="coerce")
-        if res.outlook_points is not None and not res.outlook_points.empty
-        else pd.Series(dtype=float)
-    )
     out = [
         '<section class="par-leader">',
         f"<h2>Tóm tắt cho lãnh đạo — {html.escape(res.period.label)}</h2>",
         f"<p>Chỉ tiêu của Kế hoạch (lũy kế đến hết {html.escape(res.period.label)}): {summary}.</p>",
         table(targets_table(res)),
     ]
-    if len(stake.dropna()):
+    stake = year_end_stake_total(rc)
+    ytd = (
+        float(pd.to_numeric(res.projection["points_at_risk"], errors="coerce").sum())
+        if not res.projection.empty
+        else None
+    )
+    if stake is not None:
         out.append(
-            f"<p>Nếu giữ nhịp như hiện nay, các tiêu chí gắn với chỉ tiêu đo được dự kiến mất khoảng "
-            f"<strong>{fmt_points(float(stake.clip(lower=0).sum()))}</strong> PAR INDEX năm {res.period.year}.</p>"
+            f"<p>Nếu nhịp của {html.escape(res.period.label)} tiếp diễn đến 31/12, các tiêu chí gắn với chỉ tiêu "
+            f"đo được có thể mất khoảng <strong>{fmt_points(stake)}</strong> PAR INDEX năm {res.period.year}"
+            + (f" (theo số liệu lũy kế đến nay: {fmt_points(ytd)})" if ytd is not None else "")
+            + ".</p>"
         )
-    acts = actions_table(rc, points="points_at_stake", points_label="Điểm có thể mất", n=QUARTER_LINES)
+    acts = actions_table(
+        rc, points="points_at_stake", points_label="Điểm có thể mất đến 31/12", n=QUARTER_LINES
+    )
     if not acts.empty:
         out.append(
             table(

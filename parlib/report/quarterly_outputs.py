@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from parlib.core.issues import ledger_summary
-from parlib.core.labels import KPI_LABELS
+from parlib.core.labels import KPI_LABELS, MEASURE_LABELS
 from parlib.model.results import SCHEMA_VERSION, QuarterlyResult
 from parlib.report.common import issues_display, ledger_display, write_report_files
 from parlib.report.outlook import outlook_summary
@@ -105,7 +105,7 @@ def _outlook_sheet(res: QuarterlyResult) -> pd.DataFrame:
         return pd.DataFrame()
     return pd.DataFrame(
         {
-            "Chỉ tiêu": [KPI_LABELS.get(k, k) for k in o["kpi"]],
+            "Chỉ tiêu": [MEASURE_LABELS.get(k, KPI_LABELS.get(k, k)) for k in o["kpi"]],
             "Phòng": o["group"].replace("", "Toàn đơn vị").to_numpy(),
             "Mục tiêu (%)": o["target_pct"].to_numpy(),
             "Lũy kế: đạt": o["k_ytd"].to_numpy(),
@@ -132,7 +132,7 @@ def _points_sheet(res: QuarterlyResult) -> pd.DataFrame:
         {
             "Mã": pr["code"],
             "Tiêu chí thành phần": pr["name"],
-            "Chỉ tiêu đo": pr["kpi"].map(lambda k: KPI_LABELS.get(k, k)),
+            "Chỉ tiêu đo": pr["kpi"].map(lambda k: MEASURE_LABELS.get(k, KPI_LABELS.get(k, k))),
             "Lũy kế (%)": pr["value_pct"].astype(float).round(2),
             "Điểm tối đa": pr["max_points"].astype(float),
             "Điểm dự kiến": pr["projected_points"].astype(float),

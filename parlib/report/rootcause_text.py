@@ -250,18 +250,23 @@ def show_root_causes(res, *, part: str = "body", n: int = 6) -> None:
             acts = actions_table(
                 sub,
                 points="points_explained" if annual else "points_at_stake",
-                points_label="Điểm giảm" if annual else "Điểm có thể mất",
+                points_label="Điểm giảm" if annual else "Điểm có thể mất đến 31/12",
                 n=n if not annual else len(rest),
+                seen=set(lead["code"].astype(str)),
             )
             acts["#"] = [str(len(lead) + i) for i in range(1, len(acts) + 1)]
-            caption = "Các tiêu chí giảm điểm so với năm trước" if annual else "Các nguyên nhân tiếp theo"
+            caption = (
+                "Các tiêu chí giảm điểm so với năm trước (mỗi tiêu chí một dòng, kể cả các dòng ở trang tóm tắt)"
+                if annual
+                else "Các nguyên nhân tiếp theo"
+            )
             show(table(acts, caption=caption, css="par-actions"))
         if not res.persistent.empty:
-            p = persistent_vi(res.persistent).head(8)
             show(
                 table(
-                    _points_text(p),
+                    _points_text(persistent_vi(res.persistent)),
                     caption="Tiêu chí thiếu điểm cả hai năm (không phải nguyên nhân của thay đổi)",
+                    max_rows=8,
                 )
             )
         for note in res.notes:

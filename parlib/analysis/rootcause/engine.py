@@ -87,6 +87,10 @@ def build_root_causes(
         annual_rows(annual, quarterly, keywords, ev, alpha, items)
     table = pd.DataFrame(ev.rows, columns=[c for c in TABLE_COLUMNS if c != "rank"])
     table = significance(table, alpha)
+    if annual is None:  # a quarterly row that explains 0,00 points and is not a confirmed change says nothing
+        pts = pd.to_numeric(table["points_explained"], errors="coerce")
+        keep = table["is_significant"].astype(bool) | pts.isna() | (pts.round(2) > 0)
+        table = table.loc[keep].reset_index(drop=True)
     if tasks is None:
         tasks = pd.DataFrame(columns=["task_no", "task_name", "lead_office", "time_frame", "due_date"])
     table = finish_table(
