@@ -101,6 +101,17 @@ def concat_issues(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return issues_frame(recs)
 
 
+def finish_issues(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """One issues table from several, sorted by source, row and rule (blank text, Int64 rows)."""
+    if not (parts := [p for p in parts if len(p)]):
+        return issues_frame()
+    df = pd.concat(parts, ignore_index=True)
+    text = [c for c in ISSUE_COLUMNS if c != "row"]
+    df[text] = df[text].fillna("").astype(str)
+    df["row"] = pd.array(df["row"], dtype="Int64")
+    return df.sort_values(["source", "row", "rule"], kind="stable").reset_index(drop=True)
+
+
 def issues_frame(records: list[dict] | None = None) -> pd.DataFrame:
     """An issues table with the contract's columns and dtypes (empty if no records)."""
     df = pd.DataFrame(records or [], columns=ISSUE_COLUMNS)

@@ -21,9 +21,7 @@ from parlib.ingest.dossier_columns import (
     _bools,
     _map_unique,
 )
-from parlib.model.dossier_rules import (
-    STATUS_CODES,
-)
+from parlib.model.dossier_rules import CONSISTENCY_RULES, STATUS_CODES, consistency_flags
 
 
 def _text(s: pd.Series) -> pd.Series:
@@ -200,3 +198,15 @@ def _parse(raw: pd.DataFrame, colmaps: dict, issues: list[pd.DataFrame]) -> tupl
             )
         )
     return df, reason
+
+
+def consistency_issues(df: pd.DataFrame, colmaps: dict | None = None) -> pd.DataFrame:
+    """Warnings for every broken consistency rule of ``parlib.kpi.consistency_flags`` (missing
+    due dates are reported by the reader with their own message)."""
+    flags = consistency_flags(df)
+    parts = [
+        _issues(df, flags[r], "warning", r, col, msg, value="", colmaps=colmaps)
+        for r, (col, msg) in CONSISTENCY_RULES.items()
+        if r != "missing_due_date"
+    ]
+    return pd.concat(parts, ignore_index=True)

@@ -39,7 +39,14 @@ import pandas as pd
 from parlib.core.cache import cached
 from parlib.core.calendar import WorkCalendar
 from parlib.core.errors import ConfigError, ParlibError, Problem, StructuralError
-from parlib.core.issues import ISSUE_COLUMNS, IssueLog, Ledger, issues_frame, scrub_issues
+from parlib.core.issues import (
+    IssueLog,
+    Ledger,
+    concat_issues,
+    finish_issues,
+    issues_frame,
+    scrub_issues,
+)
 from parlib.core.paths import Paths
 from parlib.core.text import SOURCE_COLUMNS, fold, pii_columns, scrub_frame
 from parlib.ingest.dossier_columns import (
@@ -50,7 +57,7 @@ from parlib.ingest.dossier_columns import (
     REQUIRED,
     SHEET,
 )
-from parlib.ingest.dossier_parse import _fmt, _issues, _parse
+from parlib.ingest.dossier_parse import _fmt, _issues, _parse, consistency_issues
 from parlib.ingest.readers import (
     extend_spec,
     find_header_row,
@@ -60,10 +67,8 @@ from parlib.ingest.readers import (
     spellings_key,
 )
 from parlib.model.dossier_rules import (
-    CONSISTENCY_RULES,
     END_COLUMNS,
     STATUS_RANK,
-    consistency_flags,
 )
 
 
@@ -234,7 +239,7 @@ def read_dossier_exports(
     raws = [(i, part) for i, part in enumerate(parsed) if len(part["rows"])]
     colmaps = {part["rows"]["source_file"].iloc[0]: part["rows"].attrs["cols"] for _i, part in raws}
     if not raws:
-        return DossierResult(pd.DataFrame(columns=OUTPUT_COLUMNS), _finish_issues(issues), ledger.to_frame())
+        return DossierResult(pd.DataFrame(columns=OUTPUT_COLUMNS), finish_issues(issues), ledger.to_frame())
     issues += [part["issues"] for _i, part in raws]
     all_rows = pd.concat([part.pop("rows").assign(file_rank=i) for i, part in raws], ignore_index=True)
     del raws, parsed  # memory: at a million rows each copy of the table costs about a gigabyte
@@ -256,7 +261,7 @@ def read_dossier_exports(
     # One file's column map (the cell references above) means nothing for the merged table, and
     # pandas deep-copies attrs on every operation downstream: drop it.
     out.attrs = {}
-    return DossierResult(out, _finish_issues(issues), ledger.to_frame())
+    return DossierResult(out, finish_issues(issues), ledger.to_frame())
 
 
 def _parse_file(path: Path, source: str, spellings: dict | None = None) -> dict[str, pd.DataFrame]:
@@ -279,8 +284,8 @@ def _parse_file(path: Path, source: str, spellings: dict | None = None) -> dict[
         rows = pd.DataFrame()
     return {
         "rows": rows,
-        "notes": _concat_issues(notes),
-        "issues": scrub_issues(_concat_issues(row_issues)),  # bad cells quoted verbatim
+        "notes": concat_issues(notes),
+        "issues": scrub_issues(concat_issues(row_issues)),  # bad cells quoted verbatim
         "ledger": ledger.to_frame(),
     }
 
@@ -316,21 +321,6 @@ def _parsed_file(
         cache_dir=cache_dir,
         extra=source + spellings_key(spellings),
     )
-
-
-def _concat_issues(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    parts = [p for p in parts if len(p)]
-    return pd.concat(parts, ignore_index=True) if parts else issues_frame()
-
-
-def _finish_issues(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    if not (parts := [p for p in parts if len(p)]):
-        return issues_frame()
-    df = pd.concat(parts, ignore_index=True)
-    text = [c for c in ISSUE_COLUMNS if c != "row"]
-    df[text] = df[text].fillna("").astype(str)
-    df["row"] = pd.array(df["row"], dtype="Int64")
-    return df.sort_values(["source", "row", "rule"], kind="stable").reset_index(drop=True)
 
 
 def _deduplicate(df: pd.DataFrame, issues: list, ledger: Ledger, colmaps: dict) -> pd.DataFrame:
@@ -500,15 +490,3 @@ def _safe_due(df: pd.DataFrame, calendar: WorkCalendar, out: pd.Series, failed: 
 
 
 # ---------------------------------------------------------------- consistency
-
-
-def consistency_issues(df: pd.DataFrame, colmaps: dict | None = None) -> pd.DataFrame:
-    """Warnings for every broken consistency rule of ``parlib.kpi.consistency_flags`` (missing
-    due dates are reported by the reader with their own message)."""
-    flags = consistency_flags(df)
-    parts = [
-        _issues(df, flags[r], "warning", r, col, msg, value="", colmaps=colmaps)
-        for r, (col, msg) in CONSISTENCY_RULES.items()
-        if r != "missing_due_date"
-    ]
-    return pd.concat(parts, ignore_index=True)
