@@ -24,7 +24,7 @@ from parlib.core.vnformat import MISSING, fmt_num, fmt_pct, fmt_points, fmt_prob
 from parlib.report.display import _esc, table
 from parlib.report.province import rank_phrase
 
-QUARTER_LINES = 5  # the quarterly page also holds the targets table: five actions fit on one A4 page
+QUARTER_LINES = 4  # the quarterly page also holds the targets table: four actions fit on one A4 page
 _PREFIX = re.compile(r"^[^:]{2,80}:\s+")
 
 
@@ -311,9 +311,9 @@ def quarterly_summary(res, rc) -> str:
     )
     if stake is not None:
         out.append(
-            f"<p>Nếu nhịp của {html.escape(res.period.label)} tiếp diễn đến 31/12, các tiêu chí gắn với chỉ tiêu "
-            f"đo được có thể mất khoảng <strong>{fmt_points(stake)}</strong> PAR INDEX năm {res.period.year}"
-            + (f" (theo số liệu lũy kế đến nay: {fmt_points(ytd)})" if ytd is not None else "")
+            f"<p>Nếu nhịp của quý này tiếp diễn, đến 31/12 các tiêu chí gắn với chỉ tiêu đo được có thể mất "
+            f"<strong>{fmt_points(stake)}</strong>"
+            + (f" (theo số liệu lũy kế: {fmt_points(ytd)})" if ytd is not None else "")
             + ".</p>"
         )
     acts = actions_table(
@@ -323,7 +323,7 @@ def quarterly_summary(res, rc) -> str:
         out.append(
             table(
                 acts,
-                caption="Việc cần làm trước (xếp theo mức độ chắc chắn và số điểm có thể mất)",
+                caption="Việc cần làm trước (xếp theo mức độ chắc chắn, rồi số điểm có thể mất đến 31/12)",
                 css="par-actions",
             )
         )
