@@ -255,9 +255,11 @@ def _key(row: dict) -> str:
 
 
 def propose_actions(
-    causes: pd.DataFrame, rules: pd.DataFrame, tasks: pd.DataFrame, *, as_of=None
+    causes: pd.DataFrame, rules: pd.DataFrame, tasks: pd.DataFrame, *, as_of=None, dated=None
 ) -> pd.DataFrame:
-    """One proposed action per cause row (rules: module docstring).
+    """One proposed action per cause row (rules: module docstring). ``dated``: optional function
+    from the plan's earliest due date (NaT when none) to the action's deadline date; it then fills
+    ``{deadline}``, ``deadline_date`` and ``deadline_text`` (a date, never a recurrence word).
 
     ``causes``: any columns; the key column (``kpi_or_category`` / ``kpi`` / ``category``) and
     the template's placeholders (e.g. office, segment, late_now, late_target, points, code,
@@ -303,9 +305,12 @@ def propose_actions(
             continue
         nos = parse_task_list(rule["plan_tasks"]) or _row_tasks(row)
         plan = plan_deadline(nos, tasks, as_of=as_of)
+        if dated is not None:  # the action's own date (from the plan's date, never a word or a past day)
+            due = dated(plan["deadline_date"])
+            plan.update(deadline_date=due, deadline_text=fmt_date(due))
         values = dict(row)
         values.update(
-            deadline=plan["deadline_text"] if nos else None,
+            deadline=plan["deadline_text"] if nos or dated is not None else None,
             deadline_detail=plan["deadline_detail"] if nos else None,
             lead_office=plan["lead_office"] or None,
             tasks=plan["tasks"] if nos else None,

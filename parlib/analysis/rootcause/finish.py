@@ -20,7 +20,7 @@ import pandas as pd
 from parlib.analysis.actions import max_count_for_rate, propose_actions
 from parlib.core.labels import CHANNEL_VI, FACTOR_VI
 from parlib.core.numbers import is_missing
-from parlib.core.vnformat import MISSING, fmt_date, fmt_num
+from parlib.core.vnformat import MISSING, fmt_num
 from parlib.model.action_rules import parse_task_list
 
 
@@ -156,13 +156,12 @@ def finish_table(
     keys = set(rules["kpi_or_category"])
     causes = pd.DataFrame([_action_inputs(r, targets, keys) for r in out.to_dict("records")], index=out.index)
     as_of = quarterly.period.end.normalize() if quarterly is not None else None
-    acts = propose_actions(causes, rules, tasks, as_of=as_of)
-    out["action_text"] = acts["action_text"].to_numpy()
     cal = quarterly.calendar if quarterly is not None else None
     when = report_date if report_date is not None else (as_of if as_of is not None else pd.Timestamp.today())
-    due = [dated_deadline(d, when, cal) for d in acts["deadline_date"]]
-    out["action_due"] = pd.to_datetime(due).astype("datetime64[us]")
-    out["action_deadline"] = [fmt_date(d) for d in due]
+    acts = propose_actions(causes, rules, tasks, as_of=as_of, dated=lambda d: dated_deadline(d, when, cal))
+    out["action_text"] = acts["action_text"].to_numpy()
+    out["action_due"] = acts["deadline_date"].to_numpy()
+    out["action_deadline"] = acts["deadline_text"].to_numpy()
     return out
 
 
