@@ -42,10 +42,10 @@ ANNUAL = [
         "code",
         "from parlib.pipelines import Paths, annual, quarterly, rootcause\n"
         "from parlib.report import leader, narrative\n"
-        "from parlib.report.annual import (comparison_section, data_quality_section, methods_section,\n"
+        "from parlib.report.annual import (comparison_section, conclusions_section, data_quality_section,\n"
+        "                                  detail_figures, levels_section, losses_section, methods_section,\n"
         "                                  province_section, title_section, write_outputs)\n"
-        "from parlib.report.display import appendix_start, bullets, figure, figures_row, show, table\n"
-        "from parlib.report.figures import annual as plots_annual\n"
+        "from parlib.report.display import appendix_start, show, table\n"
         "from parlib.report.rootcause_text import show_root_causes\n"
         "vt = narrative.to_vietnamese_table\n"
         "paths = Paths.from_args(data_dir or None)\n"
@@ -61,26 +61,15 @@ ANNUAL = [
         "## 1. Kết luận chính\n\nCác nhận định dưới đây được sinh tự động từ số liệu của bảng điểm; "
         "mọi con số đều truy được về tệp và dòng gốc (xem Phụ lục: «Chất lượng dữ liệu» và «Phương pháp»).",
     ),
-    (
-        "code",
-        "show(bullets(narrative.annual_conclusions(res.summary, res.fields, res.top, res.stages, res.pareto)))",
-        [],
-    ),
-    ("md", "## 2. Điểm theo lĩnh vực"),
-    ("code", "figure(plots_annual.plot_fields(res.fields))", []),
-    ("code", "show(table(vt(res.fields, 'field')))", []),
+    ("code", "conclusions_section(res)", []),
+    ("code", "levels_section(res)", []),
     (
         "md",
-        "## 3. Điểm bị mất tập trung ở đâu\n\nBiểu đồ Pareto xếp các tiêu chí thành phần theo số điểm bị mất, "
-        "từ nhiều đến ít; đường lũy kế cho biết bao nhiêu tiêu chí chiếm 80 % số điểm bị mất.",
+        "## 3. Điểm bị mất tập trung ở đâu\n\nBiểu đồ Pareto xếp các nội dung được chấm điểm (cấp thấp nhất "
+        "của bộ tiêu chí) theo số điểm bị mất, từ nhiều đến ít; đường lũy kế cho biết bao nhiêu nội dung chiếm "
+        "80 % số điểm bị mất.",
     ),
-    ("code", "figure(plots_annual.plot_pareto(res.pareto))", []),
-    (
-        "code",
-        "show(table(vt(res.top, 'top', brief=True), caption='Các tiêu chí thành phần mất nhiều điểm nhất', "
-        "max_rows=10))",
-        [],
-    ),
+    ("code", "losses_section(res)", []),
     (
         "md",
         "## 4. Theo đơn vị chủ trì và theo khâu\n\nĐơn vị chủ trì theo phân công trong bộ tiêu chí "
@@ -101,11 +90,7 @@ ANNUAL = [
     ("md", "### A. Thống kê của các nguyên nhân"),
     ("code", "show_root_causes(rc, part='appendix')", []),
     ("md", "### B. Biểu đồ và bảng chi tiết"),
-    (
-        "code",
-        "figures_row([plots_annual.plot_loss_by_office(res.offices), plots_annual.plot_stage_gap(res.fields)])",
-        [],
-    ),
+    ("code", "detail_figures(res)", []),
     ("code", "comparison_section(res, part='appendix')", []),
     (
         "md",

@@ -35,6 +35,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from parlib.analysis.compare_levels import by_level, dropped_group, summarise_level
 from parlib.core.numbers import round_half_up_decimal
 from parlib.core.vnformat import fmt_num, fmt_pct, fmt_points
 from parlib.model.framework import Framework
@@ -191,7 +192,8 @@ def decompose_change(
     performance_change, framework_effect, new_points, dropped_points, rescaling_points,
     bonus_penalty_change, base_bonus_penalty, target_bonus_penalty, n_missing_base,
     n_missing_target, by_field (list of dicts: field_code, field_name, base_points,
-    target_points, change_points, performance_points, framework_points).
+    target_points, change_points, performance_points, framework_points: the top level), by_level
+    (every level with children, ``parlib.analysis.compare_levels.by_level``).
     """
     tn, bn = _nodes(target_fw), _nodes(base_fw)
     t_leaves, b_leaves = tn.loc[tn["is_leaf"]], bn.loc[bn["is_leaf"]]
@@ -239,7 +241,6 @@ def decompose_change(
             }
         )
     bidx = b_leaves.set_index("code")
-    to_target_field = _field_map(cw, bn, tn)
     for b in cw.loc[cw["relation"] == "dropped", "base_code"]:
         m = float(bidx.loc[b, "max_points"])
         rows.append(
@@ -248,9 +249,7 @@ def decompose_change(
                 "base_code": b,
                 "name": bidx.loc[b, "name"],
                 "owner_office": bidx.loc[b, "owner_office"],
-                "field_code": to_target_field.get(
-                    bidx.loc[b, "field_code"], f"{bidx.loc[b, 'field_code']}{BASE_FIELD_MARK}"
-                ),
+                "field_code": dropped_group(b, 1, cw, bn, tn),
                 "relation": "dropped",
                 "restate_rule": "dropped",
                 "restate_rule_vi": "tiêu chí bãi bỏ, điểm năm gốc không còn",
@@ -295,7 +294,12 @@ def decompose_change(
         "target_bonus_penalty": target_bp,
         "n_missing_base": int(n_missing_base),
         "n_missing_target": int(n_missing_target),
-        "by_field": _by_field(table, tn, bn),
+        "by_field": [
+            {"field_code": d["code"], "field_name": d["name"]}
+            | {k: v for k, v in d.items() if k not in ("code", "name")}
+            for d in summarise_level(table, 1, cw, bn, tn)
+        ],
+        "by_level": by_level(table, cw, bn, tn),
     }
     resid = summary["total_change"] - (
         summary["performance_change"] + summary["framework_effect"] + summary["bonus_penalty_change"]
@@ -303,57 +307,6 @@ def decompose_change(
     if abs(resid) > 1e-8 * max(1.0, abs(base_total) + abs(target_total)):
         raise AssertionError(f"decomposition does not add up (residual {resid})")  # a bug, not a data problem
     return table, summary
-
-
-BASE_FIELD_MARK = " (năm gốc)"  # a base-year field none of whose items maps to the later framework
-
-
-def _field_map(cw: pd.DataFrame, bn: pd.DataFrame, tn: pd.DataFrame) -> dict[str, str]:
-    """Base field -> target field, through the crosswalk (never by field number): the target field
-    that receives most of the base field's maximum points through its mapped items. A dropped item
-    is shown under the field its siblings went to."""
-    bf = dict(zip(bn["code"], bn["field_code"]))
-    bm = dict(zip(bn["code"], bn["max_points"]))
-    tf = dict(zip(tn["code"], tn["field_code"]))
-    weight: dict[tuple[str, str], float] = {}
-    for base_codes, target in zip(cw["base_code"].astype(str), cw["target_code"].astype(str)):
-        if not target or target not in tf:
-            continue
-        for b in (x for x in base_codes.split(";") if x in bf):
-            key = (bf[b], tf[target])
-            weight[key] = weight.get(key, 0.0) + float(bm.get(b) or 0.0)
-    best: dict[str, tuple[float, str]] = {}
-    for (b_field, t_field), w in weight.items():
-        if b_field not in best or w > best[b_field][0]:
-            best[b_field] = (w, t_field)
-    return {b: t for b, (_, t) in best.items()}
-
-
-def _field_sort_key(code: str) -> tuple:
-    parts = code.split(".")
-    return (0, [int(x) for x in parts]) if all(x.isdigit() for x in parts) else (1, [code])
-
-
-def _by_field(table: pd.DataFrame, tn: pd.DataFrame, bn: pd.DataFrame) -> list[dict]:
-    names = {
-        f"{c}{BASE_FIELD_MARK}": n
-        for c, n in zip(bn.loc[bn["level"] == "field", "code"], bn.loc[bn["level"] == "field", "name"])
-    }
-    names.update(zip(tn.loc[tn["level"] == "field", "code"], tn.loc[tn["level"] == "field", "name"]))
-    out = []
-    for f, g in table.groupby("field_code", sort=False):
-        out.append(
-            {
-                "field_code": f,
-                "field_name": names.get(f, ""),
-                "base_points": math.fsum(g["base_points"].fillna(0.0)),
-                "target_points": math.fsum(g["target_points"].fillna(0.0)),
-                "change_points": math.fsum(g["change_points"]),
-                "performance_points": math.fsum(g["performance_points"]),
-                "framework_points": math.fsum(g["framework_points"]),
-            }
-        )
-    return sorted(out, key=lambda d: _field_sort_key(str(d["field_code"])))
 
 
 # ---------------------------------------------------------------- sentences
@@ -430,22 +383,29 @@ def compare_sentences(summary: dict, decomposition: pd.DataFrame, top_n: int = 3
     return out
 
 
-def field_table_vi(summary: dict) -> pd.DataFrame:
-    """The by-field decomposition with Vietnamese headers, numbers rounded to 0,01 for display."""
-    df = pd.DataFrame(summary["by_field"])
-    if df.empty:
-        return df
-    df = df.rename(
-        columns={
-            "field_code": "Lĩnh vực",
-            "field_name": "Tên lĩnh vực",
-            "base_points": f"Điểm năm {summary.get('base_year')}",
-            "target_points": f"Điểm năm {summary.get('target_year')}",
-            "change_points": "Thay đổi",
-            "performance_points": "Do kết quả thực hiện",
-            "framework_points": "Do thay đổi bộ tiêu chí",
+def level_table_vi(summary: dict, depth: int = 1) -> pd.DataFrame:
+    """The decomposition at one level of the later framework (``summary['by_level']``; the top
+    level is ``by_field``) with Vietnamese headers named after the year's level (Lĩnh vực / Nhóm
+    điểm …), numbers rounded to 0,01 for display."""
+    lv = next((x for x in summary.get("by_level", []) if int(x["depth"]) == depth), None)
+    if lv is None and depth == 1:
+        lv = {
+            "level_name": "lĩnh vực",
+            "nodes": [{"code": f["field_code"], "name": f["field_name"], **f} for f in summary["by_field"]],
         }
-    )
+    if lv is None or not lv["nodes"]:
+        return pd.DataFrame()
+    word = lv["level_name"] or "nhóm"
+    cols = {
+        "code": word[:1].upper() + word[1:],
+        "name": f"Tên {word}",
+        "base_points": f"Điểm năm {summary.get('base_year')}",
+        "target_points": f"Điểm năm {summary.get('target_year')}",
+        "change_points": "Thay đổi",
+        "performance_points": "Do kết quả thực hiện",
+        "framework_points": "Do thay đổi bộ tiêu chí",
+    }
+    df = pd.DataFrame(lv["nodes"])[list(cols)].rename(columns=cols)
     num = df.select_dtypes("number").columns
     df[num] = df[num].map(lambda v: fmt_num(v))
     return df

@@ -140,20 +140,23 @@ def index_summary(
     return {k: _none_if_nan(v) for k, v in out.items()}
 
 
-def field_table(loss: pd.DataFrame) -> pd.DataFrame:
-    """One row per field (depth 1) from :func:`loss_by_node`.
+def level_table(loss: pd.DataFrame, depth: int) -> pd.DataFrame:
+    """One row per node of level ``depth`` (1 = the top level) from :func:`loss_by_node`, plus the
+    leaves of shallower levels, so the rows add up to the total at every depth.
 
-    Columns: code, name, max_points, final_points, pct_of_max, points_lost,
+    Columns: code, name, depth, max_points, final_points, pct_of_max, points_lost,
     share_of_loss_pct (of the total leaf loss), loss_rank (1 = most points lost; ties
     share the rank; NaN loss → <NA>), appraisal_gap_points and the five stage columns.
     Only the total gets a band (see :func:`index_summary`).
     """
-    f = loss.loc[loss["depth"] == 1].reset_index(drop=True)
+    at = (loss["depth"] == depth) | (loss["is_leaf"].astype(bool) & (loss["depth"] < depth))
+    f = loss.loc[at].reset_index(drop=True)
     total = _nan_sum(_leaves(loss)["points_lost"])
     return pd.DataFrame(
         {
             "code": f["code"],
             "name": f["name"],
+            "depth": f["depth"].astype(int),
             "max_points": f["max_points"],
             "final_points": f["final_points"],
             "pct_of_max": f["pct_of_max"],
@@ -164,6 +167,17 @@ def field_table(loss: pd.DataFrame) -> pd.DataFrame:
             **{c: f[c] for c in STAGE_COLS},
         }
     )
+
+
+def field_table(loss: pd.DataFrame) -> pd.DataFrame:
+    """The top level of the framework (its «lĩnh vực»): :func:`level_table` at depth 1."""
+    return level_table(loss, 1)
+
+
+def level_tables(loss: pd.DataFrame) -> dict[int, pd.DataFrame]:
+    """:func:`level_table` for every level that has children (depth -> table), top first."""
+    depths = sorted({int(d) for d in loss.loc[~loss["is_leaf"].astype(bool), "depth"]})
+    return {d: level_table(loss, d) for d in depths}
 
 
 # ---------------------------------------------------------------- breakdowns

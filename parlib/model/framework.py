@@ -105,6 +105,17 @@ class Framework:
     is_illustrative: bool
     source: Path
 
+    @property
+    def level_names(self) -> tuple[str, ...]:
+        """The year's level names, top first (``#levels:`` line; default «lĩnh vực», «tiêu chí»,
+        «tiêu chí thành phần»)."""
+        return parse_levels(self.meta.get("levels")) or tuple(LEVEL_VI[x] for x in LEVELS)
+
+
+def level_word(names: tuple[str, ...], depth: int) -> str:
+    """The name of level ``depth`` (1 = top); the deepest name for a deeper depth."""
+    return names[min(max(depth, 1), len(names)) - 1] if names else ""
+
 
 def _parse_number(text: str) -> float | None:
     s = (text or "").replace(" ", "").replace(",", ".")

@@ -40,6 +40,12 @@ class AnnualResult:
     extra: dict = field(default_factory=dict)
     unit: Unit = field(default_factory=lambda: Unit(""))  # parlib.ingest.unit.load_unit
     province: dict | None = None  # parlib.analysis.province_rank.province_position of the year
+    levels: dict = field(default_factory=dict)  # depth -> loss_tables.level_table, every level with children
+
+    @property
+    def level_names(self) -> tuple[str, ...]:
+        """The year's level names, top first (the framework's ``#levels:`` line or the default three)."""
+        return self.framework.level_names
 
     @property
     def is_illustrative(self) -> bool:

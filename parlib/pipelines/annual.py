@@ -103,6 +103,7 @@ def score_year(year: int, paths: Paths, *, write: bool = True, unit: Unit | None
         loss=loss,
         summary=summary,
         fields=loss_tables.field_table(loss),
+        levels=loss_tables.level_tables(loss),
         stages=loss_tables.loss_by_stage(loss),
         offices=loss_tables.loss_by_office(loss),
         methods=loss_tables.loss_by_method(loss),

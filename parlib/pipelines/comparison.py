@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from parlib.analysis.compare import compare_sentences, decompose_change, field_table_vi
+from parlib.analysis.compare import compare_sentences, decompose_change, level_table_vi
 from parlib.analysis.province_rank import compare_province
 from parlib.core.catalog import crosswalk_path
 from parlib.core.paths import Paths
@@ -88,7 +88,10 @@ class Comparison:
 
     def excel_sheets(self) -> dict[str, pd.DataFrame]:
         sheets = {
-            "So sánh theo lĩnh vực": field_table_vi(self.summary),
+            f"So sánh theo {lv['level_name']}": level_table_vi(self.summary, lv["depth"])
+            for lv in self.summary["by_level"]
+        }
+        sheets |= {
             "Giảm điểm lớn nhất": self.decreases_vi(50),
             "Thay đổi bộ tiêu chí": self.framework_vi(),
         }
@@ -123,6 +126,23 @@ class Comparison:
                     "framework": r(f["framework_points"]),
                 }
                 for f in s["by_field"]
+            ],
+            "by_level": [
+                {
+                    "depth": lv["depth"],
+                    "level_name": lv["level_name"],
+                    "nodes": [
+                        {
+                            "code": str(n["code"]),
+                            "name": n["name"],
+                            "change": r(n["change_points"]),
+                            "performance": r(n["performance_points"]),
+                            "framework": r(n["framework_points"]),
+                        }
+                        for n in lv["nodes"]
+                    ],
+                }
+                for lv in s["by_level"]
             ],
             "largest_decreases": [
                 {

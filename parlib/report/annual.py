@@ -11,16 +11,23 @@ import html
 
 import pandas as pd
 
+from parlib.analysis.compare_levels import report_depths
 from parlib.core.io import sha256_file
 from parlib.core.vnformat import fmt_points
+from parlib.model.framework import level_word
 from parlib.model.results import AnnualResult
 from parlib.model.unit import Unit
 from parlib.report.annual_summary import summary_json
 from parlib.report.common import issues_display, ledger_display, show_data_quality, write_report_files
 from parlib.report.comparison import show_comparison
-from parlib.report.display import banner, bullets, show, table
-from parlib.report.narrative import to_vietnamese_table
+from parlib.report.display import banner, bullets, figure, figures_row, show, table
+from parlib.report.figures import annual as plots
+from parlib.report.narrative import annual_conclusions, leaf_noun, to_vietnamese_table
 from parlib.report.province import province_section, province_table_vi  # noqa: F401  (a notebook cell)
+
+
+def _cap(s: str) -> str:
+    return s[:1].upper() + s[1:]
 
 
 def illustrative_vi(unit: Unit) -> str:
@@ -42,6 +49,54 @@ def title_section(res: AnnualResult) -> str:
     if res.is_illustrative:
         parts.append(banner(illustrative_vi(res.unit)))
     return "".join(parts)
+
+
+def conclusions_section(res: AnnualResult) -> None:
+    """«Kết luận chính»: the bullet sentences, in the year's level words."""
+    show(
+        bullets(
+            annual_conclusions(
+                res.summary, res.fields, res.top, res.stages, res.pareto, names=res.level_names
+            )
+        )
+    )
+
+
+def levels_section(res: AnnualResult, number: int = 2) -> None:
+    """«Điểm theo <top level>»: the chart and the table of the top level, then a table for every
+    level between it and the criteria above the leaves (a 4-level framework: its «lĩnh vực»).
+    The level words are the year's (``#levels:``); Excel has every level (``excel_sheets``)."""
+    names = res.level_names
+    top = level_word(names, 1)
+    show(f"<h2>{number}. Điểm theo {html.escape(top)}</h2>")
+    figure(plots.plot_fields(res.fields, word=top))
+    show(table(to_vietnamese_table(res.fields, "field", level_word=top)))
+    for d in report_depths(list(res.levels))[1:]:
+        word = level_word(names, d)
+        show(table(to_vietnamese_table(res.levels[d], "field", level_word=word), caption=f"Điểm theo {word}"))
+
+
+def losses_section(res: AnnualResult) -> None:
+    """«Điểm bị mất tập trung ở đâu»: the Pareto chart and the largest losses, in the year's words."""
+    noun = leaf_noun(res.top["level"], res.level_names) if "level" in res.top else "tiêu chí"
+    figure(plots.plot_pareto(res.pareto))
+    show(
+        table(
+            to_vietnamese_table(res.top, "top", brief=True, level_word=noun),
+            caption=f"Các {noun} mất nhiều điểm nhất",
+            max_rows=10,
+        )
+    )
+
+
+def detail_figures(res: AnnualResult) -> None:
+    """The appendix's chart row: points lost by owning office and by top level and stage."""
+    figures_row(
+        [
+            plots.plot_loss_by_office(res.offices),
+            plots.plot_stage_gap(res.fields, word=level_word(res.level_names, 1)),
+        ]
+    )
 
 
 def comparison_section(res: AnnualResult, part: str = "body") -> None:
@@ -100,12 +155,16 @@ def methods_section(res: AnnualResult) -> None:
 def excel_sheets(res: AnnualResult) -> dict[str, pd.DataFrame]:
     vt = to_vietnamese_table
     issues, ledger = all_issues(res)
+    names = res.level_names
+    levels = res.levels or {1: res.fields}
     sheets = {
-        "Lĩnh vực": vt(res.fields, "field"),
-        "Pareto": vt(res.pareto, "pareto"),
+        _cap(level_word(names, d)): vt(t, "field", level_word=level_word(names, d)) for d, t in levels.items()
+    }
+    sheets |= {
+        "Pareto": vt(res.pareto, "pareto", level_word=leaf_noun(res.pareto["level"], names)),
         "Đơn vị chủ trì": vt(res.offices, "office"),
         "Theo khâu": vt(res.stages, "stage"),
-        "Mất nhiều nhất": vt(res.top, "top"),
+        "Mất nhiều nhất": vt(res.top, "top", level_word=leaf_noun(res.top["level"], names)),
         "Vấn đề dữ liệu": issues_display(issues),
         "Kiểm đếm dòng": ledger_display(ledger),
     }

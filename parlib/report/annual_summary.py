@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from parlib.core.issues import ledger_summary
+from parlib.model.framework import level_word
 from parlib.model.results import SCHEMA_VERSION, AnnualResult
 from parlib.report.province import province_summary
 
@@ -51,6 +52,24 @@ def summary_json(res: AnnualResult) -> dict:
                 "index_pct": _r(r.pct_of_max),
             }
             for r in res.fields.itertuples(index=False)
+        ],
+        "levels": [
+            {
+                "depth": int(d),
+                "level_name": level_word(res.level_names, d),
+                "nodes": [
+                    {
+                        "code": str(r.code),
+                        "name": r.name,
+                        "points": _r(r.final_points),
+                        "max_points": _r(r.max_points),
+                        "points_lost": _r(r.points_lost),
+                        "index_pct": _r(r.pct_of_max),
+                    }
+                    for r in t.itertuples(index=False)
+                ],
+            }
+            for d, t in res.levels.items()
         ],
         "top_losses": [
             {

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from parlib.analysis.compare import field_table_vi
+from parlib.analysis.compare import level_table_vi
+from parlib.analysis.compare_levels import report_depths
 from parlib.model.unit import Unit
 from parlib.pipelines.comparison import Comparison
 from parlib.report.display import bullets, figure, paragraph, show, table
@@ -65,4 +66,8 @@ def show_comparison(comp: Comparison, part: str = "body") -> None:
         )
     )
     show(bullets(comp.sentences + province_sentences(comp)))
-    show(table(field_table_vi(comp.summary), caption="Thay đổi theo lĩnh vực"))
+    for lv in comp.summary["by_level"]:
+        if lv["depth"] in report_depths([x["depth"] for x in comp.summary["by_level"]]):
+            show(
+                table(level_table_vi(comp.summary, lv["depth"]), caption=f"Thay đổi theo {lv['level_name']}")
+            )

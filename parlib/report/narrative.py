@@ -35,12 +35,14 @@ def _join_vi(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " và " + items[-1]
 
 
-def _leaf_noun(levels: pd.Series) -> str:
-    """'tiêu chí thành phần' when every leaf is a sub-criterion, else 'tiêu chí'."""
+def leaf_noun(levels: pd.Series, names: tuple[str, ...] | None = None) -> str:
+    """The year's name of the bottom level (default «tiêu chí thành phần») when every leaf is at
+    the bottom, else the name of the level above it (default «tiêu chí»)."""
+    names = names or tuple(LEVEL_VI.values())
     lv = set(levels.dropna().astype(str))
-    if lv <= {"subcriterion"}:
-        return "tiêu chí thành phần"
-    return "tiêu chí"  # a leaf criterion, or a mix of criteria and sub-criteria
+    if lv <= {"subcriterion"} or len(names) < 2:
+        return names[-1]
+    return names[-2]  # a leaf criterion, or a mix of criteria and sub-criteria
 
 
 def _fmt_index(pct: float, next_min: float | None) -> str:
@@ -118,23 +120,26 @@ def sentence_stage(summary: dict, stage: pd.DataFrame) -> str | None:
     return f"Tổng số điểm bị mất là {_pts(total)}, gồm: " + "; ".join(parts) + "."
 
 
-def sentence_fields(fields: pd.DataFrame) -> str | None:
-    """Field(s) with the lowest % of max and field(s) losing most points (ties all named)."""
+def sentence_fields(fields: pd.DataFrame, word: str = "lĩnh vực") -> str | None:
+    """Field(s) with the lowest % of max and field(s) losing most points (ties all named);
+    ``word``: the year's name of the top level."""
     f = fields.dropna(subset=["pct_of_max", "points_lost"])
     if f.empty or (f["points_lost"] <= TOL).all():
         return None
     low = f.loc[f["pct_of_max"] <= f["pct_of_max"].min() + TOL]
     most = f.loc[f["points_lost"] >= f["points_lost"].max() - TOL]
-    name = lambda r: f"lĩnh vực {r.code} – {r.name}"  # noqa: E731
+    name = lambda r: f"{word} {r.code} – {r.name}"  # noqa: E731
     low_txt = _join_vi([f"{name(r)} ({fmt_pct(r.pct_of_max, 1)} điểm tối đa)" for r in low.itertuples()])
-    text = f"Lĩnh vực có tỷ lệ đạt thấp nhất: {low_txt}"
+    text = f"{_cap(word)} có tỷ lệ đạt thấp nhất: {low_txt}"
     if set(most["code"]) != set(low["code"]):
         most_txt = _join_vi([f"{name(r)} ({_pts(r.points_lost)})" for r in most.itertuples()])
-        text += f"; lĩnh vực mất nhiều điểm nhất: {most_txt}"
+        text += f"; {word} mất nhiều điểm nhất: {most_txt}"
     return text + "."
 
 
-def sentence_top(top: pd.DataFrame, pareto_df: pd.DataFrame, n: int = 3) -> str | None:
+def sentence_top(
+    top: pd.DataFrame, pareto_df: pd.DataFrame, n: int = 3, names: tuple[str, ...] | None = None
+) -> str | None:
     """The biggest losses with their owning office and main stage.
 
     ``top`` may hold more than ``n`` rows when leaves tie with the n-th loss: the first
@@ -142,7 +147,7 @@ def sentence_top(top: pd.DataFrame, pareto_df: pd.DataFrame, n: int = 3) -> str 
     """
     if top.empty:
         return None
-    noun = _leaf_noun(top["level"]) if "level" in top.columns else "tiêu chí"
+    noun = leaf_noun(top["level"], names) if "level" in top.columns else "tiêu chí"
     shown, extra = top.head(max(n, 1)), top.iloc[max(n, 1) :]
     items = [
         f"{r.code} «{r.name}» mất {fmt_num(r.points_lost, 2)}/{fmt_num(r.max_points, 2)} điểm "
@@ -160,13 +165,15 @@ def sentence_top(top: pd.DataFrame, pareto_df: pd.DataFrame, n: int = 3) -> str 
     return text + "."
 
 
-def sentence_pareto(pareto_df: pd.DataFrame, share_pct: float = 80.0) -> str | None:
+def sentence_pareto(
+    pareto_df: pd.DataFrame, share_pct: float = 80.0, names: tuple[str, ...] | None = None
+) -> str | None:
     """'k of N leaves that lost points explain ≥ 80 % of the points lost'."""
     if len(pareto_df) < 2:
         return None
     k = n_for_share(pareto_df, share_pct)
     reached = pareto_df["cum_share_pct"].iloc[k - 1]
-    noun = _leaf_noun(pareto_df["level"]) if "level" in pareto_df.columns else "tiêu chí"
+    noun = leaf_noun(pareto_df["level"], names) if "level" in pareto_df.columns else "tiêu chí"
     if k == len(pareto_df):
         return (
             f"Điểm bị mất phân tán: cần cả {fmt_int(k)} {noun} bị mất điểm mới chiếm "
@@ -178,7 +185,9 @@ def sentence_pareto(pareto_df: pd.DataFrame, share_pct: float = 80.0) -> str | N
     )
 
 
-def sentence_gap(summary: dict, fields: pd.DataFrame, n_fields: int = 2) -> str | None:
+def sentence_gap(
+    summary: dict, fields: pd.DataFrame, n_fields: int = 2, word: str = "lĩnh vực"
+) -> str | None:
     """Appraisal gap (self − final on self-scored leaves) and the fields it sits in."""
     gap = summary.get("appraisal_gap_points")
     if is_missing(gap):
@@ -192,9 +201,7 @@ def sentence_gap(summary: dict, fields: pd.DataFrame, n_fields: int = 2) -> str 
         .sort_values(["appraisal_gap_points", "code"], ascending=[False, True])
         .head(n_fields)
     )
-    where = _join_vi(
-        [f"lĩnh vực {r.code} – {r.name} ({_pts(r.appraisal_gap_points)})" for r in f.itertuples()]
-    )
+    where = _join_vi([f"{word} {r.code} – {r.name} ({_pts(r.appraisal_gap_points)})" for r in f.itertuples()])
     return f"Điểm thẩm định thấp hơn điểm tự đánh giá {_pts(gap)}, tập trung ở {where}."
 
 
@@ -205,20 +212,23 @@ def annual_conclusions(
     stage: pd.DataFrame,
     pareto_df: pd.DataFrame,
     n_top: int = 3,
+    names: tuple[str, ...] | None = None,
 ) -> list[str]:
-    """The "Kết luận chính" bullet sentences, conclusions first.
+    """The "Kết luận chính" bullet sentences, conclusions first. ``names``: the year's level
+    names, top first (``Framework.level_names``; default lĩnh vực / tiêu chí / tiêu chí thành phần).
 
     Order: total/index/band; loss by stage; weakest fields; biggest losses with owners;
     Pareto concentration; appraisal gap. Sentences that have nothing to say (no loss,
     a single loss, missing totals) are left out, never filled with zeros.
     """
+    word = (names or tuple(LEVEL_VI.values()))[0]
     out = [
         sentence_total(summary),
         sentence_stage(summary, stage),
-        sentence_fields(fields),
-        sentence_top(top, pareto_df, n_top),
-        sentence_pareto(pareto_df),
-        sentence_gap(summary, fields),
+        sentence_fields(fields, word),
+        sentence_top(top, pareto_df, n_top, names),
+        sentence_pareto(pareto_df, names=names),
+        sentence_gap(summary, fields, word=word),
     ]
     return [s for s in out if s]
 
@@ -297,17 +307,22 @@ OPTIONAL = {"field": {c for c, _, _ in _STAGE_VI_COLS} | {"appraisal_gap_points"
 TABLES["field"] = TABLES["field"] + _STAGE_VI_COLS
 
 
-def to_vietnamese_table(df: pd.DataFrame, kind: str, *, brief: bool = False) -> pd.DataFrame:
+def to_vietnamese_table(
+    df: pd.DataFrame, kind: str, *, brief: bool = False, level_word: str | None = None
+) -> pd.DataFrame:
     """A display copy with Vietnamese headers and Vietnamese-formatted numbers (all text).
 
     ``kind``: 'field', 'office', 'stage', 'method', 'pareto' or 'top' (the tables of
     ``parlib.attribution``). Missing numbers show as '–', never 0. ``brief``: without the
-    partner offices (the printed report; Excel keeps every column).
+    partner offices (the printed report; Excel keeps every column). ``level_word``: the year's
+    name of the table's level (the header of the name column: «Nhóm điểm», «Lĩnh vực» …).
     Raises ValueError for an unknown kind or a missing required column.
     """
     if kind not in TABLES:
         raise ValueError(f"Loại bảng «{kind}» không hợp lệ; chọn một trong: {', '.join(TABLES)}")
     spec = TABLES[kind]
+    if level_word:
+        spec = [(c, _cap(level_word) if c == "name" else vi, f) for c, vi, f in spec]
     missing = [c for c, _, _ in spec if c not in df.columns and c not in OPTIONAL.get(kind, set())]
     if missing:
         raise ValueError(f"Bảng «{kind}» thiếu cột: {', '.join(missing)}")

@@ -16,6 +16,8 @@ from __future__ import annotations
 import pytest
 from openpyxl import Workbook
 
+from parlib.analysis.compare import level_table_vi
+from parlib.analysis.compare_levels import report_depths
 from parlib.core.errors import StructuralError
 from parlib.core.paths import Paths
 from parlib.ingest.framework import load_framework
@@ -183,3 +185,76 @@ def test_four_level_comparison_through_the_crosswalk(tmp_path):
         2.5
     )
     assert by["2"]["change_points"] == pytest.approx(-2) and by["2"]["framework_points"] == pytest.approx(-2)
+    # every level with children is summarised through the crosswalk, in the year's level words
+    lv = {x["depth"]: x for x in summary["by_level"]}
+    assert [lv[d]["level_name"] for d in (1, 2, 3)] == ["nhóm điểm", "lĩnh vực", "tiêu chí"]
+    mid = {n["code"]: n for n in lv[2]["nodes"]}
+    assert set(mid) == {"1.1", "1.2", "2.1"}
+    assert mid["1.1"]["change_points"] == pytest.approx(2.5) and mid["1.2"]["change_points"] == pytest.approx(
+        0
+    )
+    # 2.1 lost the dropped 2.1.2 (−10, base 10) and gained the new 2.1.3 (+8)
+    assert mid["2.1"]["framework_points"] == pytest.approx(-2) and mid["2.1"][
+        "performance_points"
+    ] == pytest.approx(0)
+    crit = {n["code"]: n for n in lv[3]["nodes"]}
+    assert crit["1.1.2"]["performance_points"] == pytest.approx(2.5)
+    assert crit["2.1.3"]["framework_points"] == pytest.approx(8)
+    # at its own level a dropped item stands alone, named as in the base year
+    assert crit["2.1.2 (năm gốc)"]["framework_points"] == pytest.approx(-10)
+    assert crit["2.1.2 (năm gốc)"]["name"] == "Đánh giá của công chức"
+    for level in lv.values():
+        assert sum(n["change_points"] for n in level["nodes"]) == pytest.approx(summary["total_change"])
+    t = level_table_vi(summary, 2)
+    assert list(t.columns[:2]) == ["Lĩnh vực", "Tên lĩnh vực"] and t["Thay đổi"].tolist() == [
+        "2,50",
+        "0,00",
+        "-2,00",
+    ]
+    assert list(level_table_vi(summary, 1).columns[:2]) == ["Nhóm điểm", "Tên nhóm điểm"]
+
+
+def test_report_depths():
+    """The printed report: the top level and every level between it and the one above the leaves."""
+    assert report_depths([1, 2]) == [1]  # lĩnh vực / tiêu chí (/ tiêu chí thành phần)
+    assert report_depths([1, 2, 3]) == [1, 2]  # nhóm điểm, lĩnh vực (not tiêu chí)
+    assert report_depths([1]) == [1]
+
+
+def test_four_level_annual_report_every_level_in_its_words(tmp_path, monkeypatch):
+    """Hand-worked from the module docstring: lĩnh vực 1.1 = 24 + 12,5 = 36,5 of 40; 1.2 = 12,5 + 16
+    = 28,5 of 30; 2.1 = 18,4 + 10 = 28,4 of 30 (sum 93,4). Tiêu chí: 1.1.1 24, 1.1.2 12,5, 1.2.1
+    28,5, 2.1.1 18,4, 2.1.2 10."""
+    from parlib.report import annual as report
+    from parlib.report.annual_summary import summary_json
+
+    res = annual.score_year(2023, data_dir(tmp_path), write=False)
+    assert res.level_names == ("nhóm điểm", "lĩnh vực", "tiêu chí", "tiêu chí thành phần")
+    assert sorted(res.levels) == [1, 2, 3]
+    mid = res.levels[2].set_index("code")
+    assert mid["final_points"].to_dict() == pytest.approx({"1.1": 36.5, "1.2": 28.5, "2.1": 28.4})
+    assert mid["points_lost"].to_dict() == pytest.approx({"1.1": 3.5, "1.2": 1.5, "2.1": 1.6})
+    crit = res.levels[3].set_index("code")["final_points"].to_dict()
+    assert crit == pytest.approx({"1.1.1": 24, "1.1.2": 12.5, "1.2.1": 28.5, "2.1.1": 18.4, "2.1.2": 10})
+    js = summary_json(res)["levels"]
+    assert [x["level_name"] for x in js] == ["nhóm điểm", "lĩnh vực", "tiêu chí"]
+    assert [n["points"] for n in js[1]["nodes"]] == [36.5, 28.5, 28.4]
+    assert {"Nhóm điểm", "Lĩnh vực", "Tiêu chí"} <= set(report.excel_sheets(res))
+
+    shown: list[str] = []
+    monkeypatch.setattr(report, "show", lambda obj: shown.append(str(obj)))
+    monkeypatch.setattr(report, "figure", lambda fig: None)
+    report.levels_section(res)
+    html = "".join(shown)
+    assert "2. Điểm theo nhóm điểm" in html and "Điểm theo lĩnh vực" in html
+    assert (
+        "<th>Nhóm điểm</th>" in html and "<th>Lĩnh vực</th>" in html and "<caption>Điểm theo lĩnh vực" in html
+    )
+    assert "Điểm theo tiêu chí" not in html  # the level above the leaves stays in Excel
+    assert "36,50" in html and "28,40" in html
+    shown.clear()
+    report.conclusions_section(res)
+    text = "".join(shown)
+    # group 1: 65/70 = 92,9 % (lowest), also the most points lost (5 against 1,6)
+    assert "Nhóm điểm có tỷ lệ đạt thấp nhất: nhóm điểm 1 – Nhóm điểm thẩm định (92,9 % điểm tối đa)" in text
+    assert "Lĩnh vực có tỷ lệ" not in text

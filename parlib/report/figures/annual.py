@@ -82,11 +82,12 @@ def plot_loss_by_office(office_df: pd.DataFrame) -> Figure:
     return fig
 
 
-def plot_fields(fields: pd.DataFrame, bands: pd.DataFrame | None = None) -> Figure:
-    """Horizontal bars of % of maximum per field on a 0–100 scale (band cut-offs dashed)."""
+def plot_fields(fields: pd.DataFrame, bands: pd.DataFrame | None = None, word: str = "lĩnh vực") -> Figure:
+    """Horizontal bars of % of maximum per field on a 0–100 scale (band cut-offs dashed);
+    ``word``: the year's name of the level."""
     fig, ax = _figure(1.0 + 0.6 * len(fields))
     if fields.empty:
-        return _empty(fig, ax, "Không có dữ liệu lĩnh vực")
+        return _empty(fig, ax, f"Không có dữ liệu {word}")
     d = fields.iloc[::-1]
     y = np.arange(len(d))
     ax.barh(y, d["pct_of_max"], color=COLORS["bar"])
@@ -103,11 +104,11 @@ def plot_fields(fields: pd.DataFrame, bands: pd.DataFrame | None = None) -> Figu
     ax.xaxis.set_major_formatter(num_formatter(0, " %"))
     ax.set_xticks(np.arange(0, 101, 20))
     ax.set_xlabel("Tỷ lệ điểm đạt so với điểm tối đa")
-    ax.set_title("Tỷ lệ điểm đạt theo lĩnh vực")
+    ax.set_title(f"Tỷ lệ điểm đạt theo {word}")
     return fig
 
 
-def plot_stage_gap(fields: pd.DataFrame) -> Figure:
+def plot_stage_gap(fields: pd.DataFrame, word: str = "lĩnh vực") -> Figure:
     """Stacked horizontal bars per field: where (at which stage) the points were lost.
 
     Parts: not claimed, net appraisal cut (cut round 1 − regained), measured loss,
@@ -116,7 +117,7 @@ def plot_stage_gap(fields: pd.DataFrame) -> Figure:
     """
     fig, ax = _figure(1.4 + 0.6 * len(fields))
     if fields.empty:
-        return _empty(fig, ax, "Không có dữ liệu lĩnh vực")
+        return _empty(fig, ax, f"Không có dữ liệu {word}")
     d = fields.iloc[::-1]
     parts = [
         d["not_claimed_points"],
@@ -137,7 +138,7 @@ def plot_stage_gap(fields: pd.DataFrame) -> Figure:
     ax.axvline(0, color="black", linewidth=0.8)
     ax.xaxis.set_major_formatter(num_formatter(2))
     ax.set_xlabel("Điểm bị mất")
-    ax.set_title("Điểm bị mất theo lĩnh vực và giai đoạn chấm điểm")
+    ax.set_title(f"Điểm bị mất theo {word} và giai đoạn chấm điểm")
     if ax.get_legend_handles_labels()[0]:
         fig.legend(loc="outside lower center", ncols=2, fontsize=8)
     return fig

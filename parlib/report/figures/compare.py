@@ -19,6 +19,17 @@ COLORS = {"total": "#3b6ea8", "up": "#2e8b57", "down": "#c0392b", "framework": "
 TOL = 1e-9
 
 
+def _top_word(summary: dict) -> str:
+    """The year's name of the framework's top level (default «lĩnh vực»)."""
+    levels = summary.get("by_level") or [{}]
+    return levels[0].get("level_name") or "lĩnh vực"
+
+
+def _abbreviation(word: str) -> str:
+    """«lĩnh vực» → «LV», «nhóm điểm» → «NĐ»."""
+    return "".join(w[0] for w in word.split()).upper()
+
+
 def waterfall_steps(summary: dict, decomposition: pd.DataFrame | None = None) -> pd.DataFrame:
     """The bars of the waterfall: label, kind ('total' / 'delta'), value, start, end.
 
@@ -28,9 +39,10 @@ def waterfall_steps(summary: dict, decomposition: pd.DataFrame | None = None) ->
     symmetry with the other compare functions and is not needed.
     """
     by, ty = summary.get("base_year"), summary.get("target_year")
+    abbr = _abbreviation(_top_word(summary))
     rows = [{"label": f"Tổng điểm\nnăm {by}", "kind": "total", "value": summary["base_total"]}]
     for f in summary.get("by_field", []):
-        rows.append({"label": f"LV {f['field_code']}", "kind": "delta", "value": f["performance_points"]})
+        rows.append({"label": f"{abbr} {f['field_code']}", "kind": "delta", "value": f["performance_points"]})
     rows.append({"label": "Bộ\ntiêu chí", "kind": "framework", "value": summary["framework_effect"]})
     if abs(summary.get("bonus_penalty_change", 0.0)) > TOL:
         rows.append({"label": "Thưởng,\ntrừ điểm", "kind": "delta", "value": summary["bonus_penalty_change"]})
@@ -82,8 +94,10 @@ def plot_waterfall(summary: dict, decomposition: pd.DataFrame | None = None, ax=
     ax.set_xticks(range(len(steps)), steps["label"], fontsize=8)
     ax.set_ylim(floor, float(steps[["start", "end"]].max().max()) + span * 0.25)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: fmt_num(x, 1)))
+    word = _top_word(summary)
     ax.set_xlabel(
-        "LV k: thay đổi do kết quả thực hiện của lĩnh vực k; Bộ tiêu chí: ảnh hưởng của thay đổi bộ tiêu chí",
+        f"{_abbreviation(word)} k: thay đổi do kết quả thực hiện của {word} k; "
+        "Bộ tiêu chí: ảnh hưởng của thay đổi bộ tiêu chí",
         fontsize=8,
     )
     ax.set_ylabel("Điểm" + (" (trục cắt)" if floor > 0 else ""))
