@@ -127,11 +127,12 @@ def data_quality_section(res: AnnualResult) -> None:
 
 def methods_section(res: AnnualResult) -> None:
     s = res.summary
+    names = res.level_names
+    upper = " và ".join(names[:-1]) if len(names) > 1 else names[0]
     lines = [
         "Chỉ số = tổng điểm đạt được ÷ tổng điểm tối đa × 100. Tổng điểm = tổng điểm thẩm định cuối cùng của các "
-        "tiêu chí thành phần (và tiêu chí không có tiêu chí thành phần) + điểm thưởng − điểm trừ; điểm của lĩnh vực "
-        "và tiêu chí được cộng lại từ các tiêu chí thành phần, không lấy từ dòng cộng của bảng điểm (dòng cộng chỉ "
-        "dùng để đối chiếu).",
+        f"{names[-1]} (và các nội dung cấp trên không có cấp con) + điểm thưởng − điểm trừ; điểm của {upper} "
+        f"được cộng lại từ các {names[-1]}, không lấy từ dòng cộng của bảng điểm (dòng cộng chỉ dùng để đối chiếu).",
         "Điểm bị mất = điểm tối đa − điểm thẩm định cuối cùng, tách theo khâu như mục 5; tổng các khâu bằng đúng "
         "tổng điểm bị mất.",
         "Xếp loại theo ngưỡng trong data/raw/config/bands.csv (so sánh chỉ số chưa làm tròn).",
