@@ -128,7 +128,7 @@ def data_quality_section(res: AnnualResult) -> None:
 def methods_section(res: AnnualResult) -> None:
     s = res.summary
     names = res.level_names
-    upper = " và ".join(names[:-1]) if len(names) > 1 else names[0]
+    upper = ", ".join(names[:-2]) + " và " + names[-2] if len(names) > 2 else names[0]
     lines = [
         "Chỉ số = tổng điểm đạt được ÷ tổng điểm tối đa × 100. Tổng điểm = tổng điểm thẩm định cuối cùng của các "
         f"{names[-1]} (và các nội dung cấp trên không có cấp con) + điểm thưởng − điểm trừ; điểm của {upper} "
