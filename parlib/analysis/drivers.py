@@ -17,9 +17,10 @@ Two complementary views:
   predictor in the smaller class) → status "không đủ dữ liệu", never a crash.
 * ``factor_changes_by_segment``: each factor × channel (or field) in a quarter against the same
   segment at a baseline (same quarter last year by default, previous quarter, or the four
-  previous quarters pooled), respondent-level rates, two-proportion tests, Holm across the
-  quarter's family, ranked by the size of the drop × segment size (``impact``: respondents
-  who would have been satisfied at the baseline rate). Within-segment comparisons are immune
+  previous quarters pooled), the SIPAS share of the satisfaction table (satisfied answers /
+  answers, the figure the report and the causes show), two-proportion tests on the effective
+  counts, Holm across the quarter's family, ranked by the size of the drop × segment size
+  (``impact``: answers that would have been satisfied at the baseline rate). Within-segment comparisons are immune
   to a shift of the channel mix (e.g. the online share rising).
 
 It also writes the Vietnamese sentences of the report's satisfaction section
@@ -34,7 +35,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from parlib.analysis.satisfaction import VERDICT_NOISE, change_tests, satisfaction_observations
+from parlib.analysis.satisfaction import (
+    VERDICT_NOISE,
+    change_tests,
+    satisfaction_observations,
+    satisfaction_table,
+)
 from parlib.analysis.stats import adjust_pvalues
 from parlib.core.vnformat import fmt_num, fmt_pct, quarter_label
 from parlib.model.survey import SurveyConfig, SurveyData
@@ -222,9 +228,16 @@ def factor_changes_by_segment(
     baseline: str = "same_quarter_last_year",
     level: str = "factor",
     alpha: float = 0.05,
+    table: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Each factor (or item) × segment of a quarter against the same segment at ``baseline``.
     ``quarter=None``: every quarter of ``year`` with data, each quarter its own Holm family.
+
+    One counting basis with the satisfaction table and the causes: ``k / n`` are the rows of
+    :func:`parlib.analysis.satisfaction.satisfaction_table` (``table`` when given, else computed):
+    for a factor, satisfied answers / answers to its items (the SIPAS share); the tests use the
+    effective counts ``k_eff / n_eff`` (a respondent's answers are clustered). ``impact`` is in
+    answers.
 
     Columns: year, quarter, rank (within the quarter), level, code, name, segment_kind, segment,
     baseline, baseline_label, k, n, pct, base_k, base_n, base_pct, change_pp, z, p_value,
@@ -233,24 +246,29 @@ def factor_changes_by_segment(
     """
     if baseline not in BASELINES:
         raise ValueError(f"baseline must be one of {sorted(BASELINES)}")
-    obs = satisfaction_observations(survey, items, config)
-    obs = obs[(obs["level"] == level) & obs[segment].notna()]
+    if table is None or segment not in set(table["segment_kind"]):
+        table = satisfaction_table(survey, items, config, segments=(segment,))
+    t = table.loc[
+        (table["period_kind"] == "quarter") & (table["level"] == level) & (table["segment_kind"] == segment)
+    ]
     names = _names(items, level)
-    quarters = [quarter] if quarter is not None else sorted(obs.loc[obs["year"] == year, "quarter"].unique())
+    quarters = [quarter] if quarter is not None else sorted(t.loc[t["year"] == year, "quarter"].unique())
+    counts = ["k", "n", "k_eff", "n_eff"]
     out = []
     for q in quarters:
-
-        def agg(sel):
-            return sel.groupby(["code", segment])["is_satisfied"].agg(k="sum", n="count").reset_index()
-
-        cur = agg(obs[(obs["year"] == year) & (obs["quarter"] == q)])
-        periods = _base_periods(year, int(q), baseline)
-        in_base = pd.Series(False, index=obs.index)
-        for by, bq in periods:
-            in_base |= (obs["year"] == by) & (obs["quarter"] == bq)
-        base = agg(obs[in_base]).rename(columns={"k": "base_k", "n": "base_n"})
-        m = change_tests(cur.merge(base, on=["code", segment], how="left"), alpha=alpha)
-        m = m.rename(columns={segment: "segment"}).assign(
+        cur = t.loc[(t["year"] == year) & (t["quarter"] == q), ["code", "segment", *counts]]
+        in_base = pd.Series(False, index=t.index)
+        for by, bq in _base_periods(year, int(q), baseline):
+            in_base |= (t["year"] == by) & (t["quarter"] == bq)
+        base = (
+            t.loc[in_base]
+            .groupby(["code", "segment"], sort=False)[counts]
+            .sum()
+            .reset_index()
+            .rename(columns={c: f"base_{c}" for c in counts})
+        )
+        m = change_tests(cur.merge(base, on=["code", "segment"], how="left"), alpha=alpha)
+        m = m.assign(
             year=year,
             quarter=int(q),
             level=level,

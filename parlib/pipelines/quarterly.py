@@ -383,7 +383,7 @@ def _survey(paths: Paths, files: list[Path], period: Period, classified: pd.Data
     changes = satisfaction_changes(table, period.year, period.quarter)
     drivers = key_drivers(data, items, cfg, year=period.year, quarter=period.quarter, ytd=True)
     segments = factor_changes_by_segment(
-        data, items, cfg, year=period.year, quarter=period.quarter, segment="channel"
+        data, items, cfg, year=period.year, quarter=period.quarter, segment="channel", table=table
     )
     themes_tbl = load_comment_themes(paths.config / "comment_themes.csv")
     comments = tag_comments(data.responses, themes_tbl)

@@ -87,9 +87,9 @@ def _segment_table(seg: pd.DataFrame) -> pd.DataFrame:
         {
             "Yếu tố": seg["name"],
             "Kênh": seg["segment"],
-            "Kỳ này": [f"{fmt_pct(p)} (n = {fmt_int(n)})" for p, n in zip(seg["pct"], seg["n"])],
+            "Kỳ này": [f"{fmt_pct(p)} ({fmt_int(n)} câu trả lời)" for p, n in zip(seg["pct"], seg["n"])],
             "Kỳ so sánh": [
-                f"{fmt_pct(p)} (n = {fmt_int(n)})" for p, n in zip(seg["base_pct"], seg["base_n"])
+                f"{fmt_pct(p)} ({fmt_int(n)} câu trả lời)" for p, n in zip(seg["base_pct"], seg["base_n"])
             ],
             "Thay đổi (điểm %)": seg["change_pp"].map(lambda v: fmt_num(v, 1, sign=True)),
             "Kết luận (Holm)": seg["verdict_vi"],
