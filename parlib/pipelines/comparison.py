@@ -35,6 +35,7 @@ class Comparison:
     base_issues: pd.DataFrame = field(default_factory=pd.DataFrame)
     base_ledger: pd.DataFrame = field(default_factory=pd.DataFrame)
     unit: Unit = field(default_factory=lambda: Unit(""))
+    base_printed_total: float | None = None  # the grand total printed on the base year's scoresheet
 
     def decreases(self, n: int = TOP_DECREASES) -> pd.DataFrame:
         d = self.decomposition
@@ -107,6 +108,7 @@ class Comparison:
             "base_year": self.base_year,
             "year": self.year,
             "base_total": r(s["base_total"]),
+            "base_total_printed": r(self.base_printed_total),
             "total": r(s["target_total"]),
             "total_change": r(s["total_change"]),
             "performance_change": r(s["performance_change"]),
@@ -182,6 +184,7 @@ def build_comparison(base, target, paths: Paths) -> Comparison:
         base_issues=base.issues,
         base_ledger=base.ledger,
         unit=target.unit,
+        base_printed_total=base.printed_total,
     )
     comp.province = _province(paths, base, target)
     return comp

@@ -222,6 +222,18 @@ def _headline_annual(res) -> list[str]:
     return ["; ".join(parts) + "."]
 
 
+def _printed_base_note(comp, base_total) -> str:
+    """When the base year's scoresheet printed another grand total than its criteria add up to: the
+    printed figure beside the recomputed one, so a reader holding last year's report finds it."""
+    printed = getattr(comp, "base_printed_total", None)
+    if printed is None or is_missing(printed) or abs(float(printed) - float(base_total)) < 0.005:
+        return ""
+    return (
+        f"; bảng điểm năm {comp.base_year} in tổng {fmt_points(printed)}, chênh "
+        f"{fmt_points(abs(float(printed) - float(base_total)))} so với tổng các tiêu chí — xem mục «Chất lượng dữ liệu»"
+    )
+
+
 def annual_summary(res, rc) -> str:
     """The annual report's summary page (also the comparison report's)."""
     out = ['<section class="par-leader">', "<h2>Tóm tắt cho lãnh đạo</h2>"]
@@ -233,7 +245,8 @@ def annual_summary(res, rc) -> str:
         out.append(
             f"<p>So với năm {comp.base_year}: tổng điểm {verb} <strong>{fmt_points(abs(rec['total_change']))}"
             f"</strong> ({fmt_num(rec['base_total'])} → {fmt_num(rec['target_total'])} điểm, tổng cộng lại "
-            "từ các tiêu chí). Các dòng dưới đây cộng lại đúng bằng mức thay đổi đó.</p>"
+            f"từ các tiêu chí{_printed_base_note(comp, rec['base_total'])}). Các dòng dưới đây cộng lại đúng bằng "
+            "mức thay đổi đó.</p>"
         )
         out.append(
             table(lines, caption=f"Vì sao tổng điểm thay đổi so với năm {comp.base_year}", css="par-change")

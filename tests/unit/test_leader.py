@@ -72,3 +72,17 @@ def test_leader_causes_prefer_the_latest_quarter_and_drop_past_quarters():
     )
     out = leader_causes(t)
     assert list(zip(out["code"], out["period"])) == [("3.3.2", "2026-Q3"), ("3.3.3", "2026-YTD")]
+
+
+def test_printed_base_total_shown_beside_the_recomputed_one():
+    """Base year's criteria add up to 89,17 while its scoresheet printed 89,42: the summary names
+    both and the 0,25 difference; equal (to 0,005) or absent printed totals add nothing."""
+    from types import SimpleNamespace
+
+    from parlib.report.leader import _printed_base_note
+
+    comp = SimpleNamespace(base_year=2025, base_printed_total=89.42)
+    note = _printed_base_note(comp, 89.17)
+    assert "bảng điểm năm 2025 in tổng 89,42 điểm" in note and "chênh 0,25 điểm" in note
+    assert _printed_base_note(SimpleNamespace(base_year=2025, base_printed_total=89.174), 89.17) == ""
+    assert _printed_base_note(SimpleNamespace(base_year=2025, base_printed_total=None), 89.17) == ""
