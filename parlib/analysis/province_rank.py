@@ -180,7 +180,14 @@ def _num(x):
     return None if x is None or pd.isna(x) else float(x)
 
 
-def compare_province(base_table: pd.DataFrame, target_table: pd.DataFrame, unit_name: Unit | str) -> dict:
+def compare_province(
+    base_table: pd.DataFrame,
+    target_table: pd.DataFrame,
+    unit_name: Unit | str,
+    *,
+    base_partial: bool = False,
+    target_partial: bool = False,
+) -> dict:
     """Rank, band and gaps of one unit among all units, in two years.
 
     Tables as returned by ``parlib.province.read_province`` (unit_name, field_<k>_points,
@@ -191,7 +198,9 @@ def compare_province(base_table: pd.DataFrame, target_table: pd.DataFrame, unit_
     unit not found) and ``table``: a DataFrame with one row per field and one for the total:
     item, item_vi, base_points, target_points, change_points, base_median, target_median,
     base_gap_median, target_gap_median, base_best, target_best, base_gap_best, target_gap_best
-    (gap = unit − median / best; NaN when the unit or the item is missing).
+    (gap = unit − median / best; NaN when the unit or the item is missing). Medians, bests and gaps
+    are those of :func:`province_position` for each year (median of the ranked units, published to
+    2 decimals; none for a partial table), so both reports show one value.
     """
     unit = _as_unit(unit_name)
     unit_name = unit.name
@@ -217,19 +226,25 @@ def compare_province(base_table: pd.DataFrame, target_table: pd.DataFrame, unit_
     ]
     field_cols = sorted(dict.fromkeys(field_cols), key=lambda c: int(c.split("_")[1]))
     items = [(c, f"Lĩnh vực {c.split('_')[1]}") for c in field_cols] + [("total_points", "Tổng điểm")]
+    # medians, bests and gaps exactly as the year's own position table computes them (one value)
+    positions = {
+        key: province_position(t, unit, is_partial=part)["table"].set_index("item")
+        for key, t, part in (("base", base_table, base_partial), ("target", target_table, target_partial))
+    }
     recs = []
     for col, label in items:
         rec = {"item": col, "item_vi": label}
-        for key, t in (("base", base_table), ("target", target_table)):
-            vals = t[col].astype(float) if col in t.columns else pd.Series(dtype=float)
-            u = rows_unit[key]
-            v = _num(u[col]) if u is not None and col in t.columns else None
-            med = float(vals.median()) if vals.notna().any() else np.nan
-            best = float(vals.max()) if vals.notna().any() else np.nan
-            rec[f"{key}_points"] = np.nan if v is None else v
-            rec[f"{key}_median"], rec[f"{key}_best"] = med, best
-            rec[f"{key}_gap_median"] = np.nan if v is None else v - med
-            rec[f"{key}_gap_best"] = np.nan if v is None else v - best
+        for key in ("base", "target"):
+            pos = positions[key]
+            has = col in pos.index
+            for out, src in (
+                ("points", "points"),
+                ("median", "median"),
+                ("best", "best"),
+                ("gap_median", "gap_median"),
+                ("gap_best", "gap_best"),
+            ):
+                rec[f"{key}_{out}"] = float(pos.at[col, src]) if has else np.nan
         rec["change_points"] = rec["target_points"] - rec["base_points"]
         recs.append(rec)
     cols = [

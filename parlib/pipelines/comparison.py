@@ -8,12 +8,14 @@ the report section, the Excel sheets and the ``summary.json`` block.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pandas as pd
 
 from parlib.analysis.compare import compare_sentences, decompose_change, level_table_vi
 from parlib.analysis.province_rank import compare_province
 from parlib.core.catalog import crosswalk_path
+from parlib.core.numbers import round_half_up_decimal
 from parlib.core.paths import Paths
 from parlib.core.vnformat import fmt_int, fmt_num
 from parlib.ingest.crosswalk import load_crosswalk
@@ -57,9 +59,11 @@ class Comparison:
         )
 
     def framework_vi(self) -> pd.DataFrame:
+        """The items the framework change touched, then the total effect as the text prints it; a
+        rounding line when the printed items do not add up to the printed total."""
         d = self.decomposition
         f = d.loc[d["framework_points"].abs() > 1e-9]
-        return pd.DataFrame(
+        out = pd.DataFrame(
             {
                 "Mã": f["code"].astype(str),
                 "Tiêu chí": f["name"],
@@ -68,6 +72,20 @@ class Comparison:
                 "Ảnh hưởng (điểm)": f["framework_points"].map(lambda v: fmt_num(v, sign=True)),
             }
         )
+        if out.empty:
+            return out
+        shown = sum((round_half_up_decimal(v) for v in f["framework_points"]), Decimal(0))
+        total = round_half_up_decimal(self.summary["framework_effect"])
+        extra = [("Làm tròn", "", total - shown)] if total != shown else []
+        extra.append(("Tổng ảnh hưởng của thay đổi bộ tiêu chí", "", total))
+        tail = pd.DataFrame(
+            [
+                {"Mã": "", "Tiêu chí": label, "Thay đổi bộ tiêu chí": rel, "Cách quy đổi": "",
+                 "Ảnh hưởng (điểm)": fmt_num(float(v), sign=True)}
+                for label, rel, v in extra
+            ]
+        )  # fmt: skip
+        return pd.concat([out, tail], ignore_index=True)
 
     def province_vi(self) -> pd.DataFrame | None:
         if not self.province or self.province.get("table") is None:
@@ -195,4 +213,6 @@ def _province(paths: Paths, base, target) -> dict | None:
     got = read_province_year(paths, base.year), read_province_year(paths, target.year)
     if None in got:
         return None
-    return compare_province(got[0][0], got[1][0], target.unit)
+    return compare_province(
+        got[0][0], got[1][0], target.unit, base_partial=got[0][3], target_partial=got[1][3]
+    )

@@ -426,6 +426,48 @@ def test_compare_province_gaps_and_missing_ranks():
     assert tab.loc["total_points", "item_vi"] == "Tổng điểm"
 
 
+def test_compare_province_gaps_equal_the_year_position():
+    """One value per fact: field 1 of 2025 has unit 7,95 among 7,95 / 8,00 / 8,01 / 9,00 (and a note
+    row without scores): the median (8,00 + 8,01) / 2 = 8,005 is published half up as 8,01, so the
+    gap is 7,95 − 8,01 = −0,06 in both the year's position table and the two-year comparison (the
+    unrounded −0,055 would print as −0,05 or −0,06 depending on the table)."""
+    from parlib.analysis.province_rank import province_position
+
+    def four(year, f1, totals):
+        return pd.DataFrame(
+            {
+                "year": year,
+                "unit_name": [
+                    "Sở Xây dựng",
+                    "Sở Tư pháp",
+                    "Sở Y tế",
+                    "Sở Nội vụ",
+                    "Ghi chú: số liệu tạm tính",
+                ],
+                "field_1_points": f1 + [None],
+                "total_points": totals + [None],
+                "index_pct": totals + [None],
+                "rank": pd.array([None] * 5, dtype="Int64"),
+                "band": ["Nhóm II"] * 5,
+            }
+        )
+
+    base = four(2024, [8.0, 8.0, 8.0, 8.0], [85.0, 86.0, 87.0, 88.0])
+    target = four(2025, [7.95, 8.00, 8.01, 9.00], [87.97, 88.0, 88.01, 90.0])
+    pos = province_position(target, "Sở Xây dựng")["table"].set_index("item")
+    tab = compare_province(base, target, "Sở Xây dựng")["table"].set_index("item")
+    assert pos.at["field_1_points", "median"] == pytest.approx(8.01)
+    assert pos.at["field_1_points", "gap_median"] == pytest.approx(-0.06)
+    assert tab.at["field_1_points", "target_gap_median"] == pytest.approx(-0.06)
+    assert tab.at["total_points", "target_gap_median"] == pytest.approx(87.97 - 88.01)
+    assert tab.at["total_points", "target_gap_best"] == pytest.approx(87.97 - 90.0)
+    # a partial table has no province median in either place
+    part = compare_province(base, target, "Sở Xây dựng", target_partial=True)["table"].set_index("item")
+    assert pd.isna(part.at["total_points", "target_median"]) and pd.isna(
+        part.at["total_points", "target_gap_median"]
+    )
+
+
 def test_compare_province_rank_change_and_unknown_unit():
     base = province(2024, [3, 1, 2], [85.0, 90.0, 80.0], [8.0, 9.0, 10.0], ["Nhóm II", "Nhóm I", "Nhóm II"])
     target = province(2025, [1, 2, 3], [92.0, 91.0, 82.0], [9.0, 9.5, 7.0], ["Nhóm I", "Nhóm I", "Nhóm II"])
@@ -482,3 +524,27 @@ def test_by_field_follows_the_crosswalk_when_fields_are_renumbered(tmp_path):
     assert by["1"]["framework_points"] == pytest.approx(-0.5)
     assert by["2"]["field_name"] == "A" and by["2"]["change_points"] == pytest.approx(0.5)
     assert summary["total_change"] == pytest.approx(-1.0)
+
+
+def test_framework_table_adds_up_as_printed():
+    """Three items move +0,336, +0,336 and −0,432: printed +0,34 +0,34 −0,43 = +0,25, but the effect
+    is +0,24 (as the text says): a rounding line of −0,01 makes the table add up to its total."""
+    from parlib.pipelines.comparison import Comparison
+
+    d = pd.DataFrame(
+        {
+            "code": ["1.1", "1.2", "1.3"],
+            "name": ["a", "b", "c"],
+            "relation": ["new", "remaximised", "dropped"],
+            "restate_rule_vi": ["", "", ""],
+            "framework_points": [0.336, 0.336, -0.432],
+        }
+    )
+    comp = Comparison(2025, 2026, d, {"framework_effect": 0.24}, [])
+    t = comp.framework_vi()
+    assert t["Ảnh hưởng (điểm)"].tolist() == ["+0,34", "+0,34", "-0,43", "-0,01", "+0,24"]
+    assert t["Tiêu chí"].iloc[-2:].tolist() == ["Làm tròn", "Tổng ảnh hưởng của thay đổi bộ tiêu chí"]
+    exact = Comparison(
+        2025, 2026, d.assign(framework_points=[0.5, 0.25, -0.5]), {"framework_effect": 0.25}, []
+    )
+    assert exact.framework_vi()["Ảnh hưởng (điểm)"].tolist() == ["+0,50", "+0,25", "-0,50", "+0,25"]
