@@ -228,7 +228,7 @@ def loss_by_office(loss: pd.DataFrame) -> pd.DataFrame:
     out = counts.join(g).reset_index()
     out = out.assign(
         share_pct=_share(out["points_lost"], _nan_sum(lv["points_lost"])),
-        partner_offices=out["owner_office"].map(partners).fillna(""),
+        partner_offices=[partners.get(o, "") for o in out["owner_office"]],
     )
     return out.sort_values(
         ["points_lost", "owner_office"], ascending=[False, True], na_position="first"
