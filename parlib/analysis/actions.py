@@ -18,8 +18,9 @@ plan_tasks, note``) is maintained by the analyst. Rules:
   other decimals → two decimals; dates → ``dd/mm/yyyy``. The placeholders a template may use
   are checked when the rule table is loaded (``parlib.model.action_rules.PLACEHOLDERS``; an
   unknown one is an error naming the rule row and the field). A placeholder without a value
-  for a cause is written ``chưa có số liệu`` (a raw ``{name}`` never reaches a report) and is
-  listed in ``missing_placeholders`` (status ``missing_values``); a malformed template given
+  for a cause drops its clause when the sentence allows (``drop_missing_clauses``), else is
+  written ``chưa có số liệu`` (a raw ``{name}`` never reaches a report); it is listed in
+  ``missing_placeholders`` (status ``missing_values``); a malformed template given
   directly (not loaded from the file) is returned as written (status ``bad_template``);
   nothing crashes.
 * Plan tasks: the rule's ``plan_tasks`` (``;``-separated numbers), else the cause row's
@@ -165,15 +166,50 @@ class _SafeValues(dict):
         return _Text(NO_VALUE)
 
 
+_LEFT, _RIGHT = ",;(:", ",;)."
+
+
+def drop_missing_clauses(template: str, missing: set[str]) -> str:
+    """The template without the clauses that hold a placeholder without a value, so the text stays
+    a sentence: a clause after «,», «;» or inside «( )» is dropped whole; in a first clause, a
+    purpose part «để … {points} điểm» is dropped; otherwise the placeholder stays (written
+    ``chưa có số liệu``). Example: «…, khắc phục để lấy lại khoảng {points} điểm; thời hạn: …»
+    without points → «…; thời hạn: …»."""
+    for name in missing:
+        while True:
+            m = re.search(r"\{" + re.escape(name) + r"(?:[:!][^{}]*)?\}", template)
+            if m is None:
+                break
+            left = max(template.rfind(c, 0, m.start()) for c in _LEFT)
+            rights = [template.find(c, m.end()) for c in _RIGHT]
+            right = min((r for r in rights if r >= 0), default=len(template))
+            opener = template[left] if left >= 0 else ""
+            if opener == "(":
+                close = template.find(")", m.end())
+                stop = close + 1 if close >= 0 else len(template)
+                start = left - 1 if left > 0 and template[left - 1] == " " else left
+                template = template[:start] + template[stop:]
+            elif opener in (",", ";"):
+                template = template[:left] + template[right:]
+            elif " để " in template[left + 1 : m.start()]:
+                start = template.rfind(" để ", left + 1, m.start())
+                template = template[:start] + template[right:]
+            else:
+                break
+    return template
+
+
 def fill_template(template: str, values: dict) -> tuple[str, list[str], bool]:
     """Fill ``template`` (rules: module docstring). Returns (text, missing placeholders,
-    template_ok)."""
+    template_ok); the clauses of the missing placeholders are dropped (:func:`drop_missing_clauses`)."""
     safe = _SafeValues(values)
     try:
         names = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
         if any(not re.fullmatch(r"[A-Za-z_]\w*", f) for f in names):
             return template, [], False
-        return template.format_map(safe), list(dict.fromkeys(safe.missing)), True
+        missing = [f for f in dict.fromkeys(names) if f not in safe]
+        text = drop_missing_clauses(template, set(missing)).format_map(safe)
+        return text, missing, True
     except (ValueError, IndexError, KeyError, AttributeError):
         return template, [], False
 

@@ -116,9 +116,42 @@ def test_missing_values_are_said_not_left_as_placeholders():
         ]
     )
     out = propose_actions(causes, RULES, TASKS).iloc[0]
-    assert out["action_text"] == "Phòng Y: giữ tỷ lệ đúng hạn (chưa có số liệu); hạn hằng tháng"
+    # the parenthesis that held the missing value goes with it: the sentence stays a sentence
+    assert out["action_text"] == "Phòng Y: giữ tỷ lệ đúng hạn; hạn hằng tháng"
     assert out["action_status"] == "missing_values" and out["missing_placeholders"] == "value_pct"
     assert "value_pct" in out["action_note"]
+
+
+@pytest.mark.parametrize(
+    ("template", "missing", "expected"),
+    [
+        # a clause after a comma
+        (
+            "{office}: gửi phiếu xin lỗi; còn {n} hồ sơ, khắc phục để lấy lại khoảng {points} điểm; thời hạn: {d}.",
+            {"points"},
+            "{office}: gửi phiếu xin lỗi; còn {n} hồ sơ; thời hạn: {d}.",
+        ),
+        # a purpose part in a first clause
+        (
+            "{office}: giảm từ {a} xuống {b} hồ sơ/quý để lấy lại khoảng {points} điểm; thời hạn: {d}.",
+            {"points"},
+            "{office}: giảm từ {a} xuống {b} hồ sơ/quý; thời hạn: {d}.",
+        ),
+        # a whole parenthesis, even when the missing value is its first part
+        ("làm đủ (năm trước bị trừ {points} điểm vì chậm); hạn {d}.", {"points"}, "làm đủ; hạn {d}."),
+        (
+            "theo dõi (hiện đạt {value_pct}, chỉ tiêu {target_pct}); hạn {d}.",
+            {"value_pct"},
+            "theo dõi; hạn {d}.",
+        ),
+        # nothing to drop without breaking the sentence: the placeholder stays (written «chưa có số liệu»)
+        ("{office}: làm {x}; thời hạn: {d}.", {"office", "d"}, "{office}: làm {x}; thời hạn: {d}."),
+    ],
+)
+def test_clauses_of_missing_values_are_dropped(template, missing, expected):
+    from parlib.analysis.actions import drop_missing_clauses
+
+    assert drop_missing_clauses(template, missing) == expected
 
 
 def test_row_plan_tasks_fallback_fallback_rule_and_no_rule():

@@ -431,3 +431,23 @@ def test_dated_deadline_is_a_future_working_day():
     # a holiday on Friday 29/01/2027 in the working-day calendar -> Thursday 28/01
     cal = WorkCalendar(days_off=[T("2027-01-29")], makeup_days=[], years=[2026, 2027])
     assert dated_deadline(None, T("2026-12-03"), cal) == T("2027-01-28")
+    # a quarterly action recovers 2026 points: due by 31/12/2026 (a Thursday) at the latest
+    assert dated_deadline(None, T("2026-12-03"), cutoff=T("2026-12-31")) == T("2026-12-31")
+    # ... a plan date before the cut-off stays; 31/12/2028 is a Sunday -> Friday 29/12/2028
+    assert dated_deadline(T("2026-12-20"), T("2026-12-03"), cutoff=T("2026-12-31")) == T("2026-12-18")
+    assert dated_deadline(None, T("2028-12-01"), cutoff=T("2028-12-31")) == T("2028-12-29")
+    # a cut-off already past on the report date does not pull the deadline into the past
+    assert dated_deadline(None, T("2027-01-10"), cutoff=T("2026-12-31")) == T("2027-02-26")
+    # a cut-off later than the month after: no effect (report 15/10 -> 30/11)
+    assert dated_deadline(None, T("2026-10-15"), cutoff=T("2026-12-31")) == T("2026-11-30")
+
+
+def test_department_value_is_not_passed_off_as_the_office_value():
+    """An office's action quoting a department-wide rate says so; an office row keeps its own."""
+    from parlib.analysis.rootcause.finish import _action_inputs
+
+    base = {"code": "3.4.1", "name": "PAKN", "measure": "feedback_on_time_pct", "owner_office": "Phòng B"}
+    dept = _action_inputs({**base, "measure_after": 84.8}, {}, {"feedback_on_time_pct"}, "Sở")
+    assert dept["value_pct"] == "84,8 % chung cả Sở" and dept["office"] == "Phòng B"
+    own = {**base, "measure_after": 86.7, "segment": "Phòng B", "segment_dimension": "office_name"}
+    assert _action_inputs(own, {}, {"feedback_on_time_pct"}, "Sở")["value_pct"] == 86.7

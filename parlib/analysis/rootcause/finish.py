@@ -20,7 +20,7 @@ import pandas as pd
 from parlib.analysis.actions import max_count_for_rate, propose_actions
 from parlib.core.labels import CHANNEL_VI, FACTOR_VI
 from parlib.core.numbers import is_missing
-from parlib.core.vnformat import MISSING, fmt_num
+from parlib.core.vnformat import MISSING, fmt_num, fmt_pct
 from parlib.model.action_rules import parse_task_list
 
 
@@ -78,8 +78,17 @@ def _n_quarters(row: dict) -> int:
     return max(1, int(first) // 3) if first.isdigit() else 4
 
 
-def _action_inputs(row: dict, targets: dict, rule_keys: set) -> dict:
-    """Placeholders of the action templates for one cause row."""
+def _value_for_office(row: dict, subject: str):
+    v = row.get("measure_after")
+    if is_missing(v) or row.get("segment_dimension") == "office_name" or _has(row.get("segment")):
+        return v
+    return f"{fmt_pct(float(v), 1)} chung cả {subject}"
+
+
+def _action_inputs(row: dict, targets: dict, rule_keys: set, subject: str = "đơn vị") -> dict:
+    """Placeholders of the action templates for one cause row. ``subject``: the unit's word in
+    sentences («Sở»): a department-wide value given to an office's action says it is the whole
+    unit's («84,8 % chung cả Sở»), never passed off as the office's own."""
 
     measure = row.get("measure") or ""
     is_factor = measure and measure not in rule_keys and row.get("segment_dimension") == "channel"
@@ -113,7 +122,7 @@ def _action_inputs(row: dict, targets: dict, rule_keys: set) -> dict:
         "points": row.get("points_explained"),
         "code": row["code"],
         "name": row.get("name"),
-        "value_pct": row.get("measure_after"),
+        "value_pct": _value_for_office(row, subject),
         "target_pct": target,
         "plan_tasks": row.get("plan_tasks"),
     }
@@ -154,24 +163,39 @@ def finish_table(
     progress = quarterly.task_progress if quarterly is not None else None
     out["task_status"] = [task_status_text(t, progress) for t in out["plan_tasks"]]
     keys = set(rules["kpi_or_category"])
-    causes = pd.DataFrame([_action_inputs(r, targets, keys) for r in out.to_dict("records")], index=out.index)
+    res = quarterly if quarterly is not None else annual
+    subject = res.unit.subject if res is not None and getattr(res, "unit", None) is not None else "đơn vị"
+    causes = pd.DataFrame(
+        [_action_inputs(r, targets, keys, subject) for r in out.to_dict("records")], index=out.index
+    )
     as_of = quarterly.period.end.normalize() if quarterly is not None else None
     cal = quarterly.calendar if quarterly is not None else None
     when = report_date if report_date is not None else (as_of if as_of is not None else pd.Timestamp.today())
-    acts = propose_actions(causes, rules, tasks, as_of=as_of, dated=lambda d: dated_deadline(d, when, cal))
+    # a quarterly action recovers points of the year being scored: due before that year ends
+    cutoff = (
+        pd.Timestamp(year=quarterly.period.year, month=12, day=31) if annual is None and quarterly else None
+    )
+    acts = propose_actions(
+        causes, rules, tasks, as_of=as_of, dated=lambda d: dated_deadline(d, when, cal, cutoff=cutoff)
+    )
     out["action_text"] = acts["action_text"].to_numpy()
     out["action_due"] = acts["deadline_date"].to_numpy()
     out["action_deadline"] = acts["deadline_text"].to_numpy()
     return out
 
 
-def dated_deadline(plan_due, report_date, calendar=None) -> pd.Timestamp:
+def dated_deadline(plan_due, report_date, calendar=None, cutoff=None) -> pd.Timestamp:
     """The date an action is due (decision, issue 15): the last working day of the month after
     the report date, or the plan task's due date when that is earlier and still ahead — never a
-    word ("thường xuyên") and never a date already past on the report date. ``calendar``: a
-    :class:`parlib.core.calendar.WorkCalendar` (else Monday–Friday)."""
+    word ("thường xuyên") and never a date already past on the report date. ``cutoff``: the last
+    day that still counts for the points at stake (a quarterly report: 31/12 of the scored year);
+    when it is still ahead, the action is due by its last working day at the latest.
+    ``calendar``: a :class:`parlib.core.calendar.WorkCalendar` (else Monday–Friday)."""
     day = pd.Timestamp(report_date).normalize()
     end = _last_working_day(day + pd.offsets.MonthBegin(1) + pd.offsets.MonthEnd(1), calendar)
+    if cutoff is not None and not pd.isna(cutoff):
+        last = _last_working_day(pd.Timestamp(cutoff).normalize(), calendar)
+        end = min(end, last) if last > day else end
     if plan_due is not None and not pd.isna(plan_due) and day < pd.Timestamp(plan_due).normalize() < end:
         return _last_working_day(pd.Timestamp(plan_due).normalize(), calendar)
     return end
