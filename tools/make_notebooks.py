@@ -54,7 +54,7 @@ ANNUAL = [
         "                     report_date=report_date or None)",
         HIDE,
     ),
-    ("code", "show(title_section(res))", []),
+    ("code", "show(title_section(res, report_date))", []),
     ("code", "show(leader.annual_summary(res, rc))", []),
     (
         "md",
@@ -129,7 +129,7 @@ COMPARE = [
         "                     report_date=report_date or None)",
         HIDE,
     ),
-    ("code", "show(compare_title_section(res))", []),
+    ("code", "show(compare_title_section(res, report_date))", []),
     ("code", "show(leader.annual_summary(res, rc))", []),
     ("code", "comparison_section(res)", []),
     (
@@ -175,7 +175,7 @@ QUARTERLY = [
         "rc = rootcause.build(quarterly=res, paths=paths, report_date=report_date or None)",
         HIDE,
     ),
-    ("code", "show(rq.title_section(res))", []),
+    ("code", "show(rq.title_section(res, report_date))", []),
     ("code", "show(leader.quarterly_summary(res, rc))", []),
     (
         "md",

@@ -20,7 +20,7 @@ from parlib.model.unit import Unit
 from parlib.report.annual_summary import summary_json
 from parlib.report.common import issues_display, ledger_display, show_data_quality, write_report_files
 from parlib.report.comparison import show_comparison
-from parlib.report.display import banner, bullets, figure, figures_row, show, table
+from parlib.report.display import banner, bullets, figure, figures_row, report_day_line, show, table
 from parlib.report.figures import annual as plots
 from parlib.report.narrative import annual_conclusions, leaf_noun, to_vietnamese_table
 from parlib.report.province import province_section, province_table_vi  # noqa: F401  (a notebook cell)
@@ -39,12 +39,13 @@ def illustrative_vi(unit: Unit) -> str:
     )
 
 
-def title_section(res: AnnualResult) -> str:
+def title_section(res: AnnualResult, report_date=None) -> str:
     unit = res.unit.full_name if res.unit.name else (res.summary.get("unit_name") or "Đơn vị")
     parts = [
         f"<h1>Phân tích Chỉ số cải cách hành chính năm {res.year}</h1>",
         f"<p><strong>{html.escape(unit)}</strong> — báo cáo phân tích điểm PAR INDEX: điểm bị mất ở đâu, "
         "do khâu nào, đơn vị nào chủ trì.</p>",
+        report_day_line(report_date, f"Bảng điểm chính thức năm {res.year}"),
     ]
     if res.is_illustrative:
         parts.append(banner(illustrative_vi(res.unit)))
@@ -186,9 +187,12 @@ def write_outputs(res: AnnualResult, output_dir: str, rc=None) -> None:
     write_report_files(output_dir, f"annual_{res.year}.xlsx", excel_sheets(res), summary_json(res), notes, rc)
 
 
-def compare_title_section(res: AnnualResult) -> str:
+def compare_title_section(res: AnnualResult, report_date=None) -> str:
     comp = res.comparison
-    parts = [f"<h1>So sánh Chỉ số cải cách hành chính năm {comp.year} với năm {comp.base_year}</h1>"]
+    parts = [
+        f"<h1>So sánh Chỉ số cải cách hành chính năm {comp.year} với năm {comp.base_year}</h1>",
+        report_day_line(report_date, f"Bảng điểm chính thức năm {comp.base_year} và năm {comp.year}"),
+    ]
     if res.is_illustrative:
         parts.append(banner(illustrative_vi(res.unit)))
     return "".join(parts)

@@ -89,6 +89,14 @@ def table(
     return f"<table{cls}>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
 
 
+def report_day_line(report_date=None, period: str = "") -> str:
+    """«Ngày lập báo cáo: 03/12/2026» (``report_date`` empty: today), after ``period`` (e.g. «Số
+    liệu: 01/07/2026–30/09/2026») when given; a muted paragraph under the title."""
+    day = pd.Timestamp(report_date).normalize() if report_date else pd.Timestamp.today().normalize()
+    text = (f"{period}. " if period else "") + f"Ngày lập báo cáo: {day.strftime('%d/%m/%Y')}."
+    return paragraph(text, muted=True)
+
+
 def appendix_start(title: str = "Phụ lục cho chuyên viên") -> str:
     """The heading that starts the analyst's appendix on a new printed page."""
     return (

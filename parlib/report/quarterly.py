@@ -15,7 +15,17 @@ from parlib.core.labels import KPI_LABELS
 from parlib.core.vnformat import fmt_int, fmt_num, fmt_pct, fmt_points
 from parlib.model.results import QuarterlyResult
 from parlib.report.common import show_data_quality
-from parlib.report.display import banner, bullets, card, cards, figures_row, paragraph, show, table
+from parlib.report.display import (
+    banner,
+    bullets,
+    card,
+    cards,
+    figures_row,
+    paragraph,
+    report_day_line,
+    show,
+    table,
+)
 from parlib.report.figures.quarterly import (
     plot_funnel,
     plot_kpi_trend,
@@ -30,13 +40,20 @@ ILLUSTRATIVE_VI = (
 CHANNEL_VI = {"1": "Trực tiếp", "2": "Trực tuyến", "3": "Bưu chính công ích"}
 
 
-def title_section(res: QuarterlyResult) -> str:
+def title_section(res: QuarterlyResult, report_date=None) -> str:
+    """Title, unit, the period's dates and the report date (``report_date`` empty: today)."""
     p = res.period
+    period = (
+        f"Số liệu theo tháng dương lịch: {p.start.strftime('%d/%m/%Y')}–{p.end.strftime('%d/%m/%Y')} "
+        f"(lũy kế từ 01/01/{p.year}); báo cáo định kỳ gửi tỉnh (tệp Word) dùng kỳ chốt số liệu riêng nên "
+        "số liệu có thể khác"
+    )
     parts = [
         f"<h1>Theo dõi cải cách hành chính và SIPAS — {html.escape(p.label)}</h1>",
         f"<p><strong>{html.escape(res.unit.display_name)}</strong> — các chỉ tiêu của Kế hoạch năm "
         f"{p.year}: hồ sơ đúng hạn, xin lỗi khi trễ hạn, phản ánh kiến nghị, hài lòng, chỉ số 766, tiến độ "
         "nhiệm vụ; điểm PAR INDEX có nguy cơ bị mất và đơn vị cần hành động.</p>",
+        report_day_line(report_date, period),
     ]
     if res.is_illustrative:
         parts.append(banner(ILLUSTRATIVE_VI.format(who=res.unit.subject)))
