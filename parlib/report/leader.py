@@ -102,12 +102,13 @@ def actions_table(
     sub-criterion's points are shown on its first line only (``seen``: codes already shown
     above, e.g. on the summary page): the others say so, so nothing is counted twice."""
     rows = leader_causes(rc.table, n).to_dict("records") if rc is not None else []
-    seen = set(seen or ())
+    before = set(seen or ())
+    seen = set(before)
     shown = []
     for r in rows:
         code = str(r["code"])
         shown.append(
-            "(đã tính ở dòng trên)"
+            ("(đã tính ở phần tóm tắt)" if code in before else "(đã tính ở dòng trên)")
             if code in seen
             else (fmt_num(r.get(points)) if not is_missing(r.get(points)) else MISSING)
         )
@@ -300,6 +301,37 @@ def year_end_stake_total(rc) -> float | None:
     return round(float(s.sum()), 2) if len(s) else None
 
 
+def stake_rest_lines(rc, stake: float, columns: list[str]) -> pd.DataFrame:
+    """The lines under the first actions that make them add up to the points at stake: the other
+    sub-criteria (named, largest first, with their points) and the total."""
+    d = lambda x: round_half_up_decimal(float(x), 2)  # noqa: E731
+    shown = {str(c) for c in leader_causes(rc.table, QUARTER_LINES)["code"]}
+    nodes = rc.table.drop_duplicates("code").assign(
+        stake_=lambda t: pd.to_numeric(t["points_at_stake"], errors="coerce")
+    )
+    nodes = nodes.loc[nodes["stake_"].notna()]
+    rest = nodes.loc[~nodes["code"].astype(str).isin(shown) & (nodes["stake_"] > 0)].sort_values(
+        "stake_", ascending=False
+    )
+    blank = dict.fromkeys(columns, "")
+    out = []
+    if not rest.empty:
+        named = ", ".join(f"{r.code} ({fmt_num(r.stake_)})" for r in rest.head(4).itertuples())
+        more = f" và {len(rest) - 4} tiêu chí khác" if len(rest) > 4 else ""
+        out.append(
+            blank
+            | {
+                columns[1]: f"Các tiêu chí khác ({len(rest)}): {named}{more} — xem mục «Nguyên nhân»",
+                columns[2]: fmt_num(float(sum((d(v) for v in rest["stake_"]), Decimal(0)))),
+            }
+        )
+    total = sum((d(v) for v in nodes["stake_"]), Decimal(0))
+    if total != d(stake):  # a bug, not a data problem
+        raise AssertionError(f"stake lines add up to {total}, not {stake}")
+    out.append(blank | {columns[1]: "Tổng (cộng các dòng trên)", columns[2]: fmt_num(float(total))})
+    return pd.DataFrame(out, columns=columns)
+
+
 def quarterly_summary(res, rc) -> str:
     st = res.status.loc[(res.status["period_kind"] == "ytd") & (res.status["dimension"] == "all")]
     counts = st["status"].value_counts()
@@ -332,6 +364,8 @@ def quarterly_summary(res, rc) -> str:
     acts = actions_table(
         rc, points="points_at_stake", points_label="Điểm có thể mất đến 31/12", n=QUARTER_LINES
     )
+    if not acts.empty and stake is not None:
+        acts = pd.concat([acts, stake_rest_lines(rc, stake, list(acts.columns))], ignore_index=True)
     if not acts.empty:
         out.append(
             table(

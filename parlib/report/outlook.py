@@ -104,7 +104,7 @@ def outlook_table_vi(res: QuarterlyResult) -> pd.DataFrame:
             "Chỉ tiêu": [_label(k) for k in u["kpi"]],
             "Mục tiêu": [fmt_pct(v, 0) for v in u["target_pct"]],
             "Lũy kế đến nay": [fmt_pct(100 * k / n) if n else "–" for k, n in zip(u["k_ytd"], u["n_ytd"])],
-            "Dự kiến 31/12 (khoảng 95 %)": [
+            "Dự kiến 31/12 (khoảng tin cậy 95 %)": [
                 "–" if pd.isna(e) else f"{fmt_pct(e)} ({fmt_num(lo, 1)}–{fmt_num(hi, 1)})"
                 for e, lo, hi in zip(
                     u["expected_year_end_pct"], u["interval_low_pct"], u["interval_high_pct"]
