@@ -323,6 +323,17 @@ def test_write_paragraphs_on_empty_and_small_result():
         "mix_or_performance": "performance",
         "significant": False,
     }
+    # 12 year-over-year rows (annual): every one is listed, not only the top 10, so they add up
+    yoy = rc.RootCauseResult(
+        pd.DataFrame(
+            [
+                _row(rank=i, kind="year_over_year", points_explained=0.01 * i, is_significant=False)
+                for i in range(1, 13)
+            ]
+        )
+    )
+    listed = yoy.summary_json()
+    assert len(listed) == 12 and round(sum(c["points_explained"] for c in listed), 2) == 0.78
 
 
 # ---------------------------------------------------------------- links, tasks, plot

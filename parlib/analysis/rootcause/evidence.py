@@ -117,12 +117,19 @@ class RootCauseResult:
 
     def summary_json(self, n: int = 10) -> list[dict]:
         """Ranked causes for ``summary.json``: the top ``n`` by rank plus every significant
-        cause whatever its rank (in rank order): code, name, kind, measure, period, segment,
-        office, points_explained (2 decimals, None when not computable), significant."""
+        cause whatever its rank (in rank order), and every year-over-year row (an annual result:
+        they add up to the decreases of the reconciliation): code, name, kind, measure, period,
+        segment, office, points_explained (2 decimals, None when not computable), significant."""
         r2 = lambda x: None if x is None or pd.isna(x) else round(float(x), 2)  # noqa: E731
         out = []
         t = self.table
-        keep = (t["rank"] <= n) | t["is_significant"].fillna(False).astype(bool) if not t.empty else []
+        keep = (
+            (t["rank"] <= n)
+            | t["is_significant"].fillna(False).astype(bool)
+            | (t["kind"] == "year_over_year")
+            if not t.empty
+            else []
+        )
         for r in t.loc[keep].to_dict("records"):
             office = (
                 r["segment"]
