@@ -405,7 +405,30 @@ def level_table_vi(summary: dict, depth: int = 1) -> pd.DataFrame:
         "performance_points": "Do kết quả thực hiện",
         "framework_points": "Do thay đổi bộ tiêu chí",
     }
-    df = pd.DataFrame(lv["nodes"])[list(cols)].rename(columns=cols)
-    num = df.select_dtypes("number").columns
-    df[num] = df[num].map(lambda v: fmt_num(v))
-    return df
+    nodes = pd.DataFrame(lv["nodes"])[list(cols)]
+    rows = [
+        {"code": str(n["code"]), "name": n["name"]} | {c: round_half_up_decimal(n[c]) for c in list(cols)[2:]}
+        for n in nodes.to_dict("records")
+    ]
+    rows += _total_rows(summary, nodes, rows)
+    df = pd.DataFrame(rows)
+    for c in list(cols)[2:]:
+        df[c] = [fmt_num(float(v)) for v in df[c]]
+    return df.rename(columns=cols)
+
+
+def _total_rows(summary: dict, nodes: pd.DataFrame, rows: list[dict]) -> list[dict]:
+    """The «Cộng» line of a level table as the text prints it (points of each year, the change
+    between the printed points, the framework effect rounded, performance the rest), preceded by a
+    rounding line when the printed lines do not add up to it."""
+    d = round_half_up_decimal
+    base, target = d(math.fsum(nodes["base_points"])), d(math.fsum(nodes["target_points"]))
+    fw = d(summary.get("framework_effect", math.fsum(nodes["framework_points"])))
+    total = {"base_points": base, "target_points": target, "change_points": target - base}
+    total |= {"framework_points": fw, "performance_points": target - base - fw}
+    shown = {c: sum((r[c] for r in rows), Decimal(0)) for c in total}
+    out = []
+    if any(total[c] != shown[c] for c in total):
+        out.append({"code": "", "name": "Chênh lệch do làm tròn"} | {c: total[c] - shown[c] for c in total})
+    out.append({"code": "", "name": "Cộng"} | total)
+    return out

@@ -548,3 +548,25 @@ def test_framework_table_adds_up_as_printed():
         2025, 2026, d.assign(framework_points=[0.5, 0.25, -0.5]), {"framework_effect": 0.25}, []
     )
     assert exact.framework_vi()["Ảnh hưởng (điểm)"].tolist() == ["+0,50", "+0,25", "-0,50", "+0,25"]
+
+
+def test_level_table_adds_up_as_printed():
+    """Two fields: performance −0,714 and −0,721 print −0,71 and −0,72 (−1,43) while the text
+    says −1,44 (change −1,20 of the printed points 89,17 → 87,97 minus the framework +0,24): a
+    rounding line of −0,01 and the «Cộng» line that the text quotes."""
+    from parlib.analysis.compare import level_table_vi
+
+    nodes = [
+        {"code": "1", "name": "A", "base_points": 44.585, "target_points": 43.986, "change_points": -0.599,
+         "performance_points": -0.714, "framework_points": 0.115},
+        {"code": "2", "name": "B", "base_points": 44.585, "target_points": 43.984, "change_points": -0.601,
+         "performance_points": -0.721, "framework_points": 0.120},
+    ]  # fmt: skip
+    summary = {"base_year": 2025, "target_year": 2026, "framework_effect": 0.235,
+               "by_level": [{"depth": 1, "level_name": "lĩnh vực", "nodes": nodes}]}  # fmt: skip
+    t = level_table_vi(summary, 1)
+    assert t["Tên lĩnh vực"].tolist() == ["A", "B", "Chênh lệch do làm tròn", "Cộng"]
+    last = t.iloc[-1]
+    assert (last["Điểm năm 2025"], last["Điểm năm 2026"], last["Thay đổi"]) == ("89,17", "87,97", "-1,20")
+    assert (last["Do kết quả thực hiện"], last["Do thay đổi bộ tiêu chí"]) == ("-1,44", "0,24")
+    assert t.iloc[-2]["Do kết quả thực hiện"] == "-0,01" and t.iloc[-2]["Do thay đổi bộ tiêu chí"] == "0,00"

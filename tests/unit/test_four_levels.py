@@ -206,11 +206,15 @@ def test_four_level_comparison_through_the_crosswalk(tmp_path):
     for level in lv.values():
         assert sum(n["change_points"] for n in level["nodes"]) == pytest.approx(summary["total_change"])
     t = level_table_vi(summary, 2)
+    # the lines, then «Cộng»: +2,50 + 0 − 2,00 = +0,50 = performance +2,50 + framework −2,00
     assert list(t.columns[:2]) == ["Lĩnh vực", "Tên lĩnh vực"] and t["Thay đổi"].tolist() == [
         "2,50",
         "0,00",
         "-2,00",
+        "0,50",
     ]
+    assert t.iloc[-1]["Tên lĩnh vực"] == "Cộng" and t.iloc[-1]["Do thay đổi bộ tiêu chí"] == "-2,00"
+    assert t.iloc[-1]["Do kết quả thực hiện"] == "2,50"
     assert list(level_table_vi(summary, 1).columns[:2]) == ["Nhóm điểm", "Tên nhóm điểm"]
 
 
