@@ -292,6 +292,14 @@ def offices_section(res: QuarterlyResult, part: str = "body") -> None:
             if not t.empty:
                 show(table(t, caption=f"{noun} theo phòng, {what}"))
     if part == "body":
+        show(
+            paragraph(
+                "Cách đếm: mỗi kỳ tính mọi hồ sơ đang giải quyết trong kỳ (nhận trong kỳ hoặc kỳ trước chuyển "
+                "sang). Hồ sơ chưa xong cuối quý được tính ở cả quý đó và quý sau, còn số lũy kế tính mỗi hồ sơ một "
+                "lần, nên số hồ sơ của các quý cộng lại lớn hơn số lũy kế.",
+                muted=True,
+            )
+        )
         return
     proc = res.kpis.loc[
         (res.kpis["period_kind"] == "quarter")
