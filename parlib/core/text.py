@@ -268,3 +268,12 @@ def scrub_frame(df: pd.DataFrame, free_text=(), skip=SOURCE_COLUMNS) -> pd.DataF
             new[rows] = col[rows].map(lambda v: mapping.get(v, v))
             out[c] = new
     return out
+
+
+_PROCEDURE_CODE = re.compile(r"^\s*\d+(?:\.\d+)+\s+(?=\S)")
+
+
+def without_procedure_codes(text: str) -> str:
+    """«1.009972 Cấp giấy phép xây dựng; 1.003758 Cấp chứng chỉ» → «Cấp giấy phép xây dựng; Cấp
+    chứng chỉ»: the names a leader reads (a part that is only a code stays)."""
+    return "; ".join(_PROCEDURE_CODE.sub("", p).strip() for p in str(text).split(";") if p.strip())

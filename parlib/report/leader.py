@@ -20,6 +20,7 @@ import pandas as pd
 
 from parlib.analysis.rootcause.leader import LEADER_LINES, leader_causes
 from parlib.core.numbers import is_missing, round_half_up_decimal
+from parlib.core.text import without_procedure_codes
 from parlib.core.vnformat import MISSING, fmt_num, fmt_pct, fmt_points, fmt_probability
 from parlib.report.display import _esc, table
 from parlib.report.province import rank_phrase
@@ -84,8 +85,8 @@ def why(r: dict) -> str:
         if r.get("mix_or_performance") == "mix":
             out += ", chủ yếu do cơ cấu thủ tục thay đổi"
         elif r.get("top_procedures"):
-            first = str(r["top_procedures"]).split(";")[0].strip()
-            out += f", tập trung ở thủ tục {first}"
+            first = without_procedure_codes(str(r["top_procedures"]).split(";")[0])
+            out += f", tập trung ở thủ tục «{first}»"
         return out + "."
     if label and not is_missing(after):
         return (

@@ -108,3 +108,16 @@ def test_quarterly_action_lines_add_up_to_the_points_at_stake():
     assert acts["Điểm"].tolist() == ["0,50", "0,30", "0,20", "0,10"]
     assert rest["Điểm"].tolist() == ["2,40", "3,50"]
     assert rest.iloc[0, 1].startswith("Các tiêu chí khác (2): 3.4.1 (1,50), 7.3.1 (0,90)")
+
+
+def test_procedure_names_without_codes_for_leaders():
+    from parlib.core.text import without_procedure_codes
+
+    assert without_procedure_codes("1.009972 Cấp giấy phép xây dựng; 1.003758 Cấp chứng chỉ") == (
+        "Cấp giấy phép xây dựng; Cấp chứng chỉ"
+    )
+    assert without_procedure_codes("1.009972") == "1.009972"  # a code without a name stays
+    r = _row("3.3.2", 0.2, measure_label="Tỷ lệ hồ sơ đúng hạn", measure_before=98.0, measure_after=90.0,
+             period_label="quý III/2026", base_period_label="quý III/2025", segment="Phòng A",
+             segment_dimension="office_name", top_procedures="1.009972 Cấp giấy phép xây dựng")  # fmt: skip
+    assert why(r).endswith("tập trung ở thủ tục «Cấp giấy phép xây dựng».") and "1.009972" not in why(r)

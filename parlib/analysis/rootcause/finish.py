@@ -20,6 +20,7 @@ import pandas as pd
 from parlib.analysis.actions import max_count_for_rate, propose_actions
 from parlib.core.labels import CHANNEL_VI, FACTOR_VI
 from parlib.core.numbers import is_missing
+from parlib.core.text import without_procedure_codes
 from parlib.core.vnformat import MISSING, fmt_num, fmt_pct
 from parlib.model.action_rules import parse_task_list
 
@@ -106,11 +107,8 @@ def _action_inputs(row: dict, targets: dict, rule_keys: set, subject: str = "đ�
     target = None if is_missing(target) else float(target)
     seg = row.get("segment") or row.get("period_label")
     if _has(row.get("top_procedures")):
-        seg = (
-            row["top_procedures"]
-            if row.get("mix_or_performance") == "mix"
-            else f"thủ tục của phòng (nhiều nhất: {row['top_procedures']})"
-        )
+        names = without_procedure_codes(row["top_procedures"])
+        seg = names if row.get("mix_or_performance") == "mix" else f"thủ tục của phòng (nhiều nhất: {names})"
     if measure == "satisfaction_pct" or is_factor:
         seg = (row.get("measure_label") or measure) + (
             f", kênh {row['segment']}" if _has(row.get("segment")) else ""
