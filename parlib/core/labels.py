@@ -71,3 +71,8 @@ FACTOR_VI = {
     "workload": "khối lượng hồ sơ tiếp nhận",
 }
 CHANNEL_VI = {"1": "trực tiếp", "2": "trực tuyến", "3": "bưu chính công ích"}
+
+
+# measures whose cause rows carry the unit's figure even when an office is named (the offices that
+# answered feedback late, the lead offices of late tasks): never written as that office's own figure
+DEPARTMENT_FIGURES = ("feedback_on_time_pct", "tasks_on_time_pct", "index766_points")

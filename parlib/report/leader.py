@@ -19,6 +19,7 @@ from decimal import Decimal
 import pandas as pd
 
 from parlib.analysis.rootcause.leader import LEADER_LINES, leader_causes
+from parlib.core.labels import DEPARTMENT_FIGURES
 from parlib.core.numbers import is_missing, round_half_up_decimal
 from parlib.core.text import without_procedure_codes
 from parlib.core.vnformat import MISSING, fmt_num, fmt_pct, fmt_points, fmt_probability
@@ -44,9 +45,6 @@ def _action(r: dict) -> str:
     text = str(r.get("action_text") or "").strip()
     text = _PREFIX.sub("", text, count=1) if text else ""
     return (text[:1].upper() + text[1:]) if text else "Rà soát nguyên nhân và đề xuất giải pháp khắc phục."
-
-
-DEPARTMENT_FIGURES = ("feedback_on_time_pct", "tasks_on_time_pct", "index766_points")
 
 
 def _where(r: dict) -> str:

@@ -460,5 +460,14 @@ def test_department_value_is_not_passed_off_as_the_office_value():
     base = {"code": "3.4.1", "name": "PAKN", "measure": "feedback_on_time_pct", "owner_office": "Phòng B"}
     dept = _action_inputs({**base, "measure_after": 84.8}, {}, {"feedback_on_time_pct"}, "Sở")
     assert dept["value_pct"] == "84,8 % chung cả Sở" and dept["office"] == "Phòng B"
-    own = {**base, "measure_after": 86.7, "segment": "Phòng B", "segment_dimension": "office_name"}
-    assert _action_inputs(own, {}, {"feedback_on_time_pct"}, "Sở")["value_pct"] == 86.7
+    # feedback rows name the offices that answered late but carry the unit's rate: still the unit's
+    late = {**base, "measure_after": 84.8, "segment": "Phòng B", "segment_dimension": "office_name"}
+    assert _action_inputs(late, {}, {"feedback_on_time_pct"}, "Sở")["value_pct"] == "84,8 % chung cả Sở"
+    own = {
+        **base,
+        "measure": "on_time_pct",
+        "measure_after": 86.7,
+        "segment": "Phòng B",
+        "segment_dimension": "office_name",
+    }
+    assert _action_inputs(own, {}, {"on_time_pct"}, "Sở")["value_pct"] == 86.7

@@ -53,6 +53,7 @@ from parlib.analysis.rootcause.evidence import ALPHA, TABLE_COLUMNS, Evidence, R
 from parlib.analysis.rootcause.finish import finish_table
 from parlib.analysis.rootcause.quarterly import quarterly_rows
 from parlib.analysis.rootcause.reconcile import persistent_shortfalls, reconciliation
+from parlib.analysis.rootcause.regain import regained_points
 from parlib.analysis.stats import adjust_pvalues
 
 
@@ -101,6 +102,9 @@ def build_root_causes(
         tasks=tasks,
         targets=targets or {},
         report_date=report_date,
+        regained=[regained_points(r, quarterly) for r in table.to_dict("records")]
+        if annual is None
+        else None,
     )
     table = rank_causes_by_points(table) if annual is not None else rank_causes_by_stake(table)
     dec = pd.concat(ev.decomposition, ignore_index=True) if ev.decomposition else pd.DataFrame()

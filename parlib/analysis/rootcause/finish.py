@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from parlib.analysis.actions import max_count_for_rate, propose_actions
-from parlib.core.labels import CHANNEL_VI, FACTOR_VI
+from parlib.core.labels import CHANNEL_VI, DEPARTMENT_FIGURES, FACTOR_VI
 from parlib.core.numbers import is_missing
 from parlib.core.text import without_procedure_codes
 from parlib.core.vnformat import MISSING, fmt_num, fmt_pct
@@ -81,7 +81,11 @@ def _n_quarters(row: dict) -> int:
 
 def _value_for_office(row: dict, subject: str):
     v = row.get("measure_after")
-    if is_missing(v) or row.get("segment_dimension") == "office_name" or _has(row.get("segment")):
+    if is_missing(v):
+        return v
+    if row.get("measure") not in DEPARTMENT_FIGURES and (
+        row.get("segment_dimension") == "office_name" or _has(row.get("segment"))
+    ):
         return v
     return f"{fmt_pct(float(v), 1)} chung cả {subject}"
 
@@ -151,9 +155,12 @@ def finish_table(
     tasks: pd.DataFrame,
     targets: dict[str, float],
     report_date=None,
+    regained: list | None = None,
 ) -> pd.DataFrame:
     """Add task_status, action_text, action_due (date) and action_deadline (dd/mm/yyyy;
-    :func:`dated_deadline` from ``report_date``, default the period's end)."""
+    :func:`dated_deadline` from ``report_date``, default the period's end). ``regained``: per row,
+    the points its action wins back by the rule (``parlib.analysis.rootcause.regain``; None: not
+    computable, the row's points_explained is said instead)."""
 
     out = table.copy()
     if out.empty:
@@ -163,9 +170,12 @@ def finish_table(
     keys = set(rules["kpi_or_category"])
     res = quarterly if quarterly is not None else annual
     subject = res.unit.subject if res is not None and getattr(res, "unit", None) is not None else "đơn vị"
-    causes = pd.DataFrame(
-        [_action_inputs(r, targets, keys, subject) for r in out.to_dict("records")], index=out.index
-    )
+    rows = out.to_dict("records")
+    causes = pd.DataFrame([_action_inputs(r, targets, keys, subject) for r in rows], index=out.index)
+    if regained is not None:  # what fixing the office's shortfall wins back, by the rule (0: nothing alone)
+        causes["points"] = [
+            (w if w > 0 else None) if w is not None else p for w, p in zip(regained, causes["points"])
+        ]
     as_of = quarterly.period.end.normalize() if quarterly is not None else None
     cal = quarterly.calendar if quarterly is not None else None
     when = report_date if report_date is not None else (as_of if as_of is not None else pd.Timestamp.today())
