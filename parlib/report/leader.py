@@ -26,7 +26,7 @@ from parlib.core.vnformat import MISSING, fmt_num, fmt_pct, fmt_points, fmt_prob
 from parlib.report.display import _esc, table
 from parlib.report.province import rank_phrase
 
-QUARTER_LINES = 4  # the quarterly page also holds the targets table: four actions fit on one A4 page
+QUARTER_LINES = 3  # the page also holds the targets table and the lines up to the total: one A4 page
 _PREFIX = re.compile(r"^[^:]{2,80}:\s+")
 
 
@@ -300,11 +300,11 @@ def year_end_stake_total(rc) -> float | None:
     return round(float(s.sum()), 2) if len(s) else None
 
 
-def stake_rest_lines(rc, stake: float, columns: list[str]) -> pd.DataFrame:
+def stake_rest_lines(rc, stake: float, columns: list[str], n: int = QUARTER_LINES) -> pd.DataFrame:
     """The lines under the first actions that make them add up to the points at stake: the other
     sub-criteria (named, largest first, with their points) and the total."""
     d = lambda x: round_half_up_decimal(float(x), 2)  # noqa: E731
-    shown = {str(c) for c in leader_causes(rc.table, QUARTER_LINES)["code"]}
+    shown = {str(c) for c in leader_causes(rc.table, n)["code"]}
     nodes = rc.table.drop_duplicates("code").assign(
         stake_=lambda t: pd.to_numeric(t["points_at_stake"], errors="coerce")
     )

@@ -44,9 +44,8 @@ def title_section(res: QuarterlyResult, report_date=None) -> str:
     """Title, unit, the period's dates and the report date (``report_date`` empty: today)."""
     p = res.period
     period = (
-        f"Số liệu theo tháng dương lịch: {p.start.strftime('%d/%m/%Y')}–{p.end.strftime('%d/%m/%Y')} "
-        f"(lũy kế từ 01/01/{p.year}); báo cáo định kỳ gửi tỉnh (tệp Word) dùng kỳ chốt số liệu riêng nên "
-        "số liệu có thể khác"
+        f"Số liệu {p.start.strftime('%d/%m/%Y')}–{p.end.strftime('%d/%m/%Y')}, lũy kế từ 01/01/{p.year} "
+        "(báo cáo gửi tỉnh dùng kỳ chốt số liệu riêng)"
     )
     parts = [
         f"<h1>Theo dõi cải cách hành chính và SIPAS — {html.escape(p.label)}</h1>",

@@ -91,7 +91,7 @@ def test_printed_base_total_shown_beside_the_recomputed_one():
 def test_quarterly_action_lines_add_up_to_the_points_at_stake():
     """Six sub-criteria at stake 0,50 + 0,30 + 0,20 + 0,10 (the four first actions) + 1,50 + 0,90
     (ranked after them) = 3,50: the page names the two others with their 2,40 points and the total."""
-    from parlib.report.leader import QUARTER_LINES, actions_table, stake_rest_lines, year_end_stake_total
+    from parlib.report.leader import actions_table, stake_rest_lines, year_end_stake_total
 
     stakes = {"3.3.2": 0.5, "3.3.3": 0.3, "8.3.1": 0.2, "8.1.3": 0.1, "3.4.1": 1.5, "7.3.1": 0.9}
     rows = []
@@ -102,9 +102,9 @@ def test_quarterly_action_lines_add_up_to_the_points_at_stake():
         r.update(points_at_stake=st, rank=rank, is_significant=rank <= 4, measure="on_time_pct")
         rows.append(r)
     rc = RootCauseResult(pd.DataFrame(rows))
-    assert QUARTER_LINES == 4 and year_end_stake_total(rc) == 3.5
-    acts = actions_table(rc, points="points_at_stake", points_label="Điểm", n=QUARTER_LINES)
-    rest = stake_rest_lines(rc, 3.5, list(acts.columns))
+    assert year_end_stake_total(rc) == 3.5
+    acts = actions_table(rc, points="points_at_stake", points_label="Điểm", n=4)
+    rest = stake_rest_lines(rc, 3.5, list(acts.columns), n=4)
     assert acts["Điểm"].tolist() == ["0,50", "0,30", "0,20", "0,10"]
     assert rest["Điểm"].tolist() == ["2,40", "3,50"]
     assert rest.iloc[0, 1].startswith("Các tiêu chí khác (2): 3.4.1 (1,50), 7.3.1 (0,90)")
