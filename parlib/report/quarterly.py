@@ -431,7 +431,9 @@ def methods_section(res: QuarterlyResult) -> None:
         "luận». Biểu đồ kiểm soát p: giới hạn ±3σ theo mẫu số từng tháng, bốn quy tắc tín hiệu thông dụng.",
         "Nguyên nhân trong quý: chỉ số xấu đi rõ rệt trước, rồi số điểm có thể mất đến cuối năm nếu nhịp của quý gần "
         "nhất tiếp diễn (điểm theo quy tắc chấm của bộ tiêu chí). Hạn của mỗi việc: ngày làm việc cuối của tháng sau "
-        "ngày lập báo cáo, hoặc hạn của nhiệm vụ trong Kế hoạch nếu sớm hơn và chưa qua.",
+        "ngày lập báo cáo, hoặc hạn của nhiệm vụ trong Kế hoạch nếu sớm hơn và chưa qua, và không muộn hơn ngày làm "
+        "việc cuối của năm được chấm điểm. Số điểm «lấy lại» trong một việc cần làm: điểm của tiêu chí tính theo quy "
+        "tắc chấm nếu phòng khắc phục hết phần thiếu của mình (lũy kế), không phải phần chia theo tỷ lệ.",
         "Hài lòng = trả lời 4 hoặc 5 trên thang 1–5 (có thể cấu hình; chưa được xác nhận bằng văn bản chính thức); "
         "tỷ lệ của một yếu tố là tỷ lệ câu trả lời hài lòng; khoảng tin cậy tính đến việc một người trả lời nhiều câu.",
     ]
