@@ -14,6 +14,21 @@ def _r(x, nd: int = 2):
     return None if x is None or (isinstance(x, float) and pd.isna(x)) else round(float(x), nd)
 
 
+def _nodes_json(t: pd.DataFrame) -> list[dict]:
+    """The nodes of a level table (``loss_tables.level_table``) for summary.json."""
+    return [
+        {
+            "code": str(r.code),
+            "name": r.name,
+            "points": _r(r.final_points),
+            "max_points": _r(r.max_points),
+            "points_lost": _r(r.points_lost),
+            "index_pct": _r(r.pct_of_max),
+        }
+        for r in t.itertuples(index=False)
+    ]
+
+
 def summary_json(res: AnnualResult) -> dict:
     """The stable machine-readable summary (contract in README, ``summary.json``)."""
     s = res.summary
@@ -42,32 +57,12 @@ def summary_json(res: AnnualResult) -> dict:
             "survey": _r(stage.get("survey", 0.0)),
             "unsplit": _r(stage.get("unsplit", 0.0)),
         },
-        "fields": [
-            {
-                "code": str(r.code),
-                "name": r.name,
-                "points": _r(r.final_points),
-                "max_points": _r(r.max_points),
-                "points_lost": _r(r.points_lost),
-                "index_pct": _r(r.pct_of_max),
-            }
-            for r in res.fields.itertuples(index=False)
-        ],
+        "fields": _nodes_json(res.fields),
         "levels": [
             {
                 "depth": int(d),
                 "level_name": level_word(res.level_names, d),
-                "nodes": [
-                    {
-                        "code": str(r.code),
-                        "name": r.name,
-                        "points": _r(r.final_points),
-                        "max_points": _r(r.max_points),
-                        "points_lost": _r(r.points_lost),
-                        "index_pct": _r(r.pct_of_max),
-                    }
-                    for r in t.itertuples(index=False)
-                ],
+                "nodes": _nodes_json(t),
             }
             for d, t in res.levels.items()
         ],
