@@ -114,7 +114,11 @@ def actions_table(
         seen.add(code)
     return pd.DataFrame(
         {
-            "#": [str(i) for i in range(1, len(rows) + 1)],
+            # the cause's rank, as in Excel («Nguyên nhân») and summary.json
+            "Hạng": [
+                str(int(r["rank"])) if not is_missing(r.get("rank")) else str(i)
+                for i, r in enumerate(rows, start=1)
+            ],
             "Vấn đề (tiêu chí): vì sao": [f"{r['code']} {r.get('name') or ''}: {why(r)}" for r in rows],
             points_label: shown,
             "Phòng chủ trì": [_office(r) for r in rows],

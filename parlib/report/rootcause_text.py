@@ -254,7 +254,6 @@ def show_root_causes(res, *, part: str = "body", n: int = 6) -> None:
                 n=n if not annual else len(rest),
                 seen=set(lead["code"].astype(str)),
             )
-            acts["#"] = [str(len(lead) + i) for i in range(1, len(acts) + 1)]
             caption = (
                 "Các tiêu chí giảm điểm so với năm trước (mỗi tiêu chí một dòng, kể cả các dòng ở trang tóm tắt)"
                 if annual
