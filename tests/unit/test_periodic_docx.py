@@ -165,7 +165,9 @@ def test_every_figure_equals_summary(built):
     t3 = tables["Đơn vị chủ trì"]
     assert [c.text for c in t3.rows[-1].cells][2:] == [
         fmt_int(summary["tasks"][x]) for x in ("n_tasks", "n_due", "n_due_done", "n_late", "n_not_updated")
-    ]
+    ] + ["25,0 %"]  # on time: T1 of the 4 tasks
+    by = {r.cells[1].text: r.cells[-1].text for r in t3.rows[1:-1]}
+    assert by == {"Văn phòng Sở": "50,0 %", "Phòng B": "0,0 %"}  # T1 of T1, T2; none of T3, T4
 
 
 def test_no_placeholder_left(built):
