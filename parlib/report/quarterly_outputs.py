@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from parlib.analysis.tasks import deadline_labels
 from parlib.core.issues import ledger_summary
 from parlib.core.labels import KPI_LABELS, MEASURE_LABELS
 from parlib.model.results import SCHEMA_VERSION, QuarterlyResult
@@ -188,7 +189,7 @@ def _tasks_sheet(res: QuarterlyResult) -> pd.DataFrame:
             "STT": t["task_no"],
             "Nhiệm vụ": t["task_name"],
             "Chủ trì": t["lead_office"],
-            "Hạn": pd.to_datetime(t["due_date"]),
+            "Hạn": deadline_labels(t),  # a date (an Excel date) or the plan's time frame
             "Tình trạng": t["latest_status"],
             "Chậm tiến độ": t["is_late"].map({True: "Có", False: "Không"}),
         }
