@@ -14,6 +14,7 @@ from parlib.model.results import SCHEMA_VERSION, QuarterlyResult
 from parlib.report.common import issues_display, ledger_display, write_report_files
 from parlib.report.outlook import outlook_summary
 from parlib.report.quarterly import ILLUSTRATIVE_VI, office_sheet
+from parlib.report.quarterly_sheets import source_sheets
 
 
 def summary_json(res: QuarterlyResult) -> dict:
@@ -217,6 +218,7 @@ def excel_sheets(res: QuarterlyResult) -> dict[str, pd.DataFrame]:
         "Theo tháng": _kpi_sheet(res, "month"),
         "Thủ tục trong quý": _procedure_sheet(res),
         "Nhiệm vụ": _tasks_sheet(res),
+        **source_sheets(res),
         "Vấn đề dữ liệu": issues_display(res.issues),
         "Kiểm đếm dòng": ledger_display(res.ledger),
     }
