@@ -6,7 +6,7 @@ import _periodic_cases as P
 import pandas as pd
 import pytest
 
-from parlib.analysis.periodic import office_rates, window_actions, window_dossiers, window_figures
+from parlib.analysis.periodic import office_rates, window_actions, window_dossiers
 from parlib.ingest.windows import find_window, load_report_windows
 from parlib.report.periodic_text import shortfall_text, volume_text
 
@@ -98,19 +98,7 @@ def test_section_three_reasons_add_up_to_the_late_count(volume):
 
 @pytest.fixture(scope="module")
 def figures():
-    return window_figures(
-        Q1,
-        WINDOWS,
-        dossiers=P.dossiers(),
-        calendar=P.CAL,
-        kpi_rules=None,
-        targets=P.TARGETS,
-        feedback=P.feedback(),
-        tasks=P.tasks(),
-        survey=P.survey(),
-        survey_items=P.SURVEY_ITEMS,
-        action_rules=P.ACTION_RULES,
-    )
+    return P.figures_q1()
 
 
 def test_office_rates_are_the_office_tables():

@@ -10,7 +10,6 @@ import pytest
 from docx import Document
 from docx.shared import Mm
 
-from parlib.analysis.periodic import window_figures
 from parlib.core.paths import Paths
 from parlib.core.vnformat import fmt_int, fmt_pct
 from parlib.ingest.windows import find_window, load_report_windows
@@ -30,19 +29,7 @@ UNIT = {
 
 
 def result(tmp_path, unit=UNIT) -> PeriodicResult:
-    fig = window_figures(
-        Q1,
-        WINDOWS,
-        dossiers=P.dossiers(),
-        calendar=P.CAL,
-        kpi_rules=None,
-        targets=P.TARGETS,
-        feedback=P.feedback(),
-        tasks=P.tasks(),
-        survey=P.survey(),
-        survey_items=P.SURVEY_ITEMS,
-        action_rules=P.ACTION_RULES,
-    )
+    fig = P.figures_q1()
     paths = Paths.from_args(tmp_path / "data", tmp_path / "reports")
     f1 = paths.raw / "dossiers" / "ho_so_2026_Q1.xlsx"
     f1.parent.mkdir(parents=True, exist_ok=True)

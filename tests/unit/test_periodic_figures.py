@@ -106,19 +106,7 @@ def test_window_survey():
 
 @pytest.fixture(scope="module")
 def figures():
-    return window_figures(
-        Q1,
-        WINDOWS,
-        dossiers=P.dossiers(),
-        calendar=P.CAL,
-        kpi_rules=None,
-        targets=P.TARGETS,
-        feedback=P.feedback(),
-        tasks=P.tasks(),
-        survey=P.survey(),
-        survey_items=P.SURVEY_ITEMS,
-        action_rules=P.ACTION_RULES,
-    )
+    return P.figures_q1()
 
 
 def test_targets_status(figures):
