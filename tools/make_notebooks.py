@@ -213,7 +213,8 @@ QUARTERLY = [
     (
         "md",
         "Chi tiết khác trong tệp Excel kèm theo: các phòng lũy kế, thủ tục trễ hạn nhiều nhất, thời gian giải "
-        "quyết, triển vọng theo phòng, điểm dự kiến, điểm 766 theo nhóm, tiến độ từng nhiệm vụ.",
+        "quyết, triển vọng theo phòng, điểm dự kiến, điểm 766 theo nhóm, tiến độ từng nhiệm vụ, hài lòng theo "
+        "yếu tố và kênh của quý và lũy kế, số ý kiến theo chủ đề và mọi ý kiến tiêu biểu, PAKN theo phòng.",
     ),
     (
         "md",

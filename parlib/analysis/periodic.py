@@ -28,18 +28,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from parlib.analysis.actions import propose_actions
 from parlib.analysis.feedback import feedback_status
 from parlib.analysis.headline import STATUS_COLUMNS
 from parlib.analysis.kpi import classify_dossiers, dossier_kpis
+from parlib.analysis.periodic_actions import shortfalls, window_actions
 from parlib.analysis.stats import add_rate
 from parlib.analysis.targets import kpi_status
 from parlib.analysis.tasks import has_status_for, task_progress, tasks_kpi
 from parlib.core.labels import KPI_LABELS, MEASURE_LABELS, UNKNOWN_OFFICE
-from parlib.core.numbers import is_blank
 from parlib.core.vnformat import quarter_label
 from parlib.model.survey import SurveyConfig
-from parlib.model.windows import ReportWindow, next_window
+from parlib.model.windows import ReportWindow
 
 # dossier KPIs shown in the report besides those with a plan target
 DOSSIER_KPIS = (
@@ -52,14 +51,14 @@ DOSSIER_KPIS = (
     "online_payment_pct",
 )
 NO_TASK_OFFICE = "(chưa giao)"
+TASK_COUNTS = ("n_tasks", "n_due", "n_due_done", "n_late", "n_not_updated")
 
 
 @dataclass
 class WindowFigures:
     """Everything the periodic report says with a number, for one window.
 
-    volume     dossier counts: received, handled, finished, carried_over, unfinished, late,
-               overdue_unfinished, unknown (stale records), late_reasons {reason: count}
+    volume     dossier counts, one value per fact (:func:`dossier_volume`)
     kpis       one row per KPI (the dossier KPIs of DOSSIER_KPIS, feedback_on_time_pct,
                satisfaction_pct, tasks_on_time_pct when their source has data): kpi, label,
                k, n, pct, ci_low_pct, ci_high_pct, target_pct (NaN without target), status
@@ -68,7 +67,7 @@ class WindowFigures:
                (the rates' numerators and denominators; they add up to the department's)
     feedback   {k, n, n_total, n_pending} or None; feedback_offices: office, n_total, n, k, late
     tasks      {n_tasks, n_due, n_due_done, n_late, n_not_updated} or None; tasks_by_office:
-               lead_office, n_tasks, n_due, n_due_done, n_late, n_not_updated; late_tasks:
+               lead_office, n_tasks, n_due, n_due_done, n_late, n_not_updated, n_on_time; late_tasks:
                task_no, task_name, lead_office, due_date, latest_status; task_progress: one row
                per task (:func:`parlib.analysis.tasks.task_progress` plus is_due, is_due_done)
     survey     {k, n, n_respondents, n_undated, factors: [{code, name, k, n, pct}]} or None
@@ -132,23 +131,47 @@ def window_dossiers(dossiers: pd.DataFrame, calendar, window: ReportWindow, rule
     offices = offices.sort_values(["late", "office"], ascending=[False, True], kind="stable").reset_index(
         drop=True
     )
+    return c, total, offices, dossier_volume(c, window)
+
+
+LATE_REASONS = ("finished_after_due", "multiple_supplements", "overdue_unfinished")
+
+
+def dossier_volume(c: pd.DataFrame, window: ReportWindow) -> dict:
+    """The dossier counts of the window, one value per fact (``c``: classified over it).
+
+    received            received in the window (``received_judged`` of them have an outcome,
+                        ``stale_received`` have none in the exports and are left out)
+    carried_over        received before the window, unfinished at its start, with an outcome
+                        (``stale_carried_over``: the same without an outcome, left out)
+    handled             judged in the window = received_judged + carried_over
+    late                judged late; ``late_reasons`` splits them, one reason each in the
+                        classification's order: multiple supplements, else finished after the
+                        due date, else unfinished and overdue at the window's last day
+    late_unfinished     late and still unfinished at the window's last day (any reason)
+    overdue_unfinished  = late_reasons["overdue_unfinished"]
+    """
+    before = c["received_at"] < window.start
     proc = c["in_processing_scope"] & ~c["is_stale"]
     known = proc & c["outcome"].ne("unknown")
     late = known & c["is_late"]
-    reasons = c.loc[late, "late_reason"].value_counts()
-    volume = {
+    counts = c.loc[late, "late_reason"].value_counts()
+    reasons = {r: int(counts[r]) for r in LATE_REASONS if counts.get(r, 0)}
+    return {
         "received": int(c["is_received_in_period"].sum()),
         "handled": int(proc.sum()),
-        "carried_over": int((proc & (c["received_at"] < window.start)).sum()),
+        "carried_over": int((proc & before).sum()),
         "finished": int((proc & c["is_finished"]).sum()),
         "unfinished": int((proc & ~c["is_finished"]).sum()),
         "late": int(late.sum()),
-        "overdue_unfinished": int((late & c["is_overdue_unfinished"]).sum()),
+        "overdue_unfinished": reasons.get("overdue_unfinished", 0),
         "unknown": int((proc & ~known).sum()),
         "stale_received": int((c["is_received_in_period"] & c["is_stale"]).sum()),
-        "late_reasons": {str(k): int(v) for k, v in reasons.items()},
+        "late_reasons": reasons,
+        "received_judged": int((c["is_received_in_period"] & proc).sum()),
+        "late_unfinished": int((late & ~c["is_finished"]).sum()),
+        "stale_carried_over": int((c["in_processing_scope"] & c["is_stale"] & before).sum()),
     }
-    return c, total, offices, volume
 
 
 # ---------------------------------------------------------------- feedback, tasks, survey
@@ -206,14 +229,15 @@ def window_tasks(tasks: pd.DataFrame, window: ReportWindow):
             n_due_done=("is_due_done", "sum"),
             n_late=("is_late", "sum"),
             n_not_updated=("not_updated", "sum"),
+            n_on_time=("is_on_time", "sum"),
         )
         .reset_index()
-        .astype({c: "int64" for c in ("n_tasks", "n_due", "n_due_done", "n_late", "n_not_updated")})
+        .astype({c: "int64" for c in TASK_COUNTS + ("n_on_time",)})
     )
     by = by.sort_values(["n_late", "lead_office"], ascending=[False, True], kind="stable").reset_index(
         drop=True
     )
-    totals = {c: int(by[c].sum()) for c in ("n_tasks", "n_due", "n_due_done", "n_late", "n_not_updated")}
+    totals = {c: int(by[c].sum()) for c in TASK_COUNTS}
     totals["has_status"] = has_status
     late = prog.loc[prog["is_late"], ["task_no", "task_name", "lead_office", "due_date", "latest_status"]]
     note = (
@@ -256,6 +280,29 @@ def window_survey(survey, window: ReportWindow, config: SurveyConfig = SurveyCon
             for f in fac.itertuples(index=False)
         ],
     }
+
+
+def office_rates(
+    classified: pd.DataFrame, feedback_offices: pd.DataFrame, tasks_by_office: pd.DataFrame
+) -> pd.DataFrame:
+    """Each office's own figure of every KPI that has one over the window: ``kpi``, ``office``,
+    ``k``, ``n``, ``pct`` — the dossier KPIs by handling office (the counts of the office
+    table), PAKN on time by handling office, plan tasks on time by lead office."""
+    parts = []
+    if not classified.empty:
+        by = dossier_kpis(classified, by=["office_name"], kpis=list(DOSSIER_KPIS))
+        parts.append(by.rename(columns={"office_name": "office"})[["kpi", "office", "k", "n"]])
+    if not feedback_offices.empty:
+        parts.append(feedback_offices[["office", "k", "n"]].assign(kpi="feedback_on_time_pct"))
+    if not tasks_by_office.empty:
+        t = tasks_by_office.rename(columns={"lead_office": "office", "n_on_time": "k", "n_tasks": "n"})
+        parts.append(t[["office", "k", "n"]].assign(kpi="tasks_on_time_pct"))
+    if not parts:
+        return pd.DataFrame(columns=["kpi", "office", "k", "n", "pct"])
+    out = pd.concat(parts, ignore_index=True)[["kpi", "office", "k", "n"]]
+    out = out.astype({"office": str, "k": "int64", "n": "int64"})
+    out["pct"] = np.where(out["n"] > 0, 100 * out["k"] / out["n"].where(out["n"] > 0, 1), np.nan)
+    return out
 
 
 # ---------------------------------------------------------------- targets
@@ -306,138 +353,6 @@ def window_kpis(
     return out.sort_values("kpi", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
 
 
-# ---------------------------------------------------------------- shortfalls and actions
-
-_SHORT = ("missed", "at_risk")
-
-
-def shortfalls(fig: WindowFigures, top: int = 3) -> list[dict]:
-    """One dict per KPI missing its target (status missed or at risk), with the facts behind
-    it: ``kpi``, ``label``, ``k``, ``n``, ``pct``, ``target_pct``, ``status``, ``gap_text``,
-    ``where`` (the groups that hold the shortfall, largest first: [{name, count, of}] — offices
-    for dossiers and PAKN, lead offices for tasks, factors for the survey), ``owner`` (the first
-    of them, for the action), ``reasons`` (late dossiers by reason, on-time KPI only),
-    ``tasks`` (late task numbers, tasks KPI only)."""
-    out = []
-    for r in fig.kpis.loc[fig.kpis["status"].isin(_SHORT)].to_dict("records"):
-        kpi = r["kpi"]
-        item = {k: r[k] for k in ("kpi", "label", "k", "n", "pct", "target_pct", "status", "gap_text")}
-        where: list[dict] = []
-        if kpi in ("on_time_pct", "apology_pct", "system_updated_pct") and not fig.offices.empty:
-            n_col, k_col = {
-                "on_time_pct": ("handled", "on_time"),
-                "apology_pct": ("owes_apology", "apology"),
-                "system_updated_pct": ("updated_of", None),
-            }[kpi]
-            o = fig.offices
-            miss = o["not_updated"] if k_col is None else o[n_col] - o[k_col]
-            t = pd.DataFrame({"name": o["office"], "count": miss, "of": o[n_col]})
-            where = (
-                t.loc[t["count"] > 0]
-                .sort_values(["count", "name"], ascending=[False, True])
-                .head(top)
-                .to_dict("records")
-            )
-            if kpi == "on_time_pct":
-                item["reasons"] = dict(fig.volume.get("late_reasons", {}))
-        elif kpi == "feedback_on_time_pct" and not fig.feedback_offices.empty:
-            f = fig.feedback_offices
-            t = pd.DataFrame({"name": f["office"], "count": f["late"], "of": f["n"]})
-            where = t.loc[t["count"] > 0].head(top).to_dict("records")
-        elif kpi == "tasks_on_time_pct" and not fig.tasks_by_office.empty:
-            b = fig.tasks_by_office
-            t = pd.DataFrame(
-                {"name": b["lead_office"], "count": b["n_late"] + b["n_not_updated"], "of": b["n_tasks"]}
-            )
-            where = (
-                t.loc[t["count"] > 0]
-                .sort_values(["count", "name"], ascending=[False, True])
-                .head(top)
-                .to_dict("records")
-            )
-            item["tasks"] = [int(x) for x in fig.late_tasks["task_no"]] if not fig.late_tasks.empty else []
-        elif kpi == "satisfaction_pct" and fig.survey:
-            fs = [f for f in fig.survey["factors"] if f["n"] > 0]
-            fs = sorted(fs, key=lambda f: (f["k"] / f["n"], f["code"]))[:1]
-            where = [{"name": f.get("name") or f["code"], "count": f["n"] - f["k"], "of": f["n"]} for f in fs]
-        for w in where:
-            w["count"], w["of"] = int(w["count"]), int(w["of"])
-        item["where"] = where
-        item["owner"] = where[0]["name"] if where and kpi != "satisfaction_pct" else ""
-        out.append(item)
-    return out
-
-
-def window_actions(
-    items: list[dict], rules: pd.DataFrame, plan_tasks: pd.DataFrame, windows: list[ReportWindow], window
-) -> pd.DataFrame:
-    """One proposed action per shortfall, from the analyst's action rules
-    (:func:`parlib.analysis.actions.propose_actions`, the table the quarterly report's actions
-    come from), with an owner and a dated deadline.
-
-    Owner: the office holding most of the shortfall, else the lead office of the rule's plan
-    tasks. Deadline: the plan's date when it falls after the window's report deadline, else the
-    last day of the next reporting window of the table ("before the next report"); none when
-    neither exists (the draft asks the analyst). A rule whose text still has an empty
-    placeholder is not used (``is_drafted`` False: the draft asks the analyst to write it).
-    """
-    cols = [
-        "kpi",
-        "label",
-        "owner",
-        "action_text",
-        "deadline_date",
-        "deadline_text",
-        "deadline_basis",
-        "is_drafted",
-    ]
-    if not items:
-        return pd.DataFrame(columns=cols)
-    segment = {i["kpi"]: (i["where"][0]["name"] if i["where"] else None) for i in items}
-    causes = pd.DataFrame(
-        {
-            "kpi": [i["kpi"] for i in items],
-            "value_pct": [i["pct"] for i in items],
-            "target_pct": [i["target_pct"] for i in items],
-            "segment": [segment[i["kpi"]] if i["kpi"] == "satisfaction_pct" else None for i in items],
-        }
-    )
-    # the office placeholder is filled by the plan's lead office when no office holds the shortfall
-    plan = propose_actions(causes, rules, plan_tasks, as_of=window.end)
-    owners = [
-        i["owner"] or (lead if not is_blank(lead) else None)
-        for i, lead in zip(items, plan["task_lead_office"])
-    ]
-    causes["office"] = pd.Series(owners, index=causes.index, dtype=object)
-    acts = propose_actions(causes, rules, plan_tasks, as_of=window.end)
-    nxt = next_window(windows, window)
-    after = window.deadline if window.deadline is not None else window.end
-    rows = []
-    for i, a in zip(items, acts.to_dict("records")):
-        d = a["deadline_date"]
-        if pd.notna(d) and pd.Timestamp(d) > after:
-            date, basis = pd.Timestamp(d), "plan"
-        elif nxt is not None:
-            date, basis = nxt.end, "next_window"
-        else:
-            date, basis = pd.NaT, "none"
-        drafted = a["action_status"] == "ok"
-        rows.append(
-            {
-                "kpi": i["kpi"],
-                "label": i["label"],
-                "owner": "" if is_blank(a["office"]) else str(a["office"]),
-                "action_text": a["action_text"] if drafted else "",
-                "deadline_date": date,
-                "deadline_text": a["deadline_text"],
-                "deadline_basis": basis,
-                "next_window": nxt.label if nxt is not None else "",
-                "is_drafted": drafted,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
 # ---------------------------------------------------------------- everything
 
 
@@ -457,7 +372,7 @@ def window_figures(
     survey_config: SurveyConfig = SurveyConfig(),
 ) -> WindowFigures:
     """Every figure of the periodic report over ``window`` (rules: module docstring)."""
-    _, total, offices, volume = window_dossiers(dossiers, calendar, window, kpi_rules)
+    classified, total, offices, volume = window_dossiers(dossiers, calendar, window, kpi_rules)
     fb, fb_off = window_feedback(feedback, calendar, window)
     t_tot, t_kpi, t_off, t_late, t_prog = window_tasks(tasks, window)
     sv = window_survey(survey, window, survey_config)
@@ -482,5 +397,6 @@ def window_figures(
     fig.shortfalls = shortfalls(fig)
     if action_rules is not None and tasks is not None and not tasks.empty:
         plan = tasks.drop_duplicates("task_no")
-        fig.actions = window_actions(fig.shortfalls, action_rules, plan, windows, window)
+        rates = office_rates(classified, fb_off, t_off)
+        fig.actions = window_actions(fig.shortfalls, action_rules, plan, windows, window, rates)
     return fig

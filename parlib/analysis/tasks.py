@@ -6,9 +6,13 @@ import numpy as np
 import pandas as pd
 
 from parlib.analysis.stats import add_rate
+from parlib.core.numbers import is_blank
+from parlib.core.vnformat import fmt_date
 from parlib.model.tasks import BEHIND, DONE, NOT_UPDATED
 
 # ---------------------------------------------------------------- progress
+
+NO_DEADLINE = "Chưa xác định thời hạn"
 
 PROGRESS_COLUMNS = [
     "task_no",
@@ -16,6 +20,7 @@ PROGRESS_COLUMNS = [
     "lead_office",
     "partners",
     "due_date",
+    "time_frame",
     "latest_status",
     "updated_at",
     "note",
@@ -34,7 +39,9 @@ def task_progress(tasks: pd.DataFrame, as_of) -> pd.DataFrame:
     Chậm tiến độ / Chưa cập nhật; booleans as described). Sorted by ``task_no``.
     """
     as_of = pd.Timestamp(as_of).normalize()
-    base = tasks.drop_duplicates("task_no")[["task_no", "task_name", "lead_office", "partners", "due_date"]]
+    base = tasks.drop_duplicates("task_no").reindex(
+        columns=["task_no", "task_name", "lead_office", "partners", "due_date", "time_frame"]
+    )
     as_of_q = f"{as_of.year}-Q{as_of.quarter}"
     dated_q = (
         tasks["updated_at"].dt.year.astype("Int64").astype(str)
@@ -61,6 +68,18 @@ def task_progress(tasks: pd.DataFrame, as_of) -> pd.DataFrame:
     out["is_late"] = (~out["is_done"] & out["is_past_due"]) | (out["latest_status"] == BEHIND)
     out["is_on_time"] = out["is_updated"] & ~out["is_late"]
     return out[PROGRESS_COLUMNS]
+
+
+def deadline_labels(progress: pd.DataFrame) -> pd.Series:
+    """The deadline of each task as the plan gives it: its date (dd/mm/yyyy) when it has one,
+    else its time frame as written in the plan ("Thường xuyên", "Hàng quý", "Định kỳ" …), else
+    "Chưa xác định thời hạn" — never blank."""
+    frame = (
+        progress["time_frame"] if "time_frame" in progress.columns else pd.Series(None, index=progress.index)
+    )
+    dated = pd.to_datetime(progress["due_date"]).map(lambda d: None if pd.isna(d) else fmt_date(d))
+    text = frame.map(lambda v: None if is_blank(v) else str(v).strip())
+    return dated.fillna(text).fillna(NO_DEADLINE).astype(object)
 
 
 def has_status_for(tasks: pd.DataFrame, period_key: str) -> bool:

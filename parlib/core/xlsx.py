@@ -20,6 +20,7 @@ import pandas as pd
 
 from parlib.core.io import atomic_path
 from parlib.core.text import strip_controls
+from parlib.core.vnformat import MISSING
 
 FIXED_TIME = datetime(2026, 1, 1, 0, 0, 0)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -84,11 +85,16 @@ def excel_value(v, header: str = ""):
     """(value, number format) of one cell: a Vietnamese-formatted number written as text
     ("1.234", "7,95", "−0,50", "98,3 %", "0,75 điểm") becomes a real number with an Excel
     number format (thousands separator, the same decimals, percent), a "dd/mm/yyyy" text a
-    date; anything else is returned as is (format None). Columns of codes ("Mã …") are left as
+    date; the display's missing-value mark ("–") None, an empty cell (a missing number is never
+    text); anything else is returned as is (format None). Columns of codes ("Mã …") are left as
     text."""
-    if not isinstance(v, str) or header.startswith("Mã"):
+    if not isinstance(v, str):
         return v, None
     t = v.strip()
+    if t == MISSING:
+        return None, None
+    if header.startswith("Mã"):
+        return v, None
     m = _VN_NUMBER.match(t)
     if m:
         sign, whole, frac, unit = m.groups()
@@ -115,7 +121,7 @@ def write_excel_tables(
 
     Numbers are numbers: numeric columns as they are (2 decimals shown for floats) and
     Vietnamese-formatted numbers written as text converted by :func:`excel_value`; dates are
-    dates. Text is neutralised (see ``safe_frame``); the header row is bold and frozen, column
+    dates; the missing-value mark "–" is an empty cell. Text is neutralised (see ``safe_frame``); the header row is bold and frozen, column
     widths are set from the content; an optional first sheet ``Ghi chú`` holds ``notes`` (e.g.
     the illustrative-data label). Written atomically.
     """
@@ -146,8 +152,8 @@ def write_excel_tables(
         ):
             for j, (v, cv) in enumerate(zip(row, conv), start=1):
                 fmt = None
-                if isinstance(cv, tuple) and cv[1] is not None:
-                    v, fmt = cv
+                if isinstance(cv, tuple) and (cv[1] is not None or cv[0] is None):
+                    v, fmt = cv  # a number or date, or None for the missing-value mark
                 if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA or v is pd.NaT:
                     continue
                 if isinstance(v, pd.Timestamp):

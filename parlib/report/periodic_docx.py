@@ -366,14 +366,17 @@ def _annex(doc, s: dict, unit: dict) -> None:
     if t and t.get("has_status", True):
         rows = [
             [str(i), r["lead_office"], fmt_int(r["n_tasks"]), fmt_int(r["n_due"]), fmt_int(r["n_due_done"]),
-             fmt_int(r["n_late"]), fmt_int(r["n_not_updated"])]
+             fmt_int(r["n_late"]), fmt_int(r["n_not_updated"]),
+             fmt_pct(100 * r["n_on_time"] / r["n_tasks"] if r["n_tasks"] else None)]
             for i, r in enumerate(t["by_lead_office"], 1)
         ]  # fmt: skip
+        on_time = sum(r["n_on_time"] for r in t["by_lead_office"])
         total = ["", "Tổng cộng", fmt_int(t["n_tasks"]), fmt_int(t["n_due"]), fmt_int(t["n_due_done"]),
-                 fmt_int(t["n_late"]), fmt_int(t["n_not_updated"])]  # fmt: skip
+                 fmt_int(t["n_late"]), fmt_int(t["n_not_updated"]),
+                 fmt_pct(100 * on_time / t["n_tasks"] if t["n_tasks"] else None)]  # fmt: skip
         _table(doc, f"Nhiệm vụ của Kế hoạch theo đơn vị chủ trì (đến ngày {d(w['end'])})",
                ["STT", "Đơn vị chủ trì", "Số nhiệm vụ", "Đến hạn", "Đến hạn đã hoàn thành", "Chậm tiến độ",
-                "Chưa cập nhật"], rows, total)  # fmt: skip
+                "Chưa cập nhật", "Tỷ lệ đúng tiến độ"], rows, total)  # fmt: skip
     fb = s.get("feedback")
     if fb:
         rows = [

@@ -33,10 +33,12 @@ SHORT_NOUN = {
     "feedback_on_time_pct": "phản ánh, kiến nghị xử lý trễ hạn",
     "tasks_on_time_pct": "nhiệm vụ chậm tiến độ hoặc chưa cập nhật tiến độ",
 }
+# one reason per late dossier, in the classification's order (they add up to the late count)
 LATE_REASON_VI = {
-    "finished_after_due": "{n} hồ sơ giải quyết xong sau ngày hẹn trả",
-    "overdue_unfinished": "{n} hồ sơ đến ngày cuối kỳ chưa giải quyết xong và đã quá hạn",
-    "multiple_supplements": "{n} hồ sơ yêu cầu bổ sung quá một lần (Bộ chỉ số 766 tính là trễ hạn)",
+    "multiple_supplements": "yêu cầu bổ sung quá một lần (Bộ chỉ số 766 tính là trễ hạn, "
+    "dù đã giải quyết xong hay chưa)",
+    "finished_after_due": "giải quyết xong sau ngày hẹn trả",
+    "overdue_unfinished": "đến ngày cuối kỳ chưa giải quyết xong và đã quá hạn",
 }
 
 
@@ -87,20 +89,37 @@ def kpi_line(kpi: str, k: dict) -> str:
 
 
 def volume_text(s: dict, subject: str) -> list[str]:
+    """Section I's dossier counts: received, judged (received + carried over), finished, late;
+    then the dossiers left out of the rates for want of an outcome."""
     v = s["dossiers"]
-    out = [
-        f"Trong kỳ báo cáo ({window_span(s['window'])}), {subject} tiếp nhận {fmt_int(v['received'])} hồ sơ "
-        f"thủ tục hành chính. Tổng số hồ sơ phải giải quyết trong kỳ là {fmt_int(v['handled'])} hồ sơ "
-        f"(trong đó {fmt_int(v['carried_over'])} hồ sơ của kỳ trước chuyển sang); đã giải quyết xong "
-        f"{fmt_int(v['finished'])} hồ sơ, đang giải quyết {fmt_int(v['unfinished'])} hồ sơ; "
-        f"{fmt_int(v['late'])} hồ sơ trễ hạn (trong đó {fmt_int(v['overdue_unfinished'])} hồ sơ chưa giải "
-        "quyết xong đã quá hạn)."
-    ]
+    start = d(s["window"]["start"])
+    received = f"Trong kỳ báo cáo ({window_span(s['window'])}), {subject} tiếp nhận {fmt_int(v['received'])} hồ sơ thủ tục hành chính"
     if v.get("stale_received"):
+        received += (
+            f" ({fmt_int(v['stale_received'])} hồ sơ trong số này chưa xác định được tình trạng giải quyết, "
+            "nêu dưới đây)"
+        )
+    out = [
+        f"{received}. Tổng số hồ sơ phải giải quyết trong kỳ được tính vào các tỷ lệ là {fmt_int(v['handled'])} hồ sơ, "
+        f"gồm {fmt_int(v['received_judged'])} hồ sơ tiếp nhận trong kỳ và {fmt_int(v['carried_over'])} hồ sơ "
+        f"của kỳ trước chuyển sang (tiếp nhận trước ngày {start}, chưa giải quyết xong đến ngày đầu kỳ); "
+        f"đã giải quyết xong {fmt_int(v['finished'])} hồ sơ, đang giải quyết {fmt_int(v['unfinished'])} hồ sơ; "
+        f"{fmt_int(v['late'])} hồ sơ trễ hạn (trong đó {fmt_int(v['late_unfinished'])} hồ sơ đến ngày cuối kỳ "
+        "chưa giải quyết xong)."
+    ]
+    stale = [
+        f"{fmt_int(n)} hồ sơ {what}"
+        for n, what in (
+            (v.get("stale_received"), "tiếp nhận trong kỳ"),
+            (v.get("stale_carried_over"), f"tiếp nhận trước ngày {start}"),
+        )
+        if n
+    ]
+    if stale:
         out.append(
-            f"Có {fmt_int(v['stale_received'])} hồ sơ tiếp nhận trong kỳ chưa giải quyết xong tại thời điểm "
-            "trích xuất tệp dữ liệu của quý tiếp nhận và không có trong tệp trích xuất sau, nên chưa xác "
-            "định được kết quả và không được tính vào các tỷ lệ; đề nghị trích xuất lại để cập nhật."
+            f"Có {' và '.join(stale)} chưa giải quyết xong tại thời điểm trích xuất tệp dữ liệu cuối cùng "
+            "có hồ sơ đó và không có trong tệp trích xuất sau, nên chưa xác định được tình trạng giải quyết và "
+            "không được tính vào các số liệu, tỷ lệ trên; đề nghị trích xuất lại để cập nhật."
         )
     return out
 
@@ -202,9 +221,13 @@ def shortfall_text(s: dict, summary: dict) -> list[str]:
         parts = [f"{w['name']} ({fmt_int(w['count'])}/{fmt_int(w['of'])})" for w in where]
         out.append(f"Số {SHORT_NOUN.get(kpi, 'trường hợp chưa đạt')} tập trung ở: {'; '.join(parts)}.")
     reasons = s.get("reasons") or {}
-    said = [LATE_REASON_VI[r].format(n=fmt_int(n)) for r, n in reasons.items() if r in LATE_REASON_VI and n]
+    listed = [r for r in LATE_REASON_VI if reasons.get(r)]
+    said = [
+        f"{fmt_int(reasons[r])} hồ sơ{' khác' if i else ''} {LATE_REASON_VI[r]}" for i, r in enumerate(listed)
+    ]
     if said:
-        out.append("Theo số liệu, trong số hồ sơ trễ hạn có " + "; ".join(said) + ".")
+        late = fmt_int(summary["dossiers"]["late"])
+        out.append(f"Theo số liệu, {late} hồ sơ trễ hạn gồm: " + "; ".join(said) + ".")
     if kpi == "tasks_on_time_pct" and summary.get("tasks", {}).get("late_tasks"):
         nums = ", ".join(map(str, summary["tasks"]["late_tasks"]))
         out.append(f"Nhiệm vụ chậm tiến độ: số {nums}.")

@@ -7,12 +7,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from parlib.analysis.tasks import deadline_labels
 from parlib.core.issues import ledger_summary
 from parlib.core.labels import KPI_LABELS, MEASURE_LABELS
 from parlib.model.results import SCHEMA_VERSION, QuarterlyResult
 from parlib.report.common import issues_display, ledger_display, write_report_files
 from parlib.report.outlook import outlook_summary
 from parlib.report.quarterly import ILLUSTRATIVE_VI, office_sheet
+from parlib.report.quarterly_sheets import source_sheets
 
 
 def summary_json(res: QuarterlyResult) -> dict:
@@ -188,7 +190,7 @@ def _tasks_sheet(res: QuarterlyResult) -> pd.DataFrame:
             "STT": t["task_no"],
             "Nhiệm vụ": t["task_name"],
             "Chủ trì": t["lead_office"],
-            "Hạn": pd.to_datetime(t["due_date"]),
+            "Hạn": deadline_labels(t),  # a date (an Excel date) or the plan's time frame
             "Tình trạng": t["latest_status"],
             "Chậm tiến độ": t["is_late"].map({True: "Có", False: "Không"}),
         }
@@ -216,6 +218,7 @@ def excel_sheets(res: QuarterlyResult) -> dict[str, pd.DataFrame]:
         "Theo tháng": _kpi_sheet(res, "month"),
         "Thủ tục trong quý": _procedure_sheet(res),
         "Nhiệm vụ": _tasks_sheet(res),
+        **source_sheets(res),
         "Vấn đề dữ liệu": issues_display(res.issues),
         "Kiểm đếm dòng": ledger_display(res.ledger),
     }

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from parlib.analysis.drivers import driver_sentences, index_sentences
-from parlib.analysis.tasks import late_by_office
+from parlib.analysis.tasks import deadline_labels, late_by_office
 from parlib.core.vnformat import fmt_int, fmt_num, fmt_pct, quarter_label
 from parlib.model.results import QuarterlyResult
 from parlib.report.display import bullets, figure, figures_row, paragraph, show, table
@@ -202,9 +202,7 @@ def tasks_section(res: QuarterlyResult, part: str = "body") -> None:
                     "STT": late["task_no"],
                     "Nhiệm vụ": late["task_name"],
                     "Chủ trì": late["lead_office"],
-                    "Hạn": late["due_date"].map(
-                        lambda d: "" if pd.isna(d) else pd.Timestamp(d).strftime("%d/%m/%Y")
-                    ),
+                    "Hạn": deadline_labels(late),
                     "Tình trạng": np.where(late["is_updated"], late["latest_status"], "Chưa cập nhật"),
                 }
             ),

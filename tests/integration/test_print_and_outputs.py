@@ -128,6 +128,10 @@ def test_every_excel_cell_that_is_a_number_is_a_number_and_headers_are_vietnames
             assert not bad_heads, f"{book.name}/{ws.title}: English code headers {bad_heads}"
             for i, row in enumerate(rows, start=2):
                 for j, v in enumerate(row):
+                    if isinstance(v, str) and v.strip() == "–":  # the display's missing mark
+                        pytest.fail(
+                            f"{book.name}/{ws.title} row {i} «{header[j]}»: missing value as text '–'"
+                        )
                     if isinstance(v, str) and NUMBER_AS_TEXT.match(v.strip()):
                         head = str(header[j] or "")
                         if head.startswith("Mã") or head in ("STT",):  # codes stay text

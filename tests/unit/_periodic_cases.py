@@ -187,3 +187,24 @@ def survey() -> SurveyData:
 
 
 SURVEY_ITEMS = pd.DataFrame({"factor_code": ["F1"], "factor_name": ["Tiếp cận dịch vụ"]})
+
+
+def figures_q1(**kw):
+    """:func:`parlib.analysis.periodic.window_figures` of «quý I năm 2026» on every case above
+    (keyword arguments replace an input)."""
+    from parlib.analysis.periodic import window_figures
+    from parlib.ingest.windows import find_window, load_report_windows
+
+    windows = load_report_windows(CONFIG / "report_windows.csv")
+    inputs = dict(
+        dossiers=dossiers(),
+        calendar=CAL,
+        kpi_rules=None,
+        targets=TARGETS,
+        feedback=feedback(),
+        tasks=tasks(),
+        survey=survey(),
+        survey_items=SURVEY_ITEMS,
+        action_rules=ACTION_RULES,
+    )
+    return window_figures(find_window(windows, 2026, "q1"), windows, **{**inputs, **kw})

@@ -10,7 +10,6 @@ import pytest
 from docx import Document
 from docx.shared import Mm
 
-from parlib.analysis.periodic import window_figures
 from parlib.core.paths import Paths
 from parlib.core.vnformat import fmt_int, fmt_pct
 from parlib.ingest.windows import find_window, load_report_windows
@@ -30,19 +29,7 @@ UNIT = {
 
 
 def result(tmp_path, unit=UNIT) -> PeriodicResult:
-    fig = window_figures(
-        Q1,
-        WINDOWS,
-        dossiers=P.dossiers(),
-        calendar=P.CAL,
-        kpi_rules=None,
-        targets=P.TARGETS,
-        feedback=P.feedback(),
-        tasks=P.tasks(),
-        survey=P.survey(),
-        survey_items=P.SURVEY_ITEMS,
-        action_rules=P.ACTION_RULES,
-    )
+    fig = P.figures_q1()
     paths = Paths.from_args(tmp_path / "data", tmp_path / "reports")
     f1 = paths.raw / "dossiers" / "ho_so_2026_Q1.xlsx"
     f1.parent.mkdir(parents=True, exist_ok=True)
@@ -165,7 +152,9 @@ def test_every_figure_equals_summary(built):
     t3 = tables["Đơn vị chủ trì"]
     assert [c.text for c in t3.rows[-1].cells][2:] == [
         fmt_int(summary["tasks"][x]) for x in ("n_tasks", "n_due", "n_due_done", "n_late", "n_not_updated")
-    ]
+    ] + ["25,0 %"]  # on time: T1 of the 4 tasks
+    by = {r.cells[1].text: r.cells[-1].text for r in t3.rows[1:-1]}
+    assert by == {"Văn phòng Sở": "50,0 %", "Phòng B": "0,0 %"}  # T1 of T1, T2; none of T3, T4
 
 
 def test_no_placeholder_left(built):

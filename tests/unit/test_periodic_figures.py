@@ -33,7 +33,7 @@ def test_window_dossiers_hand_counts():
     assert kpi(total, "apology_pct") == (1, 3)  # G, E, F owe one; only E has it
     assert vol["received"] == 5 and vol["handled"] == 5 and vol["carried_over"] == 0
     assert (vol["finished"], vol["unfinished"]) == (3, 2)  # B, G, E / C, F
-    assert (vol["late"], vol["overdue_unfinished"]) == (3, 1)
+    assert (vol["late"], vol["overdue_unfinished"], vol["late_unfinished"]) == (3, 1, 1)  # F
     assert vol["late_reasons"] == {"finished_after_due": 2, "overdue_unfinished": 1}
     o = offices.set_index("office")
     assert o.loc["Phòng A", ["handled", "on_time", "late"]].tolist() == [2, 2, 0]
@@ -106,19 +106,7 @@ def test_window_survey():
 
 @pytest.fixture(scope="module")
 def figures():
-    return window_figures(
-        Q1,
-        WINDOWS,
-        dossiers=P.dossiers(),
-        calendar=P.CAL,
-        kpi_rules=None,
-        targets=P.TARGETS,
-        feedback=P.feedback(),
-        tasks=P.tasks(),
-        survey=P.survey(),
-        survey_items=P.SURVEY_ITEMS,
-        action_rules=P.ACTION_RULES,
-    )
+    return P.figures_q1()
 
 
 def test_targets_status(figures):

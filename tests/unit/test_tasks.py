@@ -211,3 +211,21 @@ def test_quarter_without_status_is_missing_not_zero(sample, tmp_path):
     )
     st = kpi_status(kpi.assign(period_label="Quý III/2026"), targets).iloc[0]
     assert (st["status"], st["status_vi"], st["gap_text"]) == ("no_data", "Chưa có số liệu", "thiếu tệp X")
+
+
+def test_deadline_is_the_date_else_the_plans_time_frame_never_blank(sample):
+    """Task 1 has a date (30/06/2026); task 2 none, time frame «Thường xuyên» in the plan."""
+    from parlib.analysis.tasks import deadline_labels
+
+    tasks, _, _ = sample
+    p = task_progress(tasks, "2026-09-30")
+    got = dict(zip(p["task_no"], deadline_labels(p)))
+    assert got[1] == "30/06/2026" and got[2] == "Thường xuyên"
+    assert all(isinstance(v, str) and v.strip() for v in got.values())
+    # neither a date nor a time frame: said so, not left blank
+    bare = pd.DataFrame({"due_date": [pd.NaT, pd.Timestamp("2026-12-31")], "time_frame": ["  ", None]})
+    assert deadline_labels(bare).tolist() == ["Chưa xác định thời hạn", "31/12/2026"]
+    assert deadline_labels(bare.drop(columns="time_frame")).tolist() == [
+        "Chưa xác định thời hạn",
+        "31/12/2026",
+    ]

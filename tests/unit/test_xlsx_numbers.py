@@ -54,5 +54,25 @@ def test_workbook_cells_hold_numbers_and_formats(tmp_path):
     assert ws["B2"].value == -0.5 and ws["B2"].number_format == "#,##0.00"  # not the text "'-0,50"
     assert ws["C3"].value == pytest.approx(0.607) and ws["C3"].number_format == "0.0%"
     assert ws["D2"].value == 15234 and ws["D2"].number_format == "#,##0"
-    assert ws["E2"].value == datetime(2027, 1, 29) and ws["E3"].value == "–"
+    assert ws["E2"].value == datetime(2027, 1, 29) and ws["E3"].value is None  # "–": missing
     assert ws["A2"].value == "3.3.2" and ws.freeze_panes == "A2" and ws["A1"].font.bold
+
+
+def test_missing_mark_is_an_empty_cell_never_text(tmp_path):
+    """The display writes a missing number as "–" (vnformat.MISSING); in Excel it is an empty
+    cell in every column, numbers around it stay numbers, text that merely holds a dash stays."""
+    assert excel_value("–") == (None, None) and excel_value(" – ", "Mã") == (None, None)
+    df = pd.DataFrame(
+        {
+            "Mã": ["3.3.3", "–"],
+            "Điểm giải thích": ["0,32", "–"],
+            "Trước": ["–", "60,7 %"],
+            "Sau": [0.5, float("nan")],
+            "Ghi chú": ["Quý II – Quý III", "–"],
+        }
+    )
+    ws = load_workbook(write_excel_tables({"Nguyên nhân": df}, tmp_path / "m.xlsx"))["Nguyên nhân"]
+    assert [ws.cell(3, j).value for j in range(1, 6)] == [None, None, 0.607, None, None]
+    assert [ws.cell(2, j).value for j in range(1, 6)] == ["3.3.3", 0.32, None, 0.5, "Quý II – Quý III"]
+    texts = [c.value for row in ws.iter_rows(min_row=2) for c in row if isinstance(c.value, str)]
+    assert "–" not in texts
