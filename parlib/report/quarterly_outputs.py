@@ -12,6 +12,7 @@ from parlib.core.issues import ledger_summary
 from parlib.core.labels import KPI_LABELS, MEASURE_LABELS
 from parlib.model.results import SCHEMA_VERSION, QuarterlyResult
 from parlib.report.common import issues_display, ledger_display, write_report_files
+from parlib.report.leader import year_end_stake_total
 from parlib.report.outlook import outlook_summary
 from parlib.report.quarterly import ILLUSTRATIVE_VI, office_sheet
 from parlib.report.quarterly_sheets import source_sheets
@@ -231,11 +232,14 @@ def write_outputs(res: QuarterlyResult, output_dir: str, rc=None) -> None:
     notes = [f"Theo dõi CCHC và SIPAS {res.period.label} — các bảng chính."]
     if res.is_illustrative:
         notes.insert(0, ILLUSTRATIVE_VI.format(who=res.unit.subject))
+    summary = summary_json(res)
+    # the summary page's figure: the points at stake by 31/12 if the quarter's pace continues
+    summary["points_at_risk"]["year_end_if_pace_continues"] = year_end_stake_total(rc)
     write_report_files(
         output_dir,
         f"quarterly_{res.period.year}_Q{res.period.quarter}.xlsx",
         excel_sheets(res),
-        summary_json(res),
+        summary,
         notes,
         rc,
     )
