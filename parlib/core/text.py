@@ -274,6 +274,6 @@ _PROCEDURE_CODE = re.compile(r"^\s*\d+(?:\.\d+)+\s+(?=\S)")
 
 
 def without_procedure_codes(text: str) -> str:
-    """«1.009972 Cấp giấy phép xây dựng; 1.003758 Cấp chứng chỉ» → «Cấp giấy phép xây dựng; Cấp
-    chứng chỉ»: the names a leader reads (a part that is only a code stays)."""
+    """«1.009972 Cấp giấy phép A; 1.003758 Cấp chứng chỉ B» → «Cấp giấy phép A; Cấp chứng chỉ B»: the
+    names a leader reads (a part that is only a code stays)."""
     return "; ".join(_PROCEDURE_CODE.sub("", p).strip() for p in str(text).split(";") if p.strip())
