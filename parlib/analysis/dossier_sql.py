@@ -241,11 +241,23 @@ _SATISFACTION_K = (
 )
 
 
+# the flags that depend on the dossier only: packed once per dossier (``sbits``), not per period
+_STATIC = [
+    "resched1", "resched2", "online_n", "online_k", "dig_n", "dig_k", "dig_n_result", "dig_k_result",
+    "eres_n", "eres_k", "pay_n", "pay_k", "system_updated", "dislike",
+]  # fmt: skip
+
+
+def _pack(names: list[str], alias: str = "") -> str:
+    """The flags ``names`` packed into one integer (bit i: ``_FLAGS[i]``)."""
+    return " | ".join(f"(CAST({alias}{n} AS INTEGER) << {_FLAGS.index(n)})" for n in names)
+
+
 def sums_sql(keys: list[str]) -> str:
     """The classified rows counted by period, group number, outcome and packed flags (each row's
     classification evaluated once), the indicators summed over those counts per period and
     group, the groups' values joined back from ``kid`` (only the integer ``gid`` travels)."""
-    bits = " | ".join(f"(CAST(f.{name} AS INTEGER) << {i})" for i, name in enumerate(_FLAGS))
+    bits = "f.sbits | " + _pack([n for n in _FLAGS if n not in _STATIC], "f.")
     sums = []
     for i, name in enumerate(KPIS):
         k, n = _INDICATORS[name]
@@ -279,7 +291,7 @@ def classified_sql(keys: list[str], rules: KpiRules, dislike: list[str], covered
     return (
         "WITH "
         + (kid if keys else "")
-        + "d AS ("
+        + "d0 AS ("
         + _DOSSIER_SQL.format(
             gid="kid.gid" if keys else "0 AS gid",
             kid_join=f" JOIN kid ON {on}" if keys else "",
@@ -287,7 +299,11 @@ def classified_sql(keys: list[str], rules: KpiRules, dislike: list[str], covered
             dislike=_sql_list(dislike),
             stop_codes=_sql_list(STOP_CODES),
         )
-        + "), x AS ("
+        + "), d AS (SELECT d0.* EXCLUDE ("
+        + ", ".join(_STATIC)
+        + "), "
+        + _pack(_STATIC)
+        + " AS sbits FROM d0), x AS ("
         + _PERIOD_SQL
         + "), y AS ("
         + _PAUSE_SQL.format(covered=covered)
