@@ -96,7 +96,15 @@ STAGES = [
 # the province scales (bench/province.py: the dossier table as Parquet) run these stages only
 PROVINCE_STAGES = [
     ("prov_parquet_read", "the province's dossier table read from Parquet into pandas"),
-    ("prov_reference_query", "REFERENCE: plain DuckDB query (bench/reference_kpi.sql) on the same Parquet"),
+    (
+        "prov_reference_query",
+        "REFERENCE: one plain DuckDB query computing the KPI table's k and n (bench/reference_kpi.sql) "
+        "on the same Parquet; identical to the KPI step's counts?",
+    ),
+    (
+        "prov_floor_query",
+        "context: the issue's first plain query, office × month, 4 counts (bench/floor_kpi.sql)",
+    ),
     (
         "prov_kpi_duckdb_parquet",
         "KPI table on DuckDB straight from the Parquet file (parlib.analysis.kpi_sql)",
