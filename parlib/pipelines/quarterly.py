@@ -277,8 +277,9 @@ def build(
     outlook = outlook_table(outlook_rows, 3 * quarter, outlook_monthly)
     nodes = fw.nodes if fw is not None else pd.DataFrame(columns=["kpi"])
     outlook_pts = points_outlook(nodes, outlook, score_rule)
+    counter = SqlCounter(arrow, cal, kpi_rules)  # offices.Counter (pandas) is the reference
     watch = office_watch(
-        SqlCounter(arrow, cal, kpi_rules),  # offices.Counter (pandas) is the reference
+        counter,
         year,
         quarter,
         names=d.dossiers.drop_duplicates("procedure_code").set_index("procedure_code")["procedure_name"],
@@ -322,6 +323,7 @@ def build(
         unit=unit,
         extra={
             "kpi_values": kpi_values,
+            "dossier_counter": counter,  # the root causes count their windows with it
             "index766_totals": t766,
             "processing_time": proc_time,
             "index766_projection": project_766_groups(kpi_values),

@@ -78,3 +78,19 @@ def test_office_watch(sample, seed):
         got = office_watch(SqlCounter(d, cal), 2026, quarter, names=names)
         pd.testing.assert_frame_equal(got, ref, check_exact=True)
         assert len(ref) > 0
+
+
+def test_root_causes_same_with_the_sql_counter():
+    """The quarterly root causes count their windows with the build's SqlCounter; without it
+    (each window classified in pandas) the table is the same."""
+    import dataclasses
+
+    from parlib.pipelines import quarterly, rootcause
+
+    res = quarterly.build(2026, 3, Paths(), write=False)
+    assert res.extra["dossier_counter"] is not None
+    got = rootcause.build(quarterly=res, report_date="2026-10-15")
+    plain = dataclasses.replace(res, extra={k: v for k, v in res.extra.items() if k != "dossier_counter"})
+    ref = rootcause.build(quarterly=plain, report_date="2026-10-15")
+    pd.testing.assert_frame_equal(got.table, ref.table, check_exact=True)
+    assert len(ref.table) > 0
