@@ -111,6 +111,10 @@ PROVINCE_STAGES = [
     ),
     ("prov_kpi_duckdb", "KPI table on DuckDB from the pandas frame (what quarterly.build does)"),
     ("prov_kpi_pandas", "KPI table by the pandas implementation (reference); identical to DuckDB's?"),
+    (
+        "prov_dossier_stages",
+        "quarterly.build's dossier-level work on DuckDB from Parquet: KPI table + offices vs baselines",
+    ),
 ]
 
 

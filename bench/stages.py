@@ -400,6 +400,25 @@ def prov_kpi_duckdb_parquet(root: Path) -> dict:
     return {"seconds": s, "kpi_rows": len(t)}
 
 
+@stage
+def prov_dossier_stages(root: Path) -> dict:
+    """The dossier-level work of quarterly.build as it now runs, straight from the Parquet file:
+    the KPI table and the offices against their baselines (every window classified on DuckDB,
+    office_watch's tests in pandas on the sums). No dossier row in pandas."""
+    from parlib.analysis import kpi_sql
+    from parlib.analysis.counts_sql import SqlCounter
+    from parlib.analysis.offices import office_watch
+
+    path, cal, kw = _province(root)
+
+    def run():
+        t = kpi_sql.kpi_table(path, cal, YEAR, QUARTER, **kw)
+        return t, office_watch(SqlCounter(path, cal), YEAR, QUARTER)
+
+    s, (t, watch) = _timed(run)
+    return {"seconds": s, "kpi_rows": len(t), "office_rows": len(watch)}
+
+
 def _reference(root: Path, sql_file: str):
     import duckdb
 
