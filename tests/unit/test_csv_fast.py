@@ -9,12 +9,16 @@ from datetime import datetime
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parlib.core.errors import ParlibError
 from parlib.core.paths import Paths
+from parlib.core.text import normalise_text
 from parlib.ingest import readers
 from parlib.ingest.calendar import load_calendar
-from parlib.ingest.dossier_columns import load_procedures
+from parlib.ingest.dossier_columns import _map_unique, load_procedures
+from parlib.ingest.dossier_parse import _text
 from parlib.ingest.dossiers import read_dossier_exports
 
 
@@ -118,3 +122,22 @@ def test_dossier_reader_identical_on_a_messy_export(tmp_path, pandas_only):
     rejected = ref.issues.loc[ref.issues["rule"] == "row_rejected"]
     assert len(rejected) >= 4 and rejected["row"].notna().all()
     assert rejected["message"].str.startswith("Dòng bị loại").all()
+
+
+_CELLS = st.one_of(
+    st.none(),
+    st.integers(-5, 10**6),
+    st.floats(allow_nan=True, allow_infinity=False),
+    st.text(alphabet=st.sampled_from("aA1 -./~!\t\n\u00a0\u200b\x7fốSốe\u0301"), max_size=8),
+    st.from_regex(r"[!-~]{1,6}( [!-~]{1,4}){0,2}", fullmatch=True),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_CELLS, max_size=30))
+def test_text_fast_path_is_normalise_text(cells):
+    """dossier_parse._text keeps clean ASCII texts as they are: the same column as normalise_text
+    applied to every distinct value (the path before)."""
+    s = pd.Series(cells, dtype=object)
+    ref = _map_unique(s, normalise_text).astype("str")
+    pd.testing.assert_series_equal(_text(s), ref.where(ref.str.len() > 0))
