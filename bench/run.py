@@ -115,6 +115,10 @@ PROVINCE_STAGES = [
         "prov_dossier_stages",
         "quarterly.build's dossier-level work on DuckDB from Parquet: KPI table + offices vs baselines",
     ),
+    (
+        "prov_build",
+        "quarterly.build after the reader: the province table as the reader's output + the 1m folder's other inputs",
+    ),
 ]
 
 
@@ -205,7 +209,8 @@ def prepare_stage(name: str, root: Path) -> None:
     if name in ("build_cached", "read_dossiers_cached"):
         # warm the parse cache in its own process (a hit when already warm): the copy must match
         # the code as it is now, since the key covers the parser's source
-        res = run_process(stage_command("read_dossiers_cached", root), root)
+        warm = "warm_cache" if name == "build_cached" else "read_dossiers_cached"
+        res = run_process(stage_command(warm, root), root)
         if res["exit"]:
             raise RuntimeError(f"warming the parse cache failed:\n{res.get('error', '')}")
 

@@ -247,6 +247,16 @@ def build(root: Path) -> dict:
 
 
 @stage
+def warm_cache(root: Path) -> dict:
+    """Every raw file build_cached reads parsed into the parse cache (dossier exports, feedback
+    logs, survey files: quarterly.warm_parse_cache), so that the build finds them all there."""
+    from parlib.pipelines import quarterly
+
+    s, failed = _timed(lambda: quarterly.warm_parse_cache(YEAR, QUARTER, _paths(root)))
+    return {"seconds": s, "failed": len(failed)}
+
+
+@stage
 def build_cached(root: Path) -> dict:
     """quarterly.build with every dossier export's parsed copy taken from the parse cache
     (warmed by read_dossiers_cached; a fresh process, so peak memory is the cached run's).
@@ -417,6 +427,29 @@ def prov_dossier_stages(root: Path) -> dict:
 
     s, (t, watch) = _timed(run)
     return {"seconds": s, "kpi_rows": len(t), "office_rows": len(watch)}
+
+
+@stage
+def prov_build(root: Path) -> dict:
+    """quarterly.build with the province's dossier table as the dossier reader's output (read
+    from Parquet before the clock) and every other input of the 1m department folder (feedback,
+    survey, 766 scores, tasks, catalogue, framework): everything the build does after the
+    reader, processed tables written. Needs the 1m scale generated."""
+    import pandas as pd
+
+    from parlib.core.issues import issues_frame
+    from parlib.ingest.dossiers import DossierResult
+    from parlib.pipelines import quarterly
+
+    path, _cal, _kw = _province(root)
+    frame = pd.read_parquet(path)
+    out = DossierResult(
+        frame, issues_frame(), pd.DataFrame(columns=["source", "sheet", "status", "reason", "rows"])
+    )
+    quarterly.read_dossier_exports = lambda *a, **k: out
+    paths = _paths(root.parent / "1m")
+    s, res = _timed(lambda: quarterly.build(YEAR, QUARTER, paths))
+    return {"seconds": s, "rows": len(res.dossiers), "classified_rows": len(res.classified)}
 
 
 def _reference(root: Path, sql_file: str):
