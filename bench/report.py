@@ -94,7 +94,7 @@ def targets(results: dict) -> list[dict]:
                 else f"; the issue's first plain query (office × month, 4 counts): {floor:.1f} s"
             ),
         )
-    _issue19(add, st)
+    _issue19(add, st, d)
     for lo, hi in (("10k", "100k"), ("100k", "1m")):
         a, b = d(lo, "full_above_floor_s"), d(hi, "full_above_floor_s")
         add(
@@ -105,7 +105,7 @@ def targets(results: dict) -> list[dict]:
     return out
 
 
-def _issue19(add, st) -> None:
+def _issue19(add, st, d) -> None:
     """Issue 19's targets for the whole build (the KPI step's are above)."""
     s, m = st("1m", "build_cached", "op_s"), st("1m", "build_cached", "peak_rss_mb")
     add(
@@ -120,13 +120,20 @@ def _issue19(add, st) -> None:
         None if s is None else s <= 10,
     )
     s, m = st("p10m", "prov_dossier_stages", "op_s"), st("p10m", "prov_dossier_stages", "peak_rss_mb")
+    b, bm = st("p10m", "prov_build", "op_s"), st("p10m", "prov_build", "peak_rss_mb")
     add(
         "Issue 19: 10M dossiers through the quarterly build ≤ 30 s and ≤ 4 GB",
-        None,
-        None,
-        "the whole build was not run at 10M: its reader still merges, de-duplicates and dates every "
-        "dossier in pandas (the frame alone: 6.1 GB)"
-        + ("" if s is None else f"; its dossier-level stages on DuckDB from Parquet: {s:.1f} s, {m:,.0f} MB"),
+        None if b is None else f"after the reader: {b:.1f} s, {bm:,.0f} MB (prov_build)",
+        None if b is None else b <= 30 and bm <= 4096,
+        "the reader itself was not run at 10M: it merges, de-duplicates and dates every dossier in "
+        "pandas (the frame alone: 6.1 GB); the part measured already exceeds both targets"
+        + ("" if s is None else f"; the dossier-level stages on DuckDB from Parquet: {s:.1f} s, {m:,.0f} MB"),
+    )
+    r, f = d("30k", "full_over_floor"), d("30k", "rerun_over_floor")
+    add(
+        "Issue 19: department first run ≤ 2× the floor; re-run ≤ 0.1× the floor (30k)",
+        None if r is None or f is None else f"first run {r:.2f}×, re-run {f:.2f}×",
+        None if r is None or f is None else r <= 2 and f <= 0.1,
     )
 
 

@@ -12,24 +12,12 @@ from parlib.analysis.counts_sql import SqlCounter
 from parlib.analysis.kpi_sql import dossier_arrow
 from parlib.analysis.offices import SCOPES, Counter, office_watch, windows
 from parlib.core.paths import Paths
-from parlib.ingest.calendar import load_calendar
-from parlib.ingest.dossier_columns import load_procedures
-from parlib.ingest.dossiers import read_dossier_exports
 from parlib.model.dossier_rules import KpiRules
 
 pytestmark = pytest.mark.slow
 
 BYS = [[], ["office_name"], ["procedure_code"], ["office_name", "procedure_code"]]
 KPIS = ["on_time_pct", "apology_pct", "handling_satisfaction_pct", "digitised_pct"]
-
-
-@pytest.fixture(scope="module")
-def sample():
-    paths = Paths()
-    procs = load_procedures(paths.config / "procedures.csv")
-    cal = load_calendar(paths)
-    files = sorted((paths.raw / "dossiers").glob("ho_so_*.xlsx"))
-    return read_dossier_exports(files, procs, cal, data_dir=paths.data).dossiers, cal
 
 
 def _windows(year, quarter):
@@ -51,18 +39,18 @@ def _same_counts(dossiers, cal, rules, source=None):
 
 @pytest.mark.parametrize("rules", [None, KpiRules(end_of_processing="earliest")], ids=str)
 def test_sample_counts(sample, rules):
-    dossiers, cal = sample
+    dossiers, _procs, cal = sample
     _same_counts(dossiers, cal, rules)
 
 
 def test_sample_counts_from_arrow(sample):
-    dossiers, cal = sample
+    dossiers, _procs, cal = sample
     _same_counts(dossiers, cal, None, dossier_arrow(dossiers, ["office_name", "procedure_code"]))
 
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_planted_counts(sample, seed):
-    dossiers, cal = sample
+    dossiers, _procs, cal = sample
     d = _planted(dossiers, seed)
     _same_counts(d, cal, None)
     _same_counts(d, cal, KpiRules(end_of_processing="earliest", apology_lead_days=2))
@@ -70,7 +58,7 @@ def test_planted_counts(sample, seed):
 
 @pytest.mark.parametrize("seed", [None, 3])
 def test_office_watch(sample, seed):
-    dossiers, cal = sample
+    dossiers, _procs, cal = sample
     d = dossiers if seed is None else _planted(dossiers, seed)
     names = d.drop_duplicates("procedure_code").set_index("procedure_code")["procedure_name"]
     for quarter in (3, 1):

@@ -29,15 +29,6 @@ from parlib.model.dossier_rules import KpiRules
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def sample():
-    paths = Paths()
-    procs = load_procedures(paths.config / "procedures.csv")
-    cal = load_calendar(paths)
-    files = sorted((paths.raw / "dossiers").glob("ho_so_*.xlsx"))
-    return read_dossier_exports(files, procs, cal, data_dir=paths.data).dossiers, procs, cal
-
-
 def both(dossiers, cal, year, quarter, procs, **kw):
     ref = kpi_table(dossiers, cal, year, quarter, procedures=procs, **kw)
     got = kpi_sql.kpi_table(dossiers, cal, year, quarter, procedures=procs, **kw)
