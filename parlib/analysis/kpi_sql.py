@@ -210,7 +210,7 @@ def _check_window(con, calendar: WorkCalendar) -> None:
 
 
 def kpi_table(
-    dossiers: "pd.DataFrame | str | Path",
+    dossiers: "pd.DataFrame | pa.Table | str | Path",
     calendar: WorkCalendar,
     year: int,
     quarter: int,
@@ -224,9 +224,9 @@ def kpi_table(
 ) -> pd.DataFrame:
     """:func:`parlib.analysis.kpi_table.kpi_table` on DuckDB: same arguments, same frame.
 
-    ``dossiers``: the dossier frame, or the path of a Parquet file of it (as
-    ``DataFrame.to_parquet`` writes it): then DuckDB reads the file itself and no dossier row
-    is loaded into pandas.
+    ``dossiers``: the dossier frame, an Arrow table of its columns (:func:`dossier_arrow`) or the
+    path of a Parquet file of it (as ``DataFrame.to_parquet`` writes it): then DuckDB reads the
+    file itself and no dossier row is loaded into pandas.
 
     ``threads``: DuckDB worker threads (default: DuckDB's, one per core). Raises ConfigError as
     the pandas implementation does (a supplement pause in a year without a complete holiday
