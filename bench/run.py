@@ -96,13 +96,29 @@ STAGES = [
 # the province scales (bench/province.py: the dossier table as Parquet) run these stages only
 PROVINCE_STAGES = [
     ("prov_parquet_read", "the province's dossier table read from Parquet into pandas"),
-    ("prov_reference_query", "REFERENCE: plain DuckDB query (bench/reference_kpi.sql) on the same Parquet"),
+    (
+        "prov_reference_query",
+        "REFERENCE: one plain DuckDB query computing the KPI table's k and n (bench/reference_kpi.sql) "
+        "on the same Parquet; identical to the KPI step's counts?",
+    ),
+    (
+        "prov_floor_query",
+        "context: the issue's first plain query, office × month, 4 counts (bench/floor_kpi.sql)",
+    ),
     (
         "prov_kpi_duckdb_parquet",
         "KPI table on DuckDB straight from the Parquet file (parlib.analysis.kpi_sql)",
     ),
     ("prov_kpi_duckdb", "KPI table on DuckDB from the pandas frame (what quarterly.build does)"),
     ("prov_kpi_pandas", "KPI table by the pandas implementation (reference); identical to DuckDB's?"),
+    (
+        "prov_dossier_stages",
+        "quarterly.build's dossier-level work on DuckDB from Parquet: KPI table + offices vs baselines",
+    ),
+    (
+        "prov_build",
+        "quarterly.build after the reader: the province table as the reader's output + the 1m folder's other inputs",
+    ),
 ]
 
 
@@ -193,7 +209,8 @@ def prepare_stage(name: str, root: Path) -> None:
     if name in ("build_cached", "read_dossiers_cached"):
         # warm the parse cache in its own process (a hit when already warm): the copy must match
         # the code as it is now, since the key covers the parser's source
-        res = run_process(stage_command("read_dossiers_cached", root), root)
+        warm = "warm_cache" if name == "build_cached" else "read_dossiers_cached"
+        res = run_process(stage_command(warm, root), root)
         if res["exit"]:
             raise RuntimeError(f"warming the parse cache failed:\n{res.get('error', '')}")
 

@@ -34,8 +34,8 @@ SELECT
     {end_at} AS end_at,
     -- in the scope of a period starting on or before this instant (and ending after receipt):
     -- open, or ended (earliest end) on or after the start, or received on or after it
-    CASE WHEN least(s.finished_at, s.returned_at, s.stopped_at) IS NULL THEN TIMESTAMP '9999-12-31'
-         ELSE greatest(least(s.finished_at, s.returned_at, s.stopped_at), s.received_at) END AS upto,
+    CASE WHEN {scope_end} IS NULL THEN TIMESTAMP '9999-12-31'
+         ELSE greatest({scope_end}, s.received_at) END AS upto,
     coalesce(s.stopped_at = {end_at}, false)
         AND NOT coalesce(s.finished_at = {end_at}, false)
         AND NOT coalesce(s.returned_at = {end_at}, false) AS stopped_kind,
@@ -241,11 +241,23 @@ _SATISFACTION_K = (
 )
 
 
+# the flags that depend on the dossier only: packed once per dossier (``sbits``), not per period
+_STATIC = [
+    "resched1", "resched2", "online_n", "online_k", "dig_n", "dig_k", "dig_n_result", "dig_k_result",
+    "eres_n", "eres_k", "pay_n", "pay_k", "system_updated", "dislike",
+]  # fmt: skip
+
+
+def _pack(names: list[str], alias: str = "") -> str:
+    """The flags ``names`` packed into one integer (bit i: ``_FLAGS[i]``)."""
+    return " | ".join(f"(CAST({alias}{n} AS INTEGER) << {_FLAGS.index(n)})" for n in names)
+
+
 def sums_sql(keys: list[str]) -> str:
     """The classified rows counted by period, group number, outcome and packed flags (each row's
     classification evaluated once), the indicators summed over those counts per period and
     group, the groups' values joined back from ``kid`` (only the integer ``gid`` travels)."""
-    bits = " | ".join(f"(CAST(f.{name} AS INTEGER) << {i})" for i, name in enumerate(_FLAGS))
+    bits = "f.sbits | " + _pack([n for n in _FLAGS if n not in _STATIC], "f.")
     sums = []
     for i, name in enumerate(KPIS):
         k, n = _INDICATORS[name]
@@ -265,13 +277,21 @@ def sums_sql(keys: list[str]) -> str:
     )
 
 
-def classified_sql(keys: list[str], rules: KpiRules, dislike: list[str], covered: str) -> str:
-    """``WITH … f AS (…)``: ``f`` has one row per dossier × period in its scope, classified."""
+def classified_sql(
+    keys: list[str], rules: KpiRules, dislike: list[str], covered: str, *, scope: str = "first_end"
+) -> str:
+    """``WITH … f AS (…)``: ``f`` has one row per dossier × period in its scope, classified.
+
+    ``scope``: which end of processing puts a dossier ended before a period out of its scope —
+    ``first_end`` (the earliest of the three dates: what kpi_table selects) or ``rule`` (the
+    end of processing of the rules: what classify_dossiers selects). They differ only for a
+    record carrying several end dates under the ``priority`` rule."""
     end_at = (
         "coalesce(s.finished_at, s.returned_at, s.stopped_at)"
         if rules.end_of_processing == "priority"
         else "least(s.finished_at, s.returned_at, s.stopped_at)"
     )
+    scope_end = end_at if scope == "rule" else "least(s.finished_at, s.returned_at, s.stopped_at)"
     # each combination of the group columns numbered once (kid); the rows carry its number
     cols = ", ".join(_q(c) for c in keys)
     kid = f"kid AS (SELECT *, row_number() OVER () AS gid FROM (SELECT DISTINCT {cols} FROM src)), "
@@ -279,15 +299,20 @@ def classified_sql(keys: list[str], rules: KpiRules, dislike: list[str], covered
     return (
         "WITH "
         + (kid if keys else "")
-        + "d AS ("
+        + "d0 AS ("
         + _DOSSIER_SQL.format(
             gid="kid.gid" if keys else "0 AS gid",
             kid_join=f" JOIN kid ON {on}" if keys else "",
             end_at=end_at,
+            scope_end=scope_end,
             dislike=_sql_list(dislike),
             stop_codes=_sql_list(STOP_CODES),
         )
-        + "), x AS ("
+        + "), d AS (SELECT d0.* EXCLUDE ("
+        + ", ".join(_STATIC)
+        + "), "
+        + _pack(_STATIC)
+        + " AS sbits FROM d0), x AS ("
         + _PERIOD_SQL
         + "), y AS ("
         + _PAUSE_SQL.format(covered=covered)

@@ -93,15 +93,19 @@ def calendar_tables(calendar: WorkCalendar) -> tuple[pa.Table, pa.Table]:
 def _register_frame(con, dossiers: pd.DataFrame, keys: list[str]) -> None:
     """The columns the SQL reads, as the Arrow table ``src`` (no copy for most columns)."""
     cols = [c for c in dict.fromkeys([*_COLUMNS, *keys]) if c in dossiers.columns]
-    missing = [c for c in _COLUMNS if c not in dossiers.columns and c not in _OPTIONAL]
+    con.register("src", _with_optional(pa.Table.from_pandas(dossiers[cols], preserve_index=False)))
+
+
+def _with_optional(table: pa.Table) -> pa.Table:
+    """``table`` with the optional columns it lacks (all null); KeyError for a required one."""
+    missing = [c for c in _COLUMNS if c not in table.column_names and c not in _OPTIONAL]
     if missing:
-        raise KeyError(f"kpi_sql: the dossier frame lacks {missing}")
-    table = pa.Table.from_pandas(dossiers[cols], preserve_index=False)
+        raise KeyError(f"kpi_sql: the dossier table lacks {missing}")
     for c in _OPTIONAL:
-        if c not in dossiers.columns:
+        if c not in table.column_names:
             typ = pa.timestamp("us") if _COLUMNS[c] == "TIMESTAMP" else pa.string()
             table = table.append_column(c, pa.nulls(len(table), typ))
-    con.register("src", table)
+    return table
 
 
 def _register_parquet(con, path: str, keys: list[str]) -> pd.DataFrame:
@@ -122,6 +126,8 @@ def _register_parquet(con, path: str, keys: list[str]) -> pd.DataFrame:
 
 def _first_names(con, source) -> pd.Series:
     """procedure_code -> the procedure_name of its first row (``drop_duplicates`` keeps it)."""
+    if isinstance(source, pa.Table):
+        source = source.select(["procedure_code", "procedure_name"]).to_pandas()
     if isinstance(source, pd.DataFrame):
         return source.drop_duplicates("procedure_code").set_index("procedure_code")["procedure_name"]
     lit = "'" + str(source).replace("'", "''") + "'"
@@ -204,7 +210,7 @@ def _check_window(con, calendar: WorkCalendar) -> None:
 
 
 def kpi_table(
-    dossiers: "pd.DataFrame | str | Path",
+    dossiers: "pd.DataFrame | pa.Table | str | Path",
     calendar: WorkCalendar,
     year: int,
     quarter: int,
@@ -218,9 +224,9 @@ def kpi_table(
 ) -> pd.DataFrame:
     """:func:`parlib.analysis.kpi_table.kpi_table` on DuckDB: same arguments, same frame.
 
-    ``dossiers``: the dossier frame, or the path of a Parquet file of it (as
-    ``DataFrame.to_parquet`` writes it): then DuckDB reads the file itself and no dossier row
-    is loaded into pandas.
+    ``dossiers``: the dossier frame, an Arrow table of its columns (:func:`dossier_arrow`) or the
+    path of a Parquet file of it (as ``DataFrame.to_parquet`` writes it): then DuckDB reads the
+    file itself and no dossier row is loaded into pandas.
 
     ``threads``: DuckDB worker threads (default: DuckDB's, one per core). Raises ConfigError as
     the pandas implementation does (a supplement pause in a year without a complete holiday
@@ -230,6 +236,36 @@ def kpi_table(
     hist = history_dimensions or []
     keys = list(dict.fromkeys([*dims, *hist]))
     periods = _periods(year, quarter, history_from)
+    sums, frame, first_names = period_sums(
+        dossiers, calendar, periods, keys, rules, threads=threads, first_names=True
+    )
+    names = (
+        procedures.drop_duplicates("procedure_code").set_index("procedure_code")["procedure_name"]
+        if procedures is not None
+        else pd.Series(dtype="str")
+    )
+    names = names.combine_first(first_names)
+    blocks = _blocks(sums, periods, frame, procedures, dims, hist, year)
+    return _long_table(blocks, KPIS, names)
+
+
+def period_sums(
+    dossiers: "pd.DataFrame | pa.Table | str | Path",
+    calendar: WorkCalendar,
+    periods: list[tuple],
+    keys: list[str],
+    rules: KpiRules,
+    *,
+    threads: int | None = None,
+    scope: str = "first_end",
+    first_names: bool = False,
+) -> tuple:
+    """The dossiers classified in SQL for every period ``(kind, key, label, start, end)`` and the
+    twelve indicators summed per period (``pid``, its position) and combination of ``keys``
+    (``k0 … k11``, ``n0 … n11`` in the order of KPIS). Returns (sums, an empty frame with the
+    dossier columns and their pandas dtypes[, procedure_code -> first procedure_name]).
+    ``scope``: see :func:`parlib.analysis.dossier_sql.classified_sql`. Raises ConfigError as
+    classify_dossiers does."""
     cal_t, wd_t = calendar_tables(calendar)
     con = duckdb.connect()
     try:
@@ -239,7 +275,10 @@ def kpi_table(
         con.execute(f"SET nested_loop_join_threshold = {len(periods) + 1}")
         if isinstance(dossiers, pd.DataFrame):
             _register_frame(con, dossiers, keys)
-            frame = dossiers
+            frame = dossiers.iloc[:0]
+        elif isinstance(dossiers, pa.Table):
+            con.register("src", _with_optional(dossiers))
+            frame = dossiers.schema.empty_table().to_pandas()
         else:
             frame = _register_parquet(con, str(dossiers), keys)
         con.register("cal", cal_t)
@@ -249,20 +288,20 @@ def kpi_table(
         covered = (
             "(" + ", ".join(str(y) for y in sorted(calendar.years)) + ")" if calendar.years else "(NULL)"
         )
-        classified = classified_sql(keys, rules, _dislike_values(con), covered)
+        classified = classified_sql(keys, rules, _dislike_values(con), covered, scope=scope)
         sums = con.execute(classified + sums_sql(keys)).df()
         _check_pause_years(con, classified, sums, periods, calendar)
-        first_names = _first_names(con, dossiers)
+        names = _first_names(con, dossiers) if first_names else None
     finally:
         con.close()
-    names = (
-        procedures.drop_duplicates("procedure_code").set_index("procedure_code")["procedure_name"]
-        if procedures is not None
-        else pd.Series(dtype="str")
-    )
-    names = names.combine_first(first_names)
-    blocks = _blocks(sums, periods, frame, procedures, dims, hist, year)
-    return _long_table(blocks, KPIS, names)
+    return (sums, frame, names) if first_names else (sums, frame)
+
+
+def dossier_arrow(dossiers: pd.DataFrame, keys: list[str]) -> pa.Table:
+    """The columns the SQL reads (and ``keys``) as one Arrow table, converted once and shared by
+    several :func:`period_sums` calls (the KPI table, the offices' windows)."""
+    cols = [c for c in dict.fromkeys([*_COLUMNS, *keys, "procedure_name"]) if c in dossiers.columns]
+    return _with_optional(pa.Table.from_pandas(dossiers[cols], preserve_index=False))
 
 
 def _check_pause_years(con, classified: str, sums, periods, calendar: WorkCalendar) -> None:

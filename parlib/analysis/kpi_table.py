@@ -140,7 +140,8 @@ def _long_table(blocks: list, kpi_names: list[str], names: pd.Series) -> pd.Data
             "group_name": group_name.astype("str"),
             "kpi": pd.array(np.array(kpi_names, dtype=object)[kpi_idx], dtype="str"),
             "label": pd.array(labels[kpi_idx], dtype="str"),
-            "k": k.astype(np.int64),
+            # 766 5.4 (handling satisfaction) may sum below 0 in a group: shown as 0, as dossier_kpis does
+            "k": np.maximum(k, 0).astype(np.int64),
             "n": n.astype(np.int64),
         }
     )

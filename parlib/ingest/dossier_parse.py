@@ -23,10 +23,27 @@ from parlib.ingest.dossier_columns import (
 )
 from parlib.model.dossier_rules import CONSISTENCY_RULES, STATUS_CODES, consistency_flags
 
+# printable ASCII words separated by single spaces: normalise_text leaves such a text unchanged
+_CLEAN_ASCII = r"^[!-~]+( [!-~]+)*$"
+
 
 def _text(s: pd.Series) -> pd.Series:
-    """NFC, collapsed whitespace; blank -> missing (str dtype)."""
-    out = _map_unique(s, normalise_text).astype("str")
+    """NFC, collapsed whitespace; blank -> missing (str dtype). Texts that normalise_text would
+    leave unchanged (printable ASCII, single spaces: dossier numbers, codes) are kept as they
+    are; every other distinct value goes through normalise_text once."""
+    values = s.to_numpy(dtype=object)
+    is_str = np.fromiter((type(v) is str for v in values), dtype=bool, count=len(values))
+    clean = np.zeros(len(values), dtype=bool)
+    if is_str.any():
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        strings = pa.array(values[is_str], type=pa.string())
+        clean[is_str] = pc.match_substring_regex(strings, _CLEAN_ASCII).to_numpy(zero_copy_only=False)
+    out = pd.Series(values, index=s.index, dtype=object)
+    if not clean.all():
+        out[~clean] = _map_unique(s[~clean], normalise_text).to_numpy()
+    out = out.astype("str")
     return out.where(out.str.len() > 0)
 
 

@@ -169,15 +169,15 @@ def _looks_like_text(data: bytes) -> bool:
 _CSV_ENCODINGS = ("utf-8-sig", "cp1258")
 
 
-def _decode_csv(raw: bytes, name: str) -> str:
-    """Text of a CSV as Excel saves it: UTF-16 ("Unicode Text", with its byte-order mark),
-    UTF-8 (with or without BOM) or Windows-1258."""
+def _decode_csv(raw: bytes, name: str) -> tuple[str, str]:
+    """(text, encoding) of a CSV as Excel saves it: UTF-16 ("Unicode Text", with its byte-order
+    mark), UTF-8 (with or without BOM) or Windows-1258."""
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return raw.decode("utf-16")
+        return raw.decode("utf-16"), "utf-16"
     last: Exception | None = None
     for enc in _CSV_ENCODINGS:
         try:
-            return raw.decode(enc)
+            return raw.decode(enc), enc
         except UnicodeDecodeError as exc:
             last = exc
     raise InputFormatError(
@@ -202,7 +202,10 @@ def _separator(text: str) -> str:
 
 
 def _read_csv_cells(data: bytes, name: str) -> pd.DataFrame:
-    text = _decode_csv(data, name)
+    text, encoding = _decode_csv(data, name)
+    fast = _arrow_csv_cells(text, data, encoding)
+    if fast is not None:
+        return fast
     try:
         df = pd.read_csv(
             io.StringIO(text), header=None, dtype=str, keep_default_na=False, sep=_separator(text)
@@ -223,6 +226,48 @@ def _read_csv_cells(data: bytes, name: str) -> pd.DataFrame:
             ],
         ) from exc
     return df.astype(object).where(df.ne(""), None)
+
+
+def _arrow_csv_cells(text: str, data: bytes, encoding: str) -> pd.DataFrame | None:
+    """The grid :func:`_read_csv_cells` returns, read by Arrow's multi-threaded CSV reader (every
+    column as text, blank cells None), or None to let pandas' reader decide: a file that Arrow
+    does not read as one rectangle (rows of unequal length — a line of spaces is one —, a
+    malformed quote) or a one-column file. Identical grids: tests/unit/test_csv_fast.py."""
+    import csv
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    sep = _separator(text)
+    start = len(text) - len(text.lstrip("\r\n"))
+    end = text.find("\n", start)
+    first = text[start : end if end >= 0 else len(text)].rstrip("\r")
+    width = len(next(csv.reader([first], delimiter=sep))) if first else 0
+    if width < 2:
+        return None
+    names = [f"c{j}" for j in range(width)]
+    # the bytes as read when the file is UTF-8 (without its byte-order mark), else re-encoded
+    raw = (data[3:] if data[:3] == b"\xef\xbb\xbf" else data) if encoding == "utf-8-sig" else text.encode()
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(raw),
+            read_options=pacsv.ReadOptions(column_names=names),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, ValueError):
+        return None
+    none = pa.scalar(None, pa.string())
+    cols = {
+        j: pc.if_else(pc.equal(table.column(n), ""), none, table.column(n)).to_numpy(zero_copy_only=False)
+        for j, n in enumerate(names)
+    }
+    return pd.DataFrame(cols, dtype=object)
 
 
 def find_header_row(cells: pd.DataFrame, labels: list[str], *, max_rows: int = 30) -> int | None:

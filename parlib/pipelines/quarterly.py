@@ -19,12 +19,14 @@ import pandas as pd
 
 from parlib.analysis import kpi as kpimod
 from parlib.analysis.comments import tag_comments, theme_counts, theme_examples
+from parlib.analysis.counts_sql import SqlCounter
 from parlib.analysis.drivers import factor_changes_by_segment, key_drivers
 from parlib.analysis.feedback import feedback_kpis
 from parlib.analysis.headline import headline_kpis, on_time_chart, project_766_groups, ytd_kpi_values
 from parlib.analysis.index766 import group_points, index766_totals
-from parlib.analysis.kpi_sql import kpi_table  # DuckDB; parlib.analysis.kpi_table is the reference
-from parlib.analysis.offices import Counter, office_watch
+from parlib.analysis.kpi import DIMENSIONS
+from parlib.analysis.kpi_sql import dossier_arrow, kpi_table  # parlib.analysis.kpi_table: the reference
+from parlib.analysis.offices import office_watch
 from parlib.analysis.outlook import outlook_inputs, outlook_table, points_outlook
 from parlib.analysis.processing_time import processing_time
 from parlib.analysis.projection import project_points, score_rule
@@ -186,8 +188,10 @@ def build(
         d.dossiers, cal, period.end, period_start=period.start, rules=kpi_rules
     )
     first = d.dossiers["received_at"].min()
+    # the dossier-level counting runs on DuckDB over one Arrow copy of the columns it reads
+    arrow = dossier_arrow(d.dossiers, [*DIMENSIONS, "office_name"])
     kpis = kpi_table(
-        d.dossiers,
+        arrow,
         cal,
         year,
         quarter,
@@ -273,8 +277,9 @@ def build(
     outlook = outlook_table(outlook_rows, 3 * quarter, outlook_monthly)
     nodes = fw.nodes if fw is not None else pd.DataFrame(columns=["kpi"])
     outlook_pts = points_outlook(nodes, outlook, score_rule)
+    counter = SqlCounter(arrow, cal, kpi_rules)  # offices.Counter (pandas) is the reference
     watch = office_watch(
-        Counter(d.dossiers, cal, kpi_rules),
+        counter,
         year,
         quarter,
         names=d.dossiers.drop_duplicates("procedure_code").set_index("procedure_code")["procedure_name"],
@@ -318,6 +323,7 @@ def build(
         unit=unit,
         extra={
             "kpi_values": kpi_values,
+            "dossier_counter": counter,  # the root causes count their windows with it
             "index766_totals": t766,
             "processing_time": proc_time,
             "index766_projection": project_766_groups(kpi_values),

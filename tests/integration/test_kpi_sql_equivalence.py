@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from parlib.analysis import kpi_sql
+from parlib.analysis.kpi import DIMENSIONS
 from parlib.analysis.kpi_table import kpi_table
 from parlib.core.paths import PROJECT_ROOT, Paths
 from parlib.generate.operational import generate
@@ -26,15 +27,6 @@ from parlib.ingest.dossiers import read_dossier_exports
 from parlib.model.dossier_rules import KpiRules
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def sample():
-    paths = Paths()
-    procs = load_procedures(paths.config / "procedures.csv")
-    cal = load_calendar(paths)
-    files = sorted((paths.raw / "dossiers").glob("ho_so_*.xlsx"))
-    return read_dossier_exports(files, procs, cal, data_dir=paths.data).dossiers, procs, cal
 
 
 def both(dossiers, cal, year, quarter, procs, **kw):
@@ -200,3 +192,15 @@ def test_sample_from_parquet(sample, tmp_path):
     kw = dict(procedures=procs, history_from=2025, history_dimensions=["office_name"])
     got = kpi_sql.kpi_table(tmp_path / "dossiers.parquet", cal, 2026, 3, **kw)
     pd.testing.assert_frame_equal(got, kpi_table(dossiers, cal, 2026, 3, **kw), check_exact=True)
+
+
+def test_sample_from_arrow(sample):
+    """quarterly.build hands the engine one Arrow copy of the columns it reads."""
+    dossiers, procs, cal = sample
+    kw = dict(procedures=procs, history_from=2025, history_dimensions=["office_name"])
+    arrow = kpi_sql.dossier_arrow(dossiers, [*DIMENSIONS, "office_name"])
+    pd.testing.assert_frame_equal(
+        kpi_sql.kpi_table(arrow, cal, 2026, 3, **kw),
+        kpi_table(dossiers, cal, 2026, 3, **kw),
+        check_exact=True,
+    )

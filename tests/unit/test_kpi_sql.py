@@ -259,6 +259,26 @@ def test_stale_and_hours(cal):
     )
 
 
+def test_handling_satisfaction_never_below_zero(cal):
+    """V: finished late (due 09/01, finished 13/01) and rated "Không hài lòng": 766 5.4 counts it
+    once as late and once as disliked, 1 − 1 − 1 = −1 for its office; the table shows k = 0 of
+    n = 1 (0 %), as dossier_kpis does, never −100 %."""
+    rows = [
+        dict(
+            dossier_id="V",
+            received_at=JAN5,
+            due_at=DUE9,
+            finished_at="2026-01-13 10:00",
+            status_code="finished",
+            citizen_rating="Không hài lòng",
+        )
+    ]
+    for table in (kpi_sql.kpi_table(frame(rows), cal, 2026, 1), kpi_table(frame(rows), cal, 2026, 1)):
+        t = table.set_index(["period", "dimension", "group", "kpi"])
+        assert kn(t, "2026-01", "handling_satisfaction_pct") == (0, 1)
+        assert t.loc[("2026-01", "office_name", "Phòng A", "handling_satisfaction_pct"), "pct"] == 0
+
+
 def test_pause_in_a_year_without_holidays_is_refused_as_in_pandas(cal):
     rows = [
         dict(

@@ -426,10 +426,16 @@ def quarterly_rows(q, items, ev: Evidence, alpha: float) -> None:
     nodes = fw.nodes.loc[fw.nodes["is_leaf"]]
     proj = {str(r["code"]): r for r in q.projection.to_dict("records")} if q.projection is not None else {}
     has_dossiers = q.dossiers is not None and not q.dossiers.empty
+    counter = q.extra.get("dossier_counter") if has_dossiers else None
+    if counter is not None:  # every window the rows below count, in one scan
+        counter.prefetch(
+            [w for q_ in range(1, quarter + 1) for w in _windows(None, year, q_, "quarter")]
+            + list(_windows(None, year, quarter, "ytd"))
+        )
     for node in nodes.loc[~nodes["kpi"].map(_blank) & ~nodes["rule"].map(_blank)].to_dict("records"):
         kpi = str(node["kpi"]).strip()
         if kpi in DOSSIER_KPIS and has_dossiers:
-            src = DossierSource(kpi, q.dossiers, q.calendar, q.kpis, ev.cache, q.kpi_rules)
+            src = DossierSource(kpi, q.dossiers, q.calendar, q.kpis, ev.cache, q.kpi_rules, counter)
             kpi_node_rows(node, src, year, quarter, ev)
         elif kpi == "satisfaction_pct" and q.survey_table is not None:
             kpi_node_rows(node, SurveySource(q.survey_table), year, quarter, ev)

@@ -19,10 +19,20 @@ class DossierSource:
     fine, coarse, dimension = ["office_name", "procedure_code"], "office_name", "office_name"
 
     def __init__(
-        self, kpi: str, dossiers: pd.DataFrame, calendar, kpis: pd.DataFrame | None, cache: dict, rules=None
+        self,
+        kpi: str,
+        dossiers: pd.DataFrame,
+        calendar,
+        kpis: pd.DataFrame | None,
+        cache: dict,
+        rules=None,
+        counter=None,
     ):
         self.kpi, self.dossiers, self.calendar, self.kpis, self.cache = kpi, dossiers, calendar, kpis, cache
         self.rules = rules
+        # counts on DuckDB (parlib.analysis.counts_sql.SqlCounter, same counts): no window is
+        # classified in pandas unless a model needs its rows
+        self.counter = counter
 
     def names(self, codes) -> str:
         """'code name; …' of procedure codes (names from the dossiers)."""
@@ -38,6 +48,8 @@ class DossierSource:
         return self.cache[key]
 
     def counts(self, window, by: list[str]) -> pd.DataFrame:
+        if self.counter is not None:
+            return self.counter.counts(window, by, self.kpi)
         c = self.classified(*window)
         return dossier_kpis(c, by, kpis=[self.kpi])[by + ["k", "n"]]
 
