@@ -13,17 +13,14 @@ from pathlib import Path
 from parlib.core.catalog import latest_quarter as catalog_latest_quarter
 from parlib.core.catalog import scan_raw
 from parlib.core.errors import ConfigError
+from parlib.core.labels import quarter_label
 from parlib.core.log import progress as log
 from parlib.core.log import warn
 from parlib.core.paths import PROJECT_ROOT, Paths
-from parlib.core.vnformat import quarter_label
-from parlib.generate.annual import generate_annual
-from parlib.generate.operational import generate
-from parlib.ingest.validate import validate_path
-from parlib.ingest.windows import windows_path
-from parlib.pipelines import annual, periodic, quarterly
-from parlib.report.periodic_outputs import write_periodic
-from parlib.report.render import ReportSpec, render
+from parlib.report.render import ReportSpec, published_unchanged, render
+
+# The pipelines (pandas, SciPy, statsmodels, DuckDB: about 2 s of imports) are imported by the
+# commands that need them, after the check that an unchanged report can be reused as it is.
 
 
 def _latest_year_with(dir_: Path, pattern: str) -> int | None:
@@ -56,6 +53,7 @@ def annual_spec(year: int, base: int | None, unit_name: str = "", report_date: s
 
 
 def cmd_annual(args, paths: Paths) -> int:
+    from parlib.pipelines import annual
 
     base = args.base if args.base else annual.default_base_year(paths, args.year)
     log(f"[1/2] Kiểm tra dữ liệu năm {args.year} …")
@@ -67,6 +65,7 @@ def cmd_annual(args, paths: Paths) -> int:
 
 
 def cmd_compare(args, paths: Paths) -> int:
+    from parlib.pipelines import annual
 
     log(f"[1/2] Kiểm tra dữ liệu năm {args.base} và {args.year} …")
     annual.preflight(args.year, paths, base_year=args.base, unit_name=_unit(args) or None)
@@ -89,7 +88,6 @@ def cmd_compare(args, paths: Paths) -> int:
 
 
 def quarterly_spec(year: int, quarter: int, unit_name: str = "", report_date: str = "") -> ReportSpec:
-
     return ReportSpec(
         notebook="quarterly.ipynb",
         period=f"{year}-Q{quarter}",
@@ -100,23 +98,22 @@ def quarterly_spec(year: int, quarter: int, unit_name: str = "", report_date: st
 
 
 def cmd_quarterly(args, paths: Paths) -> int:
+    spec = quarterly_spec(args.year, args.quarter, _unit(args), _report_date(args))
+    if not args.force and (hit := published_unchanged(spec, paths)) is not None:
+        _done(hit)  # nothing it was built from changed: no import, no validation, no notebook
+        return 0
+    from parlib.pipelines import quarterly
 
     log(f"[1/2] Kiểm tra dữ liệu quý {args.quarter}/{args.year} …")
     quarterly.preflight(args.year, args.quarter, paths, unit_name=_unit(args) or None)
     log("[2/2] Lập báo cáo quý …")
-    _done(
-        render(
-            quarterly_spec(args.year, args.quarter, _unit(args), _report_date(args)),
-            paths,
-            force=args.force,
-            warm=_warm(args.year, args.quarter, paths),
-        )
-    )
+    _done(render(spec, paths, force=args.force, warm=_warm(args.year, args.quarter, paths)))
     return 0
 
 
 def cmd_periodic(args, paths: Paths) -> int:
     """The Word draft of the periodic report for a window (default: the latest complete one)."""
+    from parlib.pipelines import periodic
 
     window = periodic.resolve_window(paths, args.year, args.window)
     log(f"[1/2] Kiểm tra dữ liệu kỳ báo cáo {window.label} …")
@@ -127,16 +124,21 @@ def cmd_periodic(args, paths: Paths) -> int:
 
 
 def _periodic_done(res) -> None:
+    from parlib.report.periodic_outputs import write_periodic
+
     files = write_periodic(res)
     print(f"✓ Dự thảo báo cáo CCHC {res.window.label}: {files[0]}", flush=True)
 
 
 def cmd_validate(args, paths: Paths) -> int:
+    from parlib.ingest.validate import validate_path
 
     return validate_path(Path(args.path), paths)
 
 
 def cmd_generate(args, paths: Paths) -> int:
+    from parlib.generate.annual import generate_annual
+    from parlib.generate.operational import generate
 
     log("Tạo bảng điểm mẫu và bảng kết quả toàn tỉnh (dữ liệu minh họa) …")
     generate_annual(paths.data)
@@ -156,6 +158,8 @@ def latest_quarter(paths: Paths) -> tuple[int, int] | None:
 def cmd_all(args, paths: Paths) -> int:
     """The default reports: the latest annual scoresheet, the latest quarter and the Word draft
     of the periodic report for the latest complete reporting window."""
+    from parlib.ingest.windows import windows_path
+    from parlib.pipelines import annual, periodic, quarterly
 
     year = _latest_year_with(paths.scoresheets, r"bang_diem_(\d{4})\.xlsx")
     if year is None:
@@ -191,6 +195,7 @@ def cmd_all(args, paths: Paths) -> int:
 def _warm(year: int, quarter: int, paths: Paths):
     """Parse the quarter's raw files into the parse cache on the second core (a child process)
     while the notebook's kernel starts (see quarterly.warm_parse_cache)."""
+    from parlib.pipelines import quarterly
 
     return lambda: quarterly.warm_parse_cache(year, quarter, paths)
 

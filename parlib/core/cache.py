@@ -30,16 +30,16 @@ import hashlib
 import json
 import sys
 from pathlib import Path
-from typing import Callable, Union
-
-import pandas as pd
-import pyarrow as pa
+from typing import TYPE_CHECKING, Callable, Union
 
 from parlib import __version__
 from parlib.core.io import atomic_path, held_input, write_json
 from parlib.core.paths import PACKAGE_DIR
 
-Parsed = Union[pd.DataFrame, dict[str, pd.DataFrame]]
+if TYPE_CHECKING:  # pandas and pyarrow are imported where used (a reused report's run stays light)
+    import pandas as pd
+
+Parsed = Union["pd.DataFrame", dict[str, "pd.DataFrame"]]
 CACHE_FORMAT = 1
 _SINGLE = "__frame__"
 _FINGERPRINTS: dict[str, str] = {}
@@ -163,6 +163,8 @@ def cached(
 
 
 def _frames(result: Parsed) -> dict[str, pd.DataFrame]:
+    import pandas as pd
+
     if isinstance(result, pd.DataFrame):
         return {_SINGLE: result}
     if isinstance(result, dict) and all(isinstance(v, pd.DataFrame) for v in result.values()):
@@ -176,6 +178,9 @@ def _part_path(folder: Path, key: str, i: int) -> Path:
 
 def _load(folder: Path, key: str) -> Parsed | None:
     """The stored copy, or None when absent or unusable (corrupt, partial, inconsistent)."""
+    import pandas as pd
+    import pyarrow as pa
+
     index_path = folder / f"{key}.json"
     if not index_path.is_file():
         return None
@@ -207,6 +212,9 @@ def _json_attrs(attrs: dict) -> dict | None:
 
 
 def _store(folder: Path, key: str, result: Parsed, meta: dict) -> None:
+    import pandas as pd
+    import pyarrow as pa
+
     frames = _frames(result)
     parts = []
     folder.mkdir(parents=True, exist_ok=True)

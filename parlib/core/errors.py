@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from parlib.core.text import scrub_identifiers
-
 
 @dataclass(frozen=True)
 class Problem:
@@ -39,6 +37,8 @@ class Problem:
         if self.column:
             where.append(f"cột «{self.column}»")
         prefix = ", ".join(where)
+        from parlib.core.text import scrub_identifiers  # pandas: imported when a message is written
+
         text = f"{prefix}: {self.message}" if prefix else self.message
         return scrub_identifiers(text)  # a message may quote a cell: no phone, e-mail, ID or street
 
@@ -52,6 +52,8 @@ class ParlibError(Exception):
     """
 
     def __str__(self) -> str:
+        from parlib.core.text import scrub_identifiers
+
         return scrub_identifiers(super().__str__()) or ""
 
 

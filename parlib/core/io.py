@@ -31,13 +31,14 @@ import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
-
-import pandas as pd
+from typing import TYPE_CHECKING, Iterator
 
 from parlib import __version__
+
+if TYPE_CHECKING:  # pandas is imported by the functions that use it (a reused report stays light)
+    import pandas as pd
+
 from parlib.core.paths import PROJECT_ROOT
-from parlib.core.text import scrub_frame
 
 _HASHES: dict[tuple, str] = {}
 # raw inputs: resolved path -> (sha256, size) of the bytes last parsed by this process, and the
@@ -226,7 +227,7 @@ def write_json(target: str | Path, obj) -> Path:
 
 
 def _json_default(o):
-    if isinstance(o, (pd.Timestamp, datetime)):
+    if isinstance(o, datetime):  # pd.Timestamp too
         return o.isoformat()
     if hasattr(o, "item"):  # numpy scalars
         return o.item()
@@ -262,6 +263,8 @@ def write_table(
     sha256, bytes), params, code_version, created_at.
     """
     target = staged_target(Path(target))  # inside a report run: its processed staging folder
+    from parlib.core.text import scrub_frame
+
     df = scrub_frame(df)  # the readers scrub every text column; this is the last net before disk
     with atomic_path(target) as tmp:
         df.to_parquet(tmp, index=False)

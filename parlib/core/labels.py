@@ -76,3 +76,11 @@ CHANNEL_VI = {"1": "trực tiếp", "2": "trực tuyến", "3": "bưu chính cô
 # measures whose cause rows carry the unit's figure even when an office is named (the offices that
 # answered feedback late, the lead offices of late tasks): never written as that office's own figure
 DEPARTMENT_FIGURES = ("feedback_on_time_pct", "tasks_on_time_pct", "index766_points")
+
+
+QUARTER_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def quarter_label(year: int, quarter: int) -> str:
+    """``quarter_label(2026, 3) == 'Quý III/2026'``."""
+    return f"Quý {QUARTER_ROMAN[quarter]}/{year}"

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from parlib.core.labels import QUARTER_ROMAN, quarter_label  # noqa: F401  (re-exported: one place)
 from parlib.core.numbers import is_missing, round_half_up_decimal
 
 MISSING = "–"
@@ -85,7 +86,6 @@ ROMAN = {
     "XI": 11,
     "XII": 12,
 }
-QUARTER_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
 def month_label(period) -> str:
@@ -94,11 +94,6 @@ def month_label(period) -> str:
         return MISSING
     t = pd.Timestamp(str(period)[:7] + "-01") if isinstance(period, str) else pd.Timestamp(period)
     return f"tháng {t.month}/{t.year}"
-
-
-def quarter_label(year: int, quarter: int) -> str:
-    """``quarter_label(2026, 3) == 'Quý III/2026'``."""
-    return f"Quý {QUARTER_ROMAN[quarter]}/{year}"
 
 
 def fmt_probability(p) -> str:

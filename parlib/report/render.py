@@ -301,6 +301,15 @@ class _Background:
             log(f"  ! Đọc trước dữ liệu song song bị lỗi ({self.error}); sổ phân tích đã tự đọc lại dữ liệu.")
 
 
+def published_unchanged(spec: ReportSpec, paths: Paths) -> RenderResult | None:
+    """The published report of ``spec`` when nothing it was built from changed (:func:`reusable`),
+    checked before the pipelines are imported or the inputs validated: a re-run then costs the
+    cheap input check only. None when it must be (re)built."""
+    recover_commits(paths.data)
+    remove_stale_staging(paths.processed)
+    return reusable(spec, paths, build_key(spec, paths, input_hashes(paths)))
+
+
 def render(
     spec: ReportSpec, paths: Paths, *, extra_manifest: dict | None = None, force: bool = False, warm=None
 ) -> RenderResult:
