@@ -373,7 +373,7 @@ def quarterly_summary(res, rc) -> str:
         out.append(
             table(
                 acts,
-                caption="Việc cần làm trước (xếp theo mức độ chắc chắn, rồi số điểm có thể mất đến 31/12)",
+                caption="Việc cần làm trước (xếp theo mức độ chắc chắn, rồi số điểm có thể mất đến 31/12; «Hạng» là thứ tự trong bảng nguyên nhân đầy đủ)",
                 css="par-actions",
             )
         )
