@@ -68,13 +68,27 @@ def two_proportion_test(k1, n1, k2, n2) -> tuple[np.ndarray, np.ndarray]:
     return z, p
 
 
+def holm(p: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values of finite ``p``: sorted ascending, the i-th (1-based) of m
+    becomes max over j ≤ i of min(1, (m − j + 1)·p_(j)), returned in the input order. The same values
+    as statsmodels' ``multipletests(method="holm")``, without the full garbage collection it runs on
+    every call (≈ 0,1 s each in a report's process)."""
+    p = np.asarray(p, dtype=float)
+    m = p.size
+    order = np.argsort(p, kind="stable")
+    stepped = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
+    out = np.empty(m)
+    out[order] = stepped
+    return out
+
+
 def adjust_pvalues(p, method: str = "holm") -> np.ndarray:
     """Multiplicity-adjusted p-values (NaN stay NaN)."""
     p = np.asarray(p, dtype=float)
     out = np.full(p.shape, np.nan)
     ok = ~np.isnan(p)
     if ok.any():
-        out[ok] = multipletests(p[ok], method=method)[1]
+        out[ok] = holm(p[ok]) if method == "holm" else multipletests(p[ok], method=method)[1]
     return out
 
 

@@ -23,3 +23,22 @@ def test_two_proportion_and_holm():
     assert abs(z[0] - 1.9803) < 1e-3 and abs(p[0] - 0.04767) < 1e-3
     adj = adjust_pvalues([0.01, 0.04, np.nan])
     assert abs(adj[0] - 0.02) < 1e-12 and abs(adj[1] - 0.04) < 1e-12 and np.isnan(adj[2])
+
+
+def test_holm_by_hand_and_against_statsmodels():
+    """p = 0,01 / 0,04 / 0,03 / 0,005 (m = 4): sorted 0,005·4 = 0,02; 0,01·3 = 0,03; 0,03·2 = 0,06;
+    0,04·1 = 0,04 → running max 0,06. In input order: 0,03 / 0,06 / 0,06 / 0,02."""
+    import numpy as np
+    from statsmodels.stats.multitest import multipletests
+
+    from parlib.analysis.stats import adjust_pvalues, holm
+
+    assert np.allclose(holm(np.array([0.01, 0.04, 0.03, 0.005])), [0.03, 0.06, 0.06, 0.02])
+    assert np.allclose(holm(np.array([0.6, 0.9])), [1.0, 1.0])  # capped at 1
+    rng = np.random.default_rng(3)
+    for m in (1, 2, 7, 40):
+        p = rng.random(m) ** 3
+        p[rng.random(m) < 0.2] = p[0]  # ties
+        assert np.allclose(holm(p), multipletests(p, method="holm")[1])
+    got = adjust_pvalues([0.01, np.nan, 0.04])
+    assert np.isnan(got[1]) and np.allclose(got[[0, 2]], [0.02, 0.04])
