@@ -25,18 +25,16 @@ from parlib.core.periods import Period
 from parlib.core.vnformat import fmt_date, quarter_label
 from parlib.ingest.calendar import load_calendar
 from parlib.ingest.dossier_columns import load_procedures
-from parlib.ingest.dossiers import read_dossier_exports
 from parlib.ingest.feedback import read_feedback
 from parlib.ingest.framework import find_framework, framework_of_year
 from parlib.ingest.rules import load_action_rules, load_kpi_rules, load_targets
-from parlib.ingest.spellings import load_header_spellings
 from parlib.ingest.survey import load_survey_items, read_surveys
 from parlib.ingest.tasks import read_tasks
 from parlib.ingest.unit import load_unit, unit_path
 from parlib.ingest.windows import find_window, report_windows, windows_path
 from parlib.model.survey import SurveyConfig
 from parlib.model.windows import ReportWindow, complete_windows
-from parlib.pipelines.quarterly import input_files
+from parlib.pipelines.inputs import input_files, read_dossiers
 
 
 @dataclass
@@ -136,14 +134,7 @@ def build(
     files = input_files(paths, period)
     procedures = load_procedures(paths.config / "procedures.csv")
     issues, ledgers = [], []
-    d = read_dossier_exports(
-        files["dossiers"],
-        procedures,
-        cal,
-        data_dir=paths.data,
-        cache_dir=paths.parse_cache,
-        spellings=load_header_spellings(paths).get("dossiers"),
-    )
+    d = read_dossiers(paths, files["dossiers"], procedures, cal)
     issues.append(d.issues)
     ledgers.append(d.ledger)
     fb = None

@@ -40,7 +40,7 @@ from parlib.analysis.spc import funnel
 from parlib.analysis.targets import kpi_status
 from parlib.analysis.tasks import has_status_for, task_progress, tasks_kpi
 from parlib.core.calendar import WorkCalendar
-from parlib.core.catalog import files_of, latest_quarter, scan_raw
+from parlib.core.catalog import latest_quarter, scan_raw
 from parlib.core.errors import ConfigError, ParlibError
 from parlib.core.io import write_table
 from parlib.core.issues import concat_issues, issues_frame
@@ -48,7 +48,6 @@ from parlib.core.paths import Paths
 from parlib.core.periods import Period
 from parlib.ingest.calendar import load_calendar
 from parlib.ingest.dossier_columns import load_procedures
-from parlib.ingest.dossiers import read_dossier_exports
 from parlib.ingest.dossiers import warm_parse_cache as warm_dossiers
 from parlib.ingest.feedback import read_feedback
 from parlib.ingest.framework import find_framework, load_framework
@@ -60,31 +59,9 @@ from parlib.ingest.tasks import read_tasks
 from parlib.ingest.unit import load_unit
 from parlib.model.results import QuarterlyResult
 from parlib.model.survey import SurveyConfig
+from parlib.pipelines.inputs import OPERATIONAL_FOLDERS, input_catalog, input_files, read_dossiers  # noqa: F401
 
 # ---------------------------------------------------------------- inputs
-
-
-OPERATIONAL_FOLDERS = ("dossiers", "survey", "feedback", "index766", "tasks")
-
-
-def input_catalog(paths: Paths) -> tuple[list, list[dict]]:
-    """The operational raw files (:func:`parlib.core.catalog.scan_raw`) and an issue for every
-    file of those folders that is not read."""
-    return scan_raw(paths.raw, OPERATIONAL_FOLDERS)
-
-
-def input_files(paths: Paths, period: Period) -> dict[str, list[Path]]:
-    """The raw files a quarterly run reads (exports up to the quarter, all earlier years)."""
-    cat, _ = input_catalog(paths)
-    upto = (period.year, period.quarter)
-    return {
-        "dossiers": files_of(cat, "dossiers", upto),
-        "feedback": files_of(cat, "feedback", (period.year, 4)),
-        "survey": files_of(cat, "survey", upto),
-        "index766": files_of(cat, "index766", (period.year, 4)),
-        "task_status": files_of(cat, "task_status", upto, year=period.year),
-        "tasks": files_of(cat, "tasks", year=period.year),
-    }
 
 
 def latest_quarter_of(year: int, paths: Paths) -> int | None:
@@ -172,15 +149,7 @@ def build(
 
     issues, ledgers = [issues_frame(input_catalog(paths)[1])], []  # every raw file not read, named
 
-    # parsed copies of unchanged exports are reused (parlib.cache; identical results)
-    d = read_dossier_exports(
-        files["dossiers"],
-        procedures,
-        cal,
-        data_dir=paths.data,
-        cache_dir=paths.parse_cache,
-        spellings=load_header_spellings(paths).get("dossiers"),
-    )
+    d = read_dossiers(paths, files["dossiers"], procedures, cal, sp)
     issues.append(d.issues)
     ledgers.append(d.ledger)
     kpi_rules = load_kpi_rules(paths)
