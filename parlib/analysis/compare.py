@@ -37,6 +37,7 @@ import pandas as pd
 
 from parlib.analysis.compare_levels import by_level, dropped_group, summarise_level
 from parlib.core.numbers import round_half_up_decimal
+from parlib.core.text import upper_first
 from parlib.core.vnformat import fmt_num, fmt_pct, fmt_points
 from parlib.model.framework import Framework
 
@@ -397,7 +398,7 @@ def level_table_vi(summary: dict, depth: int = 1) -> pd.DataFrame:
         return pd.DataFrame()
     word = lv["level_name"] or "nhóm"
     cols = {
-        "code": word[:1].upper() + word[1:],
+        "code": upper_first(word),
         "name": f"Tên {word}",
         "base_points": f"Điểm năm {summary.get('base_year')}",
         "target_points": f"Điểm năm {summary.get('target_year')}",

@@ -20,7 +20,7 @@ import math
 
 import pandas as pd
 
-from parlib.model.framework import LEVEL_VI, LEVELS
+from parlib.model.framework import DEFAULT_LEVEL_NAMES
 
 BASE_MARK = " (năm gốc)"  # a base-year group none of whose items maps to the later framework
 _SUMS = ("base_points", "target_points", "change_points", "performance_points", "framework_points")
@@ -51,7 +51,7 @@ def _ancestor(code: str, depth: int, parent: dict[str, str]) -> str:
 
 def level_names_of(nodes: pd.DataFrame) -> dict[int, str]:
     """depth -> the year's level name (the nodes' ``level_name`` column; default names otherwise)."""
-    names = {i + 1: LEVEL_VI[x] for i, x in enumerate(LEVELS)}
+    names = dict(enumerate(DEFAULT_LEVEL_NAMES, start=1))
     if "level_name" in nodes.columns and "depth" in nodes.columns:
         found = nodes.loc[nodes["level_name"].fillna("").astype(str) != ""].drop_duplicates("depth")
         names.update(zip(found["depth"].astype(int), found["level_name"].astype(str)))

@@ -277,3 +277,8 @@ def without_procedure_codes(text: str) -> str:
     """«1.009972 Cấp giấy phép A; 1.003758 Cấp chứng chỉ B» → «Cấp giấy phép A; Cấp chứng chỉ B»: the
     names a leader reads (a part that is only a code stays)."""
     return "; ".join(_PROCEDURE_CODE.sub("", p).strip() for p in str(text).split(";") if p.strip())
+
+
+def upper_first(text: str) -> str:
+    """The text with its first letter upper-case (a Vietnamese word heading a sentence or a column)."""
+    return text[:1].upper() + text[1:] if text else text

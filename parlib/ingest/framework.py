@@ -21,7 +21,7 @@ from parlib.model.framework import (
     _METHOD_ALIASES,
     _TRUE,
     COLUMNS,
-    LEVEL_VI,
+    DEFAULT_LEVEL_NAMES,
     LEVELS,
     REQUIRED_COLUMNS,
     Framework,
@@ -164,7 +164,7 @@ def load_framework(path: str | Path, offices: list[str] | None = None) -> Framew
     out["max_points"] = out["max_points"].map(_parse_number).astype(float)
     depth_of = level_depths(levels)
     n_levels = len(levels) if levels else len(LEVELS)
-    names = list(levels) if levels else [LEVEL_VI[x] for x in LEVELS]
+    names = list(levels or DEFAULT_LEVEL_NAMES)
     out["level_name"] = out["level"].map(lambda v: names[depth_of[fold(v)] - 1])
     out["level"] = out["level"].map(lambda v: canonical_level(depth_of[fold(v)], n_levels))
     out["method"] = out["method"].map(lambda v: _normalise_choice(v, _METHOD_ALIASES) or "")

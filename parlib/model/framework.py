@@ -44,6 +44,7 @@ REQUIRED_COLUMNS = ["code", "parent_code", "level", "name", "max_points", "metho
 LEVELS = ("field", "criterion", "subcriterion")
 LEVEL_DEPTH = {lvl: i + 1 for i, lvl in enumerate(LEVELS)}
 LEVEL_VI = {"field": "lĩnh vực", "criterion": "tiêu chí", "subcriterion": "tiêu chí thành phần"}
+DEFAULT_LEVEL_NAMES = tuple(LEVEL_VI[x] for x in LEVELS)  # a framework without a «#levels:» line
 _LEVEL_ALIASES = {
     "field": "field",
     "linh vuc": "field",
@@ -109,7 +110,7 @@ class Framework:
     def level_names(self) -> tuple[str, ...]:
         """The year's level names, top first (``#levels:`` line; default «lĩnh vực», «tiêu chí»,
         «tiêu chí thành phần»)."""
-        return parse_levels(self.meta.get("levels")) or tuple(LEVEL_VI[x] for x in LEVELS)
+        return parse_levels(self.meta.get("levels")) or DEFAULT_LEVEL_NAMES
 
 
 def level_word(names: tuple[str, ...], depth: int) -> str:
@@ -220,7 +221,7 @@ def validate_framework(
     An empty list means the framework is valid.
     """
     depth_of = level_depths(levels)
-    names = list(levels) if levels else [LEVEL_VI[x] for x in LEVELS]
+    names = list(levels or DEFAULT_LEVEL_NAMES)
     probs: list[Problem] = []
 
     def add(msg: str, row=None, column: str = "") -> None:

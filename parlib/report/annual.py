@@ -13,6 +13,7 @@ import pandas as pd
 
 from parlib.analysis.compare_levels import report_depths
 from parlib.core.io import sha256_file
+from parlib.core.text import upper_first
 from parlib.core.vnformat import fmt_points
 from parlib.model.framework import level_word
 from parlib.model.results import AnnualResult
@@ -24,10 +25,6 @@ from parlib.report.display import banner, bullets, figure, figures_row, report_d
 from parlib.report.figures import annual as plots
 from parlib.report.narrative import annual_conclusions, leaf_noun, to_vietnamese_table
 from parlib.report.province import province_section, province_table_vi  # noqa: F401  (a notebook cell)
-
-
-def _cap(s: str) -> str:
-    return s[:1].upper() + s[1:]
 
 
 def illustrative_vi(unit: Unit) -> str:
@@ -160,7 +157,8 @@ def excel_sheets(res: AnnualResult) -> dict[str, pd.DataFrame]:
     names = res.level_names
     levels = res.levels or {1: res.fields}
     sheets = {
-        _cap(level_word(names, d)): vt(t, "field", level_word=level_word(names, d)) for d, t in levels.items()
+        upper_first(level_word(names, d)): vt(t, "field", level_word=level_word(names, d))
+        for d, t in levels.items()
     }
     sheets |= {
         "Pareto": vt(res.pareto, "pareto", level_word=leaf_noun(res.pareto["level"], names)),

@@ -14,18 +14,14 @@ import pandas as pd
 from parlib.analysis.attribution import TOL
 from parlib.analysis.loss_tables import n_for_share
 from parlib.core.numbers import is_missing
+from parlib.core.text import upper_first
 from parlib.core.vnformat import fmt_int, fmt_num, fmt_pct
-
-LEVEL_VI = {"field": "lĩnh vực", "criterion": "tiêu chí", "subcriterion": "tiêu chí thành phần"}
+from parlib.model.framework import DEFAULT_LEVEL_NAMES
 
 
 # ---------------------------------------------------------------- small helpers
 def _pts(x) -> str:
     return f"{fmt_num(x, 2)} điểm"
-
-
-def _cap(s: str) -> str:
-    return s[:1].upper() + s[1:] if s else s
 
 
 def _join_vi(items: list[str]) -> str:
@@ -38,7 +34,7 @@ def _join_vi(items: list[str]) -> str:
 def leaf_noun(levels: pd.Series, names: tuple[str, ...] | None = None) -> str:
     """The year's name of the bottom level (default «tiêu chí thành phần») when every leaf is at
     the bottom, else the name of the level above it (default «tiêu chí»)."""
-    names = names or tuple(LEVEL_VI.values())
+    names = names or DEFAULT_LEVEL_NAMES
     lv = set(levels.dropna().astype(str))
     if lv <= {"subcriterion"} or len(names) < 2:
         return names[-1]
@@ -87,7 +83,7 @@ def sentence_total(summary: dict) -> str:
         f"{when}{who} đạt {fmt_num(summary['total_points'], 2)}/{fmt_num(summary['max_points'], 2)} "
         f"điểm{extra}, Chỉ số CCHC {idx}{band}."
     )
-    return _cap(text)
+    return upper_first(text)
 
 
 def sentence_stage(summary: dict, stage: pd.DataFrame) -> str | None:
@@ -130,7 +126,7 @@ def sentence_fields(fields: pd.DataFrame, word: str = "lĩnh vực") -> str | No
     most = f.loc[f["points_lost"] >= f["points_lost"].max() - TOL]
     name = lambda r: f"{word} {r.code} – {r.name}"  # noqa: E731
     low_txt = _join_vi([f"{name(r)} ({fmt_pct(r.pct_of_max, 1)} điểm tối đa)" for r in low.itertuples()])
-    text = f"{_cap(word)} có tỷ lệ đạt thấp nhất: {low_txt}"
+    text = f"{upper_first(word)} có tỷ lệ đạt thấp nhất: {low_txt}"
     if set(most["code"]) != set(low["code"]):
         most_txt = _join_vi([f"{name(r)} ({_pts(r.points_lost)})" for r in most.itertuples()])
         text += f"; {word} mất nhiều điểm nhất: {most_txt}"
@@ -221,7 +217,7 @@ def annual_conclusions(
     Pareto concentration; appraisal gap. Sentences that have nothing to say (no loss,
     a single loss, missing totals) are left out, never filled with zeros.
     """
-    word = (names or tuple(LEVEL_VI.values()))[0]
+    word = (names or DEFAULT_LEVEL_NAMES)[0]
     out = [
         sentence_total(summary),
         sentence_stage(summary, stage),
@@ -322,7 +318,7 @@ def to_vietnamese_table(
         raise ValueError(f"Loại bảng «{kind}» không hợp lệ; chọn một trong: {', '.join(TABLES)}")
     spec = TABLES[kind]
     if level_word:
-        spec = [(c, _cap(level_word) if c == "name" else vi, f) for c, vi, f in spec]
+        spec = [(c, upper_first(level_word) if c == "name" else vi, f) for c, vi, f in spec]
     missing = [c for c, _, _ in spec if c not in df.columns and c not in OPTIONAL.get(kind, set())]
     if missing:
         raise ValueError(f"Bảng «{kind}» thiếu cột: {', '.join(missing)}")
