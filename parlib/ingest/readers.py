@@ -243,7 +243,10 @@ def _arrow_csv_cells(text: str, data: bytes, encoding: str) -> pd.DataFrame | No
     start = len(text) - len(text.lstrip("\r\n"))
     end = text.find("\n", start)
     first = text[start : end if end >= 0 else len(text)].rstrip("\r")
-    width = len(next(csv.reader([first], delimiter=sep))) if first else 0
+    try:
+        width = len(next(csv.reader([first], delimiter=sep))) if first else 0
+    except csv.Error:  # e.g. a lone carriage return inside the first line: pandas' reader decides
+        return None
     if width < 2:
         return None
     names = [f"c{j}" for j in range(width)]

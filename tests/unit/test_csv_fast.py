@@ -141,3 +141,11 @@ def test_text_fast_path_is_normalise_text(cells):
     s = pd.Series(cells, dtype=object)
     ref = _map_unique(s, normalise_text).astype("str")
     pd.testing.assert_series_equal(_text(s), ref.where(ref.str.len() > 0))
+
+
+def test_a_lone_carriage_return_in_the_first_line_goes_to_the_pandas_reader():
+    """Found by the report-windows property test: b'\\x00\\r\\x00' made the Arrow path's header
+    sniffing raise csv.Error; the fast path now steps aside and the usual reader decides."""
+    from parlib.ingest.readers import _arrow_csv_cells
+
+    assert _arrow_csv_cells("\x00\r\x00", b"\x00\r\x00", "utf-8-sig") is None
