@@ -42,7 +42,13 @@ def theme_patterns(themes: pd.DataFrame) -> dict[str, re.Pattern]:
 def clean_comments(responses: pd.DataFrame) -> pd.DataFrame:
     """Non-empty comments: KEYS + comment (NFC, whitespace collapsed, scrubbed)."""
     c = responses[KEYS + ["comment"]].copy()
-    c["comment"] = c["comment"].map(lambda v: scrub_text(normalise_text(v)) if isinstance(v, str) else None)
+    # each distinct text once (short answers such as «Không có» or «Hài lòng» repeat a lot)
+    codes, uniques = pd.factorize(c["comment"].astype(object))
+    done = np.array(
+        [scrub_text(normalise_text(v)) if isinstance(v, str) else None for v in uniques] + [None],
+        dtype=object,
+    )
+    c["comment"] = pd.Series(done[codes], index=c.index, dtype=object)
     c = c[c["comment"].notna() & (c["comment"].str.len() > 0)]
     return c.reset_index(drop=True)
 

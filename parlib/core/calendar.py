@@ -130,7 +130,7 @@ class WorkCalendar:
         days = days[~np.isnat(days)]
         if days.size == 0:
             return set()
-        found = np.unique(days.astype("datetime64[Y]").astype(np.int64) + 1970)
+        found = pd.unique(days.astype("datetime64[Y]").astype(np.int64) + 1970)  # hash, not sort
         return {int(y) for y in found if int(y) not in self.years}
 
     def is_covered(self, dates) -> np.ndarray:
@@ -272,18 +272,24 @@ class WorkCalendar:
         n = instants.size
         numbers = pd.to_numeric(pd.Series(np.atleast_1d(np.asarray(value, dtype=object))), errors="coerce")
         vals = np.broadcast_to(numbers.to_numpy(dtype=float, na_value=np.nan), (n,))
-        unit_series = pd.Series(np.atleast_1d(np.asarray(unit, dtype=object)))
-        units = np.broadcast_to(unit_series.where(unit_series.notna(), "").astype(str).to_numpy(), (n,))
+        # units as codes of their distinct values (a million texts compared once each, not per test)
+        unit_codes, unit_names = pd.factorize(np.atleast_1d(np.asarray(unit, dtype=object)))
+        unit_names = [str(u) for u in unit_names]
+        unit_codes = np.broadcast_to(unit_codes, (n,))
+
+        def unit_is(name: str) -> np.ndarray:
+            return unit_codes == (unit_names.index(name) if name in unit_names else -2)
+
         flags = pd.Series(np.atleast_1d(np.asarray(after_15h, dtype=object)))
         late_flag = np.broadcast_to(flags.where(flags.notna(), False).astype(bool).to_numpy(), (n,))
-        unknown = sorted(set(np.unique(units)) - set(UNITS) - {""})
+        unknown = sorted(set(unit_names) - set(UNITS) - {""})
         if unknown:
             raise ConfigError(
                 "Đơn vị thời hạn không hợp lệ: "
                 + ", ".join(unknown)
                 + f" (chỉ chấp nhận {', '.join(UNITS)})."
             )
-        ok = ~np.isnat(instants) & ~np.isnan(vals) & (units != "")
+        ok = ~np.isnat(instants) & ~np.isnan(vals) & (unit_codes >= 0) & ~unit_is("")
         steps = np.where(ok, vals, 0)
         days = instants.astype("datetime64[D]")
         secs = np.where(ok, (instants - days).astype(np.int64), 0)
@@ -296,9 +302,7 @@ class WorkCalendar:
         work_start = np.where(late, late_day, self.next_working_day(days))
         cal_start = np.where(late, late_day, days)
         due_day = np.full(n, np.datetime64("NaT", "D"))
-        is_wd = units == "working_days"
-        is_cd = units == "calendar_days"
-        is_h = units == "hours"
+        is_wd, is_cd, is_h = unit_is("working_days"), unit_is("calendar_days"), unit_is("hours")
         if is_wd.any():
             due_day[is_wd] = self.add_working_days(work_start[is_wd], steps[is_wd].astype(np.int64))
         if is_cd.any():

@@ -378,9 +378,15 @@ def _enrich(
     df: pd.DataFrame, procedures: pd.DataFrame, calendar: WorkCalendar, issues: list, colmaps: dict
 ) -> pd.DataFrame:
     """Join the catalogue, recompute the due date, flag disagreements."""
-    cat = procedures.set_index("procedure_code")
+    cat = procedures.drop_duplicates("procedure_code").set_index("procedure_code")
     code = df["procedure_code"]
-    df["in_catalogue"] = code.isin(cat.index)
+    pos = cat.index.get_indexer(code)  # one hash lookup per dossier, then positional takes
+    df["in_catalogue"] = pos >= 0
+
+    def catalogue(c: str) -> pd.Series:
+        values = pd.api.extensions.take(cat[c].array, pos, allow_fill=True)  # -1 -> missing
+        return pd.Series(values, index=df.index)
+
     issues.append(
         _issues(
             df,
@@ -393,7 +399,7 @@ def _enrich(
         )
     )
     for c in ("procedure_name", "field_name", "office_name"):
-        df[c] = df[c].fillna(code.map(cat[c]))
+        df[c] = df[c].fillna(catalogue(c))
     for c, dtype in (
         ("deadline_value", float),
         ("deadline_unit", "str"),
@@ -401,7 +407,7 @@ def _enrich(
         ("fee_vnd", float),
         ("has_paper_result", "boolean"),
     ):
-        df[c] = code.map(cat[c]).astype(dtype)
+        df[c] = catalogue(c).astype(dtype)
     years = df["received_at"].dt.year
     uncovered = years.notna() & ~years.isin(list(calendar.years))
     log = IssueLog()

@@ -301,3 +301,11 @@ def test_zero_hours_in_lunch_break_starts_afternoon():
     assert list(got) == list(
         pd.to_datetime(["2026-03-02 13:00", "2026-03-03 08:00"]).to_numpy().astype("datetime64[s]")
     )
+
+
+def test_due_missing_or_blank_unit_with_a_value_gives_no_date():
+    # a known value but no unit (None, blank, NaN) -> NaT; the others are computed as usual
+    # (Mon 02/03/2026 10:00 + 2 working days -> Wed 04/03 17:00)
+    got = CAL.due_dates(["2026-03-02 10:00"] * 4, [2, 2, 2, 2], [None, "", np.nan, "working_days"], False)
+    assert got.iloc[:3].isna().all()
+    assert got.iloc[3] == pd.Timestamp("2026-03-04 17:00")

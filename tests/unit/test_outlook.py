@@ -95,3 +95,23 @@ def test_probabilities_are_calibrated_on_simulated_years():
                 outcomes[sel].mean(),
             )
     assert math.isclose(preds.mean(), outcomes.mean(), abs_tol=0.03)
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "big_n", "target"),
+    [(9, 10, 2, 90.0), (950, 1000, 5000, 96.0), (30, 40, 7, 50.0), (29_000, 30_000, 10_000, 97.0)],
+)
+def test_outlook_matches_scipy_distribution(k, n, big_n, target):
+    """The one-pass pmf/cdf gives scipy's own answers (the straightforward implementation):
+    survival probability and the 2.5 % / 97.5 % quantiles of the beta-binomial."""
+    from scipy.stats import betabinom
+
+    o = kpi_outlook(k, n, big_n, target)
+    dist = betabinom(big_n, k + 0.5, n - k + 0.5)
+    import math
+
+    need = max(0, math.ceil(target / 100 * (n + big_n) - k - 1e-9))
+    expected = 1.0 if need <= 0 else float(dist.sf(need - 1))
+    assert o["probability_met"] == pytest.approx(expected, rel=1e-9, abs=1e-9)  # scipy: 1 − cdf
+    lo, hi = dist.ppf(0.025), dist.ppf(0.975)
+    assert o["interval_pct"] == pytest.approx([100 * (k + lo) / (n + big_n), 100 * (k + hi) / (n + big_n)])
