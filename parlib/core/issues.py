@@ -94,11 +94,10 @@ class IssueLog:
 
 def concat_issues(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """One issues table from several (empty or None frames skipped)."""
-    recs = []
-    for f in frames:
-        if f is not None and not f.empty:
-            recs.extend(f.to_dict("records"))
-    return issues_frame(recs)
+    frames = [f.reindex(columns=ISSUE_COLUMNS) for f in frames if f is not None and not f.empty]
+    if not frames:
+        return issues_frame()
+    return _typed(pd.concat(frames, ignore_index=True))  # not row by row: 2 s at a million rows
 
 
 def finish_issues(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -114,8 +113,13 @@ def finish_issues(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 def issues_frame(records: list[dict] | None = None) -> pd.DataFrame:
     """An issues table with the contract's columns and dtypes (empty if no records)."""
-    df = pd.DataFrame(records or [], columns=ISSUE_COLUMNS)
-    df["row"] = pd.array(df["row"], dtype="Int64")
+    return _typed(pd.DataFrame(records or [], columns=ISSUE_COLUMNS))
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    """The contract's dtypes (Int64 rows, blank text) on a frame with ISSUE_COLUMNS, scrubbed."""
+    df = df.copy()
+    df["row"] = pd.array(df["row"].astype(object).where(df["row"].notna(), None), dtype="Int64")
     for c in ISSUE_COLUMNS:
         if c != "row":
             df[c] = df[c].fillna("").astype(str)
