@@ -249,15 +249,20 @@ def read_dossier_exports(
             ledger.add(src, "skipped", int(n), "dòng không phải hồ sơ (ghi chú, tổng cộng)", sheet)
         elif why:
             ledger.add(src, "rejected", int(n), why, sheet)
-    used = all_rows[all_rows["_reason"] == ""].drop(columns="_reason")
     latest = all_rows.groupby("source_file")[EVENT_COLUMNS].max().max(axis=1)
     cutoff = pd.Series({rel(f): _file_cutoff(f) for f in paths}, dtype="datetime64[us]").fillna(latest)
+    # usable rows, de-duplicated on the columns that decide it, then ONE selection of every
+    # column that also sorts by dossier number (each selection of a million rows costs 0,5–1,6 s)
+    rows = np.flatnonzero((all_rows["_reason"] == "").to_numpy())
+    loser = _deduplicate(all_rows[_DEDUP_COLUMNS].iloc[rows], issues, ledger, colmaps)
+    rows = rows[~loser]
+    rows = rows[all_rows["dossier_id"].iloc[rows].argsort(kind="stable").to_numpy()]
+    used = all_rows.drop(columns="_reason").take(rows).reset_index(drop=True)
     del all_rows
     used["snapshot_at"] = used["source_file"].map(cutoff).astype("datetime64[us]")
-    used = _enrich(_deduplicate(used, issues, ledger, colmaps), procedures, calendar, issues, colmaps)
+    used = _enrich(used, procedures, calendar, issues, colmaps)
     issues.append(consistency_issues(used, colmaps))
-    used = used[OUTPUT_COLUMNS]
-    out = used.sort_values(["dossier_id"], kind="stable").reset_index(drop=True)
+    out = used[OUTPUT_COLUMNS]  # already in dossier-number order
     # One file's column map (the cell references above) means nothing for the merged table, and
     # pandas deep-copies attrs on every operation downstream: drop it.
     out.attrs = {}
@@ -323,9 +328,23 @@ def _parsed_file(
     )
 
 
-def _deduplicate(df: pd.DataFrame, issues: list, ledger: Ledger, colmaps: dict) -> pd.DataFrame:
-    """Keep one record per dossier number (module docstring); superseded rows -> skipped.
-    Only the rows whose number repeats are ranked (the caller sorts the result by number)."""
+_DEDUP_COLUMNS = [
+    "dossier_id",
+    "file_rank",
+    "status_code",
+    *DATE_COLUMNS,
+    "status",
+    "procedure_code",
+    "source_file",
+    "sheet",
+    "source_row",
+]
+
+
+def _deduplicate(df: pd.DataFrame, issues: list, ledger: Ledger, colmaps: dict) -> np.ndarray:
+    """One record per dossier number (module docstring): the rows of ``df`` (the usable rows,
+    ``_DEDUP_COLUMNS``) superseded by another, as a boolean array; they are ledger ``skipped``,
+    the others ``used``. Only the rows whose number repeats are ranked."""
     repeated = df["dossier_id"].duplicated(keep=False)
     sub = df[repeated]
     sub = sub.assign(
@@ -371,7 +390,7 @@ def _deduplicate(df: pd.DataFrame, issues: list, ledger: Ledger, colmaps: dict) 
             "hồ sơ trùng, đã dùng bản ghi mới hơn" if dup else "",
             sheet,
         )
-    return df[~loser]
+    return loser.to_numpy()
 
 
 def _enrich(
@@ -423,7 +442,12 @@ def _enrich(
     ok = df["in_catalogue"] & ~uncovered
     expected = pd.Series(pd.NaT, index=df.index, dtype="datetime64[us]")
     failed: list = []
-    _safe_due(df[ok], calendar, expected, failed)
+    _safe_due(
+        df.loc[ok, ["received_at", "deadline_value", "deadline_unit", "after_15h"]],
+        calendar,
+        expected,
+        failed,
+    )
     issues.append(
         _issues(
             df,
