@@ -25,6 +25,16 @@ def _ints_as_float(a: np.ndarray) -> np.ndarray:
         return np.array([float(v) if abs(v) < MAX_ABS_NUMBER else np.inf for v in a], dtype=np.float64)
 
 
+def _plain_digits(texts: np.ndarray) -> np.ndarray:
+    """Bool per text: the whole text is ``[+-]?[0-9]{1,15}`` (Arrow's regex over the array:
+    Python's re per cell cost 0,3 s a column of a million)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = pc.match_substring_regex(pa.array(texts, type=pa.string()), r"^[+-]?[0-9]{1,15}$")
+    return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+
+
 def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(float Series, bad mask). Blank -> NaN (not bad); '1,5' and '1.5' -> 1.5;
     '1.234,5' (thousands dot + decimal comma) -> 1234.5; other text -> NaN and bad=True.
@@ -48,7 +58,7 @@ def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     m = types == str  # noqa: E721 (element-wise over an array of types)
     if m.any():
         idx = np.flatnonzero(m)
-        digits = pd.Series(raw[idx], dtype=object).str.fullmatch(r"[+-]?[0-9]{1,15}").to_numpy(dtype=bool)
+        digits = _plain_digits(raw[idx])
         out[idx[digits]] = raw[idx[digits]].astype(np.float64)
         done[idx[digits]] = True
     for i in np.flatnonzero(~done):
