@@ -259,18 +259,11 @@ def warm_cache(root: Path) -> dict:
 @stage
 def build_cached(root: Path) -> dict:
     """quarterly.build with every dossier export's parsed copy taken from the parse cache
-    (warmed by read_dossiers_cached; a fresh process, so peak memory is the cached run's).
-    The reader is called with ``cache_dir=data/processed/.cache`` — what quarterly.build does
-    once the cache is wired there (if it already does, this is the same call)."""
-    import functools
-
-    from parlib.ingest import dossiers
+    (warmed by warm_cache; a fresh process, so peak memory is the cached run's): the build
+    reads the exports with ``cache_dir=data/processed/.cache`` (pipelines.inputs.read_dossiers)."""
     from parlib.pipelines import quarterly
 
     paths = _paths(root)
-    dossiers.read_dossier_exports = functools.partial(
-        dossiers.read_dossier_exports, cache_dir=paths.parse_cache
-    )
     from parlib.core.cache import STATS
 
     s, res = _timed(lambda: quarterly.build(YEAR, QUARTER, paths))
@@ -446,9 +439,17 @@ def prov_build(root: Path) -> dict:
     out = DossierResult(
         frame, issues_frame(), pd.DataFrame(columns=["source", "sheet", "status", "reason", "rows"])
     )
-    quarterly.read_dossier_exports = lambda *a, **k: out
+    from parlib.pipelines import inputs
+
+    # the function quarterly.build calls (through pipelines.inputs.read_dossiers) is replaced
+    inputs.read_dossier_exports = lambda *a, **k: out
     paths = _paths(root.parent / "1m")
     s, res = _timed(lambda: quarterly.build(YEAR, QUARTER, paths))
+    if len(res.dossiers) != len(frame):  # never report the department folder's build as the province's
+        raise RuntimeError(
+            f"prov_build built {len(res.dossiers)} dossiers, not the province's {len(frame)}: "
+            "the reader was not replaced"
+        )
     return {"seconds": s, "rows": len(res.dossiers), "classified_rows": len(res.classified)}
 
 

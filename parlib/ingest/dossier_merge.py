@@ -1,0 +1,205 @@
+"""Merging the parsed dossier exports (``parlib.ingest.dossiers``): one record per dossier number,
+the catalogue joined, the due dates recomputed and checked (the decisions are in the reader's
+module docstring)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from parlib.core.calendar import WorkCalendar
+from parlib.core.errors import ConfigError
+from parlib.core.issues import IssueLog, Ledger
+from parlib.ingest.dossier_columns import DATE_COLUMNS, EVENT_COLUMNS
+from parlib.ingest.dossier_parse import _fmt, _issues
+from parlib.model.dossier_rules import STATUS_RANK
+
+DEDUP_COLUMNS = [
+    "dossier_id",
+    "file_rank",
+    "status_code",
+    *DATE_COLUMNS,
+    "status",
+    "procedure_code",
+    "source_file",
+    "sheet",
+    "source_row",
+]
+
+
+def deduplicate(df: pd.DataFrame, issues: list, ledger: Ledger, colmaps: dict) -> np.ndarray:
+    """One record per dossier number (module docstring): the rows of ``df`` (the usable rows,
+    ``DEDUP_COLUMNS``) superseded by another, as a boolean array; they are ledger ``skipped``,
+    the others ``used``. Only the rows whose number repeats are ranked."""
+    repeated = df["dossier_id"].duplicated(keep=False)
+    sub = df[repeated]
+    sub = sub.assign(
+        _rank=sub["status_code"].map(STATUS_RANK).fillna(0), _last=sub[EVENT_COLUMNS].max(axis=1)
+    )
+    order = [
+        "dossier_id",
+        "file_rank",
+        "_rank",
+        "_last",
+        *DATE_COLUMNS,
+        "status",
+        "procedure_code",
+        "source_file",
+        "source_row",
+    ]
+    sub = sub.sort_values(order, kind="stable", na_position="first")
+    sub_loser = sub.duplicated("dossier_id", keep="last")
+    loser = pd.Series(False, index=df.index)
+    loser[sub_loser.index[sub_loser.to_numpy()]] = True
+    if loser.any():
+        winner = sub.drop_duplicates("dossier_id", keep="last").set_index("dossier_id")
+        lost = sub[sub_loser]
+        w_file = lost["dossier_id"].map(winner["source_file"])
+        w_row = lost["dossier_id"].map(winner["source_row"]).astype(str)
+        msg = "Hồ sơ xuất hiện nhiều lần; dùng bản ghi mới hơn ở tệp «" + w_file + "» dòng " + w_row + "."
+        issues.append(
+            _issues(
+                lost,
+                np.ones(len(lost), bool),
+                "info",
+                "duplicate_dossier",
+                "dossier_id",
+                msg,
+                colmaps=colmaps,
+            )
+        )
+    for (src, sheet, dup), n in df.groupby(["source_file", "sheet", loser.rename("dup")]).size().items():
+        ledger.add(
+            src,
+            "skipped" if dup else "used",
+            int(n),
+            "hồ sơ trùng, đã dùng bản ghi mới hơn" if dup else "",
+            sheet,
+        )
+    return loser.to_numpy()
+
+
+def enrich(
+    df: pd.DataFrame, procedures: pd.DataFrame, calendar: WorkCalendar, issues: list, colmaps: dict
+) -> pd.DataFrame:
+    """Join the catalogue, recompute the due date, flag disagreements."""
+    cat = procedures.drop_duplicates("procedure_code").set_index("procedure_code")
+    code = df["procedure_code"]
+    pos = cat.index.get_indexer(code)  # one hash lookup per dossier, then positional takes
+    df["in_catalogue"] = pos >= 0
+
+    def catalogue(c: str) -> pd.Series:
+        values = pd.api.extensions.take(cat[c].array, pos, allow_fill=True)  # -1 -> missing
+        return pd.Series(values, index=df.index)
+
+    issues.append(
+        _issues(
+            df,
+            ~df["in_catalogue"],
+            "warning",
+            "unknown_procedure",
+            "procedure_code",
+            "Mã TTHC không có trong danh mục thủ tục (procedures.csv); không tính lại được ngày hẹn trả.",
+            colmaps=colmaps,
+        )
+    )
+    for c in ("procedure_name", "field_name", "office_name"):
+        df[c] = df[c].fillna(catalogue(c))
+    for c, dtype in (
+        ("deadline_value", float),
+        ("deadline_unit", "str"),
+        ("after_15h", "boolean"),
+        ("fee_vnd", float),
+        ("has_paper_result", "boolean"),
+    ):
+        df[c] = catalogue(c).astype(dtype)
+    years = df["received_at"].dt.year
+    uncovered = years.notna() & ~years.isin(list(calendar.years))
+    log = IssueLog()
+    for y, n in years[uncovered & df["in_catalogue"]].value_counts().sort_index().items():
+        log.add(
+            "calendar_year_missing",
+            f"Chưa có lịch nghỉ chính thức đầy đủ năm {y}: không tính lại "
+            f"ngày hẹn trả cho {n} hồ sơ (không giả định lịch nghỉ).",
+            code=str(y),
+            value=str(int(n)),
+        )
+    issues.append(log.to_frame())
+    ok = df["in_catalogue"] & ~uncovered
+    expected = pd.Series(pd.NaT, index=df.index, dtype="datetime64[us]")
+    failed: list = []
+    _safe_due(
+        df.loc[ok, ["received_at", "deadline_value", "deadline_unit", "after_15h"]],
+        calendar,
+        expected,
+        failed,
+    )
+    issues.append(
+        _issues(
+            df,
+            df.index.isin(failed),
+            "warning",
+            "calendar_year_missing",
+            "due_at",
+            "Ngày hẹn trả tính lại rơi vào năm chưa có lịch nghỉ chính thức; không tính.",
+            colmaps=colmaps,
+        )
+    )
+    df["expected_due_at"] = expected
+    hours = df["deadline_unit"] == "hours"
+    both = df["due_at"].notna() & expected.notna()
+    differs = np.where(
+        hours,
+        (df["due_at"] - expected).abs() >= pd.Timedelta(minutes=1),
+        df["due_at"].dt.normalize() != expected.dt.normalize(),
+    )
+    df["due_mismatch"] = pd.array(np.where(both, differs, False), dtype="boolean")
+    df.loc[~both, "due_mismatch"] = pd.NA
+    mism = df["due_mismatch"].fillna(False).astype(bool)
+    sub, exp_m, hrs = df[mism], expected[mism], hours[mism].to_numpy(dtype=bool)  # format only what is shown
+    shown = pd.Series(np.where(hrs, _fmt(exp_m, True), _fmt(exp_m)), index=sub.index)
+    msg = "Ngày hẹn trả trên hệ thống khác ngày hẹn tính lại theo thời hạn của thủ tục (" + shown + ")."
+    issues.append(
+        _issues(
+            sub.assign(due_at=_fmt(sub["due_at"], True)),
+            np.ones(len(sub), dtype=bool),
+            "warning",
+            "due_date_mismatch",
+            "due_at",
+            msg,
+            colmaps=colmaps,
+        )
+    )
+    issues.append(
+        _issues(
+            df,
+            df["due_at"].isna(),
+            "warning",
+            "missing_due_date",
+            "due_at",
+            "Thiếu ngày hẹn trả; dùng ngày hẹn tính lại theo thời hạn của thủ tục.",
+            value="",
+            colmaps=colmaps,
+        )
+    )
+    return df
+
+
+def _safe_due(df: pd.DataFrame, calendar: WorkCalendar, out: pd.Series, failed: list) -> None:
+    """Vectorised due dates; on a ConfigError (a due date in a year without schedule) split the
+    rows in halves until the offending dossiers are isolated (O(k log n) calls)."""
+    if df.empty:
+        return
+    try:
+        out.loc[df.index] = calendar.due_dates(
+            df["received_at"],
+            df["deadline_value"].to_numpy(),
+            df["deadline_unit"].to_numpy(dtype=object),
+            df["after_15h"].fillna(False).to_numpy(dtype=bool),
+        ).to_numpy()
+    except ConfigError:
+        if len(df) == 1:
+            failed.append(df.index[0])
+        else:
+            for part in (df.iloc[: len(df) // 2], df.iloc[len(df) // 2 :]):
+                _safe_due(part, calendar, out, failed)
