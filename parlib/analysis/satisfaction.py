@@ -38,41 +38,20 @@ def satisfaction_observations(
     overall = r.loc[r["overall"].notna(), keys + ["overall"]].rename(columns={"overall": "score"})
     overall = overall.assign(level="overall", code="")
     a = survey.answers
-    if a["answer"].isna().any():
+    if a["answer"].isna().any():  # a selection copies every column (two million answers at 1M)
         a = a[a["answer"].notna().to_numpy()]
     item = a[keys + ["item_code", "answer"]].rename(columns={"item_code": "code", "answer": "score"})
     item = item.assign(level="item")
-    fac = _factor_means(a, keys)
+    fac = (
+        a.groupby(keys + ["factor_code"], dropna=False, sort=False)["answer"]
+        .mean()
+        .reset_index()
+        .rename(columns={"factor_code": "code", "answer": "score"})
+        .assign(level="factor")
+    )
     obs = pd.concat([overall, fac, item], ignore_index=True)
     obs["is_satisfied"] = obs["score"] >= config.satisfied_min
     return obs[keys + ["level", "code", "score", "is_satisfied"]]
-
-
-def _respondent_factor_groups(a: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
-    """The groups of ``a.groupby(keys + ["factor_code"], dropna=False, sort=False)``: (one row
-    per group — ``keys`` and ``code`` from its first answer, in order of first appearance —,
-    the group number of every answer). Counted on integer codes, one key at a time (grouping on
-    the text columns at once cost 2 s at two million answers); a missing value is a group of
-    its own, as with ``dropna=False``."""
-    group = np.zeros(len(a), dtype=np.int64)
-    for c in [*keys, "factor_code"]:
-        codes, uniques = pd.factorize(a[c])
-        group = pd.factorize(group * (len(uniques) + 1) + codes + 1)[0].astype(np.int64)
-    first = np.unique(group, return_index=True)[1]
-    out = a[keys].iloc[first].reset_index(drop=True)  # only the columns kept are copied
-    out["code"] = a["factor_code"].iloc[first].to_numpy()
-    return out, group
-
-
-def _factor_means(a: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Each respondent's mean answer per factor (``keys`` + code, score, level='factor'), as
-    ``a.groupby(keys + ["factor_code"], dropna=False, sort=False)["answer"].mean()`` gives it."""
-    out, group = _respondent_factor_groups(a, keys)
-    answers = a["answer"].to_numpy(dtype=float)
-    out["score"] = np.bincount(group, weights=answers, minlength=len(out)) / np.bincount(
-        group, minlength=len(out)
-    )
-    return out.assign(level="factor")
 
 
 def _names(items: pd.DataFrame) -> pd.DataFrame:
@@ -155,7 +134,7 @@ def satisfaction_table(
     cells = ["level", "code", *segments]
     obs = _period_counts(satisfaction_observations(survey, items, config), cells)
     a = survey.answers
-    if a["answer"].isna().any():  # a selection copies every column of two million answers
+    if a["answer"].isna().any():
         a = a[a["answer"].notna().to_numpy()]
     pooled = _period_counts(
         pd.DataFrame(
@@ -234,11 +213,13 @@ _MOMENTS = ["m", "sum_k2", "sum_n2", "sum_kn"]
 def _respondent_factor_moments(answers: pd.DataFrame, config: SurveyConfig, segments) -> pd.DataFrame:
     """Per respondent and factor: satisfied answers k_r and answers n_r, as the moments the
     cluster-robust interval needs (m = 1, k_r², n_r², k_r·n_r)."""
-    r, group = _respondent_factor_groups(answers, ["respondent_key", "year", "quarter", *segments])
-    sat = (answers["answer"] >= config.satisfied_min).to_numpy(dtype=float)
-    r["sum"] = np.bincount(group, weights=sat, minlength=len(r))
-    r["count"] = np.bincount(group, minlength=len(r))
-    r = r.rename(columns={"code": "factor_code"})
+    keys = ["respondent_key", "year", "quarter", *segments, "factor_code"]
+    r = (
+        answers.assign(_sat=(answers["answer"] >= config.satisfied_min).astype("int64"))
+        .groupby(keys, dropna=False, sort=False)["_sat"]
+        .agg(["sum", "count"])
+        .reset_index()
+    )
     kr, nr = r["sum"].astype(float), r["count"].astype(float)
     return pd.DataFrame(
         {
