@@ -24,6 +24,13 @@ VERDICT_NO_BASE = "không có dữ liệu kỳ so sánh"
 # ---------------------------------------------------------------- indices
 
 
+def _answered(survey: SurveyData) -> pd.DataFrame:
+    """The answers with a value; the table itself when none is missing (a selection copies every
+    column: two million answers at province scale)."""
+    a = survey.answers
+    return a[a["answer"].notna().to_numpy()] if a["answer"].isna().any() else a
+
+
 def satisfaction_observations(
     survey: SurveyData, items: pd.DataFrame, config: SurveyConfig = SurveyConfig()
 ) -> pd.DataFrame:
@@ -37,9 +44,7 @@ def satisfaction_observations(
     r = survey.responses
     overall = r.loc[r["overall"].notna(), keys + ["overall"]].rename(columns={"overall": "score"})
     overall = overall.assign(level="overall", code="")
-    a = survey.answers
-    if a["answer"].isna().any():  # a selection copies every column (two million answers at 1M)
-        a = a[a["answer"].notna().to_numpy()]
+    a = _answered(survey)
     item = a[keys + ["item_code", "answer"]].rename(columns={"item_code": "code", "answer": "score"})
     item = item.assign(level="item")
     fac = (
@@ -133,9 +138,7 @@ def satisfaction_table(
     """
     cells = ["level", "code", *segments]
     obs = _period_counts(satisfaction_observations(survey, items, config), cells)
-    a = survey.answers
-    if a["answer"].isna().any():
-        a = a[a["answer"].notna().to_numpy()]
+    a = _answered(survey)
     pooled = _period_counts(
         pd.DataFrame(
             {
