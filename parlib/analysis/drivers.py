@@ -41,6 +41,7 @@ from parlib.analysis.satisfaction import (
     satisfaction_observations,
     satisfaction_table,
 )
+from parlib.analysis.satisfaction_counts import factor_scores, respondent_factors
 from parlib.analysis.stats import adjust_pvalues
 from parlib.core.vnformat import fmt_num, fmt_pct, quarter_label
 from parlib.model.survey import SurveyConfig, SurveyData
@@ -95,8 +96,14 @@ def respondent_scores(
     """Wide table, one row per respondent: respondent_key, year, quarter, channel, field_name,
     overall, then one column per factor code (respondent mean) or item code (answer); NaN when
     the respondent gave no valid answer for it."""
-    obs = satisfaction_observations(survey, items, config)
-    obs = obs[obs["level"] == level]
+    if level == "factor":  # the factor scores alone (every observation: 1,8 s at 2M answers)
+        r = respondent_factors(survey.answers, config)
+        obs = pd.DataFrame(
+            {"respondent_key": r["respondent_key"], "code": r["factor_code"], "score": factor_scores(r)}
+        )
+    else:
+        obs = satisfaction_observations(survey, items, config)
+        obs = obs[obs["level"] == level]
     wide = obs.pivot_table(index="respondent_key", columns="code", values="score", aggfunc="first")
     order = [c for c in _names(items, level).index if c in wide.columns]
     base = survey.responses[["respondent_key", "year", "quarter", "channel", "field_name", "overall"]]

@@ -10,6 +10,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
+from parlib.analysis.satisfaction_counts import MOMENTS, quarter_counts, with_year_to_date
 from parlib.analysis.stats import add_rate, adjust_pvalues, cluster_ratio_ci, two_proportion_test
 from parlib.core.vnformat import quarter_label
 from parlib.model.survey import OVERALL_NAME, SurveyConfig, SurveyData
@@ -95,24 +96,6 @@ def _names(items: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _period_counts(src: pd.DataFrame, cells: list[str]) -> pd.DataFrame:
-    """``sum`` (satisfied) and ``count`` (answers) of ``is_satisfied`` per quarter and per year to
-    date (quarters 1..q of the year, ``period_kind``) for every combination of ``cells``.
-    Counts add up over quarters, so year-to-date rows are sums of the quarter counts: the
-    observations are aggregated once, never stacked per period."""
-    q = (
-        src.groupby(["year", "quarter", *cells], dropna=False, sort=False)["is_satisfied"]
-        .agg(["sum", "count"])
-        .reset_index()
-    )
-    parts = [q.assign(period_kind="quarter")]
-    for y, qq in q[["year", "quarter"]].drop_duplicates().itertuples(index=False):
-        sel = q[(q["year"] == y) & (q["quarter"] <= qq)]
-        ytd = sel.groupby(cells, dropna=False, sort=False)[["sum", "count"]].sum().reset_index()
-        parts.append(ytd.assign(year=y, quarter=qq, period_kind="ytd"))
-    return pd.concat(parts, ignore_index=True)
-
-
 def satisfaction_table(
     survey: SurveyData,
     items: pd.DataFrame,
@@ -137,22 +120,10 @@ def satisfaction_table(
     respondent_n, respondent_pct. Respondents without a segment value count in 'all' only.
     """
     cells = ["level", "code", *segments]
-    obs = _period_counts(satisfaction_observations(survey, items, config), cells)
-    a = _answered(survey)
-    pooled = _period_counts(
-        pd.DataFrame(
-            {
-                "year": a["year"],
-                "quarter": a["quarter"],
-                "level": "factor",
-                "code": a["factor_code"],
-                **{c: a[c] for c in segments},
-                "is_satisfied": a["answer"] >= config.satisfied_min,
-            }
-        ),
-        cells,
-    )
-    moments = _period_moments(_respondent_factor_moments(a, config, segments), cells)
+    observed, pooled, moments = quarter_counts(survey, config, segments)
+    obs = with_year_to_date(observed, cells, ["sum", "count"])
+    pooled = with_year_to_date(pooled, cells, ["sum", "count"])
+    moments = with_year_to_date(moments, cells, MOMENTS)
     keys = ["period_kind", "year", "quarter", "level", "code"]
     out = []
     for seg in ("all",) + tuple(segments):
@@ -163,9 +134,7 @@ def satisfaction_table(
             g = src.groupby(group, sort=False)[["sum", "count"]].sum().reset_index()
             g = g.rename(columns={"sum": f"{prefix}k", "count": f"{prefix}n", seg: "segment"})
             merged = merged.merge(g, on=on, how="left") if prefix else g
-        mom = (
-            moments.groupby(group, sort=False)[_MOMENTS].sum().reset_index().rename(columns={seg: "segment"})
-        )
+        mom = moments.groupby(group, sort=False)[MOMENTS].sum().reset_index().rename(columns={seg: "segment"})
         merged = merged.merge(mom, on=on, how="left")
         merged["segment_kind"] = seg
         if seg == "all":
@@ -208,46 +177,6 @@ def satisfaction_table(
     ]
     t = t[cols].reset_index(drop=True)
     return t.astype({"k": "int64", "n": "int64", "n_respondents": "int64", "segment": "str"})
-
-
-_MOMENTS = ["m", "sum_k2", "sum_n2", "sum_kn"]
-
-
-def _respondent_factor_moments(answers: pd.DataFrame, config: SurveyConfig, segments) -> pd.DataFrame:
-    """Per respondent and factor: satisfied answers k_r and answers n_r, as the moments the
-    cluster-robust interval needs (m = 1, k_r², n_r², k_r·n_r)."""
-    keys = ["respondent_key", "year", "quarter", *segments, "factor_code"]
-    r = (
-        answers.assign(_sat=(answers["answer"] >= config.satisfied_min).astype("int64"))
-        .groupby(keys, dropna=False, sort=False)["_sat"]
-        .agg(["sum", "count"])
-        .reset_index()
-    )
-    kr, nr = r["sum"].astype(float), r["count"].astype(float)
-    return pd.DataFrame(
-        {
-            "year": r["year"],
-            "quarter": r["quarter"],
-            "level": "factor",
-            "code": r["factor_code"],
-            **{c: r[c] for c in segments},
-            "m": 1.0,
-            "sum_k2": kr**2,
-            "sum_n2": nr**2,
-            "sum_kn": kr * nr,
-        }
-    )
-
-
-def _period_moments(src: pd.DataFrame, cells: list[str]) -> pd.DataFrame:
-    """Sums of the moments per quarter and per year to date (as :func:`_period_counts`)."""
-    q = src.groupby(["year", "quarter", *cells], dropna=False, sort=False)[_MOMENTS].sum().reset_index()
-    parts = [q.assign(period_kind="quarter")]
-    for y, qq in q[["year", "quarter"]].drop_duplicates().itertuples(index=False):
-        sel = q[(q["year"] == y) & (q["quarter"] <= qq)]
-        ytd = sel.groupby(cells, dropna=False, sort=False)[_MOMENTS].sum().reset_index()
-        parts.append(ytd.assign(year=y, quarter=qq, period_kind="ytd"))
-    return pd.concat(parts, ignore_index=True)
 
 
 def _answers_headline(t: pd.DataFrame, config: SurveyConfig) -> pd.DataFrame:

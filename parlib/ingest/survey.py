@@ -37,7 +37,7 @@ import pandas as pd
 from parlib.core.cache import cached
 from parlib.core.cells import parse_datetimes, parse_numbers
 from parlib.core.errors import Problem, StructuralError
-from parlib.core.issues import IssueLog, Ledger, excel_cell, issues_frame
+from parlib.core.issues import IssueLog, Ledger, concat_issues, excel_cell
 from parlib.core.text import fold, normalise_text, pii_columns, scrub_frame, scrub_text
 from parlib.ingest.readers import (
     extend_spec,
@@ -418,7 +418,7 @@ def read_surveys(
     return SurveyData(
         pd.concat([p.responses for p in parts], ignore_index=True),
         pd.concat([p.answers for p in parts], ignore_index=True),
-        issues_frame(pd.concat([p.issues for p in parts]).to_dict("records")),
+        concat_issues([p.issues for p in parts]),  # column-wise: row by row cost 1,4 s at 2M answers
         pd.concat([p.ledger for p in parts], ignore_index=True),
     )
 

@@ -354,3 +354,43 @@ def test_satisfaction_table_equals_the_stacked_periods(survey_sample, satisfied_
             fast, reference_satisfaction_table(holes, items, cfg, segs), check_exact=True
         )
     assert len(data.responses) > 1000 and fast["period_kind"].eq("ytd").any()
+
+
+def test_respondent_factor_scores_equal_the_observations(survey_sample):
+    """The drivers' factor scores come from one grouping of every answer (blanks counted out);
+    the reference pivots the observation rows of the valid answers. Blanks first in a group and
+    a respondent key repeated in another quarter (the pivot keeps the first) must not move them."""
+    from parlib.analysis.drivers import respondent_scores
+    from parlib.analysis.satisfaction import satisfaction_observations
+    from parlib.model.survey import SurveyConfig, SurveyData
+
+    data, items = survey_sample
+    cfg = SurveyConfig()
+    a = data.answers.copy()
+    # a respondent's factor split in two groups (a blank field on its 1st and 3rd answers), the
+    # first answer blank: grouping every answer meets the split group first, the valid answers
+    # meet the other one first (answers 1 and 5 tell which score the pivot kept)
+    nth = a.groupby(["respondent_key", "factor_code"]).cumcount().to_numpy()
+    size = a.groupby(["respondent_key", "factor_code"])["answer"].transform("size").to_numpy()
+    split = (size >= 3) & (np.arange(len(a)) % 2 == 0)
+    split = pd.Series(split).groupby([a["respondent_key"], a["factor_code"]]).transform("first").to_numpy()
+    a.loc[split & np.isin(nth, [0, 2]), "field_name"] = np.nan
+    a.loc[split & (nth == 0), "answer"] = np.nan
+    a.loc[split & (nth == 1), "answer"] = 1.0
+    a.loc[split & (nth == 2), "answer"] = 5.0
+    r = data.responses.copy()
+    later = r["quarter"] != r["quarter"].iloc[0]
+    moved = r.index[later][:40]
+    reused = r["respondent_key"].iloc[:40].to_numpy()  # keys of the first quarter, reused later
+    a["respondent_key"] = a["respondent_key"].replace(dict(zip(r.loc[moved, "respondent_key"], reused)))
+    r.loc[moved, "respondent_key"] = reused
+    holes = SurveyData(r, a)
+    assert split.sum() > 100 and r["respondent_key"].duplicated().sum() == 40
+
+    obs = satisfaction_observations(holes, items, cfg)
+    obs = obs[obs["level"] == "factor"]
+    wide = obs.pivot_table(index="respondent_key", columns="code", values="score", aggfunc="first")
+    order = [c for c in items.drop_duplicates("factor_code")["factor_code"] if c in wide.columns]
+    base = r[["respondent_key", "year", "quarter", "channel", "field_name", "overall"]]
+    expected = base.merge(wide[order].reset_index(), on="respondent_key", how="left")
+    pd.testing.assert_frame_equal(respondent_scores(holes, items, cfg), expected, check_exact=True)
