@@ -20,6 +20,7 @@ from parlib.analysis.periodic_previous import previous_figures, previous_window
 from parlib.core.catalog import latest_quarter, scan_raw
 from parlib.core.errors import ConfigError
 from parlib.core.issues import concat_issues
+from parlib.core.memory import tune_allocator
 from parlib.core.paths import Paths
 from parlib.core.periods import Period
 from parlib.core.vnformat import fmt_date, quarter_label
@@ -125,6 +126,7 @@ def build(
     paths: Paths | None = None, year: int | None = None, window_id: str | None = None
 ) -> PeriodicResult:
     """Every figure of the periodic report (module docstring)."""
+    tune_allocator()  # freed arrays reused, not handed back to the kernel (parlib.core.memory)
     paths = paths or Paths()
     window = resolve_window(paths, year, window_id)
     preflight(paths, window)

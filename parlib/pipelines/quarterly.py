@@ -44,6 +44,7 @@ from parlib.core.catalog import latest_quarter, scan_raw
 from parlib.core.errors import ConfigError, ParlibError
 from parlib.core.io import write_table
 from parlib.core.issues import concat_issues, issues_frame
+from parlib.core.memory import tune_allocator
 from parlib.core.paths import Paths
 from parlib.core.periods import Period
 from parlib.ingest.calendar import load_calendar
@@ -102,6 +103,7 @@ def warm_parse_cache(year: int, quarter: int, paths: Paths) -> list[Path]:
     finds the files parsed. Returns the files that could not be parsed: :func:`build` parses
     them again and reports their problems (a structural error stops the run there)."""
 
+    tune_allocator()
     files = input_files(paths, Period(year, quarter))
     cache = paths.parse_cache
     cal = load_calendar(paths)
@@ -139,6 +141,7 @@ def build(
     """The whole quarterly analysis (see the module docstring) for the unit of
     ``raw/config/unit.csv`` or, when given, ``unit_name``."""
 
+    tune_allocator()  # freed arrays reused, not handed back to the kernel (parlib.core.memory)
     paths = paths or Paths()
     unit = load_unit(paths, unit_name or None)
     sp = load_header_spellings(paths)
