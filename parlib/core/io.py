@@ -5,7 +5,9 @@
 * Processed tables are Parquet with a JSON *provenance sidecar* (``<name>.provenance.json``)
   recording inputs and their SHA-256, parameters, code version and row count.
 * Raw inputs are read with ``read_input``: once per parse, hashed, and the provenance records
-  the hash of exactly those bytes (``input_record``).
+  the hash of exactly those bytes (``input_record``); a parsed copy reused for a file whose
+  size and times are unchanged records the hash of the bytes it was parsed from
+  (``note_unchanged_input``).
 * ``ReportStage`` collects a run's report files in a hidden staging folder and publishes
   them together at the end; on failure nothing is published and the previous report stays.
   While a report is rendered, ``write_table`` writes the processed tables into a staging folder
@@ -81,6 +83,13 @@ def _record_read(key: str, digest: str, size: int) -> None:
             os.write(fd, line.encode("utf-8"))  # one write of a short line: appends never interleave
         finally:
             os.close(fd)
+
+
+def note_unchanged_input(path: str | Path, sha256: str, size: int) -> None:
+    """Record ``path`` as read with ``sha256`` without reading it: the parse cache reuses a
+    copy parsed from a file whose size and times are unchanged (``parlib.core.cache``), so the
+    provenance and the report's input log name the hash of the bytes that copy came from."""
+    _record_read(str(Path(path).resolve()), sha256, size)
 
 
 @contextmanager

@@ -324,3 +324,40 @@ def test_warm_parse_cache_fills_what_the_quarterly_build_reads(tmp_path):
     cold = quarterly.build(2026, 3, paths, write=False)
     for name in ("kpis", "status", "survey_table", "issues", "ledger"):
         pd.testing.assert_frame_equal(getattr(warm, name), getattr(cold, name), check_exact=True, obj=name)
+
+
+def test_unchanged_file_is_not_read_again(src, tmp_path, monkeypatch):
+    """Size, modification time, change time and inode as recorded with the stored copy: the copy
+    is used without reading the file, and the run records the hash it was parsed from."""
+    import parlib.core.io as io
+    from parlib.core.cache import STATS
+
+    reader = Counting()
+    first = cached("test", src, reader, cache_dir=tmp_path / "c")
+    io._READ.pop(str(src.resolve()), None)
+
+    def no_read(path):
+        raise AssertionError(f"{path} was read")
+
+    monkeypatch.setattr(io, "_read_hashed", no_read)
+    unread = STATS["unread"]
+    second = cached("test", src, reader, cache_dir=tmp_path / "c")
+    assert reader.calls == 1 and STATS["unread"] == unread + 1
+    pd.testing.assert_frame_equal(first, second, check_exact=True)
+    data = src.read_bytes()
+    assert io.parsed_hash(src) == (hashlib.sha256(data).hexdigest(), len(data))
+
+
+def test_same_size_and_modification_time_still_reads_a_rewritten_file(src, tmp_path):
+    """A copy tool keeping the modification time, same length: the change time moved, so the file
+    is read, hashed and parsed again."""
+    import os
+
+    reader = Counting()
+    cached("test", src, reader, cache_dir=tmp_path / "c")
+    before = src.stat()
+    src.write_text("alphA\nbetA\n\nađ\n", encoding="utf-8")  # same number of bytes
+    os.utime(src, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (src.stat().st_size, src.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    out = cached("test", src, reader, cache_dir=tmp_path / "c")
+    assert reader.calls == 2 and out["text"].tolist() == ["alphA", "betA", "", "ađ"]
