@@ -31,7 +31,10 @@ def deduplicate(df: pd.DataFrame, issues: list, ledger: Ledger, colmaps: dict) -
     """One record per dossier number (module docstring): the rows of ``df`` (the usable rows,
     ``DEDUP_COLUMNS``) superseded by another, as a boolean array; they are ledger ``skipped``,
     the others ``used``. Only the rows whose number repeats are ranked."""
-    repeated = df["dossier_id"].duplicated(keep=False)
+    # numbers seen more than once, missing ones (code -1) counted together as duplicated() does;
+    # duplicated(keep=False) on Arrow text cost 1,6 s at a million rows, this 0,3 s
+    codes = pd.factorize(df["dossier_id"])[0] + 1
+    repeated = np.bincount(codes)[codes] > 1
     sub = df[repeated]
     sub = sub.assign(
         _rank=sub["status_code"].map(STATUS_RANK).fillna(0), _last=sub[EVENT_COLUMNS].max(axis=1)
