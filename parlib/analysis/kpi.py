@@ -373,3 +373,16 @@ def _aggregate(
         )
         agg = agg.reindex(agg.index.union(full), fill_value=0)
     return agg.reset_index()
+
+
+def procedure_names(dossiers: pd.DataFrame) -> pd.Series:
+    """procedure_code -> the procedure_name of its first dossier, as
+    ``drop_duplicates("procedure_code")`` keeps it (a missing code counts once). The codes are
+    compared as integer codes: drop_duplicates hashed ten million Arrow texts in 3 s."""
+    codes = pd.Series(pd.factorize(dossiers["procedure_code"])[0])
+    rows = np.flatnonzero(~codes.duplicated().to_numpy())
+    return (
+        dossiers[["procedure_code", "procedure_name"]]
+        .take(rows)
+        .set_index("procedure_code")["procedure_name"]
+    )

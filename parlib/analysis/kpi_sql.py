@@ -32,7 +32,7 @@ import pandas as pd
 import pyarrow as pa
 
 from parlib.analysis.dossier_sql import KPIS, classified_sql, sums_sql
-from parlib.analysis.kpi import _DAY, DIMENSIONS, _is_dislike
+from parlib.analysis.kpi import _DAY, DIMENSIONS, _is_dislike, procedure_names
 from parlib.analysis.kpi_table import _long_table, _periods
 from parlib.core.calendar import WorkCalendar
 from parlib.core.errors import ConfigError
@@ -129,7 +129,7 @@ def _first_names(con, source) -> pd.Series:
     if isinstance(source, pa.Table):
         source = source.select(["procedure_code", "procedure_name"]).to_pandas()
     if isinstance(source, pd.DataFrame):
-        return source.drop_duplicates("procedure_code").set_index("procedure_code")["procedure_name"]
+        return procedure_names(source)
     lit = "'" + str(source).replace("'", "''") + "'"
     rows = con.execute(
         "SELECT procedure_code, arg_min(procedure_name, file_row_number) FROM "

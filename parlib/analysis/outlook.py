@@ -116,11 +116,14 @@ def outlook_table(rows: pd.DataFrame, last_month: int, monthly: pd.DataFrame | N
     Returns ``rows`` with the fields of :func:`kpi_outlook` (``interval_low_pct``,
     ``interval_high_pct`` instead of the pair)."""
     out = []
+    # last year's months of every (kpi, group) at once (one selection per row: 1 s for 320 offices)
+    last_year = (
+        {key: g.groupby("month")["n"].sum() for key, g in monthly.groupby(["kpi", "group"], sort=False)}
+        if monthly is not None and not monthly.empty
+        else {}
+    )
     for r in rows.to_dict("records"):
-        ly = None
-        if monthly is not None and not monthly.empty:
-            sel = monthly[(monthly["kpi"] == r["kpi"]) & (monthly["group"] == r["group"])]
-            ly = sel.groupby("month")["n"].sum() if not sel.empty else None
+        ly = last_year.get((r["kpi"], r["group"]))
         big_n = remaining_volume(r["n"], last_month, ly)
         o = kpi_outlook(r["k"], r["n"], big_n, r["target_pct"], r.get("comparison") or ">=")
         low, high = o.pop("interval_pct")

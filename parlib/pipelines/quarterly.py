@@ -254,7 +254,7 @@ def build(
         counter,
         year,
         quarter,
-        names=d.dossiers.drop_duplicates("procedure_code").set_index("procedure_code")["procedure_name"],
+        names=kpimod.procedure_names(d.dossiers),
     )
 
     res = QuarterlyResult(

@@ -754,3 +754,21 @@ def test_kpi_rules_file_is_read_and_checked(tmp_path):
         load_kpi_rules(paths)
     msg = str(e.value)  # every bad row named, with the file and its row
     assert "dòng 2: giá trị «hai» của «apology_lead_days»" in msg and "dòng 3: tham số «lead» không có" in msg
+
+
+def test_procedure_names_keep_each_codes_first_row_like_drop_duplicates():
+    from parlib.analysis.kpi import procedure_names
+
+    d = pd.DataFrame(
+        {
+            "procedure_code": pd.array(["B", "A", "B", None, "A", None, "C"], dtype="str"),
+            "procedure_name": pd.array(["b1", "a1", "b2", "n1", "a2", "n2", None], dtype="str"),
+        },
+        index=[10, 3, 7, 1, 0, 5, 2],
+    )
+    got = procedure_names(d)
+    # by hand: B -> b1, A -> a1, missing code -> n1 (first), C -> missing name; first-seen order
+    assert got.index[:2].tolist() == ["B", "A"] and got.iloc[:3].tolist() == ["b1", "a1", "n1"]
+    assert pd.isna(got.index[2]) and got.index[3] == "C" and pd.isna(got.iloc[3])
+    expected = d.drop_duplicates("procedure_code").set_index("procedure_code")["procedure_name"]
+    pd.testing.assert_series_equal(got, expected, check_exact=True)

@@ -68,6 +68,29 @@ def test_outlook_table_by_office():
     assert t.loc["", "required_pct_remaining"] == pytest.approx(100 * 654 / 667)
 
 
+def test_outlook_table_uses_each_groups_own_last_year():
+    rows = pd.DataFrame(
+        {"kpi": ["on_time_pct"] * 3, "group": ["", "Phòng A", "Phòng B"], "k": [1960, 470, 90],
+         "n": [2000, 500, 100], "target_pct": [98.0] * 3, "comparison": [">="] * 3}
+    )  # fmt: skip
+    months = list(range(1, 13))
+    monthly = pd.concat(
+        [
+            # Phòng A last year: 50 a month to September, 100 a month after (twice as busy)
+            pd.DataFrame({"kpi": "on_time_pct", "group": "Phòng A", "month": months,
+                          "n": [50] * 9 + [100] * 3}),
+            # Phòng B last year: 10 a month all year; another KPI of Phòng B must not count
+            pd.DataFrame({"kpi": "on_time_pct", "group": "Phòng B", "month": months, "n": [10] * 12}),
+            pd.DataFrame({"kpi": "feedback_pct", "group": "Phòng B", "month": months, "n": [999] * 12}),
+        ],
+        ignore_index=True,
+    )  # fmt: skip
+    t = outlook_table(rows, 9, monthly).set_index("group")
+    # Phòng A: 500 × 300/450 = 333,3 -> 333; Phòng B: 100 × 30/90 = 33,3 -> 33;
+    # the unit has no last year of its own: 2000 × 3/9 = 666,7 -> 667
+    assert t["n_remaining"].to_dict() == {"": 667, "Phòng A": 333, "Phòng B": 33}
+
+
 def test_probabilities_are_calibrated_on_simulated_years():
     """2 000 simulated years: a true on-time rate drawn in [96 %, 99,5 %], ~100 dossiers a month;
     after September, the predicted probability of ending the year at >= 98 % against what the

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from parlib.analysis.kpi import classify_dossiers, dossier_kpis
+from parlib.analysis.kpi import classify_dossiers, dossier_kpis, procedure_names
 from parlib.analysis.outcome_model import aggregate_outcomes, fit_outcome_glm
 from parlib.analysis.rootcause.evidence import GLM_OUTCOMES
 
@@ -30,13 +30,16 @@ class DossierSource:
     ):
         self.kpi, self.dossiers, self.calendar, self.kpis, self.cache = kpi, dossiers, calendar, kpis, cache
         self.rules = rules
+        self._names: pd.Series | None = None
         # counts on DuckDB (parlib.analysis.counts_sql.SqlCounter, same counts): no window is
         # classified in pandas unless a model needs its rows
         self.counter = counter
 
     def names(self, codes) -> str:
         """'code name; …' of procedure codes (names from the dossiers)."""
-        n = self.dossiers.drop_duplicates("procedure_code").set_index("procedure_code")["procedure_name"]
+        if self._names is None:  # once: every cause names its procedures
+            self._names = procedure_names(self.dossiers)
+        n = self._names
         return "; ".join(f"{c} {n.get(c, '')}".strip() for c in codes)
 
     def classified(self, start, end) -> pd.DataFrame:
