@@ -461,11 +461,12 @@ def _write_processed(res: QuarterlyResult, paths: Paths) -> None:
 
 
 def _parquet_safe(df: pd.DataFrame) -> pd.DataFrame:
-    """Object columns holding mixed Python values are written as text."""
+    """Object columns holding mixed Python values are written as text (the frame itself when
+    there is none: no copy of the classified dossiers, 0,02–0,15 s at 1M)."""
+    objects = [c for c in df.columns if df[c].dtype == object]
+    if not objects:
+        return df
     out = df.copy()
-    for c in out.columns:
-        if out[c].dtype == object:
-            out[c] = out[c].map(
-                lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
-            )
+    for c in objects:
+        out[c] = out[c].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
     return out

@@ -199,3 +199,15 @@ def test_outlook_in_summary_html_and_excel(run):
     xl = unit[KPI_LABELS["on_time_pct"]]
     assert xl[9] == pytest.approx(on_time["probability_met"], abs=1e-4)  # a real number, same value
     assert xl[6] == pytest.approx(on_time["expected_year_end_pct"], abs=0.006)
+
+
+def test_processed_tables_write_mixed_object_columns_as_text_and_typed_frames_unchanged():
+    import pandas as pd
+
+    from parlib.pipelines.quarterly import _parquet_safe
+
+    typed = pd.DataFrame({"n": [1, 2], "name": pd.array(["a", None], dtype="str")})
+    assert _parquet_safe(typed) is typed  # nothing to convert: the frame itself, no copy
+    mixed = pd.DataFrame({"v": pd.Series([1, "x", None, float("nan"), 2.5], dtype=object), "n": range(5)})
+    out = _parquet_safe(mixed)
+    assert out["v"].tolist() == ["1", "x", None, None, "2.5"] and mixed["v"].iloc[0] == 1  # input untouched
