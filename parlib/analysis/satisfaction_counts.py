@@ -35,7 +35,12 @@ def respondent_factors(answers: pd.DataFrame, config: SurveyConfig) -> pd.DataFr
     valid answers alone gives."""
     keys = [*RESPONDENT, "factor_code"]
     answer = answers["answer"]
-    first = np.where(answer.notna().to_numpy(), np.arange(len(answers)), len(answers))
+    valid = answer.notna().to_numpy()
+    if not valid.all() and not _whole(answer.to_numpy()[valid]):
+        # a grouped sum over a column with blanks may differ in the last bit from the sum of the
+        # valid answers alone; whole answers (what the reader keeps) sum exactly either way
+        answers, answer, valid = answers[valid], answer[valid], np.ones(int(valid.sum()), bool)
+    first = _first_valid(valid)
     r = (
         pd.DataFrame(
             {
@@ -50,6 +55,16 @@ def respondent_factors(answers: pd.DataFrame, config: SurveyConfig) -> pd.DataFr
     )
     r = r[r["n_r"].to_numpy() > 0]
     return r.iloc[np.argsort(r["_first"].to_numpy(), kind="stable")].drop(columns="_first").reset_index()
+
+
+def _whole(values: np.ndarray) -> bool:
+    return bool(np.array_equal(values, np.floor(values)))
+
+
+def _first_valid(valid: np.ndarray) -> np.ndarray:
+    """Each row's position when its answer is valid, past the end otherwise (a group's minimum is
+    then the position of its first valid answer)."""
+    return np.where(valid, np.arange(len(valid)), len(valid))
 
 
 def factor_scores(r: pd.DataFrame) -> pd.Series:
@@ -81,13 +96,16 @@ def quarter_counts(
                 **{c: a[c] for c in seg},
                 "_sat": (answer >= config.satisfied_min).astype("int64"),
                 "answer": answer,
+                "_first": _first_valid(answer.notna().to_numpy()),
             }
         )
         .groupby(["year", "quarter", "code", "factor_code", *seg], dropna=False, sort=False)
-        .agg(sum=("_sat", "sum"), count=("answer", "count"))
+        .agg(sum=("_sat", "sum"), count=("answer", "count"), _first=("_first", "min"))
         .reset_index()
     )
+    # groups with a valid answer, in the order of their first one (as grouping the valid answers)
     items = items[items["count"].to_numpy() > 0]
+    items = items.iloc[np.argsort(items["_first"].to_numpy(), kind="stable")].drop(columns="_first")
     pooled = (
         items.groupby(["year", "quarter", "factor_code", *seg], dropna=False, sort=False)[["sum", "count"]]
         .sum()

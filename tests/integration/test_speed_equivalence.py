@@ -394,3 +394,52 @@ def test_respondent_factor_scores_equal_the_observations(survey_sample):
     base = r[["respondent_key", "year", "quarter", "channel", "field_name", "overall"]]
     expected = base.merge(wide[order].reset_index(), on="respondent_key", how="left")
     pd.testing.assert_frame_equal(respondent_scores(holes, items, cfg), expected, check_exact=True)
+
+
+def _one_factor_survey(answers: dict, factor: str, items: list[str]):
+    """A hand-built survey: one quarter, one channel and field; ``answers`` respondent -> values
+    in the order of ``items`` (NaN = blank)."""
+    from parlib.model.survey import SurveyData
+
+    rows = [
+        {"respondent_key": key, "year": 2025, "quarter": 1, "channel": "c", "field_name": "f",
+         "factor_code": factor, "item_code": it, "answer": v}
+        for key, vals in answers.items()
+        for it, v in zip(items, vals)
+    ]  # fmt: skip
+    text = ["respondent_key", "channel", "field_name", "factor_code", "item_code"]
+    a = pd.DataFrame(rows).astype({c: "str" for c in text})
+    r = pd.DataFrame(
+        {"respondent_key": list(answers), "year": 2025, "quarter": 1, "channel": "c", "field_name": "f",
+         "overall": 4.0}
+    ).astype({"respondent_key": "str", "channel": "str", "field_name": "str"})  # fmt: skip
+    return SurveyData(r, a)
+
+
+def test_counts_equal_the_reference_on_decimal_answers_and_unknown_codes(survey_sample):
+    """Decimal answers beside a blank (3,6 + 4,6 + 3,8 = 12 only when summed over the valid answers
+    alone: the respondent is satisfied at 4 by the reference's mean), and codes missing from the
+    question table whose first answer is blank (their order comes from the grouping)."""
+    from parlib.analysis.drivers import respondent_scores
+    from parlib.analysis.satisfaction import satisfaction_observations, satisfaction_table
+    from parlib.model.survey import SurveyConfig
+
+    _data, items = survey_sample
+    cfg = SurveyConfig()
+    f = items["factor_code"].iloc[0]
+    its = items.loc[items["factor_code"] == f, "item_code"].tolist()[:3]
+    decimal = _one_factor_survey({"r1": [3.6, 4.6, 3.8], "r2": [4.0, np.nan, 5.0]}, f, its)
+    unknown = _one_factor_survey({"r1": [np.nan, 5.0], "r2": [4.0, 3.0]}, "UF", ["U1", "U2"])
+    for survey in (decimal, unknown):
+        pd.testing.assert_frame_equal(
+            satisfaction_table(survey, items, cfg),
+            reference_satisfaction_table(survey, items, cfg),
+            check_exact=True,
+        )
+    obs = satisfaction_observations(decimal, items, cfg)
+    mean = obs.loc[(obs["level"] == "factor") & (obs["respondent_key"] == "r1"), "score"].iloc[0]
+    assert respondent_scores(decimal, items, cfg)[f].iloc[0] == mean
+    t = satisfaction_table(unknown, items, cfg)
+    assert t.loc[
+        (t["level"] == "item") & (t["period_kind"] == "quarter") & (t["segment_kind"] == "all"), "code"
+    ].tolist() == ["U2", "U1"]
