@@ -18,7 +18,8 @@ Rules implemented
     * A file is not even read when its size, modification time, change time and inode are
       those recorded with a stored copy (taken before that copy's read): the copy's hash is
       then the file's (any write changes the change time, which ``touch`` and copy tools
-      cannot set back), recorded as this run's read of the file
+      cannot set back; a file modified less than 2 s before that read is not trusted this
+      way, as git does for "racy" entries), recorded as this run's read of the file
       (``parlib.core.io.note_unchanged_input``). Hashing a million rows of exports cost 0,7 s
       of every build; only new or touched files are read and hashed.
     * Writes are atomic (``parlib.io.atomic_path``): every part first, the small JSON index
@@ -35,6 +36,7 @@ import ast
 import hashlib
 import json
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Union
 
@@ -49,6 +51,7 @@ Parsed = Union["pd.DataFrame", dict[str, "pd.DataFrame"]]
 CACHE_FORMAT = 1
 _SINGLE = "__frame__"
 _FINGERPRINTS: dict[str, str] = {}
+RACY_NS = 2_000_000_000  # files modified less than 2 s before their read keep being hashed
 STATS = {"hits": 0, "misses": 0, "unread": 0}  # per process; read by the benchmark and the tests
 
 
@@ -171,7 +174,9 @@ def cached(
                 "kind": kind,
                 "source": str(path.resolve()),
                 "sha256": before,
-                "stat": stat,
+                # a file written in the last seconds may be rewritten within the same timestamp
+                # tick (coarse clocks, network shares): its stat is not trusted (git's "racy clean")
+                "stat": stat if time.time_ns() - st.st_mtime_ns > RACY_NS else None,
                 "reader": reader_name(reader),
                 "version": __version__,
                 "code": code_fingerprint(_reader_module(reader)),

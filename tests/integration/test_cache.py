@@ -329,9 +329,13 @@ def test_warm_parse_cache_fills_what_the_quarterly_build_reads(tmp_path):
 def test_unchanged_file_is_not_read_again(src, tmp_path, monkeypatch):
     """Size, modification time, change time and inode as recorded with the stored copy: the copy
     is used without reading the file, and the run records the hash it was parsed from."""
+    import os
+
     import parlib.core.io as io
     from parlib.core.cache import STATS
 
+    old = src.stat().st_mtime_ns - 10_000_000_000  # written 10 s ago: not "racy"
+    os.utime(src, ns=(old, old))
     reader = Counting()
     first = cached("test", src, reader, cache_dir=tmp_path / "c")
     io._READ.pop(str(src.resolve()), None)
@@ -361,3 +365,20 @@ def test_same_size_and_modification_time_still_reads_a_rewritten_file(src, tmp_p
     assert (src.stat().st_size, src.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
     out = cached("test", src, reader, cache_dir=tmp_path / "c")
     assert reader.calls == 2 and out["text"].tolist() == ["alphA", "betA", "", "ađ"]
+
+
+def test_a_file_written_just_before_its_read_is_hashed_again_next_time(src, tmp_path):
+    """Written less than 2 s before the read: its times are not trusted (a rewrite in the same
+    timestamp tick would keep them), so the next call reads and hashes it; the copy is still
+    reused when the bytes are the same."""
+    import parlib.core.io as io
+    from parlib.core.cache import STATS
+
+    reader = Counting()
+    cached("test", src, reader, cache_dir=tmp_path / "c")  # the fixture wrote it just now
+    index = json.loads(next((tmp_path / "c" / "test").glob("*.json")).read_text(encoding="utf-8"))
+    assert index["stat"] is None
+    unread = STATS["unread"]
+    io._READ.pop(str(src.resolve()), None)
+    cached("test", src, reader, cache_dir=tmp_path / "c")
+    assert reader.calls == 1 and STATS["unread"] == unread and str(src.resolve()) in io._READ
