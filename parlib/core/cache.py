@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Union
 
 from parlib import __version__
-from parlib.core.io import atomic_path, held_input, note_unchanged_input, write_json
+from parlib.core.io import atomic_path, held_input, note_unchanged_input, stat_key, write_json
 from parlib.core.paths import PACKAGE_DIR
 
 if TYPE_CHECKING:  # pandas and pyarrow are imported where used (a reused report's run stays light)
@@ -147,7 +147,7 @@ def cached(
     path = Path(path)
     folder = Path(cache_dir) / kind
     st = path.stat()  # taken before the read: a write after it changes the times again
-    stat = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+    stat = stat_key(st)
     known = _unchanged_sha256(folder, str(path.resolve()), stat)
     tried = None
     if known is not None:  # same size and times as the file the stored copy was parsed from

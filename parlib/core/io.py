@@ -112,11 +112,15 @@ def parsed_hash(path: str | Path) -> tuple[str, int] | None:
     return _READ.get(str(Path(path).resolve()))
 
 
+def stat_key(st: os.stat_result) -> list[int]:
+    """What says a file is unchanged without reading it: size, modification and change times,
+    inode (the change time catches a rewrite that kept size and modification time)."""
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    """SHA-256 of a file; remembered per (path, size, modification and change times, inode) so a
-    run hashes each file once (the change time catches a rewrite that kept size and mtime)."""
-    st = os.stat(path)
-    key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    """SHA-256 of a file; remembered per path and :func:`stat_key`, so a run hashes each file once."""
+    key = (str(Path(path).resolve()), *stat_key(os.stat(path)))
     if key not in _HASHES:
         _HASHES[key] = _sha256(path, chunk)
     return _HASHES[key]

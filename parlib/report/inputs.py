@@ -17,19 +17,14 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from parlib.core.errors import InputFormatError, Problem
-from parlib.core.io import sha256_file, write_json
+from parlib.core.io import sha256_file, stat_key, write_json
 from parlib.core.paths import Paths
 
 MEMO_NAME = "input_hashes.json"
 _MEMO_FORMAT = 1
-
-
-def _stat_key(st: os.stat_result) -> list[int]:
-    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
 def input_hashes(paths: Paths, *, stats: dict | None = None) -> list[dict]:
@@ -50,11 +45,11 @@ def input_hashes(paths: Paths, *, stats: dict | None = None) -> list[dict]:
             rel = str(p.relative_to(paths.data))
             st = p.stat()
             rec = known.get(rel)
-            if isinstance(rec, dict) and rec.get("stat") == _stat_key(st) and rec.get("sha256"):
+            if isinstance(rec, dict) and rec.get("stat") == stat_key(st) and rec.get("sha256"):
                 digest = rec["sha256"]
             else:
                 digest, hashed = sha256_file(p), hashed + 1
-            fresh[rel] = {"stat": _stat_key(st), "sha256": digest}
+            fresh[rel] = {"stat": stat_key(st), "sha256": digest}
             out.append({"path": rel, "sha256": digest, "bytes": st.st_size})
     if fresh != known and paths.data.exists():
         try:
