@@ -186,15 +186,23 @@ def cached(
     return result
 
 
-def _unchanged_sha256(folder: Path, source: str, stat: list[int]) -> str | None:
-    """The SHA-256 a stored copy of ``source`` was parsed from, when the file's size,
-    modification time, change time and inode are still those recorded then; else None."""
+def _indexes(folder: Path, source: str):
+    """(index path, metadata) of every readable stored copy of ``source`` in ``folder`` (a
+    damaged index is skipped: it only loses a shortcut, the file is parsed again)."""
     for index_path in folder.glob("*.json") if folder.is_dir() else ():
         try:
             meta = json.loads(index_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            continue  # a damaged index is only a lost shortcut (the full check follows)
-        if isinstance(meta, dict) and meta.get("source") == source and meta.get("stat") == stat:
+            continue
+        if isinstance(meta, dict) and meta.get("source") == source:
+            yield index_path, meta
+
+
+def _unchanged_sha256(folder: Path, source: str, stat: list[int]) -> str | None:
+    """The SHA-256 a stored copy of ``source`` was parsed from, when the file's size,
+    modification time, change time and inode are still those recorded then; else None."""
+    for _path, meta in _indexes(folder, source):
+        if meta.get("stat") == stat:
             sha = meta.get("sha256")
             return sha if isinstance(sha, str) else None
     return None
@@ -283,17 +291,10 @@ def _store(folder: Path, key: str, result: Parsed, meta: dict) -> None:
 def _prune_stale(folder: Path, key: str, source: str) -> None:
     """Remove older copies of the same source file (other keys): they can never be hit again
     unless the file returns to old bytes, and a province-size copy is large."""
-    for index_path in folder.glob("*.json"):
-        other = index_path.stem
-        if other == key:
-            continue
-        try:
-            meta = json.loads(index_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if meta.get("source") == source:
+    for index_path, _meta in list(_indexes(folder, source)):
+        if index_path.stem != key:
             index_path.unlink(missing_ok=True)
-            _drop_parts(folder, other)
+            _drop_parts(folder, index_path.stem)
 
 
 def _drop_parts(folder: Path, key: str) -> None:
