@@ -10,7 +10,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from parlib.analysis.satisfaction_counts import MOMENTS, quarter_counts, with_year_to_date
+from parlib.analysis.satisfaction_counts import MOMENTS, RESPONDENT, quarter_counts, with_year_to_date
 from parlib.analysis.stats import add_rate, adjust_pvalues, cluster_ratio_ci, two_proportion_test
 from parlib.core.vnformat import quarter_label
 from parlib.model.survey import OVERALL_NAME, SurveyConfig, SurveyData
@@ -25,13 +25,6 @@ VERDICT_NO_BASE = "không có dữ liệu kỳ so sánh"
 # ---------------------------------------------------------------- indices
 
 
-def _answered(survey: SurveyData) -> pd.DataFrame:
-    """The answers with a value; the table itself when none is missing (a selection copies every
-    column: two million answers at province scale)."""
-    a = survey.answers
-    return a[a["answer"].notna().to_numpy()] if a["answer"].isna().any() else a
-
-
 def satisfaction_observations(
     survey: SurveyData, items: pd.DataFrame, config: SurveyConfig = SurveyConfig()
 ) -> pd.DataFrame:
@@ -41,11 +34,12 @@ def satisfaction_observations(
     'item'), code ('' for overall), score (answer, or the respondent's factor mean), is_satisfied.
     Missing answers give no row (factor: mean over the respondent's valid items, ≥ 1 needed).
     """
-    keys = ["respondent_key", "year", "quarter", "channel", "field_name"]
+    keys = RESPONDENT
     r = survey.responses
     overall = r.loc[r["overall"].notna(), keys + ["overall"]].rename(columns={"overall": "score"})
     overall = overall.assign(level="overall", code="")
-    a = _answered(survey)
+    a = survey.answers
+    a = a[a["answer"].notna().to_numpy()] if a["answer"].isna().any() else a  # no copy when none is blank
     item = a[keys + ["item_code", "answer"]].rename(columns={"item_code": "code", "answer": "score"})
     item = item.assign(level="item")
     fac = (
