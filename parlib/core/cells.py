@@ -14,7 +14,30 @@ from parlib.core.text import normalise_text
 # ---------------------------------------------------------------- values
 
 _NUM_RE = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+_PLAIN_DIGITS = r"^[+-]?[0-9]{1,15}$"
 MAX_ABS_NUMBER = 1e15  # Excel keeps 15 significant digits; anything larger is a typo or garbage
+
+
+def arrow_strings(values: pd.Series):
+    """The Arrow string array behind an Arrow-backed text Series (the CSV reader's cells with
+    ``text_arrays=True``, or a ``str`` column) as one array, blank cells null; None for any
+    other Series."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        import pyarrow as pa
+
+        strings = pa.array(values.array)
+        return strings.combine_chunks() if isinstance(strings, pa.ChunkedArray) else strings
+    return None
+
+
+def as_objects(values: pd.Series) -> pd.Series:
+    """An Arrow-backed text Series as the cells of an object grid hold them (Python str, None
+    for a blank); any other Series unchanged. For the rare values the vectorised paths leave
+    to the per-cell readers, which expect None, not ``pd.NA``."""
+    if arrow_strings(values) is None:
+        return values
+    return values.astype(object).where(values.notna(), None)
 
 
 def _ints_as_float(a: np.ndarray) -> np.ndarray:
@@ -31,20 +54,14 @@ def _plain_digits(texts: np.ndarray) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    found = pc.match_substring_regex(pa.array(texts, type=pa.string()), r"^[+-]?[0-9]{1,15}$")
+    found = pc.match_substring_regex(pa.array(texts, type=pa.string()), _PLAIN_DIGITS)
     return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
 
 
-def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(float Series, bad mask). Blank -> NaN (not bad); '1,5' and '1.5' -> 1.5;
-    '1.234,5' (thousands dot + decimal comma) -> 1234.5; other text -> NaN and bad=True.
-    Infinite numbers and magnitudes >= MAX_ABS_NUMBER (1e15) are bad too: they cannot be a
-    score, a count or a fee, and would overflow integer columns and number formatting."""
-    out = np.full(len(values), np.nan)
-    bad = np.zeros(len(values), dtype=bool)
-    raw = values.to_numpy(dtype=object)
-    # Fast path (same results): Python floats and ints, and text of plain ASCII digits, which
-    # is what a clean export holds; everything else (and any doubt) goes through the loop.
+def _fast_numbers(raw: np.ndarray, out: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """Python floats and ints, and texts of plain ASCII digits (what a clean export holds),
+    written to ``out``/``bad``; returns the mask of the cells done (the rest, and any doubt,
+    go through parse_numbers' loop)."""
     types = np.array([type(v) for v in raw], dtype=object)
     done = np.zeros(len(raw), dtype=bool)
     for t in (float, int):
@@ -61,6 +78,30 @@ def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         digits = _plain_digits(raw[idx])
         out[idx[digits]] = raw[idx[digits]].astype(np.float64)
         done[idx[digits]] = True
+    return done
+
+
+def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(float Series, bad mask). Blank -> NaN (not bad); '1,5' and '1.5' -> 1.5;
+    '1.234,5' (thousands dot + decimal comma) -> 1234.5; other text -> NaN and bad=True.
+    Infinite numbers and magnitudes >= MAX_ABS_NUMBER (1e15) are bad too: they cannot be a
+    score, a count or a fee, and would overflow integer columns and number formatting."""
+    out = np.full(len(values), np.nan)
+    bad = np.zeros(len(values), dtype=bool)
+    strings = arrow_strings(values)
+    if strings is not None:  # Arrow text (a CSV's cells): digits and blanks found by Arrow
+        import pyarrow.compute as pc
+
+        digits = pc.fill_null(pc.match_substring_regex(strings, _PLAIN_DIGITS), False)
+        idx = np.flatnonzero(digits.to_numpy(zero_copy_only=False))
+        out[idx] = pc.filter(strings, digits).to_numpy(zero_copy_only=False).astype(np.float64)
+        done = pc.or_kleene(digits, pc.is_null(strings)).to_numpy(zero_copy_only=False)
+        rest = np.flatnonzero(~done)
+        raw = np.empty(len(values), dtype=object)
+        raw[rest] = strings.take(rest).to_pylist()
+    else:
+        raw = values.to_numpy(dtype=object)
+        done = _fast_numbers(raw, out, bad)
     for i in np.flatnonzero(~done):
         v = raw[i]
         if v is None or (isinstance(v, (float, np.floating)) and np.isnan(v)):

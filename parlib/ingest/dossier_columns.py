@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from parlib.core.calendar import UNITS
-from parlib.core.cells import parse_numbers
+from parlib.core.cells import arrow_strings, parse_numbers
 from parlib.core.errors import ConfigError, Problem, StructuralError
 from parlib.core.text import fold, normalise_text, scrub_frame
 from parlib.ingest.readers import read_csv_table
@@ -178,6 +178,8 @@ def load_procedures(path: str | Path) -> pd.DataFrame:
 
 def _map_unique(s: pd.Series, func) -> pd.Series:
     """``s.map(func)`` evaluated once per distinct non-missing value (object result)."""
-    codes, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
+    codes, uniques = pd.factorize(
+        s if arrow_strings(s) is not None else s.astype(object), use_na_sentinel=True
+    )
     mapped = np.array([func(u) for u in uniques] + [None], dtype=object)
     return pd.Series(mapped[codes], index=s.index, dtype=object)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from parlib.core.cells import parse_datetimes, parse_numbers
+from parlib.core.cells import arrow_strings, parse_datetimes, parse_numbers
 from parlib.core.issues import ISSUE_COLUMNS, excel_cell, issues_frame
 from parlib.core.text import fold, normalise_text
 from parlib.ingest.dossier_columns import (
@@ -32,23 +32,31 @@ def _text(s: pd.Series) -> pd.Series:
     leave unchanged (printable ASCII, single spaces: dossier numbers, codes) are kept as they
     are; every other distinct value goes through normalise_text once."""
     import pyarrow as pa
-
-    values = s.to_numpy(dtype=object)
-    try:  # a column of texts and blanks (every CSV column, most Excel ones): Arrow throughout
-        strings = pa.array(values, type=pa.string(), from_pandas=True)
-    except (pa.ArrowTypeError, pa.ArrowInvalid):  # numbers or dates typed in the column
-        return _mixed_text(s, values)
     import pyarrow.compute as pc
 
-    clean = pc.fill_null(pc.match_substring_regex(strings, _CLEAN_ASCII), True).to_numpy(zero_copy_only=False)
-    if not clean.all():
-        values = values.copy()
-        values[~clean] = _map_unique(s[~clean], normalise_text).to_numpy()
-        strings = pa.array(values, type=pa.string(), from_pandas=True)
-    strings = pc.if_else(pc.equal(pc.utf8_length(strings), 0), pa.scalar(None, pa.string()), strings)
-    out = strings.to_pandas()
-    out.index = s.index
-    return out.astype("str")
+    strings = arrow_strings(s)
+    if strings is None:
+        values = s.to_numpy(dtype=object)
+        try:  # a column of texts and blanks (most Excel ones): Arrow throughout
+            strings = pa.array(values, type=pa.string(), from_pandas=True)
+        except (pa.ArrowTypeError, pa.ArrowInvalid):  # numbers or dates typed in the column
+            return _mixed_text(s, values)
+    clean = pc.fill_null(pc.match_substring_regex(strings, _CLEAN_ASCII), True)
+    if not pc.all(clean).as_py():
+        strings = _normalised(strings, pc.invert(clean))
+    strings = pc.if_else(pc.equal(pc.utf8_length(strings), 0), pa.scalar(None, strings.type), strings)
+    return pd.Series(pd.arrays.ArrowStringArray(strings), index=s.index).astype("str")
+
+
+def _normalised(strings, unclean):
+    """``strings`` with the texts at ``unclean`` (none of them null) through normalise_text,
+    once per distinct text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(pc.filter(strings, unclean))
+    mapped = pa.array([normalise_text(v) for v in encoded.dictionary.to_pylist()], type=strings.type)
+    return pc.replace_with_mask(strings, unclean, mapped.take(encoded.indices))
 
 
 def _mixed_text(s: pd.Series, values: np.ndarray) -> pd.Series:
@@ -103,7 +111,9 @@ def _dmy_hm(s: pd.Series) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    texts = pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    texts = arrow_strings(s)
+    if texts is None:
+        texts = pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
     shaped = pc.fill_null(pc.match_substring_regex(texts, _DMY_HM), False)
     stamps = pc.strptime(
         pc.if_else(shaped, texts, None), format="%d/%m/%Y %H:%M", unit="us", error_is_null=True
@@ -116,6 +126,8 @@ def _dmy_hm(s: pd.Series) -> pd.Series:
 
 def _codes(s: pd.Series) -> pd.Series:
     """Procedure codes as text; a number such as 1.00972 typed in a cell -> '1.009720'."""
+    if arrow_strings(s) is not None:  # a CSV's cells: text only
+        return _text(s)
     num = _map_unique(s, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
     num = num.fillna(False).astype(bool)
     out = _text(s.astype(object).where(~num, None))

@@ -38,6 +38,7 @@ import pandas as pd
 
 from parlib.core.cache import cached
 from parlib.core.calendar import WorkCalendar
+from parlib.core.cells import arrow_strings
 from parlib.core.errors import ParlibError, Problem, StructuralError
 from parlib.core.issues import (
     Ledger,
@@ -62,6 +63,7 @@ from parlib.ingest.readers import (
     find_header_row,
     flatten_header,
     map_columns,
+    object_cells,
     read_cells,
     spellings_key,
 )
@@ -95,6 +97,14 @@ def _file_cutoff(path: Path):
     return pd.Timestamp(year, 3 * quarter - 2, 1) + pd.DateOffset(months=3) if year > 0 else pd.NaT
 
 
+HEADER_ROWS = 30  # the header row is looked for in the first 30 rows
+
+
+def _cells_of(column: pd.Series):
+    """A body column's cells without its index: Arrow text stays Arrow (parsed by Arrow)."""
+    return column.array if arrow_strings(column) is not None else column.to_numpy(dtype=object)
+
+
 def _read_one(
     path: Path,
     source: str,
@@ -104,20 +114,22 @@ def _read_one(
     ledger: Ledger,
     headers_spec: dict = HEADERS,
 ) -> pd.DataFrame | None:
-    """Raw (object) frame of the mapped, non-personal columns of one export, or None when the
-    file has structural problems (appended to ``problems``)."""
+    """Raw frame of the mapped, non-personal columns of one export (object cells; Arrow text
+    cells for a CSV file Arrow reads), or None when the file has structural problems (appended
+    to ``problems``)."""
     try:
-        cells, sheet = read_cells(path, SHEET, display_name=source)
+        cells, sheet = read_cells(path, SHEET, display_name=source, text_arrays=True)
     except StructuralError as exc:
         problems.extend(exc.problems)
         return None
-    header_row = find_header_row(cells, headers_spec["dossier_id"])
+    head = object_cells(cells.iloc[:HEADER_ROWS])  # what the header search and labels read
+    header_row = find_header_row(head, headers_spec["dossier_id"], max_rows=HEADER_ROWS)
     if header_row is None:
         problems.append(
             Problem("không tìm thấy dòng tiêu đề «Số hồ sơ» trong 30 dòng đầu", file=source, sheet=sheet)
         )
         return None
-    headers = flatten_header(cells, header_row)
+    headers = flatten_header(head, header_row)
     pii = set(pii_columns(headers))
     visible = ["" if j in pii else h for j, h in enumerate(headers)]
     try:
@@ -184,7 +196,7 @@ def _read_one(
     blank = body.isna().all(axis=1).to_numpy()
     ledger.add(source, "skipped", int(blank.sum()), "dòng trống", sheet)
     body = body[~blank]
-    frame = pd.DataFrame({c: body.iloc[:, j].to_numpy(dtype=object) for c, j in mapping.items()}).assign(
+    frame = pd.DataFrame({c: _cells_of(body.iloc[:, j]) for c, j in mapping.items()}).assign(
         source_file=source, sheet=sheet, source_row=body.index.to_numpy() + 1, file_rank=rank
     )
     frame.attrs["cols"] = {c: j + 1 for c, j in mapping.items()}

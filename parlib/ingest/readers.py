@@ -17,6 +17,7 @@ header spellings, never to store text.
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from parlib.core.cells import as_objects
 from parlib.core.errors import InputFormatError, Problem, StructuralError
 from parlib.core.io import read_input
 from parlib.core.issues import excel_cell
@@ -37,9 +39,14 @@ _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def read_cells(
-    path: str | Path, sheet: str | None = None, *, display_name: str | None = None
+    path: str | Path, sheet: str | None = None, *, display_name: str | None = None, text_arrays: bool = False
 ) -> tuple[pd.DataFrame, str]:
     """Return (cells, sheet_name): the raw grid of one sheet, row 0 = Excel row 1.
+
+    ``text_arrays``: a CSV file read by Arrow keeps its cells as Arrow-backed text columns
+    (blank = missing) instead of Python objects (a large export's reader parses them with
+    Arrow; :func:`object_cells` gives the object form of a few rows). Excel grids, and CSV
+    files Arrow does not read, are object grids either way.
 
     ``sheet`` may be None (first sheet). CSV files (``.csv``) are read as text, trying
     UTF-8 (with or without BOM) then Windows-1258. Raises InputFormatError (Vietnamese)
@@ -50,7 +57,7 @@ def read_cells(
     name = display_name or path.name
     data = _read_nonempty_file(path, name)  # read once: every check below and the parse use these bytes
     if path.suffix.lower() == ".csv":
-        return _read_csv_cells(data, name), ""
+        return _read_csv_cells(data, name, text_arrays=text_arrays), ""
     if data[:8] == _OLE2_MAGIC:
         raise InputFormatError(
             "Không đọc được tệp Excel.",
@@ -192,18 +199,31 @@ def _decode_csv(raw: bytes, name: str) -> tuple[str, str]:
     )
 
 
+def _first_line(text: str) -> str:
+    """The first line of ``text`` that is not blank (as ``str.splitlines`` splits), found in a
+    growing prefix: a large export is not split into a list of all its lines for one header."""
+    size = 1 << 16
+    while True:
+        lines = text[:size].splitlines()
+        whole = size >= len(text)
+        found = next((line for line in (lines if whole else lines[:-1]) if line.strip()), None)
+        if found is not None or whole:
+            return found or ""
+        size *= 4
+
+
 def _separator(text: str) -> str:
     """The delimiter of the header line: comma, semicolon (Excel with a Vietnamese list
     separator) or tab (Excel "Unicode Text"); commas win ties."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = _first_line(text)
     counts = {sep: first.count(sep) for sep in (",", ";", "\t")}
     best = max(counts.values())
     return "," if best == 0 or counts[","] == best else max(counts, key=counts.get)
 
 
-def _read_csv_cells(data: bytes, name: str) -> pd.DataFrame:
+def _read_csv_cells(data: bytes, name: str, *, text_arrays: bool = False) -> pd.DataFrame:
     text, encoding = _decode_csv(data, name)
-    fast = _arrow_csv_cells(text, data, encoding)
+    fast = _arrow_csv_cells(text, data, encoding, text_arrays=text_arrays)
     if fast is not None:
         return fast
     try:
@@ -228,19 +248,21 @@ def _read_csv_cells(data: bytes, name: str) -> pd.DataFrame:
     return df.astype(object).where(df.ne(""), None)
 
 
-def _arrow_csv_cells(text: str, data: bytes, encoding: str) -> pd.DataFrame | None:
+def _arrow_csv_cells(
+    text: str, data: bytes, encoding: str, *, text_arrays: bool = False
+) -> pd.DataFrame | None:
     """The grid :func:`_read_csv_cells` returns, read by Arrow's multi-threaded CSV reader (every
-    column as text, blank cells None), or None to let pandas' reader decide: a file that Arrow
-    does not read as one rectangle (rows of unequal length — a line of spaces is one —, a
-    malformed quote) or a one-column file. Identical grids: tests/unit/test_csv_fast.py."""
+    column as text, blank cells None — or, with ``text_arrays``, Arrow-backed text columns with
+    blank cells missing), or None to let pandas' reader decide: a file that Arrow does not read
+    as one rectangle (rows of unequal length — a line of spaces is one —, a malformed quote) or
+    a one-column file. Identical grids: tests/unit/test_csv_fast.py."""
     import csv
 
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     sep = _separator(text)
-    start = len(text) - len(text.lstrip("\r\n"))
+    start = re.match(r"[\r\n]*", text).end()  # (lstrip would copy the whole text)
     end = text.find("\n", start)
     first = text[start : end if end >= 0 else len(text)].rstrip("\r")
     try:
@@ -257,20 +279,26 @@ def _arrow_csv_cells(text: str, data: bytes, encoding: str) -> pd.DataFrame | No
             io.BytesIO(raw),
             read_options=pacsv.ReadOptions(column_names=names),
             parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
+            convert_options=pacsv.ConvertOptions(  # blank cells (quoted or not) null, nothing else
+                column_types={n: pa.large_string() for n in names},
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
             ),
         )
     except (pa.ArrowInvalid, ValueError):
         return None
-    none = pa.scalar(None, pa.string())
-    cols = {
-        j: pc.if_else(pc.equal(table.column(n), ""), none, table.column(n)).to_numpy(zero_copy_only=False)
-        for j, n in enumerate(names)
-    }
-    return pd.DataFrame(cols, dtype=object)
+    if text_arrays:
+        return pd.DataFrame({j: pd.arrays.ArrowStringArray(table.column(n)) for j, n in enumerate(names)})
+    return pd.DataFrame(
+        {j: table.column(n).to_numpy(zero_copy_only=False) for j, n in enumerate(names)}, dtype=object
+    )
+
+
+def object_cells(cells: pd.DataFrame) -> pd.DataFrame:
+    """``cells`` as an object grid (Python values, None for blank): the form the header search
+    and labels read. A grid of Arrow-backed text columns is converted; any other returned as is."""
+    return pd.DataFrame({j: as_objects(cells[j]) for j in cells.columns}, index=cells.index)
 
 
 def find_header_row(cells: pd.DataFrame, labels: list[str], *, max_rows: int = 30) -> int | None:

@@ -174,6 +174,28 @@ def test_number_fast_path_equals_the_per_cell_loop_on_any_cells(cells):
     pd.testing.assert_series_equal(bad, want_bad)
 
 
+_TEXT_CELL = st.one_of(
+    st.none(),
+    st.from_regex(r"[ +\-]?[0-9]{0,17}([.,][0-9]{0,4})?[ ]?", fullmatch=True),
+    st.from_regex(r"[0-9]{1,3}(\.[0-9]{3}){1,3}(,[0-9]{1,2})?", fullmatch=True),
+    st.text(alphabet=st.sampled_from("0123456789 ,.+-x\u00a0\t١"), max_size=8),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_TEXT_CELL, max_size=30))
+def test_number_arrow_text_path_equals_the_per_cell_loop(cells):
+    """A CSV's cells reach parse_numbers as Arrow text (blank = missing): the Arrow path gives
+    what the per-cell loop gives for the same texts as Python objects."""
+    from parlib.core.cells import parse_numbers
+
+    arrow = pd.Series(cells, dtype="string[pyarrow]")
+    got, bad = parse_numbers(arrow)
+    want, want_bad = reference_parse_numbers(pd.Series(cells, dtype=object))
+    pd.testing.assert_series_equal(got, want)
+    pd.testing.assert_series_equal(bad, want_bad)
+
+
 def reference_parse_numbers(values):
     """parse_numbers as first written: one cell at a time."""
     from parlib.core.cells import _NUM_RE, MAX_ABS_NUMBER

@@ -25,7 +25,7 @@ from parlib.ingest.dossiers import read_dossier_exports
 @pytest.fixture
 def pandas_only(monkeypatch):
     def use():
-        monkeypatch.setattr(readers, "_arrow_csv_cells", lambda *a: None)
+        monkeypatch.setattr(readers, "_arrow_csv_cells", lambda *a, **k: None)
 
     return use
 
@@ -97,6 +97,21 @@ def _messy_export(tmp_path):
     rows[body + 4][col["Số hồ sơ"]] = None
     rows[body + 5] = [None] * len(rows[body + 5])
     rows[body + 6][col["Số hồ sơ"]] = 'H "một"\ndòng hai'
+    # cells a hand-edited export has: spaces only, a non-breaking space, flags and channels
+    # typed differently, a count with a thousands dot, dates in other styles
+    rows[body + 7][col["Đơn vị xử lý"]] = "   "
+    rows[body + 8][col["Đơn vị xử lý"]] = "Phòng\u00a0Quản lý  xây dựng "
+    rows[body + 9][col["Số hóa hồ sơ"]] = " có "
+    rows[body + 10][col["Số hóa hồ sơ"]] = "abc"
+    rows[body + 11][col["Kênh nộp"]] = "Trực tuyến"
+    rows[body + 12][col["Kênh nộp"]] = "4"
+    rows[body + 13][col["Số lần yêu cầu bổ sung"]] = "1.000"
+    rows[body + 14][col["Ngày tiếp nhận"]] = "2026-01-05 08:00"
+    rows[body + 15][col["Ngày tiếp nhận"]] = " 05/01/2026  08:00 "
+    # a title row with blank cells above the header, and a column without a header
+    rows = [["BÁO CÁO HỒ SƠ"] + [None] * (len(rows[0]) - 1), *rows]
+    header, body = header + 1, body + 1
+    rows = [r + ["ghi chú" if i == body + 2 else None] for i, r in enumerate(rows)]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     for i, r in enumerate(rows):
@@ -141,6 +156,37 @@ def test_text_fast_path_is_normalise_text(cells):
     s = pd.Series(cells, dtype=object)
     ref = _map_unique(s, normalise_text).astype("str")
     pd.testing.assert_series_equal(_text(s), ref.where(ref.str.len() > 0))
+
+
+_TEXTS = st.one_of(
+    st.none(),
+    st.text(alphabet=st.sampled_from("aA1 -./~!\t\n\u00a0\u200b\x7fốSốe\u0301"), max_size=8),
+    st.from_regex(r"[!-~]{1,6}( [!-~]{1,4}){0,2}", fullmatch=True),
+    st.from_regex(
+        r"[0-3][0-9]/[01][0-9]/20[0-9][0-9]( [0-2][0-9]:[0-5][0-9](:[0-5][0-9])?)?", fullmatch=True
+    ),
+    st.from_regex(r" ?20[0-9][0-9]-[01][0-9]-[0-3][0-9]( [0-2][0-9]:[0-5][0-9])? ?", fullmatch=True),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_TEXTS, max_size=30))
+def test_arrow_text_cells_parse_as_object_cells(cells):
+    """A CSV read by Arrow keeps its cells as Arrow text (blank = missing): the text, code,
+    date, flag and channel parsers give for them what they give for the same cells as Python
+    objects (the grid of an Excel file, and of a CSV before)."""
+    from parlib.ingest.dossier_columns import _bools
+    from parlib.ingest.dossier_parse import _codes, _dates
+
+    objects = pd.Series([None if c == "" else c for c in cells], dtype=object)
+    arrow = pd.Series(cells, dtype="string[pyarrow]").replace("", None)
+    for parse in (_text, _codes):
+        pd.testing.assert_series_equal(parse(arrow), parse(objects))
+    for got, want in zip(_dates(arrow), _dates(objects)):
+        pd.testing.assert_series_equal(got, want)
+    for got, want in zip(_bools(arrow), _bools(objects)):
+        pd.testing.assert_series_equal(got, want)
+    pd.testing.assert_series_equal(_map_unique(arrow, normalise_text), _map_unique(objects, normalise_text))
 
 
 def test_a_lone_carriage_return_in_the_first_line_goes_to_the_pandas_reader():
