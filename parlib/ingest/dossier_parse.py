@@ -54,9 +54,11 @@ def _normalised(strings, unclean):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    encoded = pc.dictionary_encode(pc.filter(strings, unclean))
+    whole = pc.all(unclean).as_py()  # a column of Vietnamese names: every text
+    encoded = pc.dictionary_encode(strings if whole else pc.filter(strings, unclean))
     mapped = pa.array([normalise_text(v) for v in encoded.dictionary.to_pylist()], type=strings.type)
-    return pc.replace_with_mask(strings, unclean, mapped.take(encoded.indices))
+    fixed = mapped.take(encoded.indices)
+    return fixed if whole else pc.replace_with_mask(strings, unclean, fixed)
 
 
 def _mixed_text(s: pd.Series, values: np.ndarray) -> pd.Series:
@@ -192,9 +194,11 @@ def _parse(raw: pd.DataFrame, colmaps: dict, issues: list[pd.DataFrame]) -> tupl
     reason = pd.Series("", index=raw.index, dtype=object)
     where = pd.Series("dossier_id", index=raw.index, dtype=object)
     none = pd.Series(None, index=raw.index, dtype=object)
+    free = pd.Series(True, index=raw.index)  # reason == "" (kept, not compared on every test)
 
     def reject(mask, text: str, col: str) -> None:
-        mask = pd.Series(mask, index=raw.index).fillna(False).astype(bool) & (reason == "")
+        mask = pd.Series(mask, index=raw.index).fillna(False).astype(bool) & free
+        free.loc[mask] = False
         reason.loc[mask] = text
         where.loc[mask] = col
 
@@ -224,7 +228,7 @@ def _parse(raw: pd.DataFrame, colmaps: dict, issues: list[pd.DataFrame]) -> tupl
         issues.append(
             _issues(
                 df.assign(**{c: raw[c]}),
-                bad & (reason == "") & ~skip,
+                bad & free & ~skip,
                 "warning",
                 "bad_flag",
                 c,
@@ -238,7 +242,7 @@ def _parse(raw: pd.DataFrame, colmaps: dict, issues: list[pd.DataFrame]) -> tupl
         issues.append(
             _issues(
                 df.assign(channel=raw["channel"]),
-                df["channel"].isna() & (reason == "") & ~skip,
+                df["channel"].isna() & free & ~skip,
                 "warning",
                 "bad_channel",
                 "channel",
@@ -251,7 +255,7 @@ def _parse(raw: pd.DataFrame, colmaps: dict, issues: list[pd.DataFrame]) -> tupl
     issues.append(
         _issues(
             df,
-            df["status"].notna() & df["status_code"].isna() & (reason == ""),
+            df["status"].notna() & df["status_code"].isna() & free,
             "warning",
             "unknown_status",
             "status",
@@ -260,7 +264,7 @@ def _parse(raw: pd.DataFrame, colmaps: dict, issues: list[pd.DataFrame]) -> tupl
         )
     )
     reason.loc[skip] = "skip"
-    rejected = (reason != "") & ~skip
+    rejected = ~free & ~skip
     for col in where[rejected].unique():
         sel = rejected & (where == col)
         shown = raw[col] if col in raw else none

@@ -101,8 +101,10 @@ HEADER_ROWS = 30  # the header row is looked for in the first 30 rows
 
 
 def _cells_of(column: pd.Series):
-    """A body column's cells without its index: Arrow text stays Arrow (parsed by Arrow)."""
-    return column.array if arrow_strings(column) is not None else column.to_numpy(dtype=object)
+    """A body column's cells without its index: Arrow text stays Arrow (parsed by Arrow), in
+    one piece (every later selection of rows from a column of many pieces joins them all)."""
+    strings = arrow_strings(column)
+    return pd.arrays.ArrowStringArray(strings) if strings is not None else column.to_numpy(dtype=object)
 
 
 def _read_one(
