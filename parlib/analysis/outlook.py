@@ -60,6 +60,36 @@ def _quantile(cdf: np.ndarray, q: float) -> int:
     return int(min(np.searchsorted(cdf, q * (1 - 1e-12), side="left"), len(cdf) - 1))
 
 
+WHOLE_SUPPORT = 100_000  # up to this remaining volume the pmf is taken on its whole support
+TAIL = 1e-12  # above it, on a window around the mean leaving out at most this mass on each side
+
+
+def _predictive(big_n: int, a: float, b: float) -> tuple[int, np.ndarray]:
+    """(first, pmf): the beta-binomial(N, a, b) pmf on ``first … first + len(pmf) − 1``. The
+    whole support 0 … N up to WHOLE_SUPPORT; beyond (a province's year: N in millions, the
+    mass within a few thousand values of the mean) a window of ±40 standard deviations around
+    the mean, widened until its largest value is inside it and each of its inner edges is at
+    most TAIL / N. The distribution is unimodal (a + b = n + 1 ≥ 2), so every value beyond an
+    edge is smaller than the edge's, and the mass left out is at most TAIL on each side:
+    checked on the pmf itself, not assumed. (scipy's pmf is itself accurate to ~1e-8 at such
+    N: the whole support's sum is 1 − 7e-9 at 3 million.)"""
+    dist = betabinom(big_n, a, b)
+    if big_n <= WHOLE_SUPPORT:
+        return 0, dist.pmf(np.arange(big_n + 1))
+    mean = big_n * a / (a + b)
+    sd = math.sqrt(big_n * a * b * (a + b + big_n) / ((a + b) ** 2 * (a + b + 1)))
+    half = 40 * sd + 100
+    while True:
+        first, last = max(0, math.floor(mean - half)), min(big_n, math.ceil(mean + half))
+        pmf = dist.pmf(np.arange(first, last + 1))
+        top = int(np.argmax(pmf))
+        left_ok = first == 0 or (top > 0 and pmf[0] * big_n <= TAIL)
+        right_ok = last == big_n or (top < len(pmf) - 1 and pmf[-1] * big_n <= TAIL)
+        if left_ok and right_ok:
+            return first, pmf
+        half *= 4
+
+
 def kpi_outlook(k: float, n: float, n_remaining: int, target_pct: float, comparison: str = ">=") -> dict:
     """The year-end outlook of one KPI (module docstring). ``comparison`` '>=' (at least the
     target) or '<=' (at most). Every value is None when there is no data (n + N == 0)."""
@@ -80,22 +110,31 @@ def kpi_outlook(k: float, n: float, n_remaining: int, target_pct: float, compari
     if total <= 0 or target_pct is None or (isinstance(target_pct, float) and math.isnan(target_pct)):
         return empty
     a, b = k + PRIOR[0], n - k + PRIOR[1]
-    # The predictive distribution of K on its whole support, once: scipy's generic discrete
-    # ppf searches by repeated cdf sums (64 ms a call at a province's volume; 26 KPIs × 2).
-    pmf = betabinom(big_n, a, b).pmf(np.arange(big_n + 1))
+    # The predictive distribution of K once (scipy's generic discrete ppf searches by repeated
+    # cdf sums: 64 ms a call at a province's volume; 26 KPIs × 2), on pmf[i] = P(K = first + i).
+    first, pmf = _predictive(big_n, a, b)
     cdf = np.cumsum(pmf)
     goal = target_pct / 100 * total - k  # on-time count the remaining months must reach
     if comparison in (">=", "≥"):
         need = max(0, math.ceil(goal - EPS))  # least K with (k + K) / total >= t
-        prob = 1.0 if need <= 0 else (0.0 if need > big_n else float(pmf[need:].sum()))
+        prob = 1.0 if need <= 0 else (0.0 if need > big_n else float(pmf[max(need - first, 0) :].sum()))
         achievable, for_good = need <= big_n, need <= 0
         required = 100 * need / big_n if big_n else None
     else:
         allow = math.floor(goal + EPS)  # most K with (k + K) / total <= t
-        prob = 0.0 if allow < 0 else (1.0 if allow >= big_n else float(cdf[allow]))
+        inside = allow - first
+        prob = (
+            0.0
+            if allow < 0 or inside < 0
+            else (1.0 if allow >= big_n else float(cdf[min(inside, len(cdf) - 1)]))
+        )
         achievable, for_good = allow >= 0, allow >= big_n
         required = 100 * max(allow, 0) / big_n if big_n else None
-    lo, hi = (_quantile(cdf, (1 - LEVEL) / 2), _quantile(cdf, 1 - (1 - LEVEL) / 2)) if big_n else (0.0, 0.0)
+    lo, hi = (
+        (first + _quantile(cdf, (1 - LEVEL) / 2), first + _quantile(cdf, 1 - (1 - LEVEL) / 2))
+        if big_n
+        else (0.0, 0.0)
+    )
     mean = big_n * a / (a + b) if big_n else 0.0
     return {
         **empty,

@@ -138,3 +138,45 @@ def test_outlook_matches_scipy_distribution(k, n, big_n, target):
     assert o["probability_met"] == pytest.approx(expected, rel=1e-9, abs=1e-9)  # scipy: 1 − cdf
     lo, hi = dist.ppf(0.025), dist.ppf(0.975)
     assert o["interval_pct"] == pytest.approx([100 * (k + lo) / (n + big_n), 100 * (k + hi) / (n + big_n)])
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "big_n", "target", "comparison"),
+    [
+        (6_790_000, 7_000_000, 3_000_000, 97.0, ">="),  # a province's year: N in millions
+        (6_790_000, 7_000_000, 3_000_000, 97.02, ">="),  # the target near the expected rate
+        (0, 200, 500_000, 0.5, ">="),  # skewed: nothing on time yet (mass against 0)
+        (150_000, 150_000, 200_000, 99.99, ">="),  # skewed the other way
+        (21_000, 7_000_000, 3_000_000, 0.31, "<="),  # a "at most" target
+    ],
+)
+def test_large_volume_outlook_matches_scipy_on_the_whole_support(k, n, big_n, target, comparison):
+    """Beyond WHOLE_SUPPORT the pmf is taken on a window around the mean: the same pmf values,
+    at most TAIL of the mass left out on each side, so the probability equals the whole
+    support's sum (the implementation before) to 1e-11 and the quantiles are scipy's ppf.
+    (scipy's own sf/cdf at such N differ from the pmf sums by up to ~1e-8: its pmf sums to
+    1 − 7e-9 at 3 million; checked to 1e-7.)"""
+    from scipy.stats import betabinom
+
+    from parlib.analysis.outlook import TAIL, WHOLE_SUPPORT, _predictive
+
+    a, b = k + 0.5, n - k + 0.5
+    dist = betabinom(big_n, a, b)
+    first, pmf = _predictive(big_n, a, b)
+    assert big_n > WHOLE_SUPPORT and len(pmf) < big_n / 5  # the window is used
+    whole = dist.pmf(np.arange(big_n + 1))
+    np.testing.assert_array_equal(pmf, whole[first : first + len(pmf)])  # the same values
+    assert whole[:first].sum() <= TAIL and whole[first + len(pmf) :].sum() <= TAIL  # left out
+    o = kpi_outlook(k, n, big_n, target, comparison)
+    goal = target / 100 * (n + big_n) - k
+    if comparison == ">=":
+        need = max(0, math.ceil(goal - 1e-9))
+        by_sum, by_scipy = float(whole[need:].sum()), float(dist.sf(need - 1))
+    else:
+        allow = math.floor(goal + 1e-9)
+        by_sum, by_scipy = float(whole[: allow + 1].sum()), float(dist.cdf(allow))
+    assert 1e-12 < by_sum < 1 - 1e-12  # not a trivial case
+    assert o["probability_met"] == pytest.approx(by_sum, rel=1e-11, abs=1e-11)
+    assert o["probability_met"] == pytest.approx(by_scipy, abs=1e-7)
+    lo, hi = dist.ppf(0.025), dist.ppf(0.975)
+    assert o["interval_pct"] == pytest.approx([100 * (k + lo) / (n + big_n), 100 * (k + hi) / (n + big_n)])
