@@ -9,8 +9,9 @@ and a target ``t`` %:
   year's months, by the calendar (``n × remaining months ÷ elapsed months``). Rounded half up.
 * **Rate of the remaining months**: unknown; its uncertainty is the posterior of the
   year-to-date rate, Beta(k + ½, n − k + ½) (Jeffreys prior). The on-time count of the
-  remaining months is then beta-binomial (posterior predictive), computed exactly — no
-  simulation noise.
+  remaining months is then beta-binomial (posterior predictive), computed from its pmf — no
+  simulation noise (beyond 2,000 remaining dossiers on a window around the mean leaving out at
+  most 1e-12 of the mass on each side).
 * **Assumed**: the remaining months run at the year-to-date pace (no trend in the rate), the
   volume is its expected value (its own uncertainty is not modelled), and each dossier of the
   remaining months counts once in the year-end denominator.
@@ -27,7 +28,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy.stats import betabinom
+from scipy.special import betaln
 
 from parlib.core.numbers import round_half_up
 
@@ -60,28 +61,36 @@ def _quantile(cdf: np.ndarray, q: float) -> int:
     return int(min(np.searchsorted(cdf, q * (1 - 1e-12), side="left"), len(cdf) - 1))
 
 
-WHOLE_SUPPORT = 100_000  # up to this remaining volume the pmf is taken on its whole support
+WHOLE_SUPPORT = 2_000  # up to this remaining volume the pmf is taken on its whole support
 TAIL = 1e-12  # above it, on a window around the mean leaving out at most this mass on each side
+
+
+def _pmf(x: np.ndarray, n: int, a: float, b: float) -> np.ndarray:
+    """``scipy.stats.betabinom(n, a, b).pmf(x)`` for integers ``x`` in 0 … n, by scipy's own
+    formula (the same values, bit for bit: tested) without the generic distribution's
+    per-call checks (a quarter of the time at a few thousand values, 8,000 calls a province)."""
+    k = np.floor(x)
+    log_choose = -np.log(n + 1) - betaln(n - k + 1, k + 1)
+    return np.clip(np.exp(log_choose + betaln(k + a, n - k + b) - betaln(a, b)), 0, 1)
 
 
 def _predictive(big_n: int, a: float, b: float) -> tuple[int, np.ndarray]:
     """(first, pmf): the beta-binomial(N, a, b) pmf on ``first … first + len(pmf) − 1``. The
-    whole support 0 … N up to WHOLE_SUPPORT; beyond (a province's year: N in millions, the
-    mass within a few thousand values of the mean) a window of ±40 standard deviations around
+    whole support 0 … N up to WHOLE_SUPPORT; beyond (an office's quarter: N in thousands; a
+    province's year: in millions, the mass within a few thousand values of the mean) a window of ±40 standard deviations around
     the mean, widened until its largest value is inside it and each of its inner edges is at
     most TAIL / N. The distribution is unimodal (a + b = n + 1 ≥ 2), so every value beyond an
     edge is smaller than the edge's, and the mass left out is at most TAIL on each side:
     checked on the pmf itself, not assumed. (scipy's pmf is itself accurate to ~1e-8 at such
     N: the whole support's sum is 1 − 7e-9 at 3 million.)"""
-    dist = betabinom(big_n, a, b)
     if big_n <= WHOLE_SUPPORT:
-        return 0, dist.pmf(np.arange(big_n + 1))
+        return 0, _pmf(np.arange(big_n + 1), big_n, a, b)
     mean = big_n * a / (a + b)
     sd = math.sqrt(big_n * a * b * (a + b + big_n) / ((a + b) ** 2 * (a + b + 1)))
     half = 40 * sd + 100
     while True:
         first, last = max(0, math.floor(mean - half)), min(big_n, math.ceil(mean + half))
-        pmf = dist.pmf(np.arange(first, last + 1))
+        pmf = _pmf(np.arange(first, last + 1), big_n, a, b)
         top = int(np.argmax(pmf))
         left_ok = first == 0 or (top > 0 and pmf[0] * big_n <= TAIL)
         right_ok = last == big_n or (top < len(pmf) - 1 and pmf[-1] * big_n <= TAIL)

@@ -180,3 +180,21 @@ def test_large_volume_outlook_matches_scipy_on_the_whole_support(k, n, big_n, ta
     assert o["probability_met"] == pytest.approx(by_scipy, abs=1e-7)
     lo, hi = dist.ppf(0.025), dist.ppf(0.975)
     assert o["interval_pct"] == pytest.approx([100 * (k + lo) / (n + big_n), 100 * (k + hi) / (n + big_n)])
+
+
+def test_pmf_is_scipys_bit_for_bit():
+    """outlook._pmf is scipy's betabinom pmf by its own formula: the same floats, on supports
+    small and large, near the ends and around the mean."""
+    from scipy.stats import betabinom
+
+    from parlib.analysis.outlook import _pmf
+
+    rng = np.random.default_rng(3122026)
+    for _ in range(200):
+        n = int(rng.integers(1, 5_000_000))
+        a, b = float(rng.integers(0, 10**6)) + 0.5, float(rng.integers(0, 10**5)) + 0.5
+        start = int(rng.integers(0, n + 1))
+        x = np.arange(start, min(n, start + 3000) + 1)
+        np.testing.assert_array_equal(_pmf(x, n, a, b), betabinom(n, a, b).pmf(x))
+    x = np.arange(0, 11)
+    np.testing.assert_array_equal(_pmf(x, 10, 0.5, 3.5), betabinom(10, 0.5, 3.5).pmf(x))
