@@ -75,14 +75,15 @@ def _pmf(x: np.ndarray, n: int, a: float, b: float) -> np.ndarray:
 
 
 def _predictive(big_n: int, a: float, b: float) -> tuple[int, np.ndarray]:
-    """(first, pmf): the beta-binomial(N, a, b) pmf on ``first … first + len(pmf) − 1``. The
-    whole support 0 … N up to WHOLE_SUPPORT; beyond (an office's quarter: N in thousands; a
-    province's year: in millions, the mass within a few thousand values of the mean) a window of ±40 standard deviations around
-    the mean, widened until its largest value is inside it and each of its inner edges is at
-    most TAIL / N. The distribution is unimodal (a + b = n + 1 ≥ 2), so every value beyond an
-    edge is smaller than the edge's, and the mass left out is at most TAIL on each side:
-    checked on the pmf itself, not assumed. (scipy's pmf is itself accurate to ~1e-8 at such
-    N: the whole support's sum is 1 − 7e-9 at 3 million.)"""
+    """(first, pmf): the beta-binomial(N, a, b) pmf on ``first … first + len(pmf) − 1``.
+
+    The whole support 0 … N up to WHOLE_SUPPORT. Beyond (an office's quarter: N in thousands;
+    a province's year: in millions, the mass within a few thousand values of the mean), a
+    window of ±40 standard deviations around the mean, widened until its largest value is
+    inside it and each of its inner edges is at most TAIL / N. The distribution is unimodal
+    (a + b = n + 1 ≥ 2), so every value beyond an edge is smaller than the edge's and the mass
+    left out is at most TAIL on each side: checked on the pmf itself, not assumed. (scipy's
+    pmf is itself accurate to ~1e-8 at such N: the whole support sums to 1 − 7e-9 at 3M.)"""
     if big_n <= WHOLE_SUPPORT:
         return 0, _pmf(np.arange(big_n + 1), big_n, a, b)
     mean = big_n * a / (a + b)

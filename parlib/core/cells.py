@@ -92,7 +92,6 @@ def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     bad = np.zeros(len(values), dtype=bool)
     strings = arrow_strings(values)
     if strings is not None:  # Arrow text (a CSV's cells): digits and blanks found by Arrow
-        import pyarrow as pa
         import pyarrow.compute as pc
 
         digits = pc.fill_null(pc.match_substring_regex(strings, _PLAIN_DIGITS), False)
@@ -101,7 +100,7 @@ def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         done = pc.or_kleene(digits, pc.is_null(strings)).to_numpy(zero_copy_only=False)
         rest = np.flatnonzero(~done)
         raw = np.empty(len(values), dtype=object)
-        raw[rest] = pc.filter(strings, pc.invert(pa.array(done))).to_pylist()  # (a take joins the pieces)
+        raw[rest] = strings.take(rest).to_pylist()
     else:
         raw = values.to_numpy(dtype=object)
         done = _fast_numbers(raw, out, bad)
