@@ -45,6 +45,15 @@ class SqlCounter:
         for pid, key in enumerate(todo):
             self.sums[key] = sums.loc[sums["pid"] == pid].drop(columns="pid")
 
+    def load(self, counted: dict) -> None:
+        """Windows already counted in another scan by the same rule
+        (:func:`parlib.analysis.kpi_sql.kpi_table_and_windows`: ``{(start, end): sums}`` by finer
+        groups that include office and procedure): summed by office × procedure and kept, so
+        that :meth:`prefetch` does not scan the dossiers for them again."""
+        for window, sums in counted.items():
+            cols = [c for c in sums.columns if c[:1] in ("k", "n") and c[1:].isdigit()]
+            self.sums[_key(window)] = sums.groupby(FINE, dropna=False, sort=False)[cols].sum().reset_index()
+
     def counts(self, window: tuple, by: list[str], kpi: str) -> pd.DataFrame:
         key = _key(window)
         self.prefetch([key])

@@ -35,7 +35,7 @@ SELECT
     -- in the scope of a period starting on or before this instant (and ending after receipt):
     -- open, or ended (earliest end) on or after the start, or received on or after it
     CASE WHEN {scope_end} IS NULL THEN TIMESTAMP '9999-12-31'
-         ELSE greatest({scope_end}, s.received_at) END AS upto,
+         ELSE greatest({scope_end}, s.received_at) END AS upto,{upto_rule}
     coalesce(s.stopped_at = {end_at}, false)
         AND NOT coalesce(s.finished_at = {end_at}, false)
         AND NOT coalesce(s.returned_at = {end_at}, false) AS stopped_kind,
@@ -114,7 +114,7 @@ SELECT d.*, p.pid, p.p_start, p.end_excl, p.end_excl_us, p.end_day, p.end_day_d,
     d.rec < p.end_excl AND (d.end_at IS NULL OR d.end_at >= p.p_start) AS in_proc,
     d.rec >= p.p_start AND d.rec < p.end_excl AS in_rec,
     CASE WHEN coalesce(d.end_at < p.end_excl, false) THEN d.end_at ELSE p.end_day END AS eval_at
-FROM d JOIN periods AS p ON d.rec < p.end_excl AND d.upto >= p.p_start
+FROM d JOIN periods AS p ON d.rec < p.end_excl AND {upto} >= p.p_start
 """
 
 # the supplement pause: working days in (request, completion capped at the evaluation instant]
@@ -283,15 +283,26 @@ def classified_sql(
     """``WITH … f AS (…)``: ``f`` has one row per dossier × period in its scope, classified.
 
     ``scope``: which end of processing puts a dossier ended before a period out of its scope —
-    ``first_end`` (the earliest of the three dates: what kpi_table selects) or ``rule`` (the
-    end of processing of the rules: what classify_dossiers selects). They differ only for a
-    record carrying several end dates under the ``priority`` rule."""
+    ``first_end`` (the earliest of the three dates: what kpi_table selects), ``rule`` (the
+    end of processing of the rules: what classify_dossiers selects) or ``per_period`` (the
+    periods table's ``by_rule`` column chooses, period by period: the KPI table's periods and
+    the offices' windows in one scan). They differ only for a record carrying several end dates
+    under the ``priority`` rule."""
     end_at = (
         "coalesce(s.finished_at, s.returned_at, s.stopped_at)"
         if rules.end_of_processing == "priority"
         else "least(s.finished_at, s.returned_at, s.stopped_at)"
     )
-    scope_end = end_at if scope == "rule" else "least(s.finished_at, s.returned_at, s.stopped_at)"
+    first_end = "least(s.finished_at, s.returned_at, s.stopped_at)"
+    scope_end = end_at if scope == "rule" else first_end
+    both = scope == "per_period" and end_at != first_end  # else the two scopes are one
+    upto_rule = (
+        f"\n    CASE WHEN {end_at} IS NULL THEN TIMESTAMP '9999-12-31' "
+        f"ELSE greatest({end_at}, s.received_at) END AS upto_rule,"
+        if both
+        else ""
+    )
+    upto = "CASE WHEN p.by_rule THEN d.upto_rule ELSE d.upto END" if both else "d.upto"
     # each combination of the group columns numbered once (kid); the rows carry its number
     cols = ", ".join(_q(c) for c in keys)
     kid = f"kid AS (SELECT *, row_number() OVER () AS gid FROM (SELECT DISTINCT {cols} FROM src)), "
@@ -305,6 +316,7 @@ def classified_sql(
             kid_join=f" JOIN kid ON {on}" if keys else "",
             end_at=end_at,
             scope_end=scope_end,
+            upto_rule=upto_rule,
             dislike=_sql_list(dislike),
             stop_codes=_sql_list(STOP_CODES),
         )
@@ -313,7 +325,7 @@ def classified_sql(
         + "), "
         + _pack(_STATIC)
         + " AS sbits FROM d0), x AS ("
-        + _PERIOD_SQL
+        + _PERIOD_SQL.format(upto=upto)
         + "), y AS ("
         + _PAUSE_SQL.format(covered=covered)
         + "), z AS ("

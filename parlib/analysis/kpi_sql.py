@@ -143,8 +143,9 @@ def _first_names(con, source) -> pd.Series:
     )
 
 
-def _periods_table(periods: list[tuple], cum: pa.Array, window_start) -> pa.Table:
-    """One row per period: its bounds and the calendar position of its last day."""
+def _periods_table(periods: list[tuple], cum: pa.Array, window_start, by_rule=None) -> pa.Table:
+    """One row per period: its bounds, the calendar position of its last day and whether its
+    scope follows the end-of-processing rule (``by_rule``, for ``scope="per_period"``)."""
     end_days = np.array(
         [pd.Timestamp(p[4]).normalize().to_datetime64() for p in periods], dtype="datetime64[us]"
     )
@@ -162,6 +163,7 @@ def _periods_table(periods: list[tuple], cum: pa.Array, window_start) -> pa.Tabl
             "end_day_d": end_days.astype("datetime64[D]").astype(np.int64),
             "cum_end_day": cum.to_numpy()[offsets],
             "end_year": np.array([pd.Timestamp(p[4]).year for p in periods], dtype=np.int64),
+            "by_rule": np.array(by_rule if by_rule is not None else [False] * len(periods), dtype=bool),
         }
     )
 
@@ -231,13 +233,50 @@ def kpi_table(
     ``threads``: DuckDB worker threads (default: DuckDB's, one per core). Raises ConfigError as
     the pandas implementation does (a supplement pause in a year without a complete holiday
     schedule; a date outside the calendar's window)."""
+    return kpi_table_and_windows(
+        dossiers,
+        calendar,
+        year,
+        quarter,
+        [],
+        procedures=procedures,
+        dimensions=dimensions,
+        history_from=history_from,
+        history_dimensions=history_dimensions,
+        rules=rules,
+        threads=threads,
+    )[0]
+
+
+def kpi_table_and_windows(
+    dossiers: "pd.DataFrame | pa.Table | str | Path",
+    calendar: WorkCalendar,
+    year: int,
+    quarter: int,
+    windows: list[tuple],
+    *,
+    procedures: pd.DataFrame | None = None,
+    dimensions: list[str] | None = None,
+    history_from: int | None = None,
+    history_dimensions: list[str] | None = None,
+    rules: KpiRules | None = None,
+    threads: int | None = None,
+) -> tuple[pd.DataFrame, dict]:
+    """:func:`kpi_table`, and in the same scan of the dossiers the ``windows`` ``(start, end)``
+    counted as :class:`parlib.analysis.counts_sql.SqlCounter` counts them (the scope of
+    classify_dossiers' rule): ``{(start, end): sums}``, one row per combination of the table's
+    dimensions (typed as the dossiers' columns) with ``k0 … k11``, ``n0 … n11`` in the order of
+    KPIS — for :meth:`SqlCounter.load`. One scan instead of two: the per-dossier part of the
+    SQL (joins to the calendar, flags) is done once."""
     rules = rules or KpiRules()
     dims = DIMENSIONS if dimensions is None else dimensions
     hist = history_dimensions or []
     keys = list(dict.fromkeys([*dims, *hist]))
     periods = _periods(year, quarter, history_from)
+    extra = [(None, None, None, pd.Timestamp(start), pd.Timestamp(end)) for start, end in windows]
+    scope = ["first_end"] * len(periods) + ["rule"] * len(extra) if extra else "first_end"
     sums, frame, first_names = period_sums(
-        dossiers, calendar, periods, keys, rules, threads=threads, first_names=True
+        dossiers, calendar, periods + extra, keys, rules, threads=threads, scope=scope, first_names=True
     )
     names = (
         procedures.drop_duplicates("procedure_code").set_index("procedure_code")["procedure_name"]
@@ -245,8 +284,13 @@ def kpi_table(
         else pd.Series(dtype="str")
     )
     names = names.combine_first(first_names)
-    blocks = _blocks(sums, periods, frame, procedures, dims, hist, year)
-    return _long_table(blocks, KPIS, names)
+    blocks = _blocks(sums.loc[sums["pid"] < len(periods)], periods, frame, procedures, dims, hist, year)
+    typed = sums.astype({c: frame[c].dtype for c in keys})
+    counted = {
+        (start, end): typed.loc[typed["pid"] == len(periods) + i].drop(columns="pid")
+        for i, (_kind, _key, _label, start, end) in enumerate(extra)
+    }
+    return _long_table(blocks, KPIS, names), counted
 
 
 def period_sums(
@@ -257,15 +301,15 @@ def period_sums(
     rules: KpiRules,
     *,
     threads: int | None = None,
-    scope: str = "first_end",
+    scope: "str | list[str]" = "first_end",
     first_names: bool = False,
 ) -> tuple:
     """The dossiers classified in SQL for every period ``(kind, key, label, start, end)`` and the
     twelve indicators summed per period (``pid``, its position) and combination of ``keys``
     (``k0 … k11``, ``n0 … n11`` in the order of KPIS). Returns (sums, an empty frame with the
     dossier columns and their pandas dtypes[, procedure_code -> first procedure_name]).
-    ``scope``: see :func:`parlib.analysis.dossier_sql.classified_sql`. Raises ConfigError as
-    classify_dossiers does."""
+    ``scope``: see :func:`parlib.analysis.dossier_sql.classified_sql` — one for every period,
+    or a list with one per period. Raises ConfigError as classify_dossiers does."""
     cal_t, wd_t = calendar_tables(calendar)
     con = duckdb.connect()
     try:
@@ -283,12 +327,16 @@ def period_sums(
             frame = _register_parquet(con, str(dossiers), keys)
         con.register("cal", cal_t)
         con.register("wd", wd_t)
-        con.register("periods", _periods_table(periods, cal_t.column("cum"), calendar.WINDOW_START))
+        per_period = not isinstance(scope, str)
+        by_rule = [sc == "rule" for sc in scope] if per_period else None
+        con.register("periods", _periods_table(periods, cal_t.column("cum"), calendar.WINDOW_START, by_rule))
         _check_window(con, calendar)
         covered = (
             "(" + ", ".join(str(y) for y in sorted(calendar.years)) + ")" if calendar.years else "(NULL)"
         )
-        classified = classified_sql(keys, rules, _dislike_values(con), covered, scope=scope)
+        classified = classified_sql(
+            keys, rules, _dislike_values(con), covered, scope="per_period" if per_period else scope
+        )
         sums = con.execute(classified + sums_sql(keys)).df()
         _check_pause_years(con, classified, sums, periods, calendar)
         names = _first_names(con, dossiers) if first_names else None

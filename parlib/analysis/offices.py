@@ -76,6 +76,11 @@ def windows(year: int, quarter: int, scope: str) -> tuple[tuple, tuple, str]:
     return now, (pd.Timestamp(year, 1, 1), _qend(year, quarter - 1)), label
 
 
+def watched_windows(year: int, quarter: int, scopes=SCOPES) -> list[tuple]:
+    """Every window :func:`office_watch` counts: each scope's now and baseline windows."""
+    return [w for scope in scopes for w in windows(year, quarter, scope)[:2]]
+
+
 class Counter:
     """Counts of dossier KPIs by window and grouping, each window classified once (cached)."""
 
@@ -115,7 +120,7 @@ def office_watch(
     sorted by KPI, scope, then the significant deteriorations first and the change."""
     out = []
     if hasattr(counter, "prefetch"):  # the SQL counter classifies every window in one scan
-        counter.prefetch([w for scope in scopes for w in windows(year, quarter, scope)[:2]])
+        counter.prefetch(watched_windows(year, quarter, scopes))
     for kpi in kpis:
         for scope in scopes:
             now_w, base_w, label = windows(year, quarter, scope)

@@ -25,8 +25,8 @@ from parlib.analysis.feedback import feedback_kpis
 from parlib.analysis.headline import headline_kpis, on_time_chart, project_766_groups, ytd_kpi_values
 from parlib.analysis.index766 import group_points, index766_totals
 from parlib.analysis.kpi import DIMENSIONS
-from parlib.analysis.kpi_sql import dossier_arrow, kpi_table  # parlib.analysis.kpi_table: the reference
-from parlib.analysis.offices import office_watch
+from parlib.analysis.kpi_sql import dossier_arrow, kpi_table_and_windows  # kpi_table.kpi_table: the reference
+from parlib.analysis.offices import office_watch, watched_windows
 from parlib.analysis.outlook import outlook_inputs, outlook_table, points_outlook
 from parlib.analysis.processing_time import processing_time
 from parlib.analysis.projection import project_points, score_rule
@@ -162,11 +162,13 @@ def build(
     first = d.dossiers["received_at"].min()
     # the dossier-level counting runs on DuckDB over one Arrow copy of the columns it reads
     arrow = dossier_arrow(d.dossiers, [*DIMENSIONS, "office_name"])
-    kpis = kpi_table(
+    # the offices' windows (office_watch) are counted in the same scan as the KPI table
+    kpis, watched = kpi_table_and_windows(
         arrow,
         cal,
         year,
         quarter,
+        watched_windows(year, quarter),
         procedures=procedures,
         history_from=int(first.year) if pd.notna(first) else year,
         history_dimensions=["office_name"],
@@ -250,6 +252,7 @@ def build(
     nodes = fw.nodes if fw is not None else pd.DataFrame(columns=["kpi"])
     outlook_pts = points_outlook(nodes, outlook, score_rule)
     counter = SqlCounter(arrow, cal, kpi_rules)  # offices.Counter (pandas) is the reference
+    counter.load(watched)
     watch = office_watch(
         counter,
         year,

@@ -82,3 +82,36 @@ def test_root_causes_same_with_the_sql_counter():
     ref = rootcause.build(quarterly=plain, report_date="2026-10-15")
     pd.testing.assert_frame_equal(got.table, ref.table, check_exact=True)
     assert len(ref.table) > 0
+
+
+@pytest.mark.parametrize("seed", [None, 4])
+@pytest.mark.parametrize("rules", [None, KpiRules(end_of_processing="earliest")], ids=str)
+def test_windows_counted_in_the_kpi_scan(sample, seed, rules, monkeypatch):
+    """The build counts the offices' windows in the KPI table's scan (kpi_table_and_windows,
+    each window by the rule of classify_dossiers, the KPI periods by the first end): the KPI
+    table is the one kpi_table gives alone, and every window's counts loaded into a counter
+    are the pandas Counter's (the reference) — planted records with several end dates are
+    where the two scopes differ."""
+    from parlib.analysis.kpi_sql import kpi_table, kpi_table_and_windows
+    from parlib.analysis.offices import watched_windows
+
+    dossiers, procs, cal = sample
+    d = dossiers if seed is None else _planted(dossiers, seed)
+    wins = watched_windows(2026, 3) + watched_windows(2026, 1)
+    kw = {"procedures": procs, "history_from": 2025, "history_dimensions": ["office_name"], "rules": rules}
+    table, counted = kpi_table_and_windows(d, cal, 2026, 3, wins, **kw)
+    pd.testing.assert_frame_equal(table, kpi_table(d, cal, 2026, 3, **kw), check_exact=True)
+    assert set(counted) == {(pd.Timestamp(a), pd.Timestamp(b)) for a, b in wins}
+    got, ref = SqlCounter(d, cal, rules), Counter(d, cal, rules)
+    got.load(counted)
+
+    def no_scan(*args, **kwargs):
+        raise AssertionError("a loaded window was scanned again")
+
+    monkeypatch.setattr("parlib.analysis.counts_sql.period_sums", no_scan)
+    for w in wins:
+        for by in BYS:
+            for kpi in KPIS:
+                pd.testing.assert_frame_equal(
+                    got.counts(w, by, kpi), ref.counts(w, by, kpi), check_exact=True
+                )
