@@ -212,40 +212,12 @@ def _check_window(con, calendar: WorkCalendar) -> None:
 
 
 def kpi_table(
-    dossiers: "pd.DataFrame | pa.Table | str | Path",
-    calendar: WorkCalendar,
-    year: int,
-    quarter: int,
-    *,
-    procedures: pd.DataFrame | None = None,
-    dimensions: list[str] | None = None,
-    history_from: int | None = None,
-    history_dimensions: list[str] | None = None,
-    rules: KpiRules | None = None,
-    threads: int | None = None,
+    dossiers: "pd.DataFrame | pa.Table | str | Path", calendar, year, quarter, **options
 ) -> pd.DataFrame:
-    """:func:`parlib.analysis.kpi_table.kpi_table` on DuckDB: same arguments, same frame.
-
-    ``dossiers``: the dossier frame, an Arrow table of its columns (:func:`dossier_arrow`) or the
-    path of a Parquet file of it (as ``DataFrame.to_parquet`` writes it): then DuckDB reads the
-    file itself and no dossier row is loaded into pandas.
-
-    ``threads``: DuckDB worker threads (default: DuckDB's, one per core). Raises ConfigError as
-    the pandas implementation does (a supplement pause in a year without a complete holiday
-    schedule; a date outside the calendar's window)."""
-    return kpi_table_and_windows(
-        dossiers,
-        calendar,
-        year,
-        quarter,
-        [],
-        procedures=procedures,
-        dimensions=dimensions,
-        history_from=history_from,
-        history_dimensions=history_dimensions,
-        rules=rules,
-        threads=threads,
-    )[0]
+    """:func:`parlib.analysis.kpi_table.kpi_table` on DuckDB: same arguments (``options``:
+    procedures, dimensions, history_from, history_dimensions, rules; and threads), same frame.
+    See :func:`kpi_table_and_windows`, which this is without windows."""
+    return kpi_table_and_windows(dossiers, calendar, year, quarter, [], **options)[0]
 
 
 def kpi_table_and_windows(
@@ -262,12 +234,20 @@ def kpi_table_and_windows(
     rules: KpiRules | None = None,
     threads: int | None = None,
 ) -> tuple[pd.DataFrame, dict]:
-    """:func:`kpi_table`, and in the same scan of the dossiers the ``windows`` ``(start, end)``
+    """:func:`kpi_table` — :func:`parlib.analysis.kpi_table.kpi_table` on DuckDB, same
+    arguments, same frame — and in the same scan of the dossiers the ``windows`` ``(start, end)``
     counted as :class:`parlib.analysis.counts_sql.SqlCounter` counts them (the scope of
     classify_dossiers' rule): ``{(start, end): sums}``, one row per combination of the table's
     dimensions (typed as the dossiers' columns) with ``k0 … k11``, ``n0 … n11`` in the order of
     KPIS — for :meth:`SqlCounter.load`. One scan instead of two: the per-dossier part of the
-    SQL (joins to the calendar, flags) is done once."""
+    SQL (joins to the calendar, flags) is done once.
+
+    ``dossiers``: the dossier frame, an Arrow table of its columns (:func:`dossier_arrow`) or the
+    path of a Parquet file of it (as ``DataFrame.to_parquet`` writes it): then DuckDB reads the
+    file itself and no dossier row is loaded into pandas. ``threads``: DuckDB worker threads
+    (default: DuckDB's, one per core). Raises ConfigError as the pandas implementation does (a
+    supplement pause in a year without a complete holiday schedule; a date outside the
+    calendar's window)."""
     rules = rules or KpiRules()
     dims = DIMENSIONS if dimensions is None else dimensions
     hist = history_dimensions or []
