@@ -84,6 +84,8 @@ def _predictive(big_n: int, a: float, b: float) -> tuple[int, np.ndarray]:
     (a + b = n + 1 ≥ 2), so every value beyond an edge is smaller than the edge's and the mass
     left out is at most TAIL on each side: checked on the pmf itself, not assumed. (scipy's
     pmf is itself accurate to ~1e-8 at such N: the whole support sums to 1 − 7e-9 at 3M.)"""
+    if not (a > 0 and b > 0):  # counts that cannot be (k > n): undefined, as scipy has it
+        return 0, np.full(big_n + 1, np.nan)
     if big_n <= WHOLE_SUPPORT:
         return 0, _pmf(np.arange(big_n + 1), big_n, a, b)
     mean = big_n * a / (a + b)

@@ -198,3 +198,18 @@ def test_pmf_is_scipys_bit_for_bit():
         np.testing.assert_array_equal(_pmf(x, n, a, b), betabinom(n, a, b).pmf(x))
     x = np.arange(0, 11)
     np.testing.assert_array_equal(_pmf(x, 10, 0.5, 3.5), betabinom(10, 0.5, 3.5).pmf(x))
+
+
+@pytest.mark.parametrize("big_n", [100, 3000])
+def test_impossible_counts_are_undefined_on_every_support(big_n, monkeypatch):
+    """More on time than handled (k > n) has no beta posterior: the window path (from 2,000
+    remaining) answers as the whole support does (scipy's undefined pmf), instead of failing
+    on the square root of a negative variance (found by review)."""
+    from scipy.stats import betabinom
+
+    from parlib.analysis import outlook
+
+    assert np.isnan(betabinom(big_n, 11.5, -0.5).pmf(np.arange(big_n + 1))).all()  # scipy's answer
+    got = kpi_outlook(11, 10, big_n, 90.0)
+    monkeypatch.setattr(outlook, "WHOLE_SUPPORT", 10**9)
+    assert got == kpi_outlook(11, 10, big_n, 90.0)
