@@ -252,6 +252,8 @@ def kpi_table_and_windows(
     dims = DIMENSIONS if dimensions is None else dimensions
     hist = history_dimensions or []
     keys = list(dict.fromkeys([*dims, *hist]))
+    if windows and not {"office_name", "procedure_code"} <= set(keys):
+        raise ValueError("kpi_table_and_windows: the windows are counted by office and procedure")
     periods = _periods(year, quarter, history_from)
     extra = [(None, None, None, pd.Timestamp(start), pd.Timestamp(end)) for start, end in windows]
     scope = ["first_end"] * len(periods) + ["rule"] * len(extra) if extra else "first_end"
