@@ -51,7 +51,7 @@ class SqlCounter:
         groups that include office and procedure): summed by office × procedure and kept, so
         that :meth:`prefetch` does not scan the dossiers for them again."""
         for window, sums in counted.items():
-            cols = [c for c in sums.columns if c[:1] in ("k", "n") and c[1:].isdigit()]
+            cols = [f"{kn}{i}" for kn in "kn" for i in range(len(KPIS))]
             self.sums[_key(window)] = sums.groupby(FINE, dropna=False, sort=False)[cols].sum().reset_index()
 
     def counts(self, window: tuple, by: list[str], kpi: str) -> pd.DataFrame:

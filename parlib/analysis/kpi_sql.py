@@ -233,6 +233,7 @@ def kpi_table_and_windows(
     history_dimensions: list[str] | None = None,
     rules: KpiRules | None = None,
     threads: int | None = None,
+    dossier_names: pd.Series | None = None,
 ) -> tuple[pd.DataFrame, dict]:
     """:func:`kpi_table` — :func:`parlib.analysis.kpi_table.kpi_table` on DuckDB, same
     arguments, same frame — and in the same scan of the dossiers the ``windows`` ``(start, end)``
@@ -245,7 +246,9 @@ def kpi_table_and_windows(
     ``dossiers``: the dossier frame, an Arrow table of its columns (:func:`dossier_arrow`) or the
     path of a Parquet file of it (as ``DataFrame.to_parquet`` writes it): then DuckDB reads the
     file itself and no dossier row is loaded into pandas. ``threads``: DuckDB worker threads
-    (default: DuckDB's, one per core). Raises ConfigError as the pandas implementation does (a
+    (default: DuckDB's, one per core). ``dossier_names``: procedure_code -> the name of its first
+    dossier (:func:`parlib.analysis.kpi.procedure_names`) when the caller has it already; read
+    from ``dossiers`` otherwise. Raises ConfigError as the pandas implementation does (a
     supplement pause in a year without a complete holiday schedule; a date outside the
     calendar's window)."""
     rules = rules or KpiRules()
@@ -257,9 +260,17 @@ def kpi_table_and_windows(
     periods = _periods(year, quarter, history_from)
     extra = [(None, None, None, pd.Timestamp(start), pd.Timestamp(end)) for start, end in windows]
     scope = ["first_end"] * len(periods) + ["rule"] * len(extra) if extra else "first_end"
-    sums, frame, first_names = period_sums(
-        dossiers, calendar, periods + extra, keys, rules, threads=threads, scope=scope, first_names=True
+    sums, frame, *found = period_sums(
+        dossiers,
+        calendar,
+        periods + extra,
+        keys,
+        rules,
+        threads=threads,
+        scope=scope,
+        first_names=dossier_names is None,
     )
+    first_names = found[0] if dossier_names is None else dossier_names
     names = (
         procedures.drop_duplicates("procedure_code").set_index("procedure_code")["procedure_name"]
         if procedures is not None
@@ -267,7 +278,7 @@ def kpi_table_and_windows(
     )
     names = names.combine_first(first_names)
     blocks = _blocks(sums.loc[sums["pid"] < len(periods)], periods, frame, procedures, dims, hist, year)
-    typed = sums.astype({c: frame[c].dtype for c in keys})
+    typed = sums.loc[sums["pid"] >= len(periods)].astype({c: frame[c].dtype for c in keys})
     counted = {
         (start, end): typed.loc[typed["pid"] == len(periods) + i].drop(columns="pid")
         for i, (_kind, _key, _label, start, end) in enumerate(extra)

@@ -162,6 +162,7 @@ def build(
     first = d.dossiers["received_at"].min()
     # the dossier-level counting runs on DuckDB over one Arrow copy of the columns it reads
     arrow = dossier_arrow(d.dossiers, [*DIMENSIONS, "office_name"])
+    names = kpimod.procedure_names(d.dossiers)  # the KPI table's and the offices' (once)
     # the offices' windows (office_watch) are counted in the same scan as the KPI table
     kpis, watched = kpi_table_and_windows(
         arrow,
@@ -173,6 +174,7 @@ def build(
         history_from=int(first.year) if pd.notna(first) else year,
         history_dimensions=["office_name"],
         rules=kpi_rules,
+        dossier_names=names,
     )
     monthly = kpis.loc[kpis["period_kind"] == "month"]
     targets = load_targets(paths)
@@ -257,7 +259,7 @@ def build(
         counter,
         year,
         quarter,
-        names=kpimod.procedure_names(d.dossiers),
+        names=names,
     )
 
     res = QuarterlyResult(
