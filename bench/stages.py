@@ -429,26 +429,27 @@ def prov_build(root: Path) -> dict:
     survey, 766 scores, tasks, catalogue, framework): everything the build does after the
     reader, processed tables written. Needs the 1m scale generated."""
     import pandas as pd
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from parlib.core.issues import issues_frame
+    from parlib.ingest.dossier_columns import as_categories
     from parlib.ingest.dossiers import DossierResult
     from parlib.pipelines import quarterly
 
     path, _cal, _kw = _province(root)
-    # as the reader returns it: every column in one piece (its rows are selected by one take).
-    # Read from Parquet, a text column comes in ~80 pieces, and every row selection of a
-    # column in pieces joins them all first (1 s a column at 10M on this host): a cost the
-    # reader's output never has. Same frame (values and dtypes) as pd.read_parquet.
-    table = pq.read_table(path)
-    schema, columns = table.schema, list(table.columns)
-    del table
-    for i, column in enumerate(columns):  # one column joined at a time: the peak stays the frame's
-        columns[i] = column.combine_chunks()
-        del column
-    frame = pa.Table.from_arrays(columns, schema=schema).to_pandas()
-    del columns
+    # as the reader returns it: every column in one piece (its rows are selected by one take),
+    # its few-valued texts as categoricals (ingest.dossier_columns.as_categories). Read from
+    # Parquet, a text column comes in ~80 pieces, and every row selection of a column in pieces
+    # joins them all first (1 s a column at 10M on this host): a cost the reader's output never
+    # has. One column at a time, so that the peak stays the frame's.
+    names = pq.read_schema(path).names
+    data = {}
+    for c in names:  # the table's pandas metadata gives each column its dtype (Int64, boolean)
+        part = pq.read_table(path, columns=[c]).combine_chunks()
+        data[c] = as_categories(part.to_pandas())[c]
+        del part
+    frame = pd.DataFrame(data, copy=False)
+    del data
     out = DossierResult(
         frame, issues_frame(), pd.DataFrame(columns=["source", "sheet", "status", "reason", "rows"])
     )

@@ -121,7 +121,9 @@ def _register_parquet(con, path: str, keys: list[str]) -> pd.DataFrame:
     extra = ", ".join(f"NULL::{_COLUMNS[c]} AS {c}" for c in _OPTIONAL if c not in schema.names)
     lit = "'" + str(path).replace("'", "''") + "'"
     con.execute(f"CREATE VIEW src AS SELECT *{', ' + extra if extra else ''} FROM read_parquet({lit})")
-    return schema.empty_table().to_pandas()
+    frame = schema.empty_table().to_pandas()
+    # a categorical column's categories are not in the schema: its groups sort as its texts
+    return frame.astype({c: "str" for c, t in frame.dtypes.items() if isinstance(t, pd.CategoricalDtype)})
 
 
 def _first_names(con, source) -> pd.Series:
@@ -315,7 +317,7 @@ def period_sums(
             frame = dossiers.iloc[:0]
         elif isinstance(dossiers, pa.Table):
             con.register("src", _with_optional(dossiers))
-            frame = dossiers.schema.empty_table().to_pandas()
+            frame = dossiers.slice(0, 0).to_pandas()  # keeps a dictionary column's categories
         else:
             frame = _register_parquet(con, str(dossiers), keys)
         con.register("cal", cal_t)

@@ -55,6 +55,7 @@ from parlib.ingest.dossier_columns import (
     OUTPUT_COLUMNS,
     REQUIRED,
     SHEET,
+    as_categories,
 )
 from parlib.ingest.dossier_merge import DEDUP_COLUMNS, deduplicate, enrich
 from parlib.ingest.dossier_parse import _parse, consistency_issues
@@ -278,7 +279,7 @@ def read_dossier_exports(
     # One file's column map (the cell references above) means nothing for the merged table, and
     # pandas deep-copies attrs on every operation downstream: drop it.
     out.attrs = {}
-    return DossierResult(out, finish_issues(issues), ledger.to_frame())
+    return DossierResult(as_categories(out), finish_issues(issues), ledger.to_frame())
 
 
 def _parse_file(path: Path, source: str, spellings: dict | None = None) -> dict[str, pd.DataFrame]:

@@ -22,7 +22,7 @@ from parlib.analysis.kpi_table import kpi_table
 from parlib.core.paths import PROJECT_ROOT, Paths
 from parlib.generate.operational import generate
 from parlib.ingest.calendar import load_calendar
-from parlib.ingest.dossier_columns import load_procedures
+from parlib.ingest.dossier_columns import CATEGORY_COLUMNS, as_categories, load_procedures
 from parlib.ingest.dossiers import read_dossier_exports
 from parlib.model.dossier_rules import KpiRules
 
@@ -86,10 +86,11 @@ def test_freshly_generated(tmp_path, seed):
     both(d, cal, 2025, 2, procs, dimensions=["procedure_code"])
 
 
-def _planted(dossiers: pd.DataFrame, seed: int) -> pd.DataFrame:
-    """The sample with random edge cases planted in a third of the rows."""
+def _planted(dossiers: pd.DataFrame, seed: int, categories: bool = True) -> pd.DataFrame:
+    """The sample with random edge cases planted in a third of the rows; its text columns as
+    the reader hands them on (categoricals) or, ``categories=False``, as plain text."""
     rng = np.random.default_rng(seed)
-    d = dossiers.copy()
+    d = dossiers.astype({c: "str" for c in CATEGORY_COLUMNS})  # new values can be planted
     n = len(d)
 
     def pick(share):
@@ -169,13 +170,13 @@ def _planted(dossiers: pd.DataFrame, seed: int) -> pd.DataFrame:
     ratings = np.array(["Hài lòng", "Không hài lòng", "RẤT KHÔNG HÀI LÒNG", "Rất hài lòng", "khong hai long"])
     m = pick(0.2)
     d.loc[m, "citizen_rating"] = ratings[rng.integers(0, len(ratings), n)][m]
-    return d
+    return as_categories(d) if categories else d
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_planted_edge_cases(sample, seed):
+@pytest.mark.parametrize("seed,categories", [(1, True), (2, True), (3, True), (1, False)])
+def test_planted_edge_cases(sample, seed, categories):
     dossiers, procs, cal = sample
-    d = _planted(dossiers, seed)
+    d = _planted(dossiers, seed, categories)
     both(d, cal, 2026, 3, procs, history_from=2025, history_dimensions=["office_name", "channel"])
     both(d, cal, 2026, 1, procs, rules=KpiRules(end_of_processing="earliest", apology_lead_days=2))
 

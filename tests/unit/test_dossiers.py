@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from parlib.core.errors import StructuralError
 from parlib.core.text import is_pii_header
 from parlib.ingest.calendar import load_calendar
-from parlib.ingest.dossier_columns import OUTPUT_COLUMNS, load_procedures
+from parlib.ingest.dossier_columns import CATEGORY_COLUMNS, OUTPUT_COLUMNS, as_categories, load_procedures
 from parlib.ingest.dossiers import read_dossier_exports
 from parlib.ingest.readers import find_header_row, read_cells
 
@@ -375,3 +375,29 @@ def test_bundled_sample_exports_smoke():
     text = " ".join(" ".join(map(str, f.astype(str).to_numpy().ravel())) for f in (res.dossiers, res.issues))
     leaked = [v for v in pii.unique()[:300] if len(v) > 5 and v not in header and v in text]
     assert leaked == []
+
+
+def test_few_valued_texts_become_categories_with_the_same_values_and_order():
+    offices = ["Phòng Quản lý nhà", None, "Phòng Hạ tầng", "Ánh sáng", "Phòng Hạ tầng", "phòng hạ tầng"]
+    df = pd.DataFrame(
+        {
+            "dossier_id": pd.array(["H3", "H1", "H2", "H6", "H5", "H4"], dtype="str"),
+            "office_name": pd.array(offices, dtype="str"),
+            "status": pd.array(["Đúng hạn", "Quá hạn", None, "Đúng hạn", "Đúng hạn", "Quá hạn"], dtype="str"),
+        }
+    )
+    out = as_categories(df.copy())
+    assert list(out.columns) == ["dossier_id", "office_name", "status"]  # absent ones ignored
+    assert out["dossier_id"].dtype == "str"  # one per dossier: stays text
+    cat = out["office_name"]
+    assert isinstance(cat.dtype, pd.CategoricalDtype)
+    # code-point order, as a sort of the texts: upper-case P (U+0050) < Á (U+00C1) < p (U+0070)
+    assert list(cat.cat.categories) == ["Phòng Hạ tầng", "Phòng Quản lý nhà", "phòng hạ tầng", "Ánh sáng"]
+    assert cat.isna().tolist() == [False, True, False, False, False, False]
+    assert cat.astype(object).where(cat.notna(), None).tolist() == offices
+    # a sort by the column gives the rows in the order the texts give
+    assert out.sort_values("office_name")["dossier_id"].tolist() == ["H2", "H5", "H3", "H4", "H6", "H1"]
+    assert df.sort_values("office_name")["dossier_id"].tolist() == ["H2", "H5", "H3", "H4", "H6", "H1"]
+    assert list(out["status"].cat.categories) == ["Quá hạn", "Đúng hạn"]
+    assert as_categories(out)["office_name"].cat.codes.tolist() == cat.cat.codes.tolist()  # idempotent
+    assert "dossier_id" not in CATEGORY_COLUMNS and "office_name" in CATEGORY_COLUMNS
