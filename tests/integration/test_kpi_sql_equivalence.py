@@ -170,6 +170,10 @@ def _planted(dossiers: pd.DataFrame, seed: int, categories: bool = True) -> pd.D
     ratings = np.array(["Hài lòng", "Không hài lòng", "RẤT KHÔNG HÀI LÒNG", "Rất hài lòng", "khong hai long"])
     m = pick(0.2)
     d.loc[m, "citizen_rating"] = ratings[rng.integers(0, len(ratings), n)][m]
+    # groups the catalogue does not know, and dossiers without an office or a field
+    d.loc[pick(0.01), "procedure_code"] = "9.999999"
+    for col in ("office_name", "field_name"):
+        d.loc[pick(0.01), col] = pd.NA
     return as_categories(d) if categories else d
 
 
