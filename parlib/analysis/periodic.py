@@ -36,6 +36,7 @@ from parlib.analysis.stats import add_rate
 from parlib.analysis.targets import kpi_status
 from parlib.analysis.tasks import has_status_for, task_progress, tasks_kpi
 from parlib.core.labels import KPI_LABELS, MEASURE_LABELS, UNKNOWN_OFFICE
+from parlib.core.text import fill_text
 from parlib.core.vnformat import quarter_label
 from parlib.model.survey import SurveyConfig
 from parlib.model.windows import ReportWindow
@@ -101,7 +102,7 @@ class WindowFigures:
 def window_dossiers(dossiers: pd.DataFrame, calendar, window: ReportWindow, rules=None):
     """(classified, department KPIs, office table, volume) of the dossiers over ``window``."""
     c = classify_dossiers(dossiers, calendar, window.end, period_start=window.start, rules=rules)
-    c = c.assign(office_name=c["office_name"].fillna(UNKNOWN_OFFICE))
+    c = c.assign(office_name=fill_text(c["office_name"], UNKNOWN_OFFICE))
     total = dossier_kpis(c, kpis=list(DOSSIER_KPIS), period=window.key)
     by = dossier_kpis(c, by=["office_name"], kpis=["on_time_pct", "apology_pct", "system_updated_pct"])
     wide = by.pivot_table(index="office_name", columns="kpi", values=["k", "n"], aggfunc="sum")

@@ -282,3 +282,13 @@ def without_procedure_codes(text: str) -> str:
 def upper_first(text: str) -> str:
     """The text with its first letter upper-case (a Vietnamese word heading a sentence or a column)."""
     return text[:1].upper() + text[1:] if text else text
+
+
+def fill_text(s: pd.Series, value: str) -> pd.Series:
+    """``s.fillna(value)`` for a text column, categorical or not (the dossier reader hands its
+    few-valued texts on as categoricals, whose fillna refuses a value that is not a category):
+    ``value`` joins the categories in code-point order, so that a sort still gives what the
+    texts give."""
+    if isinstance(s.dtype, pd.CategoricalDtype) and s.isna().any() and value not in s.cat.categories:
+        s = s.cat.set_categories(sorted([*s.cat.categories, value]))
+    return s.fillna(value)

@@ -106,10 +106,10 @@ CATEGORY_COLUMNS = [
 
 
 def as_categories(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with CATEGORY_COLUMNS as categoricals (in place; returned for chaining). Values,
-    missing cells and the order of a sort are those of the texts."""
-    for c in CATEGORY_COLUMNS:
-        if c in df.columns and not isinstance(df[c].dtype, pd.CategoricalDtype):
+    """``df`` with its text CATEGORY_COLUMNS as categoricals (in place; returned for chaining).
+    Values, missing cells and the order of a sort are those of the texts."""
+    for c in CATEGORY_COLUMNS:  # text columns only (a column without any text stays as it is)
+        if c in df.columns and pd.api.types.is_string_dtype(df[c].dtype):
             df[c] = df[c].astype("category")
     return df
 

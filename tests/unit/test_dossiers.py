@@ -13,7 +13,7 @@ import pytest
 from openpyxl import Workbook
 
 from parlib.core.errors import StructuralError
-from parlib.core.text import is_pii_header
+from parlib.core.text import fill_text, is_pii_header
 from parlib.ingest.calendar import load_calendar
 from parlib.ingest.dossier_columns import CATEGORY_COLUMNS, OUTPUT_COLUMNS, as_categories, load_procedures
 from parlib.ingest.dossiers import read_dossier_exports
@@ -401,3 +401,18 @@ def test_few_valued_texts_become_categories_with_the_same_values_and_order():
     assert list(out["status"].cat.categories) == ["Quá hạn", "Đúng hạn"]
     assert as_categories(out)["office_name"].cat.codes.tolist() == cat.cat.codes.tolist()  # idempotent
     assert "dossier_id" not in CATEGORY_COLUMNS and "office_name" in CATEGORY_COLUMNS
+
+
+def test_fill_text_on_categories_keeps_the_texts_order():
+    text = pd.Series(["Phòng B", None, "Phòng A", None], dtype="str")
+    cats = text.astype("category")
+    got = fill_text(cats, "(chưa rõ đơn vị)")
+    assert got.tolist() == ["Phòng B", "(chưa rõ đơn vị)", "Phòng A", "(chưa rõ đơn vị)"]
+    # "(" (U+0028) sorts before the letters, as in a sort of the texts
+    assert list(got.cat.categories) == ["(chưa rõ đơn vị)", "Phòng A", "Phòng B"]
+    assert (
+        got.sort_values().index.tolist() == fill_text(text, "(chưa rõ đơn vị)").sort_values().index.tolist()
+    )
+    assert fill_text(text, "x").tolist() == ["Phòng B", "x", "Phòng A", "x"]
+    full = pd.Series(["Phòng A"], dtype="str").astype("category")
+    assert list(fill_text(full, "x").cat.categories) == ["Phòng A"]  # nothing missing: unchanged

@@ -14,6 +14,7 @@ from parlib.analysis.periodic import (
     window_survey,
     window_tasks,
 )
+from parlib.ingest.dossier_columns import as_categories
 from parlib.ingest.windows import find_window, load_report_windows
 
 WINDOWS = load_report_windows(P.CONFIG / "report_windows.csv")
@@ -176,3 +177,30 @@ def test_same_window_previous_year():
     # and this year's dossiers are not in last year's window
     none = previous_figures(prev, dossiers=P.dossiers(), calendar=P.CAL).set_index("kpi")
     assert none.loc["on_time_pct", "n"] == 0 and pd.isna(none.loc["on_time_pct", "pct"])
+
+
+def test_a_dossier_without_office_is_counted_under_unknown_office_as_text_or_categories():
+    from parlib.core.labels import UNKNOWN_OFFICE
+
+    d = P.dossiers()
+    d.loc[d["dossier_id"] == "G", "office_name"] = None  # G: late, owes an apology, no apology
+    text = window_dossiers(d, P.CAL, Q1)
+    cats = window_dossiers(as_categories(d.copy()), P.CAL, Q1)
+    assert isinstance(as_categories(d.copy())["office_name"].dtype, pd.CategoricalDtype)
+    o = text[2].set_index("office")
+    assert o.loc[UNKNOWN_OFFICE, ["handled", "on_time", "late", "owes_apology", "apology"]].tolist() == [
+        1,
+        0,
+        1,
+        1,
+        0,
+    ]
+    assert o.loc["Phòng B", ["handled", "late", "apology"]].tolist() == [2, 2, 1]  # E, F
+    for a, b in zip(text, cats):
+        if isinstance(a, pd.DataFrame):
+            pd.testing.assert_frame_equal(
+                a.astype({c: "str" for c, t in a.dtypes.items() if isinstance(t, pd.CategoricalDtype)}),
+                b.astype({c: "str" for c, t in b.dtypes.items() if isinstance(t, pd.CategoricalDtype)}),
+            )
+        else:
+            assert a == b
