@@ -243,13 +243,14 @@ def outlook_inputs(status: pd.DataFrame, kpis: pd.DataFrame, year: int) -> tuple
             (kpis["period_kind"] == "ytd")
             & (kpis["period"] == f"{year}-YTD")
             & (kpis["dimension"] == "office_name")
+            & (kpis["group"] != "")  # dossiers without an office (kpi_table's ""): in the unit's row only
             & kpis["kpi"].isin([k for k in DOSSIER_TARGETS if k in targets.index])
         ]
         offices = sel[["kpi", "group", "k", "n"]].join(targets, on="kpi")
         ly = kpis[
             (kpis["period_kind"] == "month")
             & kpis["period"].astype(str).str.startswith(f"{year - 1}-")
-            & kpis["dimension"].isin(["all", "office_name"])
+            & (kpis["dimension"].eq("all") | (kpis["dimension"].eq("office_name") & (kpis["group"] != "")))
         ]
         monthly = pd.DataFrame(
             {

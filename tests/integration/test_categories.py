@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pandas as pd
 import pytest
 from planted import make_data
@@ -40,8 +41,22 @@ def _same(a, b, where: str) -> int:
     return 0
 
 
-def test_analysis_same_on_categories_and_on_text(tmp_path, monkeypatch):
+def _plant(dossiers: pd.DataFrame) -> pd.DataFrame:
+    """Texts the reader can hand on but a generated scenario never has: dossiers without an
+    office or a field (a code missing from the catalogue and blank cells) and a procedure code
+    the catalogue does not know."""
+    d = dossiers.astype({c: "str" for c in CATEGORY_COLUMNS})
+    rows = np.random.default_rng(7).random(len(d))
+    d.loc[rows < 0.01, "office_name"] = pd.NA
+    d.loc[(rows >= 0.01) & (rows < 0.02), "field_name"] = pd.NA
+    d.loc[(rows >= 0.02) & (rows < 0.03), "procedure_code"] = "9.999999"
+    return d
+
+
+@pytest.mark.parametrize("planted", [False, True], ids=["generated", "planted"])
+def test_analysis_same_on_categories_and_on_text(tmp_path, monkeypatch, planted):
     from parlib.ingest import dossiers as reader
+    from parlib.ingest.dossier_columns import as_categories
     from parlib.pipelines import Paths, inputs, quarterly, rootcause
 
     plant = (
@@ -49,19 +64,32 @@ def test_analysis_same_on_categories_and_on_text(tmp_path, monkeypatch):
         "factor = 3.0\n"
     )
     paths = Paths.from_args(str(make_data(tmp_path, 20261204, plant)))
+    real = reader.read_dossier_exports
+
+    def read(text: bool):
+        def run(*a, **k):
+            out = real(*a, **k)
+            d = _plant(out.dossiers) if planted else out.dossiers.astype({c: "str" for c in CATEGORY_COLUMNS})
+            return dataclasses.replace(out, dossiers=d if text else as_categories(d))
+
+        return run
+
+    monkeypatch.setattr(inputs, "read_dossier_exports", read(text=False))
     as_read = quarterly.build(2026, 3, paths, write=False)
     rc_read = rootcause.build(quarterly=as_read, paths=paths)
     kinds = {c: as_read.dossiers[c].dtype for c in CATEGORY_COLUMNS}
     assert all(isinstance(t, pd.CategoricalDtype) for t in kinds.values()), kinds
+    if not planted:  # the reader itself hands them on as categoricals
+        assert (
+            real(sorted((paths.raw / "dossiers").glob("*.xlsx")), as_read.procedures, as_read.calendar)
+            .dossiers["office_name"]
+            .dtype
+            == kinds["office_name"]
+        )
+    else:
+        assert as_read.dossiers["office_name"].isna().any()
 
-    real = reader.read_dossier_exports
-
-    def as_text(*a, **k):
-        out = real(*a, **k)
-        text = out.dossiers.astype({c: "str" for c in CATEGORY_COLUMNS})
-        return dataclasses.replace(out, dossiers=text)
-
-    monkeypatch.setattr(inputs, "read_dossier_exports", as_text)
+    monkeypatch.setattr(inputs, "read_dossier_exports", read(text=True))
     as_text_res = quarterly.build(2026, 3, paths, write=False)
     assert not isinstance(as_text_res.dossiers["office_name"].dtype, pd.CategoricalDtype)
     rc_text = rootcause.build(quarterly=as_text_res, paths=paths)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from parlib.analysis.outlook import kpi_outlook, outlook_table, remaining_volume
+from parlib.analysis.outlook import kpi_outlook, outlook_inputs, outlook_table, remaining_volume
 
 
 def test_target_already_met_for_good():
@@ -213,3 +213,35 @@ def test_impossible_counts_are_undefined_on_every_support(big_n, monkeypatch):
     got = kpi_outlook(11, 10, big_n, 90.0)
     monkeypatch.setattr(outlook, "WHOLE_SUPPORT", 10**9)
     assert got == kpi_outlook(11, 10, big_n, 90.0)
+
+
+def test_dossiers_without_an_office_stay_in_the_units_row_only():
+    # kpi_table writes a missing office as the group ""; the unit's own rows use "" too
+    status = pd.DataFrame(
+        [
+            dict(
+                period_kind="ytd",
+                dimension="all",
+                kpi="on_time_pct",
+                k=90,
+                n=100,
+                target_pct=95.0,
+                comparison=">=",
+            )
+        ]
+    )
+    kpis = pd.DataFrame(
+        [
+            dict(period_kind="ytd", period="2026-YTD", dimension="office_name", group="Phòng A", kpi="on_time_pct", k=80, n=85),
+            dict(period_kind="ytd", period="2026-YTD", dimension="office_name", group="", kpi="on_time_pct", k=10, n=15),
+            dict(period_kind="month", period="2025-01", dimension="all", group="Tất cả", kpi="on_time_pct", k=9, n=10),
+            dict(period_kind="month", period="2025-01", dimension="office_name", group="Phòng A", kpi="on_time_pct", k=7, n=8),
+            dict(period_kind="month", period="2025-01", dimension="office_name", group="", kpi="on_time_pct", k=2, n=2),
+        ]
+    )  # fmt: skip
+    rows, monthly = outlook_inputs(status, kpis, 2026)
+    assert rows[["group", "k", "n"]].values.tolist() == [["", 90, 100], ["Phòng A", 80, 85]]
+    # last January: the unit's 10 dossiers once, Phòng A's 8; the 2 without an office not added again
+    assert sorted(monthly[["group", "n"]].values.tolist()) == [["", 10], ["Phòng A", 8]]
+    table = outlook_table(rows, 9, monthly)
+    assert table.loc[table["group"] == "", "kpi"].tolist() == ["on_time_pct"]  # one unit row

@@ -471,3 +471,17 @@ def test_department_value_is_not_passed_off_as_the_office_value():
         "segment_dimension": "office_name",
     }
     assert _action_inputs(own, {}, {"on_time_pct"}, "Sở")["value_pct"] == 86.7
+
+
+def test_procedure_without_a_name_is_named_by_its_code_only():
+    from parlib.analysis.rootcause.sources import DossierSource
+
+    d = pd.DataFrame(
+        {
+            "procedure_code": pd.array(["1.000001", "9.999999", "9.999999"], dtype="str"),
+            "procedure_name": pd.array(["Cấp phép xây dựng", None, None], dtype="str"),
+        }
+    )
+    for frame in (d, d.astype("category")):
+        src = DossierSource("on_time_pct", frame, None, None, {})
+        assert src.names(["1.000001", "9.999999"]) == "1.000001 Cấp phép xây dựng; 9.999999"

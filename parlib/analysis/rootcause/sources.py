@@ -13,6 +13,11 @@ from parlib.analysis.rootcause.evidence import GLM_OUTCOMES
 # ---------------------------------------------------------------- count sources
 
 
+def _text(value) -> str:
+    """A name, or "" when the dossiers give none (missing, not the text "nan")."""
+    return value if isinstance(value, str) else ""
+
+
 class DossierSource:
     """Counts of one dossier KPI, each period classified on its own (766 scope)."""
 
@@ -40,7 +45,7 @@ class DossierSource:
         if self._names is None:  # once: every cause names its procedures
             self._names = procedure_names(self.dossiers)
         n = self._names
-        return "; ".join(f"{c} {n.get(c, '')}".strip() for c in codes)
+        return "; ".join(f"{c} {_text(n.get(c))}".strip() for c in codes)
 
     def classified(self, start, end) -> pd.DataFrame:
         key = (start, end)
