@@ -93,12 +93,7 @@ OUTPUT_COLUMNS = [
 # the texts), one small integer per dossier instead of one text (issue 19: 2.5 GB of the 10M
 # frame's 4 GB). dossier_id (one per dossier) stays text.
 CATEGORY_COLUMNS = [
-    "procedure_code",
-    "procedure_name",
-    "field_name",
-    "office_name",
-    "status",
-    "citizen_rating",
+    *(c for c in TEXT_COLUMNS if c != "dossier_id"),
     "status_code",
     "deadline_unit",
     "source_file",
