@@ -239,18 +239,19 @@ def outlook_inputs(status: pd.DataFrame, kpis: pd.DataFrame, year: int) -> tuple
     offices = pd.DataFrame(columns=["kpi", "group", "k", "n", "target_pct", "comparison"])
     monthly = pd.DataFrame(columns=["kpi", "group", "month", "n"])
     if kpis is not None and not kpis.empty:
+        # dossiers without an office (kpi_table's group ""): in the unit's rows only
+        office = kpis["dimension"].eq("office_name") & kpis["group"].ne("")
         sel = kpis[
             (kpis["period_kind"] == "ytd")
             & (kpis["period"] == f"{year}-YTD")
-            & (kpis["dimension"] == "office_name")
-            & (kpis["group"] != "")  # dossiers without an office (kpi_table's ""): in the unit's row only
+            & office
             & kpis["kpi"].isin([k for k in DOSSIER_TARGETS if k in targets.index])
         ]
         offices = sel[["kpi", "group", "k", "n"]].join(targets, on="kpi")
         ly = kpis[
             (kpis["period_kind"] == "month")
             & kpis["period"].astype(str).str.startswith(f"{year - 1}-")
-            & (kpis["dimension"].eq("all") | (kpis["dimension"].eq("office_name") & (kpis["group"] != "")))
+            & (kpis["dimension"].eq("all") | office)
         ]
         monthly = pd.DataFrame(
             {
