@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import sys
 import time
 import uuid
@@ -365,11 +366,29 @@ def _kernel_environment(variables: dict[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
+def _stat_signatures(folder: Path) -> dict[str, tuple[int, int, int]]:
+    """(inode, size, mtime in ns) of every visible file directly in ``folder``: a file whose
+    signature differs after the notebook ran (or is new) was written by it. Comparing signatures,
+    not modification times against the start time, cannot mistake the previous run's tables —
+    published a moment before — for this run's, nor list a staged table twice."""
+    if not folder.is_dir():
+        return {}
+    out = {}
+    for p in folder.iterdir():
+        if p.name.startswith("."):
+            continue
+        st = p.stat()
+        if stat.S_ISREG(st.st_mode):
+            out[p.name] = (st.st_ino, st.st_size, st.st_mtime_ns)
+    return out
+
+
 def _render(spec, paths, out_dir, inputs, processed_stage, extra_manifest, warm) -> RenderResult:
     timings: dict[str, float] = {}
     started = datetime.now(timezone.utc)
-    wall_start = time.time()
     with ReportStage(out_dir, journal_dir=paths.data) as stage:
+        # after the stage completed any killed run's commit: what is there before the notebook runs
+        before = _stat_signatures(paths.processed)
         params = dict(spec.params)
         params.update({"data_dir": str(paths.data), "output_dir": str(stage.staging)})
         spec_run = ReportSpec(spec.notebook, spec.period, spec.stem, spec.title, params)
@@ -411,15 +430,13 @@ def _render(spec, paths, out_dir, inputs, processed_stage, extra_manifest, warm)
         staged = sorted(p for p in processed_stage.rglob("*") if p.is_file() and not p.name.startswith("."))
         for p in staged:
             stage.publish_with(p, paths.processed / p.relative_to(processed_stage))
-        written = (
-            [
-                p
-                for p in paths.processed.glob("*")
-                if p.is_file() and not p.name.startswith(".") and p.stat().st_mtime >= wall_start - 1.0
-            ]
-            if paths.processed.is_dir()
-            else []
-        )
+        staged_targets = {p.relative_to(processed_stage).as_posix() for p in staged}
+        after = _stat_signatures(paths.processed)
+        written = [
+            paths.processed / name
+            for name, sig in sorted(after.items())
+            if before.get(name) != sig and name not in staged_targets
+        ]
         processed = _file_records(written, paths.data) + [
             {
                 "path": (paths.processed / p.relative_to(processed_stage)).relative_to(paths.data).as_posix(),

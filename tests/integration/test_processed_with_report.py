@@ -27,6 +27,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import _robustness as R
@@ -45,7 +46,9 @@ def _sha(b: bytes) -> str:
 
 
 def _write_notebook(folder: Path) -> None:
-    params = nbformat.v4.new_code_cell('data_dir = ""\noutput_dir = ""\nkill_in_notebook = False')
+    params = nbformat.v4.new_code_cell(
+        'data_dir = ""\noutput_dir = ""\nkill_in_notebook = False\nwrite_in_place = False'
+    )
     params.metadata["tags"] = ["parameters"]
     code = textwrap.dedent(
         """\
@@ -57,6 +60,8 @@ def _write_notebook(folder: Path) -> None:
         df = read_csv_table(src)
         for name in ("a", "b"):
             write_table(df, Path(data_dir) / "processed" / f"{name}.parquet", inputs=[src], base=Path(data_dir))
+        if write_in_place:  # a table written without write_table: straight into the processed folder
+            (Path(data_dir) / "processed" / "c.txt").write_text(str(df["x"].tolist()), encoding="utf-8")
         if kill_in_notebook:  # the command that runs this notebook is killed while it runs
             os.kill(int(os.environ["PARLIB_TEST_RENDER_PID"]), signal.SIGKILL)
             os.kill(os.getpid(), signal.SIGKILL)
@@ -80,6 +85,8 @@ os.environ["PARLIB_TEST_RENDER_PID"] = str(os.getpid())
 params = {}
 if point == "notebook":
     params["kill_in_notebook"] = True
+elif point == "in_place":
+    params["write_in_place"] = True
 elif point == "export":
     report.export_html = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
 else:
@@ -151,6 +158,11 @@ def _check_consistent(paths: Paths, version: int) -> None:
 def test_killed_run_leaves_both_trees_as_before_or_both_new(first_run, point):
     nb_dir, paths = first_run
     _check_consistent(paths, 1)
+    # the first run's tables as if published an instant ago (a fast machine: CI listed them twice
+    # when "written by this run" meant "modified less than a second before it started")
+    now = time.time()
+    for p in paths.processed.glob("*"):
+        os.utime(p, (now, now))
     before = _visible(paths)
     (paths.raw / "config" / "a.csv").write_bytes(VERSIONS[2])
     run = _run(nb_dir, paths, point)
@@ -170,3 +182,29 @@ def test_killed_run_leaves_both_trees_as_before_or_both_new(first_run, point):
     hidden = [p.name for p in (*paths.data.iterdir(), *paths.out.iterdir()) if p.name.startswith(".staging")]
     assert hidden == []
     R.record_figures(**{f"kill_point_{point}": "before" if point in BEFORE_COMMIT else "completed"})
+
+
+def test_tables_written_in_place_and_staged_are_each_listed_once(first_run):
+    """The manifest lists what this run wrote: the staged tables and a table a notebook wrote
+    straight into the processed folder, each once, even when the previous run's tables were
+    published an instant before this run started."""
+    nb_dir, paths = first_run
+    now = time.time()
+    for p in paths.processed.glob("*"):
+        os.utime(p, (now, now))
+    (paths.raw / "config" / "a.csv").write_bytes(VERSIONS[2])
+    run = _run(nb_dir, paths, "in_place")
+    assert run.returncode == 0, run.stderr[-2000:]
+    manifest = json.loads((paths.report_dir("2026") / f"{STEM}.manifest.json").read_text(encoding="utf-8"))
+    assert [r["path"] for r in manifest["processed"]] == [
+        "processed/a.parquet",
+        "processed/a.provenance.json",
+        "processed/b.parquet",
+        "processed/b.provenance.json",
+        "processed/c.txt",
+    ]
+    for rec in manifest["processed"]:
+        assert _sha((paths.data / rec["path"]).read_bytes()) == rec["sha256"], rec["path"]
+    assert (paths.processed / "c.txt").read_text(
+        encoding="utf-8"
+    ) == "['2']"  # the CSV reader keeps text as text
