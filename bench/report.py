@@ -127,11 +127,14 @@ def _issue19(add, st, d) -> None:
         None if s is None else f"{s:.1f} s, {m:,.0f} MB peak",
         None if s is None else s <= 8,
     )
-    s = st("1m", "read_dossiers", "op_s")
+    s, f = st("1m", "read_dossiers", "op_s"), st("1m", "read_dossiers_first", "op_s")
     add(
         "Issue 19: first parse of 1M rows ≤ 10 s",
-        None if s is None else f"{s:.1f} s (four CSV exports, 1,074,621 rows, validated, merged, due dates)",
-        None if s is None else s <= 10,
+        None
+        if s is None
+        else f"{s:.1f} s (four CSV exports, 1,074,621 rows, validated, merged, due dates)"
+        + ("" if f is None else f"; with the parsed copies stored, as a first run does: {f:.1f} s"),
+        None if s is None else max(s, f if f is not None else s) <= 10,
     )
     s, m = st("p10m", "prov_dossier_stages", "op_s"), st("p10m", "prov_dossier_stages", "peak_rss_mb")
     b, bm = st("p10m", "prov_build", "op_s"), st("p10m", "prov_build", "peak_rss_mb")

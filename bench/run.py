@@ -67,6 +67,10 @@ STAGES = [
     # (name, what it measures) — order matters: read_dossiers writes state/ for the later stages
     ("build", "quarterly.build in one process (no notebook), parse cache cleared first"),
     ("read_dossiers", "first parse of every quarterly export + validation, de-duplication, due dates"),
+    (
+        "read_dossiers_first",
+        "the same as a first run does it: parse cache empty, every file parsed and its copy stored",
+    ),
     ("read_dossiers_cached", "the same, every file's parsed copy from the parse cache"),
     ("parquet_read", "the year's dossiers read from Parquet (part of the floor)"),
     ("parse_xlsx_calamine", "last quarter's .xlsx: parlib.readers.read_cells (calamine + cell grid)"),

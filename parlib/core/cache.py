@@ -186,6 +186,13 @@ def cached(
     return result
 
 
+def has_unchanged_copy(kind: str, path: str | Path, cache_dir: str | Path) -> bool:
+    """Whether a parsed copy of ``path`` was stored from a file of the same size and times (a
+    cheap look before deciding where to parse it; :func:`cached` still checks the whole key)."""
+    path = Path(path)
+    return _unchanged_sha256(Path(cache_dir) / kind, str(path.resolve()), stat_key(path.stat())) is not None
+
+
 def _indexes(folder: Path, source: str):
     """(index path, metadata) of every readable stored copy of ``source`` in ``folder`` (a
     damaged index is skipped: it only loses a shortcut, the file is parsed again)."""

@@ -31,12 +31,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from parlib.core.cache import cached
+from parlib.core.cache import cached, has_unchanged_copy
 from parlib.core.calendar import WorkCalendar
 from parlib.core.cells import arrow_strings
 from parlib.core.errors import ParlibError, Problem, StructuralError
@@ -47,6 +48,7 @@ from parlib.core.issues import (
     issues_frame,
     scrub_issues,
 )
+from parlib.core.parallel import parse_on_two_cores
 from parlib.core.paths import Paths
 from parlib.core.text import SOURCE_COLUMNS, fold, pii_columns, scrub_frame
 from parlib.ingest.dossier_columns import (
@@ -237,11 +239,11 @@ def read_dossier_exports(
     rel = Paths(Path(data_dir).resolve()).rel if data_dir else (lambda p: Path(p).name)
     problems: list[Problem] = []
     parsed = []
-    for i, p in enumerate(paths):
-        try:
-            parsed.append(_parsed_file(p, rel(p), cache_dir, spellings))
-        except StructuralError as exc:
-            problems.extend(exc.problems)
+    for part in _parse_files(paths, rel, cache_dir, spellings):
+        if isinstance(part, StructuralError):
+            problems.extend(part.problems)
+        else:
+            parsed.append(part)
     if problems:
         raise StructuralError("Tệp xuất hồ sơ TTHC không đúng cấu trúc.", problems)
     # reassembled in the order of a one-pass read: every file's notes, then every file's rows
@@ -306,6 +308,34 @@ def _parse_file(path: Path, source: str, spellings: dict | None = None) -> dict[
         "issues": scrub_issues(concat_issues(row_issues)),  # bad cells quoted verbatim
         "ledger": ledger.to_frame(),
     }
+
+
+def _parse_files(paths: list[Path], rel, cache_dir, spellings) -> list:
+    """Each file parsed (a dict of :func:`_parse_file`) or its StructuralError, in the order of
+    ``paths``. Large exports not in the parse cache are parsed on two cores (core.parallel);
+    the result is the same as one after the other."""
+
+    def here(p: Path):
+        try:
+            return _parsed_file(p, rel(p), cache_dir, spellings)
+        except StructuralError as exc:
+            return exc
+
+    fresh = [p for p in paths if cache_dir is None or not has_unchanged_copy("dossiers", p, cache_dir)]
+    there = partial(
+        _parse_elsewhere,
+        sources={p: rel(p) for p in fresh},
+        cache_dir=None if cache_dir is None else str(cache_dir),
+        spellings=spellings,
+    )
+    done = parse_on_two_cores(fresh, here, there, lambda _p, part: part)
+    return [done[p] if p in done else here(p) for p in paths]
+
+
+def _parse_elsewhere(path: Path, *, sources: dict, cache_dir, spellings) -> dict:
+    """:func:`_parsed_file` in the helper process (core.parallel; a file with problems raises
+    there and is parsed again in the main process, which reports them)."""
+    return _parsed_file(path, sources[path], cache_dir, spellings)
 
 
 def warm_parse_cache(

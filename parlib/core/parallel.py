@@ -1,0 +1,159 @@
+"""Parsing several large raw files on two cores: this process and one helper process.
+
+Parsing a quarterly export is mostly single-threaded (Python and pandas), so on a machine with
+two cores or more a second process shortens a first parse of large exports (four CSV exports of
+a million dossiers: about 7 s of parsing). Small inputs are parsed here only: starting the helper
+costs about a second (a fresh interpreter importing pandas).
+
+The helper is a fresh interpreter (``python -c``), not a ``multiprocessing`` child: it never
+re-runs the caller's script or notebook, and nothing is forked from a process holding threads
+(a Jupyter kernel, DuckDB). It inherits the environment, so the reads it makes are written to
+the report's input log like this process's. Tasks and results go through its standard input and
+output, pickled. The helper never decides a failure: a parse that raises there (a file with
+problems, a bug, no memory) is parsed again here, so every error is raised and reported exactly
+as without the helper.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import threading
+from collections import deque
+from pathlib import Path
+from typing import Callable, TypeVar
+
+from parlib.core.errors import ParlibError
+from parlib.core.paths import PACKAGE_DIR
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# the helper pays for itself above this many bytes still to parse (its start: about 1 s; a CSV
+# export parses at about 15 ms per MB, an Excel workbook several times slower)
+MIN_BYTES = 64 * 1024 * 1024
+WORKERS_ENV = "PARLIB_PARSE_WORKERS"  # "1": never start the helper (one process parses all)
+_SERVE = "from parlib.core.parallel import serve; serve()"
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (the affinity mask where the system has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _helper_wanted(files: list[Path], min_bytes: int) -> bool:
+    if os.environ.get(WORKERS_ENV, "").strip() == "1" or len(files) < 2 or usable_cores() < 2:
+        return False
+    return sum(p.stat().st_size for p in files) >= min_bytes
+
+
+def parse_on_two_cores(
+    files: list[Path],
+    here: Callable[[Path], R],
+    there: Callable[[Path], T],
+    adopt: Callable[[Path, T], R],
+    *,
+    min_bytes: int | None = None,
+) -> dict[Path, R]:
+    """``{file: here(file)}`` for every file, the work shared with a helper process.
+
+    ``here(p)`` parses in this process (an exception propagates as in a plain loop);
+    ``there(p)`` is what the helper runs — a module-level function (or a partial of one) with
+    picklable arguments and result; ``adopt(p, result)`` turns its result into what ``here(p)``
+    returns. This process takes the files largest first, the helper smallest first, one at a
+    time, until none is left. Without two cores, with fewer than two files or less than
+    ``min_bytes`` (default :data:`MIN_BYTES`) to parse, every file is parsed here, in order.
+    """
+    files = list(files)
+    if not _helper_wanted(files, MIN_BYTES if min_bytes is None else min_bytes):
+        return {p: here(p) for p in files}
+    todo = deque(sorted(files, key=lambda p: (-p.stat().st_size, str(p))))
+    lock = threading.Lock()
+    helper = _Helper(there, todo, lock)
+    helper.start()
+    out: dict[Path, R] = {}
+    try:
+        while True:
+            with lock:
+                if not todo:
+                    break
+                p = todo.popleft()
+            out[p] = here(p)
+    except BaseException:
+        with lock:  # stopped here (an error, an interrupt): the helper takes no further file
+            todo.clear()
+        raise
+    finally:
+        helper.join()
+    for p, result in helper.results.items():
+        out[p] = adopt(p, result)
+    for p in files:  # what the helper could not parse (reason printed by it) is parsed here
+        if p not in out:
+            out[p] = here(p)
+    return {p: out[p] for p in files}
+
+
+class _Helper(threading.Thread):
+    """Feeds the helper process one file at a time from the small end of ``todo``."""
+
+    def __init__(self, there: Callable, todo: deque, lock: threading.Lock):
+        super().__init__(daemon=True)
+        self.there, self.todo, self.lock = there, todo, lock
+        self.results: dict[Path, object] = {}
+
+    def run(self) -> None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_DIR.parent), env.get("PYTHONPATH")]))
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _SERVE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+        )
+        try:
+            while True:
+                with self.lock:
+                    if not self.todo:
+                        break
+                    p = self.todo.pop()
+                pickle.dump((self.there, p), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                proc.stdin.flush()
+                ok, value = pickle.load(proc.stdout)
+                if ok:
+                    self.results[p] = value
+                # else: printed by the helper; ``p`` is parsed again by the caller
+        except (OSError, EOFError, pickle.UnpicklingError) as exc:
+            # the helper died (killed, out of memory): the file it had is parsed again here
+            print(
+                f"parlib: tiến trình phụ đọc tệp đã dừng ({type(exc).__name__}); tệp đọc lại ở tiến trình chính",
+                file=sys.stderr,
+            )
+        finally:
+            if proc.stdin:
+                proc.stdin.close()
+            proc.wait()
+
+
+def serve() -> None:
+    """The helper process: ``(function, argument)`` pairs from standard input, ``(True, result)``
+    or ``(False, reason)`` to standard output, until standard input ends."""
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # anything printed by a parse must not corrupt the results' stream
+    while True:
+        try:
+            fn, arg = pickle.load(stdin)
+        except EOFError:
+            return
+        try:
+            reply = (True, fn(arg))
+        except ParlibError:  # a file with problems: the caller parses it again and reports them
+            reply = (False, "problems")
+        except Exception as exc:  # noqa: BLE001 - the caller parses the file itself and raises
+            print(
+                f"parlib: tiến trình phụ không đọc được {arg}: {type(exc).__name__}: {exc}", file=sys.stderr
+            )
+            reply = (False, f"{type(exc).__name__}")
+        pickle.dump(reply, stdout, protocol=pickle.HIGHEST_PROTOCOL)
+        stdout.flush()

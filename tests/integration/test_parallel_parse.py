@@ -1,0 +1,113 @@
+"""Issue 19: the dossier exports of a first run parsed on two cores (core.parallel) give the
+same dossiers, issues, ledger and errors as one loop, and every file's read is logged.
+
+The bundled sample's seven exports are small, so the size threshold is set to zero; the main
+process's first parse waits until the helper process has read a file (its line in the input
+log), so the helper really parses some of them.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from parlib.core import parallel
+from parlib.core.errors import StructuralError
+from parlib.core.io import INPUT_LOG_ENV, sha256_file
+from parlib.core.paths import Paths
+from parlib.ingest import dossiers as dmod
+from parlib.ingest.calendar import load_calendar
+from parlib.ingest.dossier_columns import load_procedures
+
+
+@pytest.fixture
+def exports(tmp_path):
+    paths = Paths()
+    folder = tmp_path / "raw" / "dossiers"
+    folder.mkdir(parents=True)
+    for p in sorted((paths.raw / "dossiers").glob("*.xlsx")):
+        shutil.copy2(p, folder / p.name)
+    return (
+        sorted(folder.glob("*.xlsx")),
+        load_procedures(paths.config / "procedures.csv"),
+        load_calendar(paths),
+    )
+
+
+def _read(files, procs, cal, data_dir, cache_dir=None):
+    return dmod.read_dossier_exports(files, procs, cal, data_dir=data_dir, cache_dir=cache_dir)
+
+
+def _log_lines(log: Path) -> list[dict]:
+    return [json.loads(x) for x in log.read_text(encoding="utf-8").splitlines()] if log.exists() else []
+
+
+@pytest.fixture
+def two_cores(tmp_path, monkeypatch):
+    """Forces the helper (threshold 0, two cores), logs reads, and records what the main
+    process parsed; its first parse waits for the helper's first read."""
+    log = tmp_path / "reads.jsonl"
+    monkeypatch.setenv(INPUT_LOG_ENV, str(log))
+    monkeypatch.delenv(parallel.WORKERS_ENV, raising=False)
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 2)
+    original, here = dmod._parsed_file, []
+
+    def parsed_here(path, *args, **kwargs):
+        if not here:
+            deadline = time.monotonic() + 180
+            while not _log_lines(log):
+                assert time.monotonic() < deadline, "the helper process never read a file"
+                time.sleep(0.02)
+        here.append(Path(path))
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(dmod, "_parsed_file", parsed_here)
+    return log, here, original
+
+
+@pytest.mark.parametrize("cache", [False, True])
+def test_two_cores_give_what_one_loop_gives(exports, tmp_path, monkeypatch, two_cores, cache):
+    files, procs, cal = exports
+    log, here, original = two_cores
+    data = tmp_path
+    got = _read(files, procs, cal, data, tmp_path / "cache" if cache else None)
+    assert here and set(here) < set(files), "each process should have parsed some of the files"
+    if cache:  # the helper's files were stored in the parse cache too
+        assert len(list((tmp_path / "cache" / "dossiers").glob("*.json"))) == len(files)
+    # every file's read logged once (by whichever process parsed it), with the hash of its bytes
+    lines = _log_lines(log)
+    assert sorted(x["path"] for x in lines) == sorted(str(p.resolve()) for p in files)
+    assert all(x["sha256"] == sha256_file(x["path"]) for x in lines)
+    monkeypatch.setenv(parallel.WORKERS_ENV, "1")
+    monkeypatch.setattr(dmod, "_parsed_file", original)
+    one = _read(files, procs, cal, data)
+    for table in ("dossiers", "issues", "ledger"):
+        pd.testing.assert_frame_equal(getattr(got, table), getattr(one, table), check_exact=True)
+    assert len(one.dossiers) > 1000
+
+
+def test_a_broken_export_stops_the_run_with_the_same_problems(exports, tmp_path, monkeypatch, two_cores):
+    files, procs, cal = exports
+    _log, here, _original = two_cores
+    broken = files[0].parent / "ho_so_2024_Q4.csv"  # the smallest file: the helper's first
+    broken.write_text("Báo cáo\nkhông có tiêu đề\n", encoding="utf-8")
+    other = files[0].parent / "ho_so_2025_Q0.csv"  # another broken one
+    other.write_text("Số hồ sơ;Tên\n1;a\n", encoding="utf-8")
+    every = sorted([*files, broken, other])
+    with pytest.raises(StructuralError) as two:
+        _read(every, procs, cal, tmp_path)
+    assert broken in here  # the helper could not parse it: parsed (and reported) here
+    monkeypatch.setenv(parallel.WORKERS_ENV, "1")
+    with pytest.raises(StructuralError) as one:
+        _read(every, procs, cal, tmp_path)
+    assert two.value.problems == one.value.problems
+    assert {p.file for p in one.value.problems} >= {
+        "raw/dossiers/ho_so_2024_Q4.csv",
+        "raw/dossiers/ho_so_2025_Q0.csv",
+    }
