@@ -31,9 +31,9 @@ from parlib.core.paths import PACKAGE_DIR
 T = TypeVar("T")
 R = TypeVar("R")
 
-# the helper pays for itself above this many bytes still to parse (its start: about 1 s; a CSV
-# export parses at about 15 ms per MB, an Excel workbook several times slower)
-MIN_BYTES = 64 * 1024 * 1024
+# the helper pays for itself when the files' estimated parse time reaches this (its start costs
+# about 1 s); the estimate is size × the caller's seconds per MB of each format (measured)
+MIN_SECONDS = 2.5
 WORKERS_ENV = "PARLIB_PARSE_WORKERS"  # "1": never start the helper (one process parses all)
 _SERVE = "from parlib.core.parallel import serve; serve()"
 
@@ -46,10 +46,17 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _helper_wanted(files: list[Path], min_bytes: int) -> bool:
+def estimated_seconds(files: list[Path], seconds_per_mb: dict[str, float]) -> float:
+    """Parse time of ``files`` estimated from their sizes: ``seconds_per_mb`` by lower-case
+    suffix (``".csv"``); a suffix not listed takes the largest rate given."""
+    fallback = max(seconds_per_mb.values(), default=0.0)
+    return sum(p.stat().st_size / 1e6 * seconds_per_mb.get(p.suffix.lower(), fallback) for p in files)
+
+
+def _helper_wanted(files: list[Path], seconds_per_mb: dict[str, float], min_seconds: float) -> bool:
     if os.environ.get(WORKERS_ENV, "").strip() == "1" or len(files) < 2 or usable_cores() < 2:
         return False
-    return sum(p.stat().st_size for p in files) >= min_bytes
+    return estimated_seconds(files, seconds_per_mb) >= min_seconds
 
 
 def parse_on_two_cores(
@@ -58,7 +65,8 @@ def parse_on_two_cores(
     there: Callable[[Path], T],
     adopt: Callable[[Path, T], R],
     *,
-    min_bytes: int | None = None,
+    seconds_per_mb: dict[str, float],
+    min_seconds: float | None = None,
 ) -> dict[Path, R]:
     """``{file: here(file)}`` for every file, the work shared with a helper process.
 
@@ -66,11 +74,12 @@ def parse_on_two_cores(
     ``there(p)`` is what the helper runs — a module-level function (or a partial of one) with
     picklable arguments and result; ``adopt(p, result)`` turns its result into what ``here(p)``
     returns. This process takes the files largest first, the helper smallest first, one at a
-    time, until none is left. Without two cores, with fewer than two files or less than
-    ``min_bytes`` (default :data:`MIN_BYTES`) to parse, every file is parsed here, in order.
+    time, until none is left. Without two cores, with fewer than two files or an estimated parse
+    time (:func:`estimated_seconds`) under ``min_seconds`` (default :data:`MIN_SECONDS`), every
+    file is parsed here, in order.
     """
     files = list(files)
-    if not _helper_wanted(files, MIN_BYTES if min_bytes is None else min_bytes):
+    if not _helper_wanted(files, seconds_per_mb, MIN_SECONDS if min_seconds is None else min_seconds):
         return {p: here(p) for p in files}
     todo = deque(sorted(files, key=lambda p: (-p.stat().st_size, str(p))))
     lock = threading.Lock()

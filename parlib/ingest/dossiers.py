@@ -100,6 +100,11 @@ def _file_cutoff(path: Path):
     return pd.Timestamp(year, 3 * quarter - 2, 1) + pd.DateOffset(months=3) if year > 0 else pd.NaT
 
 
+# a first parse's cost per MB of export (2-core machine, bench/RESULTS.md: a 300k-row export is
+# 120 MB of CSV parsed in about 1,8 s, 48 MB of .xlsx in about 10 s): large exports are parsed
+# on two cores (core.parallel)
+PARSE_SECONDS_PER_MB = {".csv": 0.015, ".txt": 0.015, ".xlsx": 0.22, ".xlsm": 0.22, ".xls": 0.22}
+
 HEADER_ROWS = 30  # the header row is looked for in the first 30 rows
 
 
@@ -328,7 +333,7 @@ def _parse_files(paths: list[Path], rel, cache_dir, spellings) -> list:
         cache_dir=None if cache_dir is None else str(cache_dir),
         spellings=spellings,
     )
-    done = parse_on_two_cores(fresh, here, there, lambda _p, part: part)
+    done = parse_on_two_cores(fresh, here, there, lambda _p, part: part, seconds_per_mb=PARSE_SECONDS_PER_MB)
     return [done[p] if p in done else here(p) for p in paths]
 
 

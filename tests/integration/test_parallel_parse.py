@@ -54,7 +54,7 @@ def two_cores(tmp_path, monkeypatch):
     log = tmp_path / "reads.jsonl"
     monkeypatch.setenv(INPUT_LOG_ENV, str(log))
     monkeypatch.delenv(parallel.WORKERS_ENV, raising=False)
-    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "MIN_SECONDS", 0)
     monkeypatch.setattr(parallel, "usable_cores", lambda: 2)
     original, here = dmod._parsed_file, []
 
@@ -111,3 +111,63 @@ def test_a_broken_export_stops_the_run_with_the_same_problems(exports, tmp_path,
         "raw/dossiers/ho_so_2024_Q4.csv",
         "raw/dossiers/ho_so_2025_Q0.csv",
     }
+
+
+@pytest.fixture
+def survey_two_cores(tmp_path, monkeypatch):
+    """The same for the survey reader: its main-process reads wait for the helper's first."""
+    from parlib.ingest import survey as smod
+
+    log = tmp_path / "reads.jsonl"
+    monkeypatch.setenv(INPUT_LOG_ENV, str(log))
+    monkeypatch.delenv(parallel.WORKERS_ENV, raising=False)
+    monkeypatch.setattr(parallel, "MIN_SECONDS", 0)
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 2)
+    original, here = smod._read_one_cached, []
+
+    def read_here(path, *args, **kwargs):
+        if not here:  # until the helper has read a workbook (the item table's read is logged too)
+            deadline = time.monotonic() + 180
+            while not [x for x in _log_lines(log) if x["path"].endswith(".xlsx")]:
+                assert time.monotonic() < deadline, "the helper process never read a file"
+                time.sleep(0.02)
+        here.append(Path(path))
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(smod, "_read_one_cached", read_here)
+    return smod, log, here, original
+
+
+def test_survey_files_on_two_cores_give_what_one_loop_gives(tmp_path, monkeypatch, survey_two_cores):
+    from parlib.ingest.survey import load_survey_items
+
+    smod, log, here, original = survey_two_cores
+    paths = Paths()
+    folder = tmp_path / "raw" / "survey"
+    folder.mkdir(parents=True)
+    for p in sorted((paths.raw / "survey").glob("*.xlsx")):
+        shutil.copy2(p, folder / p.name)
+    files = sorted(folder.glob("*.xlsx"))
+    items = load_survey_items(paths.config / "survey_items.csv")
+    got = smod.read_surveys(files, items, base=tmp_path, cache_dir=tmp_path / "cache")
+    assert here and set(here) < set(files), "each process should have read some of the files"
+    read = sorted(x["path"] for x in _log_lines(log) if x["path"].endswith(".xlsx"))  # not the item table
+    assert read == sorted(str(p.resolve()) for p in files)
+    monkeypatch.setenv(parallel.WORKERS_ENV, "1")
+    monkeypatch.setattr(smod, "_read_one_cached", original)
+    one = smod.read_surveys(files, items, base=tmp_path)
+    for table in ("responses", "answers", "issues", "ledger"):
+        pd.testing.assert_frame_equal(getattr(got, table), getattr(one, table), check_exact=True)
+    assert len(one.answers) > 1000
+    # a broken workbook among them (the smallest: the helper's first): the same error as one loop
+    broken = folder / "khao_sat_2024_Q4.xlsx"
+    broken.write_bytes(b"not a workbook")
+    every = sorted([*files, broken])
+    monkeypatch.delenv(parallel.WORKERS_ENV)
+    with pytest.raises(Exception) as two:
+        smod.read_surveys(every, items, base=tmp_path)
+    monkeypatch.setenv(parallel.WORKERS_ENV, "1")
+    with pytest.raises(Exception) as one_err:
+        smod.read_surveys(every, items, base=tmp_path)
+    assert type(two.value) is type(one_err.value) and str(two.value) == str(one_err.value)
+    assert getattr(two.value, "problems", None) == getattr(one_err.value, "problems", None)

@@ -91,7 +91,9 @@ def _adopt(seen: list):
 
 def test_the_helper_shares_the_work_and_the_results_equal_one_loop(files):
     here, seen = Here(files[0].parent), []
-    got = parallel.parse_on_two_cores(files, here, there_square, _adopt(seen), min_bytes=0)
+    got = parallel.parse_on_two_cores(
+        files, here, there_square, _adopt(seen), seconds_per_mb={".txt": 1.0}, min_seconds=0
+    )
     assert list(got) == files  # in the order given
     assert {p: v for p, (_who, v) in got.items()} == {p: i * i for i, p in enumerate(files, 1)}
     assert seen, "the helper parsed nothing"
@@ -108,7 +110,9 @@ def test_a_file_the_helper_cannot_parse_is_parsed_here(files, tmp_path):
     bad.write_text("x", encoding="utf-8")
     every = [*files, bad]
     here = Here(tmp_path)
-    got = parallel.parse_on_two_cores(every, here, there_refuses_bad, _adopt([]), min_bytes=0)
+    got = parallel.parse_on_two_cores(
+        every, here, there_refuses_bad, _adopt([]), seconds_per_mb={".txt": 1.0}, min_seconds=0
+    )
     assert (tmp_path / "bad.txt.started").exists()  # the helper tried it …
     assert bad in here.calls and got[bad] == ("here", -1)  # … and it was parsed here
     assert {p: v for p, (_w, v) in got.items() if p != bad} == {p: i * i for i, p in enumerate(files, 1)}
@@ -116,7 +120,9 @@ def test_a_file_the_helper_cannot_parse_is_parsed_here(files, tmp_path):
 
 def test_a_helper_that_dies_loses_nothing(files, capfd):
     here = Here(files[0].parent)
-    got = parallel.parse_on_two_cores(files, here, there_dies, _adopt([]), min_bytes=0)
+    got = parallel.parse_on_two_cores(
+        files, here, there_dies, _adopt([]), seconds_per_mb={".txt": 1.0}, min_seconds=0
+    )
     assert got == {p: ("here", i * i) for i, p in enumerate(files, 1)}
     assert sorted(here.calls) == sorted(files)
     assert "tiến trình phụ đọc tệp đã dừng" in capfd.readouterr().err
@@ -124,9 +130,9 @@ def test_a_helper_that_dies_loses_nothing(files, capfd):
 
 @pytest.mark.parametrize("why", ["small", "one_core", "switched_off", "one_file"])
 def test_no_helper_when_it_cannot_pay(files, monkeypatch, why):
-    kwargs = {"min_bytes": 0}
-    if why == "small":
-        kwargs = {"min_bytes": sum(p.stat().st_size for p in files) + 1}
+    kwargs = {"seconds_per_mb": {".txt": 1.0}, "min_seconds": 0}
+    if why == "small":  # estimated at 1 s per MB: a few microseconds, under the 1 s asked for
+        kwargs["min_seconds"] = 1.0
     elif why == "one_core":
         monkeypatch.setattr(parallel, "usable_cores", lambda: 1)
     elif why == "switched_off":
@@ -152,6 +158,23 @@ def test_an_error_here_propagates_and_stops_the_helper(files):
             raise ValueError("không đọc được")
 
     with pytest.raises(ValueError, match="không đọc được"):
-        parallel.parse_on_two_cores(files, Failing(files[0].parent), there_slow, _adopt([]), min_bytes=0)
+        parallel.parse_on_two_cores(
+            files,
+            Failing(files[0].parent),
+            there_slow,
+            _adopt([]),
+            seconds_per_mb={".txt": 1.0},
+            min_seconds=0,
+        )
     # the helper finished the file it had and took no other: not all six were started
     assert 1 <= len(_started(files[0].parent)) < len(files) - 1
+
+
+def test_estimated_seconds_by_format(tmp_path):
+    csv, xlsx, other = tmp_path / "a.CSV", tmp_path / "b.xlsx", tmp_path / "c.dat"
+    csv.write_bytes(b"x" * 2_000_000)
+    xlsx.write_bytes(b"x" * 500_000)
+    other.write_bytes(b"x" * 100_000)
+    rates = {".csv": 0.015, ".xlsx": 0.22}
+    # 2 MB × 0,015 + 0,5 MB × 0,22 + 0,1 MB × 0,22 (an unknown format takes the largest rate)
+    assert parallel.estimated_seconds([csv, xlsx, other], rates) == pytest.approx(0.03 + 0.11 + 0.022)
