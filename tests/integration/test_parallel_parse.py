@@ -47,28 +47,33 @@ def _log_lines(log: Path) -> list[dict]:
     return [json.loads(x) for x in log.read_text(encoding="utf-8").splitlines()] if log.exists() else []
 
 
-@pytest.fixture
-def two_cores(tmp_path, monkeypatch):
+def _force_helper(tmp_path, monkeypatch, module, name: str, folder: str):
     """Forces the helper (threshold 0, two cores), logs reads, and records what the main
-    process parsed; its first parse waits for the helper's first read."""
+    process parsed with ``module.name``; its first parse waits until the helper has read a file
+    of ``raw/<folder>`` (other reads, e.g. the item table, are logged too)."""
     log = tmp_path / "reads.jsonl"
     monkeypatch.setenv(INPUT_LOG_ENV, str(log))
     monkeypatch.delenv(parallel.WORKERS_ENV, raising=False)
     monkeypatch.setattr(parallel, "MIN_SECONDS", 0)
     monkeypatch.setattr(parallel, "usable_cores", lambda: 2)
-    original, here = dmod._parsed_file, []
+    original, here = getattr(module, name), []
 
     def parsed_here(path, *args, **kwargs):
         if not here:
             deadline = time.monotonic() + 180
-            while not _log_lines(log):
+            while not [x for x in _log_lines(log) if f"/raw/{folder}/" in x["path"]]:
                 assert time.monotonic() < deadline, "the helper process never read a file"
                 time.sleep(0.02)
         here.append(Path(path))
         return original(path, *args, **kwargs)
 
-    monkeypatch.setattr(dmod, "_parsed_file", parsed_here)
+    monkeypatch.setattr(module, name, parsed_here)
     return log, here, original
+
+
+@pytest.fixture
+def two_cores(tmp_path, monkeypatch):
+    return _force_helper(tmp_path, monkeypatch, dmod, "_parsed_file", "dossiers")
 
 
 @pytest.mark.parametrize("cache", [False, True])
@@ -115,27 +120,9 @@ def test_a_broken_export_stops_the_run_with_the_same_problems(exports, tmp_path,
 
 @pytest.fixture
 def survey_two_cores(tmp_path, monkeypatch):
-    """The same for the survey reader: its main-process reads wait for the helper's first."""
     from parlib.ingest import survey as smod
 
-    log = tmp_path / "reads.jsonl"
-    monkeypatch.setenv(INPUT_LOG_ENV, str(log))
-    monkeypatch.delenv(parallel.WORKERS_ENV, raising=False)
-    monkeypatch.setattr(parallel, "MIN_SECONDS", 0)
-    monkeypatch.setattr(parallel, "usable_cores", lambda: 2)
-    original, here = smod._read_one_cached, []
-
-    def read_here(path, *args, **kwargs):
-        if not here:  # until the helper has read a workbook (the item table's read is logged too)
-            deadline = time.monotonic() + 180
-            while not [x for x in _log_lines(log) if x["path"].endswith(".xlsx")]:
-                assert time.monotonic() < deadline, "the helper process never read a file"
-                time.sleep(0.02)
-        here.append(Path(path))
-        return original(path, *args, **kwargs)
-
-    monkeypatch.setattr(smod, "_read_one_cached", read_here)
-    return smod, log, here, original
+    return (smod, *_force_helper(tmp_path, monkeypatch, smod, "_read_one_cached", "survey"))
 
 
 def test_survey_files_on_two_cores_give_what_one_loop_gives(tmp_path, monkeypatch, survey_two_cores):

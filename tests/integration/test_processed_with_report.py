@@ -132,19 +132,28 @@ def _visible(paths: Paths) -> dict[str, str]:
     }
 
 
+# what the tiny notebook writes with write_table: each listed once in the manifest
+TABLES = [
+    "processed/a.parquet",
+    "processed/a.provenance.json",
+    "processed/b.parquet",
+    "processed/b.provenance.json",
+]
+
+
+def _check_processed(paths: Paths, manifest: dict, expected: list[str]) -> None:
+    """The manifest lists exactly ``expected`` (sorted, each once), with the files' hashes."""
+    assert [r["path"] for r in manifest["processed"]] == expected
+    for rec in manifest["processed"]:
+        assert _sha((paths.data / rec["path"]).read_bytes()) == rec["sha256"], rec["path"]
+
+
 def _check_consistent(paths: Paths, version: int) -> None:
     out = paths.report_dir("2026")
     manifest = json.loads((out / f"{STEM}.manifest.json").read_text(encoding="utf-8"))
     for rec in manifest["outputs"]:
         assert _sha((out / rec["path"]).read_bytes()) == rec["sha256"], rec["path"]
-    assert sorted(r["path"] for r in manifest["processed"]) == [
-        "processed/a.parquet",
-        "processed/a.provenance.json",
-        "processed/b.parquet",
-        "processed/b.provenance.json",
-    ]
-    for rec in manifest["processed"]:
-        assert _sha((paths.data / rec["path"]).read_bytes()) == rec["sha256"], rec["path"]
+    _check_processed(paths, manifest, TABLES)
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["x"] == [str(version)]
     [listed] = [r for r in manifest["inputs"] if r["path"] == "raw/config/a.csv"]
@@ -196,15 +205,7 @@ def test_tables_written_in_place_and_staged_are_each_listed_once(first_run):
     run = _run(nb_dir, paths, "in_place")
     assert run.returncode == 0, run.stderr[-2000:]
     manifest = json.loads((paths.report_dir("2026") / f"{STEM}.manifest.json").read_text(encoding="utf-8"))
-    assert [r["path"] for r in manifest["processed"]] == [
-        "processed/a.parquet",
-        "processed/a.provenance.json",
-        "processed/b.parquet",
-        "processed/b.provenance.json",
-        "processed/c.txt",
-    ]
-    for rec in manifest["processed"]:
-        assert _sha((paths.data / rec["path"]).read_bytes()) == rec["sha256"], rec["path"]
+    _check_processed(paths, manifest, [*TABLES, "processed/c.txt"])
     assert (paths.processed / "c.txt").read_text(
         encoding="utf-8"
     ) == "['2']"  # the CSV reader keeps text as text
