@@ -148,8 +148,13 @@ class _Helper(threading.Thread):
 def serve() -> None:
     """The helper process: ``(function, argument)`` pairs from standard input, ``(True, result)``
     or ``(False, reason)`` to standard output, until standard input ends."""
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr  # anything printed by a parse must not corrupt the results' stream
+    # the results go to the original standard output; anything a parse prints — from Python or
+    # from a library writing to descriptor 1 — goes to standard error instead
+    sys.stdout.flush()
+    stdout = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    stdin = sys.stdin.buffer
     while True:
         try:
             fn, arg = pickle.load(stdin)

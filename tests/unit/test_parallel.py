@@ -178,3 +178,21 @@ def test_estimated_seconds_by_format(tmp_path):
     rates = {".csv": 0.015, ".xlsx": 0.22}
     # 2 MB × 0,015 + 0,5 MB × 0,22 + 0,1 MB × 0,22 (an unknown format takes the largest rate)
     assert parallel.estimated_seconds([csv, xlsx, other], rates) == pytest.approx(0.03 + 0.11 + 0.022)
+
+
+def there_prints(p: Path) -> tuple[int, int]:
+    """Prints to standard output from Python and straight to descriptor 1."""
+    _mark(p)
+    print("một dòng in ra")
+    os.write(1, b"ghi thang vao mo ta 1\n")
+    return os.getpid(), _number(p) ** 2
+
+
+def test_what_a_parse_prints_in_the_helper_does_not_corrupt_its_results(files, capfd):
+    here, seen = Here(files[0].parent), []
+    got = parallel.parse_on_two_cores(
+        files, here, there_prints, _adopt(seen), seconds_per_mb={".txt": 1.0}, min_seconds=0
+    )
+    assert seen and {p: v for p, (_w, v) in got.items()} == {p: i * i for i, p in enumerate(files, 1)}
+    err = capfd.readouterr().err
+    assert "một dòng in ra" in err and "ghi thang vao mo ta 1" in err
