@@ -107,6 +107,22 @@ def held_input(path: str | Path) -> Iterator[tuple[bytes, str]]:
             _HELD.pop(key, None)
 
 
+def reads_since(before: dict[str, tuple[str, int]]) -> dict[str, tuple[str, int]]:
+    """The reads this process recorded that are not in ``before`` (a copy of them taken earlier
+    with :func:`reads_so_far`): what a helper process sends back with its result."""
+    return {k: v for k, v in _READ.items() if before.get(k) != v}
+
+
+def reads_so_far() -> dict[str, tuple[str, int]]:
+    return dict(_READ)
+
+
+def adopt_reads(reads: dict[str, tuple[str, int]]) -> None:
+    """Record reads a helper process made for this one (already in the input log: not logged
+    again), so that provenance names the hash of the bytes it parsed (:func:`parsed_hash`)."""
+    _READ.update(reads)
+
+
 def parsed_hash(path: str | Path) -> tuple[str, int] | None:
     """(sha256, size) of the bytes of ``path`` this process last parsed, or None."""
     return _READ.get(str(Path(path).resolve()))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import threading
@@ -25,7 +26,9 @@ from collections import deque
 from pathlib import Path
 from typing import Callable, TypeVar
 
+from parlib.core.cache import STATS
 from parlib.core.errors import ParlibError
+from parlib.core.io import adopt_reads, reads_since, reads_so_far
 from parlib.core.paths import PACKAGE_DIR
 
 T = TypeVar("T")
@@ -46,11 +49,20 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+def _size(p: Path) -> int:
+    """Size of ``p``; 0 when it cannot be read (missing, no permission): the parse of that file,
+    here, raises the reader's own error."""
+    try:
+        return p.stat().st_size
+    except OSError:
+        return 0
+
+
 def estimated_seconds(files: list[Path], seconds_per_mb: dict[str, float]) -> float:
     """Parse time of ``files`` estimated from their sizes: ``seconds_per_mb`` by lower-case
     suffix (``".csv"``); a suffix not listed takes the largest rate given."""
     fallback = max(seconds_per_mb.values(), default=0.0)
-    return sum(p.stat().st_size / 1e6 * seconds_per_mb.get(p.suffix.lower(), fallback) for p in files)
+    return sum(_size(p) / 1e6 * seconds_per_mb.get(p.suffix.lower(), fallback) for p in files)
 
 
 def _helper_wanted(files: list[Path], seconds_per_mb: dict[str, float], min_seconds: float) -> bool:
@@ -81,11 +93,12 @@ def parse_on_two_cores(
     files = list(files)
     if not _helper_wanted(files, seconds_per_mb, MIN_SECONDS if min_seconds is None else min_seconds):
         return {p: here(p) for p in files}
-    todo = deque(sorted(files, key=lambda p: (-p.stat().st_size, str(p))))
+    todo = deque(sorted(files, key=lambda p: (-_size(p), str(p))))
     lock = threading.Lock()
     helper = _Helper(there, todo, lock)
     helper.start()
     out: dict[Path, R] = {}
+    p = None
     try:
         while True:
             with lock:
@@ -93,18 +106,35 @@ def parse_on_two_cores(
                     break
                 p = todo.popleft()
             out[p] = here(p)
-    except BaseException:
-        with lock:  # stopped here (an error, an interrupt): the helper takes no further file
-            todo.clear()
+    except Exception:
+        _stop(helper, todo, lock)
+        # as one loop would: an earlier file's error (in the order given) is the one raised
+        for q in files:
+            if q == p:
+                break
+            if q not in out and q not in helper.results:
+                here(q)
         raise
-    finally:
-        helper.join()
-    for p, result in helper.results.items():
-        out[p] = adopt(p, result)
-    for p in files:  # what the helper could not parse (reason printed by it) is parsed here
-        if p not in out:
-            out[p] = here(p)
-    return {p: out[p] for p in files}
+    except BaseException:  # an interrupt: the helper finishes its file and takes no other
+        _stop(helper, todo, lock)
+        raise
+    helper.join()
+    for q, (result, reads, stats) in helper.results.items():
+        adopt_reads(reads)
+        for k, v in stats.items():
+            STATS[k] = STATS.get(k, 0) + v
+        out[q] = adopt(q, result)
+    for q in files:  # what the helper could not parse (reason printed by it) is parsed here
+        if q not in out:
+            out[q] = here(q)
+    return {q: out[q] for q in files}
+
+
+def _stop(helper: "_Helper", todo: deque, lock: threading.Lock) -> None:
+    """No further file for the helper; wait until it has finished the one it has."""
+    with lock:
+        todo.clear()
+    helper.join()
 
 
 class _Helper(threading.Thread):
@@ -121,6 +151,7 @@ class _Helper(threading.Thread):
         proc = subprocess.Popen(
             [sys.executable, "-c", _SERVE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
         )
+        finished = False
         try:
             while True:
                 with self.lock:
@@ -129,25 +160,36 @@ class _Helper(threading.Thread):
                     p = self.todo.pop()
                 pickle.dump((self.there, p), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
                 proc.stdin.flush()
-                ok, value = pickle.load(proc.stdout)
+                ok, value, reads, stats = pickle.load(proc.stdout)
                 if ok:
-                    self.results[p] = value
+                    self.results[p] = (value, reads, stats)
                 # else: printed by the helper; ``p`` is parsed again by the caller
-        except (OSError, EOFError, pickle.UnpicklingError) as exc:
-            # the helper died (killed, out of memory): the file it had is parsed again here
+            finished = True
+        except Exception as exc:  # noqa: BLE001 - reported; the file it had is parsed again by the caller
+            # the helper died (killed, out of memory) or its result could not be read back
             print(
                 f"parlib: tiến trình phụ đọc tệp đã dừng ({type(exc).__name__}); tệp đọc lại ở tiến trình chính",
                 file=sys.stderr,
             )
         finally:
+            if not finished:  # it may be blocked writing a result nobody reads: never wait on it
+                proc.kill()
             if proc.stdin:
-                proc.stdin.close()
+                try:
+                    proc.stdin.close()
+                except OSError as exc:  # its end is gone already (killed): nothing left to flush
+                    print(f"parlib: đóng kênh tiến trình phụ: {type(exc).__name__}", file=sys.stderr)
             proc.wait()
+            if proc.stdout:
+                proc.stdout.close()
 
 
 def serve() -> None:
-    """The helper process: ``(function, argument)`` pairs from standard input, ``(True, result)``
-    or ``(False, reason)`` to standard output, until standard input ends."""
+    """The helper process: ``(function, argument)`` pairs from standard input; to standard output
+    ``(True, result, reads, stats)`` or ``(False, reason, {}, {})`` — ``reads``: the raw files the
+    call read and their hashes (core.io), ``stats``: the parse cache's counts it added — until
+    standard input ends. Interrupts are the caller's: it closes standard input."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # the results go to the original standard output; anything a parse prints — from Python or
     # from a library writing to descriptor 1 — goes to standard error instead
     sys.stdout.flush()
@@ -160,14 +202,17 @@ def serve() -> None:
             fn, arg = pickle.load(stdin)
         except EOFError:
             return
+        before, stats = reads_so_far(), dict(STATS)
         try:
-            reply = (True, fn(arg))
+            value = fn(arg)
+            counts = {k: v - stats.get(k, 0) for k, v in STATS.items() if v != stats.get(k, 0)}
+            reply = (True, value, reads_since(before), counts)
         except ParlibError:  # a file with problems: the caller parses it again and reports them
-            reply = (False, "problems")
+            reply = (False, "problems", {}, {})
         except Exception as exc:  # noqa: BLE001 - the caller parses the file itself and raises
             print(
                 f"parlib: tiến trình phụ không đọc được {arg}: {type(exc).__name__}: {exc}", file=sys.stderr
             )
-            reply = (False, f"{type(exc).__name__}")
+            reply = (False, f"{type(exc).__name__}", {}, {})
         pickle.dump(reply, stdout, protocol=pickle.HIGHEST_PROTOCOL)
         stdout.flush()

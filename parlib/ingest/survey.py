@@ -37,7 +37,7 @@ import pandas as pd
 
 from parlib.core.cache import cached, has_unchanged_copy
 from parlib.core.cells import parse_datetimes, parse_numbers
-from parlib.core.errors import ParlibError, Problem, StructuralError
+from parlib.core.errors import Problem, StructuralError
 from parlib.core.issues import IssueLog, Ledger, concat_issues, excel_cell
 from parlib.core.parallel import parse_on_two_cores
 from parlib.core.text import fold, normalise_text, pii_columns, scrub_frame, scrub_text
@@ -419,11 +419,8 @@ def read_surveys(
     files = [Path(p) for p in paths]
     shown_as = {p: shown(p) for p in files}
 
-    def here(p: Path) -> SurveyData | ParlibError:
-        try:
-            return _read_one_cached(p, items, config, shown_as[p], cache_dir, spellings)
-        except ParlibError as exc:  # raised below in the order of the files, as one loop would
-            return exc
+    def here(p: Path) -> SurveyData:  # the first error in the order of the files stops the read
+        return _read_one_cached(p, items, config, shown_as[p], cache_dir, spellings)
 
     # large survey workbooks not in the parse cache are parsed on two cores (core.parallel)
     fresh = [
@@ -438,12 +435,7 @@ def read_surveys(
         spellings=spellings,
     )
     done = parse_on_two_cores(fresh, here, there, lambda _p, part: part, seconds_per_mb=PARSE_SECONDS_PER_MB)
-    parts = []
-    for p in files:
-        part = done[p] if p in done else here(p)
-        if isinstance(part, ParlibError):
-            raise part
-        parts.append(part)
+    parts = [done[p] if p in done else here(p) for p in files]
     if not parts:
         raise StructuralError(
             "Không có tệp khảo sát nào.", [Problem("không tìm thấy tệp khao_sat_<năm>_Q<quý>.xlsx")]

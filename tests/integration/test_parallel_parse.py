@@ -17,8 +17,9 @@ import pandas as pd
 import pytest
 
 from parlib.core import parallel
+from parlib.core.cache import STATS
 from parlib.core.errors import StructuralError
-from parlib.core.io import INPUT_LOG_ENV, sha256_file
+from parlib.core.io import INPUT_LOG_ENV, parsed_hash, sha256_file
 from parlib.core.paths import Paths
 from parlib.ingest import dossiers as dmod
 from parlib.ingest.calendar import load_calendar
@@ -81,8 +82,13 @@ def test_two_cores_give_what_one_loop_gives(exports, tmp_path, monkeypatch, two_
     files, procs, cal = exports
     log, here, original = two_cores
     data = tmp_path
+    misses = STATS["misses"]
     got = _read(files, procs, cal, data, tmp_path / "cache" if cache else None)
     assert here and set(here) < set(files), "each process should have parsed some of the files"
+    # the helper's reads are this process's too: provenance names the hash of the bytes parsed
+    assert all(parsed_hash(p) == (sha256_file(p), p.stat().st_size) for p in files)
+    if cache:  # and its parse-cache counts
+        assert STATS["misses"] - misses == len(files)
     if cache:  # the helper's files were stored in the parse cache too
         assert len(list((tmp_path / "cache" / "dossiers").glob("*.json"))) == len(files)
     # every file's read logged once (by whichever process parsed it), with the hash of its bytes
@@ -158,3 +164,23 @@ def test_survey_files_on_two_cores_give_what_one_loop_gives(tmp_path, monkeypatc
         smod.read_surveys(every, items, base=tmp_path)
     assert type(two.value) is type(one_err.value) and str(two.value) == str(one_err.value)
     assert getattr(two.value, "problems", None) == getattr(one_err.value, "problems", None)
+
+
+def test_without_the_helper_the_survey_read_stops_at_the_first_broken_workbook(tmp_path, monkeypatch):
+    """As before the two-core read: a broken first workbook stops the read before the others."""
+    from parlib.ingest.survey import load_survey_items, read_surveys
+
+    paths = Paths()
+    items = load_survey_items(paths.config / "survey_items.csv")
+    folder = tmp_path / "raw" / "survey"
+    folder.mkdir(parents=True)
+    for p in sorted((paths.raw / "survey").glob("*.xlsx")):
+        shutil.copy2(p, folder / p.name)
+    broken = folder / "khao_sat_2024_Q4.xlsx"
+    broken.write_bytes(b"not a workbook")
+    log = tmp_path / "reads.jsonl"
+    monkeypatch.setenv(INPUT_LOG_ENV, str(log))
+    monkeypatch.setenv(parallel.WORKERS_ENV, "1")
+    with pytest.raises(Exception, match="khao_sat_2024_Q4|bảng tính|đọc"):
+        read_surveys(sorted(folder.glob("*.xlsx")), items, base=tmp_path)
+    assert [x["path"] for x in _log_lines(log)] == [str(broken.resolve())]

@@ -196,3 +196,86 @@ def test_what_a_parse_prints_in_the_helper_does_not_corrupt_its_results(files, c
     assert seen and {p: v for p, (_w, v) in got.items()} == {p: i * i for i, p in enumerate(files, 1)}
     err = capfd.readouterr().err
     assert "một dòng in ra" in err and "ghi thang vao mo ta 1" in err
+
+
+def _refuse_to_load():
+    raise MemoryError("không đủ bộ nhớ")
+
+
+class _Unloadable:
+    """Pickles fine in the helper; loading it back in this process fails."""
+
+    def __reduce__(self):
+        return (_refuse_to_load, ())
+
+
+def there_unloadable(p: Path):
+    _mark(p)
+    # a failure part-way through a large result: the helper is still writing the rest of it
+    return os.getpid(), (_Unloadable(), b"x" * 8_000_000)
+
+
+def test_a_result_that_cannot_be_read_back_neither_hangs_nor_loses_a_file(files, capfd):
+    import threading
+
+    here, box = Here(files[0].parent), {}
+    run = threading.Thread(
+        target=lambda: box.update(
+            got=parallel.parse_on_two_cores(
+                files, here, there_unloadable, _adopt([]), seconds_per_mb={".txt": 1.0}, min_seconds=0
+            )
+        ),
+        daemon=True,
+    )
+    run.start()
+    run.join(120)
+    assert not run.is_alive(), "the run hung on a helper blocked writing its result"
+    assert box["got"] == {p: ("here", i * i) for i, p in enumerate(files, 1)}
+    assert "MemoryError" in capfd.readouterr().err
+
+
+def there_refuses_all_bad(p: Path) -> tuple[int, int]:
+    _mark(p)
+    if "bad" in p.name:
+        raise ValueError(f"không đọc được {p.name}")
+    return os.getpid(), _number(p) ** 2
+
+
+def test_the_first_error_in_the_order_given_is_raised_as_one_loop_would(files, tmp_path):
+    small_bad = tmp_path / "a_bad.txt"  # first in the order given, smallest: the helper's first
+    small_bad.write_text("1", encoding="utf-8")
+    big_bad = tmp_path / "z_bad.txt"  # last in the order, largest: this process's first
+    big_bad.write_text("9\n" + "#\n" * 100, encoding="utf-8")
+
+    class Raising(Here):
+        def __call__(self, p: Path):
+            super().__call__(p)
+            if "bad" in p.name:
+                raise ValueError(f"không đọc được {p.name}")
+            return "here", _number(p) ** 2
+
+    every = [small_bad, *files, big_bad]
+    with pytest.raises(ValueError, match="a_bad.txt"):
+        parallel.parse_on_two_cores(
+            every,
+            Raising(tmp_path),
+            there_refuses_all_bad,
+            _adopt([]),
+            seconds_per_mb={".txt": 1.0},
+            min_seconds=0,
+        )
+
+
+def test_a_missing_file_is_left_to_the_reader(files, tmp_path):
+    missing = tmp_path / "missing.txt"
+    here = Here(tmp_path, wait=False)
+
+    def here_raising(p: Path):
+        if not p.exists():
+            raise FileNotFoundError(f"tệp không tồn tại: {p.name}")
+        return here(p)
+
+    with pytest.raises(FileNotFoundError, match="tệp không tồn tại"):
+        parallel.parse_on_two_cores(
+            [*files, missing], here_raising, there_square, _adopt([]), seconds_per_mb={".txt": 1e9}
+        )
