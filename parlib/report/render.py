@@ -46,6 +46,7 @@ from parlib.core.io import (
     write_text,
 )
 from parlib.core.log import progress as log
+from parlib.core.parallel import WORKERS_ENV
 from parlib.core.paths import NOTEBOOKS_DIR, PROJECT_ROOT, TEMPLATES_DIR, Paths
 from parlib.report.inputs import input_hashes, notebook_reads, with_reads
 
@@ -403,6 +404,8 @@ def _render(spec, paths, out_dir, inputs, processed_stage, extra_manifest, warm)
             INPUT_LOG_ENV: str(input_log),
             PROCESSED_STAGE_ENV: processed_stage_env(paths.processed, processed_stage),
         }
+        if background is not None:  # the second core already parses: no helper in the kernel
+            kernel_env[WORKERS_ENV] = "1"  # (with both: 42.7 / 51.7 s against 41.8 / 48.0 s at 1M)
         try:
             with _kernel_environment(kernel_env):
                 execute(spec_run, nb_out)

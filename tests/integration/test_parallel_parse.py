@@ -9,6 +9,7 @@ log), so the helper really parses some of them.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from pathlib import Path
@@ -184,3 +185,23 @@ def test_without_the_helper_the_survey_read_stops_at_the_first_broken_workbook(t
     with pytest.raises(Exception, match="khao_sat_2024_Q4|bảng tính|đọc"):
         read_surveys(sorted(folder.glob("*.xlsx")), items, base=tmp_path)
     assert [x["path"] for x in _log_lines(log)] == [str(broken.resolve())]
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_no_helper_in_the_kernel_while_the_command_line_warms_the_cache(tmp_path, monkeypatch, warm):
+    """The command line parses the quarter's files on the second core while the kernel starts
+    (render's ``warm``); the kernel then parses in one process (both at once were slower)."""
+    from parlib.report import render as report
+
+    (tmp_path / "data" / "raw" / "config").mkdir(parents=True)
+    (tmp_path / "data" / "raw" / "config" / "a.csv").write_text("x\n1\n", encoding="utf-8")
+    monkeypatch.delenv(parallel.WORKERS_ENV, raising=False)
+    seen = []
+    monkeypatch.setattr(
+        report, "execute", lambda spec, nb_out: seen.append(os.environ.get(parallel.WORKERS_ENV))
+    )
+    monkeypatch.setattr(report, "export_html", lambda *a, **k: [])
+    spec = report.ReportSpec("quarterly.ipynb", "2026", "x_2026", "Thử", {})  # never run: execute is replaced
+    report.render(spec, Paths(tmp_path / "data", tmp_path / "reports"), warm=(lambda: None) if warm else None)
+    assert seen == (["1"] if warm else [None])
+    assert os.environ.get(parallel.WORKERS_ENV) is None  # restored after the run
