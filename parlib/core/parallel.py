@@ -75,7 +75,7 @@ def parse_on_two_cores(
     files: list[Path],
     here: Callable[[Path], R],
     there: Callable[[Path], T],
-    adopt: Callable[[Path, T], R],
+    adopt: Callable[[Path, T], R] | None = None,
     *,
     seconds_per_mb: dict[str, float],
     min_seconds: float | None = None,
@@ -85,7 +85,7 @@ def parse_on_two_cores(
     ``here(p)`` parses in this process (an exception propagates as in a plain loop);
     ``there(p)`` is what the helper runs — a module-level function (or a partial of one) with
     picklable arguments and result; ``adopt(p, result)`` turns its result into what ``here(p)``
-    returns. This process takes the files largest first, the helper smallest first, one at a
+    returns (default: the result as it is). This process takes the files largest first, the helper smallest first, one at a
     time, until none is left. Without two cores, with fewer than two files or an estimated parse
     time (:func:`estimated_seconds`) under ``min_seconds`` (default :data:`MIN_SECONDS`), every
     file is parsed here, in order.
@@ -123,11 +123,27 @@ def parse_on_two_cores(
         adopt_reads(reads)
         for k, v in stats.items():
             STATS[k] = STATS.get(k, 0) + v
-        out[q] = adopt(q, result)
+        out[q] = result if adopt is None else adopt(q, result)
     for q in files:  # what the helper could not parse (reason printed by it) is parsed here
         if q not in out:
             out[q] = here(q)
     return {q: out[q] for q in files}
+
+
+def parse_in_order(
+    files: list[Path],
+    here: Callable[[Path], R],
+    there: Callable[[Path], R],
+    *,
+    seconds_per_mb: dict[str, float],
+    cheap: Callable[[Path], bool] | None = None,
+) -> list[R]:
+    """``[here(p) for p in files]``, the large files parsed on two cores
+    (:func:`parse_on_two_cores`; ``there`` returns what ``here`` returns). A file ``cheap`` says
+    is cheap to read here (e.g. its parsed copy is in the parse cache) is never sent to the helper."""
+    fresh = [p for p in dict.fromkeys(files) if cheap is None or not cheap(p)]
+    done = parse_on_two_cores(fresh, here, there, seconds_per_mb=seconds_per_mb)
+    return [done[p] if p in done else here(p) for p in files]
 
 
 def _stop(helper: "_Helper", todo: deque, lock: threading.Lock) -> None:

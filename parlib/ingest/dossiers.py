@@ -48,7 +48,7 @@ from parlib.core.issues import (
     issues_frame,
     scrub_issues,
 )
-from parlib.core.parallel import parse_on_two_cores
+from parlib.core.parallel import parse_in_order
 from parlib.core.paths import Paths
 from parlib.core.text import SOURCE_COLUMNS, fold, pii_columns, scrub_frame
 from parlib.ingest.dossier_columns import (
@@ -326,15 +326,19 @@ def _parse_files(paths: list[Path], rel, cache_dir, spellings) -> list:
         except StructuralError as exc:
             return exc
 
-    fresh = [p for p in paths if cache_dir is None or not has_unchanged_copy("dossiers", p, cache_dir)]
     there = partial(
         _parse_elsewhere,
-        sources={p: rel(p) for p in fresh},
+        sources={p: rel(p) for p in paths},
         cache_dir=None if cache_dir is None else str(cache_dir),
         spellings=spellings,
     )
-    done = parse_on_two_cores(fresh, here, there, lambda _p, part: part, seconds_per_mb=PARSE_SECONDS_PER_MB)
-    return [done[p] if p in done else here(p) for p in paths]
+    return parse_in_order(
+        paths,
+        here,
+        there,
+        seconds_per_mb=PARSE_SECONDS_PER_MB,
+        cheap=lambda p: cache_dir is not None and has_unchanged_copy("dossiers", p, cache_dir),
+    )
 
 
 def _parse_elsewhere(path: Path, *, sources: dict, cache_dir, spellings) -> dict:

@@ -39,7 +39,7 @@ from parlib.core.cache import cached, has_unchanged_copy
 from parlib.core.cells import parse_datetimes, parse_numbers
 from parlib.core.errors import Problem, StructuralError
 from parlib.core.issues import IssueLog, Ledger, concat_issues, excel_cell
-from parlib.core.parallel import parse_on_two_cores
+from parlib.core.parallel import parse_in_order
 from parlib.core.text import fold, normalise_text, pii_columns, scrub_frame, scrub_text
 from parlib.ingest.readers import (
     extend_spec,
@@ -423,9 +423,6 @@ def read_surveys(
         return _read_one_cached(p, items, config, shown_as[p], cache_dir, spellings)
 
     # large survey workbooks not in the parse cache are parsed on two cores (core.parallel)
-    fresh = [
-        p for p in dict.fromkeys(files) if cache_dir is None or not has_unchanged_copy("survey", p, cache_dir)
-    ]
     there = partial(
         _read_one_elsewhere,
         items=items,
@@ -434,8 +431,13 @@ def read_surveys(
         cache_dir=None if cache_dir is None else str(cache_dir),
         spellings=spellings,
     )
-    done = parse_on_two_cores(fresh, here, there, lambda _p, part: part, seconds_per_mb=PARSE_SECONDS_PER_MB)
-    parts = [done[p] if p in done else here(p) for p in files]
+    parts = parse_in_order(
+        files,
+        here,
+        there,
+        seconds_per_mb=PARSE_SECONDS_PER_MB,
+        cheap=lambda p: cache_dir is not None and has_unchanged_copy("survey", p, cache_dir),
+    )
     if not parts:
         raise StructuralError(
             "Không có tệp khảo sát nào.", [Problem("không tìm thấy tệp khao_sat_<năm>_Q<quý>.xlsx")]
