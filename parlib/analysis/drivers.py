@@ -91,15 +91,25 @@ def _names(items: pd.DataFrame, level: str) -> pd.Series:
 
 
 def respondent_scores(
-    survey: SurveyData, items: pd.DataFrame, config: SurveyConfig = SurveyConfig(), level: str = "factor"
+    survey: SurveyData,
+    items: pd.DataFrame,
+    config: SurveyConfig = SurveyConfig(),
+    level: str = "factor",
+    *,
+    factors: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Wide table, one row per respondent: respondent_key, year, quarter, channel, field_name,
     overall, then one column per factor code (respondent mean) or item code (answer); NaN when
-    the respondent gave no valid answer for it."""
+    the respondent gave no valid answer for it. ``factors``: :func:`respondent_factors` of the
+    same answers when the caller already has it (level "factor"; computed here otherwise)."""
     if level == "factor":  # the factor scores alone (every observation: 1,8 s at 2M answers)
-        r = respondent_factors(survey.answers, config)
-        obs = pd.DataFrame(
-            {"respondent_key": r["respondent_key"], "code": r["factor_code"], "score": factor_scores(r)}
+        r = respondent_factors(survey.answers, config) if factors is None else factors
+        obs = pd.DataFrame(  # the responses' key type (the answers' is categorical): merged below
+            {
+                "respondent_key": r["respondent_key"].astype(survey.responses["respondent_key"].dtype),
+                "code": r["factor_code"],
+                "score": factor_scores(r),
+            }
         )
     else:
         obs = satisfaction_observations(survey, items, config)
@@ -132,10 +142,13 @@ def key_drivers(
     level: str = "factor",
     min_events_per_predictor: int = 5,
     alpha: float = 0.05,
+    factors: pd.DataFrame | None = None,
 ) -> DriverResult:
     """Logit of overall dissatisfaction on standardised factor (or item) scores; see the module
-    docstring for the rule. Period: all data, a year, a quarter, or year to date (``ytd``)."""
-    scores = _select(respondent_scores(survey, items, config, level), year, quarter, ytd, channel)
+    docstring for the rule. Period: all data, a year, a quarter, or year to date (``ytd``).
+    ``factors``: as in :func:`respondent_scores`."""
+    scores = respondent_scores(survey, items, config, level, factors=factors)
+    scores = _select(scores, year, quarter, ytd, channel)
     names = _names(items, level)
     preds = [c for c in names.index if c in scores.columns]
     complete = scores.dropna(subset=["overall"] + preds)

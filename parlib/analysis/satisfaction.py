@@ -95,6 +95,8 @@ def satisfaction_table(
     items: pd.DataFrame,
     config: SurveyConfig = SurveyConfig(),
     segments: tuple[str, ...] = ("channel", "field_name"),
+    *,
+    factors: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Indices per period (each quarter and year to date), level, code and segment.
 
@@ -112,9 +114,11 @@ def satisfaction_table(
     ci_low_pct, ci_high_pct, is_small_sample (0–100; small: fewer than ``small_n``
     respondents), pooled_k, pooled_n, pooled_pct, n_respondents, k_eff, n_eff, respondent_k,
     respondent_n, respondent_pct. Respondents without a segment value count in 'all' only.
+    ``factors``: :func:`~parlib.analysis.satisfaction_counts.respondent_factors` of the same
+    answers when the caller already has it (computed here otherwise).
     """
     cells = ["level", "code", *segments]
-    observed, pooled, moments = quarter_counts(survey, config, segments)
+    observed, pooled, moments = quarter_counts(survey, config, segments, factors=factors)
     obs = with_year_to_date(observed, cells, ["sum", "count"])
     pooled = with_year_to_date(pooled, cells, ["sum", "count"])
     moments = with_year_to_date(moments, cells, MOMENTS)
@@ -170,7 +174,8 @@ def satisfaction_table(
         "respondent_pct",
     ]
     t = t[cols].reset_index(drop=True)
-    return t.astype({"k": "int64", "n": "int64", "n_respondents": "int64", "segment": "str"})
+    # code: text whether the answers hold texts or categoricals
+    return t.astype({"k": "int64", "n": "int64", "n_respondents": "int64", "segment": "str", "code": "str"})
 
 
 def _answers_headline(t: pd.DataFrame, config: SurveyConfig) -> pd.DataFrame:

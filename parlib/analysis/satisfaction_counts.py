@@ -73,7 +73,11 @@ def factor_scores(r: pd.DataFrame) -> pd.Series:
 
 
 def quarter_counts(
-    survey: SurveyData, config: SurveyConfig, segments: tuple[str, ...]
+    survey: SurveyData,
+    config: SurveyConfig,
+    segments: tuple[str, ...],
+    *,
+    factors: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Per quarter: ``(observed, pooled, moments)``.
 
@@ -114,7 +118,7 @@ def quarter_counts(
         .assign(level="factor")
     )
 
-    r = respondent_factors(a, config)
+    r = respondent_factors(a, config) if factors is None else factors
     factors = _satisfied_counts(r.rename(columns={"factor_code": "code"}), factor_scores(r), config, seg)
     resp = survey.responses
     answered = resp[resp["overall"].notna().to_numpy()]

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from parlib.core import frames
 from parlib.core.calendar import UNITS
 from parlib.core.cells import arrow_strings, parse_numbers
 from parlib.core.errors import ConfigError, Problem, StructuralError
@@ -103,10 +104,7 @@ CATEGORY_COLUMNS = [
 def as_categories(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with its text CATEGORY_COLUMNS as categoricals (in place; returned for chaining).
     Values, missing cells and the order of a sort are those of the texts."""
-    for c in CATEGORY_COLUMNS:  # text columns only (a column without any text stays as it is)
-        if c in df.columns and pd.api.types.is_string_dtype(df[c].dtype):
-            df[c] = df[c].astype("category")
-    return df
+    return frames.as_categories(df, CATEGORY_COLUMNS)
 
 
 PROCEDURE_COLUMNS = [

@@ -41,6 +41,9 @@ class SurveyData:
     answers: respondent_key, year, quarter, channel, field_name, factor_code, item_code,
         answer (float, NaN = blank or out of scale); one row per respondent × item present.
     issues / ledger: the contract tables of ``parlib.issues``.
+    The few-valued texts (RESPONSE_CATEGORIES, ANSWER_CATEGORIES) are pandas categoricals,
+    categories in code-point order (``parlib.core.frames``): two million answers group in a
+    fraction of the time their texts take.
     """
 
     responses: pd.DataFrame
@@ -48,5 +51,8 @@ class SurveyData:
     issues: pd.DataFrame = field(default_factory=issues_frame)
     ledger: pd.DataFrame = field(default_factory=lambda: Ledger().to_frame())
 
+
+RESPONSE_CATEGORIES = ("source", "sheet", "channel", "field_name")
+ANSWER_CATEGORIES = ("respondent_key", "channel", "field_name", "factor_code", "item_code")
 
 OVERALL_NAME = "Hài lòng chung"

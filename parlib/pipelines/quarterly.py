@@ -36,6 +36,7 @@ from parlib.analysis.satisfaction import (
     satisfaction_table,
     sipas_points,
 )
+from parlib.analysis.satisfaction_counts import respondent_factors
 from parlib.analysis.spc import funnel
 from parlib.analysis.targets import kpi_status
 from parlib.analysis.tasks import has_status_for, task_progress, tasks_kpi
@@ -362,9 +363,12 @@ def _survey(paths: Paths, files: list[Path], period: Period, classified: pd.Data
         cache_dir=paths.parse_cache,
         spellings=load_header_spellings(paths).get("survey"),
     )
-    table = satisfaction_table(data, items, cfg)
+    factors = respondent_factors(data.answers, cfg)  # the table's and the drivers' (once)
+    table = satisfaction_table(data, items, cfg, factors=factors)
     changes = satisfaction_changes(table, period.year, period.quarter)
-    drivers = key_drivers(data, items, cfg, year=period.year, quarter=period.quarter, ytd=True)
+    drivers = key_drivers(
+        data, items, cfg, year=period.year, quarter=period.quarter, ytd=True, factors=factors
+    )
     segments = factor_changes_by_segment(
         data, items, cfg, year=period.year, quarter=period.quarter, segment="channel", table=table
     )

@@ -340,7 +340,7 @@ def reference_satisfaction_table(survey, items, config, segments=("channel", "fi
     return (
         t[cols]
         .reset_index(drop=True)
-        .astype({"k": "int64", "n": "int64", "n_respondents": "int64", "segment": "str"})
+        .astype({"k": "int64", "n": "int64", "n_respondents": "int64", "segment": "str", "code": "str"})
     )
 
 
@@ -465,3 +465,49 @@ def test_counts_equal_the_reference_on_decimal_answers_and_unknown_codes(survey_
     assert t.loc[
         (t["level"] == "item") & (t["period_kind"] == "quarter") & (t["segment_kind"] == "all"), "code"
     ].tolist() == ["U2", "U1"]
+
+
+def _as_texts(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every categorical column as the plain texts it stands for."""
+    out = df.copy()
+    for c in out.columns:
+        if isinstance(out[c].dtype, pd.CategoricalDtype):
+            out[c] = out[c].astype("str")
+    return out
+
+
+def test_survey_results_on_categoricals_equal_those_on_texts(survey_sample):
+    """The reader hands the few-valued texts on as categoricals; every satisfaction result equals
+    the one computed from the same answers held as texts, and sharing one respondent × factor
+    grouping between the table and the drivers changes nothing."""
+    from parlib.analysis.drivers import key_drivers
+    from parlib.analysis.satisfaction import satisfaction_table
+    from parlib.analysis.satisfaction_counts import respondent_factors
+    from parlib.model.survey import ANSWER_CATEGORIES, RESPONSE_CATEGORIES, SurveyConfig, SurveyData
+
+    data, items = survey_sample
+    cfg = SurveyConfig()
+    assert all(isinstance(data.answers[c].dtype, pd.CategoricalDtype) for c in ANSWER_CATEGORIES)
+    assert all(isinstance(data.responses[c].dtype, pd.CategoricalDtype) for c in RESPONSE_CATEGORIES)
+    texts = SurveyData(_as_texts(data.responses), _as_texts(data.answers))
+    factors = respondent_factors(data.answers, cfg)
+    on_texts = satisfaction_table(texts, items, cfg)
+    for table in (
+        satisfaction_table(data, items, cfg),
+        satisfaction_table(data, items, cfg, factors=factors),
+    ):
+        pd.testing.assert_frame_equal(_as_texts(table), on_texts, check_exact=True)
+    year, quarter = int(data.answers["year"].max()), 2
+    d_texts = key_drivers(texts, items, cfg, year=year, quarter=quarter, ytd=True)
+    for d in (
+        key_drivers(data, items, cfg, year=year, quarter=quarter, ytd=True),
+        key_drivers(data, items, cfg, year=year, quarter=quarter, ytd=True, factors=factors),
+    ):
+        assert (d.status, d.message, d.n_used, d.n_dissatisfied) == (
+            d_texts.status,
+            d_texts.message,
+            d_texts.n_used,
+            d_texts.n_dissatisfied,
+        )
+        pd.testing.assert_frame_equal(_as_texts(d.table), d_texts.table, check_exact=True)
+    assert len(on_texts) > 50

@@ -1,0 +1,56 @@
+"""Few-valued text columns as pandas categoricals, and stacking frames that hold them.
+
+A text column with a few hundred distinct values over millions of rows (offices, procedures,
+channels, survey items) costs one text per row, and every grouping, sort or row selection of it
+hashes or copies those texts. As a categorical it is one small integer per row. Categories are
+kept in code-point order, the order of a sort of the texts, so that sorting a categorical column
+gives the rows the order the texts would (every category list here is built that way).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+from pandas.api.types import union_categoricals
+
+
+def as_categories(df: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    """``df`` with each of ``columns`` that holds text as a categorical (in place; returned for
+    chaining). A column without text (all missing, numbers) and an absent column are left as they
+    are. Values, missing cells and the order of a sort are those of the texts."""
+    for c in columns:
+        if c in df.columns and pd.api.types.is_string_dtype(df[c].dtype) and df[c].dtype != object:
+            df[c] = df[c].astype("category")
+    return df
+
+
+def stack(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """``pd.concat(frames, ignore_index=True)``, except that a column categorical in every frame
+    stays categorical: its categories become the sorted union of the frames' (``pd.concat`` alone
+    turns categoricals with different categories into text, and factorising millions of texts
+    again costs seconds)."""
+    frames = list(frames)
+    if len(frames) < 2:
+        return pd.concat(frames, ignore_index=True)
+    columns = list(frames[0].columns)
+    shared = [
+        c
+        for c in columns
+        if all(c in f.columns and isinstance(f[c].dtype, pd.CategoricalDtype) for f in frames)
+    ]
+    if not shared:
+        return pd.concat(frames, ignore_index=True)
+    out = pd.concat([f.drop(columns=shared) for f in frames], ignore_index=True)
+    for c in shared:
+        out[c] = union_categoricals(_same_category_type([f[c].array for f in frames]), sort_categories=True)
+    return out[columns + [c for c in out.columns if c not in columns]]
+
+
+def _same_category_type(parts: list[pd.Categorical]) -> list[pd.Categorical]:
+    """``parts`` with categories of one type, as union_categoricals needs: a column read back
+    from Parquet with no value at all has untyped (object) categories, the others text."""
+    if len({p.categories.dtype for p in parts}) == 1:
+        return parts
+    texts = all(pd.api.types.is_string_dtype(p.categories) for p in parts)
+    return [p.rename_categories(p.categories.astype("str" if texts else object)) for p in parts]

@@ -1,0 +1,54 @@
+"""parlib.core.frames: few-valued texts as categoricals, and stacking frames that hold them."""
+
+import numpy as np
+import pandas as pd
+
+from parlib.core.frames import as_categories, stack
+
+
+def _text(values):
+    return pd.Series(values, dtype="str")
+
+
+def test_as_categories_converts_text_columns_only():
+    df = pd.DataFrame({"office": _text(["Phòng B", "Phòng A", None]), "n": [1, 2, 3], "blank": [None] * 3})
+    out = as_categories(df, ["office", "n", "blank", "absent"])
+    assert out is df  # in place
+    assert isinstance(df["office"].dtype, pd.CategoricalDtype)
+    assert list(df["office"].cat.categories) == ["Phòng A", "Phòng B"]  # code-point order
+    assert df["office"].isna().tolist() == [False, False, True]
+    assert df["n"].dtype == np.int64
+    assert df["blank"].dtype == object
+
+
+def test_stack_keeps_categoricals_with_the_sorted_union_of_categories():
+    a = as_categories(pd.DataFrame({"k": _text(["b", "a", None]), "n": [1, 2, 3]}), ["k"])
+    b = as_categories(pd.DataFrame({"k": _text(["c", "a"]), "n": [4, 5]}), ["k"])
+    out = stack([a, b])
+    assert list(out.columns) == ["k", "n"]
+    assert isinstance(out["k"].dtype, pd.CategoricalDtype)
+    assert list(out["k"].cat.categories) == ["a", "b", "c"]
+    assert out["k"].astype(object).where(out["k"].notna(), None).tolist() == ["b", "a", None, "c", "a"]
+    assert out["n"].tolist() == [1, 2, 3, 4, 5]
+    assert out.index.tolist() == [0, 1, 2, 3, 4]
+    # sorting the categorical orders the rows as sorting the texts does
+    texts = pd.concat([a["k"].astype("str"), b["k"].astype("str")], ignore_index=True)
+    assert out["k"].sort_values().index.tolist() == texts.sort_values().index.tolist()
+
+
+def test_stack_joins_untyped_empty_categories_and_text_ones():
+    # a column with no value at all, read back from Parquet, has object categories
+    empty = pd.DataFrame({"k": pd.Categorical([None], categories=pd.Index([], dtype=object)), "n": [0]})
+    full = as_categories(pd.DataFrame({"k": _text(["x"]), "n": [1]}), ["k"])
+    out = stack([empty, full])
+    assert out["k"].isna().tolist() == [True, False]
+    assert out["k"].iloc[1] == "x"
+    assert list(out["k"].cat.categories) == ["x"]
+
+
+def test_stack_of_a_categorical_and_a_text_column_gives_texts():
+    a = as_categories(pd.DataFrame({"k": _text(["b"])}), ["k"])
+    b = pd.DataFrame({"k": _text(["a"])})
+    out = stack([a, b])
+    assert not isinstance(out["k"].dtype, pd.CategoricalDtype)
+    assert out["k"].tolist() == ["b", "a"]
