@@ -168,7 +168,7 @@ def _issues(
             "row": sel["source_row"].to_numpy(),
             "column": HEADERS.get(column, [column])[0],
             "code": sel["dossier_id"].fillna("").astype(str).to_numpy(),
-            "value": pd.Series(vals, index=sel.index).fillna("").astype(str).to_numpy(),
+            "value": pd.Series(vals, index=sel.index).astype(object).fillna("").astype(str).to_numpy(),
             "message": message.loc[sel.index].to_numpy() if isinstance(message, pd.Series) else message,
         }
     )
