@@ -298,6 +298,79 @@ def test_code_fingerprint_covers_the_reader_module_and_its_parlib_imports():
     assert code_fingerprint("tests.test_cache") == code_fingerprint(None)
 
 
+def _closure_by_ast(module: str) -> set:
+    """The straightforward reference: every import statement found by parsing the modules."""
+    import ast
+
+    from parlib.core.cache import _module_file
+
+    seen, todo = {}, [module, "parlib"]
+    while todo:
+        name = todo.pop()
+        path = _module_file(name)
+        if name in seen or path is None:
+            continue
+        seen[name] = path
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                    target = f"{base}.{node.module}" if node.module else base
+                else:
+                    target = node.module or ""
+                if target == "parlib" or target.startswith("parlib."):
+                    todo.append(target)
+                    todo.extend(f"{target}.{a.name}" for a in node.names)
+            elif isinstance(node, ast.Import):
+                todo.extend(a.name for a in node.names if a.name.startswith("parlib."))
+    return set(seen.values())
+
+
+def test_code_closure_from_the_text_covers_what_parsing_finds():
+    """The closure reads import statements from the text; for every parlib module it holds
+    every file that parsing the modules finds (more only where a docstring quotes an import)."""
+    from parlib.core.cache import _closure
+    from parlib.core.paths import PACKAGE_DIR
+
+    modules = [
+        "parlib."
+        + p.relative_to(PACKAGE_DIR).with_suffix("").as_posix().replace("/", ".").removesuffix(".__init__")
+        for p in sorted(PACKAGE_DIR.rglob("*.py"))
+    ]
+    assert len(modules) > 80
+    extra = 0
+    for m in modules:
+        fast, ref = set(_closure(m)), _closure_by_ast(m)
+        assert ref <= fast, (m, sorted(ref - fast))
+        extra += len(fast - ref)
+    assert extra <= len(modules)  # not the whole package every time
+
+
+def test_code_closure_reads_every_form_of_import(tmp_path):
+    from parlib.core import cache
+
+    src = tmp_path / "mod.py"
+    src.write_text(
+        "from parlib.core import (  # comment\n    io,\n    text as t,  # why\n    cells\n)\n"
+        "import parlib.core.log as lg, os\n"
+        "def f():\n    from .periods import Period\n    from .. import ingest\n",
+        encoding="utf-8",
+    )
+    got = set(cache._imports(src, "parlib.core"))
+    assert {
+        "parlib.core",
+        "parlib.core.io",
+        "parlib.core.text",
+        "parlib.core.cells",
+        "parlib.core.log",
+        "parlib.core.periods",
+        "parlib.core.periods.Period",
+        "parlib",
+        "parlib.ingest",
+    } <= got
+
+
 def test_warm_parse_cache_fills_what_the_quarterly_build_reads(tmp_path):
     """The command line parses the quarter's files on the second core while the kernel starts;
     the build must then take every dossier export, feedback log and survey file from the cache
