@@ -29,11 +29,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import fisher_exact
 
 from parlib.analysis.kpi import classify_dossiers, dossier_kpis
 from parlib.analysis.rootcause.evidence import decompose
-from parlib.analysis.stats import adjust_pvalues
+from parlib.analysis.stats import adjust_pvalues, fisher_two_sided
 from parlib.core.vnformat import quarter_label
 
 MIN_N = 10
@@ -100,12 +99,6 @@ class Counter:
         return dossier_kpis(self.classified(*window), by, kpis=[kpi])[by + ["k", "n"]]
 
 
-def _fisher(k1: int, n1: int, k0: int, n0: int) -> float:
-    if n1 <= 0 or n0 <= 0:
-        return np.nan
-    return float(fisher_exact([[k1, n1 - k1], [k0, n0 - k0]], alternative="two-sided").pvalue)
-
-
 def office_watch(
     counter: Counter,
     year: int,
@@ -154,10 +147,11 @@ def _judge(t: pd.DataFrame, alpha: float) -> None:
         )
     t["change_pp"] = t["pct_now"] - t["pct_base"]
     enough = (t["n_now"] >= MIN_N) & (t["n_base"] >= MIN_N)
-    t["p_value"] = [
-        _fisher(a, b, c, d) if ok else np.nan
-        for a, b, c, d, ok in zip(t["k_now"], t["n_now"], t["k_base"], t["n_base"], enough)
-    ]
+    p = np.full(len(t), np.nan)
+    e = enough.to_numpy()
+    if e.any():  # scipy's two-sided Fisher test, every office at once
+        p[e] = fisher_two_sided(*(t[c].to_numpy()[e] for c in ("k_now", "n_now", "k_base", "n_base")))
+    t["p_value"] = p
     t["p_adjusted"] = np.nan
     if enough.any():
         t.loc[enough, "p_adjusted"] = adjust_pvalues(t.loc[enough, "p_value"].to_numpy(dtype=float), "holm")

@@ -128,3 +128,78 @@ def cluster_ratio_ci(
     n_eff = np.where(n > 0, n_eff, 0.0)
     low, high = wilson_ci(r * n_eff, n_eff, alpha)
     return low, high, n_eff
+
+
+def fisher_two_sided(k1, n1, k0, n0) -> np.ndarray:
+    """Two-sided Fisher exact test of k1/n1 against k0/n0, for arrays of tables at once: the
+    p-value of ``scipy.stats.fisher_exact([[k1, n1 - k1], [k0, n0 - k0]])``, bit for bit (the same
+    algorithm, its hypergeometric calls and its binary search made on every table together;
+    one call per table cost 1,4 ms, 2,6 s for the 1 869 office tests of a 320-office province).
+    NaN where n1 or n0 is not positive."""
+    k1, n1, k0, n0 = (np.atleast_1d(np.asarray(v, dtype=np.int64)) for v in (k1, n1, k0, n0))
+    k1, n1, k0, n0 = np.broadcast_arrays(k1, n1, k0, n0)
+    p = np.full(k1.shape, np.nan)
+    ok = (n1 > 0) & (n0 > 0)
+    # a zero row or column: p = 1 (scipy's first exit)
+    one = ok & (((k1 + k0) == 0) | (((n1 - k1) + (n0 - k0)) == 0))
+    p[one] = 1.0
+    idx = np.flatnonzero(ok & ~one)
+    if not len(idx):
+        return p
+    x, big_n, rows, draws = k1[idx], (n1 + n0)[idx], n1[idx], (k1 + k0)[idx]
+    hg = stats.hypergeom
+
+    def pmf(v, sel=slice(None)):
+        return hg.pmf(v, big_n[sel], rows[sel], draws[sel])
+
+    mode = ((draws + 1) * (rows + 1) / (big_n + 2)).astype(np.int64)
+    pexact, pmode = pmf(x), pmf(mode)
+    gamma = 1 + 1e-14
+    out = np.empty(len(idx))
+    at_mode = np.abs(pexact - pmode) / np.maximum(pexact, pmode) <= 1e-14
+    out[at_mode] = 1.0
+    lower = ~at_mode & (x < mode)
+    upper = ~at_mode & ~lower
+    # one side's tail; then the other side's from the first value as unlikely as the table
+    out[lower] = hg.cdf(x[lower], big_n[lower], rows[lower], draws[lower])
+    out[upper] = hg.sf(x[upper] - 1, big_n[upper], rows[upper], draws[upper])
+    end = np.where(lower, draws, 0)
+    alone = ~at_mode & (pmf(end) > pexact * gamma)  # the other side holds no such value
+    search = np.flatnonzero(~at_mode & ~alone)
+    if len(search):
+        sign = np.where(lower[search], -1.0, 1.0)  # scipy searches -pmf on the lower side
+        lo = np.where(lower[search], mode[search], 0)
+        hi = np.where(lower[search], draws[search], mode[search])
+        guess = _binary_search(
+            lambda v, s: sign[s] * pmf(v, search[s]), sign * pexact[search] * gamma, lo, hi
+        )
+        low_s = lower[search]
+        s_lo, s_up = search[low_s], search[~low_s]
+        out[s_lo] += hg.sf(guess[low_s], big_n[s_lo], rows[s_lo], draws[s_lo])
+        out[s_up] += hg.cdf(guess[~low_s], big_n[s_up], rows[s_up], draws[s_up])
+    p[idx] = np.minimum(out, 1.0)
+    return p
+
+
+def _binary_search(a, d: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """scipy's ``_binary_search_for_binom_tst`` on many searches at once: for each i, the index j
+    in [lo_i, hi_i] with a(j) <= d_i < a(j + 1). ``a(v, s)`` evaluates search(es) ``s`` at ``v``.
+    Each search takes exactly the steps the one-at-a-time loop takes."""
+    lo, hi = lo.copy(), hi.copy()
+    result = np.full(len(d), -1, dtype=np.int64)
+    done = np.zeros(len(d), dtype=bool)
+    while True:
+        act = np.flatnonzero(~done & (lo < hi))
+        if not len(act):
+            break
+        mid = lo[act] + (hi[act] - lo[act]) // 2
+        val = a(mid, act)
+        less, more = val < d[act], val > d[act]
+        lo[act[less]] = mid[less] + 1
+        hi[act[more]] = mid[more] - 1
+        hit = ~less & ~more
+        result[act[hit]], done[act[hit]] = mid[hit], True
+    rest = np.flatnonzero(~done)
+    if len(rest):
+        result[rest] = np.where(a(lo[rest], rest) <= d[rest], lo[rest], lo[rest] - 1)
+    return result

@@ -276,6 +276,18 @@ def input_record(path: str | Path, base: Path | None = None) -> dict:
     return {"path": name, "sha256": sha256_file(p), "bytes": p.stat().st_size}
 
 
+def parquet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """Object columns holding mixed Python values are written as text (the frame itself when
+    there is none: no copy of the classified dossiers, 0,02–0,15 s at 1M)."""
+    objects = [c for c in df.columns if df[c].dtype == object]
+    if not objects:
+        return df
+    out = df.copy()
+    for c in objects:
+        out[c] = out[c].map(lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v))
+    return out
+
+
 def write_table(
     df: pd.DataFrame,
     target: str | Path,
@@ -283,24 +295,33 @@ def write_table(
     inputs: list[str | Path] = (),
     params: dict | None = None,
     base: Path | None = None,
+    encoded=None,
 ) -> Path:
     """Write ``df`` to Parquet atomically with a provenance sidecar next to it.
 
     Text columns are scrubbed of phones, e-mails, ID numbers and street addresses on the way
     (``parlib.core.text.scrub_frame``; the readers already did, this is a second net).
     The sidecar ``<stem>.provenance.json`` holds: table, rows, columns, inputs (path,
-    sha256, bytes), params, code_version, created_at.
+    sha256, bytes), params, code_version, created_at. ``encoded``: a
+    :class:`parlib.core.background.BackgroundTable` of ``df`` for this target, whose file is
+    published instead of encoding ``df`` here.
     """
     target = staged_target(Path(target))  # inside a report run: its processed staging folder
-    from parlib.core.text import scrub_frame
+    if encoded is not None:
+        tmp, rows, columns = encoded.result(target)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; outputs are shared files
+        os.replace(tmp, target)
+    else:
+        from parlib.core.text import scrub_frame
 
-    df = scrub_frame(df)  # the readers scrub every text column; this is the last net before disk
-    with atomic_path(target) as tmp:
-        df.to_parquet(tmp, index=False)
+        df = scrub_frame(df)  # the readers scrub every text column; this is the last net before disk
+        with atomic_path(target) as tmp:
+            df.to_parquet(tmp, index=False)
+        rows, columns = int(len(df)), [str(c) for c in df.columns]
     sidecar = {
         "table": target.stem,
-        "rows": int(len(df)),
-        "columns": [str(c) for c in df.columns],
+        "rows": rows,
+        "columns": columns,
         "inputs": [input_record(p, base) for p in inputs],
         "params": params or {},
         "code_version": code_version(),

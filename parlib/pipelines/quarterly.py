@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from parlib.analysis import kpi as kpimod
@@ -40,10 +39,11 @@ from parlib.analysis.satisfaction_counts import respondent_factors
 from parlib.analysis.spc import funnel
 from parlib.analysis.targets import kpi_status
 from parlib.analysis.tasks import has_status_for, task_progress, tasks_kpi
+from parlib.core.background import BackgroundTable
 from parlib.core.calendar import WorkCalendar
 from parlib.core.catalog import latest_quarter, scan_raw
 from parlib.core.errors import ConfigError, ParlibError
-from parlib.core.io import write_table
+from parlib.core.io import parquet_safe, write_table
 from parlib.core.issues import concat_issues, issues_frame
 from parlib.core.memory import tune_allocator
 from parlib.core.paths import Paths
@@ -226,93 +226,105 @@ def build(
     else:
         tasks = progress = tkpi = pd.DataFrame()
 
-    survey_parts = _survey(paths, files["survey"], period, classified)
-    if survey_parts.get("issues") is not None:
-        issues.append(survey_parts["issues"])
-        ledgers.append(survey_parts["ledger"])
-
-    on_time_month = monthly.loc[(monthly["kpi"] == "on_time_pct") & (monthly["dimension"] == "all")]
-    chart = on_time_chart(on_time_month, period)
-    offices_q = kpis.loc[
-        (kpis["kpi"] == "on_time_pct")
-        & (kpis["period_kind"] == "quarter")
-        & (kpis["period"] == period.key)
-        & (kpis["dimension"] == "office_name")
-    ]
-    fun = (
-        funnel(offices_q[["group", "k", "n"]].loc[offices_q["n"] > 0])
-        if not offices_q.empty
-        else pd.DataFrame()
+    # the year's classified dossiers (final from here) are encoded to Parquet on a thread while
+    # the rest of the analysis runs; published with the other tables, or removed if it fails
+    key = f"{year}_Q{quarter}"
+    encoded = (
+        BackgroundTable(parquet_safe(classified), paths.processed / f"dossiers_{key}.parquet")
+        if write
+        else None
     )
+    try:
+        survey_parts = _survey(paths, files["survey"], period, classified)
+        if survey_parts.get("issues") is not None:
+            issues.append(survey_parts["issues"])
+            ledgers.append(survey_parts["ledger"])
 
-    proc_time = processing_time(classified, cal, ["office_name"])
-    headline = headline_kpis(kpis, fbk, survey_parts, tkpi, period)
-    status = kpi_status(headline, targets)
-    kpi_values = ytd_kpi_values(headline, t766.loc[t766["year"] == year] if not t766.empty else t766)
-    fw, projection = _projection(paths, year, kpi_values, targets)
-    outlook_rows, outlook_monthly = outlook_inputs(status, kpis, year)
-    outlook = outlook_table(outlook_rows, 3 * quarter, outlook_monthly)
-    nodes = fw.nodes if fw is not None else pd.DataFrame(columns=["kpi"])
-    outlook_pts = points_outlook(nodes, outlook, score_rule)
-    counter = SqlCounter(arrow, cal, kpi_rules)  # offices.Counter (pandas) is the reference
-    counter.load(watched)
-    watch = office_watch(
-        counter,
-        year,
-        quarter,
-        names=names,
-    )
+        on_time_month = monthly.loc[(monthly["kpi"] == "on_time_pct") & (monthly["dimension"] == "all")]
+        chart = on_time_chart(on_time_month, period)
+        offices_q = kpis.loc[
+            (kpis["kpi"] == "on_time_pct")
+            & (kpis["period_kind"] == "quarter")
+            & (kpis["period"] == period.key)
+            & (kpis["dimension"] == "office_name")
+        ]
+        fun = (
+            funnel(offices_q[["group", "k", "n"]].loc[offices_q["n"] > 0])
+            if not offices_q.empty
+            else pd.DataFrame()
+        )
 
-    res = QuarterlyResult(
-        period=period,
-        kpi_rules=kpi_rules,
-        calendar=cal,
-        procedures=procedures,
-        dossiers=d.dossiers,
-        classified=classified,
-        kpis=kpis,
-        status=status,
-        monthly=monthly,
-        p_chart=chart,
-        funnel_offices=fun,
-        feedback=fb,
-        feedback_kpis=fbk,
-        index766=s766,
-        index766_quarter=g766 if not g766.empty else t766,
-        tasks=tasks,
-        task_progress=progress,
-        tasks_kpi=tkpi,
-        survey=survey_parts.get("survey"),
-        survey_table=survey_parts.get("table"),
-        survey_changes=survey_parts.get("changes"),
-        drivers=survey_parts.get("drivers"),
-        segment_changes=survey_parts.get("segments"),
-        comments=survey_parts.get("comments"),
-        theme_counts=survey_parts.get("themes"),
-        projection=projection,
-        outlook=outlook,
-        outlook_points=outlook_pts,
-        office_watch=watch,
-        issues=concat_issues(issues),
-        ledger=_concat(ledgers),
-        inputs=[p for group in files.values() for p in group]
-        + [paths.config / "procedures.csv", paths.config / "holidays.csv", paths.config / "targets.csv"],
-        framework=fw,
-        unit=unit,
-        extra={
-            "kpi_values": kpi_values,
-            "dossier_counter": counter,  # the root causes count their windows with it
-            "index766_totals": t766,
-            "processing_time": proc_time,
-            "index766_projection": project_766_groups(kpi_values),
-            "sample": survey_parts.get("sample"),
-            "theme_examples": survey_parts.get("examples"),
-            "satisfaction_summary": _satisfaction_summary(survey_parts, period),
-            "is_illustrative": _is_illustrative(fw, procedures),
-        },
-    )
-    if write:
-        _write_processed(res, paths)
+        proc_time = processing_time(classified, cal, ["office_name"])
+        headline = headline_kpis(kpis, fbk, survey_parts, tkpi, period)
+        status = kpi_status(headline, targets)
+        kpi_values = ytd_kpi_values(headline, t766.loc[t766["year"] == year] if not t766.empty else t766)
+        fw, projection = _projection(paths, year, kpi_values, targets)
+        outlook_rows, outlook_monthly = outlook_inputs(status, kpis, year)
+        outlook = outlook_table(outlook_rows, 3 * quarter, outlook_monthly)
+        nodes = fw.nodes if fw is not None else pd.DataFrame(columns=["kpi"])
+        outlook_pts = points_outlook(nodes, outlook, score_rule)
+        counter = SqlCounter(arrow, cal, kpi_rules)  # offices.Counter (pandas) is the reference
+        counter.load(watched)
+        watch = office_watch(
+            counter,
+            year,
+            quarter,
+            names=names,
+        )
+
+        res = QuarterlyResult(
+            period=period,
+            kpi_rules=kpi_rules,
+            calendar=cal,
+            procedures=procedures,
+            dossiers=d.dossiers,
+            classified=classified,
+            kpis=kpis,
+            status=status,
+            monthly=monthly,
+            p_chart=chart,
+            funnel_offices=fun,
+            feedback=fb,
+            feedback_kpis=fbk,
+            index766=s766,
+            index766_quarter=g766 if not g766.empty else t766,
+            tasks=tasks,
+            task_progress=progress,
+            tasks_kpi=tkpi,
+            survey=survey_parts.get("survey"),
+            survey_table=survey_parts.get("table"),
+            survey_changes=survey_parts.get("changes"),
+            drivers=survey_parts.get("drivers"),
+            segment_changes=survey_parts.get("segments"),
+            comments=survey_parts.get("comments"),
+            theme_counts=survey_parts.get("themes"),
+            projection=projection,
+            outlook=outlook,
+            outlook_points=outlook_pts,
+            office_watch=watch,
+            issues=concat_issues(issues),
+            ledger=_concat(ledgers),
+            inputs=[p for group in files.values() for p in group]
+            + [paths.config / "procedures.csv", paths.config / "holidays.csv", paths.config / "targets.csv"],
+            framework=fw,
+            unit=unit,
+            extra={
+                "kpi_values": kpi_values,
+                "dossier_counter": counter,  # the root causes count their windows with it
+                "index766_totals": t766,
+                "processing_time": proc_time,
+                "index766_projection": project_766_groups(kpi_values),
+                "sample": survey_parts.get("sample"),
+                "theme_examples": survey_parts.get("examples"),
+                "satisfaction_summary": _satisfaction_summary(survey_parts, period),
+                "is_illustrative": _is_illustrative(fw, procedures),
+            },
+        )
+        if write:
+            _write_processed(res, paths, encoded)
+    finally:
+        if encoded is not None:
+            encoded.discard()  # nothing left once published
     return res
 
 
@@ -446,7 +458,7 @@ def _projection(paths: Paths, year: int, kpi_values: dict[str, float], targets: 
     return fw, project_points(fw.nodes, kpi_values, goals)
 
 
-def _write_processed(res: QuarterlyResult, paths: Paths) -> None:
+def _write_processed(res: QuarterlyResult, paths: Paths, encoded: BackgroundTable | None = None) -> None:
     params = {"year": res.period.year, "quarter": res.period.quarter}
     inputs = [p for p in res.inputs if p.exists()]
     out = paths.processed
@@ -463,19 +475,14 @@ def _write_processed(res: QuarterlyResult, paths: Paths) -> None:
     if res.survey_table is not None:
         tables[f"satisfaction_{key}"] = res.survey_table
     for name, df in tables.items():
-        if df is not None:
-            write_table(
-                _parquet_safe(df), out / f"{name}.parquet", inputs=inputs, params=params, base=paths.data
-            )
-
-
-def _parquet_safe(df: pd.DataFrame) -> pd.DataFrame:
-    """Object columns holding mixed Python values are written as text (the frame itself when
-    there is none: no copy of the classified dossiers, 0,02–0,15 s at 1M)."""
-    objects = [c for c in df.columns if df[c].dtype == object]
-    if not objects:
-        return df
-    out = df.copy()
-    for c in objects:
-        out[c] = out[c].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
-    return out
+        if df is None:
+            continue
+        early = encoded if name == f"dossiers_{key}" else None  # encoded on a thread already
+        write_table(
+            df if early else parquet_safe(df),
+            out / f"{name}.parquet",
+            inputs=inputs,
+            params=params,
+            base=paths.data,
+            encoded=early,
+        )

@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 
+import pandas as pd
 import pytest
 
 from parlib.cli.main import main
@@ -204,11 +205,40 @@ def test_outlook_in_summary_html_and_excel(run):
 def test_processed_tables_write_mixed_object_columns_as_text_and_typed_frames_unchanged():
     import pandas as pd
 
-    from parlib.pipelines.quarterly import _parquet_safe
+    from parlib.core.io import parquet_safe
 
     typed = pd.DataFrame({"n": [1, 2], "name": pd.array(["a", None], dtype="str")})
-    assert _parquet_safe(typed) is typed  # nothing to convert: the frame itself, no copy
+    assert parquet_safe(typed) is typed  # nothing to convert: the frame itself, no copy
     mixed = pd.DataFrame({"v": pd.Series([1, "x", None, float("nan"), 2.5], dtype=object), "n": range(5)})
-    out = _parquet_safe(mixed)
+    out = parquet_safe(mixed)
     assert out["v"].isna().tolist() == [False, False, True, True, False]
     assert out["v"].dropna().tolist() == ["1", "x", "2.5"] and mixed["v"].iloc[0] == 1  # input untouched
+
+
+def test_a_build_failing_after_the_dossiers_encoding_started_publishes_nothing(tmp_path, monkeypatch):
+    """The classified dossiers are encoded on a thread while the build goes on; a build that
+    fails afterwards leaves the processed folder as it was: no table, no temporary file. The
+    same build, not failing, publishes the dossiers table with its provenance."""
+    data = tmp_path / "data"
+    shutil.copytree(PROJECT_ROOT / "data" / "raw", data / "raw")
+    paths = Paths(data, tmp_path / "reports")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("planted failure after the encoding started")
+
+    with monkeypatch.context() as m:
+        m.setattr(quarterly, "office_watch", broken)
+        with pytest.raises(RuntimeError, match="planted failure"):
+            quarterly.build(2026, 3, paths)
+    processed = data / "processed"
+    left = [p.name for p in processed.iterdir() if p.name != ".cache"] if processed.exists() else []
+    assert left == []
+
+    res = quarterly.build(2026, 3, paths)
+    table = processed / "dossiers_2026_Q3.parquet"
+    back = pd.read_parquet(table)
+    assert len(back) == len(res.classified) > 1000
+    assert list(back.columns) == [str(c) for c in res.classified.columns]
+    meta = json.loads((processed / "dossiers_2026_Q3.provenance.json").read_text(encoding="utf-8"))
+    assert meta["rows"] == len(res.classified) and meta["inputs"]
+    assert not [p.name for p in processed.iterdir() if p.name.endswith(".part")]

@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+import pytest
 
 from parlib.analysis.stats import add_rate, adjust_pvalues, two_proportion_test, wilson_ci
 
@@ -42,3 +43,46 @@ def test_holm_by_hand_and_against_statsmodels():
         assert np.allclose(holm(p), multipletests(p, method="holm")[1])
     got = adjust_pvalues([0.01, np.nan, 0.04])
     assert np.isnan(got[1]) and np.allclose(got[[0, 2]], [0.02, 0.04])
+
+
+def test_fisher_two_sided_is_scipys_test_bit_for_bit():
+    """Every table's p-value equals scipy.stats.fisher_exact's exactly (not approximately): the
+    same algorithm, run on all tables at once. Small and large offices, ties at the mode, empty
+    rows and columns, and the shapes where the other tail is empty."""
+    from scipy.stats import fisher_exact
+
+    from parlib.analysis.stats import fisher_two_sided
+
+    rng = np.random.default_rng(20261204)
+    m = 1500
+    n1 = rng.integers(0, 400, m)
+    n0 = rng.integers(0, 4000, m)
+    n1[:400], n0[:400] = rng.integers(0, 12, 400), rng.integers(0, 12, 400)
+    p1 = rng.uniform(0, 1, m)
+    k1 = rng.binomial(n1, p1)
+    k0 = rng.binomial(n0, np.clip(p1 + rng.normal(0, 0.05, m), 0, 1))
+    k1[400:450], k0[450:500] = n1[400:450], 0  # a full and an empty cell
+    k1[500:520], n1[500:520], k0[500:520], n0[500:520] = 5, 10, 50, 100  # exactly the same rate
+    k1[520:530], n1[520:530], k0[520:530], n0[520:530] = 0, 7, 0, 9  # an all-zero column
+    got = fisher_two_sided(k1, n1, k0, n0)
+    want = np.array(
+        [
+            np.nan if b <= 0 or d <= 0 else fisher_exact([[a, b - a], [c, d - c]]).pvalue
+            for a, b, c, d in zip(k1, n1, k0, n0)
+        ]
+    )
+    np.testing.assert_array_equal(got, want)  # NaN where NaN, every other value identical
+    assert np.isnan(got).sum() == ((n1 <= 0) | (n0 <= 0)).sum() > 0
+    assert (got[500:530] == 1.0).all()
+    assert (got < 0.05).sum() > 20 and (got > 0.5).sum() > 100
+
+
+def test_fisher_two_sided_by_hand():
+    from parlib.analysis.stats import fisher_two_sided
+
+    # [[3, 1], [1, 3]]: hypergeometric N=8, K=4, n=4; P(X=x) = C(4,x)C(4,4-x)/70 = 1,16,36,16,1 /70.
+    # Tables as unlikely as x=3 or less: x = 0, 1, 3, 4 -> (1 + 16 + 16 + 1) / 70
+    assert fisher_two_sided(3, 4, 1, 4)[0] == pytest.approx(34 / 70, rel=1e-12)
+    # [[4, 0], [0, 4]]: only x = 0 and 4 -> 2/70
+    assert fisher_two_sided([4], [4], [0], [4])[0] == pytest.approx(2 / 70, rel=1e-12)
+    assert np.isnan(fisher_two_sided(1, 0, 1, 4)[0])

@@ -1,0 +1,61 @@
+"""core.background.BackgroundTable: a processed table encoded on a thread, published by
+write_table exactly as write_table alone would write it, and nothing left when it fails."""
+
+import json
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from parlib.core.background import BackgroundTable
+from parlib.core.io import write_table
+
+
+def _frame(n=5000):
+    return pd.DataFrame(
+        {
+            "dossier_id": pd.Series([f"000.{i:05d}" for i in range(n)], dtype="str"),
+            "office_name": pd.Series(["Phòng A", "Phòng B"] * (n // 2), dtype="category"),
+            "note": pd.Series(["gọi 0912345678"] + [None] * (n - 1), dtype="str"),  # scrubbed on the way
+            "k": range(n),
+        }
+    )
+
+
+def _sidecar(path):
+    meta = json.loads(path.with_name(path.stem + ".provenance.json").read_text(encoding="utf-8"))
+    return {k: v for k, v in meta.items() if k != "created_at"}
+
+
+def test_published_table_equals_the_one_written_directly(tmp_path):
+    df = _frame()
+    direct = write_table(df, tmp_path / "a" / "t.parquet", params={"q": 3})
+    bg = BackgroundTable(df, tmp_path / "b" / "t.parquet")
+    published = write_table(df, tmp_path / "b" / "t.parquet", params={"q": 3}, encoded=bg)
+    pd.testing.assert_frame_equal(pd.read_parquet(published), pd.read_parquet(direct))
+    assert _sidecar(published) == _sidecar(direct)
+    assert "0912345678" not in pd.read_parquet(published)["note"].iloc[0]
+    assert {p.name for p in (tmp_path / "b").iterdir()} == {"t.parquet", "t.provenance.json"}  # no .part
+    bg.discard()  # after publishing: nothing to remove, the table stays
+    assert published.is_file()
+
+
+def test_a_failed_encoding_raises_in_write_table_and_leaves_nothing(tmp_path):
+    bad = pd.DataFrame({"x": pd.Series([1, "a", 2.5], dtype=object)})  # Arrow cannot type it
+    bg = BackgroundTable(bad, tmp_path / "t.parquet")
+    with pytest.raises(pa.ArrowException):
+        write_table(bad, tmp_path / "t.parquet", encoded=bg)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_discard_removes_the_unpublished_file(tmp_path):
+    bg = BackgroundTable(_frame(), tmp_path / "t.parquet")
+    bg.discard()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_table_is_published_only_to_its_own_target(tmp_path):
+    bg = BackgroundTable(_frame(10), tmp_path / "t.parquet")
+    with pytest.raises(ValueError):
+        write_table(_frame(10), tmp_path / "other.parquet", encoded=bg)
+    assert list(tmp_path.iterdir()) == []
