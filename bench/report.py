@@ -29,7 +29,9 @@ def targets(results: dict) -> list[dict]:
             {
                 "target": name,
                 "measured": value,
-                "status": "not measured" if ok is None else ("met" if ok else "NOT met"),
+                "status": ok
+                if isinstance(ok, str)
+                else ("not measured" if ok is None else ("met" if ok else "NOT met")),
                 "note": note,
             }
         )
@@ -141,7 +143,8 @@ def _issue19(add, st, d) -> None:
     add(
         "Issue 19: 10M dossiers through the quarterly build ≤ 30 s and ≤ 4 GB",
         None if b is None else f"after the reader: {b:.1f} s, {bm:,.0f} MB (prov_build)",
-        None if b is None else b <= 30 and bm <= 4096,
+        # the target covers the reader too, never run at 10M: met only for the part measured
+        None if b is None else ("met after the reader only" if b <= 30 and bm <= 4096 else False),
         "the reader itself was not run at 10M: it merges, de-duplicates and dates every dossier in "
         "pandas (the frame it returns: 1.7 GB by pandas' count, its nine few-valued texts as categoricals)"
         + _exceeded(b is not None and b > 30, bm is not None and bm > 4096)
