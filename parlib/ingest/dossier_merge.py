@@ -231,10 +231,7 @@ def _safe_due(df: pd.DataFrame, calendar: WorkCalendar, out: pd.Series, failed: 
         return
     try:
         out.loc[df.index] = calendar.due_dates(
-            df["received_at"],
-            df["deadline_value"].to_numpy(),
-            df["deadline_unit"].to_numpy(dtype=object),
-            df["after_15h"].fillna(False).to_numpy(dtype=bool),
+            df["received_at"], df["deadline_value"], df["deadline_unit"], df["after_15h"]
         ).to_numpy()
     except ConfigError:
         if len(df) == 1:

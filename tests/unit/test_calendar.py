@@ -309,3 +309,31 @@ def test_due_missing_or_blank_unit_with_a_value_gives_no_date():
     got = CAL.due_dates(["2026-03-02 10:00"] * 4, [2, 2, 2, 2], [None, "", np.nan, "working_days"], False)
     assert got.iloc[:3].isna().all()
     assert got.iloc[3] == pd.Timestamp("2026-03-04 17:00")
+
+
+@pytest.mark.parametrize("unit_dtype", ["str", "category", object])
+def test_due_dates_of_typed_columns_equal_those_of_plain_values(unit_dtype):
+    """A reader's typed columns (floats with NaN, texts or categoricals with missing and blank
+    units, nullable booleans) give the due dates the same values as plain Python lists give."""
+    rng = np.random.default_rng(7)
+    n = 400
+    received = pd.Series(
+        pd.to_datetime("2026-01-05 07:30") + pd.to_timedelta(rng.integers(0, 300 * 24 * 60, n), unit="min")
+    )
+    value = rng.choice([0.0, 1.0, 2.0, 5.0, 15.0, 40.0, np.nan], n)
+    unit = rng.choice(["working_days", "calendar_days", "hours", "", None], n)
+    late = pd.array(rng.choice([True, False, None], n), dtype="boolean")
+    typed = CAL.due_dates(
+        received,
+        pd.Series(value),
+        pd.Series(unit, dtype=unit_dtype),
+        pd.Series(late),
+    )
+    plain = CAL.due_dates(
+        received,
+        [None if np.isnan(v) else v for v in value],
+        list(unit),
+        [None if x is pd.NA else bool(x) for x in late],
+    )
+    pd.testing.assert_series_equal(typed, plain)
+    assert typed.notna().sum() > n // 3
