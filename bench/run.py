@@ -40,8 +40,9 @@ sys.path.insert(0, str(BENCH_DIR))
 
 import gen  # noqa: E402  (bench/ is not a package)
 import province  # noqa: E402
+import tenfold  # noqa: E402
 
-ALL_SCALES = {**gen.SCALES, **province.SCALES}
+ALL_SCALES = {**gen.SCALES, **province.SCALES, **tenfold.SCALES}
 
 PY = sys.executable
 # stage -> scales where it is skipped by default (too slow to be worth it there), with why
@@ -62,7 +63,7 @@ SKIP = {
         "equality with DuckDB is checked at 30k and 1M",
     ),
 }
-LARGE = {"100k", "1m", "p1m", "p10m"}  # scales run --runs-large times
+LARGE = {"100k", "1m", "p1m", "p10m", "10m"}  # scales run --runs-large times
 STAGES = [
     # (name, what it measures) — order matters: read_dossiers writes state/ for the later stages
     ("build", "quarterly.build in one process (no notebook), parse cache cleared first"),
@@ -400,7 +401,13 @@ def main(argv=None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     for scale in scales:
         print(f"[{scale}] data …", flush=True)
-        prep = province.prepare if scale in province.SCALES else gen.prepare
+        prep = (
+            province.prepare
+            if scale in province.SCALES
+            else tenfold.prepare
+            if scale in tenfold.SCALES
+            else gen.prepare
+        )
         stamp = prep(scale, args.work.resolve(), log=lambda m: print(m, flush=True))
         root = (args.work / scale).resolve()
         runs = args.runs_large if scale in LARGE else args.runs

@@ -115,9 +115,11 @@ def enrich(
     pos = cat.index.get_indexer(code)  # one hash lookup per dossier, then positional takes
     df["in_catalogue"] = pos >= 0
 
-    def catalogue(c: str) -> pd.Series:
-        values = pd.api.extensions.take(cat[c].array, pos, allow_fill=True)  # -1 -> missing
-        return pd.Series(values, index=df.index)
+    def catalogue(c: str, rows: np.ndarray | None = None) -> pd.Series:
+        """The catalogue's column ``c`` for every dossier (or the ``rows`` selected)."""
+        at = pos if rows is None else pos[rows]
+        values = pd.api.extensions.take(cat[c].array, at, allow_fill=True)  # -1 -> missing
+        return pd.Series(values, index=df.index if rows is None else df.index[rows])
 
     issues.append(
         _issues(
@@ -130,8 +132,10 @@ def enrich(
             colmaps=colmaps,
         )
     )
-    for c in ("procedure_name", "field_name", "office_name"):
-        df[c] = _filled(df[c], catalogue(c), cat[c])
+    for c in ("procedure_name", "field_name", "office_name"):  # the catalogue's where the export has none
+        missing = df[c].isna().to_numpy()
+        if missing.any():
+            df[c] = _filled(df[c], catalogue(c, missing), cat[c])
     for c, dtype in (
         ("deadline_value", float),
         ("deadline_unit", "str"),
@@ -213,12 +217,11 @@ def enrich(
 
 
 def _filled(s: pd.Series, fill: pd.Series, values: pd.Series) -> pd.Series:
-    """``s.fillna(fill)``; a categorical ``s`` first gets the catalogue's ``values`` (those of
-    ``fill``) as categories, kept in code-point order."""
+    """``s.fillna(fill)`` (``fill``: the values of the missing rows, aligned on the index); a
+    categorical ``s`` first gets the catalogue's ``values`` (those of ``fill``) as categories,
+    kept in code-point order."""
     if not isinstance(s.dtype, pd.CategoricalDtype):
         return s.fillna(fill)
-    if not s.isna().any():
-        return s
     have = s.cat.categories
     new = pd.Index(values.dropna().unique()).astype(have.dtype if len(have) else "str")
     return s.cat.set_categories(have.union(new)).fillna(fill)
