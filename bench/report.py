@@ -140,14 +140,31 @@ def _issue19(add, st, d) -> None:
     )
     s, m = st("p10m", "prov_dossier_stages", "op_s"), st("p10m", "prov_dossier_stages", "peak_rss_mb")
     b, bm = st("p10m", "prov_build", "op_s"), st("p10m", "prov_build", "peak_rss_mb")
+    w, wm = st("10m", "build_cached", "op_s"), st("10m", "build_cached", "peak_rss_mb")
+    after = (
+        None
+        if b is None
+        else f"after the reader (province, 320 offices): {b:.1f} s, {bm:,.0f} MB (prov_build)"
+    )
+    whole = (
+        None if w is None else f"whole build, reader included (10m): {w:.1f} s, {wm:,.0f} MB (build_cached)"
+    )
+    if w is not None:  # the whole build measured: it decides
+        ok = w <= 30 and wm <= 4096
+    else:  # the target covers the reader too: met only for the part measured
+        ok = None if b is None else ("met after the reader only" if b <= 30 and bm <= 4096 else False)
     add(
         "Issue 19: 10M dossiers through the quarterly build ≤ 30 s and ≤ 4 GB",
-        None if b is None else f"after the reader: {b:.1f} s, {bm:,.0f} MB (prov_build)",
-        # the target covers the reader too, never run at 10M: met only for the part measured
-        None if b is None else ("met after the reader only" if b <= 30 and bm <= 4096 else False),
-        "the reader itself was not run at 10M: it merges, de-duplicates and dates every dossier in "
-        "pandas (the frame it returns: 1.7 GB by pandas' count, its nine few-valued texts as categoricals)"
-        + _exceeded(b is not None and b > 30, bm is not None and bm > 4096)
+        "; ".join(x for x in (whole, after) if x) or None,
+        ok,
+        "10m: the 1m department folder with every dossier export ten times over (bench/tenfold.py; "
+        "the reader merges, de-duplicates and dates every dossier in pandas)"
+        + (
+            ""
+            if w is None or ok
+            else f"; the whole build exceeds {'the time' if w > 30 else ''}"
+            f"{' and ' if w > 30 and wm > 4096 else ''}{'the memory' if wm > 4096 else ''} target"
+        )
         + ("" if s is None else f"; the dossier-level stages on DuckDB from Parquet: {s:.1f} s, {m:,.0f} MB"),
     )
     r, f = d("30k", "full_over_floor"), d("30k", "rerun_over_floor")
@@ -197,8 +214,10 @@ def markdown(results: dict) -> str:
         g = v["data"]
         if "dossier_rows" not in g:  # a province scale: its own table below
             continue
+        parse_rows = f"{g['parse_file_rows']:,}" if "parse_file_rows" in g else "—"
+        derived = f" (the {g['derived_from']} exports × {g['copies']})" if "derived_from" in g else ""
         lines.append(
-            f"| {scale} | {g['dossier_rows']:,} | {g['dossier_format']} | {g['parse_file_rows']:,} | "
+            f"| {scale} | {g['dossier_rows']:,}{derived} | {g['dossier_format']} | {parse_rows} | "
             f"{g['survey_rows']:,} | {g['generate_s']} |"
         )
     prov = {k: v for k, v in results["scales"].items() if "dossier_rows" not in v["data"]}
