@@ -78,6 +78,19 @@ def write_rows_csv(
     return len(rows)
 
 
+def reusable_stamp(root: Path, fingerprint: str) -> dict | None:
+    """The stamp (``root/gen.json``) of data made with ``fingerprint``; otherwise None, and
+    whatever is under ``root`` is removed so that the data can be made afresh."""
+    stamp_path = root / "gen.json"
+    if stamp_path.is_file():
+        stamp = json.loads(stamp_path.read_text(encoding="utf-8"))
+        if stamp.get("fingerprint") == fingerprint:
+            return stamp
+    if root.exists():
+        shutil.rmtree(root)
+    return None
+
+
 def prepare(scale: str, work: Path, *, log=print) -> dict:
     """Generate (or reuse) the data of ``scale`` under ``work/scale``; returns the stamp."""
     scenario_name, csv_exports = SCALES[scale]
@@ -85,12 +98,8 @@ def prepare(scale: str, work: Path, *, log=print) -> dict:
     root = work / scale
     stamp_path = root / "gen.json"
     fp = _fingerprint(scenario, csv_exports)
-    if stamp_path.is_file():
-        stamp = json.loads(stamp_path.read_text(encoding="utf-8"))
-        if stamp.get("fingerprint") == fp:
-            return stamp
-    if root.exists():
-        shutil.rmtree(root)
+    if (stamp := reusable_stamp(root, fp)) is not None:
+        return stamp
     data = root / "data"
     parse_dir = root / "parse"
     (data / "raw").mkdir(parents=True)

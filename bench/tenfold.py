@@ -39,12 +39,8 @@ def prepare(scale: str, work: Path, *, log=print) -> dict:
     root = work / scale
     stamp_path = root / "gen.json"
     fp = _fingerprint(src_stamp, copies)
-    if stamp_path.is_file():
-        stamp = json.loads(stamp_path.read_text(encoding="utf-8"))
-        if stamp.get("fingerprint") == fp:
-            return stamp
-    if root.exists():
-        shutil.rmtree(root)
+    if (stamp := gen.reusable_stamp(root, fp)) is not None:
+        return stamp
     t0 = time.perf_counter()
     log(f"  deriving {scale}: the {source} folder, every dossier export {copies} times over …")
     src_raw = work / source / "data" / "raw"
