@@ -3,6 +3,7 @@
     .venv/bin/python bench/run.py                       # 10k, 30k (3 runs), 100k, 1m (1 run)
     .venv/bin/python bench/run.py --quick               # 10k, 1 run: a smoke test
     .venv/bin/python bench/run.py --scales 30k --runs 5 --no-record
+    .venv/bin/python bench/run.py --scales 10m --stages build_cached     # 10M, reader included
 
 For each scale (bench/gen.py generates the data once, then reuses it), every stage runs
 ``--runs`` times, each time in a FRESH process (bench/stages.py), so imports and memory are
