@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from parlib.core.io import staged_target
+from parlib.core.io import remove_orphans, staged_target
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,6 +43,7 @@ class BackgroundTable:
 
             df = scrub_frame(df)  # as write_table does: the last net before disk
             self.target.parent.mkdir(parents=True, exist_ok=True)
+            remove_orphans(self.target)  # a killed run's temporary copies, as atomic_path does
             fd, tmp = tempfile.mkstemp(
                 prefix=f".{self.target.name}.{os.getpid()}.", suffix=".part", dir=self.target.parent
             )

@@ -82,31 +82,55 @@ def _module_file(name: str) -> Path | None:
 
 
 # import statements, found in the text (the whole module parsed by ``ast`` cost 0,1 s a run);
-# text that only looks like one (in a docstring) adds a file to the fingerprint, never removes one
+# text that only looks like one (in a docstring) adds a file to the fingerprint, never removes one.
+# Comments are removed first; a form the pattern does not read (two statements on a line, an
+# import after a colon, a continued line, ``import(``) sends the file to ``ast`` instead.
 _IMPORT_RE = re.compile(
-    r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)|^[ \t]*import[ \t]+([^\n#;]*)",
+    r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]*(\([^)]*\)|[^\n;]*)|^[ \t]*import[ \t]+([^\n;]*)",
     re.MULTILINE,
 )
+_COMMENT_RE = re.compile(r"#[^\n]*")
+_UNREAD_RE = re.compile(r"[;:][ \t]*(?:from[ \t]+\S+[ \t]+)?import\b|\\\n|\bimport\(")
 
 
 def _imports(path: Path, package: str) -> list[str]:
     """The parlib modules a source file imports (``from . import kpi`` names both the package and
     the module: either may be the one)."""
+    text = _COMMENT_RE.sub("", path.read_text(encoding="utf-8"))
+    if _UNREAD_RE.search(text):
+        return _imports_by_ast(path, package)
     out = []
-    for dots, module, names, plain in _IMPORT_RE.findall(path.read_text(encoding="utf-8")):
+    for dots, module, names, plain in _IMPORT_RE.findall(text):
         if not dots and not module:  # a plain import statement
             out.extend(n.split()[0] for n in plain.split(",") if n.strip().startswith("parlib."))
-            continue
-        if dots:
-            level = len(dots)
-            base = package.rsplit(".", level - 1)[0] if level > 1 else package
-            target = f"{base}.{module}" if module else base
         else:
-            target = module
-        if target == "parlib" or target.startswith("parlib."):
-            out.append(target)
-            listed = re.sub(r"#[^\n]*", "", names).strip().strip("()").replace("\\", " ").split(",")
-            out.extend(f"{target}.{n.split()[0]}" for n in listed if n.strip())
+            out.extend(_from_import(package, len(dots), module, names.strip().strip("()").split(",")))
+    return out
+
+
+def _from_import(package: str, level: int, module: str, names: list[str]) -> list[str]:
+    """``from <level dots><module> import <names>`` in ``package``: the parlib module and the
+    modules its names may be."""
+    if level:
+        base = package.rsplit(".", level - 1)[0] if level > 1 else package
+        target = f"{base}.{module}" if module else base
+    else:
+        target = module
+    if not (target == "parlib" or target.startswith("parlib.")):
+        return []
+    return [target, *(f"{target}.{n.split()[0]}" for n in names if n.strip())]
+
+
+def _imports_by_ast(path: Path, package: str) -> list[str]:
+    """What :func:`_imports` finds, from the parsed module (every form of import statement)."""
+    import ast
+
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            out.extend(_from_import(package, node.level, node.module or "", [a.name for a in node.names]))
+        elif isinstance(node, ast.Import):
+            out.extend(a.name for a in node.names if a.name.startswith("parlib."))
     return out
 
 

@@ -25,12 +25,22 @@ def as_categories(df: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
     return df
 
 
+def only_used_categories(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with each categorical column's categories reduced to the values it holds (in
+    place; returned for chaining): categories made before rows were rejected or merged are not
+    listed as groups of zero rows by a grouping with ``observed=False`` or in a Parquet table."""
+    for c in df.columns:
+        if isinstance(df[c].dtype, pd.CategoricalDtype):
+            df[c] = df[c].cat.remove_unused_categories()
+    return df
+
+
 def stack(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """``pd.concat(frames, ignore_index=True)``, except that a column categorical in every frame
     stays categorical: its categories become the sorted union of the frames' (``pd.concat`` alone
     turns categoricals with different categories into text, and factorising millions of texts
     again costs seconds)."""
-    frames = list(frames)
+    frames = [_text_if_empty(f) for f in frames]
     if len(frames) < 2:
         return pd.concat(frames, ignore_index=True)
     columns = list(frames[0].columns)
@@ -54,3 +64,22 @@ def _same_category_type(parts: list[pd.Categorical]) -> list[pd.Categorical]:
         return parts
     texts = all(pd.api.types.is_string_dtype(p.categories) for p in parts)
     return [p.rename_categories(p.categories.astype("str" if texts else object)) for p in parts]
+
+
+def _text_if_empty(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with a categorical column that holds no value typed as text: read back from
+    Parquet its categories are untyped (object), freshly parsed they are text, and a parsed
+    copy must give what a parse gives."""
+    empty = [
+        c
+        for c in df.columns
+        if isinstance(df[c].dtype, pd.CategoricalDtype)
+        and len(df[c].cat.categories) == 0
+        and df[c].cat.categories.dtype == object
+    ]
+    if not empty:
+        return df
+    df = df.copy(deep=False)
+    for c in empty:
+        df[c] = df[c].cat.set_categories(pd.Index([], dtype="str"))
+    return df

@@ -203,6 +203,13 @@ def _remove_orphans(folder: Path, prefix: str, suffix: str = "") -> None:
             p.unlink(missing_ok=True)
 
 
+def remove_orphans(target: str | Path) -> None:
+    """Remove the temporary copies of ``target`` (``.<name>.<pid>.<random>.part``) left by
+    processes that no longer exist."""
+    target = Path(target)
+    _remove_orphans(target.parent, f".{target.name}.", ".part")
+
+
 def remove_stale_parts(folder: str | Path) -> None:
     """Remove the hidden ``.<name>.<pid>.<random>.part`` files under ``folder`` (sub-folders
     such as the parse cache included) left by killed processes (what :func:`atomic_path`
@@ -230,7 +237,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     killed process for the same target are removed first."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_orphans(target.parent, f".{target.name}.", ".part")
+    remove_orphans(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".part", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
@@ -309,6 +316,11 @@ def write_table(
     target = staged_target(Path(target))  # inside a report run: its processed staging folder
     if encoded is not None:
         tmp, rows, columns = encoded.result(target)
+        if rows != len(df) or columns != [str(c) for c in df.columns]:
+            encoded.discard()
+            raise ValueError(
+                f"{target.name}: the encoded table is not this frame ({rows} rows, {len(df)} given)"
+            )
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; outputs are shared files
         os.replace(tmp, target)
     else:

@@ -135,7 +135,7 @@ def enrich(
     for c in ("procedure_name", "field_name", "office_name"):  # the catalogue's where the export has none
         missing = df[c].isna().to_numpy()
         if missing.any():
-            df[c] = _filled(df[c], catalogue(c, missing), cat[c])
+            df[c] = _filled(df[c], catalogue(c, missing))
     for c, dtype in (
         ("deadline_value", float),
         ("deadline_unit", "str"),
@@ -216,15 +216,15 @@ def enrich(
     return df
 
 
-def _filled(s: pd.Series, fill: pd.Series, values: pd.Series) -> pd.Series:
+def _filled(s: pd.Series, fill: pd.Series) -> pd.Series:
     """``s.fillna(fill)`` (``fill``: the values of the missing rows, aligned on the index); a
-    categorical ``s`` first gets the catalogue's ``values`` (those of ``fill``) as categories,
-    kept in code-point order."""
+    categorical ``s`` first gets the values ``fill`` brings as categories, all in code-point
+    order (``Index.union`` would leave them in the catalogue's order when ``s`` has none)."""
     if not isinstance(s.dtype, pd.CategoricalDtype):
         return s.fillna(fill)
     have = s.cat.categories
-    new = pd.Index(values.dropna().unique()).astype(have.dtype if len(have) else "str")
-    return s.cat.set_categories(have.union(new)).fillna(fill)
+    new = pd.Index(fill.dropna().unique()).astype(have.dtype if len(have) else "str")
+    return s.cat.set_categories(have.append(new).unique().sort_values()).fillna(fill)
 
 
 def _safe_due(df: pd.DataFrame, calendar: WorkCalendar, out: pd.Series, failed: list) -> None:

@@ -41,7 +41,7 @@ from parlib.core.cache import cached, has_unchanged_copy
 from parlib.core.calendar import WorkCalendar
 from parlib.core.cells import arrow_strings
 from parlib.core.errors import ParlibError, Problem, StructuralError
-from parlib.core.frames import stack
+from parlib.core.frames import only_used_categories, stack
 from parlib.core.issues import (
     Ledger,
     concat_issues,
@@ -287,7 +287,8 @@ def read_dossier_exports(
     # One file's column map (the cell references above) means nothing for the merged table, and
     # pandas deep-copies attrs on every operation downstream: drop it.
     out.attrs = {}
-    return DossierResult(as_categories(out), finish_issues(issues), ledger.to_frame())
+    # categories of rejected or superseded rows only are dropped: the categories are the values
+    return DossierResult(only_used_categories(as_categories(out)), finish_issues(issues), ledger.to_frame())
 
 
 def _parse_file(path: Path, source: str, spellings: dict | None = None) -> dict[str, pd.DataFrame]:

@@ -298,39 +298,10 @@ def test_code_fingerprint_covers_the_reader_module_and_its_parlib_imports():
     assert code_fingerprint("tests.test_cache") == code_fingerprint(None)
 
 
-def _closure_by_ast(module: str) -> set:
-    """The straightforward reference: every import statement found by parsing the modules."""
-    import ast
-
-    from parlib.core.cache import _module_file
-
-    seen, todo = {}, [module, "parlib"]
-    while todo:
-        name = todo.pop()
-        path = _module_file(name)
-        if name in seen or path is None:
-            continue
-        seen[name] = path
-        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom):
-                if node.level:
-                    base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
-                    target = f"{base}.{node.module}" if node.module else base
-                else:
-                    target = node.module or ""
-                if target == "parlib" or target.startswith("parlib."):
-                    todo.append(target)
-                    todo.extend(f"{target}.{a.name}" for a in node.names)
-            elif isinstance(node, ast.Import):
-                todo.extend(a.name for a in node.names if a.name.startswith("parlib."))
-    return set(seen.values())
-
-
-def test_code_closure_from_the_text_covers_what_parsing_finds():
+def test_code_closure_from_the_text_covers_what_parsing_finds(monkeypatch):
     """The closure reads import statements from the text; for every parlib module it holds
     every file that parsing the modules finds (more only where a docstring quotes an import)."""
-    from parlib.core.cache import _closure
+    from parlib.core import cache
     from parlib.core.paths import PACKAGE_DIR
 
     modules = [
@@ -339,11 +310,13 @@ def test_code_closure_from_the_text_covers_what_parsing_finds():
         for p in sorted(PACKAGE_DIR.rglob("*.py"))
     ]
     assert len(modules) > 80
+    fast = {m: set(cache._closure(m)) for m in modules}
+    monkeypatch.setattr(cache, "_imports", cache._imports_by_ast)  # the reference: parse every module
     extra = 0
     for m in modules:
-        fast, ref = set(_closure(m)), _closure_by_ast(m)
-        assert ref <= fast, (m, sorted(ref - fast))
-        extra += len(fast - ref)
+        ref = set(cache._closure(m))
+        assert ref <= fast[m], (m, sorted(ref - fast[m]))
+        extra += len(fast[m] - ref)
     assert extra <= len(modules)  # not the whole package every time
 
 
@@ -358,6 +331,7 @@ def test_code_closure_reads_every_form_of_import(tmp_path):
         encoding="utf-8",
     )
     got = set(cache._imports(src, "parlib.core"))
+    assert got == set(cache._imports_by_ast(src, "parlib.core"))
     assert {
         "parlib.core",
         "parlib.core.io",
@@ -455,3 +429,24 @@ def test_a_file_written_just_before_its_read_is_hashed_again_next_time(src, tmp_
     io._READ.pop(str(src.resolve()), None)
     cached("test", src, reader, cache_dir=tmp_path / "c")
     assert reader.calls == 1 and STATS["unread"] == unread and str(src.resolve()) in io._READ
+
+
+@pytest.mark.parametrize(
+    "source, module",
+    [
+        ("import os; import parlib.core.log\n", "parlib.core.log"),
+        ("if True: import parlib.core.numbers\n", "parlib.core.numbers"),
+        ("try: from parlib.core import io\nexcept ImportError: pass\n", "parlib.core.io"),
+        ("from parlib.core import cells, \\\n    text\n", "parlib.core.text"),
+        ("from parlib.core import (  # see f()\n    labels,\n)\n", "parlib.core.labels"),
+        ("from parlib.analysis import(kpi)\n", "parlib.analysis.kpi"),
+    ],
+)
+def test_code_closure_reads_the_forms_the_pattern_does_not(tmp_path, source, module):
+    """Two statements on a line, an import after a colon, a continued line, a comment with a
+    parenthesis inside an import list, ``import(``: the module is still found."""
+    from parlib.core import cache
+
+    src = tmp_path / "mod.py"
+    src.write_text(source, encoding="utf-8")
+    assert module in cache._imports(src, "parlib.core")

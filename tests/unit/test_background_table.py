@@ -59,3 +59,12 @@ def test_the_table_is_published_only_to_its_own_target(tmp_path):
     with pytest.raises(ValueError):
         write_table(_frame(10), tmp_path / "other.parquet", encoded=bg)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_killed_runs_temporary_copy_is_removed_and_a_different_frame_refused(tmp_path):
+    dead = tmp_path / ".t.parquet.999999999.abc.part"  # no process has this id
+    dead.write_bytes(b"partial")
+    bg = BackgroundTable(_frame(20), tmp_path / "t.parquet")
+    with pytest.raises(ValueError):
+        write_table(_frame(21), tmp_path / "t.parquet", encoded=bg)  # not the frame encoded
+    assert list(tmp_path.iterdir()) == []

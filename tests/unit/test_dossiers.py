@@ -416,3 +416,89 @@ def test_fill_text_on_categories_keeps_the_texts_order():
     assert fill_text(text, "x").tolist() == ["Phòng B", "x", "Phòng A", "x"]
     full = pd.Series(["Phòng A"], dtype="str").astype("category")
     assert list(fill_text(full, "x").cat.categories) == ["Phòng A"]  # nothing missing: unchanged
+
+
+def _is_sorted_text(categories) -> bool:
+    values = [str(v) for v in categories]
+    return values == sorted(values)
+
+
+def test_categories_are_the_used_values_in_text_order_when_names_come_from_the_catalogue(
+    tmp_path, cal, procs
+):
+    """Names missing from every export come from the catalogue: the office, field and procedure
+    categories are then the values the dossiers hold, in code-point order (a sort of the
+    categorical orders the rows as a sort of the texts), not the catalogue's order. Values of
+    rejected rows and of superseded duplicates are not categories."""
+    catalogue_b_first = procs.iloc[[2, 0, 1, 3]].reset_index(drop=True)  # "Phòng B" before "Phòng A"
+    rows = [
+        row(1, "C-1", "1.000002", "2026-03-02 09:00", "2026-03-04 17:00"),  # Phòng B (catalogue)
+        row(2, "C-2", "1.000005", "2026-03-02 09:00", "2026-03-09 17:00"),  # Phòng A (catalogue)
+        # a rejected row (no receipt date) naming its own office, field and procedure name
+        row(3, "C-3", "1.000005", "", "2026-03-09 17:00", **{"Đơn vị xử lý": "Phòng Bị Loại"}),
+        # the older record of C-4 (superseded below) names another office
+        row(4, "C-4", "1.000003", "2026-03-03 09:00", "2026-03-06 17:00", **{"Đơn vị xử lý": "Phòng Bản Cũ"}),
+        row(
+            5,
+            "C-4",
+            "1.000003",
+            "2026-03-03 09:00",
+            "2026-03-06 17:00",
+            status="Đã trả kết quả",
+            returned="2026-03-05 10:00",
+            **{"Đơn vị xử lý": "Phòng A"},
+        ),
+    ]
+    res = read_dossier_exports([write_export(tmp_path / "ho_so_2026_Q1.xlsx", rows)], catalogue_b_first, cal)
+    d = res.dossiers
+    assert sorted(d["dossier_id"]) == ["C-1", "C-2", "C-4"]
+    for c in ("office_name", "field_name", "procedure_name"):
+        cats = d[c].cat.categories
+        assert _is_sorted_text(cats), (c, list(cats))
+        assert set(cats) == set(d[c].dropna().astype(str)), (c, list(cats))
+    assert "Phòng Bị Loại" not in d["office_name"].cat.categories
+    assert "Phòng Bản Cũ" not in d["office_name"].cat.categories
+    assert d.sort_values("office_name", kind="stable")["dossier_id"].tolist() == (
+        d.assign(o=d["office_name"].astype(str)).sort_values("o", kind="stable")["dossier_id"].tolist()
+    )
+
+
+def test_an_export_without_an_office_column_gets_sorted_categories(tmp_path, cal, procs):
+    """No office column at all: every office comes from the catalogue, in text order."""
+    catalogue_b_first = procs.iloc[[2, 0, 1, 3]].reset_index(drop=True)
+    keep = [h for h in HEADERS if h != "Đơn vị xử lý"]
+    rows = [
+        row(1, "N-1", "1.000002", "2026-03-02 09:00", "2026-03-04 17:00"),
+        row(2, "N-2", "1.000005", "2026-03-02 09:00", "2026-03-09 17:00"),
+    ]
+    rows = [[v for h, v in zip(HEADERS, r) if h != "Đơn vị xử lý"] for r in rows]
+    res = read_dossier_exports(
+        [write_export(tmp_path / "ho_so_2026_Q1.xlsx", rows, headers=keep)], catalogue_b_first, cal
+    )
+    office = res.dossiers.set_index("dossier_id")["office_name"]
+    assert office.to_dict() == {"N-1": "Phòng B", "N-2": "Phòng A"}
+    assert list(office.cat.categories) == ["Phòng A", "Phòng B"]
+
+
+def test_a_parsed_copy_gives_what_a_parse_gives_with_an_optional_column_absent(tmp_path, cal, procs):
+    """One export without the optional rating column: the read from the parse cache equals the
+    fresh parse, dtypes and categories included (an empty categorical read back from Parquet
+    has untyped categories)."""
+    keep = [h for h in HEADERS if h != "Đánh giá của người dân"]
+    rows = [
+        [v for h, v in zip(HEADERS, r) if h != "Đánh giá của người dân"]
+        for r in (
+            row(1, "R-1", "1.000002", "2026-03-02 09:00", "2026-03-04 17:00"),
+            row(2, "R-2", "1.000005", "2026-03-02 09:00", "2026-03-09 17:00"),
+        )
+    ]
+    export = write_export(tmp_path / "ho_so_2026_Q1.xlsx", rows, headers=keep)
+    fresh = read_dossier_exports([export], procs, cal)
+    cache = tmp_path / "cache"
+    first = read_dossier_exports([export], procs, cal, cache_dir=cache)
+    again = read_dossier_exports([export], procs, cal, cache_dir=cache)  # from the parsed copy
+    assert list(cache.rglob("*.parquet"))
+    for got in (first, again):
+        pd.testing.assert_frame_equal(got.dossiers, fresh.dossiers)
+        pd.testing.assert_frame_equal(got.issues, fresh.issues)
+    assert fresh.dossiers["citizen_rating"].isna().all()

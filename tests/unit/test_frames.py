@@ -52,3 +52,19 @@ def test_stack_of_a_categorical_and_a_text_column_gives_texts():
     out = stack([a, b])
     assert not isinstance(out["k"].dtype, pd.CategoricalDtype)
     assert out["k"].tolist() == ["b", "a"]
+
+
+def test_a_single_frame_with_an_untyped_empty_categorical_is_typed_as_text():
+    empty = pd.DataFrame({"k": pd.Categorical([None, None], categories=pd.Index([], dtype=object))})
+    out = stack([empty])
+    assert out["k"].cat.categories.dtype == "str" and out["k"].isna().all()
+
+
+def test_only_used_categories_keeps_the_values_held_in_their_order():
+    from parlib.core.frames import only_used_categories
+
+    df = pd.DataFrame({"k": pd.Categorical(["c", "a", None], categories=["a", "b", "c"]), "n": [1, 2, 3]})
+    out = only_used_categories(df)
+    assert out is df
+    assert list(df["k"].cat.categories) == ["a", "c"]
+    assert df["k"].astype(object).where(df["k"].notna(), None).tolist() == ["c", "a", None]
