@@ -331,9 +331,7 @@ def _numbers(value) -> np.ndarray:
 
 def _unit_codes(unit) -> tuple[np.ndarray, list[str]]:
     """Codes of the distinct units in order of appearance (-1 = missing) and their names."""
-    if isinstance(unit, pd.Series) and (
-        isinstance(unit.dtype, pd.CategoricalDtype) or isinstance(unit.dtype, pd.StringDtype)
-    ):
+    if isinstance(unit, pd.Series) and isinstance(unit.dtype, (pd.CategoricalDtype, pd.StringDtype)):
         codes, names = pd.factorize(unit)
     else:
         codes, names = pd.factorize(np.atleast_1d(np.asarray(unit, dtype=object)))

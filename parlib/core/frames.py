@@ -53,23 +53,14 @@ def stack(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
         return pd.concat(frames, ignore_index=True)
     out = pd.concat([f.drop(columns=shared) for f in frames], ignore_index=True)
     for c in shared:
-        out[c] = union_categoricals(_same_category_type([f[c].array for f in frames]), sort_categories=True)
+        out[c] = union_categoricals([f[c].array for f in frames], sort_categories=True)
     return out[columns + [c for c in out.columns if c not in columns]]
-
-
-def _same_category_type(parts: list[pd.Categorical]) -> list[pd.Categorical]:
-    """``parts`` with categories of one type, as union_categoricals needs: a column read back
-    from Parquet with no value at all has untyped (object) categories, the others text."""
-    if len({p.categories.dtype for p in parts}) == 1:
-        return parts
-    texts = all(pd.api.types.is_string_dtype(p.categories) for p in parts)
-    return [p.rename_categories(p.categories.astype("str" if texts else object)) for p in parts]
 
 
 def _text_if_empty(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with a categorical column that holds no value typed as text: read back from
-    Parquet its categories are untyped (object), freshly parsed they are text, and a parsed
-    copy must give what a parse gives."""
+    Parquet its categories are untyped (object), freshly parsed they are text; a parsed copy
+    must give what a parse gives, and union_categoricals needs categories of one type."""
     empty = [
         c
         for c in df.columns

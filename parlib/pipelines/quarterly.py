@@ -477,7 +477,7 @@ def _write_processed(res: QuarterlyResult, paths: Paths, encoded: BackgroundTabl
     for name, df in tables.items():
         if df is None:
             continue
-        early = encoded if name == f"dossiers_{key}" else None  # encoded on a thread already
+        early = encoded if df is res.classified else None  # encoded on a thread already
         write_table(
             df if early else parquet_safe(df),
             out / f"{name}.parquet",
