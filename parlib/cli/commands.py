@@ -102,10 +102,10 @@ def cmd_quarterly(args, paths: Paths) -> int:
     if not args.force and (hit := published_unchanged(spec, paths)) is not None:
         _done(hit)  # nothing it was built from changed: no import, no validation, no notebook
         return 0
-    from parlib.pipelines import quarterly
+    from parlib.pipelines import inputs  # not the analysis: the kernel imports it
 
     log(f"[1/2] Kiểm tra dữ liệu quý {args.quarter}/{args.year} …")
-    quarterly.preflight(args.year, args.quarter, paths, unit_name=_unit(args) or None)
+    inputs.preflight(args.year, args.quarter, paths, unit_name=_unit(args) or None)
     log("[2/2] Lập báo cáo quý …")
     _done(render(spec, paths, force=args.force, warm=_warm(args.year, args.quarter, paths)))
     return 0
@@ -159,7 +159,7 @@ def cmd_all(args, paths: Paths) -> int:
     """The default reports: the latest annual scoresheet, the latest quarter and the Word draft
     of the periodic report for the latest complete reporting window."""
     from parlib.ingest.windows import windows_path
-    from parlib.pipelines import annual, periodic, quarterly
+    from parlib.pipelines import annual, inputs, periodic
 
     year = _latest_year_with(paths.scoresheets, r"bang_diem_(\d{4})\.xlsx")
     if year is None:
@@ -172,7 +172,7 @@ def cmd_all(args, paths: Paths) -> int:
     lq = latest_quarter(paths)
     if lq is not None and (PROJECT_ROOT / "notebooks" / "quarterly.ipynb").exists():
         log(f"[2/3] Kiểm tra dữ liệu quý {lq[1]}/{lq[0]} …")
-        quarterly.preflight(lq[0], lq[1], paths)
+        inputs.preflight(lq[0], lq[1], paths)
         specs.append(quarterly_spec(*lq, report_date=_report_date(args)))
     log(f"[3/3] Lập {len(specs)} báo cáo …")
     for i, spec in enumerate(specs):
@@ -194,10 +194,10 @@ def cmd_all(args, paths: Paths) -> int:
 
 def _warm(year: int, quarter: int, paths: Paths):
     """Parse the quarter's raw files into the parse cache on the second core (a child process)
-    while the notebook's kernel starts (see quarterly.warm_parse_cache)."""
-    from parlib.pipelines import quarterly
+    while the notebook's kernel starts (see parlib.pipelines.inputs.warm_parse_cache)."""
+    from parlib.pipelines import inputs
 
-    return lambda: quarterly.warm_parse_cache(year, quarter, paths)
+    return lambda: inputs.warm_parse_cache(year, quarter, paths)
 
 
 def _done(res) -> None:

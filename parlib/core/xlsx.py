@@ -21,6 +21,7 @@ import pandas as pd
 from parlib.core.io import atomic_path
 from parlib.core.text import strip_controls
 from parlib.core.vnformat import MISSING
+from parlib.core.xlsx_book import XlsxBook
 
 FIXED_TIME = datetime(2026, 1, 1, 0, 0, 0)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -123,51 +124,44 @@ def write_excel_tables(
     Vietnamese-formatted numbers written as text converted by :func:`excel_value`; dates are
     dates; the missing-value mark "–" is an empty cell. Text is neutralised (see ``safe_frame``); the header row is bold and frozen, column
     widths are set from the content; an optional first sheet ``Ghi chú`` holds ``notes`` (e.g.
-    the illustrative-data label). Written atomically.
+    the illustrative-data label). Written atomically, with reproducible bytes, by
+    :class:`parlib.core.xlsx_book.XlsxBook` (openpyxl's cells cost 0,9 s for a quarterly workbook).
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook()
-    wb.remove(wb.active)
+    book = XlsxBook()
     if notes:
-        ws = wb.create_sheet("Ghi chú")
-        for i, line in enumerate(notes, start=1):
-            ws.cell(row=i, column=1, value=neutralise_formula(line))
-        ws.column_dimensions["A"].width = 120
+        ws = book.add_sheet("Ghi chú")
+        for line in notes:
+            book.add_row(ws, [neutralise_formula(line)])
+        book.set_width(ws, 1, 120)
     for name, df in sheets.items():
-        ws = wb.create_sheet(name[:31])
+        ws = book.add_sheet(name[:31], freeze_header=True)
         headers = [str(c) for c in df.columns]
         converted = df.copy()
         for j, c in enumerate(df.columns):
             if df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype):
                 converted[c] = df[c].map(lambda v, h=headers[j]: excel_value(v, h))
         safe = safe_frame(df)
-        for j, col in enumerate(safe.columns, start=1):
-            c = ws.cell(row=1, column=j, value=str(col))
-            c.font = Font(bold=True)
-        for i, (row, conv) in enumerate(
-            zip(safe.itertuples(index=False), converted.itertuples(index=False)), start=2
-        ):
-            for j, (v, cv) in enumerate(zip(row, conv), start=1):
+        book.add_row(ws, [str(col) for col in safe.columns], bold=True)
+        for row, conv in zip(safe.itertuples(index=False), converted.itertuples(index=False)):
+            values, formats = [], []
+            for v, cv in zip(row, conv):
                 fmt = None
                 if isinstance(cv, tuple) and (cv[1] is not None or cv[0] is None):
                     v, fmt = cv  # a number or date, or None for the missing-value mark
                 if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA or v is pd.NaT:
-                    continue
-                if isinstance(v, pd.Timestamp):
+                    v = None
+                elif isinstance(v, pd.Timestamp):
                     v, fmt = v.to_pydatetime(), fmt or "dd/mm/yyyy"
-                v = v.item() if hasattr(v, "item") else v
-                if fmt is None and isinstance(v, float):
-                    fmt = "#,##0.00"
-                elif fmt is None and isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10000:
-                    fmt = "#,##0"  # counts; years and small numbers stay as written
-                cell = ws.cell(row=i, column=j, value=v)
-                if fmt:
-                    cell.number_format = fmt
+                else:
+                    v = v.item() if hasattr(v, "item") else v
+                    if fmt is None and isinstance(v, float):
+                        fmt = "#,##0.00"
+                    elif fmt is None and isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10000:
+                        fmt = "#,##0"  # counts; years and small numbers stay as written
+                values.append(v)
+                formats.append(fmt)
+            book.add_row(ws, values, formats)
         for j, col in enumerate(safe.columns, start=1):
             width = max([len(str(col))] + [len(str(x)) for x in safe.iloc[:200, j - 1]])
-            ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, width + 2))
-        ws.freeze_panes = "A2"
-    return save_workbook_deterministic(wb, target)
+            book.set_width(ws, j, min(60, max(8, width + 2)))
+    return book.save(target)

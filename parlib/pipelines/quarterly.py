@@ -42,7 +42,7 @@ from parlib.analysis.tasks import has_status_for, task_progress, tasks_kpi
 from parlib.core.background import BackgroundTable
 from parlib.core.calendar import WorkCalendar
 from parlib.core.catalog import latest_quarter, scan_raw
-from parlib.core.errors import ConfigError, ParlibError
+from parlib.core.errors import ConfigError
 from parlib.core.io import parquet_safe, write_table
 from parlib.core.issues import concat_issues, issues_frame
 from parlib.core.memory import tune_allocator
@@ -50,7 +50,6 @@ from parlib.core.paths import Paths
 from parlib.core.periods import Period
 from parlib.ingest.calendar import load_calendar
 from parlib.ingest.dossier_columns import load_procedures
-from parlib.ingest.dossiers import warm_parse_cache as warm_dossiers
 from parlib.ingest.feedback import read_feedback
 from parlib.ingest.framework import find_framework, load_framework
 from parlib.ingest.index766 import read_766
@@ -61,7 +60,14 @@ from parlib.ingest.tasks import read_tasks
 from parlib.ingest.unit import load_unit
 from parlib.model.results import QuarterlyResult
 from parlib.model.survey import SurveyConfig
-from parlib.pipelines.inputs import OPERATIONAL_FOLDERS, input_catalog, input_files, read_dossiers  # noqa: F401
+from parlib.pipelines.inputs import (  # noqa: F401  (preflight, warm_parse_cache: the command line's, kept here)
+    OPERATIONAL_FOLDERS,
+    input_catalog,
+    input_files,
+    preflight,
+    read_dossiers,
+    warm_parse_cache,
+)
 
 # ---------------------------------------------------------------- inputs
 
@@ -77,60 +83,6 @@ def build_latest(year: int, paths: Paths) -> "QuarterlyResult | None":
     the operational evidence behind the annual root-cause analysis."""
     q = latest_quarter_of(year, paths)
     return None if q is None else build(year, q, paths, write=False)
-
-
-def preflight(year: int, quarter: int, paths: Paths, *, unit_name: str | None = None) -> None:
-    """Structural checks of a quarterly run: the unit file, calendar covers the period, exports exist."""
-    load_unit(paths, unit_name or None)
-    load_header_spellings(paths)
-    period = Period(year, quarter)
-    cal = load_calendar(paths)
-    cal.check_years([year], purpose=f"báo cáo {period.label}")
-    cat, _ = scan_raw(paths.raw, ("dossiers",))
-    this_q = [f for f in cat if f.kind == "dossiers" and (f.year, f.quarter) == (year, quarter)]
-    if not this_q:
-        raise ConfigError(
-            f"Không có tệp hồ sơ TTHC của {period.label}: cần "
-            f"{paths.rel(paths.raw / 'dossiers')}/ho_so_{year}_Q{quarter}.xlsx."
-        )
-    if not (paths.config / "procedures.csv").exists():
-        raise ConfigError(f"Thiếu danh mục thủ tục {paths.rel(paths.config / 'procedures.csv')}.")
-
-
-def warm_parse_cache(year: int, quarter: int, paths: Paths) -> list[Path]:
-    """Parse every dossier export, feedback log and survey file a quarterly run reads into the
-    parse cache (``data/processed/.cache``), with the keys :func:`build` uses. The command line
-    runs this on the second core while the notebook's kernel starts, so that the notebook
-    finds the files parsed. Returns the files that could not be parsed: :func:`build` parses
-    them again and reports their problems (a structural error stops the run there)."""
-
-    tune_allocator()
-    files = input_files(paths, Period(year, quarter))
-    cache = paths.parse_cache
-    cal = load_calendar(paths)
-    try:
-        sp = load_header_spellings(paths)
-    except ParlibError:
-        return files["dossiers"] + files["feedback"] + files["survey"]
-    failed = warm_dossiers(files["dossiers"], cache, data_dir=paths.data, spellings=sp.get("dossiers"))
-    for p in files["feedback"]:
-        try:
-            read_feedback([p], cal, cache_dir=cache, spellings=sp.get("feedback"))
-        except ParlibError:
-            failed.append(p)
-    if files["survey"]:
-        try:
-            items = load_survey_items(paths.config / "survey_items.csv")
-        except ParlibError:
-            return failed + files["survey"]
-        for p in files["survey"]:
-            try:
-                read_surveys(
-                    [p], items, SurveyConfig(), base=paths.data, cache_dir=cache, spellings=sp.get("survey")
-                )
-            except ParlibError:
-                failed.append(p)
-    return failed
 
 
 # ---------------------------------------------------------------- build

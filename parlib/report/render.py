@@ -14,7 +14,6 @@ HTML and recorded in the manifest instead, where tests check that there is none.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import os
@@ -43,11 +42,11 @@ from parlib.core.io import (
     remove_stale_staging,
     sha256_file,
     write_json,
-    write_text,
 )
 from parlib.core.log import progress as log
 from parlib.core.parallel import WORKERS_ENV
 from parlib.core.paths import NOTEBOOKS_DIR, PROJECT_ROOT, TEMPLATES_DIR, Paths
+from parlib.report.html_export import HtmlExportPreparation, _without_iri_checker, export_html
 from parlib.report.inputs import input_hashes, notebook_reads, with_reads
 
 
@@ -77,16 +76,6 @@ class RenderResult:
     files: list[Path]
     timings: dict[str, float]
     warnings: list[str]
-
-
-def _without_iri_checker() -> None:
-    """Keep jsonschema (imported by nbformat) from loading its optional IRI format checker.
-
-    jupyterlab's server installs ``rfc3987_syntax``, which compiles a grammar when imported:
-    2.0 s of every report run (measured, ``python -X importtime``). The notebook schema never
-    checks the "iri" format, so the checker is not needed; jsonschema skips it when the import
-    fails, which a ``None`` entry in ``sys.modules`` makes it do."""
-    sys.modules.setdefault("rfc3987_syntax", None)
 
 
 def execute(spec: ReportSpec, output_nb: Path) -> None:
@@ -126,44 +115,6 @@ def execute(spec: ReportSpec, output_nb: Path) -> None:
             f"Sổ phân tích {spec.notebook} dừng ở ô số {exc.exec_count}: {exc.ename}: {exc.evalue}\n"
             f"Xem chi tiết trong tệp {output_nb.name} (đã giữ lại ở {output_nb.parent})."
         ) from exc
-
-
-def export_html(executed_nb: Path, html_path: Path, title: str) -> list[str]:
-    """Export ``executed_nb`` to self-contained HTML; returns the stderr texts removed."""
-    _without_iri_checker()
-    import nbformat
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
-
-    nb = nbformat.read(str(executed_nb), as_version=4)
-    nb = copy.deepcopy(nb)
-    removed: list[str] = []
-    for cell in nb.cells:
-        if cell.get("cell_type") != "code":
-            continue
-        kept = []
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream" and out.get("name") == "stderr":
-                removed.append(out.get("text", ""))
-            else:
-                kept.append(out)
-        cell["outputs"] = kept
-    nb.metadata["title"] = title
-    exporter = HTMLExporter(template_name="parlib_report", extra_template_basedirs=[str(TEMPLATES_DIR)])
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    exporter.embed_images = True
-    exporter.language_code = "vi"
-    tags = TagRemovePreprocessor(
-        remove_cell_tags={"remove_cell"},
-        remove_all_outputs_tags={"remove_output"},
-        remove_input_tags={"remove_input"},
-    )
-    exporter.register_preprocessor(tags, enabled=True)
-    body, _ = exporter.from_notebook_node(nb)
-    write_text(html_path, body)
-    return removed
 
 
 # Packages whose version can change what a report shows (numbers, charts, HTML).
@@ -397,6 +348,8 @@ def _render(spec, paths, out_dir, inputs, processed_stage, extra_manifest, warm)
         t0 = time.perf_counter()
         log(f"  • Chạy sổ phân tích {spec.notebook} …")
         background = _Background(warm) if warm is not None else None
+        # nbconvert imported and the report template compiled while the kernel computes
+        html_ready = HtmlExportPreparation(background.worker if background is not None else None)
         # the kernel (started below, after the fork above) logs every raw file it parses and
         # writes its processed tables into the processed staging folder
         input_log = stage.path(".inputs-read.jsonl")
@@ -426,6 +379,7 @@ def _render(spec, paths, out_dir, inputs, processed_stage, extra_manifest, warm)
         timings["execute_s"] = round(time.perf_counter() - t0, 3)
         t0 = time.perf_counter()
         log("  • Xuất báo cáo HTML …")
+        html_ready.join()
         warnings = export_html(nb_out, stage.path(f"{spec.stem}.html"), spec.title)
         timings["export_html_s"] = round(time.perf_counter() - t0, 3)
         # processed tables this run wrote: staged by write_table (published with the report), or

@@ -24,3 +24,17 @@ def test_nbformat_validates_without_the_iri_checker():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.splitlines() == ["invalid notebook refused", "True"]
+
+
+def test_the_command_line_starts_a_quarterly_run_without_the_analysis_modules():
+    """What the command line imports before the notebook's kernel starts (the checks, the
+    parse cache warmed on the second core, the report runner) leaves scipy, statsmodels,
+    DuckDB and the analysis out: the kernel imports them; here they cost about a second."""
+    code = (
+        "import sys\n"
+        "import parlib.cli.commands, parlib.pipelines.inputs, parlib.report.render\n"
+        "heavy = ('scipy', 'statsmodels', 'duckdb', 'matplotlib', 'parlib.analysis')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(heavy)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
