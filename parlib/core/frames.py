@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
@@ -31,8 +32,19 @@ def only_used_categories(df: pd.DataFrame) -> pd.DataFrame:
     listed as groups of zero rows by a grouping with ``observed=False`` or in a Parquet table."""
     for c in df.columns:
         if isinstance(df[c].dtype, pd.CategoricalDtype):
-            df[c] = df[c].cat.remove_unused_categories()
+            df[c] = _used_categories_only(df[c])
     return df
+
+
+def _used_categories_only(s: pd.Series) -> pd.Series:
+    """``s.cat.remove_unused_categories()`` from a count of the codes: pandas finds the used ones
+    by sorting every code (1,1 s for ten million rows), a count takes one pass (0,06 s)."""
+    codes = s.cat.codes.to_numpy()
+    n = len(s.cat.categories)
+    used = np.bincount(codes[codes >= 0], minlength=n).astype(bool) if n else np.zeros(0, dtype=bool)
+    if used.all():
+        return s
+    return s.cat.remove_categories(s.cat.categories[~used])
 
 
 def stack(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:

@@ -6,7 +6,10 @@ about 30 µs a cell (0,9 s for the 28,000 cells of a department's quarterly work
 
 * Text goes to the shared-strings part and is never a formula (a cell is a formula only when
   written as ``<f>``; this writer has no way to write one). Characters XML 1.0 forbids are
-  dropped (openpyxl refuses them with an error).
+  dropped (openpyxl refuses them with an error); a text is cut at Excel's 32,767 characters.
+* Excel's limits are kept: sheet names (31 characters, none of the characters Excel forbids, not blank,
+  no apostrophe at either end, not "History", unique), 1,048,576 rows × 16,384 columns,
+  integers beyond 2**53 written as doubles, dates before 1900 as text.
 * Numbers are written exactly (the shortest text that reads back as the same double); booleans ``t="b"``; dates and times are Excel serial days (the
   1900 date system) shown with the cell's number format.
 * The bytes are reproducible: fixed document properties and zip timestamps, parts in a fixed
@@ -18,6 +21,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -34,6 +38,9 @@ _EPOCH = datetime(1899, 12, 30)  # Excel's day 0 in the 1900 date system (after 
 # characters XML 1.0 does not allow (C0 controls but tab/newline/return, surrogates, U+FFFE/F)
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _SHEET_NAME_BAD = re.compile(r"[\\/?*\[\]:]")
+_ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")  # Excel reads "_x0041_" in a text as "A"
+MAX_TEXT = 32767  # characters in one cell (Excel repairs a longer one away)
+MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384
 DATE_FORMAT = "yyyy-mm-dd"  # openpyxl's defaults for a date / datetime without a format
 DATETIME_FORMAT = "yyyy-mm-dd h:mm:ss"
 
@@ -43,6 +50,12 @@ def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _text(text: str) -> str:
+    """A cell's text as shared-string content: escaped for XML, a literal "_xHHHH_" kept as
+    written (Excel would decode it), a carriage return kept (XML reading turns it into a newline)."""
+    return _esc(_ESCAPE_LIKE.sub(r"_x005F_\1", text)).replace("\r", "_x000D_")
+
+
 def _attr(text: str) -> str:
     return _esc(text).replace('"', "&quot;")
 
@@ -50,7 +63,7 @@ def _attr(text: str) -> str:
 def _number(x: float) -> str:
     """The shortest text that reads back as exactly ``x``; a whole number without ".0" (read
     back as an integer, as openpyxl writes it)."""
-    text = repr(x)
+    text = repr(float(x) + 0.0)  # a float subclass (numpy) has its own repr; -0.0 is 0
     return text[:-2] if text.endswith(".0") else text
 
 
@@ -63,12 +76,18 @@ def column_letter(j: int) -> str:
     return out
 
 
-def excel_serial(v: datetime | date) -> float:
-    """Days since Excel's epoch (fraction for the time of day)."""
-    if not isinstance(v, datetime):
-        return float((v - _EPOCH.date()).days)
-    delta = v.replace(tzinfo=None) - _EPOCH
-    return delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
+def excel_serial(v: datetime | date) -> float | None:
+    """Excel's serial day of ``v`` (fraction for the time of day), in the 1900 date system: day 1
+    is 1 January 1900 and Excel counts a 29 February 1900 that never was, so from 1 March 1900 on
+    the days since 30 December 1899. None before 1900 (Excel cannot show such a date)."""
+    if isinstance(v, datetime):
+        delta = v.replace(tzinfo=None) - _EPOCH
+        serial = delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
+    else:
+        serial = float((v - _EPOCH.date()).days)
+    if serial < 61:  # before 1 March 1900: no false leap day to skip yet
+        serial -= 1
+    return serial if serial >= 1 else None
 
 
 @dataclass
@@ -99,9 +118,10 @@ class XlsxBook:
     def add_sheet(self, name: str, *, freeze_header: bool = False) -> _Sheet:
         """A new sheet (name cut to Excel's 31 characters; a repeated name gets a number, as
         openpyxl does); ``freeze_header``: row 1 stays in view when scrolling."""
-        if _SHEET_NAME_BAD.search(name):
+        base = unicodedata.normalize("NFC", _ILLEGAL.sub("", name))[:31].rstrip("'")  # (after the cut)
+        bad = _SHEET_NAME_BAD.search(name) or name.startswith("'") or name.endswith("'")
+        if bad or not base.strip() or base.casefold() == "history":
             raise ValueError(f"Tên trang tính không hợp lệ trong Excel: {name!r}")
-        base = name[:31]
         taken = {s.name.casefold() for s in self.sheets}
         final, k = base, 1
         while final.casefold() in taken:
@@ -117,6 +137,11 @@ class XlsxBook:
         """The next row of ``sheet``: ``values`` from column A on, ``formats`` (optional, same
         length) their number formats (None: general)."""
         r = sheet.last_row + 1
+        if r > MAX_ROWS or len(values) > MAX_COLUMNS:
+            raise ValueError(
+                f"Trang tính «{sheet.name}» vượt giới hạn của Excel "
+                f"({MAX_ROWS:,} dòng, {MAX_COLUMNS:,} cột)".replace(",", ".")
+            )
         sheet.last_row = r
         while len(self._cols) <= len(values):
             self._cols.append(column_letter(len(self._cols)))
@@ -138,21 +163,25 @@ class XlsxBook:
             if not v:
                 return None  # an empty text is an empty cell (openpyxl reads it back so too)
             s = self._style(fmt, bold)
-            idx = self._strings.setdefault(v, len(self._strings))
+            idx = self._strings.setdefault(v[:MAX_TEXT], len(self._strings))
             self._string_refs += 1
             return f'{s} t="s"><v>{idx}</v></c>'
         if isinstance(v, bool):
             return f'{self._style(fmt, bold)} t="b"><v>{int(v)}</v></c>'
-        if isinstance(v, int):
+        if isinstance(v, int) and abs(v) <= 2**53:
             return f"{self._style(fmt, bold)}><v>{v}</v></c>"
+        if isinstance(v, int):  # Excel holds 15 significant digits: a longer integer as a double
+            v = float(v)  # (OverflowError beyond the range of a double)
         if isinstance(v, float):
             if not math.isfinite(v):
                 return None
             return f"{self._style(fmt, bold)}><v>{_number(v)}</v></c>"
-        if isinstance(v, datetime):
-            return f"{self._style(fmt or DATETIME_FORMAT, bold)}><v>{_number(excel_serial(v))}</v></c>"
-        if isinstance(v, date):
-            return f"{self._style(fmt or DATE_FORMAT, bold)}><v>{_number(excel_serial(v))}</v></c>"
+        if isinstance(v, date):  # datetime too
+            serial = excel_serial(v)
+            if serial is None:  # before 1900: shown as the text of the date
+                return self._cell(v.strftime("%d/%m/%Y"), None, bold)
+            fmt = fmt or (DATETIME_FORMAT if isinstance(v, datetime) else DATE_FORMAT)
+            return f"{self._style(fmt, bold)}><v>{_number(serial)}</v></c>"
         if isinstance(v, (time, timedelta)):
             raise TypeError(f"xlsx_book: a time of day or duration is not written ({v!r})")
         raise TypeError(f"xlsx_book: cannot write {type(v).__name__} value {v!r} to Excel")
@@ -300,7 +329,8 @@ class XlsxBook:
             else '<selection activeCell="A1" sqref="A1"/>'
         )
         cols = "".join(
-            f'<col min="{j}" max="{j}" width="{w!r}" customWidth="1"/>' for j, w in sorted(s.widths.items())
+            f'<col min="{j}" max="{j}" width="{_number(w)}" customWidth="1"/>'
+            for j, w in sorted(s.widths.items())
         )
         return (
             _HEAD + f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}"><dimension ref="{ref}"/>'
@@ -313,7 +343,7 @@ class XlsxBook:
         )
 
     def _shared_strings(self) -> str:
-        items = "".join(f'<si><t xml:space="preserve">{_esc(t)}</t></si>' for t in self._strings)
+        items = "".join(f'<si><t xml:space="preserve">{_text(t)}</t></si>' for t in self._strings)
         return (
             _HEAD + f'<sst xmlns="{_MAIN}" count="{self._string_refs}" uniqueCount="{len(self._strings)}">'
             f"{items}</sst>"

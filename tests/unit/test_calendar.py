@@ -337,3 +337,27 @@ def test_due_dates_of_typed_columns_equal_those_of_plain_values(unit_dtype):
     )
     pd.testing.assert_series_equal(typed, plain)
     assert typed.notna().sum() > n // 3
+
+
+def test_day_positions_are_those_of_a_binary_search_over_the_working_days():
+    """The look-up table gives np.searchsorted's answer for every day of the window (both
+    sides, edges included), NaT as the window's first day."""
+    rng = np.random.default_rng(3)
+    span = int((CAL.WINDOW_END - CAL.WINDOW_START).astype(int))
+    picks = CAL.WINDOW_START + rng.integers(0, span + 1, 5000).astype("timedelta64[D]")
+    picks = np.concatenate([picks, [CAL.WINDOW_START, CAL.WINDOW_END, np.datetime64("NaT", "D")]])
+    for side in ("left", "right"):
+        want = np.searchsorted(CAL._working, np.where(np.isnat(picks), CAL.WINDOW_START, picks), side=side)
+        assert np.array_equal(CAL._index(picks, side), want)
+    with pytest.raises(ConfigError, match="phạm vi lịch"):
+        CAL._index(days("1989-12-31"))
+
+
+def test_uncovered_years_with_a_gap_between_covered_years():
+    from parlib.core.calendar import WorkCalendar
+
+    cal = WorkCalendar([], [], years=[2024, 2026])  # 2025 has no schedule
+    assert cal.uncovered_years(["2024-03-04", "2026-05-06"]) == set()  # 2025 not among the dates
+    assert cal.uncovered_years(["2024-03-04", "2025-05-06", None]) == {2025}
+    assert cal.uncovered_years([None]) == set() and cal.uncovered_years([]) == set()
+    assert cal.uncovered_years(["2026-01-02", "2026-12-31"]) == set()

@@ -68,3 +68,22 @@ def test_only_used_categories_keeps_the_values_held_in_their_order():
     assert out is df
     assert list(df["k"].cat.categories) == ["a", "c"]
     assert df["k"].astype(object).where(df["k"].notna(), None).tolist() == ["c", "a", None]
+
+
+def test_only_used_categories_equals_pandas_on_random_columns():
+    """The count of codes gives what pandas' remove_unused_categories gives: values, categories,
+    their order, the codes' type, ordered or not; empty, all-missing and fully used columns."""
+    from parlib.core.frames import only_used_categories
+
+    rng = np.random.default_rng(7)
+    for trial in range(60):
+        n_cats = int(rng.integers(0, 40))
+        n = int(rng.integers(0, 300))
+        cats = pd.Index(sorted({f"đơn vị {i}" for i in rng.integers(0, 1000, n_cats)}), dtype="str")
+        hi = max(len(cats) // (1 + trial % 3), 1)
+        codes = rng.integers(-1, hi, n) if len(cats) else np.full(n, -1)
+        col = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(cats, ordered=bool(trial % 2)))
+        want = pd.Series(col).cat.remove_unused_categories()
+        got = only_used_categories(pd.DataFrame({"k": col}))["k"]
+        pd.testing.assert_series_equal(got, want, check_names=False)
+        assert got.cat.codes.dtype == want.cat.codes.dtype

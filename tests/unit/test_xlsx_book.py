@@ -5,6 +5,7 @@ bytes, Excel's rules for sheet names and dates."""
 from __future__ import annotations
 
 import math
+import unicodedata
 import zipfile
 from datetime import date, datetime
 from xml.etree import ElementTree
@@ -155,20 +156,35 @@ def test_sheet_names_follow_excel_rules():
     assert book.add_sheet("x" * 40).name == "x" * 31
     assert book.add_sheet("x" * 35).name == "x" * 30 + "1"  # same first 31 characters
     assert book.add_sheet("Bảng").name == "Bảng" and book.add_sheet("BẢNG").name == "BẢNG1"
-    with pytest.raises(ValueError, match="Tên trang tính"):
-        book.add_sheet("Quý 3/2026")
+    assert book.add_sheet("y" * 30 + "'z").name == "y" * 30  # an apostrophe the cut leaves at the end goes
+    for bad in ("Quý 3/2026", "", "  ", "'Bảng'", "History"):
+        with pytest.raises(ValueError, match="Tên trang tính"):
+            book.add_sheet(bad)
+    decomposed = unicodedata.normalize("NFD", "Bảng có tên rất dài hơn ba mươi mốt ký tự")
+    assert book.add_sheet(decomposed).name == "Bảng có tên rất dài hơn ba mươi"  # 31 letters, not marks
 
 
 def test_serial_days_and_values_excel_cannot_hold(tmp_path):
-    # Excel's serial days: 1 March 1900 is day 61; 1 January 2025 is 45658, 2026 is 45658 + 365
-    assert excel_serial(date(1900, 3, 1)) == 61
+    # Excel's serial days: 1 January 1900 is day 1, 28 February day 59, then Excel's false
+    # 29 February 1900 is day 60, so 1 March 1900 is day 61; 1 January 2025 is 45658
+    assert excel_serial(date(1900, 1, 1)) == 1 and excel_serial(date(1900, 2, 28)) == 59
+    assert excel_serial(date(1900, 3, 1)) == 61 and excel_serial(date(1899, 12, 31)) is None
     assert excel_serial(datetime(2025, 1, 1)) == 45658
     assert excel_serial(datetime(2026, 1, 1, 18)) == 46023.75
     assert [column_letter(j) for j in (1, 26, 27, 52, 703)] == ["A", "Z", "AA", "AZ", "AAA"]
     book = XlsxBook()
     ws = book.add_sheet("T")
     book.add_row(ws, [float("inf"), float("nan"), 1.5, None, True], ["0.0", None, "0.0", None, None])
+    book.add_row(ws, [2**60, -0.0, np.float64(0.25), date(1899, 12, 31), date(1900, 1, 1)])
+    book.add_row(ws, ["_x0041_ giữ nguyên", "a\r\nb", "x" * 40000])
     with pytest.raises(TypeError, match="cannot write"):
         book.add_row(ws, [object()])
-    row = load_workbook(book.save(tmp_path / "v.xlsx"))["T"][1]
-    assert [c.value for c in row] == [None, None, 1.5, None, True] and row[2].number_format == "0.0"
+    with pytest.raises(ValueError, match="giới hạn của Excel"):
+        book.add_row(ws, [1] * 16385)
+    sheet = load_workbook(book.save(tmp_path / "v.xlsx"))["T"]
+    assert [c.value for c in sheet[1]] == [None, None, 1.5, None, True] and sheet[1][2].number_format == "0.0"
+    assert [c.value for c in sheet[2]] == [2.0**60, 0, 0.25, "31/12/1899", datetime(1900, 1, 1)]
+    assert sheet[3][0].value == "_x0041_ giữ nguyên" and len(sheet[3][2].value) == 32767
+    # the product's reader (and Excel) decode the escaped carriage return; openpyxl does not
+    rows = CalamineWorkbook.from_path(str(tmp_path / "v.xlsx")).get_sheet_by_name("T").to_python()
+    assert rows[2][:2] == ["_x0041_ giữ nguyên", "a\r\nb"]
