@@ -115,10 +115,12 @@ def enrich(
     pos = cat.index.get_indexer(code)  # one hash lookup per dossier, then positional takes
     df["in_catalogue"] = pos >= 0
 
-    def catalogue(c: str, rows: np.ndarray | None = None) -> pd.Series:
-        """The catalogue's column ``c`` for every dossier (or the ``rows`` selected)."""
+    def catalogue(c: str, rows: np.ndarray | None = None, dtype=None) -> pd.Series:
+        """The catalogue's column ``c`` for every dossier (or the ``rows`` selected), typed
+        ``dtype`` before the take: a few hundred values converted, not millions."""
         at = pos if rows is None else pos[rows]
-        values = pd.api.extensions.take(cat[c].array, at, allow_fill=True)  # -1 -> missing
+        column = cat[c] if dtype is None else cat[c].astype(dtype)
+        values = pd.api.extensions.take(column.array, at, allow_fill=True)  # -1 -> missing
         return pd.Series(values, index=df.index if rows is None else df.index[rows])
 
     issues.append(
@@ -143,7 +145,7 @@ def enrich(
         ("fee_vnd", float),
         ("has_paper_result", "boolean"),
     ):
-        df[c] = catalogue(c).astype(dtype)
+        df[c] = catalogue(c, dtype=dtype)
     years = df["received_at"].dt.year
     uncovered = years.notna() & ~years.isin(list(calendar.years))
     log = IssueLog()
