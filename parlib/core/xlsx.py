@@ -115,6 +115,44 @@ def excel_value(v, header: str = ""):
     return v, None
 
 
+def table_cells(df: pd.DataFrame):
+    """One table as Excel cells: (the header texts, an iterator of (values, number formats) per
+    row, the column widths) — the rules of :func:`write_excel_tables`, whatever writes them."""
+    headers = [str(c) for c in df.columns]
+    converted = df.copy()
+    for j, c in enumerate(df.columns):
+        if df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype):
+            converted[c] = df[c].map(lambda v, h=headers[j]: excel_value(v, h))
+    safe = safe_frame(df)
+    widths = [
+        min(60, max(8, max([len(str(col))] + [len(str(x)) for x in safe.iloc[:200, j]]) + 2))
+        for j, col in enumerate(safe.columns)
+    ]
+    return [str(col) for col in safe.columns], _rows(safe, converted), widths
+
+
+def _rows(safe: pd.DataFrame, converted: pd.DataFrame):
+    for row, conv in zip(safe.itertuples(index=False), converted.itertuples(index=False)):
+        values, formats = [], []
+        for v, cv in zip(row, conv):
+            fmt = None
+            if isinstance(cv, tuple) and (cv[1] is not None or cv[0] is None):
+                v, fmt = cv  # a number or date, or None for the missing-value mark
+            if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA or v is pd.NaT:
+                v = None
+            elif isinstance(v, pd.Timestamp):
+                v, fmt = v.to_pydatetime(), fmt or "dd/mm/yyyy"
+            else:
+                v = v.item() if hasattr(v, "item") else v
+                if fmt is None and isinstance(v, float):
+                    fmt = "#,##0.00"
+                elif fmt is None and isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10000:
+                    fmt = "#,##0"  # counts; years and small numbers stay as written
+            values.append(v)
+            formats.append(fmt)
+        yield values, formats
+
+
 def write_excel_tables(
     sheets: dict[str, pd.DataFrame], target: str | Path, notes: list[str] | None = None
 ) -> Path:
@@ -135,33 +173,10 @@ def write_excel_tables(
         book.set_width(ws, 1, 120)
     for name, df in sheets.items():
         ws = book.add_sheet(name[:31], freeze_header=True)
-        headers = [str(c) for c in df.columns]
-        converted = df.copy()
-        for j, c in enumerate(df.columns):
-            if df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype):
-                converted[c] = df[c].map(lambda v, h=headers[j]: excel_value(v, h))
-        safe = safe_frame(df)
-        book.add_row(ws, [str(col) for col in safe.columns], bold=True)
-        for row, conv in zip(safe.itertuples(index=False), converted.itertuples(index=False)):
-            values, formats = [], []
-            for v, cv in zip(row, conv):
-                fmt = None
-                if isinstance(cv, tuple) and (cv[1] is not None or cv[0] is None):
-                    v, fmt = cv  # a number or date, or None for the missing-value mark
-                if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA or v is pd.NaT:
-                    v = None
-                elif isinstance(v, pd.Timestamp):
-                    v, fmt = v.to_pydatetime(), fmt or "dd/mm/yyyy"
-                else:
-                    v = v.item() if hasattr(v, "item") else v
-                    if fmt is None and isinstance(v, float):
-                        fmt = "#,##0.00"
-                    elif fmt is None and isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10000:
-                        fmt = "#,##0"  # counts; years and small numbers stay as written
-                values.append(v)
-                formats.append(fmt)
+        header, rows, widths = table_cells(df)
+        book.add_row(ws, header, bold=True)
+        for values, formats in rows:
             book.add_row(ws, values, formats)
-        for j, col in enumerate(safe.columns, start=1):
-            width = max([len(str(col))] + [len(str(x)) for x in safe.iloc[:200, j - 1]])
-            book.set_width(ws, j, min(60, max(8, width + 2)))
+        for j, width in enumerate(widths, start=1):
+            book.set_width(ws, j, width)
     return book.save(target)

@@ -18,12 +18,13 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
-from parlib.core.xlsx import excel_value, neutralise_formula, safe_frame, write_excel_tables
+from parlib.core.xlsx import neutralise_formula, table_cells, write_excel_tables
 from parlib.core.xlsx_book import XlsxBook, column_letter, excel_serial
 
 
 def reference_workbook(sheets: dict, target, notes=None):
-    """write_excel_tables as it was written with openpyxl's cells (before the direct writer)."""
+    """write_excel_tables's cells (core.xlsx.table_cells) written with openpyxl's cells, as before
+    the direct writer: the reference for the writer itself."""
     wb = Workbook()
     wb.remove(wb.active)
     if notes:
@@ -33,36 +34,18 @@ def reference_workbook(sheets: dict, target, notes=None):
         ws.column_dimensions["A"].width = 120
     for name, df in sheets.items():
         ws = wb.create_sheet(name[:31])
-        headers = [str(c) for c in df.columns]
-        converted = df.copy()
-        for j, c in enumerate(df.columns):
-            if df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype):
-                converted[c] = df[c].map(lambda v, h=headers[j]: excel_value(v, h))
-        safe = safe_frame(df)
-        for j, col in enumerate(safe.columns, start=1):
-            ws.cell(row=1, column=j, value=str(col)).font = Font(bold=True)
-        for i, (row, conv) in enumerate(
-            zip(safe.itertuples(index=False), converted.itertuples(index=False)), 2
-        ):
-            for j, (v, cv) in enumerate(zip(row, conv), start=1):
-                fmt = None
-                if isinstance(cv, tuple) and (cv[1] is not None or cv[0] is None):
-                    v, fmt = cv
-                if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA or v is pd.NaT:
+        header, rows, widths = table_cells(df)
+        for j, text in enumerate(header, start=1):
+            ws.cell(row=1, column=j, value=text).font = Font(bold=True)
+        for i, (values, formats) in enumerate(rows, start=2):
+            for j, (v, fmt) in enumerate(zip(values, formats), start=1):
+                if v is None:
                     continue
-                if isinstance(v, pd.Timestamp):
-                    v, fmt = v.to_pydatetime(), fmt or "dd/mm/yyyy"
-                v = v.item() if hasattr(v, "item") else v
-                if fmt is None and isinstance(v, float):
-                    fmt = "#,##0.00"
-                elif fmt is None and isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10000:
-                    fmt = "#,##0"
                 cell = ws.cell(row=i, column=j, value=v)
                 if fmt:
                     cell.number_format = fmt
-        for j, col in enumerate(safe.columns, start=1):
-            width = max([len(str(col))] + [len(str(x)) for x in safe.iloc[:200, j - 1]])
-            ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, width + 2))
+        for j, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(j)].width = width
         ws.freeze_panes = "A2"
     wb.save(target)
     return target
