@@ -127,7 +127,7 @@ def classify_dossiers(
     received = dossiers["received_at"]
     in_proc = (received < end_excl) & (end_at.isna() | (end_at >= start))
     in_receipt = (received >= start) & (received < end_excl)
-    df = dossiers[in_proc | in_receipt].copy()
+    df = dossiers[in_proc | in_receipt]  # a new frame already (a mask takes the rows): no second copy
     end_at = end_at[df.index]
     df["end_at"] = end_at
     kinds = [df[c].eq(end_at) & df[c].notna() for c in END_COLUMNS]
