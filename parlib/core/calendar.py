@@ -180,10 +180,10 @@ class WorkCalendar:
                 "Ngày nằm ngoài phạm vi lịch làm việc "
                 f"({self.WINDOW_START} – {self.WINDOW_END}): " + ", ".join(bad[:10])
             )
-        offset = (
-            np.where(valid, days, self.WINDOW_START).astype("datetime64[D]") - self.WINDOW_START
-        ).astype(np.int64)
-        return self._before[side][offset]  # = np.searchsorted(self._working, days, side=side)
+        days = np.where(valid, days, self.WINDOW_START)
+        if days.dtype != np.dtype("datetime64[D]"):  # instants within a day: the binary search
+            return np.searchsorted(self._working, days, side=side)
+        return self._before[side][(days - self.WINDOW_START).astype(np.int64)]  # = the search
 
     def _take(self, idx: np.ndarray, valid: np.ndarray) -> np.ndarray:
         if (valid & ((idx < 0) | (idx >= self._working.size))).any():

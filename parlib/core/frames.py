@@ -44,7 +44,7 @@ def _used_categories_only(s: pd.Series) -> pd.Series:
     used = np.bincount(codes[codes >= 0], minlength=n).astype(bool) if n else np.zeros(0, dtype=bool)
     if used.all():
         return s
-    return s.cat.remove_categories(s.cat.categories[~used])
+    return s.cat.set_categories(s.cat.categories[used])  # the order kept (remove_categories sorts)
 
 
 def stack(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from parlib.core import xlsx_book
 from parlib.core.io import atomic_path
 from parlib.core.text import strip_controls
 from parlib.core.vnformat import MISSING
@@ -99,12 +100,14 @@ def excel_value(v, header: str = ""):
     m = _VN_NUMBER.match(t)
     if m:
         sign, whole, frac, unit = m.groups()
-        x = float(whole.replace(".", "") + ("." + frac if frac else ""))
-        x = -x if sign in ("-", "−", "–") else x
+        digits = whole.replace(".", "") + ("." + frac if frac else "")
+        negative = sign in ("-", "−", "–")
+        x = -float(digits) if negative else float(digits)
         decimals = len(frac) if frac else 0
         body = "#,##0" + ("." + "0" * decimals if decimals else "")
-        if unit and "%" in unit:
-            return x / 100, "0" + ("." + "0" * decimals if decimals else "") + "%"
+        if unit and "%" in unit:  # the decimal text read as hundredths: 23,6 % is exactly 0.236
+            share = float(f"{'-' if negative else ''}{digits}e-2")
+            return share, "0" + ("." + "0" * decimals if decimals else "") + "%"
         return (int(x) if not decimals else x), body
     d = _VN_DATE.match(t)
     if d:
@@ -173,10 +176,17 @@ def write_excel_tables(
         book.set_width(ws, 1, 120)
     for name, df in sheets.items():
         ws = book.add_sheet(name[:31], freeze_header=True)
-        header, rows, widths = table_cells(df)
+        room = xlsx_book.MAX_ROWS - 2  # the header, and the line saying what was left out
+        header, rows, widths = table_cells(df.iloc[:room])
         book.add_row(ws, header, bold=True)
         for values, formats in rows:
             book.add_row(ws, values, formats)
+        if len(df) > room:
+            left = f"{len(df) - room:,}".replace(",", ".")
+            limit = f"{xlsx_book.MAX_ROWS:,}".replace(",", ".")
+            book.add_row(
+                ws, [f"… còn {left} dòng không ghi được: Excel giới hạn {limit} dòng một trang tính."]
+            )
         for j, width in enumerate(widths, start=1):
             book.set_width(ws, j, width)
     return book.save(target)

@@ -25,6 +25,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from parlib.core.io import atomic_path
@@ -43,6 +44,7 @@ MAX_TEXT = 32767  # characters in one cell (Excel repairs a longer one away)
 MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384
 DATE_FORMAT = "yyyy-mm-dd"  # openpyxl's defaults for a date / datetime without a format
 DATETIME_FORMAT = "yyyy-mm-dd h:mm:ss"
+TIME_FORMAT, DURATION_FORMAT = "h:mm:ss", "[hh]:mm:ss"
 
 
 def _esc(text: str) -> str:
@@ -53,6 +55,7 @@ def _esc(text: str) -> str:
 def _text(text: str) -> str:
     """A cell's text as shared-string content: escaped for XML, a literal "_xHHHH_" kept as
     written (Excel would decode it), a carriage return kept (XML reading turns it into a newline)."""
+    text = _ILLEGAL.sub("", text)  # first: a dropped character must not make an escape appear
     return _esc(_ESCAPE_LIKE.sub(r"_x005F_\1", text)).replace("\r", "_x000D_")
 
 
@@ -102,7 +105,8 @@ class _Sheet:
 
 class XlsxBook:
     """Sheets filled row by row (:meth:`add_row`), then :meth:`save`. A cell value is None
-    (no cell), str, bool, int, float (NaN and ±inf: no cell), datetime or date; ``fmt`` an
+    (no cell), str, bool, int, float (NaN and ±inf: no cell), Decimal, datetime, date, time or
+    timedelta (a time zone is dropped: the wall-clock time is written); ``fmt`` an
     Excel number format code ("#,##0.00", "0.0%", "dd/mm/yyyy"). An empty text is no cell."""
 
     def __init__(self) -> None:
@@ -182,8 +186,13 @@ class XlsxBook:
                 return self._cell(v.strftime("%d/%m/%Y"), None, bold)
             fmt = fmt or (DATETIME_FORMAT if isinstance(v, datetime) else DATE_FORMAT)
             return f"{self._style(fmt, bold)}><v>{_number(serial)}</v></c>"
-        if isinstance(v, (time, timedelta)):
-            raise TypeError(f"xlsx_book: a time of day or duration is not written ({v!r})")
+        if isinstance(v, timedelta):  # a duration: days and their fraction (openpyxl's format)
+            return self._cell(v.total_seconds() / 86400, fmt or DURATION_FORMAT, bold)
+        if isinstance(v, time):  # a time of day: the fraction of the day
+            seconds = v.hour * 3600 + v.minute * 60 + v.second + v.microsecond / 1e6
+            return self._cell(seconds / 86400, fmt or TIME_FORMAT, bold)
+        if isinstance(v, Decimal):
+            return self._cell(float(v), fmt, bold)
         raise TypeError(f"xlsx_book: cannot write {type(v).__name__} value {v!r} to Excel")
 
     def _style(self, fmt: str | None, bold: bool) -> str:

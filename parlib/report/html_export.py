@@ -95,8 +95,12 @@ class HtmlExportPreparation:
         except Exception as exc:  # re-raised by join() in the thread that exports
             self.error = exc
 
-    def join(self) -> None:
+    def wait(self) -> None:
+        """Wait for the preparation to end (its failure, if any, is raised by :meth:`join`)."""
         self.thread.join()
+
+    def join(self) -> None:
+        self.wait()
         if self.error is not None:
             raise self.error
 

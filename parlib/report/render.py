@@ -348,7 +348,11 @@ def _render(spec, paths, out_dir, inputs, processed_stage, extra_manifest, warm)
         t0 = time.perf_counter()
         log(f"  • Chạy sổ phân tích {spec.notebook} …")
         background = _Background(warm) if warm is not None else None
-        # nbconvert imported and the report template compiled while the kernel computes
+        # nbconvert imported and the report template compiled while the kernel computes (papermill
+        # imported here first: the two threads never import the same packages at the same time)
+        _without_iri_checker()
+        import papermill  # noqa: F401
+
         html_ready = HtmlExportPreparation(background.worker if background is not None else None)
         # the kernel (started below, after the fork above) logs every raw file it parses and
         # writes its processed tables into the processed staging folder
@@ -371,6 +375,7 @@ def _render(spec, paths, out_dir, inputs, processed_stage, extra_manifest, warm)
         finally:
             if background is not None:
                 background.join()
+            html_ready.wait()  # never left importing behind a failed notebook (a later fork)
         # the manifest records the hashes of the bytes the notebook parsed (not of the files as
         # listed before it ran), and the build key is of those
         inputs = with_reads(inputs, notebook_reads(input_log, paths))

@@ -351,6 +351,10 @@ def test_day_positions_are_those_of_a_binary_search_over_the_working_days():
         assert np.array_equal(CAL._index(picks, side), want)
     with pytest.raises(ConfigError, match="phạm vi lịch"):
         CAL._index(days("1989-12-31"))
+    # instants within a day keep the binary search's answer (a time of day is after the day)
+    instants = np.array(["2026-03-04T10:00", "2026-03-04T00:00", "2026-03"], dtype="datetime64[s]")
+    for side in ("left", "right"):
+        assert np.array_equal(CAL._index(instants, side), np.searchsorted(CAL._working, instants, side=side))
 
 
 def test_uncovered_years_with_a_gap_between_covered_years():

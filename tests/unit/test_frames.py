@@ -87,3 +87,12 @@ def test_only_used_categories_equals_pandas_on_random_columns():
         got = only_used_categories(pd.DataFrame({"k": col}))["k"]
         pd.testing.assert_series_equal(got, want, check_names=False)
         assert got.cat.codes.dtype == want.cat.codes.dtype
+
+
+def test_only_used_categories_keeps_an_unsorted_category_order():
+    from parlib.core.frames import only_used_categories
+
+    col = pd.Categorical(["b", "c", "b"], categories=["c", "b", "a"])
+    got = only_used_categories(pd.DataFrame({"k": col}))["k"]
+    assert list(got.cat.categories) == ["c", "b"]  # as remove_unused_categories: the order kept
+    pd.testing.assert_series_equal(got, pd.Series(col, name="k").cat.remove_unused_categories())

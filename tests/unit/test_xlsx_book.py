@@ -171,3 +171,36 @@ def test_serial_days_and_values_excel_cannot_hold(tmp_path):
     # the product's reader (and Excel) decode the escaped carriage return; openpyxl does not
     rows = CalamineWorkbook.from_path(str(tmp_path / "v.xlsx")).get_sheet_by_name("T").to_python()
     assert rows[2][:2] == ["_x0041_ giữ nguyên", "a\r\nb"]
+
+
+def test_durations_times_and_decimals_are_numbers_with_excel_formats(tmp_path):
+    from datetime import time, timedelta
+    from decimal import Decimal
+
+    book = XlsxBook()
+    ws = book.add_sheet("T")
+    book.add_row(ws, [timedelta(hours=36), pd.Timedelta(minutes=90), time(6, 0), Decimal("1.25")])
+    row = load_workbook(book.save(tmp_path / "d.xlsx"))["T"][1]
+    assert [c.number_format for c in row[:3]] == ["[hh]:mm:ss", "[hh]:mm:ss", "h:mm:ss"]
+    raw = CalamineWorkbook.from_path(str(tmp_path / "d.xlsx")).get_sheet_by_name("T").to_python()
+    assert raw[0][3] == 1.25 and row[3].value == 1.25
+
+
+def test_a_dropped_character_does_not_make_an_escape(tmp_path):
+    book = XlsxBook()
+    ws = book.add_sheet("T")
+    book.add_row(ws, ["_x00\x0141_"])  # without \x01 it reads "_x0041_", which Excel would decode
+    book.save(tmp_path / "e.xlsx")
+    rows = CalamineWorkbook.from_path(str(tmp_path / "e.xlsx")).get_sheet_by_name("T").to_python()
+    assert rows == [["_x0041_"]]
+
+
+def test_a_table_longer_than_an_excel_sheet_says_what_was_left_out(tmp_path, monkeypatch):
+    from parlib.core import xlsx_book
+
+    monkeypatch.setattr(xlsx_book, "MAX_ROWS", 5)
+    df = pd.DataFrame({"Dòng": list(range(1, 11))})
+    ws = load_workbook(write_excel_tables({"Vấn đề": df}, tmp_path / "c.xlsx"))["Vấn đề"]
+    values = [c.value for c in ws["A"]]
+    assert values[:4] == ["Dòng", 1, 2, 3] and len(values) == 5
+    assert values[4] == "… còn 7 dòng không ghi được: Excel giới hạn 5 dòng một trang tính."

@@ -76,3 +76,14 @@ def test_missing_mark_is_an_empty_cell_never_text(tmp_path):
     assert [ws.cell(2, j).value for j in range(1, 6)] == ["3.3.3", 0.32, None, 0.5, "Quý II – Quý III"]
     texts = [c.value for row in ws.iter_rows(min_row=2) for c in row if isinstance(c.value, str)]
     assert "–" not in texts
+
+
+def test_a_percentage_is_its_decimal_text_read_as_hundredths(tmp_path):
+    """23,6 % is the double nearest 0.236, not 23.6 / 100 (0.23600000000000002): the cell holds
+    what the report shows, to the last digit."""
+    for text, want in [("23,6 %", 0.236), ("2,7 %", 0.027), ("21,1 %", 0.211), ("−0,5 %", -0.005)]:
+        assert excel_value(text)[0] == want  # exact, not approx
+    ws = load_workbook(write_excel_tables({"B": pd.DataFrame({"Tỷ lệ": ["23,6 %"]})}, tmp_path / "p.xlsx"))[
+        "B"
+    ]
+    assert ws["A2"].value == 0.236
