@@ -19,13 +19,11 @@ from pathlib import Path
 import pandas as pd
 
 from parlib.core import xlsx_book
-from parlib.core.io import atomic_path
 from parlib.core.text import strip_controls
-from parlib.core.vnformat import MISSING
-from parlib.core.xlsx_book import XlsxBook
+from parlib.core.vnformat import MISSING, fmt_int
+from parlib.core.xlsx_book import write_zip
 
 FIXED_TIME = datetime(2026, 1, 1, 0, 0, 0)
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -42,8 +40,8 @@ def save_workbook_deterministic(wb, target: str | Path) -> Path:
 
 def _normalise_zip(data: bytes, target: Path) -> Path:
     src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+
+    def parts():
         for info in src.infolist():
             payload = src.read(info.filename)
             if info.filename == "docProps/core.xml":
@@ -53,13 +51,9 @@ def _normalise_zip(data: bytes, target: Path) -> Path:
                     rb"<dcterms:modified\1>2026-01-01T00:00:00Z</dcterms:modified>",
                     payload,
                 )
-            zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o600 << 16
-            dst.writestr(zi, payload)
-    with atomic_path(target) as tmp:
-        tmp.write_bytes(out.getvalue())
-    return target
+            yield info.filename, payload
+
+    return write_zip(parts(), target)
 
 
 def neutralise_formula(value):
@@ -168,7 +162,7 @@ def write_excel_tables(
     the illustrative-data label). Written atomically, with reproducible bytes, by
     :class:`parlib.core.xlsx_book.XlsxBook` (openpyxl's cells cost 0,9 s for a quarterly workbook).
     """
-    book = XlsxBook()
+    book = xlsx_book.XlsxBook()
     if notes:
         ws = book.add_sheet("Ghi chú")
         for line in notes:
@@ -182,8 +176,7 @@ def write_excel_tables(
         for values, formats in rows:
             book.add_row(ws, values, formats)
         if len(df) > room:
-            left = f"{len(df) - room:,}".replace(",", ".")
-            limit = f"{xlsx_book.MAX_ROWS:,}".replace(",", ".")
+            left, limit = fmt_int(len(df) - room), fmt_int(xlsx_book.MAX_ROWS)
             book.add_row(
                 ws, [f"… còn {left} dòng không ghi được: Excel giới hạn {limit} dòng một trang tính."]
             )

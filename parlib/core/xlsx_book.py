@@ -29,6 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from parlib.core.io import atomic_path
+from parlib.core.vnformat import fmt_int
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -47,16 +48,19 @@ DATETIME_FORMAT = "yyyy-mm-dd h:mm:ss"
 TIME_FORMAT, DURATION_FORMAT = "h:mm:ss", "[hh]:mm:ss"
 
 
-def _esc(text: str) -> str:
-    text = _ILLEGAL.sub("", text)
+def _xml(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _esc(text: str) -> str:
+    return _xml(_ILLEGAL.sub("", text))
 
 
 def _text(text: str) -> str:
     """A cell's text as shared-string content: escaped for XML, a literal "_xHHHH_" kept as
-    written (Excel would decode it), a carriage return kept (XML reading turns it into a newline)."""
-    text = _ILLEGAL.sub("", text)  # first: a dropped character must not make an escape appear
-    return _esc(_ESCAPE_LIKE.sub(r"_x005F_\1", text)).replace("\r", "_x000D_")
+    written (Excel would decode it), a carriage return kept (XML reading turns it into a newline).
+    The forbidden characters go first: dropping one must not make an escape appear."""
+    return _xml(_ESCAPE_LIKE.sub(r"_x005F_\1", _ILLEGAL.sub("", text))).replace("\r", "_x000D_")
 
 
 def _attr(text: str) -> str:
@@ -68,6 +72,22 @@ def _number(x: float) -> str:
     back as an integer, as openpyxl writes it)."""
     text = repr(float(x) + 0.0)  # a float subclass (numpy) has its own repr; -0.0 is 0
     return text[:-2] if text.endswith(".0") else text
+
+
+def write_zip(parts, target: str | Path) -> Path:
+    """The ``(name, bytes)`` parts as a zip written atomically to ``target``, in the order given,
+    with reproducible bytes (fixed timestamps and permissions)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name, payload in parts:
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            z.writestr(info, payload)
+    target = Path(target)
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(out.getvalue())
+    return target
 
 
 def column_letter(j: int) -> str:
@@ -144,7 +164,7 @@ class XlsxBook:
         if r > MAX_ROWS or len(values) > MAX_COLUMNS:
             raise ValueError(
                 f"Trang tính «{sheet.name}» vượt giới hạn của Excel "
-                f"({MAX_ROWS:,} dòng, {MAX_COLUMNS:,} cột)".replace(",", ".")
+                f"({fmt_int(MAX_ROWS)} dòng, {fmt_int(MAX_COLUMNS)} cột)"
             )
         sheet.last_row = r
         while len(self._cols) <= len(values):
@@ -222,17 +242,7 @@ class XlsxBook:
             *[(f"xl/worksheets/sheet{i}.xml", self._sheet_xml(s, i)) for i, s in enumerate(self.sheets, 1)],
             ("xl/sharedStrings.xml", self._shared_strings()),
         ]
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:
-            for name, text in parts:
-                info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o600 << 16
-                z.writestr(info, text.encode("utf-8"))
-        target = Path(target)
-        with atomic_path(target) as tmp:
-            tmp.write_bytes(out.getvalue())
-        return target
+        return write_zip(((name, text.encode("utf-8")) for name, text in parts), target)
 
     def _content_types(self) -> str:
         ws = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
