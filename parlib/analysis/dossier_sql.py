@@ -114,7 +114,7 @@ SELECT d.*, p.pid, p.p_start, p.end_excl, p.end_excl_us, p.end_day, p.end_day_d,
     d.rec < p.end_excl AND (d.end_at IS NULL OR d.end_at >= p.p_start) AS in_proc,
     d.rec >= p.p_start AND d.rec < p.end_excl AS in_rec,
     CASE WHEN coalesce(d.end_at < p.end_excl, false) THEN d.end_at ELSE p.end_day END AS eval_at
-FROM d JOIN periods AS p ON d.rec < p.end_excl AND {upto} >= p.p_start
+FROM d JOIN periods AS p ON d.rec < p.end_excl AND {in_scope}
 """
 
 # the supplement pause: working days in (request, completion capped at the evaluation instant]
@@ -253,10 +253,11 @@ def _pack(names: list[str], alias: str = "") -> str:
     return " | ".join(f"(CAST({alias}{n} AS INTEGER) << {_FLAGS.index(n)})" for n in names)
 
 
-def sums_sql(keys: list[str]) -> str:
+def sums_sql(keys: list[str], *, copies: bool = False) -> str:
     """The classified rows counted by period, group number, outcome and packed flags (each row's
     classification evaluated once), the indicators summed over those counts per period and
-    group, the groups' values joined back from ``kid`` (only the integer ``gid`` travels)."""
+    group, the groups' values joined back from ``kid`` (only the integer ``gid`` travels).
+    ``copies``: the table ``copies(dst, src)`` adds period src's counts to period dst's."""
     bits = "f.sbits | " + _pack([n for n in _FLAGS if n not in _STATIC], "f.")
     sums = []
     for i, name in enumerate(KPIS):
@@ -266,14 +267,38 @@ def sums_sql(keys: list[str]) -> str:
         sums.append(f"coalesce(sum(m.cnt) FILTER (WHERE {_b(n)}), 0) AS n{i}")
     values = "".join(f"kid.{_q(c)}, " for c in keys)
     join = " JOIN kid USING (gid)" if keys else ""
+    m = "m0" if copies else "m"
+    copied = (
+        ", m AS (SELECT * FROM m0 UNION ALL "
+        "SELECT c.dst AS pid, m0.gid, m0.outcome, m0.bits, m0.cnt FROM m0 JOIN copies AS c ON m0.pid = c.src)"
+        if copies
+        else ""
+    )
     return (
-        ", m AS (SELECT f.pid, f.gid, CAST(f.outcome AS TINYINT) AS outcome, "
-        f"{bits} AS bits, count(*) AS cnt FROM f GROUP BY ALL)"
+        f", {m} AS (SELECT f.pid, f.gid, CAST(f.outcome AS TINYINT) AS outcome, "
+        f"{bits} AS bits, count(*) AS cnt FROM f GROUP BY ALL){copied}"
         f", t AS (SELECT m.pid, m.gid, {', '.join(sums)}, "
         f"coalesce(sum(m.cnt) FILTER (WHERE {_BIT['has_pause']}), 0) AS n_pause, "
         f"coalesce(sum(m.cnt) FILTER (WHERE {_BIT['pause_uncovered']}), 0) AS n_pause_uncovered "
         "FROM m GROUP BY m.pid, m.gid) "
         f"SELECT t.pid, {values}t.* EXCLUDE (pid, gid) FROM t{join}"
+    )
+
+
+def scopes_differ(rules: KpiRules) -> bool:
+    """Whether the end of processing of ``rules`` can differ from the first of the three end
+    dates (then the ``rule`` and ``first_end`` scopes of :func:`classified_sql` differ)."""
+    return _end_at(rules) != _FIRST_END
+
+
+_FIRST_END = "least(s.finished_at, s.returned_at, s.stopped_at)"
+
+
+def _end_at(rules: KpiRules) -> str:
+    return (
+        "coalesce(s.finished_at, s.returned_at, s.stopped_at)"
+        if rules.end_of_processing == "priority"
+        else _FIRST_END
     )
 
 
@@ -288,12 +313,7 @@ def classified_sql(
     periods table's ``by_rule`` column chooses, period by period: the KPI table's periods and
     the offices' windows in one scan). They differ only for a record carrying several end dates
     under the ``priority`` rule."""
-    end_at = (
-        "coalesce(s.finished_at, s.returned_at, s.stopped_at)"
-        if rules.end_of_processing == "priority"
-        else "least(s.finished_at, s.returned_at, s.stopped_at)"
-    )
-    first_end = "least(s.finished_at, s.returned_at, s.stopped_at)"
+    end_at, first_end = _end_at(rules), _FIRST_END
     scope_end = end_at if scope == "rule" else first_end
     both = scope == "per_period" and end_at != first_end  # else the two scopes are one
     upto_rule = (
@@ -302,7 +322,13 @@ def classified_sql(
         if both
         else ""
     )
-    upto = "CASE WHEN p.by_rule THEN d.upto_rule ELSE d.upto END" if both else "d.upto"
+    # diff_only: the dossiers in the rule's scope and not in the first end's (see period_sums)
+    in_scope = (
+        "CASE WHEN p.diff_only THEN d.upto < p.p_start AND d.upto_rule >= p.p_start "
+        "WHEN p.by_rule THEN d.upto_rule >= p.p_start ELSE d.upto >= p.p_start END"
+        if both
+        else "d.upto >= p.p_start"
+    )
     # each combination of the group columns numbered once (kid); the rows carry its number
     cols = ", ".join(_q(c) for c in keys)
     kid = f"kid AS (SELECT *, row_number() OVER () AS gid FROM (SELECT DISTINCT {cols} FROM src)), "
@@ -325,7 +351,7 @@ def classified_sql(
         + "), "
         + _pack(_STATIC)
         + " AS sbits FROM d0), x AS ("
-        + _PERIOD_SQL.format(upto=upto)
+        + _PERIOD_SQL.format(in_scope=in_scope)
         + "), y AS ("
         + _PAUSE_SQL.format(covered=covered)
         + "), z AS ("

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from parlib.analysis.stats import add_rate
 from parlib.core.calendar import WorkCalendar
@@ -91,6 +92,15 @@ def as_day_array(s: pd.Series) -> np.ndarray:
 # ---------------------------------------------------------------- classification
 
 
+def selected_texts(conds: list, choices: list[str], default: str | None, index) -> pd.Series:
+    """``np.select(conds, choices, default)`` as a "str" Series (``None``: missing), built from
+    the choices' positions: a numpy text array of millions of rows, then its conversion to
+    Arrow, cost 1,5 s per column at 5M rows; the positions' take costs 0,05 s."""
+    codes = np.select(conds, np.arange(len(choices), dtype=np.int64), len(choices))
+    texts = pa.array([*choices, default], type=pa.large_string()).take(pa.array(codes))
+    return pd.Series(texts, index=index, dtype="str")
+
+
 def classify_dossiers(
     dossiers: pd.DataFrame,
     calendar: WorkCalendar,
@@ -127,19 +137,18 @@ def classify_dossiers(
     received = dossiers["received_at"]
     in_proc = (received < end_excl) & (end_at.isna() | (end_at >= start))
     in_receipt = (received >= start) & (received < end_excl)
-    df = dossiers[in_proc | in_receipt]  # a new frame already (a mask takes the rows): no second copy
-    end_at = end_at[df.index]
+    keep = (in_proc | in_receipt).to_numpy(dtype=bool)
+    df = dossiers[keep]  # a new frame already (a mask takes the rows): no second copy
+    end_at = end_at[keep]
     df["end_at"] = end_at
     kinds = [df[c].eq(end_at) & df[c].notna() for c in END_COLUMNS]
-    df["end_kind"] = pd.Series(
-        np.select([k.fillna(False).to_numpy() for k in kinds], ["finished", "returned", "stopped"], ""),
-        index=df.index,
+    df["end_kind"] = selected_texts(
+        [k.fillna(False).to_numpy() for k in kinds], ["finished", "returned", "stopped"], None, df.index
     )
-    df["end_kind"] = df["end_kind"].replace("", np.nan).astype("str")
     finished = (end_at < end_excl).fillna(False).to_numpy(dtype=bool)
     df["is_finished"] = finished
-    df["in_processing_scope"] = in_proc[df.index].to_numpy()
-    df["is_received_in_period"] = in_receipt[df.index].to_numpy()
+    df["in_processing_scope"] = in_proc.to_numpy(dtype=bool)[keep]
+    df["is_received_in_period"] = in_receipt.to_numpy(dtype=bool)[keep]
     df["is_completed_in_period"] = (
         finished & (end_at >= start).fillna(False).to_numpy() & ~df["end_kind"].eq("stopped").to_numpy()
     )
@@ -168,9 +177,10 @@ def classify_dossiers(
         allowed[shift] = pd.to_datetime(moved).to_numpy() + (d - d.dt.normalize()).to_numpy()
     df["allowed_due_at"] = allowed
     hours = df["deadline_unit"].eq("hours").to_numpy()
-    late_fin = np.where(hours, end_at > allowed, end_at.dt.normalize() > allowed.dt.normalize())
-    early = (end_at.dt.normalize() < allowed.dt.normalize()).to_numpy(dtype=bool)
-    overdue = np.where(hours, allowed < end_excl, allowed.dt.normalize() < end_day)
+    end_date, allowed_date = end_at.dt.normalize(), allowed.dt.normalize()  # each once
+    late_fin = np.where(hours, end_at > allowed, end_date > allowed_date)
+    early = (end_date < allowed_date).to_numpy(dtype=bool)
+    overdue = np.where(hours, allowed < end_excl, allowed_date < end_day)
     multi = (df["supplement_count"].fillna(0) > 1).to_numpy(dtype=bool)
     no_due = allowed.isna().to_numpy()
     snapshot = df["snapshot_at"] if "snapshot_at" in df else pd.Series(pd.NaT, index=df.index)
@@ -198,35 +208,27 @@ def classify_dossiers(
         waiting,
         overdue,
     ]
-    df["outcome"] = pd.Series(
-        np.select(
-            conds,
-            ["unknown", "late", "unknown", "late", "early", "on_time", "late", "pending_on_time", "late"],
-            "pending_on_time",
-        ),
-        index=df.index,
-    ).astype("str")
+    df["outcome"] = selected_texts(
+        conds,
+        ["unknown", "late", "unknown", "late", "early", "on_time", "late", "pending_on_time", "late"],
+        "pending_on_time",
+        df.index,
+    )
     missed = (finished & late_fin) | (~finished & ~waiting & overdue) | req_late
     df["owes_apology"] = missed & ~stale & ~no_due
     df["is_late"] = df["outcome"].eq("late").to_numpy()
     df["is_overdue_unfinished"] = df["is_late"].to_numpy() & ~finished
-    df["late_reason"] = (
-        pd.Series(
-            np.select(
-                [multi & ~stale, df["is_late"].to_numpy() & finished, df["is_late"].to_numpy()],
-                ["multiple_supplements", "finished_after_due", "overdue_unfinished"],
-                "",
-            ),
-            index=df.index,
-        )
-        .replace("", np.nan)
-        .astype("str")
+    df["late_reason"] = selected_texts(
+        [multi & ~stale, df["is_late"].to_numpy() & finished, df["is_late"].to_numpy()],
+        ["multiple_supplements", "finished_after_due", "overdue_unfinished"],
+        None,
+        df.index,
     )
     apology = df["apology_at"]
     df["has_apology"] = (apology < end_excl).fillna(False).to_numpy(dtype=bool)
     lead = pd.Timedelta(days=rules.apology_lead_days)
     df["is_apology_on_time"] = df["has_apology"].to_numpy() & (
-        apology.dt.normalize() <= allowed.dt.normalize() - lead
+        apology.dt.normalize() <= allowed_date - lead
     ).fillna(False).to_numpy(dtype=bool)
     df["is_reschedule_violation"] = (df["reschedule_count"].fillna(0) > 1).to_numpy(dtype=bool)
     df["is_system_updated"] = (

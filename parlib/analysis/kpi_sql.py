@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from parlib.analysis.dossier_sql import KPIS, classified_sql, sums_sql
+from parlib.analysis.dossier_sql import KPIS, classified_sql, scopes_differ, sums_sql
 from parlib.analysis.kpi import _DAY, DIMENSIONS, _is_dislike, procedure_names
 from parlib.analysis.kpi_table import _long_table, _periods
 from parlib.core.calendar import WorkCalendar
@@ -145,9 +145,15 @@ def _first_names(con, source) -> pd.Series:
     )
 
 
-def _periods_table(periods: list[tuple], cum: pa.Array, window_start, by_rule=None) -> pa.Table:
-    """One row per period: its bounds, the calendar position of its last day and whether its
-    scope follows the end-of-processing rule (``by_rule``, for ``scope="per_period"``)."""
+def _periods_table(periods: list[tuple], cum: pa.Array, window_start, scopes=None) -> pa.Table:
+    """One row per period scanned (``scopes``, one per period: a period of scope ``copy`` is not
+    scanned — its sums are another period's): its position ``pid``, its bounds, the calendar
+    position of its last day, whether its scope follows the end-of-processing rule (``by_rule``)
+    and whether only the dossiers that rule adds to the first end's scope are scanned
+    (``diff_only``; see :func:`period_sums`)."""
+    scopes = scopes or ["first_end"] * len(periods)
+    scanned = [i for i, sc in enumerate(scopes) if sc != "copy"]
+    periods = [periods[i] for i in scanned]
     end_days = np.array(
         [pd.Timestamp(p[4]).normalize().to_datetime64() for p in periods], dtype="datetime64[us]"
     )
@@ -157,7 +163,7 @@ def _periods_table(periods: list[tuple], cum: pa.Array, window_start, by_rule=No
     offsets = (end_days.astype("datetime64[D]") - window_start).astype(np.int64)
     return pa.table(
         {
-            "pid": np.arange(len(periods), dtype=np.int64),
+            "pid": np.array(scanned, dtype=np.int64),
             "p_start": starts,
             "end_day": end_days,
             "end_excl": end_days + np.timedelta64(1, "D"),
@@ -165,7 +171,8 @@ def _periods_table(periods: list[tuple], cum: pa.Array, window_start, by_rule=No
             "end_day_d": end_days.astype("datetime64[D]").astype(np.int64),
             "cum_end_day": cum.to_numpy()[offsets],
             "end_year": np.array([pd.Timestamp(p[4]).year for p in periods], dtype=np.int64),
-            "by_rule": np.array(by_rule if by_rule is not None else [False] * len(periods), dtype=bool),
+            "by_rule": np.array([scopes[i] in ("rule", "rule_diff") for i in scanned], dtype=bool),
+            "diff_only": np.array([scopes[i] == "rule_diff" for i in scanned], dtype=bool),
         }
     )
 
@@ -260,8 +267,7 @@ def kpi_table_and_windows(
     if windows and not {"office_name", "procedure_code"} <= set(keys):
         raise ValueError("kpi_table_and_windows: the windows are counted by office and procedure")
     periods = _periods(year, quarter, history_from)
-    extra = [(None, None, None, pd.Timestamp(start), pd.Timestamp(end)) for start, end in windows]
-    scope = ["first_end"] * len(periods) + ["rule"] * len(extra) if extra else "first_end"
+    extra, scope, copies = _window_entries(periods, windows, scopes_differ(rules))
     sums, frame, *found = period_sums(
         dossiers,
         calendar,
@@ -269,8 +275,9 @@ def kpi_table_and_windows(
         keys,
         rules,
         threads=threads,
-        scope=scope,
+        scope=scope if extra else "first_end",
         first_names=dossier_names is None,
+        copies=copies,
     )
     first_names = found[0] if dossier_names is None else dossier_names
     names = (
@@ -281,11 +288,38 @@ def kpi_table_and_windows(
     names = names.combine_first(first_names)
     blocks = _blocks(sums.loc[sums["pid"] < len(periods)], periods, frame, procedures, dims, hist, year)
     typed = sums.loc[sums["pid"] >= len(periods)].astype({c: frame[c].dtype for c in keys})
+    at = {_bounds(e[3], e[4]): len(periods) + i for i, e in enumerate(extra)}
     counted = {
-        (start, end): typed.loc[typed["pid"] == len(periods) + i].drop(columns="pid")
-        for i, (_kind, _key, _label, start, end) in enumerate(extra)
+        (pd.Timestamp(start), pd.Timestamp(end)): typed.loc[typed["pid"] == at[_bounds(start, end)]]
+        .drop(columns="pid")
+        .reset_index(drop=True)
+        for start, end in windows
     }
     return _long_table(blocks, KPIS, names), counted
+
+
+def _bounds(start, end) -> tuple:
+    """A period's or window's first and last day, as the SQL compares them."""
+    return (pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize())
+
+
+def _window_entries(periods: list[tuple], windows: list[tuple], differ: bool) -> tuple:
+    """The windows as entries of :func:`period_sums` after the KPI table's ``periods``: each
+    distinct window once; one with the bounds of a period is not classified again — its sums
+    are the period's (``copies``: window position -> period position), plus, when the two
+    scopes differ (``differ``), those of the few dossiers the rule's scope adds (``rule_diff``).
+    Returns (entries, scopes, copies)."""
+    at = {_bounds(p[3], p[4]): pid for pid, p in enumerate(periods)}
+    entries, scope, copies = [], ["first_end"] * len(periods), {}
+    for start, end in dict.fromkeys(_bounds(s, e) for s, e in windows):
+        pid = len(periods) + len(entries)
+        entries.append((None, None, None, start, end))
+        if (start, end) in at:
+            copies[pid] = at[(start, end)]
+            scope.append("rule_diff" if differ else "copy")
+        else:
+            scope.append("rule")
+    return entries, scope, copies
 
 
 def period_sums(
@@ -298,13 +332,20 @@ def period_sums(
     threads: int | None = None,
     scope: "str | list[str]" = "first_end",
     first_names: bool = False,
+    copies: dict[int, int] | None = None,
 ) -> tuple:
     """The dossiers classified in SQL for every period ``(kind, key, label, start, end)`` and the
     twelve indicators summed per period (``pid``, its position) and combination of ``keys``
     (``k0 … k11``, ``n0 … n11`` in the order of KPIS). Returns (sums, an empty frame with the
     dossier columns and their pandas dtypes[, procedure_code -> first procedure_name]).
     ``scope``: see :func:`parlib.analysis.dossier_sql.classified_sql` — one for every period,
-    or a list with one per period. Raises ConfigError as classify_dossiers does."""
+    or a list with one per period, where two more apply to a period ``p`` of ``copies``
+    (``{p: q}``, q an earlier period of scope ``first_end`` with the same bounds): ``copy`` — p
+    is not classified, its sums are q's (the two scopes are one) — and ``rule_diff`` — p's
+    sums are q's plus those of the dossiers only the rule's scope has (it contains the first
+    end's: the end by the rule is never before the first end). A dossier's classification
+    does not depend on the scope, only whether it is counted. Raises ConfigError as
+    classify_dossiers does."""
     cal_t, wd_t = calendar_tables(calendar)
     con = duckdb.connect()
     try:
@@ -323,8 +364,13 @@ def period_sums(
         con.register("cal", cal_t)
         con.register("wd", wd_t)
         per_period = not isinstance(scope, str)
-        by_rule = [sc == "rule" for sc in scope] if per_period else None
-        con.register("periods", _periods_table(periods, cal_t.column("cum"), calendar.WINDOW_START, by_rule))
+        scopes = list(scope) if per_period else None
+        if scopes and "rule_diff" in scopes and not scopes_differ(rules):
+            raise ValueError("period_sums: rule_diff is for rules whose two scopes differ (use copy)")
+        con.register("periods", _periods_table(periods, cal_t.column("cum"), calendar.WINDOW_START, scopes))
+        copies = copies or {}
+        if copies:
+            con.register("copies", pa.table({"dst": list(copies), "src": list(copies.values())}))
         _check_window(con, calendar)
         covered = (
             "(" + ", ".join(str(y) for y in sorted(calendar.years)) + ")" if calendar.years else "(NULL)"
@@ -332,7 +378,7 @@ def period_sums(
         classified = classified_sql(
             keys, rules, _dislike_values(con), covered, scope="per_period" if per_period else scope
         )
-        sums = con.execute(classified + sums_sql(keys)).df()
+        sums = con.execute(classified + sums_sql(keys, copies=bool(copies))).df()
         _check_pause_years(con, classified, sums, periods, calendar)
         names = _first_names(con, dossiers) if first_names else None
     finally:

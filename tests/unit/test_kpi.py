@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from parlib.analysis.kpi import classify_dossiers, dossier_kpis
+from parlib.analysis.kpi import classify_dossiers, dossier_kpis, selected_texts
 from parlib.analysis.kpi_table import kpi_table
 from parlib.analysis.processing_time import processing_time
 from parlib.analysis.targets import kpi_status
@@ -772,3 +772,18 @@ def test_procedure_names_keep_each_codes_first_row_like_drop_duplicates():
     assert pd.isna(got.index[2]) and got.index[3] == "C" and pd.isna(got.iloc[3])
     expected = d.drop_duplicates("procedure_code").set_index("procedure_code")["procedure_name"]
     pd.testing.assert_series_equal(got, expected, check_exact=True)
+
+
+def test_selected_texts_is_np_select_as_texts():
+    """The first true condition's choice, else the default (None: missing), as a "str" column
+    on the given index — what np.select then astype("str") gives, worked by hand."""
+    first = np.array([True, False, True, False, False])
+    second = np.array([True, True, False, False, False])
+    index = pd.Index([10, 11, 12, 13, 14])
+    got = selected_texts([first, second], ["late", "early"], None, index)
+    expected = pd.Series(["late", "early", "late", np.nan, np.nan], index=index, dtype="str")
+    pd.testing.assert_series_equal(got, expected)
+    assert got.dtype == "str" and got.isna().tolist() == [False, False, False, True, True]
+    filled = selected_texts([first, second], ["late", "early"], "pending", index)
+    assert filled.tolist() == ["late", "early", "late", "pending", "pending"]
+    assert selected_texts([np.zeros(0, bool)], ["x"], None, pd.RangeIndex(0)).empty

@@ -316,3 +316,31 @@ def test_parquet_path_gives_the_same_table(cal, tmp_path):
     df.to_parquet(tmp_path / "d.parquet", index=False)
     got = kpi_sql.kpi_table(tmp_path / "d.parquet", cal, 2026, 1, procedures=PROCEDURES)
     pd.testing.assert_frame_equal(got, kpi_table(df, cal, 2026, 1, procedures=PROCEDURES), check_exact=True)
+
+
+@pytest.mark.parametrize("differ", [True, False])
+def test_windows_with_a_periods_bounds_are_not_classified_again(differ):
+    """Each distinct window once; a window with the bounds of a KPI period takes the period's
+    sums (copy), plus — when the rule's scope differs from the first end's — the dossiers only
+    the rule's scope has (rule_diff); any other window is classified (rule)."""
+    from parlib.analysis.kpi_sql import _window_entries
+    from parlib.analysis.kpi_table import _periods
+
+    periods = _periods(2026, 3, 2026)  # 9 months, 3 quarters, then the 9 months (pid 12)
+    q3 = next(i for i, p in enumerate(periods) if p[1] == "2026-Q3")
+    windows = [
+        ("2026-07-01", "2026-09-30"),  # = Q3
+        ("2026-01-01", "2026-06-30"),  # no period
+        (pd.Timestamp("2026-07-01 08:30"), pd.Timestamp("2026-09-30")),  # = Q3 (days compared)
+        ("2026-01-01", "2026-09-30"),  # = the year to date
+    ]
+    entries, scope, copies = _window_entries(periods, windows, differ)
+    n = len(periods)
+    assert [(e[3], e[4]) for e in entries] == [
+        (pd.Timestamp("2026-07-01"), pd.Timestamp("2026-09-30")),
+        (pd.Timestamp("2026-01-01"), pd.Timestamp("2026-06-30")),
+        (pd.Timestamp("2026-01-01"), pd.Timestamp("2026-09-30")),
+    ]
+    shared = "rule_diff" if differ else "copy"
+    assert scope == ["first_end"] * n + [shared, "rule", shared]
+    assert copies == {n: q3, n + 2: n - 1}
