@@ -307,17 +307,20 @@ class WorkCalendar:
         days = np.where(ok, days, self.WINDOW_START)
         if check:
             self.check_years(self.uncovered_years(days[ok]), "tính ngày hẹn trả")
-        # effective receipt day for day units
-        late_day = self.next_working_day(days + _DAY)
-        work_start = np.where(late, late_day, self.next_working_day(days))
-        cal_start = np.where(late, late_day, days)
-        due_day = np.full(n, np.datetime64("NaT", "D"))
         is_wd, is_cd, is_h = unit_is("working_days"), unit_is("calendar_days"), unit_is("hours")
-        if is_wd.any():
-            due_day[is_wd] = self.add_working_days(work_start[is_wd], steps[is_wd].astype(np.int64))
-        if is_cd.any():
-            plain = cal_start[is_cd] + steps[is_cd].astype(np.int64).astype("timedelta64[D]")
-            due_day[is_cd] = self.next_working_day(plain)
+        due_day = np.full(n, np.datetime64("NaT", "D"))
+        by_day = is_wd | is_cd
+        if by_day.any():
+            # a day unit's due depends on (receipt day, late flag, unit, whole number of days)
+            # only: each distinct combination computed once (millions of dossiers, a few
+            # thousand combinations), then spread back
+            whole = steps[by_day].astype(np.int64)
+            combo, first = _distinct_rows(
+                (days[by_day] - self.WINDOW_START).astype(np.int64), late[by_day], is_wd[by_day], whole
+            )
+            due_day[by_day] = self._due_days(
+                days[by_day][first], late[by_day][first], is_wd[by_day][first], whole[first]
+            )[combo]
         result = due_day.astype("datetime64[s]") + np.timedelta64(_seconds(self.DAY_END), "s")
         if is_h.any():
             start = np.where(ok[is_h], instants[is_h], np.datetime64("NaT", "s"))
@@ -326,6 +329,47 @@ class WorkCalendar:
         if check:
             self.check_years(self.uncovered_years(result[ok]), "tính ngày hẹn trả")
         return pd.Series(result.astype("datetime64[us]"), index=index, name="due_at")
+
+    def _due_days(self, days, late, working, whole) -> np.ndarray:
+        """Due day of day-unit deadlines: ``whole`` working days (``working``) or calendar days
+        counted from the effective receipt day (the next working day after a late receipt)."""
+        late_day = self.next_working_day(days + _DAY)
+        out = np.full(days.size, np.datetime64("NaT", "D"))
+        if working.any():
+            start = np.where(late, late_day, self.next_working_day(days))[working]
+            out[working] = self.add_working_days(start, whole[working])
+        plain = ~working
+        if plain.any():
+            start = np.where(late, late_day, days)[plain]
+            out[plain] = self.next_working_day(start + whole[plain].astype("timedelta64[D]"))
+        return out
+
+
+def _distinct_rows(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For rows given as parallel integer/boolean columns: each row's number among the distinct
+    rows and the position of one occurrence of each distinct row (``rows[first][combo]`` is
+    ``rows``)."""
+    key = np.zeros(columns[0].size, dtype=np.int64)
+    span = 1
+    for col in columns:  # mixed radix of each column's offsets: exact, no collision
+        low, high = (int(col.min()), int(col.max())) if col.size else (0, 0)
+        if high - low < 1 << 20:
+            codes, radix = col.astype(np.int64) - low, high - low + 1
+        else:  # a wide range: the distinct values numbered instead
+            codes, uniques = pd.factorize(col)
+            radix = max(len(uniques), 1)
+        if span * radix >= 1 << 62:  # renumber what is there so far
+            key, uniques = pd.factorize(key)
+            span = max(len(uniques), 1)
+        key, span = key * radix + codes, span * radix
+    if span > 1 << 22:  # a sparse key: hashed
+        key, uniques = pd.factorize(key)
+        span = max(len(uniques), 1)
+    # a dense key: each value's slot holds one row having it, the slots in use numbered
+    one = np.full(span, -1, dtype=np.int64)
+    one[key] = np.arange(key.size, dtype=np.int64)
+    used = one >= 0
+    return (np.cumsum(used) - 1)[key], one[used]
 
 
 # The due dates' inputs: a reader's typed columns (floats, texts or categoricals, booleans) are

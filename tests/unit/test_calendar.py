@@ -365,3 +365,48 @@ def test_uncovered_years_with_a_gap_between_covered_years():
     assert cal.uncovered_years(["2024-03-04", "2025-05-06", None]) == {2025}
     assert cal.uncovered_years([None]) == set() and cal.uncovered_years([]) == set()
     assert cal.uncovered_years(["2026-01-02", "2026-12-31"]) == set()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(-(2**40), 2**40), st.booleans(), st.integers(0, 3), st.sampled_from([0, 1, 7, 2**33])
+        ),
+        max_size=40,
+    )
+)
+def test_distinct_rows_numbers_each_distinct_row_once(rows):
+    """Each row's number among the distinct rows and one occurrence of each: the rows rebuilt
+    from the occurrences, as many as Python's set of tuples counts, equal rows same number —
+    narrow ranges (offsets), wide ones (numbered), booleans."""
+    from parlib.core.calendar import _distinct_rows
+
+    cols = [np.array([r[i] for r in rows], dtype=np.int64 if i != 1 else bool) for i in range(4)]
+    combo, one = _distinct_rows(*cols)
+    assert len(one) == len(set(rows))
+    for c in cols:
+        assert (c[one][combo] == c).all()
+    assert len({(tuple(r), int(k)) for r, k in zip(rows, combo)}) == len(set(rows))
+
+
+def test_due_dates_of_repeated_inputs_are_those_computed_one_by_one():
+    """Day-unit due dates are computed once per distinct (receipt day, late, unit, days) and
+    spread back: each of 400 random dossiers gets the due date it gets alone."""
+    rng = np.random.default_rng(7)
+    n = 400
+    received = pd.Series(
+        pd.Timestamp("2026-01-01")
+        + pd.to_timedelta(rng.integers(0, 300, n), unit="D")
+        + pd.to_timedelta(rng.choice([8 * 60, 15 * 60 + 30, 16 * 60], n), unit="min")
+    )
+    value = pd.Series(rng.choice([1.0, 3.0, 10.0, 2.5, np.nan], n))
+    unit = pd.Series(rng.choice(["working_days", "calendar_days", "hours", ""], n), dtype="str")
+    late = pd.Series(rng.random(n) < 0.5)
+    together = CAL.due_dates(received, value, unit, late, check=False)
+    alone = [
+        CAL.due_dates(received.iloc[[i]], value.iloc[[i]], unit.iloc[[i]], late.iloc[[i]], check=False).iloc[0]
+        for i in range(n)
+    ]
+    pd.testing.assert_series_equal(together, pd.Series(alone, name="due_at", dtype="datetime64[us]"))
+    assert together.notna().sum() > n / 2
