@@ -32,10 +32,6 @@ SELECT
     {gid},
     s.received_at AS rec,
     {end_at} AS end_at,
-    -- in the scope of a period starting on or before this instant (and ending after receipt):
-    -- open, or ended (earliest end) on or after the start, or received on or after it
-    CASE WHEN {scope_end} IS NULL THEN TIMESTAMP '9999-12-31'
-         ELSE greatest({scope_end}, s.received_at) END AS upto,{upto_rule}
     coalesce(s.stopped_at = {end_at}, false)
         AND NOT coalesce(s.finished_at = {end_at}, false)
         AND NOT coalesce(s.returned_at = {end_at}, false) AS stopped_kind,
@@ -99,22 +95,43 @@ SELECT
     c_req.cum AS cum_req,
     c_comp.cum AS cum_comp,
     c_end.cum AS cum_end,
-    c_due.cum - c_due.wk AS due_idx
+    c_due.cum - c_due.wk AS due_idx,
+    -- positions among the periods' bounds (see classified_sql) of the receipt, the end, the
+    -- apology and the scope bound: in the scope of a period starting on or before the bound —
+    -- open, or ended (earliest end) on or after the start, or received on or after it
+    {rec_pos} AS rec_pos,
+    c_end.pos AS end_pos,
+    {apol_pos} AS apol_pos,
+    CASE WHEN {scope_end} IS NULL THEN {n_bounds}
+         ELSE greatest({scope_end_pos}, {rec_pos}) END AS upto_pos{upto_rule_pos}
 FROM src AS s{kid_join}
 LEFT JOIN cal AS c_req ON c_req.day = CAST(s.supplement_requested_at AS DATE)
 LEFT JOIN cal AS c_comp ON c_comp.day = CAST(s.supplement_completed_at AS DATE)
 LEFT JOIN cal AS c_end ON c_end.day = CAST({end_at} AS DATE)
 LEFT JOIN cal AS c_due ON c_due.day = CAST(coalesce(s.due_at, s.expected_due_at) AS DATE)
+LEFT JOIN cal AS c_rec ON c_rec.day = CAST(s.received_at AS DATE)
+LEFT JOIN cal AS c_apol ON c_apol.day = CAST(s.apology_at AS DATE){first_join}
 """
 
-# per dossier × period in its scope
-_PERIOD_SQL = """
-SELECT d.*, p.pid, p.p_start, p.end_excl, p.end_excl_us, p.end_day, p.end_day_d, p.cum_end_day, p.end_year,
-    coalesce(d.end_at < p.end_excl, false) AS fin,
-    d.rec < p.end_excl AND (d.end_at IS NULL OR d.end_at >= p.p_start) AS in_proc,
-    d.rec >= p.p_start AND d.rec < p.end_excl AS in_rec,
-    CASE WHEN coalesce(d.end_at < p.end_excl, false) THEN d.end_at ELSE p.end_day END AS eval_at
-FROM d JOIN periods AS p ON d.rec < p.end_excl AND {in_scope}
+# Each dossier is classified once per evaluation instant, not once per period: ended (by the
+# rule) — evaluated at its end, the same in every period ending after it — or still open at a
+# period's last day E — evaluated at E, the same in every period ending on E (months, quarters and
+# the year to date share their ends). What differs from period to period (in its scope, received
+# in it, completed in it, apology by its end) depends only on where the receipt, the end, the
+# apology and the scope bound fall among the periods' first days and day-after-ends: the
+# evaluations are counted by those positions, and the counts, a few hundred thousand rows, are
+# joined to the periods.
+_EVAL_SQL = """
+SELECT d.*, e.is_fin AS fin, CASE WHEN e.is_fin THEN d.end_at ELSE e.end_day END AS eval_at,
+    e.end_day AS e_end_day, e.end_excl AS e_end_excl, e.end_excl_us AS e_end_excl_us,
+    e.end_day_d AS e_end_day_d, e.cum_end_day AS e_cum_end_day, e.end_year AS e_end_year
+FROM d JOIN (
+    SELECT true AS is_fin, NULL::TIMESTAMP AS end_day, max(end_excl) AS end_excl, NULL::BIGINT AS end_excl_us,
+        NULL::BIGINT AS end_day_d, NULL::BIGINT AS cum_end_day, NULL::BIGINT AS end_year FROM periods
+    UNION ALL
+    SELECT DISTINCT false, end_day, end_excl, end_excl_us, end_day_d, cum_end_day, end_year FROM periods
+) AS e ON CASE WHEN e.is_fin THEN d.end_at < e.end_excl
+               ELSE d.rec < e.end_excl AND coalesce(d.end_at >= e.end_excl, true) END
 """
 
 # the supplement pause: working days in (request, completion capped at the evaluation instant]
@@ -124,13 +141,13 @@ SELECT x.*,
     coalesce(x.comp <= x.eval_at, false) AS comp_le,
     CASE WHEN x.req IS NOT NULL AND x.req <= x.eval_at THEN greatest(
         CASE WHEN coalesce(x.comp <= x.eval_at, false) THEN x.cum_comp
-             WHEN x.fin THEN x.cum_end ELSE x.cum_end_day END - x.cum_req, 0)
+             WHEN x.fin THEN x.cum_end ELSE x.e_cum_end_day END - x.cum_req, 0)
          ELSE 0 END AS pause,
     x.req IS NOT NULL AND x.req <= x.eval_at AND (
         x.req_y NOT IN {covered}
         OR CASE WHEN coalesce(x.comp <= x.eval_at, false) THEN x.comp_y
-                WHEN x.fin THEN x.end_y ELSE x.end_year END NOT IN {covered}) AS pause_uncovered
-FROM x
+                WHEN x.fin THEN x.end_y ELSE x.e_end_year END NOT IN {covered}) AS pause_uncovered
+FROM ev AS x
 """
 
 # allowed due = due + pause working days (day number; + the due's time of day for hours)
@@ -147,12 +164,12 @@ SELECT z.*,
     coalesce(CASE WHEN z.hours THEN z.end_us > z.allowed_us ELSE z.end_d > z.allowed_d END, false)
         AS late_fin,
     coalesce(z.end_d < z.allowed_d, false) AS early,
-    coalesce(CASE WHEN z.hours THEN z.allowed_us < z.end_excl_us ELSE z.allowed_d < z.end_day_d END, false)
+    coalesce(CASE WHEN z.hours THEN z.allowed_us < z.e_end_excl_us ELSE z.allowed_d < z.e_end_day_d END, false)
         AS overdue,
     z.due IS NULL AS no_due,
-    NOT z.fin AND coalesce(z.snapshot < z.end_excl, false) AS stale,
+    NOT z.fin AND coalesce(z.snapshot < z.e_end_excl, false) AS stale,
     NOT z.fin AND z.has_pause AND (z.comp IS NULL OR z.comp > z.eval_at) AS waiting,
-    coalesce(z.apology < z.end_excl, false) AS has_apology
+    coalesce(z.apology_d <= z.allowed_d - {lead}, false) AS apol_ok
 FROM z
 """
 
@@ -169,12 +186,16 @@ SELECT r.*,
          WHEN r.req_late THEN 1 WHEN r.waiting THEN 4 WHEN r.overdue THEN 1 ELSE 4 END AS outcome,
     ((r.fin AND r.late_fin) OR (NOT r.fin AND NOT r.waiting AND r.overdue) OR r.req_late)
         AND NOT r.stale AND NOT r.no_due AS owes,
-    r.has_apology AND coalesce(r.apology_d <= r.allowed_d - {lead}, false) AS apology_on_time,
-    r.in_proc AND NOT r.stale AS proc,
-    r.fin AND NOT r.stopped_kind AS has_result,
-    r.fin AND coalesce(r.end_at >= r.p_start, false) AND NOT r.stopped_kind AS completed
+    r.fin AND NOT r.stopped_kind AS has_result
 FROM r
 """
+
+# an evaluation in a period's scope: received by its end, scope bound on or after its start, and
+# ended before its end (evaluated at the end) or open at its last day (evaluated there)
+_IN_PERIOD = (
+    "{a}.rec_pos < p.e_pos AND {in_scope} AND CASE WHEN {a}.fin THEN {a}.end_pos < p.e_pos "
+    "ELSE {a}.e_end_day = p.end_day END"
+)
 
 # the booleans the indicators read, packed into one integer per row (bit i: _FLAGS[i]); the
 # packed rows are materialised, so that each row's classification is evaluated once (DuckDB would
@@ -205,6 +226,10 @@ _FLAGS = [
     "pause_uncovered",
 ]
 _BIT = {name: f"(m.bits & {1 << i} <> 0)" for i, name in enumerate(_FLAGS)}
+# the flags that depend on the period (where the receipt, end and apology fall): set when the
+# evaluations' counts are joined to the periods; two more bits of an evaluation, read there
+_PER_PERIOD = ["proc", "has_apology", "apology_on_time", "in_rec", "completed"]
+_STALE_BIT, _APOL_OK_BIT = len(_FLAGS), len(_FLAGS) + 1
 
 
 def _b(expr: str) -> str:
@@ -254,11 +279,10 @@ def _pack(names: list[str], alias: str = "") -> str:
 
 
 def sums_sql(keys: list[str], *, copies: bool = False) -> str:
-    """The classified rows counted by period, group number, outcome and packed flags (each row's
-    classification evaluated once), the indicators summed over those counts per period and
-    group, the groups' values joined back from ``kid`` (only the integer ``gid`` travels).
-    ``copies``: the table ``copies(dst, src)`` adds period src's counts to period dst's."""
-    bits = "f.sbits | " + _pack([n for n in _FLAGS if n not in _STATIC], "f.")
+    """The classified rows' counts (``mrows``) summed by period, group number, outcome and
+    packed flags, the indicators summed over those counts per period and group, the groups'
+    values joined back from ``kid`` (only the integer ``gid`` travels). ``copies``: the table
+    ``copies(dst, src)`` adds period src's counts to period dst's."""
     sums = []
     for i, name in enumerate(KPIS):
         k, n = _INDICATORS[name]
@@ -275,8 +299,7 @@ def sums_sql(keys: list[str], *, copies: bool = False) -> str:
         else ""
     )
     return (
-        f", {m} AS (SELECT f.pid, f.gid, CAST(f.outcome AS TINYINT) AS outcome, "
-        f"{bits} AS bits, count(*) AS cnt FROM f GROUP BY ALL){copied}"
+        f", {m} AS (SELECT pid, gid, outcome, bits, sum(cnt) AS cnt FROM mrows GROUP BY ALL){copied}"
         f", t AS (SELECT m.pid, m.gid, {', '.join(sums)}, "
         f"coalesce(sum(m.cnt) FILTER (WHERE {_BIT['has_pause']}), 0) AS n_pause, "
         f"coalesce(sum(m.cnt) FILTER (WHERE {_BIT['pause_uncovered']}), 0) AS n_pause_uncovered "
@@ -303,9 +326,27 @@ def _end_at(rules: KpiRules) -> str:
 
 
 def classified_sql(
-    keys: list[str], rules: KpiRules, dislike: list[str], covered: str, *, scope: str = "first_end"
-) -> str:
-    """``WITH … f AS (…)``: ``f`` has one row per dossier × period in its scope, classified.
+    keys: list[str],
+    rules: KpiRules,
+    dislike: list[str],
+    covered: str,
+    *,
+    scope: str = "first_end",
+    n_bounds: int,
+    window_start,
+) -> tuple[str, str]:
+    """``WITH … mrows AS (…)`` — the dossiers in each period's scope, classified, counted
+    (``cnt``) by period ``pid``, group number ``gid``, ``outcome`` and packed flags ``bits`` —
+    and the CTE to append for the check of the holiday schedules' years, ``, f AS (…)``: one
+    row per dossier evaluation × period in its scope with the pause's columns (``has_pause``,
+    ``comp_le``, ``comp``, ``eval_at``, ``req``). Apart, so that the main query names each
+    evaluation once (DuckDB would store a CTE read twice).
+
+    The tables: ``src`` (the dossiers), ``cal(day, cum, wk, pos)`` — ``pos``: how many of the
+    periods' bounds (their first days and the days after their ends, ``n_bounds`` of them) fall
+    on or before the day —, ``wd`` and ``periods`` (with ``s_pos``, ``e_pos``: the positions of
+    its first day and of the day after its end). ``window_start``: the calendar's first day (a
+    receipt or apology outside the calendar's window is before or after every bound).
 
     ``scope``: which end of processing puts a dossier ended before a period out of its scope —
     ``first_end`` (the earliest of the three dates: what kpi_table selects), ``rule`` (the
@@ -316,23 +357,58 @@ def classified_sql(
     end_at, first_end = _end_at(rules), _FIRST_END
     scope_end = end_at if scope == "rule" else first_end
     both = scope == "per_period" and end_at != first_end  # else the two scopes are one
-    upto_rule = (
-        f"\n    CASE WHEN {end_at} IS NULL THEN TIMESTAMP '9999-12-31' "
-        f"ELSE greatest({end_at}, s.received_at) END AS upto_rule,"
+
+    def position(column: str) -> str:
+        """The position of an instant that may lie outside the calendar's window."""
+        return (
+            f"CASE WHEN {column} IS NULL THEN NULL ELSE coalesce({{alias}}.pos, "
+            f"CASE WHEN CAST({column} AS DATE) < DATE '{window_start}' THEN 0 ELSE {n_bounds} END) END"
+        )
+
+    rec_pos = position("s.received_at").format(alias="c_rec")
+    upto_rule_pos = (
+        f",\n    CASE WHEN {end_at} IS NULL THEN {n_bounds} ELSE greatest(c_end.pos, {rec_pos}) END AS upto_rule_pos"
         if both
         else ""
     )
     # diff_only: the dossiers in the rule's scope and not in the first end's (see period_sums)
     in_scope = (
-        "CASE WHEN p.diff_only THEN d.upto < p.p_start AND d.upto_rule >= p.p_start "
-        "WHEN p.by_rule THEN d.upto_rule >= p.p_start ELSE d.upto >= p.p_start END"
+        "CASE WHEN p.diff_only THEN {a}.upto_pos < p.s_pos AND {a}.upto_rule_pos >= p.s_pos "
+        "WHEN p.by_rule THEN {a}.upto_rule_pos >= p.s_pos ELSE {a}.upto_pos >= p.s_pos END"
         if both
-        else "d.upto >= p.p_start"
+        else "{a}.upto_pos >= p.s_pos"
     )
+    in_period = {a: _IN_PERIOD.format(a=a, in_scope=in_scope.format(a=a)) for a in ("a", "g")}
     # each combination of the group columns numbered once (kid); the rows carry its number
     cols = ", ".join(_q(c) for c in keys)
     kid = f"kid AS (SELECT *, row_number() OVER () AS gid FROM (SELECT DISTINCT {cols} FROM src)), "
     on = " AND ".join(f"s.{_q(c)} IS NOT DISTINCT FROM kid.{_q(c)}" for c in keys)
+    # the evaluations counted by what the periods look at (g), then joined to the periods
+    per_eval = [n for n in _FLAGS if n not in _STATIC and n not in _PER_PERIOD]
+    upto_cols = "g.upto_pos, g.upto_rule_pos" if both else "g.upto_pos"
+    g_sql = (
+        "SELECT a.gid, a.fin, a.e_end_day, a.rec_pos, CASE WHEN a.fin THEN a.end_pos END AS end_pos, "
+        f"a.apol_pos, {upto_cols.replace('g.', 'a.')}, CAST(a.outcome AS TINYINT) AS outcome, "
+        f"a.sbits | {_pack(per_eval, 'a.')} | (CAST(a.stale AS INTEGER) << {_STALE_BIT}) "
+        f"| (CAST(a.apol_ok AS INTEGER) << {_APOL_OK_BIT}) AS abits, count(*) AS cnt FROM a GROUP BY ALL"
+    )
+    has_apology = "coalesce(g.apol_pos < p.e_pos, false)"
+    per_period = {
+        "proc": f"CASE WHEN g.fin THEN g.end_pos >= p.s_pos ELSE true END AND (g.abits & {1 << _STALE_BIT}) = 0",
+        "has_apology": has_apology,
+        "apology_on_time": f"{has_apology} AND (g.abits & {1 << _APOL_OK_BIT}) <> 0",
+        "in_rec": "g.rec_pos >= p.s_pos",
+        "completed": f"g.fin AND g.end_pos >= p.s_pos AND {_BIT['has_result'].replace('m.bits', 'g.abits')}",
+    }
+    period_bits = " | ".join(f"(CAST(({e}) AS INTEGER) << {_FLAGS.index(n)})" for n, e in per_period.items())
+    mrows_sql = (
+        f"SELECT p.pid, g.gid, g.outcome, (g.abits & {(1 << len(_FLAGS)) - 1}) | {period_bits} AS bits, g.cnt "
+        f"FROM g JOIN periods AS p ON {in_period['g']}"
+    )
+    f_sql = (
+        "SELECT p.pid, a.has_pause, a.comp_le, a.comp, a.eval_at, a.req "
+        f"FROM a JOIN periods AS p ON {in_period['a']}"
+    )
     return (
         "WITH "
         + (kid if keys else "")
@@ -342,25 +418,36 @@ def classified_sql(
             kid_join=f" JOIN kid ON {on}" if keys else "",
             end_at=end_at,
             scope_end=scope_end,
-            upto_rule=upto_rule,
             dislike=_sql_list(dislike),
             stop_codes=_sql_list(STOP_CODES),
+            rec_pos=rec_pos,
+            apol_pos=position("s.apology_at").format(alias="c_apol"),
+            n_bounds=n_bounds,
+            scope_end_pos="c_end.pos" if scope_end == end_at else "c_first.pos",
+            upto_rule_pos=upto_rule_pos,
+            first_join=""
+            if scope_end == end_at
+            else f"\nLEFT JOIN cal AS c_first ON c_first.day = CAST({scope_end} AS DATE)",
         )
         + "), d AS (SELECT d0.* EXCLUDE ("
         + ", ".join(_STATIC)
         + "), "
         + _pack(_STATIC)
-        + " AS sbits FROM d0), x AS ("
-        + _PERIOD_SQL.format(in_scope=in_scope)
+        + " AS sbits FROM d0), ev AS ("
+        + _EVAL_SQL
         + "), y AS ("
         + _PAUSE_SQL.format(covered=covered)
         + "), z AS ("
         + _JUDGE_SQL
         + "), o AS ("
-        + _OUTCOME_SQL
+        + _OUTCOME_SQL.format(lead=int(rules.apology_lead_days))
         + "), r AS ("
         + _CLASS_SQL
-        + "), f AS ("
-        + _FINAL_SQL.format(lead=int(rules.apology_lead_days))
+        + "), a AS ("
+        + _FINAL_SQL
+        + "), g AS ("
+        + g_sql
+        + "), mrows AS ("
+        + mrows_sql
         + ") "
-    )
+    ), f", f AS ({f_sql}) "

@@ -161,9 +161,14 @@ def _periods_table(periods: list[tuple], cum: pa.Array, window_start, scopes=Non
         [pd.Timestamp(p[3]).normalize().to_datetime64() for p in periods], dtype="datetime64[us]"
     )
     offsets = (end_days.astype("datetime64[D]") - window_start).astype(np.int64)
+    bounds = period_bounds(periods)
     return pa.table(
         {
             "pid": np.array(scanned, dtype=np.int64),
+            "s_pos": np.searchsorted(bounds, starts.astype("datetime64[D]"), "right").astype(np.int64),
+            "e_pos": np.searchsorted(
+                bounds, end_days.astype("datetime64[D]") + np.timedelta64(1, "D"), "right"
+            ).astype(np.int64),
             "p_start": starts,
             "end_day": end_days,
             "end_excl": end_days + np.timedelta64(1, "D"),
@@ -175,6 +180,14 @@ def _periods_table(periods: list[tuple], cum: pa.Array, window_start, scopes=Non
             "diff_only": np.array([scopes[i] == "rule_diff" for i in scanned], dtype=bool),
         }
     )
+
+
+def period_bounds(periods: list[tuple]) -> np.ndarray:
+    """The periods' first days and the days after their last days, sorted, each once: what
+    decides whether an instant is in a period (datetime64[D])."""
+    days = [pd.Timestamp(p[3]).normalize() for p in periods]
+    days += [pd.Timestamp(p[4]).normalize() + _DAY for p in periods]
+    return np.unique(np.array([d.to_datetime64() for d in days], dtype="datetime64[D]"))
 
 
 def _dislike_values(con) -> list[str]:
@@ -361,12 +374,16 @@ def period_sums(
             frame = dossiers.slice(0, 0).to_pandas()  # keeps a dictionary column's categories
         else:
             frame = _register_parquet(con, str(dossiers), keys)
-        con.register("cal", cal_t)
-        con.register("wd", wd_t)
         per_period = not isinstance(scope, str)
         scopes = list(scope) if per_period else None
         if scopes and "rule_diff" in scopes and not scopes_differ(rules):
             raise ValueError("period_sums: rule_diff is for rules whose two scopes differ (use copy)")
+        scanned = [p for p, sc in zip(periods, scopes or [None] * len(periods)) if sc != "copy"]
+        bounds = period_bounds(scanned)
+        days = cal_t.column("day").to_numpy().astype("datetime64[D]")
+        cal_t = cal_t.append_column("pos", pa.array(np.searchsorted(bounds, days, "right").astype(np.int64)))
+        con.register("cal", cal_t)
+        con.register("wd", wd_t)
         con.register("periods", _periods_table(periods, cal_t.column("cum"), calendar.WINDOW_START, scopes))
         copies = copies or {}
         if copies:
@@ -375,11 +392,17 @@ def period_sums(
         covered = (
             "(" + ", ".join(str(y) for y in sorted(calendar.years)) + ")" if calendar.years else "(NULL)"
         )
-        classified = classified_sql(
-            keys, rules, _dislike_values(con), covered, scope="per_period" if per_period else scope
+        classified, check = classified_sql(
+            keys,
+            rules,
+            _dislike_values(con),
+            covered,
+            scope="per_period" if per_period else scope,
+            n_bounds=len(bounds),
+            window_start=calendar.WINDOW_START,
         )
         sums = con.execute(classified + sums_sql(keys, copies=bool(copies))).df()
-        _check_pause_years(con, classified, sums, periods, calendar)
+        _check_pause_years(con, classified + check, sums, periods, calendar)
         names = _first_names(con, dossiers) if first_names else None
     finally:
         con.close()

@@ -39,7 +39,9 @@ def processing_time(
     median_time, mean_deadline (NaN when n == 0).
     """
     by = list(by or [])
-    c = classified[classified["is_completed_in_period"] & classified["deadline_unit"].notna()]
+    keep = (classified["is_completed_in_period"] & classified["deadline_unit"].notna()).to_numpy(dtype=bool)
+    used = dict.fromkeys([*by, "deadline_unit", "deadline_value", "received_at", "end_at", "pause_days"])
+    c = classified.loc[keep, list(used)]  # the columns read, not the whole classified frame
     t = pd.Series(np.nan, index=c.index)
     unit = c["deadline_unit"]
     rec, end = c["received_at"], c["end_at"]

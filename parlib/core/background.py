@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from parlib.core.io import remove_orphans, staged_target
+from parlib.core.io import remove_orphans, staged_target, write_parquet
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,7 +49,7 @@ class BackgroundTable:
             )
             os.close(fd)
             self.tmp = Path(tmp)
-            df.to_parquet(self.tmp, index=False)
+            write_parquet(df, self.tmp)
             self.rows, self.columns = int(len(df)), [str(c) for c in df.columns]
         except BaseException as exc:  # handed to the caller by result()
             self._error = exc

@@ -129,6 +129,7 @@ def build(
         rules=kpi_rules,
         dossier_names=names,
     )
+    del arrow  # a gigabyte at 10M dossiers; a window counted later reads the frame (SqlCounter)
     monthly = kpis.loc[kpis["period_kind"] == "month"]
     targets = load_targets(paths)
 
@@ -215,7 +216,7 @@ def build(
         outlook = outlook_table(outlook_rows, 3 * quarter, outlook_monthly)
         nodes = fw.nodes if fw is not None else pd.DataFrame(columns=["kpi"])
         outlook_pts = points_outlook(nodes, outlook, score_rule)
-        counter = SqlCounter(arrow, cal, kpi_rules)  # offices.Counter (pandas) is the reference
+        counter = SqlCounter(d.dossiers, cal, kpi_rules)  # offices.Counter (pandas) is the reference
         counter.load(watched)
         watch = office_watch(
             counter,

@@ -68,3 +68,30 @@ def test_a_killed_runs_temporary_copy_is_removed_and_a_different_frame_refused(t
     with pytest.raises(ValueError):
         write_table(_frame(21), tmp_path / "t.parquet", encoded=bg)  # not the frame encoded
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_large_table_is_written_piece_by_piece_and_reads_back_the_same(tmp_path, monkeypatch):
+    """Above one row group of rows the frame is converted to Arrow a piece at a time: the file
+    reads back as the frame (categories, texts, missing values, dates), with the row groups and
+    schema of ``to_parquet``; a frame with a column of Python objects is written whole."""
+    import pyarrow.parquet as pq
+
+    import parlib.core.io as io
+
+    monkeypatch.setattr(io, "PARQUET_PIECE_ROWS", 1000)
+    df = _frame(4500).assign(
+        at=pd.Series(pd.date_range("2026-01-01", periods=4500, freq="h")).where(lambda s: s.dt.hour != 3),
+        flag=pd.array([True, None, False] * 1500, dtype="boolean"),
+    )
+    df.to_parquet(tmp_path / "ref.parquet", index=False, row_group_size=1000)
+    io.write_parquet(df, tmp_path / "t.parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "t.parquet"), df)
+    got, ref = pq.ParquetFile(tmp_path / "t.parquet"), pq.ParquetFile(tmp_path / "ref.parquet")
+    assert got.metadata.num_row_groups == 5 and got.schema_arrow.equals(ref.schema_arrow, check_metadata=True)
+    mixed = df.assign(note=pd.Series([None] * 4499 + ["x"], dtype=object))
+    io.write_parquet(mixed, tmp_path / "m.parquet")
+    mixed.to_parquet(tmp_path / "m_ref.parquet", index=False)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "m.parquet"), pd.read_parquet(tmp_path / "m_ref.parquet")
+    )
+    assert pq.ParquetFile(tmp_path / "m.parquet").metadata.num_row_groups == 1

@@ -405,7 +405,9 @@ def test_due_dates_of_repeated_inputs_are_those_computed_one_by_one():
     late = pd.Series(rng.random(n) < 0.5)
     together = CAL.due_dates(received, value, unit, late, check=False)
     alone = [
-        CAL.due_dates(received.iloc[[i]], value.iloc[[i]], unit.iloc[[i]], late.iloc[[i]], check=False).iloc[0]
+        CAL.due_dates(received.iloc[[i]], value.iloc[[i]], unit.iloc[[i]], late.iloc[[i]], check=False).iloc[
+            0
+        ]
         for i in range(n)
     ]
     pd.testing.assert_series_equal(together, pd.Series(alone, name="due_at", dtype="datetime64[us]"))

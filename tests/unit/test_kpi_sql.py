@@ -344,3 +344,38 @@ def test_windows_with_a_periods_bounds_are_not_classified_again(differ):
     shared = "rule_diff" if differ else "copy"
     assert scope == ["first_end"] * n + [shared, "rule", shared]
     assert copies == {n: q3, n + 2: n - 1}
+
+
+def test_receipts_and_apologies_outside_the_calendars_window(cal):
+    """Typing errors in years outside the calendar's window (1990–2100) on dates the engine does
+    not look up in the calendar: X received 1985 (due 09/01/2026), still open -> in every
+    period, overdue in January; Y received 2150 -> in no period; Z late with an apology dated
+    1985 (before every period end: sent, and on time); W late with one dated 2150 (not sent by
+    any period end). Worked by hand for January (CASES: A–E) and equal to pandas."""
+    extra = [
+        dict(dossier_id="X", received_at="1985-06-01 09:00", due_at=DUE9),
+        dict(dossier_id="Y", received_at="2150-01-05 09:00", channel=3),
+        dict(
+            dossier_id="Z",
+            received_at=JAN5,
+            due_at=DUE9,
+            returned_at="2026-01-12 09:00",
+            apology_at="1985-01-01",
+        ),
+        dict(
+            dossier_id="W",
+            received_at=JAN5,
+            due_at=DUE9,
+            returned_at="2026-01-12 09:00",
+            apology_at="2150-01-01",
+        ),
+    ]
+    df = frame(CASES + extra)
+    got = kpi_sql.kpi_table(df, cal, 2026, 1, procedures=PROCEDURES)
+    pd.testing.assert_frame_equal(got, kpi_table(df, cal, 2026, 1, procedures=PROCEDURES), check_exact=True)
+    t = got.set_index(["period", "dimension", "group", "kpi"])
+    assert kn(t, "2026-01", "on_time_pct") == (3, 8)  # A, B, D of A–E, X, Z, W
+    assert kn(t, "2026-01", "apology_pct") == (2, 4)  # owed by C, X, Z, W; sent by C and Z
+    assert kn(t, "2026-01", "apology_on_time_pct") == (2, 2)
+    assert kn(t, "2026-01", "system_updated_pct")[1] == 8  # Y in no period's scope
+    assert kn(t, "2026-Q1", "online_pct", "channel", "3") == (0, 1)  # F only, not Y
