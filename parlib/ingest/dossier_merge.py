@@ -27,17 +27,12 @@ DEDUP_COLUMNS = [
 ]
 
 
-def deduplicate(
-    df: pd.DataFrame, issues: list, ledger: Ledger, colmaps: dict, by_number: np.ndarray | None = None
-) -> np.ndarray:
-    """One record per dossier number (module docstring): the rows of ``df`` (the usable rows,
-    ``DEDUP_COLUMNS``) superseded by another, as a boolean array; they are ledger ``skipped``,
-    the others ``used``. Only the rows whose number repeats are ranked. ``by_number``: the
-    positions of ``df``'s rows in dossier-number order (a stable argsort of dossier_id), when
-    the caller has it."""
-    if by_number is None:
-        by_number = df["dossier_id"].argsort(kind="stable").to_numpy()
-    sub = df[repeated_numbers(df["dossier_id"], by_number)]
+def deduplicate(sub: pd.DataFrame, issues: list, ledger: Ledger, colmaps: dict, usable: dict) -> np.ndarray:
+    """One record per dossier number (module docstring). ``sub``: the usable rows whose number
+    repeats (``DEDUP_COLUMNS``, in reading order; :func:`repeated_numbers` finds them) — only
+    they are ranked. ``usable``: ``(source_file, sheet) -> usable rows``. Returns the rows of
+    ``sub`` superseded by another, as a boolean array; they are ledger ``skipped``, every other
+    usable row ``used`` (per file and sheet, in their order)."""
     sub = sub.assign(
         _rank=sub["status_code"].astype(object).map(STATUS_RANK).astype(float).fillna(0),
         _last=sub[EVENT_COLUMNS].max(axis=1),
@@ -53,13 +48,13 @@ def deduplicate(
         "source_file",
         "source_row",
     ]
-    sub = sub.sort_values(order, kind="stable", na_position="first")
-    sub_loser = sub.duplicated("dossier_id", keep="last")
-    loser = pd.Series(False, index=df.index)
-    loser[sub_loser.index[sub_loser.to_numpy()]] = True
+    ranked = sub.sort_values(order, kind="stable", na_position="first")
+    ranked_loser = ranked.duplicated("dossier_id", keep="last")
+    loser = pd.Series(False, index=sub.index)
+    loser[ranked_loser.index[ranked_loser.to_numpy()]] = True
     if loser.any():
-        winner = sub.drop_duplicates("dossier_id", keep="last").set_index("dossier_id")
-        lost = sub[sub_loser]
+        winner = ranked.drop_duplicates("dossier_id", keep="last").set_index("dossier_id")
+        lost = ranked[ranked_loser]
         w_file = lost["dossier_id"].map(winner["source_file"].astype("str"))
         w_row = lost["dossier_id"].map(winner["source_row"]).astype(str)
         msg = "Hồ sơ xuất hiện nhiều lần; dùng bản ghi mới hơn ở tệp «" + w_file + "» dòng " + w_row + "."
@@ -74,14 +69,14 @@ def deduplicate(
                 colmaps=colmaps,
             )
         )
-    for (src, sheet, dup), n in df.groupby(["source_file", "sheet", loser.rename("dup")]).size().items():
-        ledger.add(
-            src,
-            "skipped" if dup else "used",
-            int(n),
-            "hồ sơ trùng, đã dùng bản ghi mới hơn" if dup else "",
-            sheet,
-        )
+    superseded = sub.loc[loser.to_numpy(), ["source_file", "sheet"]].astype(str)
+    n_lost = superseded.groupby(["source_file", "sheet"]).size().to_dict() if len(superseded) else {}
+    for src, sheet in sorted(usable):
+        lost_here = int(n_lost.get((src, sheet), 0))
+        if usable[(src, sheet)] > lost_here:
+            ledger.add(src, "used", int(usable[(src, sheet)]) - lost_here, "", sheet)
+        if lost_here:
+            ledger.add(src, "skipped", lost_here, "hồ sơ trùng, đã dùng bản ghi mới hơn", sheet)
     return loser.to_numpy()
 
 

@@ -60,7 +60,7 @@ from parlib.ingest.dossier_columns import (
     SHEET,
     as_categories,
 )
-from parlib.ingest.dossier_merge import DEDUP_COLUMNS, deduplicate, enrich
+from parlib.ingest.dossier_merge import DEDUP_COLUMNS, deduplicate, enrich, repeated_numbers
 from parlib.ingest.dossier_parse import _parse, consistency_issues
 from parlib.ingest.readers import (
     extend_spec,
@@ -265,8 +265,11 @@ def read_dossier_exports(
     all_rows = stack([part.pop("rows").assign(file_rank=i) for i, part in raws])  # categoricals kept
     del raws, parsed  # memory: at a million rows each copy of the table costs about a gigabyte
     counts = all_rows.groupby(["source_file", "sheet", "_reason"], sort=True).size()
+    usable = {}  # (file, sheet) -> usable rows, for the ledger of the de-duplication
     for (src, sheet, why), n in counts.items():
-        if why == "skip":
+        if why == "":
+            usable[(str(src), str(sheet))] = int(n)
+        elif why == "skip":
             ledger.add(src, "skipped", int(n), "dòng không phải hồ sơ (ghi chú, tổng cộng)", sheet)
         elif why:
             ledger.add(src, "rejected", int(n), why, sheet)
@@ -275,8 +278,14 @@ def read_dossier_exports(
     # usable rows, de-duplicated on the columns that decide it, then ONE selection of every
     # column that also sorts by dossier number (each selection of a million rows costs 0,5–1,6 s)
     rows = np.flatnonzero((all_rows["_reason"] == "").to_numpy())
-    by_number = all_rows["dossier_id"].iloc[rows].argsort(kind="stable").to_numpy()
-    loser = deduplicate(all_rows[DEDUP_COLUMNS].iloc[rows], issues, ledger, colmaps, by_number)
+    numbers = all_rows["dossier_id"].take(rows)
+    by_number = numbers.argsort(kind="stable").to_numpy()
+    repeated = repeated_numbers(numbers, by_number)  # only these rows are ranked
+    del numbers
+    loser = np.zeros(len(rows), dtype=bool)
+    loser[repeated] = deduplicate(
+        all_rows[DEDUP_COLUMNS].take(rows[repeated]), issues, ledger, colmaps, usable
+    )
     rows = rows[by_number[~loser[by_number]]]  # the rows kept, in dossier-number order
     used = all_rows.drop(columns="_reason").take(rows).reset_index(drop=True)
     del all_rows
