@@ -8,13 +8,16 @@ How
       included, days off excluded) — and ``wd(idx, day)``, the working days numbered from 0. Then
       ``count_working_days(a, b) = cum(b) − cum(a)`` and ``add_working_days(d, n) =
       wd[cum(d) − wk(d) + n]``: deadline arithmetic is integer arithmetic in SQL.
-    * Each dossier is joined once to the calendar (request, completion, end of processing and
-      due date), then to every period whose scope it is in (received by the period end and not
-      finished before its start, or received in it), and classified there by the 766 rules of
-      :func:`parlib.analysis.kpi.classify_dossiers` written as SQL expressions (one line each,
-      same names; the SQL text is in :mod:`parlib.analysis.dossier_sql`). The twelve indicators
-      of :func:`parlib.analysis.kpi._indicators` are summed per period and per combination of
-      the dimensions: a frame of at most periods × groups rows.
+    * Each dossier is joined once to the calendar (request, completion, end of processing, due
+      date, and where receipt, end and apology fall among the periods' bounds), then classified
+      by the 766 rules of :func:`parlib.analysis.kpi.classify_dossiers` written as SQL
+      expressions (one line each, same names; the SQL text is in
+      :mod:`parlib.analysis.dossier_sql`) once per evaluation instant — at its end, or at each
+      period end it is still open at —, the evaluations counted, and the counts joined to every
+      period whose scope they are in (received by the period end and not finished before its
+      start, or received in it). The twelve indicators of
+      :func:`parlib.analysis.kpi._indicators` are summed per period and per combination of the
+      dimensions: a frame of at most periods × groups rows.
     * pandas then sums that small frame by each dimension, adds the catalogue's groups without
       dossiers and builds the long table with the same code as the pandas implementation.
 
