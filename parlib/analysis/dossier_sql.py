@@ -332,8 +332,7 @@ def classified_sql(
     covered: str,
     *,
     scope: str = "first_end",
-    n_bounds: int,
-    window_start,
+    bounds,
 ) -> tuple[str, str]:
     """``WITH … mrows AS (…)`` — the dossiers in each period's scope, classified, counted
     (``cnt``) by period ``pid``, group number ``gid``, ``outcome`` and packed flags ``bits`` —
@@ -343,10 +342,10 @@ def classified_sql(
     evaluation once (DuckDB would store a CTE read twice).
 
     The tables: ``src`` (the dossiers), ``cal(day, cum, wk, pos)`` — ``pos``: how many of the
-    periods' bounds (their first days and the days after their ends, ``n_bounds`` of them) fall
-    on or before the day —, ``wd`` and ``periods`` (with ``s_pos``, ``e_pos``: the positions of
-    its first day and of the day after its end). ``window_start``: the calendar's first day (a
-    receipt or apology outside the calendar's window is before or after every bound).
+    periods' ``bounds`` (their first days and the days after their ends, sorted dates) fall on
+    or before the day —, ``wd`` and ``periods`` (with ``s_pos``, ``e_pos``: the positions of its
+    first day and of the day after its end). A receipt or apology outside the calendar's window
+    is compared with each bound.
 
     ``scope``: which end of processing puts a dossier ended before a period out of its scope —
     ``first_end`` (the earliest of the three dates: what kpi_table selects), ``rule`` (the
@@ -358,11 +357,15 @@ def classified_sql(
     scope_end = end_at if scope == "rule" else first_end
     both = scope == "per_period" and end_at != first_end  # else the two scopes are one
 
+    n_bounds = len(bounds)
+
     def position(column: str) -> str:
-        """The position of an instant that may lie outside the calendar's window."""
+        """The position of an instant that may lie outside the calendar's window (then counted
+        against each bound: a typing error in a year, a handful of rows)."""
+        outside = " + ".join(f"CAST(CAST({column} AS DATE) >= DATE '{b}' AS INTEGER)" for b in bounds)
         return (
-            f"CASE WHEN {column} IS NULL THEN NULL ELSE coalesce({{alias}}.pos, "
-            f"CASE WHEN CAST({column} AS DATE) < DATE '{window_start}' THEN 0 ELSE {n_bounds} END) END"
+            f"CASE WHEN {column} IS NULL THEN NULL WHEN {{alias}}.pos IS NOT NULL THEN {{alias}}.pos "
+            f"ELSE {outside or '0'} END"
         )
 
     rec_pos = position("s.received_at").format(alias="c_rec")

@@ -401,8 +401,7 @@ def period_sums(
             _dislike_values(con),
             covered,
             scope="per_period" if per_period else scope,
-            n_bounds=len(bounds),
-            window_start=calendar.WINDOW_START,
+            bounds=[str(b) for b in bounds],
         )
         sums = con.execute(classified + sums_sql(keys, copies=bool(copies))).df()
         _check_pause_years(con, classified + check, sums, periods, calendar)

@@ -302,9 +302,10 @@ def write_parquet(df: pd.DataFrame, path: str | Path) -> None:
     """``df.to_parquet(path, index=False)``, converted to Arrow one row group's worth of rows at
     a time: the file reads back as the same frame, and writing ten million classified dossiers
     holds a quarter of a gigabyte of Arrow copy at a time instead of their whole copy
-    (measured: 1,2 GB). A frame with a column of Python objects is converted whole (a piece's
-    types could differ from the first piece's)."""
-    if len(df) <= PARQUET_PIECE_ROWS or any(str(t) == "object" for t in df.dtypes):
+    (measured: 1,2 GB). A frame with a column of Python objects (a piece's types could differ
+    from the first piece's) or a column name that is not text is converted whole."""
+    whole = any(str(t) == "object" for t in df.dtypes) or not all(isinstance(c, str) for c in df.columns)
+    if len(df) <= PARQUET_PIECE_ROWS or whole:
         df.to_parquet(path, index=False)
         return
     import pyarrow as pa

@@ -263,14 +263,17 @@ def read_dossier_exports(
         return DossierResult(pd.DataFrame(columns=OUTPUT_COLUMNS), finish_issues(issues), ledger.to_frame())
     issues += [part["issues"] for _i, part in raws]
     # each file's rows by sheet and reason, and its latest event, counted by its parse
-    counts = {
-        (src, sheet, why): n
-        for src, part in colmap_sources(raws)
-        for sheet, why, n in part["reasons"].itertuples(index=False)
-    }
-    latest = pd.Series(
-        {src: part["latest"]["latest"].iloc[0] for src, part in colmap_sources(raws)}, dtype="datetime64[us]"
-    )
+    # (two exports may show the same name, e.g. without data_dir: summed, the latest kept)
+    counts: dict[tuple, int] = {}
+    latest_of: dict[str, pd.Timestamp] = {}
+    for src, part in colmap_sources(raws):
+        for sheet, why, n in part["reasons"].itertuples(index=False):
+            counts[(src, sheet, why)] = counts.get((src, sheet, why), 0) + int(n)
+        last = part["latest"]["latest"].iloc[0]
+        if pd.notna(last) and (src not in latest_of or pd.isna(latest_of[src]) or last > latest_of[src]):
+            latest_of[src] = last
+        latest_of.setdefault(src, last)
+    latest = pd.Series(latest_of, dtype="datetime64[us]")
     all_rows = stack([part.pop("rows").assign(file_rank=i) for i, part in raws])  # categoricals kept
     del raws, parsed  # memory: at a million rows each copy of the table costs about a gigabyte
     usable = {}  # (file, sheet) -> usable rows, for the ledger of the de-duplication

@@ -95,3 +95,9 @@ def test_a_large_table_is_written_piece_by_piece_and_reads_back_the_same(tmp_pat
         pd.read_parquet(tmp_path / "m.parquet"), pd.read_parquet(tmp_path / "m_ref.parquet")
     )
     assert pq.ParquetFile(tmp_path / "m.parquet").metadata.num_row_groups == 1
+    numbered = df.rename(columns={"k": 2025})  # a year as a column name: written whole, as to_parquet does
+    io.write_parquet(numbered, tmp_path / "n.parquet")
+    numbered.to_parquet(tmp_path / "n_ref.parquet", index=False)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "n.parquet"), pd.read_parquet(tmp_path / "n_ref.parquet")
+    )

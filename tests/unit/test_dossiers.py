@@ -502,3 +502,30 @@ def test_a_parsed_copy_gives_what_a_parse_gives_with_an_optional_column_absent(t
         pd.testing.assert_frame_equal(got.dossiers, fresh.dossiers)
         pd.testing.assert_frame_equal(got.issues, fresh.issues)
     assert fresh.dossiers["citizen_rating"].isna().all()
+
+
+def test_two_exports_showing_the_same_name_are_counted_together(tmp_path, cal, procs):
+    """Without data_dir an export is named by its file name: two folders' ho_so_2026_Q1.xlsx
+    show the same name. Their rows are counted together (each: 2 title rows + header, 2 rows,
+    blank, footer = 7 rows: used 1, rejected 1, skipped 3 + 1 blank + 1 footer), and the cut-off
+    of an export with no date of its own is the latest event of either."""
+    (tmp_path / "x").mkdir()
+    (tmp_path / "y").mkdir()
+    a = write_export(
+        tmp_path / "x" / "ho_so_2026_Q1.xlsx",
+        [
+            row(1, "S-1", "1.000005", "2026-03-02 09:00", "2026-03-09 17:00"),
+            row(2, None, "1.000005", "2026-03-02 09:00", "2026-03-09 17:00"),  # no number: rejected
+        ],
+    )
+    b = write_export(
+        tmp_path / "y" / "ho_so_2026_Q1.xlsx",
+        [
+            row(1, "S-2", "1.000005", "2026-03-20 09:00", "2026-03-27 17:00"),
+            row(2, None, "1.000005", "2026-03-02 09:00", "2026-03-09 17:00"),
+        ],
+    )
+    res = read_dossier_exports([a, b], procs, cal)
+    led = res.ledger.groupby(["source", "status"])["rows"].sum()
+    assert led["ho_so_2026_Q1.xlsx"].to_dict() == {"rejected": 2, "skipped": 10, "used": 2}
+    assert sorted(res.dossiers["dossier_id"]) == ["S-1", "S-2"]

@@ -379,3 +379,18 @@ def test_receipts_and_apologies_outside_the_calendars_window(cal):
     assert kn(t, "2026-01", "apology_on_time_pct") == (2, 2)
     assert kn(t, "2026-01", "system_updated_pct")[1] == 8  # Y in no period's scope
     assert kn(t, "2026-Q1", "online_pct", "channel", "3") == (0, 1)  # F only, not Y
+
+
+def test_history_from_before_the_calendars_window(cal):
+    """Periods may start before the calendar's window (1990–2100; history from 1989, a receipt
+    typed in 1989): a receipt before the window is compared with each bound, not put before all
+    of them — X, received 1989-06-01 and still open, is received in June 1989 (the online and
+    digitised shares judge it there, not in July) — and the table equals pandas'."""
+    x = dict(dossier_id="X", received_at="1989-06-01 09:00", due_at=DUE9, channel=2)
+    df = frame(CASES + [x])
+    kw = {"procedures": PROCEDURES, "history_from": 1989, "history_dimensions": ["office_name"]}
+    got = kpi_sql.kpi_table(df, cal, 1990, 1, **kw)
+    pd.testing.assert_frame_equal(got, kpi_table(df, cal, 1990, 1, **kw), check_exact=True)
+    t = got.set_index(["period", "dimension", "group", "kpi"])
+    assert kn(t, "1989-06", "online_pct")[1] == 1 and kn(t, "1989-Q2", "digitised_pct")[1] == 1
+    assert kn(t, "1989-07", "online_pct")[1] == 0  # received in June only
