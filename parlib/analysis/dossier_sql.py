@@ -333,6 +333,7 @@ def classified_sql(
     *,
     scope: str = "first_end",
     bounds,
+    window,
 ) -> tuple[str, str]:
     """``WITH … mrows AS (…)`` — the dossiers in each period's scope, classified, counted
     (``cnt``) by period ``pid``, group number ``gid``, ``outcome`` and packed flags ``bits`` —
@@ -344,8 +345,9 @@ def classified_sql(
     The tables: ``src`` (the dossiers), ``cal(day, cum, wk, pos)`` — ``pos``: how many of the
     periods' ``bounds`` (their first days and the days after their ends, sorted dates) fall on
     or before the day —, ``wd`` and ``periods`` (with ``s_pos``, ``e_pos``: the positions of its
-    first day and of the day after its end). A receipt or apology outside the calendar's window
-    is compared with each bound.
+    first day and of the day after its end). ``window``: the calendar table's first day and the
+    day after its last (``YYYY-MM-DD`` texts, as ``bounds``); a receipt or apology outside it is
+    placed among the bounds by comparing dates.
 
     ``scope``: which end of processing puts a dossier ended before a period out of its scope —
     ``first_end`` (the earliest of the three dates: what kpi_table selects), ``rule`` (the
@@ -358,15 +360,21 @@ def classified_sql(
     both = scope == "per_period" and end_at != first_end  # else the two scopes are one
 
     n_bounds = len(bounds)
+    first, last = (str(d) for d in window)
+    # bounds within the window (the usual case): a day outside it is before or after all of them
+    within = all(first <= b <= last for b in bounds)
 
     def position(column: str) -> str:
-        """The position of an instant that may lie outside the calendar's window (then counted
-        against each bound: a typing error in a year, a handful of rows)."""
-        outside = " + ".join(f"CAST(CAST({column} AS DATE) >= DATE '{b}' AS INTEGER)" for b in bounds)
-        return (
-            f"CASE WHEN {column} IS NULL THEN NULL WHEN {{alias}}.pos IS NOT NULL THEN {{alias}}.pos "
-            f"ELSE {outside or '0'} END"
+        """The position of an instant that may lie outside the calendar's window (a typing
+        error in a year): before or after every bound, or compared with each bound when some
+        bound lies outside the window too (a cost per row of the whole column)."""
+        day = f"CAST({column} AS DATE)"
+        outside = (
+            f"CASE WHEN {day} < DATE '{first}' THEN 0 ELSE {n_bounds} END"
+            if within
+            else " + ".join(f"CAST({day} >= DATE '{b}' AS INTEGER)" for b in bounds) or "0"
         )
+        return f"CASE WHEN {column} IS NULL THEN NULL ELSE coalesce({{alias}}.pos, {outside}) END"
 
     rec_pos = position("s.received_at").format(alias="c_rec")
     upto_rule_pos = (

@@ -402,6 +402,7 @@ def period_sums(
             covered,
             scope="per_period" if per_period else scope,
             bounds=[str(b) for b in bounds],
+            window=(calendar.WINDOW_START, calendar.WINDOW_END + np.timedelta64(1, "D")),
         )
         sums = con.execute(classified + sums_sql(keys, copies=bool(copies))).df()
         _check_pause_years(con, classified + check, sums, periods, calendar)
