@@ -396,10 +396,10 @@ def classified_sql(
     on = " AND ".join(f"s.{_q(c)} IS NOT DISTINCT FROM kid.{_q(c)}" for c in keys)
     # the evaluations counted by what the periods look at (g), then joined to the periods
     per_eval = [n for n in _FLAGS if n not in _STATIC and n not in _PER_PERIOD]
-    upto_cols = "g.upto_pos, g.upto_rule_pos" if both else "g.upto_pos"
+    upto_cols = "a.upto_pos, a.upto_rule_pos" if both else "a.upto_pos"
     g_sql = (
         "SELECT a.gid, a.fin, a.e_end_day, a.rec_pos, CASE WHEN a.fin THEN a.end_pos END AS end_pos, "
-        f"a.apol_pos, {upto_cols.replace('g.', 'a.')}, CAST(a.outcome AS TINYINT) AS outcome, "
+        f"a.apol_pos, {upto_cols}, CAST(a.outcome AS TINYINT) AS outcome, "
         f"a.sbits | {_pack(per_eval, 'a.')} | (CAST(a.stale AS INTEGER) << {_STALE_BIT}) "
         f"| (CAST(a.apol_ok AS INTEGER) << {_APOL_OK_BIT}) AS abits, count(*) AS cnt FROM a GROUP BY ALL"
     )

@@ -148,12 +148,15 @@ def _first_names(con, source) -> pd.Series:
     )
 
 
-def _periods_table(periods: list[tuple], cum: pa.Array, window_start, scopes=None) -> pa.Table:
+def _periods_table(
+    periods: list[tuple], cum: pa.Array, window_start, bounds: np.ndarray, scopes=None
+) -> pa.Table:
     """One row per period scanned (``scopes``, one per period: a period of scope ``copy`` is not
     scanned — its sums are another period's): its position ``pid``, its bounds, the calendar
     position of its last day, whether its scope follows the end-of-processing rule (``by_rule``)
     and whether only the dossiers that rule adds to the first end's scope are scanned
-    (``diff_only``; see :func:`period_sums`)."""
+    (``diff_only``; see :func:`period_sums`); ``bounds``: the scanned periods'
+    :func:`period_bounds`, which ``s_pos`` and ``e_pos`` count."""
     scopes = scopes or ["first_end"] * len(periods)
     scanned = [i for i, sc in enumerate(scopes) if sc != "copy"]
     periods = [periods[i] for i in scanned]
@@ -164,7 +167,6 @@ def _periods_table(periods: list[tuple], cum: pa.Array, window_start, scopes=Non
         [pd.Timestamp(p[3]).normalize().to_datetime64() for p in periods], dtype="datetime64[us]"
     )
     offsets = (end_days.astype("datetime64[D]") - window_start).astype(np.int64)
-    bounds = period_bounds(periods)
     return pa.table(
         {
             "pid": np.array(scanned, dtype=np.int64),
@@ -387,7 +389,9 @@ def period_sums(
         cal_t = cal_t.append_column("pos", pa.array(np.searchsorted(bounds, days, "right").astype(np.int64)))
         con.register("cal", cal_t)
         con.register("wd", wd_t)
-        con.register("periods", _periods_table(periods, cal_t.column("cum"), calendar.WINDOW_START, scopes))
+        con.register(
+            "periods", _periods_table(periods, cal_t.column("cum"), calendar.WINDOW_START, bounds, scopes)
+        )
         copies = copies or {}
         if copies:
             con.register("copies", pa.table({"dst": list(copies), "src": list(copies.values())}))

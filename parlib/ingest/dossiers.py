@@ -258,24 +258,28 @@ def read_dossier_exports(
     for part in parsed:
         ledger.records.extend(part["ledger"].to_dict("records"))
     raws = [(i, part) for i, part in enumerate(parsed) if len(part["rows"])]
-    colmaps = {part["rows"]["source_file"].iloc[0]: part["rows"].attrs["cols"] for _i, part in raws}
+    sources = [(part["rows"]["source_file"].iloc[0], part) for _i, part in raws]  # (shown name, part)
+    colmaps = {src: part["rows"].attrs["cols"] for src, part in sources}
     if not raws:
         return DossierResult(pd.DataFrame(columns=OUTPUT_COLUMNS), finish_issues(issues), ledger.to_frame())
     issues += [part["issues"] for _i, part in raws]
     # each file's rows by sheet and reason, and its latest event, counted by its parse
     # (two exports may show the same name, e.g. without data_dir: summed, the latest kept)
     counts: dict[tuple, int] = {}
-    latest_of: dict[str, pd.Timestamp] = {}
-    for src, part in colmap_sources(raws):
+    for src, part in sources:
         for sheet, why, n in part["reasons"].itertuples(index=False):
             counts[(src, sheet, why)] = counts.get((src, sheet, why), 0) + int(n)
-        last = part["latest"]["latest"].iloc[0]
-        if pd.notna(last) and (src not in latest_of or pd.isna(latest_of[src]) or last > latest_of[src]):
-            latest_of[src] = last
-        latest_of.setdefault(src, last)
-    latest = pd.Series(latest_of, dtype="datetime64[us]")
+    latest = (
+        pd.Series(
+            [part["latest"]["latest"].iloc[0] for _src, part in sources],
+            index=[src for src, _part in sources],
+            dtype="datetime64[us]",
+        )
+        .groupby(level=0)
+        .max()
+    )
     all_rows = stack([part.pop("rows").assign(file_rank=i) for i, part in raws])  # categoricals kept
-    del raws, parsed  # memory: at a million rows each copy of the table costs about a gigabyte
+    del raws, parsed, sources  # memory: at a million rows each copy of the table costs about a gigabyte
     usable = {}  # (file, sheet) -> usable rows, for the ledger of the de-duplication
     for (src, sheet, why), n in sorted(counts.items()):
         if why == "":
@@ -308,11 +312,6 @@ def read_dossier_exports(
     out.attrs = {}
     # categories of rejected or superseded rows only are dropped: the categories are the values
     return DossierResult(only_used_categories(as_categories(out)), finish_issues(issues), ledger.to_frame())
-
-
-def colmap_sources(raws: list) -> list:
-    """``(source file, part)`` of each parsed file with rows (``raws``: ``(i, part)``)."""
-    return [(part["rows"]["source_file"].iloc[0], part) for _i, part in raws]
 
 
 def _parse_file(path: Path, source: str, spellings: dict | None = None) -> dict[str, pd.DataFrame]:
