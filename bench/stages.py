@@ -473,7 +473,7 @@ def prov_build(root: Path) -> dict:
             f"prov_build built {len(res.dossiers)} dossiers, not the province's {len(frame)}: "
             "the reader was not replaced"
         )
-    return {"seconds": s, "rows": len(res.dossiers), "classified_rows": len(res.classified)}
+    return {"seconds": s, "rows": len(res.dossiers), "classified_rows": res.extra["classified_rows"]}
 
 
 def _reference(root: Path, sql_file: str):

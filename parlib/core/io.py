@@ -324,7 +324,7 @@ def write_parquet(df: pd.DataFrame, path: str | Path) -> None:
 
 
 def write_table(
-    df: pd.DataFrame,
+    df: pd.DataFrame | None,
     target: str | Path,
     *,
     inputs: list[str | Path] = (),
@@ -338,13 +338,14 @@ def write_table(
     (``parlib.core.text.scrub_frame``; the readers already did, this is a second net).
     The sidecar ``<stem>.provenance.json`` holds: table, rows, columns, inputs (path,
     sha256, bytes), params, code_version, created_at. ``encoded``: a
-    :class:`parlib.core.background.BackgroundTable` of ``df`` for this target, whose file is
-    published instead of encoding ``df`` here.
+    :class:`parlib.core.background.BackgroundTable` of ``df`` (or ``StreamedTable``; ``df`` may
+    then be None: a table never held whole) for this target, whose file is published instead of
+    encoding ``df`` here.
     """
     target = staged_target(Path(target))  # inside a report run: its processed staging folder
     if encoded is not None:
         tmp, rows, columns = encoded.result(target)
-        if rows != len(df) or columns != [str(c) for c in df.columns]:
+        if df is not None and (rows != len(df) or columns != [str(c) for c in df.columns]):
             encoded.discard()
             raise ValueError(
                 f"{target.name}: the encoded table is not this frame ({rows} rows, {len(df)} given)"

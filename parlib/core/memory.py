@@ -67,3 +67,18 @@ def _no_numpy_huge_pages() -> bool:
         return False
     setter(False)
     return True
+
+
+def release_free_memory() -> bool:
+    """Hand the heap's free pages back to the kernel now (glibc ``malloc_trim``). Called where a
+    large build has just freed gigabytes held in small blocks (each parsed export's columns):
+    kept for reuse, they would count in the peak on top of the next step's arrays. True when
+    glibc trimmed something."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()  # Arrow's own pool (parsed copies read from Parquet)
+    if not _DONE.get("glibc"):
+        return False
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    libc.malloc_trim.argtypes = [ctypes.c_size_t]
+    return libc.malloc_trim(0) == 1

@@ -14,6 +14,8 @@ from parlib.ingest.dossier_columns import DATE_COLUMNS, EVENT_COLUMNS
 from parlib.ingest.dossier_parse import _fmt, _issues
 from parlib.model.dossier_rules import STATUS_RANK
 
+DUE_CHUNK_ROWS = 1 << 20  # dossiers whose due dates are recomputed together
+
 DEDUP_COLUMNS = [
     "dossier_id",
     "file_rank",
@@ -156,12 +158,13 @@ def enrich(
     ok = df["in_catalogue"] & ~uncovered
     expected = pd.Series(pd.NaT, index=df.index, dtype="datetime64[us]")
     failed: list = []
-    _safe_due(
-        df.loc[ok, ["received_at", "deadline_value", "deadline_unit", "after_15h"]],
-        calendar,
-        expected,
-        failed,
-    )
+    # a slice of the dossiers at a time: the due dates' intermediate arrays of ten million
+    # dossiers at once were 1,5 GB on top of the table; each dossier's due date is its own
+    inputs = df[["received_at", "deadline_value", "deadline_unit", "after_15h"]]
+    rows = np.flatnonzero(ok.to_numpy(dtype=bool))
+    for start in range(0, len(rows), DUE_CHUNK_ROWS):
+        _safe_due(inputs.iloc[rows[start : start + DUE_CHUNK_ROWS]], calendar, expected, failed)
+    del inputs
     issues.append(
         _issues(
             df,

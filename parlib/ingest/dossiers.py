@@ -41,7 +41,7 @@ from parlib.core.cache import cached, has_unchanged_copy
 from parlib.core.calendar import WorkCalendar
 from parlib.core.cells import arrow_strings
 from parlib.core.errors import ParlibError, Problem, StructuralError
-from parlib.core.frames import only_used_categories, stack
+from parlib.core.frames import Pile, only_used_categories
 from parlib.core.issues import (
     Ledger,
     concat_issues,
@@ -49,6 +49,7 @@ from parlib.core.issues import (
     issues_frame,
     scrub_issues,
 )
+from parlib.core.memory import release_free_memory
 from parlib.core.parallel import parse_in_order
 from parlib.core.paths import Paths
 from parlib.core.text import SOURCE_COLUMNS, fold, pii_columns, scrub_frame
@@ -278,7 +279,8 @@ def read_dossier_exports(
         .groupby(level=0)
         .max()
     )
-    all_rows = stack([part.pop("rows").assign(file_rank=i) for i, part in raws])  # categoricals kept
+    # the parsed copies seen as one table (core.frames.Pile): a column stacked only when read
+    pile = Pile([part.pop("rows").assign(file_rank=i) for i, part in raws])  # categoricals kept
     del raws, parsed, sources  # memory: at a million rows each copy of the table costs about a gigabyte
     usable = {}  # (file, sheet) -> usable rows, for the ledger of the de-duplication
     for (src, sheet, why), n in sorted(counts.items()):
@@ -291,18 +293,17 @@ def read_dossier_exports(
     cutoff = pd.Series({rel(f): _file_cutoff(f) for f in paths}, dtype="datetime64[us]").fillna(latest)
     # usable rows, de-duplicated on the columns that decide it, then ONE selection of every
     # column that also sorts by dossier number (each selection of a million rows costs 0,5–1,6 s)
-    rows = np.flatnonzero((all_rows["_reason"] == "").to_numpy())
-    numbers = all_rows["dossier_id"].take(rows)
+    rows = np.flatnonzero((pile.column("_reason") == "").to_numpy())
+    numbers = pile.take(["dossier_id"], rows)["dossier_id"]
     by_number = numbers.argsort(kind="stable").to_numpy()
     repeated = repeated_numbers(numbers, by_number)  # only these rows are ranked
     del numbers
     loser = np.zeros(len(rows), dtype=bool)
-    loser[repeated] = deduplicate(
-        all_rows[DEDUP_COLUMNS].take(rows[repeated]), issues, ledger, colmaps, usable
-    )
+    loser[repeated] = deduplicate(pile.take(DEDUP_COLUMNS, rows[repeated]), issues, ledger, colmaps, usable)
     rows = rows[by_number[~loser[by_number]]]  # the rows kept, in dossier-number order
-    used = all_rows.drop(columns="_reason").take(rows).reset_index(drop=True)
-    del all_rows
+    # each parsed column freed once its kept rows are taken: one copy of the table at a time
+    used = pile.pop_take(rows, drop=["_reason"], release=release_free_memory)
+    del pile
     used["snapshot_at"] = used["source_file"].map(cutoff).astype("datetime64[us]")
     used = enrich(used, procedures, calendar, issues, colmaps)
     issues.append(consistency_issues(used, colmaps))
@@ -310,6 +311,7 @@ def read_dossier_exports(
     # One file's column map (the cell references above) means nothing for the merged table, and
     # pandas deep-copies attrs on every operation downstream: drop it.
     out.attrs = {}
+    release_free_memory()
     # categories of rejected or superseded rows only are dropped: the categories are the values
     return DossierResult(only_used_categories(as_categories(out)), finish_issues(issues), ledger.to_frame())
 

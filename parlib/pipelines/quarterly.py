@@ -27,7 +27,6 @@ from parlib.analysis.kpi import DIMENSIONS
 from parlib.analysis.kpi_sql import dossier_arrow, kpi_table_and_windows  # kpi_table.kpi_table: the reference
 from parlib.analysis.offices import office_watch, watched_windows
 from parlib.analysis.outlook import outlook_inputs, outlook_table, points_outlook
-from parlib.analysis.processing_time import processing_time
 from parlib.analysis.projection import project_points, score_rule
 from parlib.analysis.satisfaction import (
     sample_size_check,
@@ -39,13 +38,13 @@ from parlib.analysis.satisfaction_counts import respondent_factors
 from parlib.analysis.spc import funnel
 from parlib.analysis.targets import kpi_status
 from parlib.analysis.tasks import has_status_for, task_progress, tasks_kpi
-from parlib.core.background import BackgroundTable
+from parlib.core.background import BackgroundTable, StreamedTable
 from parlib.core.calendar import WorkCalendar
 from parlib.core.catalog import latest_quarter, scan_raw
 from parlib.core.errors import ConfigError
 from parlib.core.io import parquet_safe, write_table
 from parlib.core.issues import concat_issues, issues_frame
-from parlib.core.memory import tune_allocator
+from parlib.core.memory import release_free_memory, tune_allocator
 from parlib.core.paths import Paths
 from parlib.core.periods import Period
 from parlib.ingest.calendar import load_calendar
@@ -60,6 +59,7 @@ from parlib.ingest.tasks import read_tasks
 from parlib.ingest.unit import load_unit
 from parlib.model.results import QuarterlyResult
 from parlib.model.survey import SurveyConfig
+from parlib.pipelines.classified import classify_quarter
 from parlib.pipelines.inputs import (  # noqa: F401  (preflight, warm_parse_cache: the command line's, kept here)
     OPERATIONAL_FOLDERS,
     input_catalog,
@@ -109,86 +109,90 @@ def build(
     issues.append(d.issues)
     ledgers.append(d.ledger)
     kpi_rules = load_kpi_rules(paths)
-    classified = kpimod.classify_dossiers(
-        d.dossiers, cal, period.end, period_start=period.start, rules=kpi_rules
-    )
-    first = d.dossiers["received_at"].min()
-    # the dossier-level counting runs on DuckDB over one Arrow copy of the columns it reads
-    arrow = dossier_arrow(d.dossiers, [*DIMENSIONS, "office_name"])
-    names = kpimod.procedure_names(d.dossiers)  # the KPI table's and the offices' (once)
-    # the offices' windows (office_watch) are counted in the same scan as the KPI table
-    kpis, watched = kpi_table_and_windows(
-        arrow,
-        cal,
-        year,
-        quarter,
-        watched_windows(year, quarter),
-        procedures=procedures,
-        history_from=int(first.year) if pd.notna(first) else year,
-        history_dimensions=["office_name"],
-        rules=kpi_rules,
-        dossier_names=names,
-    )
-    del arrow  # a gigabyte at 10M dossiers; a window counted later reads the frame (SqlCounter)
-    monthly = kpis.loc[kpis["period_kind"] == "month"]
-    targets = load_targets(paths)
-
-    if files["feedback"]:
-        fb, fb_issues, fb_ledger = read_feedback(
-            files["feedback"], cal, cache_dir=paths.parse_cache, spellings=sp.get("feedback")
-        )
-    else:
-        fb, fb_issues, fb_ledger = pd.DataFrame(), issues_frame(), pd.DataFrame()
-    issues.append(fb_issues)
-    ledgers.append(fb_ledger)
-    fbk = _feedback_all(fb, cal, period) if not fb.empty else pd.DataFrame()
-
-    s766, i766, l766 = (
-        read_766(files["index766"], spellings=sp.get("index766"))
-        if files["index766"]
-        else (pd.DataFrame(), issues_frame(), pd.DataFrame())
-    )
-    issues.append(i766)
-    ledgers.append(l766)
-    through = f"{year}-{3 * quarter:02d}"
-    g766 = group_points(s766, "quarter", through) if not s766.empty else pd.DataFrame()
-    t766 = index766_totals(s766, "quarter", through) if not s766.empty else pd.DataFrame()
-
-    if files["tasks"]:
-        tasks, t_issues, t_ledger = read_tasks(files["tasks"][0], files["task_status"], spellings=sp)
-        issues.append(t_issues)
-        ledgers.append(t_ledger)
-        progress = task_progress(tasks, period.end.normalize())
-        has_status = has_status_for(tasks, period.key)
-        missing = f"Chưa có số liệu: thiếu tệp tiến độ nhiệm vụ {period.label} (tasks/tien_do_{year}_Q{quarter}.xlsx)."
-        tkpi = tasks_kpi(progress, has_status=has_status, missing_note="" if has_status else missing)
-        if not has_status:
-            issues.append(
-                issues_frame(
-                    [
-                        {
-                            "severity": "warning",
-                            "rule": "missing_input",
-                            "source": f"tasks/tien_do_{year}_Q{quarter}.xlsx",
-                            "message": f"Chưa có tệp tiến độ nhiệm vụ {period.label}: tỷ lệ nhiệm vụ "
-                            "đúng tiến độ là «chưa có số liệu» (không tính là 0 %).",
-                        }
-                    ]
-                )
-            )
-    else:
-        tasks = progress = tkpi = pd.DataFrame()
-
-    # the year's classified dossiers (final from here) are encoded to Parquet on a thread while
-    # the rest of the analysis runs; published with the other tables, or removed if it fails
+    # the year's classified dossiers (final from here) are written to Parquet on a thread while
+    # the rest of the analysis runs, or a slice at a time at province scale (pipelines.classified);
+    # published with the other tables, or removed if the build fails
     key = f"{year}_Q{quarter}"
-    encoded = (
-        BackgroundTable(parquet_safe(classified), paths.processed / f"dossiers_{key}.parquet")
-        if write
-        else None
+    cq = classify_quarter(
+        d.dossiers,
+        cal,
+        period,
+        kpi_rules,
+        target=paths.processed / f"dossiers_{key}.parquet" if write else None,
     )
+    encoded = cq.table  # streamed already (a province), else encoded on a thread below
     try:
-        survey_parts = _survey(paths, files["survey"], period, classified)
+        first = d.dossiers["received_at"].min()
+        # the dossier-level counting runs on DuckDB over one Arrow copy of the columns it reads
+        arrow = dossier_arrow(d.dossiers, [*DIMENSIONS, "office_name"])
+        names = kpimod.procedure_names(d.dossiers)  # the KPI table's and the offices' (once)
+        # the offices' windows (office_watch) are counted in the same scan as the KPI table
+        kpis, watched = kpi_table_and_windows(
+            arrow,
+            cal,
+            year,
+            quarter,
+            watched_windows(year, quarter),
+            procedures=procedures,
+            history_from=int(first.year) if pd.notna(first) else year,
+            history_dimensions=["office_name"],
+            rules=kpi_rules,
+            dossier_names=names,
+        )
+        del arrow  # a gigabyte at 10M dossiers; a window counted later reads the frame (SqlCounter)
+        release_free_memory()
+        monthly = kpis.loc[kpis["period_kind"] == "month"]
+        targets = load_targets(paths)
+
+        if files["feedback"]:
+            fb, fb_issues, fb_ledger = read_feedback(
+                files["feedback"], cal, cache_dir=paths.parse_cache, spellings=sp.get("feedback")
+            )
+        else:
+            fb, fb_issues, fb_ledger = pd.DataFrame(), issues_frame(), pd.DataFrame()
+        issues.append(fb_issues)
+        ledgers.append(fb_ledger)
+        fbk = _feedback_all(fb, cal, period) if not fb.empty else pd.DataFrame()
+
+        s766, i766, l766 = (
+            read_766(files["index766"], spellings=sp.get("index766"))
+            if files["index766"]
+            else (pd.DataFrame(), issues_frame(), pd.DataFrame())
+        )
+        issues.append(i766)
+        ledgers.append(l766)
+        through = f"{year}-{3 * quarter:02d}"
+        g766 = group_points(s766, "quarter", through) if not s766.empty else pd.DataFrame()
+        t766 = index766_totals(s766, "quarter", through) if not s766.empty else pd.DataFrame()
+
+        if files["tasks"]:
+            tasks, t_issues, t_ledger = read_tasks(files["tasks"][0], files["task_status"], spellings=sp)
+            issues.append(t_issues)
+            ledgers.append(t_ledger)
+            progress = task_progress(tasks, period.end.normalize())
+            has_status = has_status_for(tasks, period.key)
+            missing = f"Chưa có số liệu: thiếu tệp tiến độ nhiệm vụ {period.label} (tasks/tien_do_{year}_Q{quarter}.xlsx)."
+            tkpi = tasks_kpi(progress, has_status=has_status, missing_note="" if has_status else missing)
+            if not has_status:
+                issues.append(
+                    issues_frame(
+                        [
+                            {
+                                "severity": "warning",
+                                "rule": "missing_input",
+                                "source": f"tasks/tien_do_{year}_Q{quarter}.xlsx",
+                                "message": f"Chưa có tệp tiến độ nhiệm vụ {period.label}: tỷ lệ nhiệm vụ "
+                                "đúng tiến độ là «chưa có số liệu» (không tính là 0 %).",
+                            }
+                        ]
+                    )
+                )
+        else:
+            tasks = progress = tkpi = pd.DataFrame()
+
+        if write and encoded is None:
+            encoded = BackgroundTable(parquet_safe(cq.frame), paths.processed / f"dossiers_{key}.parquet")
+        survey_parts = _survey(paths, files["survey"], period, cq.received)
         if survey_parts.get("issues") is not None:
             issues.append(survey_parts["issues"])
             ledgers.append(survey_parts["ledger"])
@@ -207,7 +211,6 @@ def build(
             else pd.DataFrame()
         )
 
-        proc_time = processing_time(classified, cal, ["office_name"])
         headline = headline_kpis(kpis, fbk, survey_parts, tkpi, period)
         status = kpi_status(headline, targets)
         kpi_values = ytd_kpi_values(headline, t766.loc[t766["year"] == year] if not t766.empty else t766)
@@ -231,7 +234,7 @@ def build(
             calendar=cal,
             procedures=procedures,
             dossiers=d.dossiers,
-            classified=classified,
+            classified=cq.frame,
             kpis=kpis,
             status=status,
             monthly=monthly,
@@ -265,7 +268,8 @@ def build(
                 "kpi_values": kpi_values,
                 "dossier_counter": counter,  # the root causes count their windows with it
                 "index766_totals": t766,
-                "processing_time": proc_time,
+                "processing_time": cq.processing_time,
+                "classified_rows": cq.rows,
                 "index766_projection": project_766_groups(kpi_values),
                 "sample": survey_parts.get("sample"),
                 "theme_examples": survey_parts.get("examples"),
@@ -313,8 +317,9 @@ def _feedback_all(fb: pd.DataFrame, cal: WorkCalendar, period: Period) -> pd.Dat
     return pd.concat(parts, ignore_index=True)
 
 
-def _survey(paths: Paths, files: list[Path], period: Period, classified: pd.DataFrame) -> dict:
-    """Satisfaction analysis of the quarter (empty dict when there is no survey)."""
+def _survey(paths: Paths, files: list[Path], period: Period, n_dossiers: int) -> dict:
+    """Satisfaction analysis of the quarter (empty dict when there is no survey); ``n_dossiers``:
+    the dossiers received in the quarter, the sample's frame."""
     if not files:
         return {}
 
@@ -340,8 +345,6 @@ def _survey(paths: Paths, files: list[Path], period: Period, classified: pd.Data
     themes_tbl = load_comment_themes(paths.config / "comment_themes.csv")
     comments = tag_comments(data.responses, themes_tbl)
     counts = theme_counts(data.responses, themes_tbl, tagged=comments)
-    in_q = classified["received_at"].between(period.start, period.end) if not classified.empty else None
-    n_dossiers = int(in_q.sum()) if in_q is not None else 0
     sample = sample_size_check(data, n_dossiers, year=period.year, quarter=period.quarter)
     examples = theme_examples(
         data.responses, themes_tbl, year=period.year, quarter=period.quarter, n=2, tagged=comments
@@ -411,7 +414,9 @@ def _projection(paths: Paths, year: int, kpi_values: dict[str, float], targets: 
     return fw, project_points(fw.nodes, kpi_values, goals)
 
 
-def _write_processed(res: QuarterlyResult, paths: Paths, encoded: BackgroundTable | None = None) -> None:
+def _write_processed(
+    res: QuarterlyResult, paths: Paths, encoded: BackgroundTable | StreamedTable | None = None
+) -> None:
     params = {"year": res.period.year, "quarter": res.period.quarter}
     inputs = [p for p in res.inputs if p.exists()]
     out = paths.processed
@@ -428,11 +433,12 @@ def _write_processed(res: QuarterlyResult, paths: Paths, encoded: BackgroundTabl
     if res.survey_table is not None:
         tables[f"satisfaction_{key}"] = res.survey_table
     for name, df in tables.items():
-        if df is None:
+        # the classified dossiers: written while the analysis ran (None: streamed, not held)
+        early = encoded if name == f"dossiers_{key}" else None
+        if df is None and early is None:
             continue
-        early = encoded if df is res.classified else None  # encoded on a thread already
         write_table(
-            df if early else parquet_safe(df),
+            df if early is not None else parquet_safe(df),
             out / f"{name}.parquet",
             inputs=inputs,
             params=params,

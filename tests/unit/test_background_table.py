@@ -101,3 +101,52 @@ def test_a_large_table_is_written_piece_by_piece_and_reads_back_the_same(tmp_pat
     pd.testing.assert_frame_equal(
         pd.read_parquet(tmp_path / "n.parquet"), pd.read_parquet(tmp_path / "n_ref.parquet")
     )
+
+
+def test_a_streamed_table_is_the_file_of_its_slices_stacked(tmp_path, monkeypatch):
+    """Slices written in order read back as the frame they make (texts scrubbed, categories,
+    missing values), with one row group per PARQUET_PIECE_ROWS rows as write_table gives the
+    whole frame; a text column empty in the first slice is text, not an untyped column."""
+    import pyarrow.parquet as pq
+
+    import parlib.core.io as io
+    from parlib.core.background import StreamedTable
+
+    monkeypatch.setattr(io, "PARQUET_PIECE_ROWS", 1000)
+    df = _frame(5000).assign(
+        reason=pd.Series([None] * 2000 + ["nhiều lần bổ sung"] * 3000, dtype=object)  # Python objects
+    )
+    direct = write_table(df, tmp_path / "a" / "t.parquet", params={"q": 3})
+    st = StreamedTable(tmp_path / "b" / "t.parquet")
+    for start in range(0, 5000, 2000):  # slices of two row groups, the last of one
+        st.write(df.iloc[start : start + 2000])
+    published = write_table(None, tmp_path / "b" / "t.parquet", params={"q": 3}, encoded=st)
+    pd.testing.assert_frame_equal(pd.read_parquet(published), pd.read_parquet(direct))
+    assert _sidecar(published) == _sidecar(direct)
+    assert pq.ParquetFile(published).metadata.num_row_groups == 5
+    assert pq.read_schema(published).field("reason").type == pa.string()
+    assert "0912345678" not in pd.read_parquet(published)["note"].iloc[0]
+    assert {p.name for p in (tmp_path / "b").iterdir()} == {"t.parquet", "t.provenance.json"}
+
+
+def test_a_streamed_table_that_fails_or_is_discarded_leaves_nothing(tmp_path):
+    from parlib.core.background import StreamedTable
+
+    st = StreamedTable(tmp_path / "t.parquet")
+    st.write(_frame(10))
+    with pytest.raises(ValueError):
+        st.write(_frame(10).drop(columns="k"))  # not the first slice's columns
+    st.discard()
+    assert list(tmp_path.iterdir()) == []
+
+    st = StreamedTable(tmp_path / "t.parquet")
+    st.write(_frame(10))
+    st.write(_frame(10).assign(k=pd.Series([1, "a"] * 5, dtype=object)))  # texts, numbers before: cast fails
+    with pytest.raises(pa.ArrowException):
+        write_table(None, tmp_path / "t.parquet", encoded=st)
+    assert list(tmp_path.iterdir()) == []
+
+    st = StreamedTable(tmp_path / "t.parquet")  # nothing written: nothing to publish
+    with pytest.raises(ValueError):
+        write_table(None, tmp_path / "t.parquet", encoded=st)
+    assert list(tmp_path.iterdir()) == []

@@ -529,3 +529,39 @@ def test_two_exports_showing_the_same_name_are_counted_together(tmp_path, cal, p
     led = res.ledger.groupby(["source", "status"])["rows"].sum()
     assert led["ho_so_2026_Q1.xlsx"].to_dict() == {"rejected": 2, "skipped": 10, "used": 2}
     assert sorted(res.dossiers["dossier_id"]) == ["S-1", "S-2"]
+
+
+def test_due_dates_recomputed_a_slice_at_a_time_and_years_without_schedule_isolated(
+    tmp_path, cal, procs, monkeypatch
+):
+    """Due dates are recomputed DUE_CHUNK_ROWS dossiers at a time: any slicing gives the same
+    table and issues. A due date falling in a year without an official schedule is not computed
+    and reported for that dossier alone, whatever slice it is in."""
+    import parlib.ingest.dossier_merge as merge
+
+    cases = [
+        *DUE_CASES,
+        # 5 working days from Wed 30/12/2026 run into 2027 (no schedule): not computed, reported
+        row(7, "H-DEC30", "1.000005", "2026-12-30 09:00", "2027-01-07 17:00"),
+        # from Mon 21/12/2026: Tue 22, Wed 23, Thu 24, Fri 25, Mon 28/12 -> 2026-12-28 17:00
+        row(8, "H-DEC21", "1.000005", "2026-12-21 09:00", "2026-12-28 17:00"),
+        row(9, "H-DEC31", "1.000002", "2026-12-31 09:00", "2027-01-05 17:00"),
+    ]
+    path = write_export(tmp_path / "ho_so_2026_Q4.xlsx", cases)
+    whole = read_dossier_exports([path], procs, cal)
+    monkeypatch.setattr(merge, "DUE_CHUNK_ROWS", 2)
+    sliced = read_dossier_exports([path], procs, cal)
+    pd.testing.assert_frame_equal(sliced.dossiers, whole.dossiers, check_exact=True)
+    pd.testing.assert_frame_equal(sliced.issues, whole.issues, check_exact=True)
+    d = whole.dossiers.set_index("dossier_id")
+    assert d.loc["H-DEC21", "expected_due_at"] == pd.Timestamp("2026-12-28 17:00")
+    assert d.loc["H-TET", "expected_due_at"] == pd.Timestamp("2026-02-27 17:00")
+    assert d[["expected_due_at"]].isna().squeeze().loc[lambda s: s].index.tolist() == [
+        "H-2027",
+        "H-DEC30",
+        "H-DEC31",
+    ]
+    late = whole.issues[
+        (whole.issues.rule == "calendar_year_missing") & (whole.issues.column == "Ngày hẹn trả")
+    ]
+    assert sorted(late["code"]) == ["H-DEC30", "H-DEC31"]

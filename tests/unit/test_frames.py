@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from parlib.core.frames import as_categories, stack
 
@@ -96,3 +97,77 @@ def test_only_used_categories_keeps_an_unsorted_category_order():
     got = only_used_categories(pd.DataFrame({"k": col}))["k"]
     assert list(got.cat.categories) == ["c", "b"]  # as remove_unused_categories: the order kept
     pd.testing.assert_series_equal(got, pd.Series(col, name="k").cat.remove_unused_categories())
+
+
+def _pile_frames():
+    a = as_categories(
+        pd.DataFrame(
+            {
+                "k": _text(["b", "a", None, "b"]),
+                "t": _text(["x1", None, "x3", "x4"]),
+                "n": pd.array([1, None, 3, 4], dtype="Int64"),
+                "d": pd.to_datetime(["2026-01-02", None, "2026-03-04", "2026-05-06"]),
+            }
+        ),
+        ["k"],
+    )
+    b = as_categories(
+        pd.DataFrame(
+            {
+                "k": _text(["c", "a", "c"]),
+                "t": _text(["y1", "y2", None]),
+                "n": pd.array([5, 6, 7], dtype="Int64"),
+                "d": pd.to_datetime(["2025-12-31", "2026-01-01", None]),
+            }
+        ),
+        ["k"],
+    )
+    c = as_categories(
+        pd.DataFrame(
+            {
+                "k": _text(["d"]),
+                "t": _text(["z"]),
+                "n": pd.array([8], dtype="Int64"),
+                "d": pd.to_datetime(["2027-01-01"]),
+            }
+        ),
+        ["k"],
+    )
+    return [a, b, c]
+
+
+def test_pile_reads_and_selects_what_the_stack_holds():
+    from parlib.core.frames import Pile
+
+    whole = stack(_pile_frames())
+    pile = Pile(_pile_frames())
+    assert len(pile) == len(whole) == 8 and pile.columns == ["k", "t", "n", "d"]
+    for c in pile.columns:
+        pd.testing.assert_series_equal(pile.column(c), whole[c])
+    rows = np.array([1, 3, 4, 7])  # rows of the first, second and third frame
+    pd.testing.assert_frame_equal(pile.take(["d", "k"], rows), whole[["d", "k"]].take(rows))
+    assert list(pile.take(["k"], rows)["k"].cat.categories) == ["a", "b", "c", "d"]  # every frame's
+    assert len(pile.take(["n"], np.array([], dtype=np.int64))) == 0
+    with pytest.raises(ValueError):
+        pile.take(["n"], np.array([3, 1]))  # positions must increase
+
+
+def test_pile_pop_take_is_the_stacks_selection_and_empties_the_frames():
+    from parlib.core.frames import Pile
+
+    frames = _pile_frames()
+    whole = stack(_pile_frames())
+    order = np.array([7, 0, 5, 2, 4])  # any order, as the reader's dossier-number order
+    released = []
+    out = Pile(frames).pop_take(order, drop=["t"], release=lambda: released.append(1))
+    expected = whole.drop(columns="t").take(order).reset_index(drop=True)
+    pd.testing.assert_frame_equal(out, expected)
+    assert all(f.columns.empty for f in frames) and len(released) == 4
+
+
+def test_pile_refuses_frames_with_other_columns():
+    from parlib.core.frames import Pile
+
+    a, b, _c = _pile_frames()
+    with pytest.raises(ValueError):
+        Pile([a, b.drop(columns="t")])

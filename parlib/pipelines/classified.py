@@ -1,0 +1,100 @@
+"""The quarter's classified dossiers, as the quarterly build uses them.
+
+The build needs from them: the processed table ``dossiers_<year>_Q<quarter>.parquet`` (every
+dossier in scope of the quarter with its classification), the average processing time (766
+indicator 2.2) and the number of dossiers received in the quarter (the survey's sample frame).
+Up to :data:`CHUNK_ROWS` dossiers (a department, a district, a province's year) they are one
+frame, which the build encodes to Parquet on a thread while the analysis goes on. Beyond
+that — ten million dossiers of a province over several years: 4,8 million in scope, 1,5 GB as
+a frame next to the 2 GB dossier table — they are classified :data:`CHUNK_ROWS` dossiers at a
+time, each slice written to the table as it is classified and reduced to what the processing
+time needs: the whole frame never exists (``QuarterlyResult.classified`` is then None; the
+table holds them). The classification of a dossier depends on that dossier only, so the slices
+stacked are the frame of one classification (tests/integration/test_classified_slices.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from parlib.analysis.kpi import KpiRules, classify_dossiers
+from parlib.analysis.processing_time import processing_time
+from parlib.core.background import StreamedTable
+from parlib.core.calendar import WorkCalendar
+from parlib.core.errors import ConfigError
+from parlib.core.io import PARQUET_PIECE_ROWS
+from parlib.core.periods import Period
+
+CHUNK_ROWS = 2 * PARQUET_PIECE_ROWS  # a multiple of a row group: the table's row groups as one write
+TIME_BY = ["office_name"]  # the processing time's groups
+# what processing_time reads of the classified dossiers
+_TIME_COLUMNS = [*TIME_BY, "deadline_unit", "deadline_value", "received_at", "end_at", "pause_days"]
+
+
+@dataclass
+class ClassifiedQuarter:
+    frame: pd.DataFrame | None  # the classified dossiers; None when streamed to ``table``
+    table: StreamedTable | None  # their Parquet file, written as they were classified (streamed)
+    rows: int
+    processing_time: pd.DataFrame  # processing_time(frame, calendar, TIME_BY)
+    received: int  # dossiers received in the quarter (its first to its last day)
+
+
+def classify_quarter(
+    dossiers: pd.DataFrame,
+    calendar: WorkCalendar,
+    period: Period,
+    rules: KpiRules,
+    *,
+    target: Path | None = None,
+    chunk_rows: int | None = None,
+) -> ClassifiedQuarter:
+    """``classify_dossiers`` of the quarter (its start to its end) and what the build takes
+    from it. More than ``chunk_rows`` (default :data:`CHUNK_ROWS`) dossiers are classified a slice at a time (module
+    docstring) and, when ``target`` is given, written to that Parquet file as they are
+    (``table``: published by ``write_table(None, target, encoded=table)``, removed by
+    ``table.discard()``), else stacked into the frame. Fewer are one frame (``table`` None:
+    the caller encodes it, :class:`parlib.core.background.BackgroundTable`)."""
+    chunk_rows = chunk_rows or CHUNK_ROWS
+    if len(dossiers) <= chunk_rows:
+        c = _classify(dossiers, calendar, period, rules)
+        return ClassifiedQuarter(c, None, len(c), processing_time(c, calendar, TIME_BY), _received(c, period))
+    table = StreamedTable(target) if target is not None else None
+    parts, timed, rows, received = [], [], 0, 0
+    try:
+        for start in range(0, len(dossiers), chunk_rows):
+            c = _classify(dossiers.iloc[start : start + chunk_rows], calendar, period, rules)
+            timed.append(c.loc[c["is_completed_in_period"].to_numpy(dtype=bool), _TIME_COLUMNS])
+            rows, received = rows + len(c), received + _received(c, period)
+            if table is not None:
+                table.write(c)
+            else:
+                parts.append(c)
+            del c
+    except ConfigError:
+        if table is not None:
+            table.discard()
+        # the message of one classification names the years of every dossier, not of a slice
+        _classify(dossiers, calendar, period, rules)
+        raise
+    except BaseException:
+        if table is not None:
+            table.discard()
+        raise
+    # the completed dossiers of every slice: the rows processing_time keeps, in the same order
+    timing = pd.concat(timed).assign(is_completed_in_period=True)
+    frame = pd.concat(parts) if table is None else None
+    return ClassifiedQuarter(frame, table, rows, processing_time(timing, calendar, TIME_BY), received)
+
+
+def _classify(
+    dossiers: pd.DataFrame, calendar: WorkCalendar, period: Period, rules: KpiRules
+) -> pd.DataFrame:
+    return classify_dossiers(dossiers, calendar, period.end, period_start=period.start, rules=rules)
+
+
+def _received(classified: pd.DataFrame, period: Period) -> int:
+    return int(classified["received_at"].between(period.start, period.end).sum())
