@@ -61,7 +61,9 @@ class QuarterlyResult:
     calendar: WorkCalendar
     procedures: pd.DataFrame
     dossiers: pd.DataFrame
-    classified: pd.DataFrame
+    # the quarter's classified dossiers; None when the build wrote them to the processed table a
+    # slice at a time (more than parlib.pipelines.classified.CHUNK_ROWS dossiers): read that table
+    classified: pd.DataFrame | None
     kpis: pd.DataFrame  # parlib.kpi.kpi_table: month/quarter/ytd (+ history) × dimension × kpi
     status: pd.DataFrame  # targets' status for the quarter and YTD
     monthly: pd.DataFrame  # monthly KPI series (trend, p-chart input)
