@@ -69,11 +69,18 @@ def _no_numpy_huge_pages() -> bool:
     return True
 
 
-def release_free_memory() -> bool:
-    """Hand the heap's free pages back to the kernel now (glibc ``malloc_trim``). Called where a
-    large build has just freed gigabytes held in small blocks (each parsed export's columns):
-    kept for reuse, they would count in the peak on top of the next step's arrays. True when
-    glibc trimmed something."""
+LARGE_ROWS = 1 << 20  # a table from which freed memory is worth handing back
+
+
+def release_free_memory(rows: int | None = None) -> bool:
+    """Hand freed memory back to the kernel now: Arrow's pool (the parsed copies read from
+    Parquet) and glibc's heap (``malloc_trim``). Called where a large build has just freed
+    gigabytes: kept for reuse, they would count in the peak on top of the next step's arrays.
+    With ``rows`` (the size of the table just freed) nothing is done below :data:`LARGE_ROWS`
+    (a department's build: the calls and the pages touched again cost more than they save).
+    True when glibc trimmed something."""
+    if rows is not None and rows < LARGE_ROWS:
+        return False
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()  # Arrow's own pool (parsed copies read from Parquet)

@@ -302,7 +302,7 @@ def read_dossier_exports(
     loser[repeated] = deduplicate(pile.take(DEDUP_COLUMNS, rows[repeated]), issues, ledger, colmaps, usable)
     rows = rows[by_number[~loser[by_number]]]  # the rows kept, in dossier-number order
     # each parsed column freed once its kept rows are taken: one copy of the table at a time
-    used = pile.pop_take(rows, drop=["_reason"], release=release_free_memory)
+    used = pile.pop_take(rows, drop=["_reason"], release=partial(release_free_memory, len(pile)))
     del pile
     used["snapshot_at"] = used["source_file"].map(cutoff).astype("datetime64[us]")
     used = enrich(used, procedures, calendar, issues, colmaps)
@@ -311,7 +311,7 @@ def read_dossier_exports(
     # One file's column map (the cell references above) means nothing for the merged table, and
     # pandas deep-copies attrs on every operation downstream: drop it.
     out.attrs = {}
-    release_free_memory()
+    release_free_memory(len(out))
     # categories of rejected or superseded rows only are dropped: the categories are the values
     return DossierResult(only_used_categories(as_categories(out)), finish_issues(issues), ledger.to_frame())
 

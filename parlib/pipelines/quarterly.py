@@ -140,7 +140,7 @@ def build(
             dossier_names=names,
         )
         del arrow  # a gigabyte at 10M dossiers; a window counted later reads the frame (SqlCounter)
-        release_free_memory()
+        release_free_memory(len(d.dossiers))
         monthly = kpis.loc[kpis["period_kind"] == "month"]
         targets = load_targets(paths)
 

@@ -30,5 +30,7 @@ def test_release_free_memory_hands_freed_heap_pages_back():
     del blocks
     kept = proc.memory_info().rss
     assert kept > held - (100 << 20)  # the tuned heap keeps what was freed
+    assert memory.release_free_memory(rows=memory.LARGE_ROWS - 1) is False  # a small table: nothing done
+    assert proc.memory_info().rss > kept - (100 << 20)
     assert memory.release_free_memory() is True
     assert proc.memory_info().rss < kept - (150 << 20)
