@@ -117,7 +117,7 @@ class Pile:
             raise ValueError("Pile.take: positions in increasing order")
         cuts = np.searchsorted(positions, self.bounds)
         parts = [
-            f[columns].take(positions[a:b] - lo)
+            f[columns] if b - a == len(f) else f[columns].take(positions[a:b] - lo)  # every row: as it is
             for f, lo, a, b in zip(self.frames, self.bounds[:-1], cuts[:-1], cuts[1:], strict=True)
         ]
         out = stack(parts)
