@@ -83,10 +83,12 @@ class StreamedTable:
     """A processed table written to a temporary Parquet file next to ``target`` a slice of rows
     at a time (:meth:`write`, in order), for a table too large to hold whole: ten million
     classified dossiers are 1,5 GB as a frame. The file reads back as the frame of the slices
-    stacked (each slice scrubbed; row groups of ``PARQUET_PIECE_ROWS`` rows when the slices are
-    a multiple of it, as :func:`parlib.core.io.write_parquet` writes). Slices must have the same
-    columns and types; a column of Python objects (``parquet_safe``: texts or missing) is
-    written as text. Each slice is encoded on a thread while the caller prepares the next (at
+    stacked (each slice scrubbed; row groups of at most ``PARQUET_PIECE_ROWS`` rows, one slice's
+    rows never shared with the next's). Slices must have the same columns and types — slices of
+    one frame: a categorical column's categories are the first slice's dictionary (slices with
+    other categories would read back in order of appearance); a column of Python objects
+    (``parquet_safe``: texts or missing) is written as text (all missing: read back as text,
+    where a whole write gives objects). Each slice is encoded on a thread while the caller prepares the next (at
     most one waits). Published and discarded as a :class:`BackgroundTable` is."""
 
     def __init__(self, target: str | Path):
@@ -95,13 +97,17 @@ class StreamedTable:
         self.rows = 0
         self.columns: list[str] = []
         self._writer = None
+        self._closed = False
         self._error: BaseException | None = None
         self._slices: queue.Queue = queue.Queue(maxsize=1)
         self._thread = threading.Thread(target=self._encode, name="parlib-table", daemon=True)
         self._thread.start()
 
     def write(self, df: pd.DataFrame) -> None:
-        """Queue ``df`` (not to be modified afterwards); raises what encoding a slice raised."""
+        """Queue ``df`` (not to be modified afterwards); raises what encoding a slice raised,
+        and ValueError once the table was published or discarded."""
+        if self._closed:
+            raise ValueError(f"{self.target.name}: the streamed table is already closed")
         if self._error is not None:
             raise self._error
         columns = [str(c) for c in df.columns]
@@ -136,9 +142,11 @@ class StreamedTable:
                 metadata=table.schema.metadata,
             )
             self._writer = pq.ParquetWriter(self.tmp, schema)
-        self._writer.write_table(table.cast(self._writer.schema), row_group_size=PARQUET_PIECE_ROWS)
+        if table.num_rows:  # a slice without rows gives the schema only: no empty row group
+            self._writer.write_table(table.cast(self._writer.schema), row_group_size=PARQUET_PIECE_ROWS)
 
     def _finish(self) -> None:
+        self._closed = True
         if self._thread.is_alive():
             self._slices.put(None)
             self._thread.join()
@@ -153,9 +161,12 @@ class StreamedTable:
         if self._error is not None:
             self.discard()
             raise self._error
-        if Path(target) != self.target or self._writer is None:
+        if Path(target) != self.target:
             self.discard()
-            raise ValueError(f"the table was streamed for {self.target}, not {target}, or is empty")
+            raise ValueError(f"the table was streamed for {self.target}, not {target}")
+        if self._writer is None:
+            self.discard()
+            raise ValueError(f"{self.target.name}: no slice was written to the streamed table")
         assert self.tmp is not None
         return self.tmp, self.rows, self.columns
 

@@ -129,10 +129,16 @@ class Pile:
         at a time; each frame's column is deleted once taken (the frames are emptied), and
         ``release`` (optional, no argument) called after each column, e.g. to hand the freed
         memory back (core.memory.release_free_memory)."""
+        missing = [c for c in drop if c not in self.columns]
+        if missing:
+            raise KeyError(f"Pile.pop_take: no column {missing}")
         out = pd.DataFrame(index=pd.RangeIndex(len(positions)))
         for c in self.columns:
             if c not in drop:
-                out[c] = self.column(c).array.take(positions)
+                column = self.column(c)  # its type kept (an object column is not inferred again)
+                out[c] = pd.Series(
+                    column.array.take(positions), index=out.index, dtype=column.dtype, copy=False
+                )
             for f in self.frames:
                 del f[c]
             if release is not None:

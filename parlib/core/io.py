@@ -343,6 +343,8 @@ def write_table(
     encoding ``df`` here.
     """
     target = staged_target(Path(target))  # inside a report run: its processed staging folder
+    if df is None and encoded is None:
+        raise ValueError(f"{target.name}: no frame and no encoded table to write")
     if encoded is not None:
         tmp, rows, columns = encoded.result(target)
         if df is not None and (rows != len(df) or columns != [str(c) for c in df.columns]):

@@ -35,16 +35,40 @@ def _whole(dossiers, cal, rules):
 @pytest.mark.parametrize(
     "rules", [KpiRules(), KpiRules(end_of_processing="earliest")], ids=["priority", "earliest"]
 )
-def test_slices_stacked_are_the_whole_classification(sample, seed, rules):
+def test_slices_stacked_are_the_whole_classification(sample, seed, rules, tmp_path):
     dossiers, _procs, cal = sample
     d = dossiers if seed is None else _planted(dossiers, seed)
     c, time, received = _whole(d, cal, rules)
     assert 1000 < len(c) < len(d) and received > 100
-    for rows in (997, 4096, len(d)):  # slices of prime size, one large slice, one frame
-        got = pc.classify_quarter(d, cal, Q3, rules, chunk_rows=rows)
+    for rows in (997, 4096):  # slices of prime size, one large slice
+        stacked = pd.concat(list(pc.classified_slices(d, cal, Q3, rules, rows)))
+        pd.testing.assert_frame_equal(stacked, c, check_exact=True)
+        got = pc.classify_quarter(d, cal, Q3, rules, target=tmp_path / "t.parquet", chunk_rows=rows)
+        pd.testing.assert_frame_equal(got.processing_time, time, check_exact=True)
+        assert (got.rows, got.received, got.frame) == (len(c), received, None)
+        got.table.discard()
+    # one frame: fewer dossiers than a slice, or nothing to write to
+    for rows, target in ((len(d), tmp_path / "t.parquet"), (997, None)):
+        got = pc.classify_quarter(d, cal, Q3, rules, target=target, chunk_rows=rows)
         pd.testing.assert_frame_equal(got.frame, c, check_exact=True)
         pd.testing.assert_frame_equal(got.processing_time, time, check_exact=True)
         assert (got.rows, got.received, got.table) == (len(c), received, None)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failure_after_the_slices_leaves_no_file_and_no_writer(sample, tmp_path, monkeypatch):
+    import threading
+
+    dossiers, _procs, cal = sample
+
+    def broken(*args, **kwargs):
+        raise MemoryError("planted")
+
+    monkeypatch.setattr(pc, "processing_time", broken)
+    with pytest.raises(MemoryError):
+        pc.classify_quarter(dossiers, cal, Q3, KpiRules(), target=tmp_path / "t.parquet", chunk_rows=997)
+    assert list(tmp_path.iterdir()) == []
+    assert not [t for t in threading.enumerate() if t.name == "parlib-table"]
 
 
 def test_streamed_table_is_the_whole_frames_table(sample, tmp_path):

@@ -118,6 +118,7 @@ def test_a_streamed_table_is_the_file_of_its_slices_stacked(tmp_path, monkeypatc
     )
     direct = write_table(df, tmp_path / "a" / "t.parquet", params={"q": 3})
     st = StreamedTable(tmp_path / "b" / "t.parquet")
+    st.write(df.iloc[:0])  # a slice without rows (none of its dossiers in scope): no row group
     for start in range(0, 5000, 2000):  # slices of two row groups, the last of one
         st.write(df.iloc[start : start + 2000])
     published = write_table(None, tmp_path / "b" / "t.parquet", params={"q": 3}, encoded=st)
@@ -147,6 +148,11 @@ def test_a_streamed_table_that_fails_or_is_discarded_leaves_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
     st = StreamedTable(tmp_path / "t.parquet")  # nothing written: nothing to publish
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no slice"):
         write_table(None, tmp_path / "t.parquet", encoded=st)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError):
+        st.write(_frame(10))  # closed: refused, not queued for a writer that is gone
+    with pytest.raises(ValueError, match="no frame"):
+        write_table(None, tmp_path / "t.parquet")
     assert list(tmp_path.iterdir()) == []

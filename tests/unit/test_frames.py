@@ -163,6 +163,15 @@ def test_pile_pop_take_is_the_stacks_selection_and_empties_the_frames():
     expected = whole.drop(columns="t").take(order).reset_index(drop=True)
     pd.testing.assert_frame_equal(out, expected)
     assert all(f.columns.empty for f in frames) and len(released) == 4
+    # a column of Python objects stays one (not inferred as text or dates); a missing column refused
+    objs = [
+        pd.DataFrame({"o": pd.Series(["x", None], dtype=object)}),
+        pd.DataFrame({"o": pd.Series([pd.Timestamp("2026-01-01")], dtype=object)}),
+    ]
+    out = Pile(objs).pop_take(np.array([2, 0]))
+    assert out["o"].dtype == object and out["o"].tolist() == [pd.Timestamp("2026-01-01"), "x"]
+    with pytest.raises(KeyError):
+        Pile(_pile_frames()).pop_take(order, drop=["absent"])
 
 
 def test_pile_refuses_frames_with_other_columns():
