@@ -88,8 +88,9 @@ class StreamedTable:
     one frame: a categorical column's categories are the first slice's dictionary (slices with
     other categories would read back in order of appearance); a column of Python objects
     (``parquet_safe``: texts or missing) is written as text (all missing: read back as text,
-    where a whole write gives objects). Each slice is encoded on a thread while the caller prepares the next (at
-    most one waits). Published and discarded as a :class:`BackgroundTable` is."""
+    where a whole write gives objects). Each slice is encoded on a thread while the caller
+    prepares the next (at most one waits). Published and discarded as a :class:`BackgroundTable`
+    is."""
 
     def __init__(self, target: str | Path):
         self.target = staged_target(Path(target))
@@ -134,16 +135,19 @@ class StreamedTable:
         from parlib.core.io import PARQUET_PIECE_ROWS, parquet_safe
         from parlib.core.text import scrub_frame
 
-        table = pa.Table.from_pandas(scrub_frame(parquet_safe(df)), preserve_index=False)
+        df = scrub_frame(parquet_safe(df))
         if self._writer is None:
+            first = pa.Table.from_pandas(df, preserve_index=False)
             # a column of texts that is empty in the first slice is typed as text, not null
             schema = pa.schema(
-                [f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in table.schema],
-                metadata=table.schema.metadata,
+                [f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in first.schema],
+                metadata=first.schema.metadata,
             )
             self._writer = pq.ParquetWriter(self.tmp, schema)
-        if table.num_rows:  # a slice without rows gives the schema only: no empty row group
-            self._writer.write_table(table.cast(self._writer.schema), row_group_size=PARQUET_PIECE_ROWS)
+        if len(df):  # a slice without rows gives the schema only: no empty row group
+            # converted to the first slice's types, as write_parquet converts its pieces
+            table = pa.Table.from_pandas(df, schema=self._writer.schema, preserve_index=False)
+            self._writer.write_table(table, row_group_size=PARQUET_PIECE_ROWS)
 
     def _finish(self) -> None:
         self._closed = True

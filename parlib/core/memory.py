@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import sys
 
 # glibc's mallopt parameters (malloc.h)
@@ -44,14 +45,21 @@ def tune_allocator() -> dict[str, bool]:
     return _DONE
 
 
-def _tune_glibc() -> bool:
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    """The C library, loaded once (None where it cannot be: not Linux, not found)."""
     if not sys.platform.startswith("linux"):
-        return False
-    name = ctypes.util.find_library("c")
+        return None
     try:
-        libc = ctypes.CDLL(name or "libc.so.6")
-        mallopt = libc.mallopt  # absent from musl: AttributeError
-    except (OSError, AttributeError):
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+
+
+def _tune_glibc() -> bool:
+    libc = _libc()
+    mallopt = getattr(libc, "mallopt", None)  # absent from musl
+    if mallopt is None:
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     done = [mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD), mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)]
@@ -84,8 +92,8 @@ def release_free_memory(rows: int | None = None) -> bool:
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()  # Arrow's own pool (parsed copies read from Parquet)
-    if not _DONE.get("glibc"):
+    if not _DONE.get("glibc"):  # glibc tuned: _libc() is glibc's
         return False
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-    libc.malloc_trim.argtypes = [ctypes.c_size_t]
-    return libc.malloc_trim(0) == 1
+    trim = _libc().malloc_trim
+    trim.argtypes = [ctypes.c_size_t]
+    return trim(0) == 1

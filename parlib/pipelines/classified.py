@@ -9,8 +9,9 @@ that — ten million dossiers of a province over several years: 4,8 million in s
 a frame next to the 2 GB dossier table — they are classified :data:`CHUNK_ROWS` dossiers at a
 time, each slice written to the table as it is classified and reduced to what the processing
 time needs: the whole frame never exists (``QuarterlyResult.classified`` is then None; the
-table holds them). A build that writes nothing (``write=False``) classifies them at once. The classification of a dossier depends on that dossier only, so the slices
-stacked are the frame of one classification (tests/integration/test_classified_slices.py).
+table holds them). A build that writes nothing (``write=False``) classifies them at once. The
+classification of a dossier depends on that dossier only, so the slices stacked are the frame
+of one classification (tests/integration/test_classified_slices.py).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from parlib.analysis.kpi import KpiRules, classify_dossiers
-from parlib.analysis.processing_time import processing_time
+from parlib.analysis.processing_time import processing_time, timed_dossiers
 from parlib.core.background import StreamedTable
 from parlib.core.calendar import WorkCalendar
 from parlib.core.errors import ConfigError
@@ -30,8 +31,6 @@ from parlib.core.periods import Period
 
 CHUNK_ROWS = 2 * PARQUET_PIECE_ROWS  # dossiers classified together at province scale
 TIME_BY = ["office_name"]  # the processing time's groups
-# what processing_time reads of the classified dossiers
-_TIME_COLUMNS = [*TIME_BY, "deadline_unit", "deadline_value", "received_at", "end_at", "pause_days"]
 
 
 @dataclass
@@ -68,14 +67,11 @@ def classify_quarter(
     timed, rows, received = [], 0, 0
     try:
         for c in classified_slices(dossiers, calendar, period, rules, chunk_rows):
-            timed.append(c.loc[c["is_completed_in_period"].to_numpy(dtype=bool), _TIME_COLUMNS])
+            timed.append(timed_dossiers(c, TIME_BY))  # what the processing time reads
             rows, received = rows + len(c), received + _received(c, period)
             table.write(c)
             del c
-        # the completed dossiers of every slice: the rows processing_time keeps, in the same order
-        timing = pd.concat(timed).assign(is_completed_in_period=True)
-        del timed
-        spent = processing_time(timing, calendar, TIME_BY)
+        spent = processing_time(pd.concat(timed), calendar, TIME_BY)  # every slice's, in order
     except BaseException:
         table.discard()
         raise

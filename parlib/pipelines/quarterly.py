@@ -165,30 +165,7 @@ def build(
         g766 = group_points(s766, "quarter", through) if not s766.empty else pd.DataFrame()
         t766 = index766_totals(s766, "quarter", through) if not s766.empty else pd.DataFrame()
 
-        if files["tasks"]:
-            tasks, t_issues, t_ledger = read_tasks(files["tasks"][0], files["task_status"], spellings=sp)
-            issues.append(t_issues)
-            ledgers.append(t_ledger)
-            progress = task_progress(tasks, period.end.normalize())
-            has_status = has_status_for(tasks, period.key)
-            missing = f"Chưa có số liệu: thiếu tệp tiến độ nhiệm vụ {period.label} (tasks/tien_do_{year}_Q{quarter}.xlsx)."
-            tkpi = tasks_kpi(progress, has_status=has_status, missing_note="" if has_status else missing)
-            if not has_status:
-                issues.append(
-                    issues_frame(
-                        [
-                            {
-                                "severity": "warning",
-                                "rule": "missing_input",
-                                "source": f"tasks/tien_do_{year}_Q{quarter}.xlsx",
-                                "message": f"Chưa có tệp tiến độ nhiệm vụ {period.label}: tỷ lệ nhiệm vụ "
-                                "đúng tiến độ là «chưa có số liệu» (không tính là 0 %).",
-                            }
-                        ]
-                    )
-                )
-        else:
-            tasks = progress = tkpi = pd.DataFrame()
+        tasks, progress, tkpi = _tasks(files, period, sp, issues, ledgers)
 
         if write and encoded is None:
             encoded = BackgroundTable(parquet_safe(cq.frame), paths.processed / f"dossiers_{key}.parquet")
@@ -301,6 +278,33 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
         if frames
         else pd.DataFrame(columns=["source", "sheet", "status", "reason", "rows"])
     )
+
+
+def _tasks(files: dict, period: Period, sp: dict, issues: list, ledgers: list) -> tuple:
+    """The plan's tasks, their progress at the quarter's end and the tasks KPI (empty frames
+    without a task list); their issues and ledger appended to ``issues`` and ``ledgers``, with a
+    warning when the quarter's progress file is missing."""
+    if not files["tasks"]:
+        return pd.DataFrame(), pd.DataFrame(), pd.DataFrame()
+    tasks, t_issues, t_ledger = read_tasks(files["tasks"][0], files["task_status"], spellings=sp)
+    issues.append(t_issues)
+    ledgers.append(t_ledger)
+    progress = task_progress(tasks, period.end.normalize())
+    has_status = has_status_for(tasks, period.key)
+    source = f"tasks/tien_do_{period.year}_Q{period.quarter}.xlsx"
+    missing = f"Chưa có số liệu: thiếu tệp tiến độ nhiệm vụ {period.label} ({source})."
+    tkpi = tasks_kpi(progress, has_status=has_status, missing_note="" if has_status else missing)
+    if not has_status:
+        message = (
+            f"Chưa có tệp tiến độ nhiệm vụ {period.label}: tỷ lệ nhiệm vụ "
+            "đúng tiến độ là «chưa có số liệu» (không tính là 0 %)."
+        )
+        issues.append(
+            issues_frame(
+                [{"severity": "warning", "rule": "missing_input", "source": source, "message": message}]
+            )
+        )
+    return tasks, progress, tkpi
 
 
 def _feedback_all(fb: pd.DataFrame, cal: WorkCalendar, period: Period) -> pd.DataFrame:
