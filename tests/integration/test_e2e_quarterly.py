@@ -242,3 +242,21 @@ def test_a_build_failing_after_the_dossiers_encoding_started_publishes_nothing(t
     meta = json.loads((processed / "dossiers_2026_Q3.provenance.json").read_text(encoding="utf-8"))
     assert meta["rows"] == len(res.classified) and meta["inputs"]
     assert not [p.name for p in processed.iterdir() if p.name.endswith(".part")]
+
+
+def test_a_missing_task_progress_file_is_no_data_not_zero(tmp_path):
+    """Without the quarter's task progress file the tasks KPI is «chưa có số liệu» (no rate,
+    not 0 %), with a warning naming the missing file."""
+    data = tmp_path / "data"
+    shutil.copytree(PROJECT_ROOT / "data" / "raw", data / "raw")
+    (data / "raw" / "tasks" / "tien_do_2026_Q3.xlsx").unlink()
+    res = quarterly.build(2026, 3, Paths(data, tmp_path / "reports"), write=False)
+    warn = res.issues[res.issues["rule"] == "missing_input"]
+    assert warn["source"].tolist() == ["tasks/tien_do_2026_Q3.xlsx"]
+    assert warn["severity"].tolist() == ["warning"] and "không tính là 0 %" in warn["message"].iloc[0]
+    kpi = res.tasks_kpi.iloc[0]
+    assert pd.isna(kpi["pct"]) and kpi["n"] == 0
+    assert (
+        kpi["missing_note"]
+        == "Chưa có số liệu: thiếu tệp tiến độ nhiệm vụ Quý III/2026 (tasks/tien_do_2026_Q3.xlsx)."
+    )
