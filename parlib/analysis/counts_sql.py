@@ -43,7 +43,7 @@ class SqlCounter:
         self.dtypes = {c: frame[c].dtype for c in FINE}
         sums = sums.astype(self.dtypes)
         for pid, key in enumerate(todo):
-            self.sums[key] = sums.loc[sums["pid"] == pid].drop(columns="pid")
+            self.sums[key] = sums.loc[sums["pid"] == pid].drop(columns=["pid", "gid"])
 
     def load(self, counted: dict) -> None:
         """Windows already counted in another scan by the same rule

@@ -260,9 +260,8 @@ _INDICATORS = {
     "handling_satisfaction_pct": (None, _KNOWN),
 }
 # 766 5.4: known − (late and known) − (known and disliked), per dossier (may be −1)
-_SATISFACTION_K = (
-    f"coalesce(sum(CASE WHEN {_KNOWN} THEN m.cnt * (1 - CAST(f.outcome = 1 AS INTEGER) "
-    "- CAST(f.dislike AS INTEGER)) ELSE 0 END), 0)"
+_SATISFACTION_WEIGHT = (
+    f"CASE WHEN {_KNOWN} THEN 1 - CAST(f.outcome = 1 AS BIGINT) - CAST(f.dislike AS BIGINT) ELSE 0 END"
 )
 
 
@@ -278,19 +277,13 @@ def _pack(names: list[str], alias: str = "") -> str:
     return " | ".join(f"(CAST({alias}{n} AS INTEGER) << {_FLAGS.index(n)})" for n in names)
 
 
-def sums_sql(keys: list[str], *, copies: bool = False) -> str:
-    """The classified rows' counts (``mrows``) summed by period, group number, outcome and
-    packed flags, the indicators summed over those counts per period and group, the groups'
-    values joined back from ``kid`` (only the integer ``gid`` travels). ``copies``: the table
-    ``copies(dst, src)`` adds period src's counts to period dst's."""
-    sums = []
-    for i, name in enumerate(KPIS):
-        k, n = _INDICATORS[name]
-        k_sql = _SATISFACTION_K if k is None else f"coalesce(sum(m.cnt) FILTER (WHERE {k}), 0)"
-        sums.append(f"{_b(k_sql)} AS k{i}")
-        sums.append(f"coalesce(sum(m.cnt) FILTER (WHERE {_b(n)}), 0) AS n{i}")
-    values = "".join(f"kid.{_q(c)}, " for c in keys)
-    join = " JOIN kid USING (gid)" if keys else ""
+def counts_sql(*, copies: bool = False) -> str:
+    """The classified rows' counts (``mrows``) summed by period ``pid``, group number ``gid``,
+    ``outcome`` and packed flags ``bits`` (``cnt``: a 64-bit integer). ``copies``: the table
+    ``copies(dst, src)`` adds period src's counts to period dst's. The indicators are not summed
+    here: each is a function of (outcome, bits), of which there are a few thousand at most —
+    :func:`weights_sql` evaluates them once per pair and the caller multiplies (DuckDB would
+    evaluate 26 filtered sums on every row: the largest part of a department's scan)."""
     m = "m0" if copies else "m"
     copied = (
         ", m AS (SELECT * FROM m0 UNION ALL "
@@ -299,13 +292,36 @@ def sums_sql(keys: list[str], *, copies: bool = False) -> str:
         else ""
     )
     return (
-        f", {m} AS (SELECT pid, gid, outcome, bits, sum(cnt) AS cnt FROM mrows GROUP BY ALL){copied}"
-        f", t AS (SELECT m.pid, m.gid, {', '.join(sums)}, "
-        f"coalesce(sum(m.cnt) FILTER (WHERE {_BIT['has_pause']}), 0) AS n_pause, "
-        f"coalesce(sum(m.cnt) FILTER (WHERE {_BIT['pause_uncovered']}), 0) AS n_pause_uncovered "
-        "FROM m GROUP BY m.pid, m.gid) "
-        f"SELECT t.pid, {values}t.* EXCLUDE (pid, gid) FROM t{join}"
+        f", {m} AS (SELECT pid, gid, outcome, bits, CAST(sum(cnt) AS BIGINT) AS cnt FROM mrows GROUP BY ALL)"
+        f"{copied} SELECT pid, gid, outcome, bits, cnt FROM m"
     )
+
+
+# the weights' columns: k0, n0, k1, n1 … in the order of KPIS, then the pause counts
+WEIGHTS = [f"{kn}{i}" for i in range(len(KPIS)) for kn in "kn"] + ["n_pause", "n_pause_uncovered"]
+
+
+def weights_sql() -> str:
+    """For each (outcome, bits) of the table ``combos``: how much one evaluation counts in each
+    column of :data:`WEIGHTS` — 1 or 0 (the indicators' conditions), and for 766 5.4's numerator
+    1 − late − disliked when the outcome is known (so a group's sum may be below 0)."""
+    cols = []
+    for i, name in enumerate(KPIS):
+        k, n = _INDICATORS[name]
+        k_sql = _SATISFACTION_WEIGHT if k is None else f"CAST(({k}) AS BIGINT)"
+        cols.append(f"{_b(k_sql)} AS k{i}")
+        cols.append(f"CAST(({_b(n)}) AS BIGINT) AS n{i}")
+    cols.append(f"CAST({_BIT['has_pause']} AS BIGINT) AS n_pause")
+    cols.append(f"CAST({_BIT['pause_uncovered']} AS BIGINT) AS n_pause_uncovered")
+    return f"SELECT {', '.join(cols)} FROM combos AS m"
+
+
+def kid_sql(keys: list[str]) -> str:
+    """The temporary table ``kid``: each combination of the group columns ``keys`` in the
+    dossiers once, numbered ``gid`` 1, 2 … The classification's rows carry only that number;
+    the caller reads the combinations back from it."""
+    cols = ", ".join(_q(c) for c in keys)
+    return f"CREATE TEMP TABLE kid AS SELECT *, row_number() OVER () AS gid FROM (SELECT DISTINCT {cols} FROM src)"
 
 
 def scopes_differ(rules: KpiRules) -> bool:
@@ -342,7 +358,8 @@ def classified_sql(
     ``comp_le``, ``comp``, ``eval_at``, ``req``). Apart, so that the main query names each
     evaluation once (DuckDB would store a CTE read twice).
 
-    The tables: ``src`` (the dossiers), ``cal(day, cum, wk, pos)`` — ``pos``: how many of the
+    The tables: ``src`` (the dossiers), ``kid`` (:func:`kid_sql`, when there are ``keys``),
+    ``cal(day, cum, wk, pos)`` — ``pos``: how many of the
     periods' ``bounds`` (their first days and the days after their ends, sorted dates) fall on
     or before the day —, ``wd`` and ``periods`` (with ``s_pos``, ``e_pos``: the positions of its
     first day and of the day after its end). ``window``: the calendar table's first day and the
@@ -390,9 +407,7 @@ def classified_sql(
         else "{a}.upto_pos >= p.s_pos"
     )
     in_period = {a: _IN_PERIOD.format(a=a, in_scope=in_scope.format(a=a)) for a in ("a", "g")}
-    # each combination of the group columns numbered once (kid); the rows carry its number
-    cols = ", ".join(_q(c) for c in keys)
-    kid = f"kid AS (SELECT *, row_number() OVER () AS gid FROM (SELECT DISTINCT {cols} FROM src)), "
+    # each combination of the group columns numbered once (the table kid); the rows carry its number
     on = " AND ".join(f"s.{_q(c)} IS NOT DISTINCT FROM kid.{_q(c)}" for c in keys)
     # the evaluations counted by what the periods look at (g), then joined to the periods
     per_eval = [n for n in _FLAGS if n not in _STATIC and n not in _PER_PERIOD]
@@ -421,9 +436,7 @@ def classified_sql(
         f"FROM a JOIN periods AS p ON {in_period['a']}"
     )
     return (
-        "WITH "
-        + (kid if keys else "")
-        + "d0 AS ("
+        "WITH d0 AS ("
         + _DOSSIER_SQL.format(
             gid="kid.gid" if keys else "0 AS gid",
             kid_join=f" JOIN kid ON {on}" if keys else "",

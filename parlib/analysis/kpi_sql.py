@@ -15,11 +15,17 @@ How
       :mod:`parlib.analysis.dossier_sql`) once per evaluation instant — at its end, or at each
       period end it is still open at —, the evaluations counted, and the counts joined to every
       period whose scope they are in (received by the period end and not finished before its
-      start, or received in it). The twelve indicators of
-      :func:`parlib.analysis.kpi._indicators` are summed per period and per combination of the
-      dimensions: a frame of at most periods × groups rows.
-    * pandas then sums that small frame by each dimension, adds the catalogue's groups without
-      dossiers and builds the long table with the same code as the pandas implementation.
+      start, or received in it), counted by period, combination of the dimensions (its number
+      in the table ``kid``), outcome and packed flags. The twelve indicators of
+      :func:`parlib.analysis.kpi._indicators` depend only on (outcome, flags): each distinct
+      pair is weighed once in SQL and the counts are multiplied by the weights in numpy (a
+      sparse product) — a frame of at most periods × combinations rows.
+    * numpy and pandas then sum that small frame by each dimension, add the catalogue's groups
+      without dossiers (:mod:`parlib.analysis.kpi_blocks`) and build the long table with the
+      same code as the pandas implementation.
+
+    A scan of fewer than a million dossiers runs on a connection to its thread's database (see
+    :func:`_connection`); a larger one on a database of its own, closed after it.
 
 The pandas implementation stays as the reference: tests/unit/test_kpi_sql.py and
 tests/integration/test_kpi_sql_equivalence.py check both give identical frames.
@@ -27,18 +33,30 @@ tests/integration/test_kpi_sql_equivalence.py check both give identical frames.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from parlib.analysis.dossier_sql import KPIS, classified_sql, scopes_differ, sums_sql
+from parlib.analysis.dossier_sql import (
+    KPIS,
+    WEIGHTS,
+    classified_sql,
+    counts_sql,
+    kid_sql,
+    scopes_differ,
+    weights_sql,
+)
 from parlib.analysis.kpi import _DAY, DIMENSIONS, _is_dislike, procedure_names
+from parlib.analysis.kpi_blocks import blocks, group_sums
 from parlib.analysis.kpi_table import _long_table, _periods
 from parlib.core.calendar import WorkCalendar
 from parlib.core.errors import ConfigError
+from parlib.core.memory import LARGE_ROWS
 from parlib.model.dossier_rules import KpiRules
 
 # columns of the dossier frame the SQL reads (a missing optional one is read as NULL)
@@ -115,15 +133,13 @@ def _register_parquet(con, path: str, keys: list[str]) -> pd.DataFrame:
     """The Parquet file as the view ``src`` (DuckDB reads only the columns and row groups it
     needs; nothing is loaded into pandas). Returns an empty frame with the file's columns and
     the dtypes pandas would read them as."""
-    import pyarrow.parquet as pq
-
     schema = pq.read_schema(path)
     missing = [c for c in [*_COLUMNS, *keys] if c not in schema.names and c not in _OPTIONAL]
     if missing:
         raise KeyError(f"kpi_sql: {path} lacks {missing}")
     extra = ", ".join(f"NULL::{_COLUMNS[c]} AS {c}" for c in _OPTIONAL if c not in schema.names)
     lit = "'" + str(path).replace("'", "''") + "'"
-    con.execute(f"CREATE VIEW src AS SELECT *{', ' + extra if extra else ''} FROM read_parquet({lit})")
+    con.execute(f"CREATE TEMP VIEW src AS SELECT *{', ' + extra if extra else ''} FROM read_parquet({lit})")
     frame = schema.empty_table().to_pandas()
     # a categorical column's categories are not in the schema: its groups sort as its texts
     return frame.astype({c: "str" for c, t in frame.dtypes.items() if isinstance(t, pd.CategoricalDtype)})
@@ -195,14 +211,6 @@ def period_bounds(periods: list[tuple]) -> np.ndarray:
     return np.unique(np.array([d.to_datetime64() for d in days], dtype="datetime64[D]"))
 
 
-def _dislike_values(con) -> list[str]:
-    """The citizen ratings that read "Không hài lòng" (folded, as the pandas implementation)."""
-    values = con.execute(
-        "SELECT DISTINCT citizen_rating FROM src WHERE citizen_rating IS NOT NULL"
-    ).fetchall()
-    return [v[0] for v in values if isinstance(v[0], str) and _is_dislike(v[0])]
-
-
 _DAY_COLUMNS = [
     "supplement_requested_at",
     "supplement_completed_at",
@@ -214,16 +222,20 @@ _DAY_COLUMNS = [
 ]
 
 
-def _check_window(con, calendar: WorkCalendar) -> None:
+def _check_window(con, calendar: WorkCalendar) -> list[str]:
     """The calendar refuses a date outside its window (``WorkCalendar._index``): so does the
-    engine, with the same message (checked on every date it looks up, used or not)."""
+    engine, with the same message (checked on every date it looks up, used or not). Returns the
+    citizen ratings that read "Không hài lòng" (folded, as the pandas implementation), read in
+    the same pass over the dossiers."""
     lo, hi = f"DATE '{calendar.WINDOW_START}'", f"DATE '{calendar.WINDOW_END}'"
     parts = ", ".join(f"min({c}), max({c})" for c in _DAY_COLUMNS)
-    row = con.execute(f"SELECT {parts} FROM src").fetchone()
+    *row, ratings = con.execute(
+        f"SELECT {parts}, list(DISTINCT citizen_rating) FILTER (WHERE citizen_rating IS NOT NULL) FROM src"
+    ).fetchone()
     lo_np, hi_np = calendar.WINDOW_START, calendar.WINDOW_END + np.timedelta64(1, "D")
     inside = all(v is None or lo_np <= np.datetime64(pd.Timestamp(v).normalize().date()) < hi_np for v in row)
     if inside:
-        return
+        return [v for v in ratings or [] if isinstance(v, str) and _is_dislike(v)]
     union = " UNION ".join(
         f"SELECT DISTINCT CAST({c} AS DATE) AS d FROM src WHERE CAST({c} AS DATE) NOT BETWEEN {lo} AND {hi}"
         for c in _DAY_COLUMNS
@@ -304,16 +316,16 @@ def kpi_table_and_windows(
         else pd.Series(dtype="str")
     )
     names = names.combine_first(first_names)
-    blocks = _blocks(sums.loc[sums["pid"] < len(periods)], periods, frame, procedures, dims, hist, year)
+    table_blocks = blocks(sums.loc[sums["pid"] < len(periods)], periods, frame, procedures, dims, hist, year)
     typed = sums.loc[sums["pid"] >= len(periods)].astype({c: frame[c].dtype for c in keys})
     at = {_bounds(e[3], e[4]): len(periods) + i for i, e in enumerate(extra)}
     counted = {
         (pd.Timestamp(start), pd.Timestamp(end)): typed.loc[typed["pid"] == at[_bounds(start, end)]]
-        .drop(columns="pid")
+        .drop(columns=["pid", "gid"])
         .reset_index(drop=True)
         for start, end in windows
     }
-    return _long_table(blocks, KPIS, names), counted
+    return _long_table(table_blocks, KPIS, names), counted
 
 
 def _bounds(start, end) -> tuple:
@@ -340,6 +352,31 @@ def _window_entries(periods: list[tuple], windows: list[tuple], differ: bool) ->
     return entries, scope, copies
 
 
+_LOCAL = threading.local()  # each thread's in-memory database for small scans (see _connection)
+
+
+def _connection(rows: int, threads: int | None):
+    """A DuckDB connection for one scan of ``rows`` dossiers, closed by the caller. Opening an
+    in-memory database costs 11–20 ms (about a tenth of a department's whole KPI scan): below
+    :data:`parlib.core.memory.LARGE_ROWS` dossiers the scan runs on a new connection (a cursor)
+    to this thread's database, opened once — its registered tables and temporary view are the
+    connection's own and go with it. A large scan, or one with its own number of ``threads`` (a
+    database-wide setting), gets a database of its own, closed with it, so that every byte it
+    used is handed back."""
+    if threads or rows >= LARGE_ROWS:
+        return duckdb.connect()
+    if getattr(_LOCAL, "db", None) is None:
+        _LOCAL.db = duckdb.connect()
+    return _LOCAL.db.cursor()
+
+
+def _rows(dossiers) -> int:
+    """The number of dossiers of a frame, an Arrow table or a Parquet file (from its footer)."""
+    if isinstance(dossiers, (pd.DataFrame, pa.Table)):
+        return len(dossiers)
+    return pq.read_metadata(str(dossiers)).num_rows
+
+
 def period_sums(
     dossiers: "pd.DataFrame | pa.Table | str | Path",
     calendar: WorkCalendar,
@@ -354,7 +391,8 @@ def period_sums(
 ) -> tuple:
     """The dossiers classified in SQL for every period ``(kind, key, label, start, end)`` and the
     twelve indicators summed per period (``pid``, its position) and combination of ``keys``
-    (``k0 … k11``, ``n0 … n11`` in the order of KPIS). Returns (sums, an empty frame with the
+    (``gid``, the combination's number, then the keys' values; ``k0 … k11``, ``n0 … n11`` in
+    the order of KPIS; ``n_pause``, ``n_pause_uncovered``). Returns (sums, an empty frame with the
     dossier columns and their pandas dtypes[, procedure_code -> first procedure_name]).
     ``scope``: see :func:`parlib.analysis.dossier_sql.classified_sql` — one for every period,
     or a list with one per period, where two more apply to a period ``p`` of ``copies``
@@ -365,7 +403,7 @@ def period_sums(
     does not depend on the scope, only whether it is counted. Raises ConfigError as
     classify_dossiers does."""
     cal_t, wd_t = calendar_tables(calendar)
-    con = duckdb.connect()
+    con = _connection(_rows(dossiers), threads)
     try:
         if threads:
             con.execute(f"SET threads = {int(threads)}")
@@ -392,28 +430,44 @@ def period_sums(
         con.register(
             "periods", _periods_table(periods, cal_t.column("cum"), calendar.WINDOW_START, bounds, scopes)
         )
+        if keys:
+            con.execute(kid_sql(keys))
         copies = copies or {}
         if copies:
             con.register("copies", pa.table({"dst": list(copies), "src": list(copies.values())}))
-        _check_window(con, calendar)
+        dislike = _check_window(con, calendar)
         covered = (
             "(" + ", ".join(str(y) for y in sorted(calendar.years)) + ")" if calendar.years else "(NULL)"
         )
         classified, check = classified_sql(
             keys,
             rules,
-            _dislike_values(con),
+            dislike,
             covered,
             scope="per_period" if per_period else scope,
             bounds=[str(b) for b in bounds],
             window=(calendar.WINDOW_START, calendar.WINDOW_END + np.timedelta64(1, "D")),
         )
-        sums = con.execute(classified + sums_sql(keys, copies=bool(copies))).df()
+        counts = con.execute(classified + counts_sql(copies=bool(copies))).fetchnumpy()
+        sums = _sums(con, counts, keys)
         _check_pause_years(con, classified + check, sums, periods, calendar)
         names = _first_names(con, dossiers) if first_names else None
     finally:
         con.close()
     return (sums, frame, names) if first_names else (sums, frame)
+
+
+def _sums(con, counts: dict, keys: list[str]) -> pd.DataFrame:
+    """period_sums' frame from the evaluations' counts by (pid, gid, outcome, bits): each
+    distinct (outcome, bits) weighed once in SQL (:func:`weights_sql`), the combinations read
+    back from ``kid``; :func:`parlib.analysis.kpi_blocks.group_sums` adds them up."""
+    pairs = (np.asarray(counts["outcome"], dtype=np.int64) << 32) | np.asarray(counts["bits"], dtype=np.int64)
+    pair_at, distinct = pd.factorize(pairs)
+    con.register("combos", pa.table({"outcome": distinct >> 32, "bits": distinct & 0xFFFFFFFF}))
+    weights = con.execute(weights_sql()).fetchnumpy()
+    kid = con.execute("SELECT * FROM kid ORDER BY gid").df() if keys else None
+    matrix = np.column_stack([np.asarray(weights[c], dtype=np.int64) for c in WEIGHTS])
+    return group_sums(counts, pair_at, matrix, kid, keys)
 
 
 def dossier_arrow(dossiers: pd.DataFrame, keys: list[str]) -> pa.Table:
@@ -429,12 +483,14 @@ def _check_pause_years(con, classified: str, sums, periods, calendar: WorkCalend
     years of its pauses (looked up only then)."""
     if sums.empty:
         return
-    per = sums.groupby("pid")[["n_pause", "n_pause_uncovered"]].sum()
+    pids = sums["pid"].to_numpy(dtype=np.int64)
+    pauses = np.bincount(pids, sums["n_pause"].to_numpy(dtype=np.int64), minlength=len(periods))
+    uncovered = np.bincount(pids, sums["n_pause_uncovered"].to_numpy(dtype=np.int64), minlength=len(periods))
     for pid, (kind, key, label, start, end) in enumerate(periods):
-        if pid not in per.index or per.at[pid, "n_pause"] == 0:
+        if pauses[pid] == 0:
             continue
         end_year = pd.Timestamp(end).year
-        if per.at[pid, "n_pause_uncovered"] == 0 and end_year in calendar.years:
+        if uncovered[pid] == 0 and end_year in calendar.years:
             continue
         rows = con.execute(
             classified + f" SELECT DISTINCT year(req) FROM f WHERE pid = {pid} AND has_pause "
@@ -442,42 +498,3 @@ def _check_pause_years(con, classified: str, sums, periods, calendar: WorkCalend
             f"FROM f WHERE pid = {pid} AND has_pause"
         ).fetchall()
         calendar.check_years({int(r[0]) for r in rows} | {end_year}, _PAUSE_PURPOSE)
-
-
-def _blocks(sums, periods, dossiers, procedures, dims, hist, year) -> list:
-    """kpi_table's aggregated blocks (as parlib.analysis.kpi_table builds them) from the sums per
-    period × combination of dimensions: per period the total, then each dimension's groups
-    (pandas' group order; the catalogue's groups without dossiers added by the same
-    ``Index.union`` as the pandas implementation)."""
-    n_kpi = len(KPIS)
-    cols = [f"k{i}" for i in range(n_kpi)] + [f"n{i}" for i in range(n_kpi)]
-    totals = sums.groupby("pid")[cols].sum()
-    by_dim = {}
-    for dim in dict.fromkeys([*dims, *hist]):
-        typed = sums[["pid", dim, *cols]].astype({dim: dossiers[dim].dtype})
-        g = typed.groupby(["pid", dim], dropna=False, sort=True)[cols].sum()
-        pids = g.index.get_level_values(0).to_numpy()
-        by_dim[dim] = (pids, g.index.get_level_values(1), g.to_numpy(dtype=np.int64))
-    catalogue = {
-        dim: pd.Index(procedures[dim].drop_duplicates(), name=dim)
-        for dim in by_dim
-        if procedures is not None and dim in procedures.columns
-    }
-    zeros = np.zeros((1, 2 * n_kpi), dtype=np.int64)
-    blocks = []
-    for pid, (kind, key, label, start, end) in enumerate(periods):
-        head = (kind, key, label, start, end)
-        total = totals.loc[[pid]].to_numpy(dtype=np.int64) if pid in totals.index else zeros
-        blocks.append((head, "all", np.array(["Tất cả"]), total[:, :n_kpi], total[:, n_kpi:]))
-        for dim in dims if start.year == year else hist:
-            pids, values, matrix = by_dim[dim]
-            lo, hi = np.searchsorted(pids, pid, "left"), np.searchsorted(pids, pid, "right")
-            index, mat = values[lo:hi].rename(dim), matrix[lo:hi]
-            if dim in catalogue:
-                union = index.union(catalogue[dim])
-                full = np.zeros((len(union), 2 * n_kpi), dtype=np.int64)
-                full[union.get_indexer(index)] = mat
-                index, mat = union, full
-            shown = index.to_series().astype("string").fillna("").astype(str).to_numpy()
-            blocks.append((head, dim, shown, mat[:, :n_kpi], mat[:, n_kpi:]))
-    return blocks

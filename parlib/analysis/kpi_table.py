@@ -9,8 +9,9 @@ import pandas as pd
 from parlib.analysis.kpi import _DAY, _KPI_INPUTS, DIMENSIONS, _aggregate, _wide, classify_dossiers
 from parlib.analysis.stats import add_rate
 from parlib.core.calendar import WorkCalendar
+from parlib.core.frames import taken_texts
 from parlib.core.labels import KPI_LABELS, NOT_APPLICABLE
-from parlib.core.vnformat import fmt_pct, quarter_label
+from parlib.core.vnformat import fmt_pcts, quarter_label
 from parlib.model.dossier_rules import END_COLUMNS, KpiRules, consistency_flags
 
 
@@ -112,50 +113,54 @@ def kpi_table(
 def _long_table(blocks: list, kpi_names: list[str], names: pd.Series) -> pd.DataFrame:
     """kpi_table's rows from the aggregated blocks (at least one: every period has its total),
     built in one step, not one frame per block: per block KPI-major — every group of the first
-    KPI, then of the second …"""
+    KPI, then of the second … Texts are taken from the few distinct ones (the blocks' groups,
+    the KPIs' labels), not converted row by row."""
     n_kpi = len(kpi_names)
-    sizes = np.array([len(b[2]) * n_kpi for b in blocks], dtype=np.int64)
-    block_of_row = np.repeat(np.arange(len(blocks)), sizes)
-    group = np.concatenate([np.tile(b[2], n_kpi) for b in blocks])
-    kpi_idx = np.concatenate([np.repeat(np.arange(n_kpi), len(b[2])) for b in blocks])
+    lengths = np.array([len(b[2]) for b in blocks], dtype=np.int64)
+    first = np.concatenate([[0], np.cumsum(lengths)[:-1]])  # each block's first group in `groups`
+    groups = np.concatenate([np.asarray(b[2], dtype=object) for b in blocks])
+    block_of_row = np.repeat(np.arange(len(blocks)), lengths * n_kpi)
+    # row r of a block of L groups (r counted from the block's first row): group r mod L, KPI r div L
+    within = np.arange(len(block_of_row)) - np.repeat(first * n_kpi, lengths * n_kpi)
+    size = lengths[block_of_row]
+    group_at, kpi_idx = first[block_of_row] + within % size, within // size
     k = np.concatenate([b[3].T.ravel() for b in blocks])
     n = np.concatenate([b[4].T.ravel() for b in blocks])
     heads = [b[0] for b in blocks]
-    dims = np.array([b[1] for b in blocks], dtype=object)[block_of_row]
-    group_s = pd.Series(group, dtype="str")
-    by_proc = dims == "procedure_code"
+    by_proc = np.repeat(np.array([b[1] == "procedure_code" for b in blocks], dtype=bool), lengths)
+    group_s = pd.Series(groups, dtype="str")
     group_name = group_s.copy()
     if by_proc.any():
         group_name[by_proc] = group_s[by_proc].map(names).fillna(group_s[by_proc])
-    labels = np.array([KPI_LABELS[x] for x in kpi_names], dtype=object)
+    labels = [KPI_LABELS[x] for x in kpi_names]
     out = pd.DataFrame(
         {
-            "period_kind": pd.array([h[0] for h in heads], dtype="str")[block_of_row],
-            "period": pd.array([h[1] for h in heads], dtype="str")[block_of_row],
-            "period_label": pd.array([h[2] for h in heads], dtype="str")[block_of_row],
+            "period_kind": taken_texts([h[0] for h in heads], block_of_row),
+            "period": taken_texts([h[1] for h in heads], block_of_row),
+            "period_label": taken_texts([h[2] for h in heads], block_of_row),
             "period_start": pd.DatetimeIndex([h[3] for h in heads]).astype("datetime64[us]")[block_of_row],
             "period_end": pd.DatetimeIndex([h[4] for h in heads]).astype("datetime64[us]")[block_of_row],
-            "dimension": pd.array(dims, dtype="str"),
-            "group": group_s,
-            "group_name": group_name.astype("str"),
-            "kpi": pd.array(np.array(kpi_names, dtype=object)[kpi_idx], dtype="str"),
-            "label": pd.array(labels[kpi_idx], dtype="str"),
+            "dimension": taken_texts([b[1] for b in blocks], block_of_row),
+            "group": taken_texts(group_s, group_at),
+            "group_name": taken_texts(group_name, group_at),
+            "kpi": taken_texts(kpi_names, kpi_idx),
+            "label": taken_texts(labels, kpi_idx),
             # 766 5.4 (handling satisfaction) may sum below 0 in a group: shown as 0, as dossier_kpis does
             "k": np.maximum(k, 0).astype(np.int64),
             "n": n.astype(np.int64),
         }
     )
     out = add_rate(out)
-    out["pct_text"] = pd.array(_pct_texts(out["pct"].to_numpy(dtype=float), out["n"].to_numpy()), dtype="str")
+    out["pct_text"] = _pct_texts(out["pct"].to_numpy(dtype=float), out["n"].to_numpy())
     return out
 
 
-def _pct_texts(pct: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """``fmt_pct(pct)`` where ``n > 0``, else "không áp dụng"; each distinct rate formatted once
-    (a province's table has a few hundred thousand rows and far fewer distinct rates)."""
-    out = np.full(len(pct), NOT_APPLICABLE, dtype=object)
+def _pct_texts(pct: np.ndarray, n: np.ndarray):
+    """``fmt_pct(pct)`` where ``n > 0``, else "không áp dụng", as a "str" array; each distinct
+    rate formatted once (a province's table has a few hundred thousand rows and far fewer
+    distinct rates)."""
+    at = np.zeros(len(pct), dtype=np.int64)  # position 0: "không áp dụng"
     shown = n > 0
-    if shown.any():
-        values, inverse = np.unique(pct[shown], return_inverse=True)
-        out[shown] = np.array([fmt_pct(v) for v in values], dtype=object)[inverse]
-    return out
+    inverse, values = pd.factorize(pct[shown])  # by hashing: the order of the values is not used
+    at[shown] = 1 + inverse
+    return taken_texts([NOT_APPLICABLE, *fmt_pcts(values)], at)

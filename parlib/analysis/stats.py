@@ -21,11 +21,11 @@ def wilson_ci(k, n, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval (0–1 scale), vectorised; NaN where n == 0."""
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
-    safe_n = np.where(n > 0, n, 1.0)
-    low, high = proportion_confint(k, safe_n, alpha=alpha, method="wilson")
-    low = np.where(n > 0, low, np.nan)
-    high = np.where(n > 0, high, np.nan)
-    return np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    shown = n > 0
+    low, high = np.full(n.shape, np.nan), np.full(n.shape, np.nan)
+    if shown.any():  # only where there is a rate (a long table has many groups without dossiers)
+        low[shown], high[shown] = proportion_confint(k[shown], n[shown], alpha=alpha, method="wilson")
+    return low, high
 
 
 def add_rate(

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pandas.api.types import union_categoricals
 
 
@@ -144,3 +145,13 @@ class Pile:
             if release is not None:
                 release()
         return out
+
+
+def taken_texts(values: Sequence, positions: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``pd.array(np.asarray(values, dtype=object)[positions], dtype="str")`` — the texts of a
+    few ``values`` repeated over many rows — taken in Arrow from the few: the same array (missing
+    values included) without building and converting one Python text per row (a long table of
+    a few hundred thousand rows repeats a few hundred labels)."""
+    small = pd.array(np.asarray(values, dtype=object), dtype="str")
+    taken = pa.array(small).take(pa.array(np.asarray(positions, dtype=np.int64)))
+    return pd.arrays.ArrowStringArray(taken, dtype=small.dtype)

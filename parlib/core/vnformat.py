@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 
 from parlib.core.labels import QUARTER_ROMAN, quarter_label  # noqa: F401  (re-exported: one place)
@@ -47,6 +48,23 @@ def fmt_pct(x, decimals: int = 1, *, sign: bool = False) -> str:
     if is_missing(x):
         return MISSING
     return f"{fmt_num(x, decimals, sign=sign)} %"
+
+
+def fmt_pcts(values, decimals: int = 1) -> list[str]:
+    """``[fmt_pct(v, decimals) for v in values]`` for many finite values, each text made once per
+    rounded value (a KPI table has hundreds of thousands of rates and a thousand texts). A value
+    more than 1e-6 (in units of the last decimal) from a rounding tie, and below 1e6, rounds to
+    its nearest — as its decimal text rounds half up: the text differs from the float by far
+    less —, then ``fmt_pct`` of that rounded value gives its text; the others are given to
+    ``fmt_pct`` as they are."""
+    x = np.asarray(values, dtype=float)
+    scaled = x * 10.0**decimals
+    clear = (np.abs(scaled - np.floor(scaled) - 0.5) > 1e-6) & (np.abs(x) < 1e6)
+    out = np.empty(len(x), dtype=object)
+    units, at = np.unique(np.rint(scaled[clear]).astype(np.int64), return_inverse=True)
+    out[clear] = np.array([fmt_pct(u / 10.0**decimals, decimals) for u in units.tolist()], dtype=object)[at]
+    out[~clear] = [fmt_pct(v, decimals) for v in x[~clear].tolist()]
+    return out.tolist()
 
 
 def fmt_points(x, decimals: int = 2, *, sign: bool = False) -> str:

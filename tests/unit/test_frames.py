@@ -180,3 +180,17 @@ def test_pile_refuses_frames_with_other_columns():
     a, b, _c = _pile_frames()
     with pytest.raises(ValueError):
         Pile([a, b.drop(columns="t")])
+
+
+def test_taken_texts_is_the_row_by_row_conversion():
+    from parlib.core.frames import taken_texts
+
+    values = ["Phòng A", None, "Sở Xây dựng", "", "Phòng A"]
+    positions = np.array([4, 0, 1, 2, 3, 3, 1, 0])
+    expected = pd.array(np.asarray(values, dtype=object)[positions], dtype="str")
+    got = taken_texts(values, positions)
+    pd.testing.assert_extension_array_equal(got, expected)
+    assert got.dtype == "str" and pd.isna(got[2]) and got[5] == ""
+    assert len(taken_texts(values, np.array([], dtype=np.int64))) == 0
+    with pytest.raises(IndexError):
+        taken_texts(values, np.array([5]))

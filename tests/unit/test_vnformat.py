@@ -57,3 +57,20 @@ def test_month_label_is_vietnamese_not_iso():
     assert month_label("2026-07") == "tháng 7/2026"
     assert month_label(pd.Timestamp("2025-12-15")) == "tháng 12/2025"
     assert month_label(None) == "–" and month_label("") == "–"
+
+
+def test_fmt_pcts_gives_fmt_pcts_text_for_every_value():
+    """Every rate k/n of up to 300 dossiers, ties of the decimal text (0,15; 2,675; 12,25 …),
+    negatives, values past the fast path's bound and random ones: the same texts as fmt_pct."""
+    import numpy as np
+
+    from parlib.core.vnformat import fmt_pct, fmt_pcts
+
+    values = [100 * k / n for n in range(1, 301) for k in range(n + 1)]
+    values += [k / 100 for k in range(-2000, 2001)] + [k / 1000 for k in range(-1500, 1500)]
+    values += [0.15, 0.25, 2.675, 12.25, 99.95, -0.04, -0.05, -0.15, 1e6, 1e6 + 0.05, 123456.75, 1e-9]
+    values += list(np.random.default_rng(7).uniform(-150, 150, 5000))
+    for decimals in (0, 1, 2):
+        assert fmt_pcts(values, decimals) == [fmt_pct(v, decimals) for v in values]
+    assert fmt_pcts([12.25, 0.15, -0.04]) == ["12,3 %", "0,2 %", "0,0 %"]  # half up on the text
+    assert fmt_pcts([]) == []
