@@ -122,7 +122,8 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     df["row"] = pd.array(df["row"].astype(object).where(df["row"].notna(), None), dtype="Int64")
     for c in ISSUE_COLUMNS:
         if c != "row":
-            df[c] = df[c].fillna("").astype(str)
+            # blank for missing, whatever the column's dtype (an all-missing column is float64)
+            df[c] = df[c].astype(object).where(df[c].notna(), "").astype(str)
     return scrub_issues(df)
 
 
