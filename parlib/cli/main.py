@@ -23,6 +23,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import logging
+import os
 import sys
 import time
 import traceback
@@ -262,5 +264,18 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+def run() -> None:
+    """The ``parlib`` command: :func:`main`, then the process ends as soon as its output is
+    flushed. Every file a command writes is written, closed and published (or removed) before
+    :func:`main` returns, and its helper processes have ended; what the interpreter's teardown
+    would still do — free the frames and modules of the analysis, 0,15–0,2 s after a report — is
+    of no use to anyone (``os._exit``, as command-line tools that exit after heavy work do)."""
+    code = main()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -20,6 +20,7 @@ Issues table columns (the contract, see docs/data-contracts.md):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -105,26 +106,40 @@ def finish_issues(parts: list[pd.DataFrame]) -> pd.DataFrame:
     if not (parts := [p for p in parts if len(p)]):
         return issues_frame()
     df = pd.concat(parts, ignore_index=True)
-    text = [c for c in ISSUE_COLUMNS if c != "row"]
-    df[text] = df[text].fillna("").astype(str)
+    _blank_texts(df, [c for c in ISSUE_COLUMNS if c != "row"])
     df["row"] = pd.array(df["row"], dtype="Int64")
     return df.sort_values(["source", "row", "rule"], kind="stable").reset_index(drop=True)
 
 
 def issues_frame(records: list[dict] | None = None) -> pd.DataFrame:
     """An issues table with the contract's columns and dtypes (empty if no records)."""
-    return _typed(pd.DataFrame(records or [], columns=ISSUE_COLUMNS))
+    if not records:  # the usual case, dozens of times a run: typed once
+        return _empty_issues().copy()
+    return _typed(pd.DataFrame(records, columns=ISSUE_COLUMNS))
+
+
+@functools.cache
+def _empty_issues() -> pd.DataFrame:
+    return _typed(pd.DataFrame([], columns=ISSUE_COLUMNS))
 
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:
     """The contract's dtypes (Int64 rows, blank text) on a frame with ISSUE_COLUMNS, scrubbed."""
     df = df.copy()
     df["row"] = pd.array(df["row"].astype(object).where(df["row"].notna(), None), dtype="Int64")
-    for c in ISSUE_COLUMNS:
-        if c != "row":
-            # blank for missing, whatever the column's dtype (an all-missing column is float64)
-            df[c] = df[c].astype(object).where(df[c].notna(), "").astype(str)
+    _blank_texts(df, [c for c in ISSUE_COLUMNS if c != "row"])
     return scrub_issues(df)
+
+
+def _blank_texts(df: pd.DataFrame, columns: list[str]) -> None:
+    """``columns`` of ``df`` as texts, a missing cell as "" (in place), whatever a column's dtype:
+    an all-missing column is float64, and a text fill of a float column is refused by pandas to
+    come."""
+    for c in columns:
+        s = df[c]
+        if s.dtype != object and not pd.api.types.is_string_dtype(s.dtype):
+            s = s.astype(object)
+        df[c] = s.fillna("").astype(str)
 
 
 # what an issue row shows of the input: the offending value, the record key, the header and the

@@ -105,29 +105,36 @@ def appendix_start(title: str = "Phụ lục cho chuyên viên") -> str:
     )
 
 
+def _pngs(items: list) -> list[bytes]:
+    """Charts (:class:`parlib.report.charts.Chart`, drawn ahead when they were) and matplotlib
+    figures (closed), as PNG."""
+    from parlib.report.charts import Chart, chart_pngs, png_bytes
+
+    drawn = iter(chart_pngs([i for i in items if isinstance(i, Chart)]))
+    return [next(drawn) if isinstance(i, Chart) else png_bytes(i) for i in items]
+
+
 def figures_row(figs: list) -> None:
-    """Two (or more) matplotlib figures side by side as embedded PNGs (half a page each on A4)."""
+    """Two (or more) charts or matplotlib figures side by side as embedded PNGs (half a page each
+    on A4)."""
+    figures_rows(figs, per_row=max(len(figs), 1))
+
+
+def figures_rows(figs: list, per_row: int = 2) -> None:
+    """Charts or figures ``per_row`` side by side, row after row; every picture made first (the
+    ones the second core is drawing are awaited while the others are drawn here)."""
     import base64
-    import io
 
-    import matplotlib.pyplot as plt
-
-    imgs = []
-    for fig in figs:
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110)  # laid out by the figure itself: see setup_notebook
-        plt.close(fig)
-        imgs.append(f'<img src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">')
-    show('<div class="par-figrow">' + "".join(imgs) + "</div>")
+    imgs = [f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}">' for png in _pngs(figs)]
+    for i in range(0, len(imgs), per_row):
+        show('<div class="par-figrow">' + "".join(imgs[i : i + per_row]) + "</div>")
 
 
 def figure(fig) -> None:
-    """Display a matplotlib figure as an embedded PNG and close it."""
-    import matplotlib.pyplot as plt
-    from IPython.display import display
+    """Display a chart or a matplotlib figure as an embedded PNG (the figure closed)."""
+    from IPython.display import Image, display
 
-    display(fig)
-    plt.close(fig)
+    display(Image(data=_pngs([fig])[0], format="png"))
 
 
 def _inline_figures_as_laid_out() -> None:
@@ -150,17 +157,12 @@ def setup_notebook() -> None:
     """
     import warnings
 
-    import matplotlib
+    from parlib.report.charts import apply_style
 
-    matplotlib.rcParams["font.family"] = "DejaVu Sans"
-    matplotlib.rcParams["figure.dpi"] = 110
-    # every chart lays itself out (constrained layout, or tight_layout): cropping to a tight box
-    # would draw each figure a second time (0,03 s a chart), so figures are saved as laid out
-    matplotlib.rcParams["savefig.bbox"] = "standard"
+    apply_style()  # the charts' settings, shared with the process that draws them ahead
     _inline_figures_as_laid_out()
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
-    warnings.filterwarnings("error", message=r".*Glyph .* missing from font.*")
     pd.set_option("display.max_columns", 50)
 
 

@@ -14,6 +14,7 @@ from parlib.analysis.spc import signal_episodes
 from parlib.core.labels import KPI_LABELS
 from parlib.core.vnformat import fmt_int, fmt_num, fmt_pct, fmt_points
 from parlib.model.results import QuarterlyResult
+from parlib.report.charts import Chart, draw_ahead
 from parlib.report.common import show_data_quality
 from parlib.report.display import (
     banner,
@@ -166,6 +167,12 @@ def kpi_cards(res: QuarterlyResult) -> str:
 
 def trends_section(res: QuarterlyResult, part: str = "body") -> None:
     """Monthly trends: the on-time rate in the body, the others in the appendix."""
+    if charts := trends_charts(res, part):
+        figures_row(charts)
+
+
+def trends_charts(res: QuarterlyResult, part: str = "body") -> list[Chart]:
+    """The charts of :func:`trends_section`."""
     m = res.monthly.loc[res.monthly["dimension"] == "all"]
     series = (
         [
@@ -175,23 +182,42 @@ def trends_section(res: QuarterlyResult, part: str = "body") -> None:
         if part == "body"
         else [("online_pct", "Tỷ lệ hồ sơ nộp trực tuyến", None)]
     )
-    figs = []
+    charts = []
     for kpi, label, target in series:
         sel = m.loc[m["kpi"] == kpi].sort_values("period_start")
         if not sel.empty:
-            figs.append(plot_kpi_trend(sel, label, target))
-    if figs:
-        figures_row(figs)
+            charts.append(Chart(plot_kpi_trend, (sel, label, target)))
+    return charts
 
 
 def control_section(res: QuarterlyResult) -> None:
     """The p-chart of the monthly on-time rate and the funnel of the offices, side by side."""
-    figs = [plot_p_chart(res.p_chart, "Biểu đồ kiểm soát p: tỷ lệ hồ sơ đúng hạn theo tháng", 98.0)]
+    figures_row(control_charts(res))
+
+
+def control_charts(res: QuarterlyResult) -> list[Chart]:
+    """The charts of :func:`control_section`."""
+    charts = [
+        Chart(plot_p_chart, (res.p_chart, "Biểu đồ kiểm soát p: tỷ lệ hồ sơ đúng hạn theo tháng", 98.0))
+    ]
     if not res.funnel_offices.empty:
-        figs.append(
-            plot_funnel(res.funnel_offices, f"Biểu đồ phễu: tỷ lệ đúng hạn của các phòng, {res.period.label}")
-        )
-    figures_row(figs)
+        label = f"Biểu đồ phễu: tỷ lệ đúng hạn của các phòng, {res.period.label}"
+        charts.append(Chart(plot_funnel, (res.funnel_offices, label)))
+    return charts
+
+
+def draw_charts_ahead(res: QuarterlyResult) -> None:
+    """Announce the report's charts, in the order the sections show them, so that the command
+    line's second process draws them while this one goes on (:mod:`parlib.report.charts`;
+    nothing outside the command line)."""
+    from parlib.report.quarterly_sources import satisfaction_charts
+
+    draw_ahead(
+        trends_charts(res)
+        + satisfaction_charts(res)
+        + control_charts(res)
+        + satisfaction_charts(res, part="appendix")
+    )
 
 
 # ---------------------------------------------------------------- offices and procedures

@@ -11,7 +11,8 @@ from parlib.analysis.drivers import driver_sentences, index_sentences
 from parlib.analysis.tasks import deadline_labels, late_by_office
 from parlib.core.vnformat import fmt_int, fmt_num, fmt_pct, quarter_label
 from parlib.model.results import QuarterlyResult
-from parlib.report.display import bullets, figure, figures_row, paragraph, show, table
+from parlib.report.charts import Chart
+from parlib.report.display import bullets, figure, figures_rows, paragraph, show, table
 from parlib.report.figures.quarterly import (
     plot_766_groups,
     plot_task_progress,
@@ -24,6 +25,21 @@ from parlib.report.figures.survey import (
 )
 
 # ---------------------------------------------------------------- satisfaction
+
+
+def satisfaction_charts(res: QuarterlyResult, part: str = "body") -> list[Chart]:
+    """The charts of :func:`satisfaction_section` (none without a survey)."""
+    if res.survey_table is None:
+        return []
+    if part == "body":
+        return [Chart(plot_satisfaction_trend, (res.survey_table,))]
+    charts = [Chart(plot_factor_heatmap, (res.survey_table,))]
+    if res.drivers is not None and getattr(res.drivers, "status", "") == "ok":
+        charts.append(Chart(plot_drivers, (res.drivers,)))
+    if res.theme_counts is not None and not res.theme_counts.empty:
+        y, q = res.period.year, res.period.quarter
+        charts.append(Chart(plot_comment_themes, (res.theme_counts,), {"year": y, "quarter": q}))
+    return charts
 
 
 def satisfaction_section(res: QuarterlyResult, part: str = "body") -> None:
@@ -39,18 +55,11 @@ def satisfaction_section(res: QuarterlyResult, part: str = "body") -> None:
             res.survey_table, res.survey_changes, year=y, quarter=q, plain=True
         ) + driver_sentences(res.segment_changes, res.drivers, year=y, quarter=q, plain=True)
         show(bullets(lines))
-        figure(plot_satisfaction_trend(res.survey_table))
+        figure(satisfaction_charts(res)[0])
         return
     drivers_ok = res.drivers is not None and getattr(res.drivers, "status", "") == "ok"
     show(bullets(driver_sentences(None, res.drivers, year=y, quarter=q)))  # the model, in full
-    figs = [plot_factor_heatmap(res.survey_table)]
-    if drivers_ok:
-        figs.append(plot_drivers(res.drivers))
-    if res.theme_counts is not None and not res.theme_counts.empty:
-        figs.append(plot_comment_themes(res.theme_counts, year=y, quarter=q))
-    figures_row(figs[:2])
-    if len(figs) > 2:
-        figures_row(figs[2:])
+    figures_rows(satisfaction_charts(res, part), per_row=2)
     if not drivers_ok:
         show(paragraph(getattr(res.drivers, "message", "Chưa phân tích được yếu tố tác động."), muted=True))
     seg = res.segment_changes

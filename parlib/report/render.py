@@ -20,6 +20,8 @@ import os
 import shutil
 import stat
 import sys
+import tempfile
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -46,6 +48,7 @@ from parlib.core.io import (
 from parlib.core.log import progress as log
 from parlib.core.parallel import WORKERS_ENV
 from parlib.core.paths import NOTEBOOKS_DIR, PROJECT_ROOT, TEMPLATES_DIR, Paths
+from parlib.report import charts
 from parlib.report.html_export import HtmlExportPreparation, _without_iri_checker, export_html
 from parlib.report.inputs import input_hashes, notebook_reads, with_reads
 
@@ -266,6 +269,19 @@ class _Background:
             log(f"  ! Đọc trước dữ liệu song song bị lỗi ({self.error}); sổ phân tích đã tự đọc lại dữ liệu.")
 
 
+def _then_serve(warm, listening):
+    """``warm()``, then draw the charts the notebook announces until told to stop
+    (:func:`parlib.report.charts.serve`) — also after a failed ``warm``."""
+
+    def run():
+        try:
+            warm()
+        finally:
+            charts.serve(listening)
+
+    return run
+
+
 def published_unchanged(spec: ReportSpec, paths: Paths) -> RenderResult | None:
     """The published report of ``spec`` when nothing it was built from changed (:func:`reusable`),
     checked before the pipelines are imported or the inputs validated: a re-run then costs the
@@ -347,7 +363,12 @@ def _render(spec, paths, out_dir, inputs, processed_stage, extra_manifest, warm)
         nb_out = stage.path(f"{spec.stem}.ipynb")
         t0 = time.perf_counter()
         log(f"  • Chạy sổ phân tích {spec.notebook} …")
-        background = _Background(warm) if warm is not None else None
+        # the child that fills the parse cache then draws the charts the notebook announces
+        charts_dir = tempfile.mkdtemp(prefix="parlib-") if warm is not None else None
+        listening, chart_address = charts.listener(charts_dir) if charts_dir else (None, "")
+        background = _Background(_then_serve(warm, listening)) if warm is not None else None
+        if background is not None and not isinstance(background.worker, threading.Thread):
+            listening.close()  # the forked child holds it
         # nbconvert imported and the report template compiled while the kernel computes (papermill
         # imported here first: the two threads never import the same packages at the same time)
         _without_iri_checker()
@@ -363,6 +384,7 @@ def _render(spec, paths, out_dir, inputs, processed_stage, extra_manifest, warm)
         }
         if background is not None:  # the second core already parses: no helper in the kernel
             kernel_env[WORKERS_ENV] = "1"  # (with both: 42.7 / 51.7 s against 41.8 / 48.0 s at 1M)
+            kernel_env[charts.CHART_SOCKET_ENV] = chart_address
         try:
             with _kernel_environment(kernel_env):
                 execute(spec_run, nb_out)
@@ -374,7 +396,9 @@ def _render(spec, paths, out_dir, inputs, processed_stage, extra_manifest, warm)
             raise
         finally:
             if background is not None:
+                charts.stop(chart_address)
                 background.join()
+                shutil.rmtree(charts_dir, ignore_errors=True)
             html_ready.wait()  # never left importing behind a failed notebook (a later fork)
         # the manifest records the hashes of the bytes the notebook parsed (not of the files as
         # listed before it ran), and the build key is of those

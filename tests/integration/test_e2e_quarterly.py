@@ -79,6 +79,30 @@ def test_report_files_and_html(run):
     assert m["warnings"] == []
 
 
+def test_charts_drawn_ahead_are_the_charts_drawn_here(run, result):
+    """The command line's child draws the report's charts while the kernel goes on
+    (parlib.report.charts): every picture in the HTML is the one this process draws for the
+    same chart — the same bytes — and all of them are there, in the report's order."""
+    from parlib.report import quarterly_sources as rqs
+    from parlib.report.charts import apply_style, png_bytes
+
+    apply_style()
+    _code, base = run
+    html = (base / "reports" / "2026-Q3" / "quarterly_2026_Q3.html").read_text(encoding="utf-8")
+    shown = [base64.b64decode(b) for b in re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)]
+    announced = (
+        rq.trends_charts(result)
+        + rqs.satisfaction_charts(result)
+        + rq.control_charts(result)
+        + rqs.satisfaction_charts(result, part="appendix")
+    )
+    assert len(announced) >= 7
+    drawn = [png_bytes(c.figure()) for c in announced]
+    positions = [shown.index(png) if png in shown else None for png in drawn]
+    assert None not in positions, "a chart of the report differs from the one drawn here"
+    assert positions == sorted(positions)
+
+
 def test_summary_json_has_kpis_with_intervals(run):
     s = json.loads((run[1] / "reports" / "2026-Q3" / "summary.json").read_text(encoding="utf-8"))
     r = s["on_time_rate"]
