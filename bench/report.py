@@ -175,18 +175,29 @@ def _issue19(add, st, d) -> None:
     )
 
 
+def _latest_runs(command: str, shown: int = 4) -> str:
+    """The latest ``shown`` commands of a merged history (every one, with every note, stays in
+    results.json: ``command`` and ``note``)."""
+    runs = command.split(", then ")
+    head = (
+        f"{len(runs)} runs merged, the latest {min(shown, len(runs))}: " if len(runs) > shown else "command: "
+    )
+    return head + "; ".join(f"`{r}`" for r in runs[-shown:])
+
+
 def markdown(results: dict) -> str:
     m = results["machine"]
     lines = [
         "# Benchmark results (bench/run.py)",
         "",
-        f"Date: {results['date']} · command: `{results['command']}` · total {results['total_s']} s",
+        f"First run: {results['date']} · {_latest_runs(results['command'])} · total of the first run "
+        f"{results['total_s']} s",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM, {m['os']}; Python {m['python']}; "
         f"parlib {m['parlib']} ({m['git']}).",
         "Packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()) + ".",
         "",
-        *([f"**Note.** {results['note']}", ""] if results.get("note") else []),
+        *([f"**Note (latest run).** {results['last_note']}", ""] if results.get("last_note") else []),
         "Every stage runs in a fresh process. **op** = the timed operation inside the process (median); "
         "**wall** = the whole process, interpreter start and imports included (median); **peak** = "
         "largest resident set of the process or any descendant (`os.wait4` ru_maxrss, MB); **tree** = "

@@ -442,7 +442,7 @@ def main(argv=None) -> int:
         results["scales"][scale] = {"data": stamp, "runs": runs, "stages": stages, "derived": derived(stages)}
     results["total_s"] = round(time.perf_counter() - t_all, 1)
     if args.note:
-        results["note"] = args.note
+        results["note"] = results["last_note"] = args.note
     print(json.dumps({s: v["derived"] for s, v in results["scales"].items()}, indent=2))
     if args.merge and (BENCH_DIR / "results.json").is_file():
         old = json.loads((BENCH_DIR / "results.json").read_text(encoding="utf-8"))
@@ -458,6 +458,8 @@ def main(argv=None) -> int:
         notes = [n for n in (old.get("note"), results.get("note")) if n]
         if notes:
             results["note"] = " ".join(notes)
+        if not args.note and old.get("last_note"):
+            results["last_note"] = old["last_note"]
     if not args.no_record:
         from report import write_results
 

@@ -172,6 +172,7 @@ QUARTERLY = [
         "from parlib.report.rootcause_text import show_root_causes\n"
         "paths = Paths.from_args(data_dir or None)\n"
         "res = quarterly.build(year, quarter, paths, unit_name=unit_name)\n"
+        "rq.draw_charts_ahead(res)  # the report's charts drawn on the second core (command line)\n"
         "rc = rootcause.build(quarterly=res, paths=paths, report_date=report_date or None)",
         HIDE,
     ),

@@ -57,7 +57,7 @@ def test_pyproject_declares_the_runtime_dependencies_and_the_lock_pins_them():
     assert {"pandas", "seaborn", "statsmodels", "papermill"} <= runtime
     assert runtime | extras <= top, (runtime | extras) - top  # one list: requirements.in covers pyproject
     assert top <= locked, top - locked  # every top-level name is pinned in the lock
-    assert meta["scripts"]["parlib"] == "parlib.cli.main:main"
+    assert meta["scripts"]["parlib"] == "parlib.cli.main:run"  # main(), then the process ends at once
 
 
 def test_notebooks_are_what_the_generator_writes(tmp_path):
