@@ -19,8 +19,7 @@ from parlib.core.numbers import SMALL_SAMPLE_N
 
 def wilson_ci(k, n, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval (0–1 scale), vectorised; NaN where n == 0."""
-    k = np.asarray(k, dtype=float)
-    n = np.asarray(n, dtype=float)
+    k, n = np.broadcast_arrays(np.asarray(k, dtype=float), np.asarray(n, dtype=float))
     shown = n > 0
     low, high = np.full(n.shape, np.nan), np.full(n.shape, np.nan)
     if shown.any():  # only where there is a rate (a long table has many groups without dossiers)

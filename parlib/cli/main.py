@@ -271,6 +271,12 @@ def run() -> None:
     would still do — free the frames and modules of the analysis, 0,15–0,2 s after a report — is
     of no use to anyone (``os._exit``, as command-line tools that exit after heavy work do)."""
     code = main()
+    if "multiprocessing" in sys.modules:  # what its exit handler would do: no helper left behind
+        import multiprocessing
+
+        for child in multiprocessing.active_children():  # (an interrupt while one was awaited)
+            child.terminate()
+            child.join()
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

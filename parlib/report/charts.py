@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import queue
 import socket
 import struct
 import threading
@@ -93,8 +94,10 @@ def chart_pngs(charts: list[Chart]) -> list[bytes]:
     has not started are drawn here first (it is told to skip them), while it finishes the ones
     it is drawing; then those are taken. Without: all drawn here."""
     ahead = _AHEAD
+    if ahead is None:  # no child: nothing to look up (no argument pickled)
+        return [png_bytes(c.figure()) for c in charts]
     keys = [c.key() for c in charts]
-    out: list[bytes | None] = [ahead.done_or_claim(k) if ahead is not None else None for k in keys]
+    out: list[bytes | None] = [ahead.done_or_claim(k) for k in keys]
     waiting = [i for i, png in enumerate(out) if png is _BEING_DRAWN]
     for i, png in enumerate(out):
         if png is None:
@@ -144,15 +147,18 @@ class _Ahead:
         self.ready = False  # the child has started serving (it fills the parse cache first)
         self.ended = False
         self.cond = threading.Condition()
-        self.sending = threading.Lock()  # one frame at a time on the socket
+        # every message goes out from one thread, in order: the requests, then the skips; a
+        # section never waits for a send (the child accepts only once it filled the parse cache)
+        self.outbox: queue.SimpleQueue = queue.SimpleQueue()
+        for request in self.requests:
+            self.outbox.put(request)
         threading.Thread(target=self._send, name="parlib-charts-send", daemon=True).start()
         threading.Thread(target=self._receive, name="parlib-charts-receive", daemon=True).start()
 
     def _send(self) -> None:
         try:
-            for request in self.requests:
-                with self.sending:
-                    _send_frame(self.sock, request)
+            while (message := self.outbox.get()) is not None:
+                _send_frame(self.sock, message)
         except (OSError, pickle.PicklingError, TypeError, AttributeError):
             self._end()  # a chart that cannot be sent: this one and the rest are drawn here
 
@@ -184,10 +190,10 @@ class _Ahead:
         self.close()
 
     def close(self) -> None:
-        try:
-            self.sock.close()
-        except OSError:
-            pass
+        """End the connection: shut down first, so that the child sees its end even while a
+        thread here is still blocked reading it (closing alone would keep it open)."""
+        self.outbox.put(None)
+        _shut(self.sock)
 
     def done_or_claim(self, key: str) -> bytes | None:
         """The picture of ``key`` if the child drew it; :data:`_BEING_DRAWN` if it is drawing it;
@@ -200,11 +206,7 @@ class _Ahead:
             claim = not self.ended
             self.claimed.add(key)
         if claim:
-            try:
-                with self.sending:
-                    _send_frame(self.sock, ("skip", key))
-            except OSError:
-                pass  # the child went away: nothing to skip
+            self.outbox.put(("skip", key))
             if self._settled():
                 self._end()  # nothing more to receive: the child may serve the next connection
         return None
@@ -256,14 +258,12 @@ def serve(sock: socket.socket) -> None:
                 while request is not None:
                     key, plot, args, kwargs = request
                     _send_frame(conn, ("start", key))
-                    try:
-                        png = png_bytes(plot(*args, **kwargs))
-                    except Exception:  # drawn again in the kernel, which raises it
-                        png = None
-                    _send_frame(conn, (key, png))
+                    _send_frame(conn, (key, _drawn(plot, args, kwargs)))
                     request = inbox.next()
             except (OSError, ValueError):
                 continue  # the kernel went away (or sent what cannot be read): the next connection
+            finally:
+                _shut(conn)  # seen at once by the kernel's reading thread
 
 
 class _Inbox:
@@ -305,6 +305,28 @@ class _Inbox:
                 if self.closed:
                     return None
                 self.cond.wait()
+
+
+def _drawn(plot, args, kwargs) -> bytes | None:
+    """The chart's PNG; None — the kernel draws it, and raises or warns as it does — when drawing
+    it raised or warned here."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            png = png_bytes(plot(*args, **kwargs))
+        except Exception:  # drawn again in the kernel, which raises it
+            return None
+    return None if caught else png
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # not connected, or already ended
+    sock.close()
 
 
 def stop(address: str) -> None:

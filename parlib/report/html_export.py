@@ -71,8 +71,8 @@ def prepare_export() -> None:
 
 class HtmlExportPreparation:
     """:func:`prepare_export` on a thread, started after ``wait_for`` (a started
-    ``multiprocessing.Process`` or thread, e.g. the parse cache being warmed on the second
-    core: the preparation takes the core after it). :meth:`join` before exporting; it raises
+    ``multiprocessing.Process``, or anything with a ``join()``, e.g. the warm-up of the parse
+    cache on the second core: the preparation takes the core after it). :meth:`join` before exporting; it raises
     what the preparation raised (the export would meet the same problem)."""
 
     def __init__(self, wait_for=None):

@@ -237,49 +237,97 @@ def reusable(spec: ReportSpec, paths: Paths, key: str) -> RenderResult | None:
 
 
 class _Background:
-    """``fn()`` in a forked child process (a thread where fork is unavailable): it runs on the
+    """``warm()`` in a forked child process (a thread where fork is unavailable): it runs on the
     second core without holding the GIL, and the memory it used is returned when it exits.
-    ``join`` waits and logs (never hides) a failure: the notebook reads the same files itself."""
+    Then, when a socket could be made, the same child draws the charts the notebook announces
+    (:mod:`parlib.report.charts`) until :meth:`stop`. ``stop`` logs (never hides) a failure: the
+    notebook reads the same files and draws the same charts itself."""
 
-    def __init__(self, fn):
+    STOP_WAIT_S = 15.0  # after the notebook, how long a child that is only drawing may take to stop
+
+    def __init__(self, warm):
         import multiprocessing
-        import threading
 
         self.error: str | None = None
-        if "fork" in multiprocessing.get_all_start_methods():
-            self.worker = multiprocessing.get_context("fork").Process(
-                target=fn, name="parlib-warm", daemon=True
+        self.charts_dir: str | None = None
+        self.address, listening = "", None
+        try:
+            self.charts_dir = tempfile.mkdtemp(prefix="parlib-")
+            listening, self.address = charts.listener(self.charts_dir)
+        except OSError:  # no socket here (a temporary folder's path too long): charts drawn in the kernel
+            self._remove_dir()
+        self.forked = "fork" in multiprocessing.get_all_start_methods()
+        if self.forked:
+            context = multiprocessing.get_context("fork")
+            self.warmed = context.Event()
+            self.worker = context.Process(
+                target=_warm_then_serve, args=(warm, listening, self.warmed), name="parlib-warm", daemon=True
             )
         else:
-            self.worker = threading.Thread(target=self._run, args=(fn,), name="parlib-warm", daemon=True)
+            self.warmed = threading.Event()
+            self.worker = threading.Thread(
+                target=self._run, args=(warm, listening), name="parlib-warm", daemon=True
+            )
         self.worker.start()
+        self._listening = listening
+        if self.forked and listening is not None:
+            listening.close()  # the child holds it
 
-    def _run(self, fn) -> None:
+    def _run(self, warm, listening) -> None:
         try:
-            fn()
-        except Exception as exc:  # reported by join()
+            _warm_then_serve(warm, listening, self.warmed)
+        except Exception as exc:  # reported by stop()
             self.error = f"{type(exc).__name__}: {exc}"
 
     def join(self) -> None:
-        self.worker.join()
+        """Wait for the end of the warm-up (or of the child): what the HTML export's preparation
+        waits for before it takes the second core."""
+        while not self.warmed.wait(0.05):
+            if not self.worker.is_alive():
+                return
+
+    def stop(self) -> None:
+        """After the notebook: the child told to stop drawing, then waited for — without a limit
+        while it is still filling the parse cache, :data:`STOP_WAIT_S` once it only draws (then
+        ended)."""
+        if self.address:
+            charts.stop(self.address)
+        if self.warmed.is_set():
+            self.worker.join(self.STOP_WAIT_S)
+            if self.worker.is_alive() and self.forked:
+                self.worker.terminate()
+                self.worker.join()
+                self.error = self.error or "không dừng khi được yêu cầu"
+        else:
+            self.worker.join()
         code = getattr(self.worker, "exitcode", 0)
-        if code:
+        if code and self.error is None:
             self.error = f"mã thoát {code}"
+        if self._listening is not None and not self.forked:
+            self._listening.close()
+        self._remove_dir()
         if self.error is not None:
             log(f"  ! Đọc trước dữ liệu song song bị lỗi ({self.error}); sổ phân tích đã tự đọc lại dữ liệu.")
 
+    def _remove_dir(self) -> None:
+        if self.charts_dir is not None:
+            shutil.rmtree(self.charts_dir, ignore_errors=True)
+            self.charts_dir = None
 
-def _then_serve(warm, listening):
-    """``warm()``, then draw the charts the notebook announces until told to stop
-    (:func:`parlib.report.charts.serve`) — also after a failed ``warm``."""
 
-    def run():
-        try:
-            warm()
-        finally:
+def _warm_then_serve(warm, listening, warmed) -> None:
+    """``warm()``, then (with a socket) draw the charts the notebook announces until told to stop
+    (:func:`parlib.report.charts.serve`) — also after a failed warm-up, not after an interrupt."""
+    try:
+        warm()
+    except Exception:
+        warmed.set()
+        if listening is not None:
             charts.serve(listening)
-
-    return run
+        raise
+    warmed.set()
+    if listening is not None:
+        charts.serve(listening)
 
 
 def published_unchanged(spec: ReportSpec, paths: Paths) -> RenderResult | None:
@@ -364,17 +412,13 @@ def _render(spec, paths, out_dir, inputs, processed_stage, extra_manifest, warm)
         t0 = time.perf_counter()
         log(f"  • Chạy sổ phân tích {spec.notebook} …")
         # the child that fills the parse cache then draws the charts the notebook announces
-        charts_dir = tempfile.mkdtemp(prefix="parlib-") if warm is not None else None
-        listening, chart_address = charts.listener(charts_dir) if charts_dir else (None, "")
-        background = _Background(_then_serve(warm, listening)) if warm is not None else None
-        if background is not None and not isinstance(background.worker, threading.Thread):
-            listening.close()  # the forked child holds it
+        background = _Background(warm) if warm is not None else None
         # nbconvert imported and the report template compiled while the kernel computes (papermill
         # imported here first: the two threads never import the same packages at the same time)
         _without_iri_checker()
         import papermill  # noqa: F401
 
-        html_ready = HtmlExportPreparation(background.worker if background is not None else None)
+        html_ready = HtmlExportPreparation(background)  # after the warm-up: the second core
         # the kernel (started below, after the fork above) logs every raw file it parses and
         # writes its processed tables into the processed staging folder
         input_log = stage.path(".inputs-read.jsonl")
@@ -384,7 +428,7 @@ def _render(spec, paths, out_dir, inputs, processed_stage, extra_manifest, warm)
         }
         if background is not None:  # the second core already parses: no helper in the kernel
             kernel_env[WORKERS_ENV] = "1"  # (with both: 42.7 / 51.7 s against 41.8 / 48.0 s at 1M)
-            kernel_env[charts.CHART_SOCKET_ENV] = chart_address
+            kernel_env[charts.CHART_SOCKET_ENV] = background.address
         try:
             with _kernel_environment(kernel_env):
                 execute(spec_run, nb_out)
@@ -396,9 +440,7 @@ def _render(spec, paths, out_dir, inputs, processed_stage, extra_manifest, warm)
             raise
         finally:
             if background is not None:
-                charts.stop(chart_address)
-                background.join()
-                shutil.rmtree(charts_dir, ignore_errors=True)
+                background.stop()
             html_ready.wait()  # never left importing behind a failed notebook (a later fork)
         # the manifest records the hashes of the bytes the notebook parsed (not of the files as
         # listed before it ran), and the build key is of those

@@ -165,3 +165,75 @@ def test_the_child_stops_after_a_kernel_that_went_away_or_sent_garbage(tmp_path)
 
 def test_stop_without_a_child_does_nothing(tmp_path):
     C.stop(str(tmp_path / "none.sock"))  # no error: nothing listens there
+
+
+def warning_chart(title: str):
+    import warnings
+
+    warnings.warn("a chart that warns", UserWarning, stacklevel=1)
+    return line_chart(pd.Series([1.0, 3.0]), title)
+
+
+def _late_serve(sock, seconds):
+    time.sleep(seconds)  # the command line's child fills the parse cache first
+    C.serve(sock)
+
+
+def test_a_chart_that_warns_in_the_child_is_drawn_here_and_warns_here(child):
+    chart = C.Chart(warning_chart, ("cảnh báo",))
+    C.draw_ahead([chart])
+    deadline = time.monotonic() + 10
+    while chart.key() not in C._AHEAD.pngs and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert C._AHEAD.pngs.get(chart.key(), b"x") is None  # the child declined it
+    with pytest.warns(UserWarning, match="a chart that warns"):
+        assert C.chart_pngs([chart]) == [C.png_bytes(chart.figure())]
+
+
+def test_a_new_announcement_ends_the_previous_connection_and_is_served(child):
+    first = charts()
+    C.draw_ahead([C.Chart(slow_chart, (0.5, "chậm")), *first])
+    time.sleep(0.1)
+    again = [C.Chart(line_chart, (pd.Series([5.0, 6.0]), "lần hai"))]
+    C.draw_ahead(again)  # the first connection ended while its reading thread waited on it
+    deadline = time.monotonic() + 15
+    while again[0].key() not in C._AHEAD.pngs and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert C._AHEAD.pngs.get(again[0].key()) == C.png_bytes(again[0].figure())
+
+
+def test_a_section_never_waits_for_a_child_still_filling_the_cache(tmp_path, monkeypatch):
+    sock, address = C.listener(str(tmp_path))
+    proc = FORK.Process(target=_late_serve, args=(sock, 4.0), daemon=True)
+    proc.start()
+    sock.close()
+    monkeypatch.setenv(C.CHART_SOCKET_ENV, address)
+    big = C.Chart(line_chart, (pd.Series(np.arange(300_000.0)), "lớn"))  # ≈ 2.4 MB to send
+    small = C.Chart(line_chart, (pd.Series([1.0, 2.0]), "nhỏ"))
+    try:
+        C.draw_ahead([big, small])
+        t = time.monotonic()
+        assert C.chart_pngs([small]) == [C.png_bytes(small.figure())]
+        assert time.monotonic() - t < 2.0, "the section waited for the child"
+    finally:
+        C._AHEAD.close()
+        C._AHEAD = None
+        C.stop(address)
+        proc.join(20)
+    assert proc.exitcode == 0
+
+
+def test_ending_a_connection_is_seen_at_once_even_while_a_thread_reads_it():
+    """Closing a socket another thread is blocked reading keeps the connection open on Linux:
+    the child would wait on it forever and never see ``stop``. Shut down first."""
+    import threading
+
+    ours, theirs = socket.socketpair()
+    reader = threading.Thread(target=ours.recv, args=(1,), daemon=True)
+    reader.start()
+    time.sleep(0.1)  # the reader is blocked in recv
+    C._shut(ours)
+    theirs.settimeout(2)
+    assert theirs.recv(1) == b"", "the other end did not see the connection end"
+    reader.join(2)
+    theirs.close()
