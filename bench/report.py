@@ -201,7 +201,8 @@ def markdown(results: dict) -> str:
         "Every stage runs in a fresh process. **op** = the timed operation inside the process (median); "
         "**wall** = the whole process, interpreter start and imports included (median); **peak** = "
         "largest resident set of the process or any descendant (`os.wait4` ru_maxrss, MB); **tree** = "
-        "sum over the process and its descendants (notebook kernel included), sampled every 50 ms "
+        "sum over the process and its descendants (notebook kernel included), sampled every 50 ms; "
+        "results.json's `peak_mb` is the larger of the two "
         "(MB). Data are synthetic (bench/scenarios/*.toml), one year of quarterly exports "
         "2025-Q4 … 2026-Q3; the quarterly run is 2026-Q3. Parse cache wired into quarterly.build: "
         f"**{'yes' if results.get('pipeline_uses_parse_cache') else 'no'}**.",

@@ -291,6 +291,13 @@ def _median(values):
     return statistics.median(values) if values else None
 
 
+def peak_mb(stage: dict) -> float | None:
+    """The stage's peak memory (MB): the larger of its largest process's resident set and the
+    sampled sum over its process tree (a report's kernel and helpers included)."""
+    values = [stage.get(k) for k in ("peak_rss_mb", "peak_tree_mb") if stage.get(k) is not None]
+    return max(values) if values else None
+
+
 def summarise(runs: list[dict]) -> dict:
     ok = [r for r in runs if r.get("exit") == 0 and "skipped" not in r]
     out = {"runs": len(runs), "ok_runs": len(ok)}
@@ -298,6 +305,7 @@ def summarise(runs: list[dict]) -> dict:
         vals = [r.get("seconds") if key == "op_s" else r.get(key) for r in ok]
         out[key] = _median(vals)
         out[f"{key}_all"] = [None if v is None else round(v, 3) for v in vals]
+    out["peak_mb"] = peak_mb(out)
     for extra in (
         "rows",
         "files",
