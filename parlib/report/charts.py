@@ -19,6 +19,7 @@ way: the same function, arguments and settings (:func:`apply_style`, used by bot
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -96,8 +97,8 @@ def chart_pngs(charts: list[Chart]) -> list[bytes]:
     ahead = _AHEAD
     if ahead is None:  # no child: nothing to look up (no argument pickled)
         return [png_bytes(c.figure()) for c in charts]
-    keys = [c.key() for c in charts]
-    out: list[bytes | None] = [ahead.done_or_claim(k) for k in keys]
+    keys = [_key(c) for c in charts]
+    out: list[bytes | None] = [ahead.done_or_claim(k) if k is not None else None for k in keys]
     waiting = [i for i, png in enumerate(out) if png is _BEING_DRAWN]
     for i, png in enumerate(out):
         if png is None:
@@ -106,6 +107,14 @@ def chart_pngs(charts: list[Chart]) -> list[bytes]:
         png = ahead.wait(keys[i])
         out[i] = png if png is not None else png_bytes(charts[i].figure())
     return out
+
+
+def _key(chart: Chart) -> str | None:
+    """``chart.key()``; None for a chart whose arguments cannot be pickled (drawn here)."""
+    try:
+        return chart.key()
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return None
 
 
 # ---------------------------------------------------------------- the kernel's side
@@ -137,9 +146,14 @@ class _Ahead:
     own thread, so that this process never waits for the child except for a picture it needs."""
 
     def __init__(self, address: str, charts: list[Chart]):
+        # a chart whose arguments cannot be pickled is not announced (it is drawn here)
+        self.requests = [(k, c.plot, c.args, c.kwargs) for c in charts if (k := _key(c)) is not None]
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(address)
-        self.requests = [(c.key(), c.plot, c.args, c.kwargs) for c in charts]
+        try:
+            self.sock.connect(address)
+        except OSError:
+            self.sock.close()
+            raise
         self.wanted = {r[0] for r in self.requests}
         self.pngs: dict[str, bytes | None] = {}
         self.started: set[str] = set()  # the child has started drawing these
@@ -163,21 +177,18 @@ class _Ahead:
             self._end()  # a chart that cannot be sent: this one and the rest are drawn here
 
     def _receive(self) -> None:
-        try:
-            while (message := _recv_frame(self.sock)) is not None:
-                with self.cond:
-                    if message == ("ready",):
-                        self.ready = True
-                    elif message[0] == "start":
-                        self.started.add(message[1])
-                    else:
-                        self.pngs[message[0]] = message[1]
-                    self.cond.notify_all()
-                if self._settled():
-                    break
-        except (OSError, EOFError, pickle.UnpicklingError):
-            pass  # the child went away: what it did not draw is drawn here
-        self._end()
+        while (message := _next_message(self.sock)) is not None:
+            with self.cond:
+                if message == ("ready",):
+                    self.ready = True
+                elif message[0] == "start":
+                    self.started.add(message[1])
+                else:
+                    self.pngs[message[0]] = message[1]
+                self.cond.notify_all()
+            if self._settled():
+                break
+        self._end()  # the end, or the child went away: what it did not draw is drawn here
 
     def _settled(self) -> bool:
         """Every chart announced is drawn, there or here: the connection has done its work."""
@@ -281,18 +292,17 @@ class _Inbox:
 
     def _read(self) -> None:
         try:
-            while (message := _recv_frame(self.conn)) is not None:
+            while (message := _next_message(self.conn)) is not None:
                 with self.cond:
                     if message[0] == "skip":
                         self.skipped.add(message[1])
                     else:
                         self.requests.append(message)
                     self.cond.notify_all()
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError):
-            pass  # the kernel went away, or sent what cannot be read: the end of this connection
-        with self.cond:
-            self.closed = True
-            self.cond.notify_all()
+        finally:  # whatever ended the reading, the connection is over: next() must not wait
+            with self.cond:
+                self.closed = True
+                self.cond.notify_all()
 
     def next(self):
         """The next request not skipped, ``("stop",)``, or None at the end of the connection."""
@@ -322,21 +332,26 @@ def _drawn(plot, args, kwargs) -> bytes | None:
 
 
 def _shut(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):  # not connected, or already ended
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass  # not connected, or already ended
     sock.close()
+
+
+def _next_message(sock: socket.socket):
+    """The next message of a connection; None at its end — its end, or anything that cannot be
+    read (the other side went away; a plot function this process cannot import): whatever was
+    not drawn there is drawn in the kernel."""
+    try:
+        return _recv_frame(sock)
+    except Exception:  # the reason does not change what follows: the connection is over
+        return None
 
 
 def stop(address: str) -> None:
     """Tell the child to stop serving (after the notebook ran); nothing if it is not there."""
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.connect(address)
-            _send_frame(s, ("stop",))
-    except OSError:
-        pass
+    with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.connect(address)  # fails when no child listens: nothing to stop
+        _send_frame(s, ("stop",))
 
 
 def _send_frame(sock: socket.socket, obj) -> None:

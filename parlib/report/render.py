@@ -20,8 +20,6 @@ import os
 import shutil
 import stat
 import sys
-import tempfile
-import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -51,6 +49,7 @@ from parlib.core.paths import NOTEBOOKS_DIR, PROJECT_ROOT, TEMPLATES_DIR, Paths
 from parlib.report import charts
 from parlib.report.html_export import HtmlExportPreparation, _without_iri_checker, export_html
 from parlib.report.inputs import input_hashes, notebook_reads, with_reads
+from parlib.report.second_core import SecondCore
 
 
 class NotebookFailed(ParlibError):
@@ -236,100 +235,6 @@ def reusable(spec: ReportSpec, paths: Paths, key: str) -> RenderResult | None:
     return RenderResult(spec, out_dir, files, {"reused": True}, list(m.get("warnings", [])))
 
 
-class _Background:
-    """``warm()`` in a forked child process (a thread where fork is unavailable): it runs on the
-    second core without holding the GIL, and the memory it used is returned when it exits.
-    Then, when a socket could be made, the same child draws the charts the notebook announces
-    (:mod:`parlib.report.charts`) until :meth:`stop`. ``stop`` logs (never hides) a failure: the
-    notebook reads the same files and draws the same charts itself."""
-
-    STOP_WAIT_S = 15.0  # after the notebook, how long a child that is only drawing may take to stop
-
-    def __init__(self, warm):
-        import multiprocessing
-
-        self.error: str | None = None
-        self.charts_dir: str | None = None
-        self.address, listening = "", None
-        try:
-            self.charts_dir = tempfile.mkdtemp(prefix="parlib-")
-            listening, self.address = charts.listener(self.charts_dir)
-        except OSError:  # no socket here (a temporary folder's path too long): charts drawn in the kernel
-            self._remove_dir()
-        self.forked = "fork" in multiprocessing.get_all_start_methods()
-        if self.forked:
-            context = multiprocessing.get_context("fork")
-            self.warmed = context.Event()
-            self.worker = context.Process(
-                target=_warm_then_serve, args=(warm, listening, self.warmed), name="parlib-warm", daemon=True
-            )
-        else:
-            self.warmed = threading.Event()
-            self.worker = threading.Thread(
-                target=self._run, args=(warm, listening), name="parlib-warm", daemon=True
-            )
-        self.worker.start()
-        self._listening = listening
-        if self.forked and listening is not None:
-            listening.close()  # the child holds it
-
-    def _run(self, warm, listening) -> None:
-        try:
-            _warm_then_serve(warm, listening, self.warmed)
-        except Exception as exc:  # reported by stop()
-            self.error = f"{type(exc).__name__}: {exc}"
-
-    def join(self) -> None:
-        """Wait for the end of the warm-up (or of the child): what the HTML export's preparation
-        waits for before it takes the second core."""
-        while not self.warmed.wait(0.05):
-            if not self.worker.is_alive():
-                return
-
-    def stop(self) -> None:
-        """After the notebook: the child told to stop drawing, then waited for — without a limit
-        while it is still filling the parse cache, :data:`STOP_WAIT_S` once it only draws (then
-        ended)."""
-        if self.address:
-            charts.stop(self.address)
-        if self.warmed.is_set():
-            self.worker.join(self.STOP_WAIT_S)
-            if self.worker.is_alive() and self.forked:
-                self.worker.terminate()
-                self.worker.join()
-                self.error = self.error or "không dừng khi được yêu cầu"
-        else:
-            self.worker.join()
-        code = getattr(self.worker, "exitcode", 0)
-        if code and self.error is None:
-            self.error = f"mã thoát {code}"
-        if self._listening is not None and not self.forked:
-            self._listening.close()
-        self._remove_dir()
-        if self.error is not None:
-            log(f"  ! Đọc trước dữ liệu song song bị lỗi ({self.error}); sổ phân tích đã tự đọc lại dữ liệu.")
-
-    def _remove_dir(self) -> None:
-        if self.charts_dir is not None:
-            shutil.rmtree(self.charts_dir, ignore_errors=True)
-            self.charts_dir = None
-
-
-def _warm_then_serve(warm, listening, warmed) -> None:
-    """``warm()``, then (with a socket) draw the charts the notebook announces until told to stop
-    (:func:`parlib.report.charts.serve`) — also after a failed warm-up, not after an interrupt."""
-    try:
-        warm()
-    except Exception:
-        warmed.set()
-        if listening is not None:
-            charts.serve(listening)
-        raise
-    warmed.set()
-    if listening is not None:
-        charts.serve(listening)
-
-
 def published_unchanged(spec: ReportSpec, paths: Paths) -> RenderResult | None:
     """The published report of ``spec`` when nothing it was built from changed (:func:`reusable`),
     checked before the pipelines are imported or the inputs validated: a re-run then costs the
@@ -411,25 +316,27 @@ def _render(spec, paths, out_dir, inputs, processed_stage, extra_manifest, warm)
         nb_out = stage.path(f"{spec.stem}.ipynb")
         t0 = time.perf_counter()
         log(f"  • Chạy sổ phân tích {spec.notebook} …")
-        # the child that fills the parse cache then draws the charts the notebook announces
-        background = _Background(warm) if warm is not None else None
-        # nbconvert imported and the report template compiled while the kernel computes (papermill
-        # imported here first: the two threads never import the same packages at the same time)
-        _without_iri_checker()
-        import papermill  # noqa: F401
-
-        html_ready = HtmlExportPreparation(background)  # after the warm-up: the second core
-        # the kernel (started below, after the fork above) logs every raw file it parses and
-        # writes its processed tables into the processed staging folder
+        # the kernel (started below, after the fork of the second core's child) logs every raw
+        # file it parses and writes its processed tables into the processed staging folder
         input_log = stage.path(".inputs-read.jsonl")
         kernel_env = {
             INPUT_LOG_ENV: str(input_log),
             PROCESSED_STAGE_ENV: processed_stage_env(paths.processed, processed_stage),
         }
-        if background is not None:  # the second core already parses: no helper in the kernel
-            kernel_env[WORKERS_ENV] = "1"  # (with both: 42.7 / 51.7 s against 41.8 / 48.0 s at 1M)
-            kernel_env[charts.CHART_SOCKET_ENV] = background.address
+        background = html_ready = None
         try:
+            # the child that fills the parse cache, then draws the charts the notebook announces
+            background = SecondCore(warm) if warm is not None else None
+            if background is not None:  # the second core already parses: no helper in the kernel
+                kernel_env[WORKERS_ENV] = "1"  # (with both: 42.7 / 51.7 s against 41.8 / 48.0 s at 1M)
+                kernel_env[charts.CHART_SOCKET_ENV] = background.address
+            # nbconvert imported and the report template compiled while the kernel computes
+            # (papermill imported here first: the two threads never import the same packages at
+            # the same time), after the warm-up: it then takes the second core
+            _without_iri_checker()
+            import papermill  # noqa: F401
+
+            html_ready = HtmlExportPreparation(background)
             with _kernel_environment(kernel_env):
                 execute(spec_run, nb_out)
         except NotebookFailed:
@@ -441,7 +348,8 @@ def _render(spec, paths, out_dir, inputs, processed_stage, extra_manifest, warm)
         finally:
             if background is not None:
                 background.stop()
-            html_ready.wait()  # never left importing behind a failed notebook (a later fork)
+            if html_ready is not None:
+                html_ready.wait()  # never left importing behind a failed notebook (a later fork)
         # the manifest records the hashes of the bytes the notebook parsed (not of the files as
         # listed before it ran), and the build key is of those
         inputs = with_reads(inputs, notebook_reads(input_log, paths))

@@ -237,3 +237,15 @@ def test_ending_a_connection_is_seen_at_once_even_while_a_thread_reads_it():
     assert theirs.recv(1) == b"", "the other end did not see the connection end"
     reader.join(2)
     theirs.close()
+
+
+def titled_chart(values: pd.Series, title_of):
+    return line_chart(values, title_of())
+
+
+def test_a_chart_whose_arguments_cannot_be_pickled_is_drawn_here(child):
+    bad = C.Chart(titled_chart, (pd.Series([1.0, 2.0]), lambda: "tiêu đề"))  # a lambda: not picklable
+    ok = charts()
+    C.draw_ahead([bad, *ok])  # that chart alone is not announced
+    assert C._AHEAD is not None and len(C._AHEAD.requests) == len(ok)
+    assert C.chart_pngs([bad, *ok]) == [C.png_bytes(c.figure()) for c in [bad, *ok]]
