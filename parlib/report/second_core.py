@@ -16,6 +16,7 @@ import os
 import shutil
 import tempfile
 import threading
+from pathlib import Path
 
 from parlib.core.log import progress as log
 from parlib.report import charts
@@ -32,8 +33,9 @@ class SecondCore:
         self.error: str | None = None
         self.charts_dir: str | None = None
         self.address, listening = "", None
+        _remove_stale_dirs()
         try:
-            self.charts_dir = tempfile.mkdtemp(prefix="parlib-")
+            self.charts_dir = tempfile.mkdtemp(prefix=f"{_DIR_PREFIX}{os.getpid()}-")
             listening, self.address = charts.listener(self.charts_dir)
         except (OSError, AttributeError):  # no Unix socket here (a path too long, no AF_UNIX)
             self._remove_dir()  # every chart is drawn in the kernel
@@ -125,6 +127,22 @@ class SecondCore:
 
 
 _INTERRUPTED = 130  # the child's exit status after an interrupt (Ctrl-C reaches the whole group)
+_DIR_PREFIX = "parlib-charts-"  # + the command line's process id: /tmp/parlib-charts-<pid>-<random>
+
+
+def _remove_stale_dirs() -> None:
+    """The socket folders of command lines that ended without removing theirs (killed outright:
+    nothing runs then), found by their process id no longer running."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{_DIR_PREFIX}*"):
+        pid = folder.name[len(_DIR_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:  # gone: its folder is a leftover
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:  # another user's process, running
+            continue
 
 
 def _child(warm, listening, warmed, warm_ok) -> None:

@@ -96,3 +96,31 @@ def test_a_request_the_child_cannot_read_ends_that_connection_not_the_child():
     t = time.monotonic()
     bg.stop()
     assert time.monotonic() - t < 5 and bg.worker.exitcode == 0
+
+
+def test_the_folders_of_killed_command_lines_are_removed():
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead_pid = int(gone.stdout)
+    base = Path(tempfile.gettempdir())
+    stale = base / f"parlib-charts-{dead_pid}-abc123"
+    live = base / f"parlib-charts-{os.getppid()}-def456"  # a running process's folder: kept
+    for folder in (stale, live):
+        folder.mkdir(exist_ok=True)
+        (folder / "charts.sock").write_text("", encoding="utf-8")
+    try:
+        bg = SecondCore(_warm)
+        bg.stop()
+        assert not stale.exists()
+        assert live.exists()
+    finally:
+        for folder in (stale, live):
+            if folder.exists():
+                (folder / "charts.sock").unlink()
+                folder.rmdir()
