@@ -129,11 +129,10 @@ def _with_optional(table: pa.Table) -> pa.Table:
     return table
 
 
-def _register_parquet(con, path: str, keys: list[str]) -> pd.DataFrame:
+def _register_parquet(con, path: str, keys: list[str], schema: pa.Schema) -> pd.DataFrame:
     """The Parquet file as the view ``src`` (DuckDB reads only the columns and row groups it
-    needs; nothing is loaded into pandas). Returns an empty frame with the file's columns and
-    the dtypes pandas would read them as."""
-    schema = pq.read_schema(path)
+    needs; nothing is loaded into pandas); ``schema``: the file's, from its footer. Returns an
+    empty frame with the file's columns and the dtypes pandas would read them as."""
     missing = [c for c in [*_COLUMNS, *keys] if c not in schema.names and c not in _OPTIONAL]
     if missing:
         raise KeyError(f"kpi_sql: {path} lacks {missing}")
@@ -370,13 +369,6 @@ def _connection(rows: int, threads: int | None):
     return _LOCAL.db.cursor()
 
 
-def _rows(dossiers) -> int:
-    """The number of dossiers of a frame, an Arrow table or a Parquet file (from its footer)."""
-    if isinstance(dossiers, (pd.DataFrame, pa.Table)):
-        return len(dossiers)
-    return pq.read_metadata(str(dossiers)).num_rows
-
-
 def period_sums(
     dossiers: "pd.DataFrame | pa.Table | str | Path",
     calendar: WorkCalendar,
@@ -403,7 +395,9 @@ def period_sums(
     does not depend on the scope, only whether it is counted. Raises ConfigError as
     classify_dossiers does."""
     cal_t, wd_t = calendar_tables(calendar)
-    con = _connection(_rows(dossiers), threads)
+    # a Parquet file's footer, read once: its number of rows and its schema
+    footer = None if isinstance(dossiers, (pd.DataFrame, pa.Table)) else pq.read_metadata(str(dossiers))
+    con = _connection(len(dossiers) if footer is None else footer.num_rows, threads)
     try:
         if threads:
             con.execute(f"SET threads = {int(threads)}")
@@ -416,7 +410,7 @@ def period_sums(
             con.register("src", _with_optional(dossiers))
             frame = dossiers.slice(0, 0).to_pandas()  # keeps a dictionary column's categories
         else:
-            frame = _register_parquet(con, str(dossiers), keys)
+            frame = _register_parquet(con, str(dossiers), keys, footer.schema.to_arrow_schema())
         per_period = not isinstance(scope, str)
         scopes = list(scope) if per_period else None
         if scopes and "rule_diff" in scopes and not scopes_differ(rules):

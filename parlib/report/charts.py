@@ -84,12 +84,6 @@ def png_bytes(fig) -> bytes:
     return buf.getvalue()
 
 
-def chart_png(chart: Chart) -> bytes:
-    """The picture of ``chart``: drawn ahead when it was (waiting for it if it is being drawn),
-    else drawn here."""
-    return chart_pngs([chart])[0]
-
-
 def chart_pngs(charts: list[Chart]) -> list[bytes]:
     """The pictures of ``charts``. With charts announced (:func:`draw_ahead`): those the child
     has not started are drawn here first (it is told to skip them), while it finishes the ones
@@ -158,7 +152,6 @@ class _Ahead:
         self.pngs: dict[str, bytes | None] = {}
         self.started: set[str] = set()  # the child has started drawing these
         self.claimed: set[str] = set()  # drawn here (the child was told to skip them)
-        self.ready = False  # the child has started serving (it fills the parse cache first)
         self.ended = False
         self.cond = threading.Condition()
         # every message goes out from one thread, in order: the requests, then the skips; a
@@ -179,9 +172,7 @@ class _Ahead:
     def _receive(self) -> None:
         while (message := _next_message(self.sock)) is not None:
             with self.cond:
-                if message == ("ready",):
-                    self.ready = True
-                elif message[0] == "start":
+                if message[0] == "start":
                     self.started.add(message[1])
                 else:
                     self.pngs[message[0]] = message[1]
@@ -264,8 +255,6 @@ def serve(sock: socket.socket) -> None:
             if request == ("stop",):
                 return
             try:
-                if request is not None:
-                    _send_frame(conn, ("ready",))
                 while request is not None:
                     key, plot, args, kwargs = request
                     _send_frame(conn, ("start", key))
